@@ -1,0 +1,51 @@
+# k8s-pki: build, test and demo. `make pki` builds a demo cluster PKI and verifies it;
+# `make test` runs every check CI runs. Both install what they need.
+
+CARGO    ?= cargo
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+OUT      ?= ./cluster
+NODE     ?= node-1
+NODES    ?= $(NODE)
+ADVERTISE_IP ?= 10.0.0.10
+BINS     := k8s-genkey k8s-csr k8s-sign
+RELEASE  := target/release
+
+# System packages the tests use (Debian names). kubectl comes with the machine image.
+TEST_PACKAGES := openssl golang-go etcd-server etcd-client golang-cfssl groff man-db
+
+.PHONY: all build release test test-deps unit e2e lint docs docs-check pki clean
+
+all: build
+
+build:
+	$(CARGO) build --workspace --bins
+
+release:
+	$(CARGO) build --release --workspace --bins
+
+## pki: build the whole kubeadm-style PKI into $(OUT) with the tools, then verify it
+pki: release
+	PATH="$(CURDIR)/$(RELEASE):$$PATH" examples/kubeadm-pki.sh "$(OUT)" "$(NODES)" "$(ADVERTISE_IP)"
+
+## test: everything CI checks — dependencies, lint, generated docs, unit and end-to-end tests
+test: test-deps lint docs-check
+	$(CARGO) build --workspace --bins
+	@scripts/test-summary.sh $(CARGO) test --workspace
+
+test-deps:
+	@scripts/install-deps.sh $(TEST_PACKAGES)
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+docs:
+	$(CARGO) run -q -p xtask -- generate
+
+docs-check:
+	$(CARGO) run -q -p xtask -- check
+
+clean:
+	$(CARGO) clean
+	rm -rf $(OUT)

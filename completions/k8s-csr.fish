@@ -1,0 +1,40 @@
+complete -c k8s-csr -s p -l profile -d 'Start from a kubeadm identity (see --list-profiles)' -r -f -a "ca\t''
+etcd-ca\t''
+front-proxy-ca\t''
+apiserver\t''
+apiserver-kubelet-client\t''
+front-proxy-client\t''
+etcd-server\t''
+etcd-peer\t''
+etcd-healthcheck-client\t''
+apiserver-etcd-client\t''
+admin\t''
+super-admin\t''
+kubelet\t''
+kubelet-serving\t''
+kube-proxy\t''
+controller-manager\t''
+scheduler\t''"
+complete -c k8s-csr -l node-name -d 'Node name (CN of etcd and kubelet certs, a SAN of the API server\'s); must equal the name the node registers with' -r
+complete -c k8s-csr -l advertise-address -d 'The node\'s IP: the API server\'s advertise address, etcd\'s listen address, the kubelet\'s IP' -r
+complete -c k8s-csr -l service-cidr -d 'Service CIDR; its first address (the `kubernetes` service) goes into the API server\'s SANs' -r
+complete -c k8s-csr -l dns-domain -d 'Cluster DNS domain, for kubernetes.default.svc.DOMAIN' -r
+complete -c k8s-csr -l control-plane-endpoint -d 'Control-plane endpoint host (load balancer name or IP), added to the API server\'s SANs' -r
+complete -c k8s-csr -l cn -d 'Common name: the Kubernetes user name' -r
+complete -c k8s-csr -s O -l org -d 'Organization: a Kubernetes group; repeat for more groups (all are kept, in order)' -r
+complete -c k8s-csr -l subj -d 'Whole subject in openssl\'s syntax, e.g. /CN=alice/O=dev/O=ops' -r
+complete -c k8s-csr -l san -d 'Subject alternative name: DNS name or IP (v4 or v6, told apart automatically); repeat, or separate with commas' -r
+complete -c k8s-csr -s u -l usage -d 'Requested usage; repeat for both (the signer may decide otherwise)' -r -f -a "server\t'TLS server (serverAuth): the API server, etcd, a kubelet\'s serving endpoint'
+client\t'TLS client (clientAuth): every identity that talks to the API server or etcd'"
+complete -c k8s-csr -s k -l key -d 'Private key file; stdin is then not read and only the CSR is written' -r -F
+complete -c k8s-csr -s i -l in -d 'Read the key stream from FILE instead of stdin' -r -F
+complete -c k8s-csr -l csr-out -d 'Write the CSR to FILE instead of stdout' -r -F
+complete -c k8s-csr -l key-out -d 'Write the private key to FILE (0600) instead of stdout' -r -F
+complete -c k8s-csr -s o -l out -d 'Write the stream into files PREFIX.key (0600), PREFIX.csr, PREFIX.crt, PREFIX.pub instead of stdout; directories are created; files are written atomically' -r -F
+complete -c k8s-csr -l format -d 'Output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
+json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
+complete -c k8s-csr -l list-profiles -d 'List the profiles with their CN, groups, usages and kubeadm file, then exit'
+complete -c k8s-csr -l ca -d 'Ask for a CA certificate (basicConstraints CA:TRUE); implied by --profile ca'
+complete -c k8s-csr -s f -l force -d 'Overwrite existing files (the old file stays intact until the new one is complete); also allows printing a private key to a terminal'
+complete -c k8s-csr -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c k8s-csr -s V -l version -d 'Print version'

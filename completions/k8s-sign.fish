@@ -1,0 +1,40 @@
+complete -c k8s-sign -l ca -d 'CA certificate and key as PREFIX.crt and PREFIX.key (kubeadm\'s naming)' -r -F
+complete -c k8s-sign -l ca-cert -d 'CA certificate file' -r -F
+complete -c k8s-sign -l ca-key -d 'CA private key file' -r -F
+complete -c k8s-sign -s k -l key -d 'With --self-sign: the key, from a file instead of the stream' -r -F
+complete -c k8s-sign -l days -d 'Validity in days from now (default 365; 3650 for a CA)' -r
+complete -c k8s-sign -l duration -d 'Validity as a duration: 8760h, 365d, 1y, 90m' -r
+complete -c k8s-sign -l not-before -d 'Start of validity (YYYY-MM-DD or RFC 3339; default now - 5 minutes, for clock skew)' -r
+complete -c k8s-sign -l not-after -d 'End of validity (YYYY-MM-DD or RFC 3339), instead of --days' -r
+complete -c k8s-sign -s u -l usage -d 'Grant these usages whatever the CSR asked for; repeat for both' -r -f -a "server\t'TLS server (serverAuth)'
+client\t'TLS client (clientAuth)'"
+complete -c k8s-sign -s p -l profile -d 'Grant the usages of a kubeadm profile (see k8s-csr --list-profiles)' -r -f -a "ca\t''
+etcd-ca\t''
+front-proxy-ca\t''
+apiserver\t''
+apiserver-kubelet-client\t''
+front-proxy-client\t''
+etcd-server\t''
+etcd-peer\t''
+etcd-healthcheck-client\t''
+apiserver-etcd-client\t''
+admin\t''
+super-admin\t''
+kubelet\t''
+kubelet-serving\t''
+kube-proxy\t''
+controller-manager\t''
+scheduler\t''"
+complete -c k8s-sign -s i -l in -d 'Read the stream from FILE instead of stdin' -r -F
+complete -c k8s-sign -l cert-out -d 'Write the certificate to FILE instead of stdout' -r -F
+complete -c k8s-sign -l key-out -d 'Write the private key passing through to FILE (0600) instead of stdout' -r -F
+complete -c k8s-sign -s o -l out -d 'Write the stream into files PREFIX.key (0600), PREFIX.csr, PREFIX.crt, PREFIX.pub instead of stdout; directories are created; files are written atomically' -r -F
+complete -c k8s-sign -l format -d 'Output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
+json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
+complete -c k8s-sign -l self-sign -d 'Self-sign each CSR with its own key (from the stream, or --key): makes a root CA'
+complete -c k8s-sign -l clamp -d 'Cut a certificate that would outlive its CA to the CA\'s expiry (default: warn)'
+complete -c k8s-sign -l allow-ca -d 'Allow a CSR that asks for CA:TRUE (an intermediate CA)'
+complete -c k8s-sign -l keep-csr -d 'Keep each CSR in the output stream, before its certificate'
+complete -c k8s-sign -s f -l force -d 'Overwrite existing files (the old file stays intact until the new one is complete); also allows printing a private key to a terminal'
+complete -c k8s-sign -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c k8s-sign -s V -l version -d 'Print version'

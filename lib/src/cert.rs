@@ -1,0 +1,102 @@
+//! Reading certificates: the fields the tools reason about, decoded once.
+
+use const_oid::ObjectIdentifier;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::csr::{oid_of, subject_of};
+use crate::error::{Error, Result};
+use crate::ext::{self, Decoded};
+use crate::key::{PublicKey, SignatureError};
+use crate::name::Subject;
+
+/// A parsed certificate.
+#[derive(Clone, Debug)]
+pub struct Cert {
+    /// The whole certificate, DER.
+    pub der: Vec<u8>,
+    /// Subject attributes.
+    pub subject: Subject,
+    /// Issuer attributes.
+    pub issuer: Subject,
+    /// Raw subject DER.
+    pub subject_raw: Vec<u8>,
+    /// Raw issuer DER.
+    pub issuer_raw: Vec<u8>,
+    /// Serial number, big-endian bytes.
+    pub serial: Vec<u8>,
+    /// notBefore, seconds since the epoch.
+    pub not_before: i64,
+    /// notAfter, seconds since the epoch.
+    pub not_after: i64,
+    /// The certified public key.
+    pub public_key: PublicKey,
+    /// Extensions, decoded.
+    pub ext: Decoded,
+    /// The TBS bytes the signature covers.
+    pub tbs: Vec<u8>,
+    /// Signature algorithm.
+    pub signature_algorithm: ObjectIdentifier,
+    /// Signature value.
+    pub signature: Vec<u8>,
+    /// X.509 version (3 for v3).
+    pub version: u32,
+}
+
+impl Cert {
+    /// Parses a DER certificate.
+    pub fn from_der(der: &[u8], source: &str) -> Result<Cert> {
+        let (rest, cert) =
+            X509Certificate::from_der(der).map_err(|_| Error::input(source, "not a valid X.509 certificate"))?;
+        if !rest.is_empty() {
+            return Err(Error::input(source, "trailing data after the certificate"));
+        }
+        let tbs = &cert.tbs_certificate;
+        let mut raw_exts = Vec::new();
+        for e in tbs.extensions() {
+            let oid = oid_of(&e.oid).ok_or_else(|| Error::input(source, "invalid extension OID"))?;
+            raw_exts.push((oid, e.critical, e.value));
+        }
+        let decoded = ext::decode(raw_exts, source)?;
+        Ok(Cert {
+            der: der.to_vec(),
+            subject: subject_of(tbs.subject()),
+            issuer: subject_of(tbs.issuer()),
+            subject_raw: tbs.subject().as_raw().to_vec(),
+            issuer_raw: tbs.issuer().as_raw().to_vec(),
+            serial: tbs.raw_serial().to_vec(),
+            not_before: tbs.validity().not_before.timestamp(),
+            not_after: tbs.validity().not_after.timestamp(),
+            public_key: PublicKey::from_spki_der(tbs.subject_pki.raw, source)?,
+            ext: decoded,
+            tbs: tbs.as_ref().to_vec(),
+            signature_algorithm: oid_of(&cert.signature_algorithm.algorithm)
+                .ok_or_else(|| Error::input(source, "invalid signature algorithm"))?,
+            signature: cert.signature_value.data.to_vec(),
+            version: tbs.version().0 + 1,
+        })
+    }
+
+    /// Whether basicConstraints says CA:TRUE.
+    pub fn is_ca(&self) -> bool {
+        self.ext.is_ca == Some(true)
+    }
+
+    /// Whether subject and issuer are the same name.
+    pub fn is_self_issued(&self) -> bool {
+        self.subject_raw == self.issuer_raw
+    }
+
+    /// Whether `issuer`'s key made this certificate's signature.
+    pub fn signed_by(&self, issuer: &PublicKey) -> std::result::Result<(), SignatureError> {
+        issuer.verify(&self.signature_algorithm, &self.tbs, &self.signature)
+    }
+
+    /// Serial as colon-separated hex, as openssl prints it.
+    pub fn serial_hex(&self) -> String {
+        let bytes: &[u8] = match self.serial.as_slice() {
+            [0, rest @ ..] if !rest.is_empty() => rest,
+            all => all,
+        };
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    }
+}

@@ -1,0 +1,87 @@
+//! `k8s-genkey`: new private keys (or an existing key re-encoded, or its public half).
+
+use std::path::PathBuf;
+
+use crate::cmd::read_one_key;
+use crate::error::{Error, Result};
+use crate::key::{Algorithm, KeyFormat, PrivateKey};
+use crate::stream::{Block, OutputOptions, PUBLIC_KEY, Sink};
+
+/// What `k8s-genkey` was asked to do.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Key algorithm and size.
+    pub algorithm: Algorithm,
+    /// How the private key is written.
+    pub key_format: KeyFormat,
+    /// Also emit the public key (`PUBLIC KEY`), e.g. for `sa.pub`.
+    pub public: bool,
+    /// Read this key instead of generating one.
+    pub input: Option<PathBuf>,
+    /// How many keys to generate.
+    pub count: usize,
+    /// Threads for generating many keys.
+    pub jobs: usize,
+    /// Where output goes.
+    pub output: OutputOptions,
+}
+
+/// Generates (or reads) keys and writes them out. Returns the files written.
+pub fn run(opts: &Options) -> Result<Vec<PathBuf>> {
+    if opts.count == 0 {
+        return Err(Error::usage("--count must be at least 1"));
+    }
+    if opts.count > 1 && opts.output.files.any() {
+        return Err(Error::usage("--count > 1 writes to stdout only; --out names one key"));
+    }
+    let mut sink = Sink::new(opts.output.clone());
+    if let Some(path) = &opts.input {
+        if opts.count > 1 {
+            return Err(Error::usage("--count and --in do not go together"));
+        }
+        let key = read_one_key(path)?;
+        if opts.public {
+            sink.emit(Block::new(PUBLIC_KEY, key.public_key().spki_der()))?;
+        } else {
+            emit_key(&mut sink, &key, opts.key_format)?;
+        }
+        return sink.finish();
+    }
+    let keys = generate_many(opts.algorithm, opts.count, opts.jobs)?;
+    for key in keys {
+        emit_key(&mut sink, &key, opts.key_format)?;
+        if opts.public {
+            sink.emit(Block::new(PUBLIC_KEY, key.public_key().spki_der()))?;
+        }
+        sink.flush_json()?;
+    }
+    sink.finish()
+}
+
+fn emit_key(sink: &mut Sink, key: &PrivateKey, format: KeyFormat) -> Result<()> {
+    let (label, der) = key.to_der(format)?;
+    sink.emit(Block::new(label, &der))
+}
+
+/// Generates `count` keys on up to `jobs` threads (RSA generation is the slow part of a PKI).
+pub fn generate_many(algorithm: Algorithm, count: usize, jobs: usize) -> Result<Vec<PrivateKey>> {
+    let jobs = jobs.clamp(1, count.max(1));
+    if jobs == 1 {
+        return (0..count).map(|_| PrivateKey::generate(algorithm)).collect();
+    }
+    let per = count.div_ceil(jobs);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..jobs)
+            .map(|j| {
+                let n = per.min(count.saturating_sub(j * per));
+                scope.spawn(move || (0..n).map(|_| PrivateKey::generate(algorithm)).collect::<Result<Vec<_>>>())
+            })
+            .collect();
+        let mut keys = Vec::with_capacity(count);
+        for h in handles {
+            let part = h.join().map_err(|_| Error::refused("key generation thread failed"))??;
+            keys.extend(part);
+        }
+        Ok(keys)
+    })
+}

@@ -1,0 +1,165 @@
+//! `k8s-sign`: turns every CSR in the stream into a certificate, in order, passing every
+//! other block (the private key above all) through.
+
+use std::path::{Path, PathBuf};
+
+use crate::cert::Cert;
+use crate::cmd::{Warn, read_one_key};
+use crate::csr::Csr;
+use crate::error::{Error, Result};
+use crate::issue::{Ca, IssueOptions, Issued, self_sign};
+use crate::key::PrivateKey;
+use crate::profile::{self, Usage};
+use crate::stream::{Block, CERTIFICATE, Input, Kind, OutputOptions, Sink, read_blocks};
+use crate::validity;
+
+/// What `k8s-sign` was asked to do.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// CA certificate file.
+    pub ca_cert: Option<PathBuf>,
+    /// CA key file.
+    pub ca_key: Option<PathBuf>,
+    /// Self-sign each CSR with the key that precedes it in the stream (or `--key`).
+    pub self_sign: bool,
+    /// Key for `--self-sign` from a file instead of the stream.
+    pub key: Option<PathBuf>,
+    /// `--days`.
+    pub days: Option<i64>,
+    /// `--duration`.
+    pub duration: Option<String>,
+    /// `--not-before`.
+    pub not_before: Option<String>,
+    /// `--not-after`.
+    pub not_after: Option<String>,
+    /// Usages decided by the signer.
+    pub usages: Vec<Usage>,
+    /// A profile whose usages (and CA-ness) the signer applies.
+    pub profile: Option<String>,
+    /// Allow CSRs asking for CA:TRUE.
+    pub allow_ca: bool,
+    /// Clamp to the CA's expiry instead of warning.
+    pub clamp: bool,
+    /// Keep each CSR in the output, before its certificate.
+    pub keep_csr: bool,
+    /// Input stream file (default stdin).
+    pub input: Option<PathBuf>,
+    /// Where output goes.
+    pub output: OutputOptions,
+}
+
+enum Signer {
+    Ca(Box<Ca>),
+    SelfSign { file_key: Option<PrivateKey> },
+}
+
+fn first_cert(path: &Path) -> Result<Cert> {
+    let name = path.display().to_string();
+    let blocks = read_blocks(path)?;
+    let block = blocks.iter().find(|b| b.kind() == Kind::Cert).ok_or_else(|| {
+        let found = blocks.first().map(|b| format!(", found a {} block", b.label)).unwrap_or_default();
+        Error::input(&name, format!("expected a CERTIFICATE{found}"))
+    })?;
+    Cert::from_der(&block.der, &name)
+}
+
+/// The signer's decisions from the flags.
+pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
+    let profile = opts.profile.as_deref().map(profile::find).transpose()?;
+    let make_ca = profile.is_some_and(|p| p.is_ca);
+    let usages = if !opts.usages.is_empty() {
+        let mut u = opts.usages.clone();
+        u.sort();
+        u.dedup();
+        Some(u)
+    } else {
+        profile.map(|p| p.usages.to_vec())
+    };
+    let default_days = if make_ca || (opts.self_sign && usages.is_none()) { 3650 } else { 365 };
+    Ok(IssueOptions {
+        lifetime: validity::lifetime(opts.days, opts.duration.as_deref(), default_days, now)?,
+        not_before: opts.not_before.as_deref().map(validity::parse_date).transpose()?,
+        not_after: opts.not_after.as_deref().map(validity::parse_date).transpose()?,
+        usages,
+        make_ca,
+        allow_ca: opts.allow_ca,
+        clamp: opts.clamp,
+        now,
+    })
+}
+
+/// Signs every CSR on the input. Returns the files written.
+pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
+    let now = validity::now();
+    let issue_opts = issue_options(opts, now)?;
+    let signer = match (opts.self_sign, &opts.ca_cert, &opts.ca_key) {
+        (true, None, None) => Signer::SelfSign { file_key: opts.key.as_deref().map(read_one_key).transpose()? },
+        (true, _, _) => return Err(Error::usage("--self-sign does not take --ca-cert/--ca-key")),
+        (false, Some(cert_path), Some(key_path)) => {
+            if opts.key.is_some() {
+                return Err(Error::usage("--key goes with --self-sign; the CA key is --ca-key"));
+            }
+            let cert = first_cert(cert_path)?;
+            let key = read_one_key(key_path)?;
+            let ca = Ca::new(cert, key, &cert_path.display().to_string(), &key_path.display().to_string(), now)?;
+            Signer::Ca(Box::new(ca))
+        }
+        (false, None, None) => {
+            return Err(Error::usage(
+                "name the CA with --ca-cert FILE --ca-key FILE (or --ca PREFIX), or pass --self-sign",
+            ));
+        }
+        (false, _, _) => return Err(Error::usage("--ca-cert and --ca-key go together")),
+    };
+
+    let input = Input::open(opts.input.as_deref(), "a CSR (pipe k8s-csr, or use --in FILE)")?;
+    let source = input.name.clone();
+    let mut sink = Sink::new(opts.output.clone());
+    let mut last_key: Option<PrivateKey> = None;
+    let mut signed = 0usize;
+    for block in input.blocks()? {
+        let block = block?;
+        match block.kind() {
+            Kind::Csr => {
+                let csr = Csr::from_der(&block.der, &source)?;
+                if !csr.ignored.is_empty() {
+                    warn(&format!("not copied from the CSR: {}", csr.ignored.join(", ")));
+                }
+                let Issued { der, warnings } = match &signer {
+                    Signer::Ca(ca) => ca.issue(&csr, &issue_opts)?,
+                    Signer::SelfSign { file_key } => {
+                        let key = file_key.as_ref().or(last_key.as_ref()).ok_or_else(|| {
+                            Error::input(
+                                &source,
+                                "--self-sign needs the CSR's private key before it in the stream (or --key FILE)",
+                            )
+                        })?;
+                        self_sign(&csr, key, &issue_opts)?
+                    }
+                };
+                for w in warnings {
+                    warn(&w);
+                }
+                if opts.keep_csr {
+                    sink.emit(block)?;
+                }
+                sink.emit(Block::new(CERTIFICATE, &der))?;
+                sink.flush_json()?;
+                signed += 1;
+            }
+            Kind::Key => {
+                if opts.self_sign && opts.key.is_none() {
+                    last_key = Some(PrivateKey::from_pem_block(&block.label, &block.der, &source)?);
+                }
+                // A new key starts a new item; flush what the previous one had.
+                sink.flush_json()?;
+                sink.emit(block)?;
+            }
+            _ => sink.emit(block)?,
+        }
+    }
+    if signed == 0 {
+        return Err(Error::input(source, "no CERTIFICATE REQUEST found: pipe k8s-csr into k8s-sign"));
+    }
+    sink.finish()
+}

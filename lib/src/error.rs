@@ -1,0 +1,165 @@
+//! One error type for the whole library, and the stable exit code each kind maps to.
+//!
+//! Messages are one line, lowercase, name the file or flag involved and never contain a
+//! byte of key material. The binaries print them as `k8s-xxx: error: <message>`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Exit status: everything held.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: a check failed (k8s-verify; like grep's "no match").
+pub const EXIT_CHECK_FAILED: i32 = 1;
+/// Exit status: bad usage (flags, arguments).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status: bad input (unreadable PEM, wrong block type, bad SAN, ...).
+pub const EXIT_BAD_INPUT: i32 = 3;
+/// Exit status: refused (bad CSR signature, CA/key mismatch, policy).
+pub const EXIT_REFUSED: i32 = 4;
+/// Exit status: I/O error (missing file, unwritable output, existing file).
+pub const EXIT_IO: i32 = 5;
+
+/// The table printed in every man page's EXIT STATUS section.
+pub const EXIT_CODES: &[(i32, &str)] = &[
+    (EXIT_OK, "success"),
+    (EXIT_CHECK_FAILED, "a check failed (k8s-verify only)"),
+    (EXIT_USAGE, "usage error: unknown flag, missing or conflicting arguments"),
+    (EXIT_BAD_INPUT, "bad input: not PEM, wrong block type, truncated data, invalid SAN, ..."),
+    (EXIT_REFUSED, "refused: bad CSR signature, CA key does not match, CA not a CA, policy"),
+    (EXIT_IO, "I/O error: missing or unreadable file, unwritable output, file exists"),
+];
+
+/// Everything that can go wrong in k8s-pki.
+#[derive(Debug)]
+pub enum Error {
+    /// The flags make no sense together, or a required one is missing.
+    Usage(String),
+    /// The input could not be read as what it should be.
+    Input { source: String, message: String },
+    /// The input was understood, and what it asks for is refused.
+    Refused(String),
+    /// A file or stream could not be read or written.
+    Io { path: PathBuf, message: String },
+    /// A verification found a problem (the findings were already reported).
+    CheckFailed(String),
+    /// The reader of stdout went away (`| head`): stop quietly, exit 0.
+    BrokenPipe,
+}
+
+/// Result with the library's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// The stable process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::CheckFailed(_) => EXIT_CHECK_FAILED,
+            Error::Usage(_) => EXIT_USAGE,
+            Error::Input { .. } => EXIT_BAD_INPUT,
+            Error::Refused(_) => EXIT_REFUSED,
+            Error::Io { .. } => EXIT_IO,
+            Error::BrokenPipe => EXIT_OK,
+        }
+    }
+
+    /// Bad input from `source` (a file name, "stdin", or a flag).
+    pub fn input(source: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Input { source: source.into(), message: message.into() }
+    }
+
+    /// A usage error.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage(message.into())
+    }
+
+    /// A refusal.
+    pub fn refused(message: impl Into<String>) -> Self {
+        Error::Refused(message.into())
+    }
+
+    /// An I/O error on `path`, described by `err` (never by file content).
+    pub fn io(path: &Path, err: &std::io::Error) -> Self {
+        Error::Io { path: path.to_path_buf(), message: describe_io(err) }
+    }
+
+    /// An I/O error with a message of our own.
+    pub fn io_msg(path: &Path, message: impl Into<String>) -> Self {
+        Error::Io { path: path.to_path_buf(), message: message.into() }
+    }
+
+    /// Re-attributes an input error to another source name (e.g. a file instead of "stdin").
+    pub fn with_source(self, name: &str) -> Self {
+        match self {
+            Error::Input { message, .. } => Error::Input { source: name.to_string(), message },
+            other => other,
+        }
+    }
+}
+
+/// A short, lowercase description of an I/O error without the "(os error N)" noise.
+fn describe_io(err: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match err.kind() {
+        NotFound => "no such file or directory".into(),
+        PermissionDenied => "permission denied".into(),
+        AlreadyExists => "file exists (use --force to overwrite)".into(),
+        StorageFull => "no space left on device".into(),
+        IsADirectory => "is a directory".into(),
+        NotADirectory => "not a directory".into(),
+        ReadOnlyFilesystem => "read-only file system".into(),
+        _ => {
+            let text = err.to_string();
+            let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+            lowercase_first(&text)
+        }
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(m) | Error::Refused(m) | Error::CheckFailed(m) => f.write_str(m),
+            Error::Input { source, message } => write!(f, "{source}: {message}"),
+            Error::Io { path, message } => write!(f, "{}: {message}", path.display()),
+            Error::BrokenPipe => f.write_str("broken pipe"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_are_stable() {
+        assert_eq!(Error::usage("x").exit_code(), 2);
+        assert_eq!(Error::input("stdin", "x").exit_code(), 3);
+        assert_eq!(Error::refused("x").exit_code(), 4);
+        assert_eq!(Error::io_msg(Path::new("f"), "x").exit_code(), 5);
+        assert_eq!(Error::CheckFailed("x".into()).exit_code(), 1);
+        let listed: Vec<i32> = EXIT_CODES.iter().map(|(c, _)| *c).collect();
+        assert_eq!(listed, vec![0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn io_messages_are_short_and_lowercase() {
+        let e = Error::io(Path::new("pki/ca.key"), &std::io::Error::from(std::io::ErrorKind::NotFound));
+        assert_eq!(e.to_string(), "pki/ca.key: no such file or directory");
+    }
+
+    #[test]
+    fn input_errors_can_be_reattributed() {
+        let e = Error::input("stdin", "not PEM").with_source("ca.crt");
+        assert_eq!(e.to_string(), "ca.crt: not PEM");
+    }
+}

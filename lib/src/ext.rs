@@ -1,0 +1,224 @@
+//! X.509 extensions k8s-pki writes and reads: SAN, key usage, extended key usage, basic
+//! constraints and key identifiers. Encoding is RustCrypto's; criticality follows Go's
+//! crypto/x509 (kubeadm): key usage and basic constraints critical, the rest not.
+
+use const_oid::db::rfc5280::{ID_KP_CLIENT_AUTH, ID_KP_SERVER_AUTH};
+use const_oid::{AssociatedOid, ObjectIdentifier};
+use der::asn1::OctetString;
+use der::{Decode, Encode};
+use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName,
+    SubjectKeyIdentifier,
+};
+
+use crate::error::{Error, Result};
+use crate::profile::Usage;
+use crate::san::San;
+
+/// OID of the SAN extension.
+pub const SAN_OID: ObjectIdentifier = SubjectAltName::OID;
+/// OID of the key usage extension.
+pub const KEY_USAGE_OID: ObjectIdentifier = KeyUsage::OID;
+/// OID of the extended key usage extension.
+pub const EKU_OID: ObjectIdentifier = ExtendedKeyUsage::OID;
+/// OID of the basic constraints extension.
+pub const BASIC_CONSTRAINTS_OID: ObjectIdentifier = BasicConstraints::OID;
+/// OID of the subject key identifier extension.
+pub const SKI_OID: ObjectIdentifier = SubjectKeyIdentifier::OID;
+/// OID of the authority key identifier extension.
+pub const AKI_OID: ObjectIdentifier = AuthorityKeyIdentifier::OID;
+
+fn encode<T: Encode + AssociatedOid>(value: &T, critical: bool) -> Result<Extension> {
+    let der = value.to_der().map_err(|_| Error::refused("cannot encode an X.509 extension"))?;
+    let extn_value = OctetString::new(der).map_err(|_| Error::refused("cannot encode an X.509 extension"))?;
+    Ok(Extension { extn_id: T::OID, critical, extn_value })
+}
+
+/// Subject Alternative Name; critical only when the subject is empty (RFC 5280).
+pub fn subject_alt_name(sans: &[San], subject_empty: bool) -> Result<Extension> {
+    let names = sans.iter().map(San::to_general_name).collect::<Result<Vec<_>>>()?;
+    encode(&SubjectAltName(names), subject_empty)
+}
+
+/// Key usage: a CA signs certificates; every key signs, and (as kubeadm sets for all keys)
+/// may encipher keys.
+pub fn key_usage(is_ca: bool) -> Result<Extension> {
+    let mut flags = KeyUsages::DigitalSignature | KeyUsages::KeyEncipherment;
+    if is_ca {
+        flags |= KeyUsages::KeyCertSign;
+    }
+    encode(&KeyUsage(flags), true)
+}
+
+/// Extended key usage from usages, in the order server, client.
+pub fn extended_key_usage(usages: &[Usage]) -> Result<Extension> {
+    let mut oids = Vec::new();
+    if usages.contains(&Usage::Server) {
+        oids.push(ID_KP_SERVER_AUTH);
+    }
+    if usages.contains(&Usage::Client) {
+        oids.push(ID_KP_CLIENT_AUTH);
+    }
+    encode(&ExtendedKeyUsage(oids), false)
+}
+
+/// Basic constraints, critical; no path length limit.
+pub fn basic_constraints(is_ca: bool) -> Result<Extension> {
+    encode(&BasicConstraints { ca: is_ca, path_len_constraint: None }, true)
+}
+
+/// Subject key identifier.
+pub fn subject_key_identifier(id: &[u8]) -> Result<Extension> {
+    let id = OctetString::new(id).map_err(|_| Error::refused("cannot encode a key identifier"))?;
+    encode(&SubjectKeyIdentifier(id), false)
+}
+
+/// Authority key identifier naming the issuer's key.
+pub fn authority_key_identifier(id: &[u8]) -> Result<Extension> {
+    let id = OctetString::new(id).map_err(|_| Error::refused("cannot encode a key identifier"))?;
+    encode(
+        &AuthorityKeyIdentifier {
+            key_identifier: Some(id),
+            authority_cert_issuer: None,
+            authority_cert_serial_number: None,
+        },
+        false,
+    )
+}
+
+/// What a set of extensions asks for or grants, decoded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decoded {
+    /// SANs of the kinds we handle (DNS, IP, e-mail, URI).
+    pub sans: Vec<San>,
+    /// SAN kinds we do not handle (otherName, directoryName, ...), by description.
+    pub other_sans: Vec<String>,
+    /// serverAuth / clientAuth from EKU.
+    pub usages: Vec<Usage>,
+    /// Other EKU OIDs.
+    pub other_ekus: Vec<ObjectIdentifier>,
+    /// Whether an EKU extension is present at all.
+    pub has_eku: bool,
+    /// Basic constraints CA flag, if present.
+    pub is_ca: Option<bool>,
+    /// Path length constraint, if present.
+    pub path_len: Option<u8>,
+    /// Key usage flags, if present.
+    pub key_usage: Option<KeyUsage>,
+    /// Subject key identifier.
+    pub ski: Option<Vec<u8>>,
+    /// Authority key identifier's key id.
+    pub aki: Option<Vec<u8>>,
+    /// Extensions we do not understand: (OID, critical).
+    pub unknown: Vec<(ObjectIdentifier, bool)>,
+}
+
+/// Decodes extensions given as (OID bytes, critical, value DER). `source` names the input.
+pub fn decode<'a>(exts: impl IntoIterator<Item = (ObjectIdentifier, bool, &'a [u8])>, source: &str) -> Result<Decoded> {
+    let bad = |what: &str| Error::input(source, format!("malformed {what} extension"));
+    let mut d = Decoded::default();
+    for (oid, critical, value) in exts {
+        match oid {
+            o if o == SAN_OID => {
+                let san = SubjectAltName::from_der(value).map_err(|_| bad("subjectAltName"))?;
+                for name in san.0 {
+                    match general_name_to_san(&name) {
+                        Some(s) => d.sans.push(s),
+                        None => d.other_sans.push(describe_general_name(&name)),
+                    }
+                }
+            }
+            o if o == EKU_OID => {
+                let eku = ExtendedKeyUsage::from_der(value).map_err(|_| bad("extendedKeyUsage"))?;
+                d.has_eku = true;
+                for oid in eku.0 {
+                    if oid == ID_KP_SERVER_AUTH {
+                        d.usages.push(Usage::Server);
+                    } else if oid == ID_KP_CLIENT_AUTH {
+                        d.usages.push(Usage::Client);
+                    } else {
+                        d.other_ekus.push(oid);
+                    }
+                }
+            }
+            o if o == BASIC_CONSTRAINTS_OID => {
+                let bc = BasicConstraints::from_der(value).map_err(|_| bad("basicConstraints"))?;
+                d.is_ca = Some(bc.ca);
+                d.path_len = bc.path_len_constraint;
+            }
+            o if o == KEY_USAGE_OID => {
+                d.key_usage = Some(KeyUsage::from_der(value).map_err(|_| bad("keyUsage"))?);
+            }
+            o if o == SKI_OID => {
+                let ski = SubjectKeyIdentifier::from_der(value).map_err(|_| bad("subjectKeyIdentifier"))?;
+                d.ski = Some(ski.0.as_bytes().to_vec());
+            }
+            o if o == AKI_OID => {
+                let aki = AuthorityKeyIdentifier::from_der(value).map_err(|_| bad("authorityKeyIdentifier"))?;
+                d.aki = aki.key_identifier.map(|k| k.as_bytes().to_vec());
+            }
+            other => d.unknown.push((other, critical)),
+        }
+    }
+    Ok(d)
+}
+
+fn general_name_to_san(name: &GeneralName) -> Option<San> {
+    match name {
+        GeneralName::DnsName(d) => Some(San::Dns(d.to_string())),
+        GeneralName::Rfc822Name(e) => Some(San::Email(e.to_string())),
+        GeneralName::UniformResourceIdentifier(u) => Some(San::Uri(u.to_string())),
+        GeneralName::IpAddress(ip) => {
+            let b = ip.as_bytes();
+            match b.len() {
+                4 => <[u8; 4]>::try_from(b).ok().map(|a| San::Ip(std::net::IpAddr::from(a))),
+                16 => <[u8; 16]>::try_from(b).ok().map(|a| San::Ip(std::net::IpAddr::from(a))),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn describe_general_name(name: &GeneralName) -> String {
+    match name {
+        GeneralName::OtherName(o) => format!("otherName {}", o.type_id),
+        GeneralName::DirectoryName(_) => "directoryName".into(),
+        GeneralName::RegisteredId(o) => format!("registeredID {o}"),
+        GeneralName::IpAddress(_) => "malformed IP address".into(),
+        _ => "unsupported name".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_extensions_decode_back() {
+        let sans = vec![
+            San::parse("node-1").expect("dns"),
+            San::parse("10.0.0.1").expect("ip"),
+            San::parse("::1").expect("ip6"),
+        ];
+        let exts = [
+            subject_alt_name(&sans, false).expect("san"),
+            key_usage(true).expect("ku"),
+            extended_key_usage(&[Usage::Client, Usage::Server]).expect("eku"),
+            basic_constraints(true).expect("bc"),
+            subject_key_identifier(&[1, 2, 3]).expect("ski"),
+            authority_key_identifier(&[4, 5]).expect("aki"),
+        ];
+        let d = decode(exts.iter().map(|e| (e.extn_id, e.critical, e.extn_value.as_bytes())), "test").expect("decode");
+        assert_eq!(d.sans, sans);
+        assert_eq!(d.usages, vec![Usage::Server, Usage::Client]);
+        assert_eq!(d.is_ca, Some(true));
+        assert!(d.key_usage.expect("ku").key_cert_sign());
+        assert_eq!(d.ski, Some(vec![1, 2, 3]));
+        assert_eq!(d.aki, Some(vec![4, 5]));
+        assert!(d.unknown.is_empty());
+        assert!(exts[1].critical && exts[3].critical && !exts[0].critical);
+    }
+}

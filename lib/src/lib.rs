@@ -1,0 +1,21 @@
+//! k8s-pki: the library behind the `k8s-*` commands that build, inspect, renew and audit a
+//! Kubernetes cluster PKI.
+//!
+//! Every piece of PKI logic lives here; the binaries only parse flags, call one function
+//! from [`cmd`], and turn its result into an exit code. Modules are named after the thing
+//! they handle: [`key`], [`csr`], [`cert`], [`issue`], [`profile`], [`stream`], ...
+
+pub mod cert;
+pub mod cmd;
+pub mod csr;
+pub mod error;
+pub mod ext;
+pub mod issue;
+pub mod key;
+pub mod name;
+pub mod profile;
+pub mod san;
+pub mod stream;
+pub mod validity;
+
+pub use error::{Error, Result};

@@ -1,0 +1,207 @@
+//! Bad input: every case a one-line error with its documented exit code, never a panic,
+//! never a partial file. One test per row of the catalogue.
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::util::*;
+
+/// Asserts the one-line error format and no panic.
+fn fails(tool_name: &str, args: &[&str], stdin: &[u8], code: i32, message: &str) {
+    let out = tool(tool_name).args(args).write_stdin(stdin.to_vec()).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{tool_name} {args:?}: {stderr}");
+    assert!(stderr.contains(message), "{tool_name} {args:?}: expected '{message}' in: {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    if code != 2 {
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.starts_with(&format!("{tool_name}: error: ")), "{stderr}");
+    }
+    assert!(out.stdout.is_empty() || code == 2, "nothing on stdout on error");
+}
+
+fn key() -> Vec<u8> {
+    run_ok("k8s-genkey", &["--algo", "ecdsa"], b"")
+}
+
+#[test]
+fn empty_stdin() {
+    fails("k8s-csr", &["--cn", "x"], b"", 3, "empty input");
+    fails("k8s-sign", &["--self-sign"], b"", 3, "empty input");
+}
+
+#[test]
+fn text_garbage() {
+    fails("k8s-csr", &["--cn", "x"], b"hello world\n", 3, "no PEM data");
+}
+
+#[test]
+fn binary_garbage() {
+    fails("k8s-csr", &["--cn", "x"], &[0xde, 0xad, 0xbe, 0xef, 0xff, 0x00, b'\n'], 3, "binary");
+}
+
+#[test]
+fn truncated_pem() {
+    let k = key();
+    fails("k8s-csr", &["--cn", "x"], &k[..k.len() / 2], 3, "truncated");
+}
+
+#[test]
+fn bad_base64() {
+    fails(
+        "k8s-csr",
+        &["--cn", "x"],
+        b"-----BEGIN EC PRIVATE KEY-----\n!!!!\n-----END EC PRIVATE KEY-----\n",
+        3,
+        "base64",
+    );
+}
+
+#[test]
+fn der_instead_of_pem() {
+    let dir = scratch();
+    std::fs::write(dir.path().join("k.pem"), key()).expect("write");
+    openssl_ok(dir.path(), &["pkey", "-in", "k.pem", "-outform", "der", "-out", "k.der"]);
+    let der = std::fs::read(dir.path().join("k.der")).expect("der");
+    fails("k8s-csr", &["--cn", "x"], &der, 3, "DER");
+}
+
+#[test]
+fn encrypted_key() {
+    let dir = scratch();
+    openssl_ok(dir.path(), &["genrsa", "-aes256", "-passout", "pass:x", "-out", "enc.key", "2048"]);
+    let enc = std::fs::read(dir.path().join("enc.key")).expect("key");
+    fails("k8s-csr", &["--cn", "x"], &enc, 3, "encrypted");
+    openssl_ok(dir.path(), &["genrsa", "-traditional", "-aes256", "-passout", "pass:x", "-out", "enc1.key", "2048"]);
+    let enc = std::fs::read(dir.path().join("enc1.key")).expect("key");
+    fails("k8s-csr", &["--cn", "x"], &enc, 3, "encrypted");
+}
+
+#[test]
+fn wrong_block_types() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let cert = std::fs::read(dir.path().join("ca.crt")).expect("cert");
+    let csr_only = blocks_of(&run_ok("k8s-csr", &["--cn", "x"], &key()), "CERTIFICATE REQUEST")[0].clone();
+    fails("k8s-csr", &["--cn", "x"], &cert, 3, "no private key");
+    fails("k8s-sign", &["--self-sign"], &cert, 3, "no CERTIFICATE REQUEST");
+    fails("k8s-sign", &["--self-sign"], &key(), 3, "no CERTIFICATE REQUEST");
+    let ca_crt = dir.path().join("ca.crt");
+    let ca_key = dir.path().join("ca.key");
+    fails(
+        "k8s-sign",
+        &["--ca-cert", ca_key.to_str().expect("utf8"), "--ca-key", ca_key.to_str().expect("utf8")],
+        csr_only.as_bytes(),
+        3,
+        "expected a CERTIFICATE",
+    );
+    fails(
+        "k8s-sign",
+        &["--ca-cert", ca_crt.to_str().expect("utf8"), "--ca-key", ca_crt.to_str().expect("utf8")],
+        csr_only.as_bytes(),
+        3,
+        "expected a private key",
+    );
+    // The self-signing key must be the CSR's own.
+    let mut mixed = key();
+    mixed.extend(csr_only.as_bytes());
+    fails("k8s-sign", &["--self-sign"], &mixed, 4, "not made with the key");
+}
+
+#[test]
+fn two_keys_where_one_is_expected() {
+    let dir = scratch();
+    let mut two = key();
+    two.extend(key());
+    std::fs::write(dir.path().join("two.key"), &two).expect("write");
+    fails(
+        "k8s-csr",
+        &["--cn", "x", "--key", dir.path().join("two.key").to_str().expect("utf8")],
+        b"",
+        3,
+        "two private keys",
+    );
+}
+
+#[test]
+fn bad_sans_and_addresses() {
+    for san in ["300.1.1.1", "", "a b", "1.2.3"] {
+        fails("k8s-csr", &["--cn", "x", "--san", san], &key(), 2, "invalid SAN");
+    }
+    tool("k8s-csr")
+        .args(["--profile", "apiserver", "--node-name", "n", "--advertise-address", "300.1.1.1"])
+        .write_stdin(key())
+        .assert()
+        .code(2);
+    fails(
+        "k8s-csr",
+        &[
+            "--profile",
+            "apiserver",
+            "--node-name",
+            "n",
+            "--advertise-address",
+            "10.0.0.1",
+            "--service-cidr",
+            "10.96.0.0/40",
+        ],
+        &key(),
+        2,
+        "service CIDR",
+    );
+}
+
+#[test]
+fn missing_files() {
+    fails("k8s-csr", &["--cn", "x", "--key", "/nonexistent/k.key"], b"", 5, "no such file");
+    fails("k8s-sign", &["--ca", "/nonexistent/ca"], b"", 5, "no such file");
+}
+
+#[test]
+fn unwritable_output() {
+    let dir = scratch();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, "x").expect("write");
+    // A path below a regular file cannot be created.
+    let out = blocker.join("k");
+    fails("k8s-genkey", &["--algo", "ecdsa", "--out", out.to_str().expect("utf8")], b"", 5, "");
+    fails("k8s-genkey", &["--algo", "ecdsa", "--key-out", "/dev/full/x.key"], b"", 5, "");
+}
+
+#[test]
+fn nothing_half_written_when_one_file_exists() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let csr = run_ok("k8s-csr", &["--cn", "x", "--usage", "client"], &key());
+    std::fs::write(dir.path().join("leaf.crt"), "old").expect("write");
+    let ca = dir.path().join("ca");
+    let out = dir.path().join("leaf");
+    fails("k8s-sign", &["--ca", ca.to_str().expect("utf8"), "--out", out.to_str().expect("utf8")], &csr, 5, "exists");
+    assert!(!dir.path().join("leaf.key").exists(), "no key written when the cert could not be");
+    assert_eq!(read(dir.path().join("leaf.crt")), "old");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn closed_stdout_is_a_quiet_success() {
+    let cmd = format!(
+        "set -o pipefail; '{}' --count 400 --algo ecdsa | head -c1 > /dev/null",
+        bin_dir().join("k8s-genkey").display()
+    );
+    let out = std::process::Command::new("bash").arg("-c").arg(cmd).output().expect("bash");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    tool("k8s-sign").write_stdin("").assert().code(2).stderr(contains("--ca-cert"));
+    tool("k8s-genkey").arg("--algo").arg("dsa").assert().code(2);
+    tool("k8s-sign").args(["--self-sign", "--ca", "x"]).assert().code(2);
+    tool("k8s-csr").arg("--bogus").assert().code(2).stderr(contains("--bogus").and(contains("panicked").not()));
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real binaries, one file per tool, plus interop and bad input.
+//! Run with `make test` (which builds the binaries first).
+
+mod bad_input;
+mod csr;
+mod genkey;
+mod interop;
+mod sign;
+mod util;

@@ -1,0 +1,216 @@
+//! k8s-sign: never sign blindly; certificates openssl accepts for their purpose only.
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::util::*;
+
+fn p(dir: &tempfile::TempDir, name: &str) -> String {
+    dir.path().join(name).to_str().expect("utf8").to_string()
+}
+
+#[test]
+fn certificates_verify_for_their_purpose_and_not_against_another_ca() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    make_ca(dir.path(), "other", "other-ca");
+    issue(dir.path(), "ca", "server", &["--cn", "srv", "--san", "srv.example", "--usage", "server"]);
+    issue(dir.path(), "ca", "client", &["--cn", "cli", "--usage", "client"]);
+    let verify = |purpose: &str, ca: &str, cert: &str| {
+        openssl(dir.path(), &["verify", "-x509_strict", "-purpose", purpose, "-CAfile", ca, cert]).status.success()
+    };
+    assert!(verify("sslserver", "ca.crt", "server.crt"));
+    assert!(verify("sslclient", "ca.crt", "client.crt"));
+    assert!(!verify("sslclient", "ca.crt", "server.crt"), "a server cert must not pass as a client");
+    assert!(!verify("sslserver", "ca.crt", "client.crt"), "a client cert must not pass as a server");
+    assert!(!verify("sslserver", "other.crt", "server.crt"), "the wrong CA must not verify");
+    let rsa_dir = scratch();
+    make_ca(rsa_dir.path(), "ca", "kubernetes");
+    issue(rsa_dir.path(), "ca", "leaf", &["--profile", "admin"]);
+    let ok =
+        openssl(rsa_dir.path(), &["verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", "ca.crt", "leaf.crt"]);
+    assert!(ok.status.success());
+}
+
+#[test]
+fn batch_signing_keeps_order() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let mut stream = Vec::new();
+    for cn in ["one", "two", "three"] {
+        let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+        stream.extend(run_ok("k8s-csr", &["--cn", cn, "--usage", "client"], &key));
+    }
+    let out = run_ok("k8s-sign", &["--ca", &p(&dir, "ca")], &stream);
+    assert_eq!(labels(&out), ["EC PRIVATE KEY", "CERTIFICATE"].repeat(3));
+    for (i, cn) in ["one", "two", "three"].iter().enumerate() {
+        let cert = &blocks_of(&out, "CERTIFICATE")[i];
+        std::fs::write(dir.path().join("c.crt"), cert).expect("write");
+        assert!(
+            openssl_ok(dir.path(), &["x509", "-in", "c.crt", "-noout", "-subject"]).contains(&format!("CN = {cn}"))
+        );
+    }
+}
+
+#[test]
+fn tampered_csr_is_refused_with_nothing_on_stdout() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    let csr = run_ok("k8s-csr", &["--cn", "alice", "--usage", "client"], &key);
+    let csr_pem = &blocks_of(&csr, "CERTIFICATE REQUEST")[0];
+    std::fs::write(dir.path().join("good.csr"), csr_pem).expect("write");
+    let der = openssl_ok(dir.path(), &["req", "-in", "good.csr", "-outform", "der", "-out", "good.der"]);
+    let _ = der;
+    let good = std::fs::read(dir.path().join("good.der")).expect("der");
+    // One byte of the subject ("alice" -> "alicd"), then one byte of the signature.
+    let at = good.windows(5).position(|w| w == b"alice").expect("CN in CSR");
+    let mut subject_changed = good.clone();
+    subject_changed[at + 4] ^= 0x01;
+    let mut signature_changed = good.clone();
+    let last = signature_changed.len() - 2;
+    signature_changed[last] ^= 0x01;
+    for (name, bad) in [("subject", subject_changed), ("signature", signature_changed)] {
+        std::fs::write(dir.path().join("bad.der"), &bad).expect("write");
+        openssl_ok(dir.path(), &["req", "-inform", "der", "-in", "bad.der", "-out", "bad.csr"]);
+        tool("k8s-sign")
+            .args(["--ca", &p(&dir, "ca"), "--in", &p(&dir, "bad.csr")])
+            .assert()
+            .code(4)
+            .stdout(predicate::str::is_empty())
+            .stderr(contains("signature").and(contains("k8s-sign: error:")));
+        let _ = name;
+    }
+}
+
+#[test]
+fn ca_key_must_match_and_ca_must_be_a_ca() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    make_ca(dir.path(), "other", "other");
+    issue(dir.path(), "ca", "leaf", &["--cn", "leaf", "--usage", "client"]);
+    let csr = run_ok("k8s-csr", &["--cn", "x", "--usage", "client"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
+    tool("k8s-sign")
+        .args(["--ca-cert", &p(&dir, "ca.crt"), "--ca-key", &p(&dir, "other.key")])
+        .write_stdin(csr.clone())
+        .assert()
+        .code(4)
+        .stderr(contains("does not match"));
+    tool("k8s-sign").args(["--ca", &p(&dir, "leaf")]).write_stdin(csr).assert().code(4).stderr(contains("not a CA"));
+}
+
+#[test]
+fn expired_and_future_cas_are_refused() {
+    let dir = scratch();
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    let csr = run_ok("k8s-csr", &["--profile", "ca"], &key);
+    let old = p(&dir, "old");
+    run_ok(
+        "k8s-sign",
+        &["--self-sign", "--not-before", "2020-01-01", "--not-after", "2021-01-01", "--out", &old],
+        &csr,
+    );
+    let future = p(&dir, "future");
+    run_ok(
+        "k8s-sign",
+        &["--self-sign", "--not-before", "2099-01-01", "--not-after", "2100-01-01", "--out", &future],
+        &csr,
+    );
+    let leaf = run_ok("k8s-csr", &["--cn", "x", "--usage", "client"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
+    tool("k8s-sign").args(["--ca", &old]).write_stdin(leaf.clone()).assert().code(4).stderr(contains("expired"));
+    tool("k8s-sign").args(["--ca", &future]).write_stdin(leaf).assert().code(4).stderr(contains("not valid before"));
+}
+
+#[test]
+fn the_signer_decides_usages() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let bare = run_ok("k8s-csr", &["--cn", "alice"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
+    tool("k8s-sign")
+        .args(["--ca", &p(&dir, "ca")])
+        .write_stdin(bare.clone())
+        .assert()
+        .code(4)
+        .stderr(contains("--usage"));
+    let out =
+        run_ok("k8s-sign", &["--ca", &p(&dir, "ca"), "--profile", "admin", "--cert-out", &p(&dir, "a.crt")], &bare);
+    assert_eq!(labels(&out), vec!["EC PRIVATE KEY"]);
+    let eku = openssl_ok(dir.path(), &["x509", "-in", "a.crt", "-noout", "-ext", "extendedKeyUsage"]);
+    assert!(eku.contains("TLS Web Client Authentication") && !eku.contains("Server"), "{eku}");
+    // A CSR asking for CA:TRUE is refused unless allowed.
+    let wants_ca = run_ok("k8s-csr", &["--cn", "sub", "--ca"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
+    tool("k8s-sign")
+        .args(["--ca", &p(&dir, "ca")])
+        .write_stdin(wants_ca.clone())
+        .assert()
+        .code(4)
+        .stderr(contains("--allow-ca"));
+    run_ok("k8s-sign", &["--ca", &p(&dir, "ca"), "--allow-ca"], &wants_ca);
+}
+
+#[test]
+fn validity_defaults_and_flags() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let csr = run_ok("k8s-csr", &["--cn", "x", "--usage", "client"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
+    for (args, days) in [(vec![], 365), (vec!["--days", "30"], 30), (vec!["--duration", "48h"], 2)] {
+        let mut all = vec!["--ca".to_string(), p(&dir, "ca"), "--cert-out".into(), p(&dir, "v.crt"), "--force".into()];
+        all.extend(args.iter().map(|s| s.to_string()));
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        run_ok("k8s-sign", &all, &csr);
+        let check = |secs: i64| {
+            openssl(dir.path(), &["x509", "-in", "v.crt", "-noout", "-checkend", &secs.to_string()]).status.success()
+        };
+        assert!(check(days * 86_400 - 3600), "{args:?} should last about {days} days");
+        assert!(!check(days * 86_400 + 3600), "{args:?} should not last longer than {days} days");
+    }
+    tool("k8s-sign").args(["--ca", &p(&dir, "ca"), "--days", "0"]).write_stdin(csr.clone()).assert().code(2);
+    tool("k8s-sign").args(["--ca", &p(&dir, "ca"), "--days", "-3"]).write_stdin(csr.clone()).assert().code(2);
+    tool("k8s-sign").args(["--ca", &p(&dir, "ca"), "--days", "99999999"]).write_stdin(csr.clone()).assert().code(2);
+    tool("k8s-sign")
+        .args(["--ca", &p(&dir, "ca"), "--days", "5000"])
+        .write_stdin(csr.clone())
+        .assert()
+        .success()
+        .stderr(contains("outlive its CA"));
+}
+
+#[test]
+fn existing_files_are_not_overwritten_without_force() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let before = read(dir.path().join("ca.crt"));
+    let csr = run_ok("k8s-csr", &["--profile", "ca"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
+    tool("k8s-sign")
+        .args(["--self-sign", "--out", &p(&dir, "ca")])
+        .write_stdin(csr.clone())
+        .assert()
+        .code(5)
+        .stderr(contains("exists"));
+    assert_eq!(before, read(dir.path().join("ca.crt")));
+    tool("k8s-sign").args(["--self-sign", "--out", &p(&dir, "ca"), "--force"]).write_stdin(csr).assert().success();
+    assert_ne!(before, read(dir.path().join("ca.crt")));
+}
+
+#[test]
+fn json_stream_round_trip() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa", "--format", "json"], b"");
+    let csr = run_ok("k8s-csr", &["--cn", "j", "--usage", "client", "--format", "json"], &key);
+    let v: serde_json::Value = serde_json::from_slice(&csr).expect("json");
+    assert!(v["key"].is_string() && v["csr"].is_string());
+    let cert = run_ok("k8s-sign", &["--ca", &p(&dir, "ca"), "--format", "json"], &csr);
+    let v: serde_json::Value = serde_json::from_slice(&cert).expect("json");
+    assert!(v["key"].is_string() && v["cert"].is_string() && v.get("csr").is_none());
+}
+
+#[test]
+fn self_signed_root_defaults_to_ten_years() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let ten_years = (3650 * 86_400 - 3600).to_string();
+    assert!(openssl(dir.path(), &["x509", "-in", "ca.crt", "-noout", "-checkend", &ten_years]).status.success());
+    let text = openssl_ok(dir.path(), &["verify", "-x509_strict", "-CAfile", "ca.crt", "ca.crt"]);
+    assert!(text.contains("OK"));
+}

@@ -1,0 +1,112 @@
+//! The shared harness: find the built binaries, run them and the independent tools
+//! (openssl, Go, etcd, kubectl) that judge their output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Output, Stdio};
+
+use assert_cmd::Command;
+
+/// `target/<profile>/`, where `cargo build --workspace --bins` put the binaries.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let deps = exe.parent().expect("deps dir");
+    deps.parent().expect("profile dir").to_path_buf()
+}
+
+/// One of our binaries, ready to run.
+pub fn tool(name: &str) -> Command {
+    let path = bin_dir().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build --workspace --bins` first (make test does)",
+        path.display()
+    );
+    let mut cmd = Command::new(path);
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+/// Runs one of our binaries and returns stdout, asserting success.
+pub fn run_ok(name: &str, args: &[&str], stdin: &[u8]) -> Vec<u8> {
+    let out = tool(name).args(args).write_stdin(stdin.to_vec()).output().expect("runs");
+    assert!(out.status.success(), "{name} {args:?} failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+/// An external program that the tests require; a missing one fails the test with a clear
+/// message (CI installs them all, so a skip would hide a broken set-up).
+pub fn require(program: &str, package: &str) -> StdCommand {
+    let found = StdCommand::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(found, "{program} is not installed: apt-get install -y {package} (make test-deps installs it)");
+    StdCommand::new(program)
+}
+
+/// Runs openssl with args in `dir`, returning the output.
+pub fn openssl(dir: &Path, args: &[&str]) -> Output {
+    require("openssl", "openssl").args(args).current_dir(dir).output().expect("openssl runs")
+}
+
+/// Runs openssl and asserts success, returning stdout as text.
+pub fn openssl_ok(dir: &Path, args: &[&str]) -> String {
+    let out = openssl(dir, args);
+    assert!(out.status.success(), "openssl {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A scratch directory.
+pub fn scratch() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+/// Builds a CA under `dir/PREFIX.{crt,key}` with our tools.
+pub fn make_ca(dir: &Path, prefix: &str, cn: &str) {
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    let csr = run_ok("k8s-csr", &["--profile", "ca", "--cn", cn], &key);
+    let out = dir.join(prefix);
+    run_ok("k8s-sign", &["--self-sign", "--out", out.to_str().expect("utf8")], &csr);
+}
+
+/// Key + CSR for a profile or by flags, signed by the CA at `dir/ca`, written to `dir/name`.
+pub fn issue(dir: &Path, ca: &str, name: &str, csr_args: &[&str]) {
+    let key = run_ok("k8s-genkey", &[], b"");
+    let csr = run_ok("k8s-csr", csr_args, &key);
+    let ca = dir.join(ca);
+    let out = dir.join(name);
+    run_ok("k8s-sign", &["--ca", ca.to_str().expect("utf8"), "--out", out.to_str().expect("utf8")], &csr);
+}
+
+/// Text of a file.
+pub fn read(path: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(path.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", path.as_ref().display()))
+}
+
+/// The PEM blocks' labels in a stream, in order.
+pub fn labels(pem: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(pem)
+        .lines()
+        .filter_map(|l| l.strip_prefix("-----BEGIN ").and_then(|r| r.strip_suffix("-----")))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Extracts the blocks with `label` from a PEM stream, as PEM text.
+pub fn blocks_of(pem: &[u8], label: &str) -> Vec<String> {
+    let text = String::from_utf8_lossy(pem);
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let mut out = Vec::new();
+    let mut rest = text.as_ref();
+    while let Some(start) = rest.find(&begin) {
+        let Some(stop) = rest[start..].find(&end) else { break };
+        let stop = start + stop + end.len();
+        out.push(format!("{}\n", &rest[start..stop]));
+        rest = &rest[stop..];
+    }
+    out
+}

@@ -1,0 +1,110 @@
+//! What every k8s-pki command shares: the output and input flags, the one-line error
+//! format, warnings, and the mapping of results to exit codes.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use k8s_pki::error::{EXIT_CODES, Error};
+use k8s_pki::stream::{FileTargets, Format, OutputOptions};
+
+/// Stream format on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// PEM blocks, one after another (what openssl reads and writes)
+    Pem,
+    /// One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}
+    Json,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Pem => Format::Pem,
+            FormatArg::Json => Format::Json,
+        }
+    }
+}
+
+/// Output flags every stream-writing command takes.
+#[derive(Args, Clone, Debug)]
+pub struct OutputArgs {
+    /// Write the stream into files PREFIX.key (0600), PREFIX.csr, PREFIX.crt, PREFIX.pub instead of
+    /// stdout; directories are created; files are written atomically
+    #[arg(short = 'o', long, value_name = "PREFIX", help_heading = "Output")]
+    pub out: Option<PathBuf>,
+
+    /// Output format on stdout
+    #[arg(long, value_enum, default_value = "pem", help_heading = "Output")]
+    pub format: FormatArg,
+
+    /// Overwrite existing files (the old file stays intact until the new one is complete);
+    /// also allows printing a private key to a terminal
+    #[arg(short = 'f', long, help_heading = "Output")]
+    pub force: bool,
+}
+
+impl OutputArgs {
+    /// Output options with explicit per-kind files.
+    pub fn options(&self, files: FileTargets) -> OutputOptions {
+        OutputOptions {
+            format: self.format.into(),
+            files: FileTargets { prefix: self.out.clone(), ..files },
+            force: self.force,
+        }
+    }
+}
+
+/// One example: what it does (with the openssl command it replaces), and the command line.
+pub type Example = (&'static str, &'static str);
+
+/// The `--help` epilogue: examples, then the exit codes.
+pub fn after_help(examples: &[Example]) -> String {
+    let mut s = String::from("Examples:\n");
+    for (what, cmd) in examples {
+        s.push_str(&format!("  # {what}\n  {}\n", cmd.replace('\n', "\n  ")));
+    }
+    s.push('\n');
+    s.push_str(&exit_status_help());
+    s
+}
+
+/// Parses arguments against `cmd` (our command with its generated help), exiting with
+/// status 2 on a usage error, 0 for --help/--version.
+pub fn parse<T: clap::FromArgMatches>(cmd: clap::Command, args: impl IntoIterator<Item = std::ffi::OsString>) -> T {
+    let matches = cmd.get_matches_from(args);
+    T::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// The EXIT STATUS text for `--help` and man pages.
+pub fn exit_status_help() -> String {
+    let mut s = String::from("Exit status:\n");
+    for (code, what) in EXIT_CODES {
+        s.push_str(&format!("  {code}  {what}\n"));
+    }
+    s
+}
+
+/// Prints a warning line: `tool: warning: ...`.
+pub fn warn(tool: &str, message: &str) {
+    eprintln!("{tool}: warning: {message}");
+}
+
+/// Runs a command body and turns its result into the process exit code, printing errors
+/// as one line. Files written are listed on stderr when it is a terminal.
+pub fn finish(tool: &str, result: Result<Vec<PathBuf>, Error>) -> i32 {
+    match result {
+        Ok(files) => {
+            if !files.is_empty() && std::io::stderr().is_terminal() {
+                let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+                eprintln!("{tool}: wrote {}", names.join(", "));
+            }
+            0
+        }
+        Err(Error::BrokenPipe) => 0,
+        Err(e) => {
+            eprintln!("{tool}: error: {e}");
+            e.exit_code()
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! The flags of `k8s-csr`: the single source of its --help, man page and completions.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::builder::PossibleValuesParser;
+use clap::{CommandFactory, Parser, ValueEnum};
+use k8s_pki::cmd::csr::Options;
+use k8s_pki::profile::{Params, Usage};
+use k8s_pki::stream::FileTargets;
+use k8s_pki_cli::OutputArgs;
+
+/// What the certificate will be used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UsageArg {
+    /// TLS server (serverAuth): the API server, etcd, a kubelet's serving endpoint
+    Server,
+    /// TLS client (clientAuth): every identity that talks to the API server or etcd
+    Client,
+}
+
+impl From<UsageArg> for Usage {
+    fn from(u: UsageArg) -> Usage {
+        match u {
+            UsageArg::Server => Usage::Server,
+            UsageArg::Client => Usage::Client,
+        }
+    }
+}
+
+pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
+    (
+        "a CA; openssl req -x509 -new -key ca.key -subj /CN=kubernetes -days 3650",
+        "k8s-genkey | k8s-csr --profile ca --cn kubernetes | k8s-sign --self-sign --out pki/ca",
+    ),
+    (
+        "the API server's serving cert with kubeadm's SANs; openssl req -new ... -config san.cnf",
+        "k8s-genkey | k8s-csr --profile apiserver --node-name node-1 --advertise-address 10.0.0.10 \\\n  | k8s-sign --ca pki/ca --out pki/apiserver",
+    ),
+    (
+        "a user in two groups; openssl req -new -key alice.key -subj /CN=alice/O=dev/O=ops",
+        "k8s-genkey | k8s-csr --cn alice --org dev --org ops --usage client | k8s-sign --ca pki/ca",
+    ),
+    (
+        "a CSR for an existing key, to carry to an offline CA",
+        "k8s-csr --key node.key --profile kubelet --node-name node-1 > node.csr",
+    ),
+    ("see every profile's CN, groups, usages and kubeadm file", "k8s-csr --list-profiles"),
+];
+
+/// Make a certificate signing request from a private key.
+///
+/// Reads private keys from stdin (or --key FILE) and writes each key followed by its CSR, so
+/// the key travels down the pipe to k8s-sign. The subject, SANs and usages come from a
+/// kubeadm --profile, from flags, or both (flags override the profile's CN, O and usages and
+/// add SANs).
+#[derive(Parser, Debug)]
+#[command(name = "k8s-csr", version)]
+pub struct Cli {
+    /// Start from a kubeadm identity (see --list-profiles)
+    #[arg(short, long, value_name = "NAME", value_parser = PossibleValuesParser::new(k8s_pki::profile::names()), help_heading = "Profile")]
+    pub profile: Option<String>,
+
+    /// List the profiles with their CN, groups, usages and kubeadm file, then exit
+    #[arg(long, help_heading = "Profile")]
+    pub list_profiles: bool,
+
+    /// Node name (CN of etcd and kubelet certs, a SAN of the API server's); must equal the
+    /// name the node registers with
+    #[arg(long, value_name = "NAME", help_heading = "Profile")]
+    pub node_name: Option<String>,
+
+    /// The node's IP: the API server's advertise address, etcd's listen address, the kubelet's IP
+    #[arg(long, value_name = "IP", alias = "node-ip", help_heading = "Profile")]
+    pub advertise_address: Option<IpAddr>,
+
+    /// Service CIDR; its first address (the `kubernetes` service) goes into the API server's SANs
+    #[arg(long, value_name = "CIDR", default_value = "10.96.0.0/12", help_heading = "Profile")]
+    pub service_cidr: String,
+
+    /// Cluster DNS domain, for kubernetes.default.svc.DOMAIN
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", help_heading = "Profile")]
+    pub dns_domain: String,
+
+    /// Control-plane endpoint host (load balancer name or IP), added to the API server's SANs
+    #[arg(long, value_name = "HOST", help_heading = "Profile")]
+    pub control_plane_endpoint: Option<String>,
+
+    /// Common name: the Kubernetes user name
+    #[arg(long, value_name = "NAME", help_heading = "Subject")]
+    pub cn: Option<String>,
+
+    /// Organization: a Kubernetes group; repeat for more groups (all are kept, in order)
+    #[arg(long = "org", short = 'O', value_name = "GROUP", help_heading = "Subject")]
+    pub orgs: Vec<String>,
+
+    /// Whole subject in openssl's syntax, e.g. /CN=alice/O=dev/O=ops
+    #[arg(long, value_name = "SUBJECT", help_heading = "Subject")]
+    pub subj: Option<String>,
+
+    /// Subject alternative name: DNS name or IP (v4 or v6, told apart automatically); repeat,
+    /// or separate with commas
+    #[arg(long = "san", value_name = "NAME|IP", value_delimiter = ',', help_heading = "Subject")]
+    pub sans: Vec<String>,
+
+    /// Requested usage; repeat for both (the signer may decide otherwise)
+    #[arg(short, long = "usage", value_enum, value_name = "USAGE", help_heading = "Subject")]
+    pub usages: Vec<UsageArg>,
+
+    /// Ask for a CA certificate (basicConstraints CA:TRUE); implied by --profile ca
+    #[arg(long, help_heading = "Subject")]
+    pub ca: bool,
+
+    /// Private key file; stdin is then not read and only the CSR is written
+    #[arg(short, long, value_name = "FILE", help_heading = "Input")]
+    pub key: Option<PathBuf>,
+
+    /// Read the key stream from FILE instead of stdin
+    #[arg(short = 'i', long = "in", value_name = "FILE", help_heading = "Input")]
+    pub input: Option<PathBuf>,
+
+    /// Write the CSR to FILE instead of stdout
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub csr_out: Option<PathBuf>,
+
+    /// Write the private key to FILE (0600) instead of stdout
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub key_out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+impl Cli {
+    /// The options for `k8s_pki::cmd::csr::run`.
+    pub fn options(&self) -> k8s_pki::Result<Options> {
+        let files = FileTargets { csr: self.csr_out.clone(), key: self.key_out.clone(), ..FileTargets::default() };
+        Ok(Options {
+            profile: self.profile.clone(),
+            params: Params {
+                node_name: self.node_name.clone(),
+                advertise_address: self.advertise_address,
+                service_cidr: self.service_cidr.clone(),
+                dns_domain: self.dns_domain.clone(),
+                control_plane_endpoint: self.control_plane_endpoint.clone(),
+            },
+            subj: self.subj.clone(),
+            cn: self.cn.clone(),
+            orgs: self.orgs.clone(),
+            sans: self.sans.clone(),
+            usages: self.usages.iter().map(|u| Usage::from(*u)).collect(),
+            ca: self.ca,
+            key: self.key.clone(),
+            input: self.input.clone(),
+            output: self.output.options(files),
+        })
+    }
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    Cli::command().after_help(k8s_pki_cli::after_help(EXAMPLES))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_is_consistent() {
+        super::command().debug_assert();
+    }
+}

@@ -1,0 +1,15 @@
+//! `k8s-csr`: certificate signing requests. Flags are in [`cli`]; the work is `k8s_pki::cmd::csr`.
+
+pub mod cli;
+
+use std::ffi::OsString;
+
+/// Runs `k8s-csr` with these arguments and returns the exit code.
+pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli: cli::Cli = k8s_pki_cli::parse(cli::command(), args);
+    if cli.list_profiles {
+        return k8s_pki_cli::finish("k8s-csr", k8s_pki::stream::print(&k8s_pki::profile::table()).map(|()| Vec::new()));
+    }
+    let mut warn = |m: &str| k8s_pki_cli::warn("k8s-csr", m);
+    k8s_pki_cli::finish("k8s-csr", cli.options().and_then(|o| k8s_pki::cmd::csr::run(&o, &mut warn)))
+}

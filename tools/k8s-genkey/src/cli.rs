@@ -1,0 +1,153 @@
+//! The flags of `k8s-genkey`: the single source of its --help, man page and completions.
+
+use std::path::PathBuf;
+
+use clap::{CommandFactory, Parser, ValueEnum};
+use k8s_pki::cmd::genkey::Options;
+use k8s_pki::key::{Algorithm, KeyFormat};
+use k8s_pki::stream::FileTargets;
+use k8s_pki_cli::OutputArgs;
+
+/// Key algorithms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AlgoArg {
+    /// RSA, 2048 bits unless --bits says otherwise (kubeadm's default)
+    Rsa,
+    /// ECDSA on P-256 unless --bits 384
+    Ecdsa,
+    /// RSA 2048
+    Rsa2048,
+    /// RSA 3072
+    Rsa3072,
+    /// RSA 4096
+    Rsa4096,
+    /// ECDSA P-256
+    #[value(alias = "p256")]
+    EcdsaP256,
+    /// ECDSA P-384
+    #[value(alias = "p384")]
+    EcdsaP384,
+}
+
+/// How the private key is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KeyFormatArg {
+    /// As kubeadm writes keys: PKCS#1 "RSA PRIVATE KEY" or SEC1 "EC PRIVATE KEY"
+    Traditional,
+    /// PKCS#8 "PRIVATE KEY", as openssl genpkey writes keys
+    Pkcs8,
+}
+
+pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
+    ("an RSA-2048 key, as kubeadm; openssl genrsa -traditional -out ca.key 2048", "k8s-genkey > ca.key"),
+    (
+        "an ECDSA P-256 key into pki/etcd/ca.key; openssl ecparam -name prime256v1 -genkey -noout",
+        "k8s-genkey --algo ecdsa --out pki/etcd/ca",
+    ),
+    ("the service-account key pair sa.key + sa.pub", "k8s-genkey --public --out pki/sa"),
+    ("the public half of a key; openssl pkey -in sa.key -pubout", "k8s-genkey --in sa.key --public > sa.pub"),
+    (
+        "convert a key to PKCS#8; openssl pkcs8 -topk8 -nocrypt -in k.key",
+        "k8s-genkey --in k.key --key-format pkcs8 > k8.key",
+    ),
+    (
+        "the start of a pipeline: key -> CSR -> certificate",
+        "k8s-genkey | k8s-csr --cn alice --org dev --usage client | k8s-sign --ca pki/ca > alice.pem",
+    ),
+];
+
+/// Generate a private key for a Kubernetes PKI: RSA-2048 by default, as kubeadm.
+///
+/// Writes the key as PEM to stdout (never to a terminal unless --force) or into files with
+/// --out. Pipe it into k8s-csr to make a certificate signing request.
+#[derive(Parser, Debug)]
+#[command(name = "k8s-genkey", version)]
+pub struct Cli {
+    /// Key algorithm
+    #[arg(short, long, value_enum, default_value = "rsa")]
+    pub algo: AlgoArg,
+
+    /// Key size: RSA modulus bits (2048, 3072, 4096) or ECDSA curve bits (256, 384)
+    #[arg(short, long, value_name = "N")]
+    pub bits: Option<u32>,
+
+    /// Private key encoding
+    #[arg(long, value_enum, default_value = "traditional")]
+    pub key_format: KeyFormatArg,
+
+    /// Also emit the public key ("PUBLIC KEY"), as sa.pub; with --in, emit only the public key
+    #[arg(long)]
+    pub public: bool,
+
+    /// Read an existing key instead of generating one (to convert its format or get its public key)
+    #[arg(short = 'i', long = "in", value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
+    /// Generate N keys (to stdout)
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 1)]
+    pub count: usize,
+
+    /// Generate on up to N threads (default: all cores)
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Write the private key to FILE (0600) instead of stdout
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub key_out: Option<PathBuf>,
+
+    /// Write the public key to FILE instead of stdout
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub pub_out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+impl Cli {
+    /// The options for `k8s_pki::cmd::genkey::run`.
+    pub fn options(&self) -> k8s_pki::Result<Options> {
+        let algorithm = match (self.algo, self.bits) {
+            (AlgoArg::Rsa, bits) => Algorithm::from_family("rsa", bits)?,
+            (AlgoArg::Ecdsa, bits) => Algorithm::from_family("ecdsa", bits)?,
+            (fixed, Some(_)) => {
+                return Err(k8s_pki::Error::usage(format!(
+                    "--bits goes with --algo rsa or ecdsa, not {}",
+                    fixed.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+                )));
+            }
+            (AlgoArg::Rsa2048, None) => Algorithm::Rsa2048,
+            (AlgoArg::Rsa3072, None) => Algorithm::Rsa3072,
+            (AlgoArg::Rsa4096, None) => Algorithm::Rsa4096,
+            (AlgoArg::EcdsaP256, None) => Algorithm::EcdsaP256,
+            (AlgoArg::EcdsaP384, None) => Algorithm::EcdsaP384,
+        };
+        let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+        let files =
+            FileTargets { key: self.key_out.clone(), public_key: self.pub_out.clone(), ..FileTargets::default() };
+        Ok(Options {
+            algorithm,
+            key_format: match self.key_format {
+                KeyFormatArg::Traditional => KeyFormat::Traditional,
+                KeyFormatArg::Pkcs8 => KeyFormat::Pkcs8,
+            },
+            public: self.public,
+            input: self.input.clone(),
+            count: self.count,
+            jobs,
+            output: self.output.options(files),
+        })
+    }
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    Cli::command().after_help(k8s_pki_cli::after_help(EXAMPLES))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_is_consistent() {
+        super::command().debug_assert();
+    }
+}

@@ -1,0 +1,179 @@
+//! The flags of `k8s-sign`: the single source of its --help, man page and completions.
+
+use std::path::PathBuf;
+
+use clap::builder::PossibleValuesParser;
+use clap::{CommandFactory, Parser, ValueEnum};
+use k8s_pki::cmd::sign::Options;
+use k8s_pki::profile::Usage;
+use k8s_pki::stream::FileTargets;
+use k8s_pki_cli::OutputArgs;
+
+/// Usages the signer grants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UsageArg {
+    /// TLS server (serverAuth)
+    Server,
+    /// TLS client (clientAuth)
+    Client,
+}
+
+pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
+    (
+        "a self-signed CA, 10 years; openssl req -x509 -new -key ca.key -subj /CN=kubernetes -days 3650",
+        "k8s-genkey | k8s-csr --profile ca --cn kubernetes | k8s-sign --self-sign --out pki/ca",
+    ),
+    (
+        "openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -days 365 -extfile san.cnf",
+        "k8s-sign --ca pki/ca --in apiserver.csr --cert-out pki/apiserver.crt",
+    ),
+    (
+        "a CSR from someone else: the signer decides usages and validity",
+        "k8s-sign --ca pki/ca --profile admin --days 30 < alice.csr > alice.crt",
+    ),
+    (
+        "batch: many CSRs in, as many certificates out, in order",
+        "cat csrs/*.csr | k8s-sign --ca pki/ca --usage client > certs.pem",
+    ),
+];
+
+/// Sign certificate signing requests with a CA, or self-sign a new CA.
+///
+/// Reads a stream of PEM blocks: every CSR is checked (its own signature first) and replaced
+/// by a certificate; every other block (the private key above all) passes through. The CA
+/// key must match the CA certificate, the CA must be a CA and in date.
+#[derive(Parser, Debug)]
+#[command(name = "k8s-sign", version)]
+pub struct Cli {
+    /// CA certificate and key as PREFIX.crt and PREFIX.key (kubeadm's naming)
+    #[arg(long, value_name = "PREFIX", conflicts_with_all = ["ca_cert", "ca_key"], help_heading = "Signer")]
+    pub ca: Option<PathBuf>,
+
+    /// CA certificate file
+    #[arg(long, value_name = "FILE", requires = "ca_key", help_heading = "Signer")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// CA private key file
+    #[arg(long, value_name = "FILE", requires = "ca_cert", help_heading = "Signer")]
+    pub ca_key: Option<PathBuf>,
+
+    /// Self-sign each CSR with its own key (from the stream, or --key): makes a root CA
+    #[arg(long, conflicts_with_all = ["ca", "ca_cert", "ca_key"], help_heading = "Signer")]
+    pub self_sign: bool,
+
+    /// With --self-sign: the key, from a file instead of the stream
+    #[arg(short, long, value_name = "FILE", requires = "self_sign", help_heading = "Signer")]
+    pub key: Option<PathBuf>,
+
+    /// Validity in days from now (default 365; 3650 for a CA)
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        conflicts_with = "duration",
+        help_heading = "Validity"
+    )]
+    pub days: Option<i64>,
+
+    /// Validity as a duration: 8760h, 365d, 1y, 90m
+    #[arg(long, value_name = "SPAN", help_heading = "Validity")]
+    pub duration: Option<String>,
+
+    /// Start of validity (YYYY-MM-DD or RFC 3339; default now - 5 minutes, for clock skew)
+    #[arg(long, value_name = "DATE", help_heading = "Validity")]
+    pub not_before: Option<String>,
+
+    /// End of validity (YYYY-MM-DD or RFC 3339), instead of --days
+    #[arg(long, value_name = "DATE", conflicts_with_all = ["days", "duration"], help_heading = "Validity")]
+    pub not_after: Option<String>,
+
+    /// Cut a certificate that would outlive its CA to the CA's expiry (default: warn)
+    #[arg(long, help_heading = "Validity")]
+    pub clamp: bool,
+
+    /// Grant these usages whatever the CSR asked for; repeat for both
+    #[arg(short, long = "usage", value_enum, value_name = "USAGE", help_heading = "Policy")]
+    pub usages: Vec<UsageArg>,
+
+    /// Grant the usages of a kubeadm profile (see k8s-csr --list-profiles)
+    #[arg(short, long, value_name = "NAME", value_parser = PossibleValuesParser::new(k8s_pki::profile::names()), help_heading = "Policy")]
+    pub profile: Option<String>,
+
+    /// Allow a CSR that asks for CA:TRUE (an intermediate CA)
+    #[arg(long, help_heading = "Policy")]
+    pub allow_ca: bool,
+
+    /// Read the stream from FILE instead of stdin
+    #[arg(short = 'i', long = "in", value_name = "FILE", help_heading = "Input")]
+    pub input: Option<PathBuf>,
+
+    /// Keep each CSR in the output stream, before its certificate
+    #[arg(long, help_heading = "Output")]
+    pub keep_csr: bool,
+
+    /// Write the certificate to FILE instead of stdout
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub cert_out: Option<PathBuf>,
+
+    /// Write the private key passing through to FILE (0600) instead of stdout
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub key_out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+impl Cli {
+    /// The options for `k8s_pki::cmd::sign::run`.
+    pub fn options(&self) -> k8s_pki::Result<Options> {
+        let (ca_cert, ca_key) = match &self.ca {
+            Some(prefix) => (Some(with_ext(prefix, "crt")), Some(with_ext(prefix, "key"))),
+            None => (self.ca_cert.clone(), self.ca_key.clone()),
+        };
+        let files = FileTargets { cert: self.cert_out.clone(), key: self.key_out.clone(), ..FileTargets::default() };
+        Ok(Options {
+            ca_cert,
+            ca_key,
+            self_sign: self.self_sign,
+            key: self.key.clone(),
+            days: self.days,
+            duration: self.duration.clone(),
+            not_before: self.not_before.clone(),
+            not_after: self.not_after.clone(),
+            usages: self
+                .usages
+                .iter()
+                .map(|u| match u {
+                    UsageArg::Server => Usage::Server,
+                    UsageArg::Client => Usage::Client,
+                })
+                .collect(),
+            profile: self.profile.clone(),
+            allow_ca: self.allow_ca,
+            clamp: self.clamp,
+            keep_csr: self.keep_csr,
+            input: self.input.clone(),
+            output: self.output.options(files),
+        })
+    }
+}
+
+fn with_ext(prefix: &std::path::Path, ext: &str) -> PathBuf {
+    let mut s = prefix.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    Cli::command().after_help(k8s_pki_cli::after_help(EXAMPLES))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_is_consistent() {
+        super::command().debug_assert();
+    }
+}

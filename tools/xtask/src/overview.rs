@@ -1,0 +1,66 @@
+//! The `k8s-pki(7)` overview page: the stream contract, exit codes and the full-PKI example.
+
+use clap_mangen::roff::{Roff, bold, roman};
+
+const STREAM: &[&str] = &[
+    "Every command reads its main input from stdin when no file is named (- also means stdin) and writes to stdout. \
+     The stream is a sequence of PEM blocks; each command acts on the blocks it is for and passes the others through \
+     untouched, so a private key travels with its CSR, then with its certificate, to the end of the pipe.",
+    "k8s-genkey writes a key. k8s-csr reads keys and writes each key followed by its CSR. k8s-sign turns every CSR into \
+     a certificate, in order (many CSRs in, as many certificates out), and passes the keys on.",
+    "--out PREFIX writes the stream into PREFIX.key (mode 0600 whatever the umask), PREFIX.csr, PREFIX.crt and \
+     PREFIX.pub instead; --key-out, --csr-out, --cert-out and --pub-out name single files for installers that use \
+     other conventions (cfssljson's name.pem and name-key.pem). Files are written to a temporary file in the same \
+     directory, fsynced and renamed into place; an existing file is never replaced without --force.",
+    "--format json writes one JSON object per item, with cfssl's field names: {\"key\": PEM, \"csr\": PEM, \"cert\": PEM}. \
+     JSON input is recognised by its leading {.",
+    "A private key is never written to a terminal unless --force is given.",
+];
+
+const PKI: &str = "\
+k8s-genkey | k8s-csr --profile ca | k8s-sign --self-sign --out pki/ca
+k8s-genkey | k8s-csr --profile etcd-ca | k8s-sign --self-sign --out pki/etcd/ca
+k8s-genkey | k8s-csr --profile front-proxy-ca | k8s-sign --self-sign --out pki/front-proxy-ca
+k8s-genkey | k8s-csr --profile apiserver --node-name node-1 --advertise-address 10.0.0.10 \\
+  | k8s-sign --ca pki/ca --out pki/apiserver
+k8s-genkey | k8s-csr --profile etcd-server --node-name node-1 --advertise-address 10.0.0.10 \\
+  | k8s-sign --ca pki/etcd/ca --out pki/etcd/server
+k8s-genkey --public --out pki/sa";
+
+pub fn page(all: &[String]) -> Vec<u8> {
+    let mut roff = Roff::default();
+    roff.control("TH", ["K8S-PKI", "7", "", &format!("k8s-pki {}", env!("CARGO_PKG_VERSION")), "k8s-pki"]);
+    roff.control("SH", ["NAME"]);
+    roff.text([roman("k8s-pki \\- build, inspect, renew and audit a Kubernetes cluster PKI with pipes")]);
+    roff.control("SH", ["DESCRIPTION"]);
+    roff.text([roman(
+        "k8s-pki is a set of small commands that replace the openssl steps of a provisioning script \
+         (genrsa, req -new, x509 -req) one for one, and know the certificates a kubeadm cluster needs.",
+    )]);
+    roff.control("SH", ["THE STREAM"]);
+    for para in STREAM {
+        roff.control("PP", []);
+        roff.text([roman(*para)]);
+    }
+    roff.control("SH", ["KUBERNETES IDENTITIES"]);
+    roff.text([roman(
+        "kube-apiserver reads a client certificate's CN as the user name and every O value as a group. \
+         k8s-csr --org repeats, and every group survives into the certificate, in order. \
+         k8s-csr --list-profiles shows the kubeadm identities.",
+    )]);
+    roff.control("SH", ["EXAMPLE: A CLUSTER PKI"]);
+    roff.control("nf", []);
+    for line in PKI.lines() {
+        roff.text([roman(line)]);
+    }
+    roff.control("fi", []);
+    roff.control("PP", []);
+    roff.text([roman("examples/kubeadm-pki.sh in the source tree builds the whole kubeadm layout; make pki runs it.")]);
+    crate::exit_status(&mut roff);
+    roff.control("SH", ["FILES"]);
+    roff.control("TP", []);
+    roff.text([bold("/etc/kubernetes/pki")]);
+    roff.text([roman("where kubeadm keeps the cluster's certificates and keys")]);
+    crate::see_also(&mut roff, "k8s-pki", all);
+    roff.render().into_bytes()
+}
