@@ -12,6 +12,7 @@ pub mod error;
 pub mod ext;
 pub mod issue;
 pub mod key;
+pub mod kubeconfig;
 pub mod name;
 pub mod profile;
 pub mod san;

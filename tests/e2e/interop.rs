@@ -1,7 +1,7 @@
 //! Interop with openssl both ways: CSRs and keys from openssl signed by us, ours signed by
 //! openssl, and a real mutual-TLS handshake between openssl's s_server and s_client.
 
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::util::*;
@@ -144,19 +144,6 @@ fn keys_from_openssl_in_every_format_are_accepted() {
     openssl_ok(dir.path(), &["verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", "oca.crt", "x.crt"]);
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn wait_for_port(port: u16) {
     let start = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -177,7 +164,7 @@ fn mtls(dir: &tempfile::TempDir, client: &str, tls12: bool) -> String {
         .stderr(Stdio::null())
         .spawn()
         .expect("s_server");
-    let _server = Server(server);
+    let _server = Daemon(server);
     wait_for_port(port);
     let mut args = vec![
         "s_client",

@@ -2,8 +2,10 @@
 //! Run with `make test` (which builds the binaries first).
 
 mod bad_input;
+mod cluster;
 mod csr;
 mod genkey;
 mod interop;
+mod kubeconfig;
 mod sign;
 mod util;

@@ -110,3 +110,78 @@ pub fn blocks_of(pem: &[u8], label: &str) -> Vec<String> {
     }
     out
 }
+
+/// Builds one of the Go helpers in tests/go/ (once per test run) and returns its path.
+pub fn go_helper(name: &str) -> PathBuf {
+    use std::sync::{Mutex, OnceLock};
+    static LOCK: OnceLock<Mutex<()>> = OnceLock::new();
+    let _guard = LOCK.get_or_init(|| Mutex::new(())).lock().unwrap_or_else(|e| e.into_inner());
+    let out_dir = bin_dir().join("go-helpers");
+    let out = out_dir.join(name);
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("go").join(format!("{name}.go"));
+    let fresh = |o: &Path| {
+        let (Ok(a), Ok(b)) = (std::fs::metadata(o), std::fs::metadata(&source)) else { return false };
+        matches!((a.modified(), b.modified()), (Ok(a), Ok(b)) if a >= b)
+    };
+    if !fresh(&out) {
+        let status = require("go", "golang-go")
+            .args(["build", "-o"])
+            .arg(&out)
+            .arg(&source)
+            .env("GOCACHE", bin_dir().join("go-cache"))
+            .env("GOFLAGS", "-mod=mod")
+            .env("GOTOOLCHAIN", "local")
+            .status()
+            .expect("go build");
+        assert!(status.success(), "go build {} failed", source.display());
+    }
+    out
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// A child process killed (by pid) when dropped, so no server outlives its test.
+pub struct Daemon(pub std::process::Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The demo PKI built once by examples/kubeadm-pki.sh with three nodes, shared by the tests
+/// that only read it.
+pub fn demo_pki() -> &'static Path {
+    use std::sync::OnceLock;
+    static PKI: OnceLock<PathBuf> = OnceLock::new();
+    PKI.get_or_init(|| {
+        let dir = tempfile::Builder::new().prefix("k8s-pki-e2e-").tempdir().expect("tempdir").keep();
+        let out = dir.join("cluster");
+        build_demo_pki(&out);
+        out
+    })
+}
+
+/// Runs examples/kubeadm-pki.sh into `out` with our binaries on PATH.
+pub fn build_demo_pki(out: &Path) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/kubeadm-pki.sh");
+    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+    let result = StdCommand::new("bash")
+        .arg(&script)
+        .arg(out)
+        .arg("node-1 node-2 node-3")
+        .arg("10.0.0.10")
+        .env("PATH", path)
+        .output()
+        .expect("run kubeadm-pki.sh");
+    assert!(
+        result.status.success(),
+        "kubeadm-pki.sh failed:\n{}{}",
+        String::from_utf8_lossy(&result.stdout),
+        String::from_utf8_lossy(&result.stderr)
+    );
+}

@@ -5,6 +5,7 @@
 
 pub mod csr;
 pub mod genkey;
+pub mod kubeconfig;
 pub mod sign;
 
 use std::path::Path;

@@ -49,6 +49,14 @@ fn tools() -> Vec<Tool> {
                 ("PREFIX.key", "the private key passing through, written by --out, mode 0600"),
             ],
         },
+        Tool {
+            command: k8s_kubeconfig::cli::command(),
+            examples: k8s_kubeconfig::cli::EXAMPLES,
+            files: &[
+                ("FILE", "the kubeconfig written by --out, mode 0600 (it holds a private key)"),
+                ("~/.kube/config", "kubectl's default kubeconfig, a typical --merge target"),
+            ],
+        },
     ]
 }
 

@@ -1,0 +1,19 @@
+complete -c k8s-kubeconfig -l ca-cert -d 'The cluster CA certificate (pki/ca.crt), embedded as certificate-authority-data' -r -F
+complete -c k8s-kubeconfig -l server -d 'API server URL' -r
+complete -c k8s-kubeconfig -l tls-server-name -d 'Name to check the API server\'s certificate against, when the URL\'s host is not in its SANs' -r
+complete -c k8s-kubeconfig -l cluster-name -d 'Cluster name' -r
+complete -c k8s-kubeconfig -l user -d 'User name (default: the certificate\'s CN)' -r
+complete -c k8s-kubeconfig -l context -d 'Context name (default USER@CLUSTER); with --extract, the context to read (default: current)' -r
+complete -c k8s-kubeconfig -l embed -d 'Embed certificates and key as base64 data; --embed=false writes the paths of --ca-cert, --cert, --key' -r -f -a "true\t''
+false\t''"
+complete -c k8s-kubeconfig -l cert -d 'Client certificate file, instead of stdin' -r -F
+complete -c k8s-kubeconfig -l key -d 'Client private key file, instead of stdin' -r -F
+complete -c k8s-kubeconfig -s i -l in -d 'Read the stream (or, with --extract, the kubeconfig) from FILE instead of stdin' -r -F
+complete -c k8s-kubeconfig -l merge -d 'Add the cluster, user and context to this existing kubeconfig (replacing entries of the same name) and write the result' -r -F
+complete -c k8s-kubeconfig -s o -l out -d 'Write to FILE (mode 0600, atomically) instead of stdout' -r -F
+complete -c k8s-kubeconfig -l format -d 'With --extract: output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
+json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
+complete -c k8s-kubeconfig -l extract -d 'Read a kubeconfig and write its credentials as PEM: key, client certificate, CA'
+complete -c k8s-kubeconfig -s f -l force -d 'Overwrite an existing file; allow a kubeconfig holding a key to be printed to a terminal'
+complete -c k8s-kubeconfig -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c k8s-kubeconfig -s V -l version -d 'Print version'

@@ -1,0 +1,214 @@
+//! `k8s-kubeconfig`: a client certificate + key + CA → a kubeconfig kubectl accepts, after
+//! checking they belong together; or the reverse, a kubeconfig → its PEM credentials.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::cert::Cert;
+use crate::error::{Error, Result};
+use crate::key::PrivateKey;
+use crate::kubeconfig::{Kubeconfig, Material, Names, check_server, looks_like_kubeconfig};
+use crate::profile::Usage;
+use crate::stream::{Block, FileWrite, Input, Kind, OutputOptions, PemReader, Sink, write_files_atomic};
+use crate::validity::format_time;
+
+/// What `k8s-kubeconfig` was asked to do.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// CA certificate file (pki/ca.crt).
+    pub ca_cert: Option<PathBuf>,
+    /// API server URL.
+    pub server: Option<String>,
+    /// Name to verify the server certificate against.
+    pub tls_server_name: Option<String>,
+    /// Cluster name.
+    pub cluster_name: String,
+    /// User name (default: the certificate's CN).
+    pub user: Option<String>,
+    /// Context name (default USER@CLUSTER); with `--extract`, the context to read.
+    pub context: Option<String>,
+    /// Embed the PEM data (default) or write file paths.
+    pub embed: bool,
+    /// Client certificate file instead of the stream.
+    pub cert: Option<PathBuf>,
+    /// Client key file instead of the stream.
+    pub key: Option<PathBuf>,
+    /// Input file (default stdin).
+    pub input: Option<PathBuf>,
+    /// Existing kubeconfig to add the user to.
+    pub merge: Option<PathBuf>,
+    /// Read a kubeconfig and write its credentials as PEM.
+    pub extract: bool,
+    /// Output file (default stdout).
+    pub out: Option<PathBuf>,
+    /// Overwrite; allow key material on a terminal.
+    pub force: bool,
+    /// Output options for `--extract`.
+    pub extract_output: OutputOptions,
+}
+
+struct Client {
+    cert: Cert,
+    cert_pem: String,
+    key: PrivateKey,
+    key_pem: Zeroizing<String>,
+}
+
+fn first_of(blocks: &[Block], kind: Kind, source: &str, what: &str) -> Result<Block> {
+    let mut it = blocks.iter().filter(|b| b.kind() == kind);
+    let first = it.next().cloned().ok_or_else(|| Error::input(source, format!("no {what} found")))?;
+    if it.next().is_some() {
+        return Err(Error::input(source, format!("more than one {what}; give one client at a time")));
+    }
+    Ok(first)
+}
+
+fn read_blocks_bytes(bytes: &[u8], source: &str) -> Result<Vec<Block>> {
+    let input = Input::from_bytes(source, bytes.to_vec());
+    input.blocks()?.collect()
+}
+
+fn client(opts: &Options, stdin: Option<(String, Vec<u8>)>) -> Result<Client> {
+    let mut blocks = Vec::new();
+    if let Some((name, bytes)) = &stdin {
+        blocks.extend(read_blocks_bytes(bytes, name)?);
+    }
+    for path in [&opts.cert, &opts.key].into_iter().flatten() {
+        blocks.extend(crate::stream::read_blocks(path)?);
+    }
+    let source = stdin.as_ref().map(|(n, _)| n.clone()).unwrap_or_else(|| "input".into());
+    let cert_block = first_of(&blocks, Kind::Cert, &source, "client CERTIFICATE")?;
+    let key_block = first_of(&blocks, Kind::Key, &source, "private key")?;
+    let cert = Cert::from_der(&cert_block.der, &source)?;
+    let key = PrivateKey::from_pem_block(&key_block.label, &key_block.der, &source)?;
+    Ok(Client { cert, cert_pem: cert_block.text.to_string(), key, key_pem: key_block.text.clone() })
+}
+
+/// The checks kube-apiserver would make, before anything is written.
+fn check(client: &Client, ca: &Cert, ca_name: &str, now: i64) -> Result<()> {
+    if client.cert.public_key != *client.key.public_key() {
+        return Err(Error::refused("the private key does not match the client certificate"));
+    }
+    if client.cert.issuer_raw != ca.subject_raw || client.cert.signed_by(&ca.public_key).is_err() {
+        return Err(Error::refused(format!(
+            "the client certificate (issuer {}) was not signed by {ca_name} ({}): kube-apiserver would say \
+             'x509: certificate signed by unknown authority'",
+            client.cert.issuer, ca.subject
+        )));
+    }
+    if now > client.cert.not_after {
+        return Err(Error::refused(format!(
+            "the client certificate expired on {}",
+            format_time(client.cert.not_after)
+        )));
+    }
+    if client.cert.ext.has_eku && !client.cert.ext.usages.contains(&Usage::Client) {
+        return Err(Error::refused(
+            "the certificate has no clientAuth usage: kube-apiserver would say 'x509: certificate specifies an incompatible key usage'",
+        ));
+    }
+    Ok(())
+}
+
+fn absolute(path: &Path) -> Result<String> {
+    std::path::absolute(path).map(|p| p.display().to_string()).map_err(|e| Error::io(path, &e))
+}
+
+/// Builds (or merges) the kubeconfig, or extracts credentials. Returns the files written.
+pub fn run(opts: &Options, now: i64) -> Result<Vec<PathBuf>> {
+    if opts.extract {
+        return extract(opts);
+    }
+    let ca_path = opts.ca_cert.as_ref().ok_or_else(|| Error::usage("--ca-cert FILE is required (pki/ca.crt)"))?;
+    let server = opts.server.as_deref().ok_or_else(|| Error::usage("--server URL is required (https://HOST:6443)"))?;
+    check_server(server)?;
+    let ca_name = ca_path.display().to_string();
+    let ca_block = first_of(&crate::stream::read_blocks(ca_path)?, Kind::Cert, &ca_name, "CERTIFICATE")?;
+    let ca = Cert::from_der(&ca_block.der, &ca_name)?;
+
+    let need_stdin = opts.cert.is_none() || opts.key.is_none();
+    let stdin = if need_stdin {
+        let input = Input::open(opts.input.as_deref(), "a client certificate and key (pipe k8s-sign)")?;
+        let (name, bytes) = input.read_all()?;
+        if looks_like_kubeconfig(&bytes) {
+            return Err(Error::usage("the input is a kubeconfig; use --extract to read its credentials"));
+        }
+        Some((name, bytes))
+    } else {
+        None
+    };
+    let client = client(opts, stdin)?;
+    check(&client, &ca, &ca_name, now)?;
+
+    let user = match &opts.user {
+        Some(u) => u.clone(),
+        None => client
+            .cert
+            .subject
+            .cn()
+            .map(str::to_string)
+            .ok_or_else(|| Error::usage("the certificate has no CN; name the user with --user"))?,
+    };
+    let names = Names {
+        context: opts.context.clone().unwrap_or_else(|| format!("{user}@{}", opts.cluster_name)),
+        cluster: opts.cluster_name.clone(),
+        user,
+    };
+    let material = if opts.embed {
+        Material::Embedded { ca: ca_block.text.to_string(), cert: client.cert_pem.clone(), key: client.key_pem.clone() }
+    } else {
+        let (Some(cert), Some(key)) = (&opts.cert, &opts.key) else {
+            return Err(Error::usage("--embed=false writes file paths: give --cert FILE and --key FILE"));
+        };
+        Material::Files { ca: absolute(ca_path)?, cert: absolute(cert)?, key: absolute(key)? }
+    };
+    let kc = match &opts.merge {
+        Some(path) => {
+            let bytes = crate::stream::read_file(path)?;
+            let mut kc = Kubeconfig::from_slice(&bytes, &path.display().to_string())?;
+            kc.set_credentials(&names, server, opts.tls_server_name.as_deref(), &material);
+            kc
+        }
+        None => Kubeconfig::new(&names, server, opts.tls_server_name.as_deref(), &material),
+    };
+    let yaml = kc.to_yaml()?;
+    write_output(opts, &yaml, opts.embed)
+}
+
+fn write_output(opts: &Options, text: &Zeroizing<String>, holds_key: bool) -> Result<Vec<PathBuf>> {
+    match &opts.out {
+        Some(path) if path != Path::new("-") => {
+            let file =
+                FileWrite { path: path.clone(), mode: 0o600, contents: Zeroizing::new(text.as_bytes().to_vec()) };
+            write_files_atomic(std::slice::from_ref(&file), opts.force)?;
+            Ok(vec![path.clone()])
+        }
+        _ => {
+            if holds_key && std::io::stdout().is_terminal() && !opts.force {
+                return Err(Error::refused(
+                    "refusing to print a kubeconfig with an embedded private key to a terminal; use --out FILE, redirect, or pass --force",
+                ));
+            }
+            crate::stream::print(text)?;
+            Ok(Vec::new())
+        }
+    }
+}
+
+fn extract(opts: &Options) -> Result<Vec<PathBuf>> {
+    let input = Input::open(opts.input.as_deref(), "a kubeconfig")?;
+    let (name, bytes) = input.read_all()?;
+    let kc = Kubeconfig::from_slice(&bytes, &name)?;
+    let base = opts.input.as_deref().and_then(Path::parent).unwrap_or(Path::new("."));
+    let creds = kc.credentials(opts.context.as_deref(), &name, base)?;
+    let mut sink = Sink::new(opts.extract_output.clone());
+    for text in [&creds.key, &creds.cert, &creds.ca].into_iter().flatten() {
+        let mut reader = PemReader::new(text.as_bytes(), &name);
+        while let Some(block) = reader.next_block()? {
+            sink.emit(block)?;
+        }
+    }
+    sink.finish()
+}

@@ -1,0 +1,411 @@
+//! Kubeconfigs: build one from a client certificate, key and CA (as kubectl writes them),
+//! merge a user into an existing one (like `kubectl config set-credentials`), and read the
+//! credentials back out of one written by kubeadm, kubectl or us.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
+use serde_norway::Value;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// A kubeconfig (`kind: Config`). Unknown fields are kept on merge.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Kubeconfig {
+    /// Always `v1`.
+    #[serde(rename = "apiVersion", default = "v1")]
+    pub api_version: String,
+    /// Clusters by name.
+    #[serde(default)]
+    pub clusters: Vec<NamedCluster>,
+    /// Contexts by name.
+    #[serde(default)]
+    pub contexts: Vec<NamedContext>,
+    /// The context kubectl uses.
+    #[serde(rename = "current-context", default)]
+    pub current_context: String,
+    /// Always `Config`.
+    #[serde(default = "config")]
+    pub kind: String,
+    /// kubectl writes `preferences: {}`.
+    #[serde(default = "empty_map")]
+    pub preferences: Value,
+    /// Users by name.
+    #[serde(default)]
+    pub users: Vec<NamedUser>,
+    /// Anything else (extensions, ...), kept as is.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+fn v1() -> String {
+    "v1".into()
+}
+fn config() -> String {
+    "Config".into()
+}
+fn empty_map() -> Value {
+    Value::Mapping(Default::default())
+}
+
+/// A named cluster entry.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct NamedCluster {
+    /// The cluster.
+    pub cluster: Cluster,
+    /// Its name.
+    pub name: String,
+}
+
+/// How to reach and trust an API server.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Cluster {
+    /// Base64 of the CA PEM.
+    #[serde(rename = "certificate-authority-data", skip_serializing_if = "Option::is_none", default)]
+    pub certificate_authority_data: Option<String>,
+    /// Path of the CA file.
+    #[serde(rename = "certificate-authority", skip_serializing_if = "Option::is_none", default)]
+    pub certificate_authority: Option<String>,
+    /// `https://host:port`.
+    #[serde(default)]
+    pub server: String,
+    /// Name to check the server certificate against, if not the server's host.
+    #[serde(rename = "tls-server-name", skip_serializing_if = "Option::is_none", default)]
+    pub tls_server_name: Option<String>,
+    /// Anything else.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// A named context entry.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct NamedContext {
+    /// The context.
+    pub context: Context,
+    /// Its name.
+    pub name: String,
+}
+
+/// A (cluster, user) pair.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Context {
+    /// Cluster name.
+    pub cluster: String,
+    /// User name.
+    pub user: String,
+    /// Anything else (namespace, ...).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// A named user entry.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct NamedUser {
+    /// Its name.
+    pub name: String,
+    /// The credentials.
+    pub user: User,
+}
+
+/// Client credentials.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct User {
+    /// Base64 of the client certificate PEM.
+    #[serde(rename = "client-certificate-data", skip_serializing_if = "Option::is_none", default)]
+    pub client_certificate_data: Option<String>,
+    /// Base64 of the client key PEM.
+    #[serde(rename = "client-key-data", skip_serializing_if = "Option::is_none", default)]
+    pub client_key_data: Option<String>,
+    /// Path of the client certificate.
+    #[serde(rename = "client-certificate", skip_serializing_if = "Option::is_none", default)]
+    pub client_certificate: Option<String>,
+    /// Path of the client key.
+    #[serde(rename = "client-key", skip_serializing_if = "Option::is_none", default)]
+    pub client_key: Option<String>,
+    /// Anything else (token, exec, ...).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// Where the credentials live: embedded, or as file paths.
+#[derive(Clone, Debug)]
+pub enum Material {
+    /// PEM text embedded as base64.
+    Embedded {
+        /// CA certificate PEM.
+        ca: String,
+        /// Client certificate PEM.
+        cert: String,
+        /// Client key PEM.
+        key: Zeroizing<String>,
+    },
+    /// File paths kubectl reads.
+    Files {
+        /// CA certificate path.
+        ca: String,
+        /// Client certificate path.
+        cert: String,
+        /// Client key path.
+        key: String,
+    },
+}
+
+/// Names in a new kubeconfig.
+#[derive(Clone, Debug)]
+pub struct Names {
+    /// Cluster name (default `kubernetes`).
+    pub cluster: String,
+    /// User name (default: the certificate's CN).
+    pub user: String,
+    /// Context name (default `USER@CLUSTER`).
+    pub context: String,
+}
+
+/// Checks a server URL the way kubectl needs it: `https://host[:port][/path]`.
+pub fn check_server(url: &str) -> Result<()> {
+    let bad = |m: &str| Error::usage(format!("--server '{}': {m}", crate::stream::sanitize(url)));
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| bad("must start with https://"))?;
+    let hostport = rest.split('/').next().unwrap_or("");
+    if hostport.is_empty() {
+        return Err(bad("has no host"));
+    }
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let (h, after) = v6.split_once(']').ok_or_else(|| bad("unclosed [ in IPv6 address"))?;
+        h.parse::<std::net::Ipv6Addr>().map_err(|_| bad("invalid IPv6 address"))?;
+        (h, after.strip_prefix(':'))
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(bad("has no valid host"));
+    }
+    if let Some(p) = port {
+        p.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| bad("port must be a number from 1 to 65535"))?;
+    }
+    Ok(())
+}
+
+impl Kubeconfig {
+    /// A kubeconfig with one cluster, one user and one context, set as current.
+    pub fn new(names: &Names, server: &str, tls_server_name: Option<&str>, material: &Material) -> Kubeconfig {
+        let mut kc =
+            Kubeconfig { api_version: v1(), kind: config(), preferences: empty_map(), ..Kubeconfig::default() };
+        kc.set_credentials(names, server, tls_server_name, material);
+        kc
+    }
+
+    /// Adds or replaces the cluster, user and context `names` describe, and makes the
+    /// context current — what `kubectl config set-cluster/set-credentials/set-context/use-context` do.
+    pub fn set_credentials(&mut self, names: &Names, server: &str, tls_server_name: Option<&str>, material: &Material) {
+        let (cluster, user) = match material {
+            Material::Embedded { ca, cert, key } => (
+                Cluster {
+                    certificate_authority_data: Some(B64.encode(ca)),
+                    server: server.to_string(),
+                    tls_server_name: tls_server_name.map(str::to_string),
+                    ..Cluster::default()
+                },
+                User {
+                    client_certificate_data: Some(B64.encode(cert)),
+                    client_key_data: Some(B64.encode(key.as_bytes())),
+                    ..User::default()
+                },
+            ),
+            Material::Files { ca, cert, key } => (
+                Cluster {
+                    certificate_authority: Some(ca.clone()),
+                    server: server.to_string(),
+                    tls_server_name: tls_server_name.map(str::to_string),
+                    ..Cluster::default()
+                },
+                User { client_certificate: Some(cert.clone()), client_key: Some(key.clone()), ..User::default() },
+            ),
+        };
+        upsert(&mut self.clusters, NamedCluster { name: names.cluster.clone(), cluster }, |c| &c.name);
+        upsert(&mut self.users, NamedUser { name: names.user.clone(), user }, |u| &u.name);
+        let context = Context { cluster: names.cluster.clone(), user: names.user.clone(), extra: BTreeMap::new() };
+        upsert(&mut self.contexts, NamedContext { name: names.context.clone(), context }, |c| &c.name);
+        self.current_context = names.context.clone();
+    }
+
+    /// YAML, as kubectl writes it.
+    pub fn to_yaml(&self) -> Result<Zeroizing<String>> {
+        serde_norway::to_string(self)
+            .map(Zeroizing::new)
+            .map_err(|_| Error::refused("cannot encode the kubeconfig as YAML"))
+    }
+
+    /// Reads a kubeconfig (YAML or JSON).
+    pub fn from_slice(bytes: &[u8], source: &str) -> Result<Kubeconfig> {
+        let kc: Kubeconfig = serde_norway::from_slice(bytes).map_err(|e| {
+            let msg = e.to_string();
+            Error::input(source, format!("not a valid kubeconfig: {}", msg.lines().next().unwrap_or("")))
+        })?;
+        if kc.kind != "Config" {
+            return Err(Error::input(
+                source,
+                format!("not a kubeconfig (kind: {})", crate::stream::sanitize(&kc.kind)),
+            ));
+        }
+        Ok(kc)
+    }
+
+    /// The credentials of a context (default: the current one): CA PEM, client cert PEM,
+    /// client key PEM, each when present. File references are resolved relative to `base`.
+    pub fn credentials(&self, context: Option<&str>, source: &str, base: &std::path::Path) -> Result<Credentials> {
+        let name = context.unwrap_or(&self.current_context);
+        if name.is_empty() {
+            return Err(Error::input(source, "the kubeconfig has no current-context; name one with --context"));
+        }
+        let ctx = self
+            .contexts
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| Error::input(source, format!("no context named '{}'", crate::stream::sanitize(name))))?;
+        let cluster = self.clusters.iter().find(|c| c.name == ctx.context.cluster).map(|c| &c.cluster);
+        let user = self.users.iter().find(|u| u.name == ctx.context.user).map(|u| &u.user);
+        let decode = |field: &str, data: &Option<String>, path: &Option<String>| -> Result<Option<Zeroizing<String>>> {
+            if let Some(d) = data {
+                let bytes = Zeroizing::new(
+                    B64.decode(d.trim())
+                        .map_err(|_| Error::input(source, format!("{field}-data is not valid base64")))?,
+                );
+                let text = String::from_utf8(bytes.to_vec())
+                    .map_err(|_| Error::input(source, format!("{field}-data is not PEM text")))?;
+                return Ok(Some(Zeroizing::new(text)));
+            }
+            if let Some(p) = path {
+                let full = base.join(p);
+                let bytes = crate::stream::read_file(&full)?;
+                let text = String::from_utf8(bytes).map_err(|_| Error::input(p.as_str(), "not PEM text"))?;
+                return Ok(Some(Zeroizing::new(text)));
+            }
+            Ok(None)
+        };
+        Ok(Credentials {
+            context: name.to_string(),
+            cluster: ctx.context.cluster.clone(),
+            user: ctx.context.user.clone(),
+            server: cluster.map(|c| c.server.clone()).unwrap_or_default(),
+            ca: match cluster {
+                Some(c) => decode("certificate-authority", &c.certificate_authority_data, &c.certificate_authority)?,
+                None => None,
+            },
+            cert: match user {
+                Some(u) => decode("client-certificate", &u.client_certificate_data, &u.client_certificate)?,
+                None => None,
+            },
+            key: match user {
+                Some(u) => decode("client-key", &u.client_key_data, &u.client_key)?,
+                None => None,
+            },
+        })
+    }
+}
+
+/// What one context of a kubeconfig holds.
+#[derive(Debug)]
+pub struct Credentials {
+    /// Context name.
+    pub context: String,
+    /// Cluster name.
+    pub cluster: String,
+    /// User name.
+    pub user: String,
+    /// Server URL.
+    pub server: String,
+    /// CA PEM.
+    pub ca: Option<Zeroizing<String>>,
+    /// Client certificate PEM.
+    pub cert: Option<Zeroizing<String>>,
+    /// Client key PEM.
+    pub key: Option<Zeroizing<String>>,
+}
+
+fn upsert<T>(list: &mut Vec<T>, item: T, name: impl Fn(&T) -> &String) {
+    match list.iter().position(|x| name(x) == name(&item)) {
+        Some(i) => list[i] = item,
+        None => list.push(item),
+    }
+}
+
+/// Whether input text looks like a kubeconfig rather than PEM.
+pub fn looks_like_kubeconfig(text: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&text[..text.len().min(4096)]);
+    !head.contains("-----BEGIN ")
+        && (head.contains("kind: Config")
+            || head.contains("\"kind\": \"Config\"")
+            || head.contains("\"kind\":\"Config\"")
+            || head.contains("current-context"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Names {
+        Names {
+            cluster: "kubernetes".into(),
+            user: "system:node:n1".into(),
+            context: "system:node:n1@kubernetes".into(),
+        }
+    }
+
+    fn embedded() -> Material {
+        Material::Embedded { ca: "CA\n".into(), cert: "CERT\n".into(), key: Zeroizing::new("KEY\n".into()) }
+    }
+
+    #[test]
+    fn writes_kubectl_shaped_yaml_and_reads_it_back() {
+        let kc = Kubeconfig::new(&names(), "https://10.0.0.10:6443", None, &embedded());
+        let yaml = kc.to_yaml().expect("yaml");
+        assert!(yaml.starts_with("apiVersion: v1\nclusters:\n"), "{}", yaml.as_str());
+        assert!(yaml.contains("current-context: system:node:n1@kubernetes\n"), "{}", yaml.as_str());
+        assert!(yaml.contains("kind: Config\npreferences: {}\nusers:\n"), "{}", yaml.as_str());
+        let back = Kubeconfig::from_slice(yaml.as_bytes(), "t").expect("parse");
+        assert_eq!(back, kc);
+        let creds = back.credentials(None, "t", std::path::Path::new(".")).expect("creds");
+        assert_eq!(creds.ca.as_deref().map(String::as_str), Some("CA\n"));
+        assert_eq!(creds.key.as_deref().map(String::as_str), Some("KEY\n"));
+        assert_eq!(creds.user, "system:node:n1");
+    }
+
+    #[test]
+    fn merge_adds_and_replaces_by_name() {
+        let mut kc = Kubeconfig::new(&names(), "https://a:6443", None, &embedded());
+        kc.extra.insert("extensions".into(), Value::Sequence(vec![]));
+        let other = Names { user: "alice".into(), context: "alice@kubernetes".into(), ..names() };
+        kc.set_credentials(&other, "https://a:6443", None, &embedded());
+        assert_eq!(kc.users.len(), 2);
+        assert_eq!(kc.clusters.len(), 1);
+        assert_eq!(kc.current_context, "alice@kubernetes");
+        let again = Kubeconfig::from_slice(kc.to_yaml().expect("yaml").as_bytes(), "t").expect("parse");
+        assert!(again.extra.contains_key("extensions"));
+    }
+
+    #[test]
+    fn server_urls() {
+        for ok in ["https://10.0.0.10:6443", "https://lb.example.com", "https://[::1]:6443", "https://h:443/prefix"] {
+            assert!(check_server(ok).is_ok(), "{ok}");
+        }
+        for bad in ["10.0.0.10:6443", "https://", "https://h:99999", "https://h:x", "ftp://h"] {
+            assert!(check_server(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_kubeconfig() {
+        assert!(Kubeconfig::from_slice(b"kind: Pod\n", "t").is_err());
+        assert!(Kubeconfig::from_slice(b"\x00\x01", "t").is_err());
+        assert!(Kubeconfig::from_slice(b"clusters: 5\nkind: Config\n", "t").is_err());
+    }
+}

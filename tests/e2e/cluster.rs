@@ -1,0 +1,359 @@
+//! The whole cluster PKI (examples/kubeadm-pki.sh), proven on real components: kubectl reads
+//! every kubeconfig and authenticates with it against a Go TLS server that checks clients as
+//! kube-apiserver does; a three-member etcd cluster runs on the etcd certificates with client
+//! certificate auth; Go's crypto/x509 verifies every certificate for its purpose and SANs.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::*;
+
+const KUBECONFIGS: &[(&str, &str, &[&str])] = &[
+    ("admin.conf", "kubernetes-admin", &["system:masters"]),
+    ("super-admin.conf", "kubernetes-super-admin", &["system:masters"]),
+    ("kubelet.conf", "system:node:node-1", &["system:nodes"]),
+    ("controller-manager.conf", "system:kube-controller-manager", &[]),
+    ("scheduler.conf", "system:kube-scheduler", &[]),
+    ("nodes/node-2/kubelet.conf", "system:node:node-2", &["system:nodes"]),
+];
+
+fn kubectl() -> StdCommand {
+    let mut cmd = require("kubectl", "kubectl (it comes with the machine image)");
+    cmd.env("KUBECONFIG", "/dev/null");
+    cmd
+}
+
+fn b64_decode(s: &str) -> Vec<u8> {
+    let out = StdCommand::new("base64")
+        .arg("-d")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().expect("stdin").write_all(s.as_bytes())?;
+            c.wait_with_output()
+        })
+        .expect("base64");
+    out.stdout
+}
+
+#[test]
+fn the_layout_is_kubeadms() {
+    let out = demo_pki();
+    for f in [
+        "pki/ca.crt",
+        "pki/ca.key",
+        "pki/apiserver.crt",
+        "pki/apiserver.key",
+        "pki/apiserver-kubelet-client.crt",
+        "pki/apiserver-kubelet-client.key",
+        "pki/apiserver-etcd-client.crt",
+        "pki/apiserver-etcd-client.key",
+        "pki/front-proxy-ca.crt",
+        "pki/front-proxy-ca.key",
+        "pki/front-proxy-client.crt",
+        "pki/front-proxy-client.key",
+        "pki/etcd/ca.crt",
+        "pki/etcd/ca.key",
+        "pki/etcd/server.crt",
+        "pki/etcd/server.key",
+        "pki/etcd/peer.crt",
+        "pki/etcd/peer.key",
+        "pki/etcd/healthcheck-client.crt",
+        "pki/etcd/healthcheck-client.key",
+        "pki/sa.key",
+        "pki/sa.pub",
+        "admin.conf",
+        "super-admin.conf",
+        "kubelet.conf",
+        "controller-manager.conf",
+        "scheduler.conf",
+        "nodes/node-2/pki/etcd/server.crt",
+        "nodes/node-3/pki/etcd/peer.crt",
+        "nodes/node-3/kubelet.conf",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    use std::os::unix::fs::PermissionsExt;
+    for key in ["pki/ca.key", "pki/sa.key", "pki/etcd/peer.key", "admin.conf"] {
+        let mode = std::fs::metadata(out.join(key)).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{key}");
+    }
+}
+
+#[test]
+fn kubectl_reads_every_kubeconfig_and_the_data_is_right() {
+    let out = demo_pki();
+    let ca = read(out.join("pki/ca.crt"));
+    for (file, user, _) in KUBECONFIGS {
+        let res = kubectl()
+            .args(["--kubeconfig"])
+            .arg(out.join(file))
+            .args(["config", "view", "--raw", "-o", "json"])
+            .output()
+            .expect("kubectl");
+        assert!(res.status.success(), "{file}: {}", String::from_utf8_lossy(&res.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
+        assert_eq!(v["current-context"], format!("{user}@kubernetes"), "{file}");
+        assert_eq!(v["clusters"][0]["name"], "kubernetes");
+        assert_eq!(v["clusters"][0]["cluster"]["server"], "https://10.0.0.10:6443");
+        let ca_data = b64_decode(v["clusters"][0]["cluster"]["certificate-authority-data"].as_str().expect("ca data"));
+        assert_eq!(String::from_utf8_lossy(&ca_data), ca, "{file}: embedded CA is pki/ca.crt");
+        let dir = scratch();
+        std::fs::write(
+            dir.path().join("c.crt"),
+            b64_decode(v["users"][0]["user"]["client-certificate-data"].as_str().expect("cert")),
+        )
+        .expect("w");
+        std::fs::write(
+            dir.path().join("c.key"),
+            b64_decode(v["users"][0]["user"]["client-key-data"].as_str().expect("key")),
+        )
+        .expect("w");
+        assert_eq!(v["users"][0]["name"], *user);
+        let subject = openssl_ok(dir.path(), &["x509", "-in", "c.crt", "-noout", "-subject"]);
+        assert!(subject.contains(&format!("CN = {user}")), "{file}: {subject}");
+        let from_cert = openssl_ok(dir.path(), &["x509", "-in", "c.crt", "-noout", "-pubkey"]);
+        let from_key = openssl_ok(dir.path(), &["pkey", "-in", "c.key", "-pubout"]);
+        assert_eq!(from_cert, from_key, "{file}: key matches cert");
+        std::fs::copy(out.join("pki/ca.crt"), dir.path().join("ca.crt")).expect("copy");
+        openssl_ok(dir.path(), &["verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", "ca.crt", "c.crt"]);
+    }
+}
+
+/// Starts the Go stand-in for kube-apiserver on the demo PKI's apiserver cert; returns it and its address.
+fn start_apiserver(out: &Path) -> (Daemon, String) {
+    let mut child = StdCommand::new(go_helper("apiserver"))
+        .arg("-cert")
+        .arg(out.join("pki/apiserver.crt"))
+        .arg("-key")
+        .arg(out.join("pki/apiserver.key"))
+        .arg("-client-ca")
+        .arg(out.join("pki/ca.crt"))
+        .args(["-lifetime", "120s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start apiserver");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("address");
+    (Daemon(child), line.trim().to_string())
+}
+
+fn whoami(kubeconfig: &Path, addr: &str, extra: &[&str]) -> std::process::Output {
+    kubectl()
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(["--server", &format!("https://{addr}"), "--tls-server-name", "kubernetes", "--request-timeout", "10s"])
+        .args(extra)
+        .args(["auth", "whoami", "-o", "json"])
+        .output()
+        .expect("kubectl")
+}
+
+#[test]
+fn kubectl_authenticates_with_every_kubeconfig_as_the_spec_says() {
+    let out = demo_pki();
+    let (_server, addr) = start_apiserver(out);
+    for (file, user, groups) in KUBECONFIGS {
+        let res = whoami(&out.join(file), &addr, &[]);
+        assert!(res.status.success(), "{file}: {}", String::from_utf8_lossy(&res.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
+        assert_eq!(v["status"]["userInfo"]["username"], *user, "{file}");
+        let mut want: Vec<&str> = groups.to_vec();
+        want.push("system:authenticated");
+        assert_eq!(v["status"]["userInfo"]["groups"], serde_json::json!(want), "{file}");
+    }
+}
+
+#[test]
+fn a_kubeconfig_from_the_wrong_ca_is_refused() {
+    let out = demo_pki();
+    let (_server, addr) = start_apiserver(out);
+    let dir = scratch();
+    // A client certificate signed by the etcd CA, wrapped with that CA so k8s-kubeconfig's own
+    // chain check passes; kubectl trusts the real cluster CA for the server.
+    let key = run_ok("k8s-genkey", &[], b"");
+    let csr = run_ok("k8s-csr", &["--profile", "admin"], &key);
+    let etcd_ca = out.join("pki/etcd/ca").to_str().expect("utf8").to_string();
+    let cert = run_ok("k8s-sign", &["--ca", &etcd_ca], &csr);
+    let etcd_ca_crt = format!("{etcd_ca}.crt");
+    let conf = run_ok("k8s-kubeconfig", &["--ca-cert", &etcd_ca_crt, "--server", "https://10.0.0.10:6443"], &cert);
+    std::fs::write(dir.path().join("evil.conf"), conf).expect("write");
+    let ca = out.join("pki/ca.crt");
+    let res = whoami(&dir.path().join("evil.conf"), &addr, &["--certificate-authority", ca.to_str().expect("utf8")]);
+    assert!(!res.status.success(), "a client cert from the etcd CA was accepted");
+    // And k8s-kubeconfig itself refuses to pair that cert with the cluster CA.
+    let ca_crt = ca.to_str().expect("utf8");
+    tool("k8s-kubeconfig")
+        .args(["--ca-cert", ca_crt, "--server", "https://10.0.0.10:6443"])
+        .write_stdin(cert)
+        .assert()
+        .code(4)
+        .stderr(predicates::str::contains("unknown authority"));
+}
+
+#[test]
+fn go_crypto_x509_verifies_every_certificate() {
+    let out = demo_pki();
+    let p = |f: &str| out.join(f).to_str().expect("utf8").to_string();
+    let mut lines = vec![
+        format!(
+            "{} {} server kubernetes kubernetes.default kubernetes.default.svc kubernetes.default.svc.cluster.local node-1 10.96.0.1 10.0.0.10",
+            p("pki/apiserver.crt"),
+            p("pki/ca.crt")
+        ),
+        format!("{} {} client", p("pki/apiserver-kubelet-client.crt"), p("pki/ca.crt")),
+        format!("{} {} client", p("pki/front-proxy-client.crt"), p("pki/front-proxy-ca.crt")),
+        format!(
+            "{} {} server node-1 localhost 10.0.0.10 127.0.0.1 ::1",
+            p("pki/etcd/server.crt"),
+            p("pki/etcd/ca.crt")
+        ),
+        format!("{} {} client", p("pki/etcd/server.crt"), p("pki/etcd/ca.crt")),
+        format!("{} {} server node-1 localhost 10.0.0.10 127.0.0.1 ::1", p("pki/etcd/peer.crt"), p("pki/etcd/ca.crt")),
+        format!("{} {} client", p("pki/etcd/peer.crt"), p("pki/etcd/ca.crt")),
+        format!("{} {} client", p("pki/etcd/healthcheck-client.crt"), p("pki/etcd/ca.crt")),
+        format!("{} {} client", p("pki/apiserver-etcd-client.crt"), p("pki/etcd/ca.crt")),
+        format!(
+            "{} {} server node-2 localhost 10.0.0.11 127.0.0.1",
+            p("nodes/node-2/pki/etcd/server.crt"),
+            p("pki/etcd/ca.crt")
+        ),
+        format!("{} {} server node-3 10.0.0.12", p("nodes/node-3/pki/etcd/peer.crt"), p("pki/etcd/ca.crt")),
+        format!("{} {} server node-2 10.0.0.11", p("nodes/node-2/pki/kubelet.crt"), p("pki/ca.crt")),
+        format!("{} {} any", p("pki/ca.crt"), p("pki/ca.crt")),
+        format!("{} {} any", p("pki/etcd/ca.crt"), p("pki/etcd/ca.crt")),
+        format!("{} {} any", p("pki/front-proxy-ca.crt"), p("pki/front-proxy-ca.crt")),
+    ];
+    let good = lines.len();
+    // And what must fail, with Go's own words.
+    lines.push(format!("{} {} server", p("pki/apiserver.crt"), p("pki/etcd/ca.crt")));
+    lines.push(format!("{} {} client", p("pki/apiserver.crt"), p("pki/ca.crt")));
+    lines.push(format!("{} {} server 10.0.0.11", p("pki/apiserver.crt"), p("pki/ca.crt")));
+    lines.push(format!("{} {} client", p("pki/front-proxy-client.crt"), p("pki/ca.crt")));
+    let verdicts = go_x509(&lines);
+    for (line, verdict) in lines.iter().zip(&verdicts).take(good) {
+        assert_eq!(verdict, "OK", "{line}");
+    }
+    assert_eq!(verdicts[good], "x509: certificate signed by unknown authority");
+    assert_eq!(verdicts[good + 1], "x509: certificate specifies an incompatible key usage");
+    assert_eq!(verdicts[good + 2], "x509: certificate is valid for 10.96.0.1, 10.0.0.10, not 10.0.0.11");
+    assert_eq!(verdicts[good + 3], "x509: certificate signed by unknown authority");
+}
+
+/// Go's verdict for each "CERT CA USAGE HOSTS..." line.
+pub fn go_x509(lines: &[String]) -> Vec<String> {
+    let out =
+        assert_cmd::Command::new(go_helper("x509check")).write_stdin(lines.join("\n")).output().expect("x509check");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+}
+
+struct Member {
+    name: String,
+    client: u16,
+    peer: u16,
+    dir: std::path::PathBuf,
+}
+
+#[test]
+fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
+    let out = demo_pki();
+    require("etcd", "etcd-server");
+    require("etcdctl", "etcd-client");
+    let data = scratch();
+    let members: Vec<Member> = ["node-1", "node-2", "node-3"]
+        .iter()
+        .map(|n| Member {
+            name: n.to_string(),
+            client: free_port(),
+            peer: free_port(),
+            dir: if *n == "node-1" { out.join("pki/etcd") } else { out.join(format!("nodes/{n}/pki/etcd")) },
+        })
+        .collect();
+    let initial: Vec<String> = members.iter().map(|m| format!("{}=https://127.0.0.1:{}", m.name, m.peer)).collect();
+    let ca = out.join("pki/etcd/ca.crt");
+    let _daemons: Vec<Daemon> = members
+        .iter()
+        .map(|m| {
+            let log = std::fs::File::create(data.path().join(format!("{}.log", m.name))).expect("log");
+            let child = StdCommand::new("etcd")
+                .args(["--name", &m.name])
+                .arg("--data-dir")
+                .arg(data.path().join(&m.name))
+                .args(["--listen-client-urls", &format!("https://127.0.0.1:{}", m.client)])
+                .args(["--advertise-client-urls", &format!("https://127.0.0.1:{}", m.client)])
+                .args(["--listen-peer-urls", &format!("https://127.0.0.1:{}", m.peer)])
+                .args(["--initial-advertise-peer-urls", &format!("https://127.0.0.1:{}", m.peer)])
+                .args(["--initial-cluster", &initial.join(","), "--initial-cluster-state", "new"])
+                .args(["--initial-cluster-token", "k8s-pki-e2e"])
+                .arg("--client-cert-auth")
+                .arg("--trusted-ca-file")
+                .arg(&ca)
+                .arg("--cert-file")
+                .arg(m.dir.join("server.crt"))
+                .arg("--key-file")
+                .arg(m.dir.join("server.key"))
+                .arg("--peer-client-cert-auth")
+                .arg("--peer-trusted-ca-file")
+                .arg(&ca)
+                .arg("--peer-cert-file")
+                .arg(m.dir.join("peer.crt"))
+                .arg("--peer-key-file")
+                .arg(m.dir.join("peer.key"))
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .expect("start etcd");
+            Daemon(child)
+        })
+        .collect();
+    let endpoints: Vec<String> = members.iter().map(|m| format!("https://127.0.0.1:{}", m.client)).collect();
+    let endpoints = endpoints.join(",");
+    let etcdctl = |client: &str, args: &[&str]| {
+        StdCommand::new("etcdctl")
+            .env("ETCDCTL_API", "3")
+            .args(["--endpoints", &endpoints, "--dial-timeout", "3s", "--command-timeout", "5s"])
+            .arg("--cacert")
+            .arg(&ca)
+            .arg("--cert")
+            .arg(out.join(format!("pki/{client}.crt")))
+            .arg("--key")
+            .arg(out.join(format!("pki/{client}.key")))
+            .args(args)
+            .output()
+            .expect("etcdctl")
+    };
+    // Wait (bounded) for the cluster to become healthy.
+    let start = Instant::now();
+    loop {
+        let res = etcdctl("etcd/healthcheck-client", &["endpoint", "health", "--cluster"]);
+        if res.status.success() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let logs: String = members.iter().map(|m| read(data.path().join(format!("{}.log", m.name)))).collect();
+            panic!(
+                "etcd cluster not healthy: {}\n{}",
+                String::from_utf8_lossy(&res.stderr),
+                &logs[logs.len().saturating_sub(3000)..]
+            );
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let res = etcdctl("etcd/healthcheck-client", &["member", "list"]);
+    assert_eq!(String::from_utf8_lossy(&res.stdout).lines().filter(|l| l.contains("started")).count(), 3);
+    for client in ["etcd/healthcheck-client", "apiserver-etcd-client"] {
+        let put = etcdctl(client, &["put", "/registry/k8s-pki", client]);
+        assert!(put.status.success(), "{client}: {}", String::from_utf8_lossy(&put.stderr));
+        let get = etcdctl(client, &["get", "/registry/k8s-pki", "--print-value-only"]);
+        assert_eq!(String::from_utf8_lossy(&get.stdout).trim(), client);
+    }
+    // A client certificate from the cluster CA, not the etcd CA, is rejected.
+    let res = etcdctl("apiserver-kubelet-client", &["get", "/registry/k8s-pki"]);
+    assert!(!res.status.success(), "etcd accepted a client certificate from the cluster CA");
+}

@@ -1,0 +1,194 @@
+//! k8s-kubeconfig: checked before written; YAML kubectl reads; merge and extract.
+
+use predicates::str::contains;
+
+use crate::util::*;
+
+fn s(p: std::path::PathBuf) -> String {
+    p.to_str().expect("utf8").to_string()
+}
+
+fn admin_stream(dir: &std::path::Path) -> Vec<u8> {
+    make_ca(dir, "ca", "kubernetes");
+    let csr = run_ok("k8s-csr", &["--profile", "admin"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
+    run_ok("k8s-sign", &["--ca", &s(dir.join("ca"))], &csr)
+}
+
+#[test]
+fn writes_kubectl_yaml_named_after_the_cn() {
+    let dir = scratch();
+    let stream = admin_stream(dir.path());
+    let yaml = run_ok(
+        "k8s-kubeconfig",
+        &["--ca-cert", &s(dir.path().join("ca.crt")), "--server", "https://10.0.0.10:6443"],
+        &stream,
+    );
+    let text = String::from_utf8(yaml).expect("utf8");
+    assert!(text.starts_with("apiVersion: v1\n"), "{text}");
+    assert!(text.contains("current-context: kubernetes-admin@kubernetes\n"));
+    assert!(text.contains("- name: kubernetes-admin\n"));
+    // JSON from k8s-sign --format json works too, and --user/--cluster-name rename.
+    let json = run_ok(
+        "k8s-sign",
+        &["--ca", &s(dir.path().join("ca")), "--format", "json"],
+        &run_ok("k8s-csr", &["--profile", "admin"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b"")),
+    );
+    let yaml = run_ok(
+        "k8s-kubeconfig",
+        &[
+            "--ca-cert",
+            &s(dir.path().join("ca.crt")),
+            "--server",
+            "https://lb:6443",
+            "--user",
+            "root",
+            "--cluster-name",
+            "prod",
+        ],
+        &json,
+    );
+    assert!(String::from_utf8_lossy(&yaml).contains("current-context: root@prod\n"));
+}
+
+#[test]
+fn out_file_is_0600_and_not_overwritten() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch();
+    let stream = admin_stream(dir.path());
+    let conf = s(dir.path().join("admin.conf"));
+    let args = ["--ca-cert", &s(dir.path().join("ca.crt")), "--server", "https://10.0.0.10:6443", "--out", &conf];
+    tool("k8s-kubeconfig").args(args).write_stdin(stream.clone()).assert().success();
+    assert_eq!(std::fs::metadata(&conf).expect("meta").permissions().mode() & 0o777, 0o600);
+    tool("k8s-kubeconfig").args(args).write_stdin(stream.clone()).assert().code(5).stderr(contains("exists"));
+    tool("k8s-kubeconfig").args(args).arg("--force").write_stdin(stream).assert().success();
+}
+
+#[test]
+fn checks_before_writing() {
+    let dir = scratch();
+    let stream = admin_stream(dir.path());
+    let ca = s(dir.path().join("ca.crt"));
+    // A key that is not the certificate's.
+    let mut wrong_key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    wrong_key.extend(blocks_of(&stream, "CERTIFICATE")[0].as_bytes());
+    tool("k8s-kubeconfig")
+        .args(["--ca-cert", &ca, "--server", "https://h:6443"])
+        .write_stdin(wrong_key)
+        .assert()
+        .code(4)
+        .stderr(contains("does not match"));
+    // A server-only certificate.
+    let srv = run_ok(
+        "k8s-sign",
+        &["--ca", &s(dir.path().join("ca")), "--usage", "server"],
+        &run_ok("k8s-csr", &["--cn", "srv"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b"")),
+    );
+    tool("k8s-kubeconfig")
+        .args(["--ca-cert", &ca, "--server", "https://h:6443"])
+        .write_stdin(srv)
+        .assert()
+        .code(4)
+        .stderr(contains("incompatible key usage"));
+    // Bad server URLs, missing flags.
+    for bad in ["10.0.0.1:6443", "https://h:99999", "https://"] {
+        tool("k8s-kubeconfig")
+            .args(["--ca-cert", &ca, "--server", bad])
+            .write_stdin(stream.clone())
+            .assert()
+            .code(2)
+            .stderr(contains("--server"));
+    }
+    tool("k8s-kubeconfig")
+        .args(["--server", "https://h"])
+        .write_stdin(stream.clone())
+        .assert()
+        .code(2)
+        .stderr(contains("--ca-cert"));
+    // No key in the stream.
+    let cert_only = blocks_of(&stream, "CERTIFICATE")[0].clone();
+    tool("k8s-kubeconfig")
+        .args(["--ca-cert", &ca, "--server", "https://h"])
+        .write_stdin(cert_only)
+        .assert()
+        .code(3)
+        .stderr(contains("no private key"));
+}
+
+#[test]
+fn file_paths_instead_of_data() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    issue(dir.path(), "ca", "kubelet", &["--profile", "kubelet", "--node-name", "n1"]);
+    let yaml = run_ok(
+        "k8s-kubeconfig",
+        &[
+            "--ca-cert",
+            &s(dir.path().join("ca.crt")),
+            "--cert",
+            &s(dir.path().join("kubelet.crt")),
+            "--key",
+            &s(dir.path().join("kubelet.key")),
+            "--server",
+            "https://10.0.0.10:6443",
+            "--embed=false",
+        ],
+        b"",
+    );
+    let text = String::from_utf8(yaml).expect("utf8");
+    assert!(text.contains(&format!("client-key: {}", s(dir.path().join("kubelet.key")))), "{text}");
+    assert!(!text.contains("-data:"), "{text}");
+    std::fs::write(dir.path().join("k.conf"), &text).expect("write");
+    let res = std::process::Command::new("kubectl")
+        .args([
+            "--kubeconfig",
+            &s(dir.path().join("k.conf")),
+            "config",
+            "view",
+            "--raw",
+            "-o",
+            "jsonpath={.users[0].name}",
+        ])
+        .output()
+        .expect("kubectl");
+    assert_eq!(String::from_utf8_lossy(&res.stdout), "system:node:n1");
+}
+
+#[test]
+fn merge_adds_a_user_as_kubectl_would() {
+    let dir = scratch();
+    let stream = admin_stream(dir.path());
+    let ca = s(dir.path().join("ca.crt"));
+    let conf = s(dir.path().join("config"));
+    run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &conf], &stream);
+    issue(dir.path(), "ca", "alice", &["--cn", "alice", "--org", "dev", "--usage", "client"]);
+    let mut alice = std::fs::read(dir.path().join("alice.key")).expect("key");
+    alice.extend(std::fs::read(dir.path().join("alice.crt")).expect("crt"));
+    let merged =
+        run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--merge", &conf], &alice);
+    std::fs::write(dir.path().join("merged"), &merged).expect("write");
+    let res = std::process::Command::new("kubectl")
+        .args(["--kubeconfig", &s(dir.path().join("merged")), "config", "get-contexts", "-o", "name"])
+        .output()
+        .expect("kubectl");
+    let names = String::from_utf8_lossy(&res.stdout);
+    assert!(names.contains("kubernetes-admin@kubernetes") && names.contains("alice@kubernetes"), "{names}");
+}
+
+#[test]
+fn extract_gives_back_the_pem() {
+    let dir = scratch();
+    let stream = admin_stream(dir.path());
+    let ca = s(dir.path().join("ca.crt"));
+    let yaml = run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443"], &stream);
+    let pem = run_ok("k8s-kubeconfig", &["--extract"], &yaml);
+    assert_eq!(labels(&pem), vec!["EC PRIVATE KEY", "CERTIFICATE", "CERTIFICATE"]);
+    assert!(pem.starts_with(&stream), "key and certificate come back byte for byte");
+    assert!(String::from_utf8_lossy(&pem).ends_with(&read(dir.path().join("ca.crt"))));
+    tool("k8s-kubeconfig").arg("--extract").write_stdin("kind: Pod\n").assert().code(3);
+    tool("k8s-kubeconfig")
+        .args(["--extract", "--context", "nope"])
+        .write_stdin(yaml)
+        .assert()
+        .code(3)
+        .stderr(contains("no context"));
+}

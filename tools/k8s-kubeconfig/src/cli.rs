@@ -1,0 +1,138 @@
+//! The flags of `k8s-kubeconfig`: the single source of its --help, man page and completions.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, CommandFactory, Parser};
+use k8s_pki::cmd::kubeconfig::Options;
+use k8s_pki::stream::{FileTargets, OutputOptions};
+use k8s_pki_cli::FormatArg;
+
+pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
+    (
+        "admin.conf in one pipe; kubectl config set-cluster/set-credentials/set-context with --embed-certs",
+        "k8s-genkey | k8s-csr --profile admin | k8s-sign --ca pki/ca \\\n  | k8s-kubeconfig --ca-cert pki/ca.crt --server https://10.0.0.10:6443 --out admin.conf",
+    ),
+    (
+        "a kubelet.conf from files already on disk",
+        "k8s-kubeconfig --ca-cert pki/ca.crt --cert kubelet.crt --key kubelet.key --server https://10.0.0.10:6443 > kubelet.conf",
+    ),
+    (
+        "add a user to an existing kubeconfig, as kubectl config set-credentials does",
+        "k8s-kubeconfig --ca-cert pki/ca.crt --server https://10.0.0.10:6443 --merge ~/.kube/config < alice.pem > config.new",
+    ),
+    (
+        "the credentials inside a kubeconfig, as PEM: key, client certificate, CA",
+        "k8s-kubeconfig --extract < admin.conf | openssl x509 -noout -subject",
+    ),
+];
+
+/// Turn a client certificate and its key into a kubeconfig that kubectl accepts.
+///
+/// Reads the certificate and key from stdin (the stream k8s-sign writes, PEM or JSON) or from
+/// --cert/--key, checks that the key matches, that the certificate chains to --ca-cert and
+/// is allowed for client auth, and writes YAML as kubectl does: one cluster, one user named
+/// after the certificate's CN, one context USER@CLUSTER set as current.
+#[derive(Parser, Debug)]
+#[command(name = "k8s-kubeconfig", version)]
+pub struct Cli {
+    /// The cluster CA certificate (pki/ca.crt), embedded as certificate-authority-data
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// API server URL
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+
+    /// Name to check the API server's certificate against, when the URL's host is not in its SANs
+    #[arg(long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+
+    /// Cluster name
+    #[arg(long, value_name = "NAME", default_value = "kubernetes")]
+    pub cluster_name: String,
+
+    /// User name (default: the certificate's CN)
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+
+    /// Context name (default USER@CLUSTER); with --extract, the context to read (default: current)
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Embed certificates and key as base64 data; --embed=false writes the paths of --ca-cert, --cert, --key
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub embed: bool,
+
+    /// Client certificate file, instead of stdin
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub cert: Option<PathBuf>,
+
+    /// Client private key file, instead of stdin
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub key: Option<PathBuf>,
+
+    /// Read the stream (or, with --extract, the kubeconfig) from FILE instead of stdin
+    #[arg(short = 'i', long = "in", value_name = "FILE", help_heading = "Input")]
+    pub input: Option<PathBuf>,
+
+    /// Add the cluster, user and context to this existing kubeconfig (replacing entries of the
+    /// same name) and write the result
+    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    pub merge: Option<PathBuf>,
+
+    /// Read a kubeconfig and write its credentials as PEM: key, client certificate, CA
+    #[arg(long, conflicts_with_all = ["merge", "server", "cert", "key"])]
+    pub extract: bool,
+
+    /// Write to FILE (mode 0600, atomically) instead of stdout
+    #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
+    pub out: Option<PathBuf>,
+
+    /// With --extract: output format on stdout
+    #[arg(long, value_enum, default_value = "pem", help_heading = "Output")]
+    pub format: FormatArg,
+
+    /// Overwrite an existing file; allow a kubeconfig holding a key to be printed to a terminal
+    #[arg(short = 'f', long, help_heading = "Output")]
+    pub force: bool,
+}
+
+impl Cli {
+    /// The options for `k8s_pki::cmd::kubeconfig::run`.
+    pub fn options(&self) -> Options {
+        Options {
+            ca_cert: self.ca_cert.clone(),
+            server: self.server.clone(),
+            tls_server_name: self.tls_server_name.clone(),
+            cluster_name: self.cluster_name.clone(),
+            user: self.user.clone(),
+            context: self.context.clone(),
+            embed: self.embed,
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+            input: self.input.clone(),
+            merge: self.merge.clone(),
+            extract: self.extract,
+            out: self.out.clone(),
+            force: self.force,
+            extract_output: OutputOptions {
+                format: self.format.into(),
+                files: FileTargets::default(),
+                force: self.force,
+            },
+        }
+    }
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    Cli::command().after_help(k8s_pki_cli::after_help(EXAMPLES))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_is_consistent() {
+        super::command().debug_assert();
+    }
+}
