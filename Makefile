@@ -8,7 +8,7 @@ OUT      ?= ./cluster
 NODE     ?= node-1
 NODES    ?= $(NODE)
 ADVERTISE_IP ?= 10.0.0.10
-BINS     := k8s-genkey k8s-csr k8s-sign k8s-kubeconfig
+BINS     := k8s-genkey k8s-csr k8s-sign k8s-kubeconfig k8s-verify
 RELEASE  := target/release
 
 # System packages the tests use (Debian names). kubectl comes with the machine image.

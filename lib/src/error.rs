@@ -19,6 +19,9 @@ pub const EXIT_REFUSED: i32 = 4;
 /// Exit status: I/O error (missing file, unwritable output, existing file).
 pub const EXIT_IO: i32 = 5;
 
+/// Exit status: k8s-verify found only warnings (e.g. a certificate expires soon, a file is missing).
+pub const EXIT_WARNINGS: i32 = 6;
+
 /// The table printed in every man page's EXIT STATUS section.
 pub const EXIT_CODES: &[(i32, &str)] = &[
     (EXIT_OK, "success"),
@@ -27,6 +30,7 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     (EXIT_BAD_INPUT, "bad input: not PEM, wrong block type, truncated data, invalid SAN, ..."),
     (EXIT_REFUSED, "refused: bad CSR signature, CA key does not match, CA not a CA, policy"),
     (EXIT_IO, "I/O error: missing or unreadable file, unwritable output, file exists"),
+    (EXIT_WARNINGS, "only warnings (k8s-verify only): something expires within --warn-within, or a file is missing"),
 ];
 
 /// Everything that can go wrong in k8s-pki.
@@ -42,6 +46,8 @@ pub enum Error {
     Io { path: PathBuf, message: String },
     /// A verification found a problem (the findings were already reported).
     CheckFailed(String),
+    /// A verification found only warnings (already reported).
+    Warnings(String),
     /// The reader of stdout went away (`| head`): stop quietly, exit 0.
     BrokenPipe,
 }
@@ -54,6 +60,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::CheckFailed(_) => EXIT_CHECK_FAILED,
+            Error::Warnings(_) => EXIT_WARNINGS,
             Error::Usage(_) => EXIT_USAGE,
             Error::Input { .. } => EXIT_BAD_INPUT,
             Error::Refused(_) => EXIT_REFUSED,
@@ -126,7 +133,7 @@ fn lowercase_first(s: &str) -> String {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(m) | Error::Refused(m) | Error::CheckFailed(m) => f.write_str(m),
+            Error::Usage(m) | Error::Refused(m) | Error::CheckFailed(m) | Error::Warnings(m) => f.write_str(m),
             Error::Input { source, message } => write!(f, "{source}: {message}"),
             Error::Io { path, message } => write!(f, "{}: {message}", path.display()),
             Error::BrokenPipe => f.write_str("broken pipe"),
@@ -148,7 +155,7 @@ mod tests {
         assert_eq!(Error::io_msg(Path::new("f"), "x").exit_code(), 5);
         assert_eq!(Error::CheckFailed("x".into()).exit_code(), 1);
         let listed: Vec<i32> = EXIT_CODES.iter().map(|(c, _)| *c).collect();
-        assert_eq!(listed, vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(listed, vec![0, 1, 2, 3, 4, 5, 6]);
     }
 
     #[test]

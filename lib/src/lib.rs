@@ -5,18 +5,23 @@
 //! from [`cmd`], and turn its result into an exit code. Modules are named after the thing
 //! they handle: [`key`], [`csr`], [`cert`], [`issue`], [`profile`], [`stream`], ...
 
+pub mod audit;
 pub mod cert;
 pub mod cmd;
 pub mod csr;
 pub mod error;
 pub mod ext;
+pub mod inspect;
 pub mod issue;
 pub mod key;
 pub mod kubeconfig;
 pub mod name;
 pub mod profile;
+pub mod report;
 pub mod san;
 pub mod stream;
+pub mod term;
 pub mod validity;
+pub mod verify;
 
 pub use error::{Error, Result};

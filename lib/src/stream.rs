@@ -336,6 +336,12 @@ pub fn sanitize(s: &str) -> String {
     out
 }
 
+/// Replaces control characters (escape sequences from a hostile certificate) before text
+/// reaches a terminal.
+pub fn sanitize_line(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+}
+
 /// One cfssl-style JSON item: the PEM of a key, CSR and certificate that belong together.
 #[derive(Default, Serialize, Deserialize)]
 pub struct JsonItem {

@@ -9,3 +9,4 @@ mod interop;
 mod kubeconfig;
 mod sign;
 mod util;
+mod verify;

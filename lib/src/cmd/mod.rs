@@ -7,6 +7,7 @@ pub mod csr;
 pub mod genkey;
 pub mod kubeconfig;
 pub mod sign;
+pub mod verify;
 
 use std::path::Path;
 

@@ -102,6 +102,11 @@ pub fn finish(tool: &str, result: Result<Vec<PathBuf>, Error>) -> i32 {
             0
         }
         Err(Error::BrokenPipe) => 0,
+        // The findings are already on stdout; stderr gets the verdict, not an "error".
+        Err(e @ (Error::CheckFailed(_) | Error::Warnings(_))) => {
+            eprintln!("{tool}: {e}");
+            e.exit_code()
+        }
         Err(e) => {
             eprintln!("{tool}: error: {e}");
             e.exit_code()

@@ -57,6 +57,20 @@ fn tools() -> Vec<Tool> {
                 ("~/.kube/config", "kubectl's default kubeconfig, a typical --merge target"),
             ],
         },
+        Tool {
+            command: k8s_verify::cli::command(),
+            examples: k8s_verify::cli::EXAMPLES,
+            files: &[
+                (
+                    "DIR/pki/",
+                    "with --pki-dir: ca, etcd/ca and front-proxy-ca, the leaf certificates and keys, sa.key and sa.pub",
+                ),
+                (
+                    "DIR/*.conf",
+                    "with --pki-dir: admin.conf, super-admin.conf, kubelet.conf, controller-manager.conf, scheduler.conf",
+                ),
+            ],
+        },
     ]
 }
 

@@ -1,0 +1,23 @@
+complete -c k8s-verify -l ca-cert -d 'The CA the certificates must chain to' -r -F
+complete -c k8s-verify -l purpose -d 'Required usage; repeat for both' -r -f -a "server\t'TLS server auth (what clients require of the API server, etcd, kubelets)'
+client\t'TLS client auth (what kube-apiserver and etcd require of clients)'"
+complete -c k8s-verify -l host -d 'A name or IP a TLS client would dial; must be in the SANs (repeat, or separate with commas)' -r
+complete -c k8s-verify -l cn -d 'Required CN (the Kubernetes user name)' -r
+complete -c k8s-verify -s O -l org -d 'Required O values (Kubernetes groups); repeat; all and only these, in any order' -r
+complete -c k8s-verify -l key -d 'The private key that must match the certificate' -r -F
+complete -c k8s-verify -l pki-dir -d 'Audit a kubeadm directory holding pki/ and the kubeconfigs (e.g. /etc/kubernetes)' -r -F
+complete -c k8s-verify -l node-name -d 'With --pki-dir: the node name (default: read from pki/apiserver.crt)' -r
+complete -c k8s-verify -l advertise-address -d 'With --pki-dir: the advertise address (default: read from pki/apiserver.crt)' -r
+complete -c k8s-verify -l service-cidr -d 'Service CIDR, for the API server\'s service IP' -r
+complete -c k8s-verify -l dns-domain -d 'Cluster DNS domain' -r
+complete -c k8s-verify -l at -d 'Evaluate everything as of this date (YYYY-MM-DD or RFC 3339)' -r
+complete -c k8s-verify -l warn-within -d 'Warn about certificates expiring within this long (e.g. 30d, 720h)' -r
+complete -c k8s-verify -l format -d 'Output format' -r -f -a "text\t'Human-readable text'
+json\t'JSON (with --expiry: kubeadm\'s CertificateExpirationInfo)'"
+complete -c k8s-verify -l color -d 'Colour the text output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t'Always'
+never\t'Never'"
+complete -c k8s-verify -l expiry -d 'With --pki-dir: print when each certificate expires, like kubeadm certs check-expiration'
+complete -c k8s-verify -s v -l verbose -d 'Show passing checks too'
+complete -c k8s-verify -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c k8s-verify -s V -l version -d 'Print version'

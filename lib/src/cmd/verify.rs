@@ -1,0 +1,294 @@
+//! `k8s-verify`: check certificates against a CA, purpose, hosts and identity; inspect what a
+//! certificate, CSR, key or kubeconfig holds; audit a whole kubeadm PKI directory.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use crate::audit::{AuditOptions, audit};
+use crate::cert::Cert;
+use crate::csr::Csr;
+use crate::error::{Error, Result};
+use crate::inspect;
+use crate::key::{PrivateKey, PublicKey};
+use crate::kubeconfig::{Kubeconfig, looks_like_kubeconfig};
+use crate::profile::Usage;
+use crate::report;
+use crate::stream::{Input, Kind, PemReader, print};
+use crate::term::{ColorChoice, Paint, use_color};
+use crate::validity;
+use crate::verify::{Expect, Status, check, worst};
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// Human-readable text (the default).
+    #[default]
+    Text,
+    /// JSON for scripts and monitoring.
+    Json,
+}
+
+/// What `k8s-verify` was asked to do.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Files to read (none: stdin).
+    pub inputs: Vec<PathBuf>,
+    /// The CA certificates must chain to.
+    pub ca_cert: Option<PathBuf>,
+    /// Required usages.
+    pub purposes: Vec<Usage>,
+    /// Names and IPs that must be in the SANs.
+    pub hosts: Vec<String>,
+    /// Required CN.
+    pub cn: Option<String>,
+    /// Required O values (all of them, in any order).
+    pub orgs: Vec<String>,
+    /// Private key that must match.
+    pub key: Option<PathBuf>,
+    /// Audit this kubeadm directory.
+    pub pki_dir: Option<PathBuf>,
+    /// With `pki_dir`: node name.
+    pub node_name: Option<String>,
+    /// With `pki_dir`: advertise address.
+    pub advertise_address: Option<IpAddr>,
+    /// Service CIDR.
+    pub service_cidr: String,
+    /// DNS domain.
+    pub dns_domain: String,
+    /// With `pki_dir`: print the expiry table.
+    pub expiry: bool,
+    /// Evaluate as of this date.
+    pub at: Option<String>,
+    /// Warn within this duration.
+    pub warn_within: String,
+    /// Output format.
+    pub format: OutputFormat,
+    /// Colour.
+    pub color: ColorChoice,
+    /// Show passing checks too.
+    pub verbose: bool,
+}
+
+/// One thing read from the input.
+enum Item {
+    Cert(Box<Cert>, String, Option<PublicKey>),
+    Csr(Box<Csr>, String),
+    Key(PrivateKey, String, String),
+    Public(PublicKey, String),
+    Kubeconfig(inspect::Summary),
+}
+
+fn read_items(opts: &Options) -> Result<Vec<Item>> {
+    let sources: Vec<Option<&Path>> =
+        if opts.inputs.is_empty() { vec![None] } else { opts.inputs.iter().map(|p| Some(p.as_path())).collect() };
+    let mut items = Vec::new();
+    for path in sources {
+        let input = Input::open(path, "a certificate, CSR, key or kubeconfig")?;
+        let (name, bytes) = input.read_all()?;
+        if looks_like_kubeconfig(&bytes) {
+            kubeconfig_items(&bytes, &name, path, &mut items)?;
+            continue;
+        }
+        let mut n = 0;
+        for block in Input::from_bytes(&name, bytes).blocks()? {
+            let block = block?;
+            n += 1;
+            let source = format!("{name} #{n}");
+            match block.kind() {
+                Kind::Cert => items.push(Item::Cert(Box::new(Cert::from_der(&block.der, &name)?), source, None)),
+                Kind::Csr => items.push(Item::Csr(Box::new(Csr::from_der(&block.der, &name)?), source)),
+                Kind::Key => items.push(Item::Key(
+                    PrivateKey::from_pem_block(&block.label, &block.der, &name)?,
+                    block.label.clone(),
+                    source,
+                )),
+                Kind::PublicKey => items.push(Item::Public(PublicKey::from_spki_der(&block.der, &name)?, source)),
+                Kind::Other => return Err(Error::input(&name, format!("cannot inspect a {} block", block.label))),
+            }
+        }
+    }
+    Ok(items)
+}
+
+fn kubeconfig_items(bytes: &[u8], name: &str, path: Option<&Path>, items: &mut Vec<Item>) -> Result<()> {
+    let kc = Kubeconfig::from_slice(bytes, name)?;
+    let base = path.and_then(Path::parent).unwrap_or(Path::new("."));
+    let creds = kc.credentials(None, name, base)?;
+    let source = format!("{name}: user {}", creds.user);
+    let mut summary = inspect::Summary { kind: "kubeconfig", source: name.to_string(), fields: Vec::new() };
+    summary.fields.push(("context".into(), creds.context.clone().into()));
+    summary.fields.push(("cluster".into(), creds.cluster.clone().into()));
+    summary.fields.push(("server".into(), creds.server.clone().into()));
+    summary.fields.push(("user".into(), creds.user.clone().into()));
+    let mut key = None;
+    if let Some(pem) = &creds.key {
+        let mut r = PemReader::new(pem.as_bytes(), name);
+        if let Some(b) = r.next_block()? {
+            key = Some(PrivateKey::from_pem_block(&b.label, &b.der, name)?.public_key().clone());
+        }
+    }
+    if let Some(pem) = &creds.ca {
+        let mut r = PemReader::new(pem.as_bytes(), name);
+        if let Some(b) = r.next_block()? {
+            let ca = Cert::from_der(&b.der, name)?;
+            summary.fields.push(("ca".into(), ca.subject.to_string().into()));
+        }
+    }
+    items.push(Item::Kubeconfig(summary));
+    if let Some(pem) = &creds.cert {
+        let mut r = PemReader::new(pem.as_bytes(), name);
+        if let Some(b) = r.next_block()? {
+            items.push(Item::Cert(Box::new(Cert::from_der(&b.der, name)?), source, key));
+        }
+    }
+    Ok(())
+}
+
+fn checking(opts: &Options) -> bool {
+    opts.ca_cert.is_some()
+        || !opts.purposes.is_empty()
+        || !opts.hosts.is_empty()
+        || opts.cn.is_some()
+        || !opts.orgs.is_empty()
+        || opts.key.is_some()
+}
+
+/// Runs k8s-verify. Findings go to stdout; the result says whether they held.
+pub fn run(opts: &Options) -> Result<()> {
+    let at = opts.at.as_deref().map(validity::parse_date).transpose()?.unwrap_or_else(validity::now);
+    let warn_within = validity::parse_duration(&opts.warn_within, at)?;
+    let paint = Paint::new(opts.format == OutputFormat::Text && use_color(opts.color));
+    if let Some(dir) = &opts.pki_dir {
+        if !opts.inputs.is_empty() || checking(opts) {
+            return Err(Error::usage(
+                "--pki-dir audits a directory; it does not take files or --ca-cert/--host/... checks",
+            ));
+        }
+        let audit_opts = AuditOptions {
+            node_name: opts.node_name.clone(),
+            advertise_address: opts.advertise_address,
+            service_cidr: opts.service_cidr.clone(),
+            dns_domain: opts.dns_domain.clone(),
+            at,
+            warn_within,
+        };
+        let rep = audit(dir, &audit_opts)?;
+        let text = match (opts.expiry, opts.format) {
+            (true, OutputFormat::Text) => report::expiry_text(&rep),
+            (true, OutputFormat::Json) => report::expiry_json(&rep),
+            (false, OutputFormat::Text) => report::audit_text(&rep, opts.verbose, &paint),
+            (false, OutputFormat::Json) => report::audit_json(&rep),
+        };
+        print(&text)?;
+        let failed = rep.files.iter().filter(|f| f.status == Status::Fail).count();
+        return match rep.status {
+            Status::Fail => Err(Error::CheckFailed(format!("{failed} of {} files failed the audit", rep.files.len()))),
+            Status::Warn | Status::Missing => Err(Error::Warnings("warnings only: see above".into())),
+            Status::Ok => Ok(()),
+        };
+    }
+    if opts.expiry || opts.node_name.is_some() || opts.advertise_address.is_some() {
+        return Err(Error::usage("--expiry, --node-name and --advertise-address go with --pki-dir"));
+    }
+    let items = read_items(opts)?;
+    if checking(opts) { check_items(opts, &items, at, warn_within, &paint) } else { inspect_items(opts, &items, at) }
+}
+
+fn inspect_items(opts: &Options, items: &[Item], at: i64) -> Result<()> {
+    let summaries: Vec<inspect::Summary> = items
+        .iter()
+        .map(|item| match item {
+            Item::Cert(c, source, _) => inspect::certificate(c, source, at),
+            Item::Csr(c, source) => inspect::csr(c, source),
+            Item::Key(k, label, source) => inspect::private_key(k, label, source),
+            Item::Public(p, source) => inspect::public_key(p, source),
+            Item::Kubeconfig(s) => s.clone(),
+        })
+        .collect();
+    let text = match opts.format {
+        OutputFormat::Text => summaries.iter().map(inspect::Summary::to_text).collect::<Vec<_>>().join("\n"),
+        OutputFormat::Json => {
+            let all: Vec<serde_json::Value> = summaries.iter().map(inspect::Summary::to_json).collect();
+            serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"
+        }
+    };
+    print(&text)
+}
+
+fn check_items(opts: &Options, items: &[Item], at: i64, warn_within: i64, paint: &Paint) -> Result<()> {
+    let ca = match &opts.ca_cert {
+        Some(path) => {
+            let name = path.display().to_string();
+            let blocks = crate::stream::read_blocks(path)?;
+            let block = blocks
+                .iter()
+                .find(|b| b.kind() == Kind::Cert)
+                .ok_or_else(|| Error::input(&name, "expected a CERTIFICATE"))?;
+            Some((Cert::from_der(&block.der, &name)?, name))
+        }
+        None => None,
+    };
+    let key = opts.key.as_deref().map(crate::cmd::read_one_key).transpose()?.map(|k| k.public_key().clone());
+    let mut results = Vec::new();
+    for item in items {
+        let Item::Cert(cert, source, kc_key) = item else { continue };
+        let expect = Expect {
+            ca: ca.as_ref().map(|(c, _)| c),
+            ca_name: ca.as_ref().map(|(_, n)| n.clone()).unwrap_or_default(),
+            purposes: opts.purposes.clone(),
+            hosts: opts.hosts.clone(),
+            cn: opts.cn.clone(),
+            orgs: if opts.orgs.is_empty() { Vec::new() } else { vec![opts.orgs.clone()] },
+            key: key.clone().or_else(|| kc_key.clone()),
+            at,
+            warn_within,
+        };
+        let findings = check(cert, &expect);
+        results.push((source.clone(), cert, findings));
+    }
+    if results.is_empty() {
+        return Err(Error::input("input", "no certificate to check"));
+    }
+    let text = match opts.format {
+        OutputFormat::Text => {
+            let mut out = String::new();
+            for (source, cert, findings) in &results {
+                let status = worst(findings);
+                let verdict = match status {
+                    Status::Ok => paint.good("ok"),
+                    Status::Warn | Status::Missing => paint.warn("ok, with warnings"),
+                    Status::Fail => paint.bad("FAILED"),
+                };
+                out.push_str(&format!(
+                    "{source} ({}): {verdict}\n",
+                    crate::stream::sanitize_line(&cert.subject.to_string())
+                ));
+                out.push_str(&report::findings_text(findings, "  ", opts.verbose, paint));
+            }
+            out
+        }
+        OutputFormat::Json => {
+            let all: Vec<serde_json::Value> = results
+                .iter()
+                .map(|(source, cert, findings)| {
+                    serde_json::json!({
+                        "source": source,
+                        "subject": {"cn": cert.subject.cn(), "o": cert.subject.orgs()},
+                        "status": worst(findings),
+                        "findings": findings,
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&all).unwrap_or_default() + "\n"
+        }
+    };
+    print(&text)?;
+    let failed = results.iter().filter(|(_, _, f)| worst(f) == Status::Fail).count();
+    if failed > 0 {
+        return Err(Error::CheckFailed(format!("{failed} of {} certificates failed", results.len())));
+    }
+    if results.iter().any(|(_, _, f)| worst(f) != Status::Ok) {
+        return Err(Error::Warnings("warnings only: see above".into()));
+    }
+    Ok(())
+}

@@ -1,0 +1,264 @@
+//! Readable summaries of certificates, CSRs, keys and kubeconfigs — the fields, and what
+//! Kubernetes makes of them (user, groups, authorizer, kubeadm profile).
+
+use serde::Serialize;
+
+use crate::cert::Cert;
+use crate::csr::Csr;
+use crate::profile::{PROFILES, Usage};
+use crate::validity::{DAY, format_time};
+use crate::verify::{describe_sans, describe_usages};
+
+/// A summary of one item.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// `certificate`, `csr`, `private-key`, `public-key`, `kubeconfig`.
+    pub kind: &'static str,
+    /// Where it came from (`stdin #1`, a file, `admin.conf: user kubernetes-admin`).
+    pub source: String,
+    /// Labelled fields, in display order.
+    pub fields: Vec<(String, serde_json::Value)>,
+}
+
+impl Summary {
+    fn new(kind: &'static str, source: &str) -> Summary {
+        Summary { kind, source: source.to_string(), fields: Vec::new() }
+    }
+
+    fn add(&mut self, label: &str, value: impl Into<serde_json::Value>) {
+        self.fields.push((label.to_string(), value.into()));
+    }
+
+    /// As a JSON object: `{"kind":…, "source":…, <field>: <value>…}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        map.insert("kind".into(), self.kind.into());
+        map.insert("source".into(), self.source.clone().into());
+        for (k, v) in &self.fields {
+            map.insert(k.clone(), v.clone());
+        }
+        serde_json::Value::Object(map)
+    }
+
+    /// As aligned text lines.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("{} ({})\n", self.kind, self.source);
+        for (k, v) in &self.fields {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Array(a) => {
+                    let items: Vec<String> =
+                        a.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect();
+                    let sep = if k == "kubernetes" { "\n               " } else { ", " };
+                    if items.is_empty() { "none".into() } else { items.join(sep) }
+                }
+                serde_json::Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
+                other => other.to_string(),
+            };
+            out.push_str(&format!("  {:<12} {}\n", format!("{k}:"), crate::stream::sanitize_line(&text)));
+        }
+        out
+    }
+}
+
+/// What kube-apiserver and kubeadm make of a subject and usages.
+pub fn kubernetes_view(cn: Option<&str>, orgs: &[String], usages: &[Usage], has_eku: bool, is_ca: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    if is_ca {
+        lines.push("a CA: components trust what it signs when they are given it as --client-ca-file, --etcd-cafile, --trusted-ca-file, ...".into());
+        return lines;
+    }
+    let client = !has_eku || usages.contains(&Usage::Client);
+    if client {
+        let mut groups: Vec<String> = orgs.iter().map(|o| format!("\"{o}\"")).collect();
+        groups.push("\"system:authenticated\"".into());
+        lines.push(format!("kube-apiserver would see user \"{}\" in groups {}", cn.unwrap_or(""), groups.join(", ")));
+        if let Some(node) = cn.and_then(|c| c.strip_prefix("system:node:")) {
+            if orgs.iter().any(|o| o == "system:nodes") {
+                lines.push(format!("the Node authorizer applies: it may act only for node '{node}'"));
+            } else {
+                lines.push(
+                    "named like a node but not in group system:nodes: the Node authorizer will not recognise it".into(),
+                );
+            }
+        }
+        if orgs.iter().any(|o| o == "system:masters") {
+            lines.push("group system:masters bypasses all authorization (superuser)".into());
+        }
+        if let Some(role) = match cn {
+            Some("system:kube-controller-manager") => Some("system:kube-controller-manager"),
+            Some("system:kube-scheduler") => Some("system:kube-scheduler"),
+            Some("system:kube-proxy") => Some("system:node-proxier"),
+            _ => None,
+        } {
+            lines.push(format!("RBAC's built-in ClusterRole {role} is bound to this identity"));
+        }
+    }
+    if usages.contains(&Usage::Server) {
+        lines.push("a serving certificate: TLS clients accept it for the names and IPs in its SANs".into());
+    }
+    if !client && !usages.contains(&Usage::Server) {
+        lines.push("neither a TLS client nor a server certificate".into());
+    }
+    lines
+}
+
+/// kubeadm profiles whose CN, O and usages this identity has.
+pub fn matching_profiles(cn: Option<&str>, orgs: &[String], usages: &[Usage], is_ca: bool) -> Vec<String> {
+    let Some(cn) = cn else { return Vec::new() };
+    let mut sorted_orgs = orgs.to_vec();
+    sorted_orgs.sort();
+    PROFILES
+        .iter()
+        .filter(|p| {
+            if p.is_ca != is_ca {
+                return false;
+            }
+            let cn_ok = match p.cn.split_once("{node}") {
+                Some((pre, post)) => cn.starts_with(pre) && cn.ends_with(post) && cn.len() > pre.len() + post.len(),
+                None => p.cn == cn,
+            };
+            let mut want: Vec<String> = p.orgs.iter().map(|s| s.to_string()).collect();
+            want.sort();
+            let mut got_usages = usages.to_vec();
+            got_usages.sort();
+            cn_ok && (is_ca || (want == sorted_orgs && got_usages == p.usages))
+        })
+        .map(|p| match p.path() {
+            Some(path) => format!("{} ({path})", p.name),
+            None => p.name.to_string(),
+        })
+        .collect()
+}
+
+/// Summary of a certificate as of `at`.
+pub fn certificate(cert: &Cert, source: &str, at: i64) -> Summary {
+    let mut s = Summary::new("certificate", source);
+    s.add("subject", cert.subject.to_string());
+    s.add("cn", cert.subject.cn().unwrap_or(""));
+    s.add("o", cert.subject.orgs());
+    s.add("issuer", cert.issuer.to_string());
+    s.add("serial", cert.serial_hex());
+    s.add("notBefore", format_time(cert.not_before));
+    s.add("notAfter", format_time(cert.not_after));
+    let left = cert.not_after - at;
+    s.add(
+        "timeLeft",
+        if left <= 0 {
+            format!("expired {} days ago", (-left) / DAY)
+        } else if at < cert.not_before {
+            "not valid yet".into()
+        } else {
+            format!("{} days", left / DAY)
+        },
+    );
+    s.add("key", cert.public_key.describe());
+    s.add("sans", cert.ext.sans.iter().map(|x| x.to_openssl()).collect::<Vec<_>>());
+    s.add("usages", describe_usages(cert));
+    let ku: Vec<&str> = cert
+        .ext
+        .key_usage
+        .map(|ku| {
+            let mut v = Vec::new();
+            if ku.digital_signature() {
+                v.push("digitalSignature");
+            }
+            if ku.key_encipherment() {
+                v.push("keyEncipherment");
+            }
+            if ku.key_cert_sign() {
+                v.push("keyCertSign");
+            }
+            if ku.crl_sign() {
+                v.push("cRLSign");
+            }
+            v
+        })
+        .unwrap_or_default();
+    s.add("keyUsage", ku);
+    s.add("ca", cert.is_ca());
+    s.add("selfSigned", cert.is_self_issued() && cert.signed_by(&cert.public_key).is_ok());
+    let orgs = cert.subject.orgs();
+    s.add("kubeadm", matching_profiles(cert.subject.cn(), &orgs, &cert.ext.usages, cert.is_ca()));
+    s.add("kubernetes", kubernetes_view(cert.subject.cn(), &orgs, &cert.ext.usages, cert.ext.has_eku, cert.is_ca()));
+    let _ = describe_sans;
+    s
+}
+
+/// Summary of a CSR (its signature was verified when it was read).
+pub fn csr(csr: &Csr, source: &str) -> Summary {
+    let req = &csr.request;
+    let mut s = Summary::new("csr", source);
+    s.add("subject", req.subject.to_string());
+    s.add("cn", req.subject.cn().unwrap_or(""));
+    s.add("o", req.subject.orgs());
+    s.add("key", csr.public_key.describe());
+    s.add("signature", "verified (the requester holds the private key)");
+    s.add("sans", req.sans.iter().map(|x| x.to_openssl()).collect::<Vec<_>>());
+    s.add(
+        "usages",
+        if csr.requests_no_usages {
+            "none requested: the signer must choose (k8s-sign --usage or --profile)".to_string()
+        } else {
+            req.usages.iter().map(|u| format!("{}Auth", u.name())).collect::<Vec<_>>().join(", ")
+        },
+    );
+    s.add("ca", req.is_ca);
+    let orgs = req.subject.orgs();
+    s.add("kubeadm", matching_profiles(req.subject.cn(), &orgs, &req.usages, req.is_ca));
+    s.add("kubernetes", kubernetes_view(req.subject.cn(), &orgs, &req.usages, !req.usages.is_empty(), req.is_ca));
+    s
+}
+
+/// Summary of a private key: type and size, never a byte of it.
+pub fn private_key(key: &crate::key::PrivateKey, label: &str, source: &str) -> Summary {
+    let mut s = Summary::new("private-key", source);
+    s.add("key", key.public_key().describe());
+    s.add(
+        "format",
+        match label {
+            "RSA PRIVATE KEY" => "PKCS#1 (as kubeadm writes RSA keys)",
+            "EC PRIVATE KEY" => "SEC1 (as kubeadm writes ECDSA keys)",
+            _ => "PKCS#8",
+        },
+    );
+    s.add("publicKeySha256", fingerprint(key.public_key().spki_der()));
+    s
+}
+
+/// Summary of a public key.
+pub fn public_key(key: &crate::key::PublicKey, source: &str) -> Summary {
+    let mut s = Summary::new("public-key", source);
+    s.add("key", key.describe());
+    s.add("publicKeySha256", fingerprint(key.spki_der()));
+    s
+}
+
+fn fingerprint(spki: &[u8]) -> String {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, spki);
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubelet_identity_is_explained() {
+        let orgs = vec!["system:nodes".to_string()];
+        let view = kubernetes_view(Some("system:node:n1"), &orgs, &[Usage::Client], true, false);
+        assert!(view[0].contains("user \"system:node:n1\" in groups \"system:nodes\", \"system:authenticated\""));
+        assert!(view[1].contains("Node authorizer"));
+        assert_eq!(
+            matching_profiles(Some("system:node:n1"), &orgs, &[Usage::Client], false),
+            vec!["kubelet (kubelet.conf)"]
+        );
+    }
+
+    #[test]
+    fn admin_is_a_superuser() {
+        let orgs = vec!["system:masters".to_string()];
+        let view = kubernetes_view(Some("kubernetes-admin"), &orgs, &[Usage::Client], true, false);
+        assert!(view.iter().any(|l| l.contains("superuser")));
+    }
+}

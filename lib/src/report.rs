@@ -1,0 +1,195 @@
+//! How verification results are shown: the audit as a tree, the kubeadm-style expiry table,
+//! and the same in JSON (including kubeadm's `CertificateExpirationInfo`).
+
+use serde_json::json;
+
+use crate::audit::{FileReport, Report};
+use crate::stream::sanitize_line;
+use crate::term::Paint;
+use crate::validity::{format_kubeadm, format_residual, format_time};
+use crate::verify::{Finding, Status};
+
+fn mark(status: Status, paint: &Paint) -> String {
+    match status {
+        Status::Ok => paint.good("✓"),
+        Status::Warn => paint.warn("!"),
+        Status::Missing => paint.warn("?"),
+        Status::Fail => paint.bad("✗"),
+    }
+}
+
+/// The lines under a file for its failures and warnings (or all findings when `verbose`).
+pub fn findings_text(findings: &[Finding], indent: &str, verbose: bool, paint: &Paint) -> String {
+    let mut out = String::new();
+    for f in findings.iter().filter(|f| verbose || f.status != Status::Ok) {
+        out.push_str(&format!("{indent}{} {}: {}\n", mark(f.status, paint), f.check, sanitize_line(&f.message)));
+        if let Some(go) = &f.go_error {
+            out.push_str(&format!(
+                "{indent}  {}\n",
+                paint.dim(&format!("a Go client or server would log: {}", sanitize_line(go)))
+            ));
+        }
+    }
+    out
+}
+
+fn line(file: &FileReport, at: i64, paint: &Paint) -> String {
+    let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+    let expiry = match file.not_after {
+        Some(t) => format!("expires {} ({})", &format_time(t)[..10], format_residual(t - at)),
+        None if file.status == Status::Missing => "missing".into(),
+        None => String::new(),
+    };
+    let who = match &file.subject {
+        Some(s) => {
+            let mut w = format!("CN={}", s.cn.as_deref().unwrap_or(""));
+            if !s.o.is_empty() {
+                w.push_str(&format!(" O={}", s.o.join(",")));
+            }
+            w
+        }
+        None => String::new(),
+    };
+    format!(
+        "{} {:<28} {:<16} {:<28} {}",
+        mark(file.status, paint),
+        name,
+        file.ca_name.as_deref().unwrap_or(if file.kind == "ca" { "(root)" } else { "" }),
+        expiry,
+        sanitize_line(&who)
+    )
+}
+
+/// The audit as a tree: directories, one line per file, the reasons under each failure.
+pub fn audit_text(report: &Report, verbose: bool, paint: &Paint) -> String {
+    let mut out = format!(
+        "{}  {}\n",
+        paint.bold(&report.dir),
+        paint.dim(&format!(
+            "(at {}; node {}, {})",
+            report.at,
+            report.node_name.as_deref().unwrap_or("?"),
+            report.advertise_address.as_deref().unwrap_or("?")
+        ))
+    );
+    let mut files: Vec<&FileReport> = report.files.iter().collect();
+    files.sort_by_key(|f| {
+        let dir = f.path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        (dir.is_empty(), dir, f.kind != "ca", f.path.clone())
+    });
+    let mut current_dir: Option<String> = None;
+    for f in files {
+        let dir = f.path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        if current_dir.as_deref() != Some(&dir) {
+            out.push_str(&format!("{}\n", if dir.is_empty() { ".".to_string() } else { format!("{dir}/") }));
+            current_dir = Some(dir.clone());
+        }
+        out.push_str(&format!("  {}\n", line(f, report.at_secs, paint)));
+        out.push_str(&findings_text(&f.findings, "      ", verbose, paint));
+        if let Some(fix) = &f.fix {
+            out.push_str(&format!("      {}\n", paint.dim(&format!("fix: {fix}"))));
+        }
+    }
+    let count = |s: Status| report.files.iter().filter(|f| f.status == s).count();
+    out.push_str(&format!(
+        "{} files: {} ok, {} warnings, {} missing, {} failed\n",
+        report.files.len(),
+        count(Status::Ok),
+        count(Status::Warn),
+        count(Status::Missing),
+        count(Status::Fail)
+    ));
+    out
+}
+
+/// The audit as JSON.
+pub fn audit_json(report: &Report) -> String {
+    serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
+}
+
+fn expiring(report: &Report) -> (Vec<&FileReport>, Vec<&FileReport>) {
+    let certs = report.files.iter().filter(|f| f.kind == "certificate" || f.kind == "kubeconfig").collect();
+    let cas = report.files.iter().filter(|f| f.kind == "ca").collect();
+    (certs, cas)
+}
+
+/// The `kubeadm certs check-expiration` table.
+pub fn expiry_text(report: &Report) -> String {
+    let (certs, cas) = expiring(report);
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let mut out = format!(
+        "{:<28} {:<25} {:<15} {:<24} {}\n",
+        "CERTIFICATE", "EXPIRES", "RESIDUAL TIME", "CERTIFICATE AUTHORITY", "EXTERNALLY MANAGED"
+    );
+    for f in certs {
+        match f.not_after {
+            Some(t) => out.push_str(&format!(
+                "{:<28} {:<25} {:<15} {:<24} {}\n",
+                f.name,
+                format_kubeadm(t),
+                format_residual(t - report.at_secs),
+                f.ca_name.as_deref().unwrap_or(""),
+                yes(f.externally_managed)
+            )),
+            None => out.push_str(&format!("{:<28} {}\n", f.name, "!MISSING!")),
+        }
+    }
+    out.push_str(&format!(
+        "\n{:<28} {:<25} {:<15} {}\n",
+        "CERTIFICATE AUTHORITY", "EXPIRES", "RESIDUAL TIME", "EXTERNALLY MANAGED"
+    ));
+    for f in cas {
+        match f.not_after {
+            Some(t) => out.push_str(&format!(
+                "{:<28} {:<25} {:<15} {}\n",
+                f.name,
+                format_kubeadm(t),
+                format_residual(t - report.at_secs),
+                yes(f.externally_managed)
+            )),
+            None => out.push_str(&format!("{:<28} {}\n", f.name, "!MISSING!")),
+        }
+    }
+    out
+}
+
+/// kubeadm's `CertificateExpirationInfo` (output.kubeadm.k8s.io/v1alpha3), so alerting built for
+/// `kubeadm certs check-expiration -o json` keeps working. Residual times are nanoseconds, as
+/// Go's time.Duration marshals.
+pub fn expiry_json(report: &Report) -> String {
+    let (certs, cas) = expiring(report);
+    let residual = |t: Option<i64>| t.map(|t| (t - report.at_secs).max(0).saturating_mul(1_000_000_000)).unwrap_or(0);
+    let date = |t: Option<i64>| t.map(format_time).unwrap_or_else(|| "0001-01-01T00:00:00Z".into());
+    let certificates: Vec<_> = certs
+        .iter()
+        .map(|f| {
+            json!({
+                "name": f.name,
+                "expirationDate": date(f.not_after),
+                "residualTime": residual(f.not_after),
+                "caName": f.ca_name,
+                "externallyManaged": f.externally_managed,
+                "missing": f.not_after.is_none(),
+            })
+        })
+        .collect();
+    let authorities: Vec<_> = cas
+        .iter()
+        .map(|f| {
+            json!({
+                "name": f.name,
+                "expirationDate": date(f.not_after),
+                "residualTime": residual(f.not_after),
+                "externallyManaged": f.externally_managed,
+                "missing": f.not_after.is_none(),
+            })
+        })
+        .collect();
+    let doc = json!({
+        "kind": "CertificateExpirationInfo",
+        "apiVersion": "output.kubeadm.k8s.io/v1alpha3",
+        "certificates": certificates,
+        "certificateAuthorities": authorities,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}

@@ -1,0 +1,437 @@
+//! k8s-verify: single checks, inspection, and the audit of a whole PKI — on the demo PKI and on
+//! broken copies of it, one defect each; verdicts compared with openssl and Go's crypto/x509.
+
+use std::path::{Path, PathBuf};
+
+use predicates::str::contains;
+
+use crate::cluster::go_x509;
+use crate::util::*;
+
+fn s(p: &Path) -> String {
+    p.to_str().expect("utf8").to_string()
+}
+
+/// A private copy of the demo PKI to break.
+fn copy_of_demo() -> (tempfile::TempDir, PathBuf) {
+    let dir = scratch();
+    let out = dir.path().join("cluster");
+    let status = std::process::Command::new("cp").arg("-a").arg(demo_pki()).arg(&out).status().expect("cp");
+    assert!(status.success());
+    (dir, out)
+}
+
+fn audit_json(dir: &Path) -> (i32, serde_json::Value) {
+    let out = tool("k8s-verify").args(["--pki-dir", &s(dir), "--format", "json"]).output().expect("runs");
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("json: {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap_or(-1), v)
+}
+
+fn file<'a>(report: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
+    report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} not in report"))
+}
+
+/// Runs `pipeline` (bash, our tools on PATH) inside `dir`.
+fn sh(dir: &Path, pipeline: &str) {
+    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!("set -euo pipefail; {pipeline}"))
+        .current_dir(dir)
+        .env("PATH", path)
+        .output()
+        .expect("bash");
+    assert!(out.status.success(), "{pipeline}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_demo_pki_passes_the_audit_and_every_file_is_listed() {
+    let out = tool("k8s-verify").args(["--pki-dir", &s(demo_pki())]).output().expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for f in [
+        "ca.crt",
+        "apiserver.crt",
+        "apiserver-kubelet-client.crt",
+        "front-proxy-ca.crt",
+        "front-proxy-client.crt",
+        "server.crt",
+        "peer.crt",
+        "healthcheck-client.crt",
+        "apiserver-etcd-client.crt",
+        "sa.key",
+        "admin.conf",
+        "super-admin.conf",
+        "kubelet.conf",
+        "controller-manager.conf",
+        "scheduler.conf",
+    ] {
+        assert!(text.contains(f), "{f} not listed:\n{text}");
+    }
+    assert!(text.contains("16 files: 16 ok, 0 warnings, 0 missing, 0 failed"), "{text}");
+    let (code, v) = audit_json(demo_pki());
+    assert_eq!(code, 0);
+    assert_eq!(v["status"], "ok");
+    assert_eq!(file(&v, "kubelet.conf")["subject"]["o"], serde_json::json!(["system:nodes"]), "O is an array");
+}
+
+/// One defect per case: (what, how to break it, file, check that must fail, words in the message).
+const DEFECTS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "leaf signed by the wrong CA",
+        "k8s-genkey | k8s-csr --profile apiserver --node-name node-1 --advertise-address 10.0.0.10 | k8s-sign --ca pki/etcd/ca --out pki/apiserver --force",
+        "pki/apiserver.crt",
+        "chain",
+        "signed by 'CN=etcd-ca'",
+    ),
+    (
+        "missing SAN",
+        "k8s-genkey | k8s-csr --profile apiserver --node-name node-1 --advertise-address 10.0.0.99 | k8s-sign --ca pki/ca --out pki/apiserver --force",
+        "pki/apiserver.crt",
+        "host",
+        "not valid for 10.0.0.10",
+    ),
+    (
+        "wrong CN",
+        "k8s-genkey | k8s-csr --profile etcd-server --node-name node-1 --advertise-address 10.0.0.10 --cn node-9 | k8s-sign --ca pki/etcd/ca --out pki/etcd/server --force",
+        "pki/etcd/server.crt",
+        "cn",
+        "expected 'node-1'",
+    ),
+    (
+        "wrong O on a kubelet",
+        "k8s-genkey | k8s-csr --profile kubelet --node-name node-1 --org system:masters | k8s-sign --ca pki/ca | k8s-kubeconfig --ca-cert pki/ca.crt --server https://10.0.0.10:6443 --out kubelet.conf --force",
+        "kubelet.conf",
+        "o",
+        "expected [system:nodes]",
+    ),
+    (
+        "missing EKU",
+        "k8s-genkey | k8s-csr --profile apiserver-etcd-client | k8s-sign --ca pki/etcd/ca --usage server --out pki/apiserver-etcd-client --force",
+        "pki/apiserver-etcd-client.crt",
+        "purpose",
+        "not allowed for TLS client auth",
+    ),
+    (
+        "key not matching its certificate",
+        "k8s-genkey --out pki/front-proxy-client --force",
+        "pki/front-proxy-client.crt",
+        "key",
+        "does not match",
+    ),
+    (
+        "kubeconfig with a foreign CA",
+        "k8s-genkey | k8s-csr --profile scheduler | k8s-sign --ca pki/etcd/ca | k8s-kubeconfig --ca-cert pki/etcd/ca.crt --server https://10.0.0.10:6443 --out scheduler.conf --force",
+        "scheduler.conf",
+        "kubeconfig-ca",
+        "is not pki/ca.crt",
+    ),
+    (
+        "expired certificate",
+        "k8s-genkey | k8s-csr --profile apiserver-kubelet-client | k8s-sign --ca pki/ca --not-before 2020-01-01 --not-after 2021-01-01 --out pki/apiserver-kubelet-client --force",
+        "pki/apiserver-kubelet-client.crt",
+        "validity",
+        "2021-01-01",
+    ),
+    (
+        "leaf outliving its CA",
+        "k8s-genkey | k8s-csr --profile etcd-healthcheck-client | k8s-sign --ca pki/etcd/ca --days 5000 --out pki/etcd/healthcheck-client --force 2>/dev/null",
+        "pki/etcd/healthcheck-client.crt",
+        "lifetime",
+        "outlives its CA",
+    ),
+    (
+        "sa.pub not matching sa.key",
+        "k8s-genkey | k8s-genkey --in /dev/stdin --public > pki/sa.pub.new && mv pki/sa.pub.new pki/sa.pub",
+        "pki/sa.key",
+        "key",
+        "not sa.key's public key",
+    ),
+    ("world-readable key", "chmod 644 pki/apiserver.key", "pki/apiserver.crt", "permissions", "readable by others"),
+];
+
+#[test]
+fn each_defect_is_caught_and_named() {
+    for (what, break_it, path, check, words) in DEFECTS {
+        let (_keep, out) = copy_of_demo();
+        sh(&out, break_it);
+        let (code, v) = audit_json(&out);
+        assert_eq!(code, 1, "{what}: exit code");
+        let f = file(&v, path);
+        assert_eq!(f["status"], "fail", "{what}: {f:#}");
+        let findings = f["findings"].as_array().expect("findings");
+        let hit = findings.iter().find(|x| x["check"] == *check && x["status"] == "fail");
+        let hit = hit.unwrap_or_else(|| panic!("{what}: no failing '{check}' finding in {f:#}"));
+        assert!(hit["message"].as_str().expect("message").contains(words), "{what}: {hit:#}");
+        // Only the broken file fails.
+        let failing: Vec<&str> = v["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .filter(|x| x["status"] == "fail")
+            .map(|x| x["path"].as_str().expect("path"))
+            .collect();
+        assert_eq!(failing, vec![*path], "{what}");
+        // The text report names the file and the defect, and suggests a fix.
+        let text = tool("k8s-verify").args(["--pki-dir", &s(&out), "--color", "never"]).output().expect("runs");
+        let text = String::from_utf8_lossy(&text.stdout);
+        let name = path.rsplit('/').next().expect("name");
+        assert!(text.contains(&format!("✗ {name}")), "{what}:\n{text}");
+        assert!(text.contains(&format!("✗ {check}:")), "{what}:\n{text}");
+    }
+}
+
+#[test]
+fn go_error_strings_are_predicted_for_the_consuming_component() {
+    let (_keep, out) = copy_of_demo();
+    sh(&out, DEFECTS[0].1);
+    let at = "2026-12-01T00:00:00Z";
+    let at_unix = "1796083200";
+    let p = |f: &str| s(&out.join(f));
+    // (our flags, go line): wrong CA, wrong usage, IP not in SANs, name not in SANs, expired.
+    let sample: Vec<(Vec<String>, String)> = vec![
+        (
+            vec!["--ca-cert".into(), p("pki/ca.crt"), "--purpose".into(), "server".into(), p("pki/apiserver.crt")],
+            format!("{} {} server", p("pki/apiserver.crt"), p("pki/ca.crt")),
+        ),
+        (
+            vec![
+                "--ca-cert".into(),
+                p("pki/ca.crt"),
+                "--purpose".into(),
+                "server".into(),
+                p("pki/apiserver-kubelet-client.crt"),
+            ],
+            format!("{} {} server", p("pki/apiserver-kubelet-client.crt"), p("pki/ca.crt")),
+        ),
+        (
+            vec![
+                "--ca-cert".into(),
+                p("pki/etcd/ca.crt"),
+                "--host".into(),
+                "10.0.0.11".into(),
+                p("pki/etcd/server.crt"),
+            ],
+            format!("{} {} any 10.0.0.11", p("pki/etcd/server.crt"), p("pki/etcd/ca.crt")),
+        ),
+        (
+            vec!["--ca-cert".into(), p("pki/etcd/ca.crt"), "--host".into(), "node-7".into(), p("pki/etcd/peer.crt")],
+            format!("{} {} any node-7", p("pki/etcd/peer.crt"), p("pki/etcd/ca.crt")),
+        ),
+        (
+            vec![
+                "--ca-cert".into(),
+                p("pki/ca.crt"),
+                "--host".into(),
+                "10.0.0.1".into(),
+                p("pki/apiserver-kubelet-client.crt"),
+            ],
+            format!("{} {} any 10.0.0.1", p("pki/apiserver-kubelet-client.crt"), p("pki/ca.crt")),
+        ),
+    ];
+    let go_lines: Vec<String> = sample.iter().map(|(_, g)| g.clone()).collect();
+    let out_go = assert_cmd::Command::new(crate::util::go_helper("x509check"))
+        .args(["-at", at_unix])
+        .write_stdin(go_lines.join("\n"))
+        .output()
+        .expect("go");
+    let go: Vec<String> = String::from_utf8_lossy(&out_go.stdout).lines().map(str::to_string).collect();
+    for ((args, line), go_says) in sample.iter().zip(&go) {
+        let res = tool("k8s-verify").args(args).args(["--at", at, "--format", "json"]).output().expect("runs");
+        assert_eq!(res.status.code(), Some(1), "{line}");
+        let v: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
+        let predicted: Vec<&str> =
+            v[0]["findings"].as_array().expect("findings").iter().filter_map(|f| f["goError"].as_str()).collect();
+        assert_ne!(go_says, "OK", "Go accepted {line}");
+        assert!(predicted.contains(&go_says.as_str()), "{line}: Go says '{go_says}', we predicted {predicted:?}");
+    }
+    // Expiry: the same certificate in 2030.
+    let res = tool("k8s-verify")
+        .args([
+            "--ca-cert",
+            &p("pki/ca.crt"),
+            &p("pki/front-proxy-client.crt"),
+            "--at",
+            "2030-01-01",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
+    let predicted: Vec<&str> =
+        v[0]["findings"].as_array().expect("f").iter().filter_map(|f| f["goError"].as_str()).collect();
+    let go = assert_cmd::Command::new(crate::util::go_helper("x509check"))
+        .args(["-at", "1893456000"])
+        .write_stdin(format!("{} {} client", p("pki/front-proxy-client.crt"), p("pki/front-proxy-ca.crt")))
+        .output()
+        .expect("go");
+    let go = String::from_utf8_lossy(&go.stdout).trim().to_string();
+    assert!(go.starts_with("x509: certificate has expired"), "{go}");
+    assert!(predicted.contains(&go.as_str()), "Go: {go}; we: {predicted:?}");
+}
+
+#[test]
+fn verdicts_agree_with_openssl_and_go() {
+    let (_keep, out) = copy_of_demo();
+    // Break a few: wrong CA, server-only client, expired.
+    sh(&out, DEFECTS[0].1);
+    sh(&out, DEFECTS[4].1);
+    sh(&out, DEFECTS[7].1);
+    let p = |f: &str| s(&out.join(f));
+    let sample = [
+        ("pki/apiserver.crt", "pki/ca.crt", "server"),
+        ("pki/apiserver.crt", "pki/etcd/ca.crt", "server"),
+        ("pki/apiserver-etcd-client.crt", "pki/etcd/ca.crt", "client"),
+        ("pki/apiserver-etcd-client.crt", "pki/etcd/ca.crt", "server"),
+        ("pki/apiserver-kubelet-client.crt", "pki/ca.crt", "client"),
+        ("pki/etcd/peer.crt", "pki/etcd/ca.crt", "client"),
+        ("pki/etcd/peer.crt", "pki/ca.crt", "client"),
+        ("pki/front-proxy-client.crt", "pki/front-proxy-ca.crt", "client"),
+        ("pki/front-proxy-client.crt", "pki/front-proxy-ca.crt", "server"),
+    ];
+    let go = go_x509(&sample.iter().map(|(c, ca, u)| format!("{} {} {u}", p(c), p(ca))).collect::<Vec<_>>());
+    for ((cert, ca, usage), go_verdict) in sample.iter().zip(&go) {
+        let purpose = if *usage == "server" { "sslserver" } else { "sslclient" };
+        let openssl_ok =
+            openssl(&out, &["verify", "-x509_strict", "-purpose", purpose, "-CAfile", ca, cert]).status.success();
+        let ours = tool("k8s-verify").args(["--ca-cert", &p(ca), "--purpose", usage, &p(cert)]).output().expect("runs");
+        let ours_ok = ours.status.success();
+        assert_eq!(ours_ok, openssl_ok, "{cert} vs {ca} for {usage}: openssl says {openssl_ok}");
+        assert_eq!(ours_ok, go_verdict == "OK", "{cert} vs {ca} for {usage}: Go says {go_verdict}");
+    }
+}
+
+#[test]
+fn single_checks_pass_on_good_certificates() {
+    let out = demo_pki();
+    let p = |f: &str| s(&out.join(f));
+    tool("k8s-verify")
+        .args([
+            "--ca-cert",
+            &p("pki/ca.crt"),
+            "--purpose",
+            "server",
+            "--host",
+            "10.0.0.10,kubernetes.default.svc",
+            "--key",
+            &p("pki/apiserver.key"),
+            &p("pki/apiserver.crt"),
+        ])
+        .assert()
+        .success()
+        .stdout(contains("CN=kube-apiserver): ok"));
+    tool("k8s-verify")
+        .args([
+            "--ca-cert",
+            &p("pki/ca.crt"),
+            "--purpose",
+            "client",
+            "--cn",
+            "system:node:node-1",
+            "--org",
+            "system:nodes",
+            &p("kubelet.conf"),
+        ])
+        .assert()
+        .success();
+    tool("k8s-verify")
+        .args(["--ca-cert", &p("pki/ca.crt"), "--cn", "someone-else", &p("admin.conf")])
+        .assert()
+        .code(1)
+        .stdout(contains("expected 'someone-else'"));
+    tool("k8s-verify")
+        .args(["--ca-cert", &p("pki/ca.crt"), "--key", &p("pki/ca.key"), &p("pki/apiserver.crt")])
+        .assert()
+        .code(1)
+        .stdout(contains("does not match"));
+}
+
+#[test]
+fn inspect_explains_in_kubernetes_terms() {
+    let out = demo_pki();
+    let res = tool("k8s-verify").arg(out.join("kubelet.conf")).output().expect("runs");
+    let text = String::from_utf8_lossy(&res.stdout);
+    assert!(res.status.success());
+    assert!(
+        text.contains(
+            "kube-apiserver would see user \"system:node:node-1\" in groups \"system:nodes\", \"system:authenticated\""
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Node authorizer"), "{text}");
+    let res = tool("k8s-verify")
+        .args(["--format", "json"])
+        .write_stdin(std::fs::read(out.join("pki/apiserver.crt")).expect("read"))
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
+    assert_eq!(v[0]["kind"], "certificate");
+    assert_eq!(v[0]["kubeadm"], serde_json::json!(["apiserver (pki/apiserver)"]));
+    assert!(v[0]["sans"].as_array().expect("sans").contains(&serde_json::json!("IP:10.96.0.1")));
+    // Keys are described, never printed.
+    let key = std::fs::read(out.join("pki/sa.key")).expect("key");
+    let res = tool("k8s-verify").write_stdin(key.clone()).output().expect("runs");
+    let text = String::from_utf8_lossy(&res.stdout);
+    assert!(text.contains("RSA 2048") && !text.contains("BEGIN"), "{text}");
+}
+
+#[test]
+fn expiry_table_and_kubeadm_json() {
+    let out = demo_pki();
+    let res = tool("k8s-verify").args(["--pki-dir", &s(out), "--expiry"]).output().expect("runs");
+    let text = String::from_utf8_lossy(&res.stdout);
+    assert!(text.starts_with("CERTIFICATE "), "{text}");
+    assert!(text.contains("RESIDUAL TIME") && text.contains("admin.conf") && text.contains("etcd-ca"), "{text}");
+    let res = tool("k8s-verify").args(["--pki-dir", &s(out), "--expiry", "--format", "json"]).output().expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
+    assert_eq!(v["kind"], "CertificateExpirationInfo");
+    assert_eq!(v["apiVersion"], "output.kubeadm.k8s.io/v1alpha3");
+    let admin =
+        v["certificates"].as_array().expect("certs").iter().find(|c| c["name"] == "admin.conf").expect("admin.conf");
+    assert_eq!(admin["caName"], "ca");
+    assert_eq!(admin["missing"], false);
+    let ns = admin["residualTime"].as_i64().expect("ns");
+    assert!(ns > 360 * 86_400 * 1_000_000_000 && ns <= 365 * 86_400 * 1_000_000_000, "{ns}");
+    assert_eq!(v["certificateAuthorities"].as_array().expect("cas").len(), 3);
+}
+
+#[test]
+fn warnings_and_missing_files_are_not_failures() {
+    tool("k8s-verify")
+        .args(["--pki-dir", &s(demo_pki()), "--warn-within", "400d"])
+        .assert()
+        .code(6)
+        .stdout(contains("! apiserver.crt"));
+    tool("k8s-verify")
+        .args(["--pki-dir", &s(demo_pki()), "--at", "2030-01-01"])
+        .assert()
+        .code(1)
+        .stdout(contains("x509: certificate has expired"));
+    let (_keep, out) = copy_of_demo();
+    std::fs::remove_file(out.join("super-admin.conf")).expect("rm");
+    tool("k8s-verify").args(["--pki-dir", &s(&out)]).assert().code(0);
+    std::fs::remove_file(out.join("pki/front-proxy-client.crt")).expect("rm");
+    std::fs::remove_file(out.join("pki/front-proxy-client.key")).expect("rm");
+    tool("k8s-verify")
+        .args(["--pki-dir", &s(&out), "--color", "never"])
+        .assert()
+        .code(6)
+        .stdout(contains("? front-proxy-client.crt"));
+}
+
+#[test]
+fn bad_input_and_usage() {
+    tool("k8s-verify").args(["--pki-dir", "/nonexistent"]).assert().code(5);
+    let dir = scratch();
+    tool("k8s-verify").args(["--pki-dir", &s(dir.path())]).assert().code(3).stderr(contains("no pki/"));
+    tool("k8s-verify").write_stdin("garbage\n").assert().code(3);
+    tool("k8s-verify").args(["--expiry"]).write_stdin("x").assert().code(2);
+    tool("k8s-verify").args(["--at", "someday", "--pki-dir", &s(demo_pki())]).assert().code(2);
+}

@@ -1,0 +1,194 @@
+//! The flags of `k8s-verify`: the single source of its --help, man page and completions.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{CommandFactory, Parser, ValueEnum};
+use k8s_pki::cmd::verify::{Options, OutputFormat};
+use k8s_pki::profile::Usage;
+use k8s_pki::term::ColorChoice;
+
+/// Purposes a certificate can be checked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PurposeArg {
+    /// TLS server auth (what clients require of the API server, etcd, kubelets)
+    Server,
+    /// TLS client auth (what kube-apiserver and etcd require of clients)
+    Client,
+}
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Human-readable text
+    Text,
+    /// JSON (with --expiry: kubeadm's CertificateExpirationInfo)
+    Json,
+}
+
+/// When to colour the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// On a terminal, unless NO_COLOR is set
+    Auto,
+    /// Always
+    Always,
+    /// Never
+    Never,
+}
+
+pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
+    (
+        "check a serving certificate as a client would; openssl verify -x509_strict -purpose sslserver -CAfile ca.crt",
+        "k8s-verify --ca-cert pki/ca.crt --purpose server --host 10.0.0.10 --host kubernetes pki/apiserver.crt",
+    ),
+    (
+        "check a kubelet's identity: user system:node:node-1 in group system:nodes",
+        "k8s-verify --ca-cert pki/ca.crt --purpose client --cn system:node:node-1 --org system:nodes kubelet.conf",
+    ),
+    (
+        "what is this certificate, and what does Kubernetes make of it? openssl x509 -noout -text",
+        "k8s-verify < pki/apiserver.crt",
+    ),
+    ("audit a whole control-plane node", "k8s-verify --pki-dir /etc/kubernetes"),
+    ("kubeadm certs check-expiration, for monitoring", "k8s-verify --pki-dir /etc/kubernetes --expiry --format json"),
+    ("what breaks on 2027-06-01?", "k8s-verify --pki-dir /etc/kubernetes --at 2027-06-01"),
+];
+
+/// Check certificates, inspect them, or audit a whole kubeadm PKI.
+///
+/// With --ca-cert, --purpose, --host, --cn, --org or --key: checks every certificate in the
+/// input (PEM, cfssl JSON, or a kubeconfig's client certificate) and says, for every defect,
+/// what a Go component (kube-apiserver, kubelet, etcd) would log. Path validation is
+/// rustls-webpki's. With --pki-dir: audits a directory laid out like /etc/kubernetes against
+/// kubeadm's certificate set. With neither: prints a readable summary of each certificate,
+/// CSR, key or kubeconfig, including the user and groups kube-apiserver would see. Output is
+/// text unless --format json, whether or not stdout is a terminal.
+#[derive(Parser, Debug)]
+#[command(name = "k8s-verify", version)]
+pub struct Cli {
+    /// Files to read: certificates, CSRs, keys, kubeconfigs (default: stdin; - is stdin)
+    #[arg(value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+
+    /// The CA the certificates must chain to
+    #[arg(long, value_name = "FILE", help_heading = "Checks")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Required usage; repeat for both
+    #[arg(long = "purpose", value_enum, value_name = "PURPOSE", help_heading = "Checks")]
+    pub purposes: Vec<PurposeArg>,
+
+    /// A name or IP a TLS client would dial; must be in the SANs (repeat, or separate with commas)
+    #[arg(long = "host", value_name = "NAME|IP", value_delimiter = ',', help_heading = "Checks")]
+    pub hosts: Vec<String>,
+
+    /// Required CN (the Kubernetes user name)
+    #[arg(long, value_name = "NAME", help_heading = "Checks")]
+    pub cn: Option<String>,
+
+    /// Required O values (Kubernetes groups); repeat; all and only these, in any order
+    #[arg(long = "org", short = 'O', value_name = "GROUP", help_heading = "Checks")]
+    pub orgs: Vec<String>,
+
+    /// The private key that must match the certificate
+    #[arg(long, value_name = "FILE", help_heading = "Checks")]
+    pub key: Option<PathBuf>,
+
+    /// Audit a kubeadm directory holding pki/ and the kubeconfigs (e.g. /etc/kubernetes)
+    #[arg(long, value_name = "DIR", help_heading = "Audit")]
+    pub pki_dir: Option<PathBuf>,
+
+    /// With --pki-dir: the node name (default: read from pki/apiserver.crt)
+    #[arg(long, value_name = "NAME", help_heading = "Audit")]
+    pub node_name: Option<String>,
+
+    /// With --pki-dir: the advertise address (default: read from pki/apiserver.crt)
+    #[arg(long, value_name = "IP", help_heading = "Audit")]
+    pub advertise_address: Option<IpAddr>,
+
+    /// Service CIDR, for the API server's service IP
+    #[arg(long, value_name = "CIDR", default_value = "10.96.0.0/12", help_heading = "Audit")]
+    pub service_cidr: String,
+
+    /// Cluster DNS domain
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", help_heading = "Audit")]
+    pub dns_domain: String,
+
+    /// With --pki-dir: print when each certificate expires, like kubeadm certs check-expiration
+    #[arg(long, help_heading = "Audit")]
+    pub expiry: bool,
+
+    /// Evaluate everything as of this date (YYYY-MM-DD or RFC 3339)
+    #[arg(long, value_name = "DATE")]
+    pub at: Option<String>,
+
+    /// Warn about certificates expiring within this long (e.g. 30d, 720h)
+    #[arg(long, value_name = "SPAN", default_value = "30d")]
+    pub warn_within: String,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
+    pub format: FormatArg,
+
+    /// Colour the text output
+    #[arg(long, value_enum, default_value = "auto", help_heading = "Output")]
+    pub color: ColorArg,
+
+    /// Show passing checks too
+    #[arg(short, long, help_heading = "Output")]
+    pub verbose: bool,
+}
+
+impl Cli {
+    /// The options for `k8s_pki::cmd::verify::run`.
+    pub fn options(&self) -> Options {
+        Options {
+            inputs: self.inputs.iter().filter(|p| p.as_os_str() != "-").cloned().collect(),
+            ca_cert: self.ca_cert.clone(),
+            purposes: self
+                .purposes
+                .iter()
+                .map(|p| match p {
+                    PurposeArg::Server => Usage::Server,
+                    PurposeArg::Client => Usage::Client,
+                })
+                .collect(),
+            hosts: self.hosts.clone(),
+            cn: self.cn.clone(),
+            orgs: self.orgs.clone(),
+            key: self.key.clone(),
+            pki_dir: self.pki_dir.clone(),
+            node_name: self.node_name.clone(),
+            advertise_address: self.advertise_address,
+            service_cidr: self.service_cidr.clone(),
+            dns_domain: self.dns_domain.clone(),
+            expiry: self.expiry,
+            at: self.at.clone(),
+            warn_within: self.warn_within.clone(),
+            format: match self.format {
+                FormatArg::Text => OutputFormat::Text,
+                FormatArg::Json => OutputFormat::Json,
+            },
+            color: match self.color {
+                ColorArg::Auto => ColorChoice::Auto,
+                ColorArg::Always => ColorChoice::Always,
+                ColorArg::Never => ColorChoice::Never,
+            },
+            verbose: self.verbose,
+        }
+    }
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    Cli::command().after_help(k8s_pki_cli::after_help(EXAMPLES))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_is_consistent() {
+        super::command().debug_assert();
+    }
+}

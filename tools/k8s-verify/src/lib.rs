@@ -1,0 +1,12 @@
+//! `k8s-verify`: checks, inspection and audits. Flags are in [`cli`]; the work is
+//! `k8s_pki::cmd::verify`.
+
+pub mod cli;
+
+use std::ffi::OsString;
+
+/// Runs `k8s-verify` with these arguments and returns the exit code.
+pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
+    let cli: cli::Cli = k8s_pki_cli::parse(cli::command(), args);
+    k8s_pki_cli::finish("k8s-verify", k8s_pki::cmd::verify::run(&cli.options()).map(|()| Vec::new()))
+}
