@@ -17,7 +17,10 @@ json\t'JSON (with --expiry: kubeadm\'s CertificateExpirationInfo)'"
 complete -c k8s-verify -l color -d 'Colour the text output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t'Always'
 never\t'Never'"
+complete -c k8s-verify -l graph -d 'Print the trust graph: which CA signs which file (from --pki-dir when given, marking a file signed by the wrong CA), and which component flag reads which file' -r -f -a "dot\t'Graphviz DOT (render with dot -Tsvg)'
+mermaid\t'Mermaid flowchart (renders in Markdown on most forges)'"
 complete -c k8s-verify -l expiry -d 'With --pki-dir: print when each certificate expires, like kubeadm certs check-expiration'
 complete -c k8s-verify -s v -l verbose -d 'Show passing checks too'
+complete -c k8s-verify -l flags -d 'Print the kube-apiserver, controller-manager, scheduler, kubelet and etcd flags that point at each file of the PKI (under --pki-dir, default /etc/kubernetes)'
 complete -c k8s-verify -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-verify -s V -l version -d 'Print version'

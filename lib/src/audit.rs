@@ -65,6 +65,9 @@ pub struct FileReport {
     /// Whether the signing CA's key is absent (kubeadm's "externally managed").
     #[serde(rename = "externallyManaged")]
     pub externally_managed: bool,
+    /// The CA file whose key actually signed it (`pki/etcd/ca.crt`), when one of the three did.
+    #[serde(rename = "signedBy", skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
     /// The worst finding.
     pub status: Status,
     /// Every check.
@@ -290,6 +293,10 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
             subject: cert.as_ref().map(subject_json),
             not_after: cert.as_ref().map(|c| c.not_after),
             ca_name: None,
+            signed_by: cert
+                .as_ref()
+                .filter(|c| c.signed_by(&c.public_key).is_ok())
+                .map(|_| format!("pki/{}.crt", ca.file())),
             externally_managed: !has_key,
             status,
             findings,
@@ -383,6 +390,15 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
             subject: cert.as_ref().map(subject_json),
             not_after: cert.as_ref().map(|c| c.not_after),
             ca_name: Some(ca_label(signer).into()),
+            signed_by: cert.as_ref().and_then(|c| {
+                cas.iter()
+                    .find(|l| {
+                        l.cert
+                            .as_ref()
+                            .is_some_and(|ca| c.issuer_raw == ca.subject_raw && c.signed_by(&ca.public_key).is_ok())
+                    })
+                    .map(|l| format!("pki/{}.crt", l.name.file()))
+            }),
             externally_managed: ca.is_some_and(|c| !c.has_key),
             status,
             findings,
@@ -510,6 +526,7 @@ fn audit_service_account(pki: &Path, rel: &dyn Fn(&Path) -> String) -> FileRepor
         subject: None,
         not_after: None,
         ca_name: None,
+        signed_by: None,
         externally_managed: false,
         status,
         findings,

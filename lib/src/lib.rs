@@ -23,5 +23,6 @@ pub mod stream;
 pub mod term;
 pub mod validity;
 pub mod verify;
+pub mod wiring;
 
 pub use error::{Error, Result};

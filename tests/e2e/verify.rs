@@ -435,3 +435,22 @@ fn bad_input_and_usage() {
     tool("k8s-verify").args(["--expiry"]).write_stdin("x").assert().code(2);
     tool("k8s-verify").args(["--at", "someday", "--pki-dir", &s(demo_pki())]).assert().code(2);
 }
+
+#[test]
+fn the_trust_graph_marks_a_file_signed_by_the_wrong_ca() {
+    let (_keep, out) = copy_of_demo();
+    let good = tool("k8s-verify").args(["--graph", "dot", "--pki-dir", &s(&out)]).output().expect("runs");
+    let text = String::from_utf8_lossy(&good.stdout);
+    assert!(text.contains("\"pki/etcd/ca.crt\" -> \"pki/apiserver-etcd-client.crt\" [label=\"signs\"]"), "{text}");
+    assert!(text.contains("\"kube-apiserver\" -> \"pki/ca.crt\" [label=\"--client-ca-file\""), "{text}");
+    assert!(!text.contains("color=red"), "{text}");
+    sh(&out, DEFECTS[0].1);
+    let bad = tool("k8s-verify").args(["--graph", "dot", "--pki-dir", &s(&out)]).output().expect("runs");
+    let text = String::from_utf8_lossy(&bad.stdout);
+    assert!(text.contains("\"pki/etcd/ca.crt\" -> \"pki/apiserver.crt\" [label=\"signs\", color=red"), "{text}");
+    let flags = tool("k8s-verify").args(["--flags", "--pki-dir", "/etc/kubernetes"]).output().expect("runs");
+    assert!(
+        String::from_utf8_lossy(&flags.stdout)
+            .contains("--etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt")
+    );
+}

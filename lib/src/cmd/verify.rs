@@ -67,6 +67,10 @@ pub struct Options {
     pub color: ColorChoice,
     /// Show passing checks too.
     pub verbose: bool,
+    /// Print the trust graph instead of checking.
+    pub graph: Option<crate::wiring::GraphFormat>,
+    /// Print the component flags that point at each file.
+    pub flags: bool,
 }
 
 /// One thing read from the input.
@@ -158,6 +162,31 @@ pub fn run(opts: &Options) -> Result<()> {
     let at = opts.at.as_deref().map(validity::parse_date).transpose()?.unwrap_or_else(validity::now);
     let warn_within = validity::parse_duration(&opts.warn_within, at)?;
     let paint = Paint::new(opts.format == OutputFormat::Text && use_color(opts.color));
+    if opts.flags {
+        let root = opts.pki_dir.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "/etc/kubernetes".into());
+        return print(&crate::wiring::flags_text(root.trim_end_matches('/')));
+    }
+    if let Some(format) = opts.graph {
+        let signers = match &opts.pki_dir {
+            Some(dir) => {
+                let audit_opts = AuditOptions {
+                    node_name: opts.node_name.clone(),
+                    advertise_address: opts.advertise_address,
+                    service_cidr: opts.service_cidr.clone(),
+                    dns_domain: opts.dns_domain.clone(),
+                    at,
+                    warn_within,
+                };
+                audit(dir, &audit_opts)?
+                    .files
+                    .iter()
+                    .map(|f| (f.path.clone(), f.signed_by.clone().unwrap_or_else(|| "unknown CA".into())))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        return print(&crate::wiring::graph(format, &signers));
+    }
     if let Some(dir) = &opts.pki_dir {
         if !opts.inputs.is_empty() || checking(opts) {
             return Err(Error::usage(

@@ -53,6 +53,8 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
     ("audit a whole control-plane node", "k8s-verify --pki-dir /etc/kubernetes"),
     ("kubeadm certs check-expiration, for monitoring", "k8s-verify --pki-dir /etc/kubernetes --expiry --format json"),
     ("what breaks on 2027-06-01?", "k8s-verify --pki-dir /etc/kubernetes --at 2027-06-01"),
+    ("the three-CA wiring as a picture", "k8s-verify --pki-dir /etc/kubernetes --graph dot | dot -Tsvg > pki.svg"),
+    ("which component flag reads which file", "k8s-verify --flags --pki-dir /etc/kubernetes"),
 ];
 
 /// Check certificates, inspect them, or audit a whole kubeadm PKI.
@@ -138,6 +140,25 @@ pub struct Cli {
     /// Show passing checks too
     #[arg(short, long, help_heading = "Output")]
     pub verbose: bool,
+
+    /// Print the trust graph: which CA signs which file (from --pki-dir when given, marking a
+    /// file signed by the wrong CA), and which component flag reads which file
+    #[arg(long, value_enum, value_name = "FORMAT", help_heading = "Learn")]
+    pub graph: Option<GraphArg>,
+
+    /// Print the kube-apiserver, controller-manager, scheduler, kubelet and etcd flags that point
+    /// at each file of the PKI (under --pki-dir, default /etc/kubernetes)
+    #[arg(long, help_heading = "Learn")]
+    pub flags: bool,
+}
+
+/// Graph formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphArg {
+    /// Graphviz DOT (render with dot -Tsvg)
+    Dot,
+    /// Mermaid flowchart (renders in Markdown on most forges)
+    Mermaid,
 }
 
 impl Cli {
@@ -176,6 +197,11 @@ impl Cli {
                 ColorArg::Never => ColorChoice::Never,
             },
             verbose: self.verbose,
+            graph: self.graph.map(|g| match g {
+                GraphArg::Dot => k8s_pki::wiring::GraphFormat::Dot,
+                GraphArg::Mermaid => k8s_pki::wiring::GraphFormat::Mermaid,
+            }),
+            flags: self.flags,
         }
     }
 }

@@ -1,0 +1,148 @@
+//! Which component flag points at which file of the kubeadm PKI, and which CA signs what:
+//! the three-CA wiring as data, for `k8s-verify --graph` and `--flags`.
+
+use crate::profile::{CaName, Location, PROFILES};
+
+/// (component, flag, file under the kubeadm tree, why).
+pub const FLAGS: &[(&str, &str, &str, &str)] = &[
+    ("kube-apiserver", "--tls-cert-file", "pki/apiserver.crt", "its serving certificate"),
+    ("kube-apiserver", "--tls-private-key-file", "pki/apiserver.key", "its serving key"),
+    ("kube-apiserver", "--client-ca-file", "pki/ca.crt", "trusts client certificates signed by the cluster CA"),
+    (
+        "kube-apiserver",
+        "--kubelet-client-certificate",
+        "pki/apiserver-kubelet-client.crt",
+        "its client identity towards kubelets",
+    ),
+    ("kube-apiserver", "--kubelet-client-key", "pki/apiserver-kubelet-client.key", "key of that identity"),
+    ("kube-apiserver", "--etcd-cafile", "pki/etcd/ca.crt", "trusts etcd's serving certificate"),
+    ("kube-apiserver", "--etcd-certfile", "pki/apiserver-etcd-client.crt", "its client identity towards etcd"),
+    ("kube-apiserver", "--etcd-keyfile", "pki/apiserver-etcd-client.key", "key of that identity"),
+    (
+        "kube-apiserver",
+        "--proxy-client-cert-file",
+        "pki/front-proxy-client.crt",
+        "its identity towards aggregated API servers",
+    ),
+    ("kube-apiserver", "--proxy-client-key-file", "pki/front-proxy-client.key", "key of that identity"),
+    ("kube-apiserver", "--requestheader-client-ca-file", "pki/front-proxy-ca.crt", "trusts the front proxy's requests"),
+    ("kube-apiserver", "--service-account-key-file", "pki/sa.pub", "verifies service-account tokens"),
+    ("kube-apiserver", "--service-account-signing-key-file", "pki/sa.key", "signs service-account tokens"),
+    ("kube-controller-manager", "--kubeconfig", "controller-manager.conf", "its identity towards the API server"),
+    (
+        "kube-controller-manager",
+        "--cluster-signing-cert-file",
+        "pki/ca.crt",
+        "signs certificates approved through the certificates API",
+    ),
+    ("kube-controller-manager", "--cluster-signing-key-file", "pki/ca.key", "key for that"),
+    ("kube-controller-manager", "--root-ca-file", "pki/ca.crt", "published to pods as the cluster CA"),
+    ("kube-controller-manager", "--service-account-private-key-file", "pki/sa.key", "signs service-account tokens"),
+    ("kube-controller-manager", "--requestheader-client-ca-file", "pki/front-proxy-ca.crt", "trusts the front proxy"),
+    ("kube-scheduler", "--kubeconfig", "scheduler.conf", "its identity towards the API server"),
+    ("kubelet", "--kubeconfig", "kubelet.conf", "its identity system:node:NODE"),
+    ("kubelet", "--client-ca-file", "pki/ca.crt", "trusts kube-apiserver's client certificate"),
+    ("etcd", "--cert-file", "pki/etcd/server.crt", "its serving certificate"),
+    ("etcd", "--key-file", "pki/etcd/server.key", "its serving key"),
+    ("etcd", "--trusted-ca-file", "pki/etcd/ca.crt", "trusts client certificates signed by the etcd CA"),
+    ("etcd", "--peer-cert-file", "pki/etcd/peer.crt", "its identity towards other members"),
+    ("etcd", "--peer-key-file", "pki/etcd/peer.key", "key of that identity"),
+    ("etcd", "--peer-trusted-ca-file", "pki/etcd/ca.crt", "trusts other members"),
+    ("kubectl", "--kubeconfig", "admin.conf", "the administrator's identity"),
+];
+
+/// Graph formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// Mermaid flowchart.
+    Mermaid,
+}
+
+fn ca_file(ca: CaName) -> String {
+    format!("pki/{}.crt", ca.file())
+}
+
+fn id(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+}
+
+/// The trust graph: CA → certificate edges ("signs"; `signers` overrides a file's actual
+/// signer, e.g. from an audit) and component → file edges labelled with the flag.
+pub fn graph(format: GraphFormat, signers: &[(String, String)]) -> String {
+    let mut signs: Vec<(String, String, bool)> = Vec::new();
+    for p in PROFILES {
+        let (Some(ca), Some(path)) = (p.signer, p.path()) else { continue };
+        let file = match p.location {
+            Location::Pki(_) => format!("{path}.crt"),
+            _ => path,
+        };
+        let expected = ca_file(ca);
+        let actual =
+            signers.iter().find(|(f, _)| *f == file).map(|(_, s)| s.clone()).unwrap_or_else(|| expected.clone());
+        signs.push((actual.clone(), file, actual == expected));
+    }
+    let mut out = String::new();
+    match format {
+        GraphFormat::Dot => {
+            out.push_str("digraph k8s_pki {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n");
+            for ca in [CaName::Cluster, CaName::Etcd, CaName::FrontProxy] {
+                out.push_str(&format!("  \"{}\" [style=filled, fillcolor=lightyellow];\n", ca_file(ca)));
+            }
+            for (ca, file, ok) in &signs {
+                let style = if *ok { "" } else { ", color=red, fontcolor=red" };
+                out.push_str(&format!("  \"{ca}\" -> \"{file}\" [label=\"signs\"{style}];\n"));
+            }
+            for (component, flag, file, _) in FLAGS {
+                out.push_str(&format!("  \"{component}\" [shape=ellipse];\n  \"{component}\" -> \"{file}\" [label=\"{flag}\", style=dashed];\n"));
+            }
+            out.push_str("}\n");
+        }
+        GraphFormat::Mermaid => {
+            out.push_str("flowchart LR\n");
+            for (ca, file, ok) in &signs {
+                let label = if *ok { "signs" } else { "signs (wrong CA)" };
+                out.push_str(&format!("  {}[\"{ca}\"] -->|{label}| {}[\"{file}\"]\n", id(ca), id(file)));
+            }
+            for (component, flag, file, _) in FLAGS {
+                out.push_str(&format!(
+                    "  {}([\"{component}\"]) -.->|\"{flag}\"| {}[\"{file}\"]\n",
+                    id(component),
+                    id(file)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The component flags, grouped by component, with paths under `root`.
+pub fn flags_text(root: &str) -> String {
+    let mut out = String::new();
+    let mut last = "";
+    for (component, flag, file, why) in FLAGS {
+        if *component != last {
+            out.push_str(&format!("{}{component}\n", if last.is_empty() { "" } else { "\n" }));
+            last = component;
+        }
+        out.push_str(&format!("  {flag}={root}/{file}    # {why}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_flag_points_into_the_layout() {
+        for (_, _, file, _) in FLAGS {
+            assert!(file.starts_with("pki/") || file.ends_with(".conf"), "{file}");
+        }
+        let dot = graph(GraphFormat::Dot, &[("pki/apiserver.crt".into(), "pki/etcd/ca.crt".into())]);
+        assert!(dot.contains("\"pki/etcd/ca.crt\" -> \"pki/apiserver.crt\" [label=\"signs\", color=red"));
+        assert!(graph(GraphFormat::Mermaid, &[]).starts_with("flowchart LR\n"));
+        assert!(flags_text("/etc/kubernetes").contains("  --client-ca-file=/etc/kubernetes/pki/ca.crt"));
+    }
+}
