@@ -23,7 +23,7 @@ _k8s__kubeconfig() {
 
     case "${cmd}" in
         k8s__kubeconfig)
-            opts="-i -o -f -h -V --ca-cert --server --tls-server-name --cluster-name --user --context --embed --cert --key --in --merge --extract --out --format --force --help --version"
+            opts="-i -o -f -h -V --ca-cert --server --tls-server-name --cluster-name --user --context --embed --cert --key --in --merge --extract --renew --ca --ca-key --days --reuse-key --out --format --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -74,6 +74,22 @@ _k8s__kubeconfig() {
                     return 0
                     ;;
                 --merge)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --renew)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --days)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -10,10 +10,15 @@ complete -c k8s-kubeconfig -l cert -d 'Client certificate file, instead of stdin
 complete -c k8s-kubeconfig -l key -d 'Client private key file, instead of stdin' -r -F
 complete -c k8s-kubeconfig -s i -l in -d 'Read the stream (or, with --extract, the kubeconfig) from FILE instead of stdin' -r -F
 complete -c k8s-kubeconfig -l merge -d 'Add the cluster, user and context to this existing kubeconfig (replacing entries of the same name) and write the result' -r -F
+complete -c k8s-kubeconfig -l renew -d 'Re-issue the client certificate of this kubeconfig with the same identity and a fresh key, signed by the CA (--ca or --ca-cert/--ca-key); the old file is kept as FILE.bak-TIMESTAMP' -r -F
+complete -c k8s-kubeconfig -l ca -d 'With --renew: the CA as PREFIX.crt and PREFIX.key' -r -F
+complete -c k8s-kubeconfig -l ca-key -d 'With --renew: the CA private key' -r -F
+complete -c k8s-kubeconfig -l days -d 'With --renew: validity in days' -r
 complete -c k8s-kubeconfig -s o -l out -d 'Write to FILE (mode 0600, atomically) instead of stdout' -r -F
 complete -c k8s-kubeconfig -l format -d 'With --extract: output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
 json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
 complete -c k8s-kubeconfig -l extract -d 'Read a kubeconfig and write its credentials as PEM: key, client certificate, CA'
+complete -c k8s-kubeconfig -l reuse-key -d 'With --renew: keep the old key instead of generating a new one'
 complete -c k8s-kubeconfig -s f -l force -d 'Overwrite an existing file; allow a kubeconfig holding a key to be printed to a terminal'
 complete -c k8s-kubeconfig -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-kubeconfig -s V -l version -d 'Print version'

@@ -8,7 +8,7 @@ complete -c k8s-sign -l not-before -d 'Start of validity (YYYY-MM-DD or RFC 3339
 complete -c k8s-sign -l not-after -d 'End of validity (YYYY-MM-DD or RFC 3339), instead of --days' -r
 complete -c k8s-sign -s u -l usage -d 'Grant these usages whatever the CSR asked for; repeat for both' -r -f -a "server\t'TLS server (serverAuth)'
 client\t'TLS client (clientAuth)'"
-complete -c k8s-sign -s p -l profile -d 'Grant the usages of a kubeadm profile (see k8s-csr --list-profiles)' -r -f -a "ca\t''
+complete -c k8s-sign -s p -l profile -d 'Grant the usages of a kubeadm profile (see k8s-csr --list-profiles); "auto" picks the profile of each CSR\'s identity (CN and O), for CSRs that request no usages' -r -f -a "ca\t''
 etcd-ca\t''
 front-proxy-ca\t''
 apiserver\t''
@@ -24,7 +24,8 @@ kubelet\t''
 kubelet-serving\t''
 kube-proxy\t''
 controller-manager\t''
-scheduler\t''"
+scheduler\t''
+auto\t''"
 complete -c k8s-sign -s i -l in -d 'Read the stream from FILE instead of stdin' -r -F
 complete -c k8s-sign -l cert-out -d 'Write the certificate to FILE instead of stdout' -r -F
 complete -c k8s-sign -l key-out -d 'Write the private key passing through to FILE (0600) instead of stdout' -r -F
@@ -34,6 +35,7 @@ json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PE
 complete -c k8s-sign -l self-sign -d 'Self-sign each CSR with its own key (from the stream, or --key): makes a root CA'
 complete -c k8s-sign -l clamp -d 'Cut a certificate that would outlive its CA to the CA\'s expiry (default: warn)'
 complete -c k8s-sign -l allow-ca -d 'Allow a CSR that asks for CA:TRUE (an intermediate CA)'
+complete -c k8s-sign -l beside -d 'Write each certificate beside its CSR file (x.csr -> x.crt), all or none'
 complete -c k8s-sign -l keep-csr -d 'Keep each CSR in the output stream, before its certificate'
 complete -c k8s-sign -s f -l force -d 'Overwrite existing files (the old file stays intact until the new one is complete); also allows printing a private key to a terminal'
 complete -c k8s-sign -s h -l help -d 'Print help (see more with \'--help\')'

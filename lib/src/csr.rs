@@ -18,6 +18,25 @@ use crate::profile::Request;
 /// Builds and signs a CSR (DER). The request's SANs, usages and CA flag travel as an
 /// extensionRequest, as `openssl req -addext` writes them.
 pub fn build(req: &Request, key: &PrivateKey) -> Result<Vec<u8>> {
+    build_with_subject(req, key, None)
+}
+
+/// What an existing certificate was issued for — subject (verbatim), SANs, usages, CA flag —
+/// as `kubeadm certs renew` copies it into the new certificate.
+pub fn request_from_cert(cert: &crate::cert::Cert) -> Result<(Request, Name)> {
+    let name = name_for_copy(&cert.subject_raw, &cert.subject)?;
+    let req = Request {
+        subject: cert.subject.clone(),
+        sans: cert.ext.sans.clone(),
+        usages: cert.ext.usages.clone(),
+        is_ca: cert.is_ca(),
+    };
+    Ok((req, name))
+}
+
+/// [`build`], with the subject given as an encoded Name (kept byte for byte) instead of
+/// re-encoded from the request's attributes.
+pub fn build_with_subject(req: &Request, key: &PrivateKey, subject: Option<&Name>) -> Result<Vec<u8>> {
     if req.subject.is_empty() && req.sans.is_empty() {
         return Err(Error::usage("the CSR needs a subject or a SAN: give --cn, --subj or --profile"));
     }
@@ -41,7 +60,10 @@ pub fn build(req: &Request, key: &PrivateKey) -> Result<Vec<u8>> {
     }
     let info = CertReqInfo {
         version: Version::V1,
-        subject: req.subject.to_name()?,
+        subject: match subject {
+            Some(name) => name.clone(),
+            None => req.subject.to_name()?,
+        },
         public_key: key.public_key().spki()?,
         attributes,
     };

@@ -350,6 +350,39 @@ pub fn find(name: &str) -> Result<&'static Profile> {
     })
 }
 
+/// The leaf profile a requested identity belongs to (CN with `{node}` filled in, the same set of
+/// O values), for signers that apply kubeadm's usages to CSRs that request none. kubelet and
+/// kubelet-serving share an identity: a CSR with SANs is the serving one; the API server's and
+/// etcd's profiles need their tell-tale SAN (`kubernetes`, `localhost`). The admin identities
+/// accept kubeadm's older group too.
+pub fn for_identity(cn: &str, orgs: &[String], sans: &[San]) -> Option<&'static Profile> {
+    let mut got = orgs.to_vec();
+    got.sort();
+    let matches = |p: &&Profile| {
+        if p.is_ca {
+            return false;
+        }
+        let cn_ok = match p.cn.split_once("{node}") {
+            Some((pre, post)) => cn.len() > pre.len() + post.len() && cn.starts_with(pre) && cn.ends_with(post),
+            None => p.cn == cn,
+        };
+        let mut want: Vec<String> = p.orgs.iter().map(|o| o.to_string()).collect();
+        want.sort();
+        let older = matches!(p.name, "admin" | "apiserver-kubelet-client")
+            && (got == ["system:masters"] || got == ["kubeadm:cluster-admins"]);
+        let has = |name: &str| sans.contains(&San::Dns(name.to_string()));
+        let sans_ok = match p.sans {
+            SanRule::ApiServer => has("kubernetes"),
+            SanRule::Etcd => has("localhost"),
+            SanRule::KubeletServing => !sans.is_empty(),
+            SanRule::None | SanRule::CaName => true,
+        };
+        cn_ok && (want == got || older) && sans_ok
+    };
+    let candidates: Vec<&Profile> = PROFILES.iter().filter(matches).collect();
+    candidates.iter().find(|p| (p.sans == SanRule::None) == sans.is_empty()).or_else(|| candidates.first()).copied()
+}
+
 /// The names of every profile (for completions and help).
 pub fn names() -> Vec<&'static str> {
     PROFILES.iter().map(|p| p.name).collect()
@@ -555,6 +588,21 @@ mod tests {
             assert_eq!(p.usages.is_empty(), p.is_ca, "{}", p.name);
         }
         assert!(find("nope").is_err());
+    }
+
+    #[test]
+    fn identities_find_their_profile() {
+        let nodes = vec!["system:nodes".to_string()];
+        let dns = |n: &str| vec![San::Dns(n.into())];
+        assert_eq!(for_identity("system:node:n1", &nodes, &[]).map(|p| p.name), Some("kubelet"));
+        assert_eq!(for_identity("system:node:n1", &nodes, &dns("n1")).map(|p| p.name), Some("kubelet-serving"));
+        assert_eq!(for_identity("kube-apiserver", &[], &dns("kubernetes")).map(|p| p.name), Some("apiserver"));
+        let admins = vec!["kubeadm:cluster-admins".to_string()];
+        assert_eq!(for_identity("kubernetes-admin", &admins, &[]).map(|p| p.name), Some("admin"));
+        assert_eq!(for_identity("node-1", &[], &dns("localhost")).map(|p| p.name), Some("etcd-server"));
+        assert!(for_identity("alice", &[], &[]).is_none());
+        assert!(for_identity("alice", &[], &dns("alice.example")).is_none());
+        assert!(for_identity("system:node:", &nodes, &[]).is_none());
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod csr;
 mod genkey;
 mod interop;
 mod kubeconfig;
+mod renew;
 mod sign;
 mod util;
 mod verify;

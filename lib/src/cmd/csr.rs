@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+use x509_cert::name::Name;
+
+use crate::cert::Cert;
 use crate::cmd::{Warn, read_one_key};
 use crate::csr;
 use crate::error::{Error, Result};
@@ -31,20 +34,47 @@ pub struct Options {
     pub usages: Vec<Usage>,
     /// Ask to be a CA.
     pub ca: bool,
-    /// Key file; when set, stdin is not read and only the CSR is written.
+    /// Key file; when set, stdin is not read and only the CSR is written. With `from_cert`,
+    /// the old key: checked against the certificate, and used only with `reuse_key`.
     pub key: Option<PathBuf>,
+    /// Renew: copy subject, SANs and usages from this certificate.
+    pub from_cert: Option<PathBuf>,
+    /// With `from_cert`: sign the CSR with the old key (`key`) instead of a fresh one from stdin.
+    pub reuse_key: bool,
     /// Input stream file (default stdin).
     pub input: Option<PathBuf>,
     /// Where output goes.
     pub output: OutputOptions,
 }
 
-/// Builds the request the flags describe.
-pub fn request(opts: &Options) -> Result<Request> {
-    let mut req = match &opts.profile {
-        Some(name) => profile::find(name)?.request(&opts.params)?,
-        None => Request::default(),
+/// Builds the request the flags describe, and the subject to copy verbatim when renewing
+/// without subject changes.
+pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
+    let (mut req, mut verbatim) = match (&opts.profile, &opts.from_cert) {
+        (Some(_), Some(_)) => return Err(Error::usage("--profile and --from-cert do not go together")),
+        (Some(name), None) => (profile::find(name)?.request(&opts.params)?, None),
+        (None, Some(path)) => {
+            let name = path.display().to_string();
+            let blocks = crate::stream::read_blocks(path)?;
+            let block = blocks
+                .iter()
+                .find(|b| b.kind() == Kind::Cert)
+                .ok_or_else(|| Error::input(&name, "expected a CERTIFICATE to renew"))?;
+            let cert = Cert::from_der(&block.der, &name)?;
+            let (req, subject) = csr::request_from_cert(&cert)?;
+            if let Some(key_path) = &opts.key {
+                let key = read_one_key(key_path)?;
+                if *key.public_key() != cert.public_key {
+                    return Err(Error::refused(format!("{} does not match {name}", key_path.display())));
+                }
+            }
+            (req, Some(subject))
+        }
+        (None, None) => (Request::default(), None),
     };
+    if opts.subj.is_some() || opts.cn.is_some() || !opts.orgs.is_empty() {
+        verbatim = None;
+    }
     if let Some(subj) = &opts.subj {
         req.subject = Subject::parse_openssl(subj)?;
     }
@@ -74,16 +104,21 @@ pub fn request(opts: &Options) -> Result<Request> {
     if req.subject.is_empty() && req.sans.is_empty() {
         return Err(Error::usage("say who the CSR is for: --cn NAME, --subj /CN=..., or --profile NAME"));
     }
-    Ok(req)
+    Ok((req, verbatim))
 }
 
 /// Reads keys, writes key + CSR for each. Returns the files written.
 pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
-    let req = request(opts)?;
+    let (req, verbatim) = request(opts)?;
+    let subject = verbatim.as_ref();
+    if opts.reuse_key && (opts.from_cert.is_none() || opts.key.is_none()) {
+        return Err(Error::usage("--reuse-key goes with --from-cert CERT --key OLD_KEY"));
+    }
     let mut sink = Sink::new(opts.output.clone());
-    if let Some(path) = &opts.key {
+    let key_file_signs = opts.key.is_some() && (opts.from_cert.is_none() || opts.reuse_key);
+    if let (true, Some(path)) = (key_file_signs, &opts.key) {
         let key = read_one_key(path)?;
-        sink.emit(csr_block(&req, &key)?)?;
+        sink.emit(csr_block(&req, &key, subject)?)?;
         return sink.finish();
     }
     let input = Input::open(opts.input.as_deref(), "a private key (pipe k8s-genkey, or use --key FILE)")?;
@@ -101,15 +136,20 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
         let key = PrivateKey::from_pem_block(&block.label, &block.der, &source)?;
         keys += 1;
         sink.emit(block)?;
-        sink.emit(csr_block(&req, &key)?)?;
+        sink.emit(csr_block(&req, &key, subject)?)?;
         sink.flush_json()?;
     }
     if keys == 0 {
-        return Err(Error::input(source, "no private key found: pipe k8s-genkey into k8s-csr, or use --key FILE"));
+        let hint = if opts.from_cert.is_some() {
+            "no private key found: pipe a fresh key (k8s-genkey | k8s-csr --from-cert ...), or keep the old one with --key OLD_KEY --reuse-key"
+        } else {
+            "no private key found: pipe k8s-genkey into k8s-csr, or use --key FILE"
+        };
+        return Err(Error::input(source, hint));
     }
     sink.finish()
 }
 
-fn csr_block(req: &Request, key: &PrivateKey) -> Result<Block> {
-    Ok(Block::new(CSR, &csr::build(req, key)?))
+fn csr_block(req: &Request, key: &PrivateKey, subject: Option<&Name>) -> Result<Block> {
+    Ok(Block::new(CSR, &csr::build_with_subject(req, key, subject)?))
 }

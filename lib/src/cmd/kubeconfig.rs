@@ -47,6 +47,14 @@ pub struct Options {
     pub force: bool,
     /// Output options for `--extract`.
     pub extract_output: OutputOptions,
+    /// Renew the client certificate of this kubeconfig in place (keeping a backup).
+    pub renew: Option<PathBuf>,
+    /// With `renew`: the CA key (`ca_cert` is the CA certificate).
+    pub ca_key: Option<PathBuf>,
+    /// With `renew`: validity in days (default 365).
+    pub days: Option<i64>,
+    /// With `renew`: keep the old key.
+    pub reuse_key: bool,
 }
 
 struct Client {
@@ -120,6 +128,9 @@ fn absolute(path: &Path) -> Result<String> {
 pub fn run(opts: &Options, now: i64) -> Result<Vec<PathBuf>> {
     if opts.extract {
         return extract(opts);
+    }
+    if let Some(path) = &opts.renew {
+        return renew(opts, path, now);
     }
     let ca_path = opts.ca_cert.as_ref().ok_or_else(|| Error::usage("--ca-cert FILE is required (pki/ca.crt)"))?;
     let server = opts.server.as_deref().ok_or_else(|| Error::usage("--server URL is required (https://HOST:6443)"))?;
@@ -211,4 +222,87 @@ fn extract(opts: &Options) -> Result<Vec<PathBuf>> {
         }
     }
     sink.finish()
+}
+
+/// Re-issues a kubeconfig's client certificate with the same identity (subject, SANs, usages),
+/// a fresh key of the same type unless `reuse_key`, signed by the CA; keeps a backup of the old
+/// file beside it and replaces it atomically.
+fn renew(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
+    let (Some(ca_cert_path), Some(ca_key_path)) = (&opts.ca_cert, &opts.ca_key) else {
+        return Err(Error::usage("--renew needs the CA: --ca PREFIX, or --ca-cert FILE --ca-key FILE"));
+    };
+    let name = path.display().to_string();
+    let bytes = crate::stream::read_file(path)?;
+    let mut kc = Kubeconfig::from_slice(&bytes, &name)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let creds = kc.credentials(opts.context.as_deref(), &name, base)?;
+    let user = kc
+        .users
+        .iter()
+        .find(|u| u.name == creds.user)
+        .ok_or_else(|| Error::input(&name, "the context's user is not defined"))?;
+    if user.user.client_certificate_data.is_none() || user.user.client_key_data.is_none() {
+        return Err(Error::usage(format!(
+            "{name}: the client certificate is a file reference, not embedded data; renew that file with k8s-csr --from-cert"
+        )));
+    }
+    let first = |pem: &Option<Zeroizing<String>>, kind: Kind, what: &str| -> Result<Block> {
+        let pem = pem.as_ref().ok_or_else(|| Error::input(&name, format!("no {what} in the kubeconfig")))?;
+        let mut r = PemReader::new(pem.as_bytes(), &name);
+        while let Some(b) = r.next_block()? {
+            if b.kind() == kind {
+                return Ok(b);
+            }
+        }
+        Err(Error::input(&name, format!("no {what} in the kubeconfig")))
+    };
+    let old_cert_block = first(&creds.cert, Kind::Cert, "client certificate")?;
+    let old_key_block = first(&creds.key, Kind::Key, "client key")?;
+    let old_cert = Cert::from_der(&old_cert_block.der, &name)?;
+    let old_key = PrivateKey::from_pem_block(&old_key_block.label, &old_key_block.der, &name)?;
+    let key = if opts.reuse_key { old_key } else { PrivateKey::generate(old_key.algorithm())? };
+    let (req, subject) = crate::csr::request_from_cert(&old_cert)?;
+    let csr = crate::csr::Csr::from_der(&crate::csr::build_with_subject(&req, &key, Some(&subject))?, &name)?;
+    let ca_name = ca_cert_path.display().to_string();
+    let ca_block = first_of(&crate::stream::read_blocks(ca_cert_path)?, Kind::Cert, &ca_name, "CERTIFICATE")?;
+    let ca_cert = Cert::from_der(&ca_block.der, &ca_name)?;
+    let ca = crate::issue::Ca::new(
+        ca_cert,
+        crate::cmd::read_one_key(ca_key_path)?,
+        &ca_name,
+        &ca_key_path.display().to_string(),
+        now,
+    )?;
+    let usages = if req.usages.is_empty() { vec![Usage::Client] } else { req.usages.clone() };
+    let issue_opts = crate::issue::IssueOptions {
+        lifetime: crate::validity::lifetime(opts.days, None, 365, now)?,
+        usages: Some(usages),
+        now,
+        ..Default::default()
+    };
+    let issued = ca.issue(&csr, &issue_opts)?;
+    let cert_pem = crate::stream::encode_pem(crate::stream::CERTIFICATE, &issued.der);
+    let key_pem = key.to_pem(if old_key_block.label == "PRIVATE KEY" {
+        crate::key::KeyFormat::Pkcs8
+    } else {
+        crate::key::KeyFormat::Traditional
+    })?;
+    let new_client = Client { cert: Cert::from_der(&issued.der, &name)?, cert_pem, key, key_pem };
+    check(&new_client, &ca.cert, &ca_name, now)?;
+    if let Some(u) = kc.users.iter_mut().find(|u| u.name == creds.user) {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        u.user.client_certificate_data = Some(b64.encode(&new_client.cert_pem));
+        u.user.client_key_data = Some(b64.encode(new_client.key_pem.as_bytes()));
+    }
+    let yaml = kc.to_yaml()?;
+    let stamp = crate::validity::format_time(now).replace([':', '-'], "");
+    let backup = PathBuf::from(format!("{}.bak-{stamp}", path.display()));
+    let files = [
+        FileWrite { path: backup.clone(), mode: 0o600, contents: Zeroizing::new(bytes) },
+        FileWrite { path: path.to_path_buf(), mode: 0o600, contents: Zeroizing::new(yaml.as_bytes().to_vec()) },
+    ];
+    write_files_atomic(&files[..1], false)?;
+    write_files_atomic(&files[1..], true)?;
+    Ok(vec![backup, path.to_path_buf()])
 }

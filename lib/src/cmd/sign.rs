@@ -10,7 +10,9 @@ use crate::error::{Error, Result};
 use crate::issue::{Ca, IssueOptions, Issued, self_sign};
 use crate::key::PrivateKey;
 use crate::profile::{self, Usage};
-use crate::stream::{Block, CERTIFICATE, Input, Kind, OutputOptions, Sink, read_blocks};
+use zeroize::Zeroizing;
+
+use crate::stream::{Block, CERTIFICATE, FileWrite, Input, Kind, OutputOptions, Sink, read_blocks, write_files_atomic};
 use crate::validity;
 
 /// What `k8s-sign` was asked to do.
@@ -34,7 +36,8 @@ pub struct Options {
     pub not_after: Option<String>,
     /// Usages decided by the signer.
     pub usages: Vec<Usage>,
-    /// A profile whose usages (and CA-ness) the signer applies.
+    /// A profile whose usages (and CA-ness) the signer applies; `auto` picks kubeadm's profile
+    /// for each CSR's identity.
     pub profile: Option<String>,
     /// Allow CSRs asking for CA:TRUE.
     pub allow_ca: bool,
@@ -44,6 +47,10 @@ pub struct Options {
     pub keep_csr: bool,
     /// Input stream file (default stdin).
     pub input: Option<PathBuf>,
+    /// CSR files to sign in one batch (instead of `input`).
+    pub files: Vec<PathBuf>,
+    /// With `files`: write each certificate beside its CSR (`x.csr` → `x.crt`).
+    pub beside: bool,
     /// Where output goes.
     pub output: OutputOptions,
 }
@@ -65,7 +72,7 @@ fn first_cert(path: &Path) -> Result<Cert> {
 
 /// The signer's decisions from the flags.
 pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
-    let profile = opts.profile.as_deref().map(profile::find).transpose()?;
+    let profile = opts.profile.as_deref().filter(|p| *p != "auto").map(profile::find).transpose()?;
     let make_ca = profile.is_some_and(|p| p.is_ca);
     let usages = if !opts.usages.is_empty() {
         let mut u = opts.usages.clone();
@@ -112,54 +119,103 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
         (false, _, _) => return Err(Error::usage("--ca-cert and --ca-key go together")),
     };
 
-    let input = Input::open(opts.input.as_deref(), "a CSR (pipe k8s-csr, or use --in FILE)")?;
-    let source = input.name.clone();
+    if opts.beside && opts.files.is_empty() {
+        return Err(Error::usage("--beside writes next to CSR files: name them as arguments"));
+    }
+    if opts.beside && opts.output.files.any() {
+        return Err(Error::usage("--beside and --out/--cert-out do not go together"));
+    }
+    let inputs: Vec<Input> = if opts.files.is_empty() {
+        vec![Input::open(opts.input.as_deref(), "a CSR (pipe k8s-csr, or use --in FILE)")?]
+    } else {
+        if opts.input.is_some() {
+            return Err(Error::usage("give CSR files as arguments or --in FILE, not both"));
+        }
+        opts.files.iter().map(|f| Input::open(Some(f), "a CSR")).collect::<Result<_>>()?
+    };
     let mut sink = Sink::new(opts.output.clone());
+    let mut beside = Vec::new();
     let mut last_key: Option<PrivateKey> = None;
     let mut signed = 0usize;
-    for block in input.blocks()? {
-        let block = block?;
-        match block.kind() {
-            Kind::Csr => {
-                let csr = Csr::from_der(&block.der, &source)?;
-                if !csr.ignored.is_empty() {
-                    warn(&format!("not copied from the CSR: {}", csr.ignored.join(", ")));
-                }
-                let Issued { der, warnings } = match &signer {
-                    Signer::Ca(ca) => ca.issue(&csr, &issue_opts)?,
-                    Signer::SelfSign { file_key } => {
-                        let key = file_key.as_ref().or(last_key.as_ref()).ok_or_else(|| {
-                            Error::input(
-                                &source,
-                                "--self-sign needs the CSR's private key before it in the stream (or --key FILE)",
-                            )
-                        })?;
-                        self_sign(&csr, key, &issue_opts)?
+    let mut source = String::from("stdin");
+    for (index, input) in inputs.into_iter().enumerate() {
+        source = input.name.clone();
+        let mut in_this_file = 0;
+        for block in input.blocks()? {
+            let block = block?;
+            match block.kind() {
+                Kind::Csr => {
+                    let csr = Csr::from_der(&block.der, &source)?;
+                    if !csr.ignored.is_empty() {
+                        warn(&format!("{source}: not copied from the CSR: {}", csr.ignored.join(", ")));
                     }
-                };
-                for w in warnings {
-                    warn(&w);
+                    let this_opts = match opts.profile.as_deref() {
+                        Some("auto") => auto_options(&csr, &issue_opts, &source)?,
+                        _ => issue_opts.clone(),
+                    };
+                    let Issued { der, warnings } = match &signer {
+                        Signer::Ca(ca) => ca.issue(&csr, &this_opts)?,
+                        Signer::SelfSign { file_key } => {
+                            let key = file_key.as_ref().or(last_key.as_ref()).ok_or_else(|| {
+                                Error::input(
+                                    &source,
+                                    "--self-sign needs the CSR's private key before it in the stream (or --key FILE)",
+                                )
+                            })?;
+                            self_sign(&csr, key, &this_opts)?
+                        }
+                    };
+                    for w in warnings {
+                        warn(&format!("{source}: {w}"));
+                    }
+                    in_this_file += 1;
+                    signed += 1;
+                    if opts.beside {
+                        if in_this_file > 1 {
+                            return Err(Error::input(&source, "--beside takes one CSR per file"));
+                        }
+                        let path = opts.files[index].with_extension("crt");
+                        let contents = Zeroizing::new(Block::new(CERTIFICATE, &der).text.as_bytes().to_vec());
+                        beside.push(FileWrite { path, mode: 0o644, contents });
+                        continue;
+                    }
+                    if opts.keep_csr {
+                        sink.emit(block)?;
+                    }
+                    sink.emit(Block::new(CERTIFICATE, &der))?;
+                    sink.flush_json()?;
                 }
-                if opts.keep_csr {
+                Kind::Key => {
+                    if opts.self_sign && opts.key.is_none() {
+                        last_key = Some(PrivateKey::from_pem_block(&block.label, &block.der, &source)?);
+                    }
+                    // A new key starts a new item; flush what the previous one had.
+                    sink.flush_json()?;
                     sink.emit(block)?;
                 }
-                sink.emit(Block::new(CERTIFICATE, &der))?;
-                sink.flush_json()?;
-                signed += 1;
+                _ => sink.emit(block)?,
             }
-            Kind::Key => {
-                if opts.self_sign && opts.key.is_none() {
-                    last_key = Some(PrivateKey::from_pem_block(&block.label, &block.der, &source)?);
-                }
-                // A new key starts a new item; flush what the previous one had.
-                sink.flush_json()?;
-                sink.emit(block)?;
-            }
-            _ => sink.emit(block)?,
         }
     }
     if signed == 0 {
         return Err(Error::input(source, "no CERTIFICATE REQUEST found: pipe k8s-csr into k8s-sign"));
     }
-    sink.finish()
+    // Every certificate is made before any file is written: a batch is all or nothing.
+    let mut written = sink.finish()?;
+    write_files_atomic(&beside, opts.output.force)?;
+    written.extend(beside.into_iter().map(|f| f.path));
+    Ok(written)
+}
+
+/// `--profile auto`: kubeadm's usages for the CSR's identity (external-CA CSRs request none).
+fn auto_options(csr: &Csr, base: &IssueOptions, source: &str) -> Result<IssueOptions> {
+    let req = &csr.request;
+    let cn = req.subject.cn().unwrap_or("");
+    let p = profile::for_identity(cn, &req.subject.orgs(), &req.sans).ok_or_else(|| {
+        Error::refused(format!(
+            "{source}: --profile auto: '{}' is none of kubeadm's identities; choose --profile NAME or --usage",
+            req.subject
+        ))
+    })?;
+    Ok(IssueOptions { usages: Some(p.usages.to_vec()), make_ca: false, ..base.clone() })
 }

@@ -111,9 +111,19 @@ pub struct Cli {
     #[arg(long, help_heading = "Subject")]
     pub ca: bool,
 
-    /// Private key file; stdin is then not read and only the CSR is written
+    /// Private key file; stdin is then not read and only the CSR is written. With --from-cert:
+    /// the old key, checked against the certificate and used only with --reuse-key
     #[arg(short, long, value_name = "FILE", help_heading = "Input")]
     pub key: Option<PathBuf>,
+
+    /// Renew: copy the subject, SANs and usages of this certificate (from kubeadm, openssl or
+    /// us); flags may change them (e.g. --san adds one). The new key comes from stdin
+    #[arg(long, value_name = "CERT", conflicts_with = "profile", help_heading = "Renewal")]
+    pub from_cert: Option<PathBuf>,
+
+    /// With --from-cert: keep the old key (--key) instead of a fresh one
+    #[arg(long, requires_all = ["from_cert", "key"], help_heading = "Renewal")]
+    pub reuse_key: bool,
 
     /// Read the key stream from FILE instead of stdin
     #[arg(short = 'i', long = "in", value_name = "FILE", help_heading = "Input")]
@@ -151,6 +161,8 @@ impl Cli {
             usages: self.usages.iter().map(|u| Usage::from(*u)).collect(),
             ca: self.ca,
             key: self.key.clone(),
+            from_cert: self.from_cert.clone(),
+            reuse_key: self.reuse_key,
             input: self.input.clone(),
             output: self.output.options(files),
         })

@@ -21,6 +21,10 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
         "k8s-kubeconfig --ca-cert pki/ca.crt --server https://10.0.0.10:6443 --merge ~/.kube/config < alice.pem > config.new",
     ),
     (
+        "renew admin.conf's client certificate in place (kubeadm certs renew admin.conf)",
+        "k8s-kubeconfig --renew /etc/kubernetes/admin.conf --ca /etc/kubernetes/pki/ca",
+    ),
+    (
         "the credentials inside a kubeconfig, as PEM: key, client certificate, CA",
         "k8s-kubeconfig --extract < admin.conf | openssl x509 -noout -subject",
     ),
@@ -84,6 +88,27 @@ pub struct Cli {
     #[arg(long, conflicts_with_all = ["merge", "server", "cert", "key"])]
     pub extract: bool,
 
+    /// Re-issue the client certificate of this kubeconfig with the same identity and a fresh key,
+    /// signed by the CA (--ca or --ca-cert/--ca-key); the old file is kept as FILE.bak-TIMESTAMP
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["extract", "merge", "server"], help_heading = "Renewal")]
+    pub renew: Option<PathBuf>,
+
+    /// With --renew: the CA as PREFIX.crt and PREFIX.key
+    #[arg(long, value_name = "PREFIX", conflicts_with_all = ["ca_cert", "ca_key"], help_heading = "Renewal")]
+    pub ca: Option<PathBuf>,
+
+    /// With --renew: the CA private key
+    #[arg(long, value_name = "FILE", help_heading = "Renewal")]
+    pub ca_key: Option<PathBuf>,
+
+    /// With --renew: validity in days
+    #[arg(long, value_name = "N", allow_negative_numbers = true, help_heading = "Renewal")]
+    pub days: Option<i64>,
+
+    /// With --renew: keep the old key instead of generating a new one
+    #[arg(long, requires = "renew", help_heading = "Renewal")]
+    pub reuse_key: bool,
+
     /// Write to FILE (mode 0600, atomically) instead of stdout
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
     pub out: Option<PathBuf>,
@@ -100,8 +125,19 @@ pub struct Cli {
 impl Cli {
     /// The options for `k8s_pki::cmd::kubeconfig::run`.
     pub fn options(&self) -> Options {
+        let prefixed = |ext: &str| {
+            self.ca.as_ref().map(|p| {
+                let mut s = p.as_os_str().to_owned();
+                s.push(ext);
+                PathBuf::from(s)
+            })
+        };
         Options {
-            ca_cert: self.ca_cert.clone(),
+            ca_cert: prefixed(".crt").or_else(|| self.ca_cert.clone()),
+            ca_key: prefixed(".key").or_else(|| self.ca_key.clone()),
+            renew: self.renew.clone(),
+            days: self.days,
+            reuse_key: self.reuse_key,
             server: self.server.clone(),
             tls_server_name: self.tls_server_name.clone(),
             cluster_name: self.cluster_name.clone(),

@@ -32,6 +32,10 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
         "k8s-sign --ca pki/ca --profile admin --days 30 < alice.csr > alice.crt",
     ),
     (
+        "kubeadm's external-CA flow: sign the node's CSRs in one batch, usages from kubeadm's table",
+        "k8s-sign --ca pki/ca --profile auto --beside node/pki/apiserver.csr node/admin.conf.csr",
+    ),
+    (
         "batch: many CSRs in, as many certificates out, in order",
         "cat csrs/*.csr | k8s-sign --ca pki/ca --usage client > certs.pem",
     ),
@@ -95,8 +99,9 @@ pub struct Cli {
     #[arg(short, long = "usage", value_enum, value_name = "USAGE", help_heading = "Policy")]
     pub usages: Vec<UsageArg>,
 
-    /// Grant the usages of a kubeadm profile (see k8s-csr --list-profiles)
-    #[arg(short, long, value_name = "NAME", value_parser = PossibleValuesParser::new(k8s_pki::profile::names()), help_heading = "Policy")]
+    /// Grant the usages of a kubeadm profile (see k8s-csr --list-profiles); "auto" picks the
+    /// profile of each CSR's identity (CN and O), for CSRs that request no usages
+    #[arg(short, long, value_name = "NAME", value_parser = PossibleValuesParser::new(profile_values()), help_heading = "Policy")]
     pub profile: Option<String>,
 
     /// Allow a CSR that asks for CA:TRUE (an intermediate CA)
@@ -106,6 +111,14 @@ pub struct Cli {
     /// Read the stream from FILE instead of stdin
     #[arg(short = 'i', long = "in", value_name = "FILE", help_heading = "Input")]
     pub input: Option<PathBuf>,
+
+    /// CSR files to sign in one batch (instead of stdin)
+    #[arg(value_name = "CSR", help_heading = "Input")]
+    pub files: Vec<PathBuf>,
+
+    /// Write each certificate beside its CSR file (x.csr -> x.crt), all or none
+    #[arg(long, help_heading = "Output")]
+    pub beside: bool,
 
     /// Keep each CSR in the output stream, before its certificate
     #[arg(long, help_heading = "Output")]
@@ -153,9 +166,17 @@ impl Cli {
             clamp: self.clamp,
             keep_csr: self.keep_csr,
             input: self.input.clone(),
+            files: self.files.clone(),
+            beside: self.beside,
             output: self.output.options(files),
         })
     }
+}
+
+fn profile_values() -> Vec<&'static str> {
+    let mut v = k8s_pki::profile::names();
+    v.push("auto");
+    v
 }
 
 fn with_ext(prefix: &std::path::Path, ext: &str) -> PathBuf {

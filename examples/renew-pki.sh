@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Renews a kubeadm PKI like `kubeadm certs renew all`: every leaf certificate under pki/ and
+# every kubeconfig's client certificate is re-issued with the same subject, SANs and usages
+# and a new key (--keep-keys keeps the old keys); the CAs are never renewed. Old files go to
+# DIR/backup-TIMESTAMP/ first. Ends with the k8s-verify audit.
+#
+#   examples/renew-pki.sh DIR [--within DAYS] [--keep-keys] [--days N]
+#
+# --within DAYS renews only what expires within DAYS days.
+set -euo pipefail
+dir=${1:?usage: renew-pki.sh DIR [--within DAYS] [--keep-keys] [--days N]}; shift
+within=""; keep=0; days=365
+while (($#)); do
+    case $1 in
+        --within) within=$2; shift 2 ;;
+        --keep-keys) keep=1; shift ;;
+        --days) days=$2; shift 2 ;;
+        *) echo "renew-pki: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+pki="$dir/pki"
+backup="$dir/backup-$(date -u +%Y%m%dT%H%M%SZ)"
+
+# Whether a certificate (on stdin) is due: always, or when it expires within --within days.
+due() { [ -z "$within" ] || ! openssl x509 -noout -checkend $((within * 86400)) >/dev/null; }
+
+renewed=()
+# Leaf certificates and the CA that signs each (kubeadm's layout).
+for pair in apiserver:ca apiserver-kubelet-client:ca front-proxy-client:front-proxy-ca \
+            etcd/server:etcd/ca etcd/peer:etcd/ca etcd/healthcheck-client:etcd/ca apiserver-etcd-client:etcd/ca; do
+    leaf=${pair%%:*}; ca=${pair#*:}
+    [ -f "$pki/$leaf.crt" ] || continue
+    due < "$pki/$leaf.crt" || continue
+    mkdir -p "$(dirname "$backup/pki/$leaf")"
+    cp -p "$pki/$leaf.crt" "$pki/$leaf.key" "$(dirname "$backup/pki/$leaf")/"
+    if ((keep)); then
+        k8s-csr --from-cert "$pki/$leaf.crt" --key "$pki/$leaf.key" --reuse-key \
+            | k8s-sign --ca "$pki/$ca" --days "$days" --cert-out "$pki/$leaf.crt" --force
+    else
+        k8s-genkey | k8s-csr --from-cert "$pki/$leaf.crt" \
+            | k8s-sign --ca "$pki/$ca" --days "$days" --out "$pki/$leaf" --force
+    fi
+    renewed+=("pki/$leaf.crt")
+done
+
+# Kubeconfigs: the client certificate is renewed in place (k8s-kubeconfig keeps FILE.bak-*).
+for conf in admin.conf super-admin.conf controller-manager.conf scheduler.conf kubelet.conf; do
+    [ -f "$dir/$conf" ] || continue
+    k8s-kubeconfig --extract --in "$dir/$conf" 2>/dev/null | due || continue
+    if ! k8s-kubeconfig --renew "$dir/$conf" --ca "$pki/ca" --days "$days" $( ((keep)) && echo --reuse-key ) >/dev/null 2>"$dir/.renew-err"; then
+        # kubelet.conf usually points at /var/lib/kubelet/pki (rotated by the kubelet): leave it.
+        echo "renew-pki: skipped $conf: $(cat "$dir/.renew-err")" >&2
+        rm -f "$dir/.renew-err"
+        continue
+    fi
+    rm -f "$dir/.renew-err"
+    mkdir -p "$backup"
+    mv "$dir/$conf".bak-* "$backup/"
+    renewed+=("$conf")
+done
+
+echo "renewed ${#renewed[@]} certificates${renewed:+: ${renewed[*]}}"
+[ -d "$backup" ] && echo "old files in $backup"
+k8s-verify --pki-dir "$dir"

@@ -1,0 +1,299 @@
+//! Renewal and the external-CA flow: same identity, new key, later expiry; the CA key never
+//! on the node; the audit passes afterwards.
+
+use std::path::Path;
+
+use predicates::str::contains;
+
+use crate::util::*;
+
+fn s(p: &Path) -> String {
+    p.to_str().expect("utf8").to_string()
+}
+
+fn copy_of_demo() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = scratch();
+    let out = dir.path().join("cluster");
+    assert!(std::process::Command::new("cp").arg("-a").arg(demo_pki()).arg(&out).status().expect("cp").success());
+    (dir, out)
+}
+
+/// What must survive renewal, as openssl prints it.
+fn identity(dir: &Path, cert: &str) -> String {
+    openssl_ok(
+        dir,
+        &[
+            "x509",
+            "-in",
+            cert,
+            "-noout",
+            "-subject",
+            "-ext",
+            "subjectAltName,extendedKeyUsage,keyUsage,basicConstraints",
+        ],
+    )
+}
+
+fn pubkey(dir: &Path, cert: &str) -> String {
+    openssl_ok(dir, &["x509", "-in", cert, "-noout", "-pubkey"])
+}
+
+fn run_script(script: &str, args: &[&str]) -> std::process::Output {
+    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(script);
+    std::process::Command::new("bash").arg(script).args(args).env("PATH", path).output().expect("script")
+}
+
+#[test]
+fn from_cert_keeps_identity_with_a_new_key_and_later_expiry() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let key = run_ok("k8s-genkey", &[], b"");
+    let csr =
+        run_ok("k8s-csr", &["--profile", "apiserver", "--node-name", "n1", "--advertise-address", "10.0.0.10"], &key);
+    let ca = s(&dir.path().join("ca"));
+    run_ok("k8s-sign", &["--ca", &ca, "--days", "10", "--out", &s(&dir.path().join("api"))], &csr);
+    let before = identity(dir.path(), "api.crt");
+    let old_key = pubkey(dir.path(), "api.crt");
+    let renewed = run_ok("k8s-csr", &["--from-cert", &s(&dir.path().join("api.crt"))], &run_ok("k8s-genkey", &[], b""));
+    run_ok("k8s-sign", &["--ca", &ca, "--out", &s(&dir.path().join("api")), "--force"], &renewed);
+    assert_eq!(identity(dir.path(), "api.crt"), before);
+    assert_ne!(pubkey(dir.path(), "api.crt"), old_key, "a new key, as kubeadm certs renew");
+    assert!(
+        openssl(dir.path(), &["x509", "-in", "api.crt", "-noout", "-checkend", &(300 * 86_400).to_string()])
+            .status
+            .success()
+    );
+    // One more SAN (a load balancer), nothing else changed.
+    let more = run_ok(
+        "k8s-csr",
+        &["--from-cert", &s(&dir.path().join("api.crt")), "--san", "10.0.0.100"],
+        &run_ok("k8s-genkey", &[], b""),
+    );
+    let cert = run_ok("k8s-sign", &["--ca", &ca], &more);
+    std::fs::write(dir.path().join("lb.crt"), &cert).expect("write");
+    let sans = identity(dir.path(), "lb.crt");
+    assert!(sans.contains("IP Address:10.0.0.10, IP Address:10.0.0.100"), "{sans}");
+    // --reuse-key keeps the old key.
+    let same = run_ok(
+        "k8s-csr",
+        &["--from-cert", &s(&dir.path().join("api.crt")), "--key", &s(&dir.path().join("api.key")), "--reuse-key"],
+        b"",
+    );
+    let cert = run_ok("k8s-sign", &["--ca", &ca], &same);
+    std::fs::write(dir.path().join("same.crt"), &cert).expect("write");
+    assert_eq!(pubkey(dir.path(), "same.crt"), pubkey(dir.path(), "api.crt"));
+    // A key that is not the certificate's is refused.
+    let other = dir.path().join("other.key");
+    std::fs::write(&other, run_ok("k8s-genkey", &[], b"")).expect("write");
+    tool("k8s-csr")
+        .args(["--from-cert", &s(&dir.path().join("api.crt")), "--key", &s(&other), "--reuse-key"])
+        .assert()
+        .code(4)
+        .stderr(contains("does not match"));
+}
+
+#[test]
+fn a_certificate_made_by_openssl_renews() {
+    let dir = scratch();
+    openssl_ok(
+        dir.path(),
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-subj",
+            "/CN=openssl-ca",
+            "-days",
+            "30",
+            "-addext",
+            "keyUsage=critical,keyCertSign,digitalSignature",
+        ],
+    );
+    openssl_ok(
+        dir.path(),
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "u.key",
+            "-subj",
+            "/CN=system:node:w1/O=system:nodes",
+            "-addext",
+            "subjectAltName=DNS:w1,IP:10.1.0.5",
+            "-addext",
+            "extendedKeyUsage=serverAuth,clientAuth",
+            "-out",
+            "u.csr",
+        ],
+    );
+    openssl_ok(
+        dir.path(),
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "u.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "5",
+            "-copy_extensions",
+            "copyall",
+            "-out",
+            "u.crt",
+        ],
+    );
+    let renewed = run_ok("k8s-csr", &["--from-cert", &s(&dir.path().join("u.crt"))], &run_ok("k8s-genkey", &[], b""));
+    let cert = run_ok(
+        "k8s-sign",
+        &["--ca-cert", &s(&dir.path().join("ca.crt")), "--ca-key", &s(&dir.path().join("ca.key")), "--days", "20"],
+        &renewed,
+    );
+    std::fs::write(dir.path().join("new.crt"), &cert).expect("write");
+    let old = identity(dir.path(), "u.crt");
+    let new = identity(dir.path(), "new.crt");
+    for line in [
+        "subject=CN = system:node:w1, O = system:nodes",
+        "DNS:w1, IP Address:10.1.0.5",
+        "TLS Web Server Authentication, TLS Web Client Authentication",
+    ] {
+        assert!(old.contains(line) && new.contains(line), "{line}\nold: {old}\nnew: {new}");
+    }
+}
+
+#[test]
+fn renewing_a_whole_tree_keeps_everything_but_keys_and_dates() {
+    let (_keep, out) = copy_of_demo();
+    let leaves =
+        ["pki/apiserver.crt", "pki/etcd/peer.crt", "pki/front-proxy-client.crt", "pki/apiserver-etcd-client.crt"];
+    let before: Vec<(String, String)> = leaves.iter().map(|c| (identity(&out, c), pubkey(&out, c))).collect();
+    let serial = |f: &str| openssl_ok(&out, &["x509", "-in", f, "-noout", "-serial"]);
+    let ca_before = serial("pki/ca.crt");
+    let admin_serial_before =
+        String::from_utf8(run_ok("k8s-kubeconfig", &["--extract", "--in", &s(&out.join("admin.conf"))], b""))
+            .expect("pem");
+    // Only what expires within 30 days: nothing on a fresh tree.
+    let res = run_script("renew-pki.sh", &[&s(&out), "--within", "30"]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    assert!(String::from_utf8_lossy(&res.stdout).contains("renewed 0 certificates"));
+    // Everything.
+    let res = run_script("renew-pki.sh", &[&s(&out)]);
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    assert!(res.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&res.stderr));
+    assert!(stdout.contains("renewed 12 certificates"), "{stdout}");
+    assert!(stdout.contains("16 files: 16 ok"), "the audit passes after renewal:\n{stdout}");
+    for (c, (id, key)) in leaves.iter().zip(&before) {
+        assert_eq!(&identity(&out, c), id, "{c}: identity kept");
+        assert_ne!(&pubkey(&out, c), key, "{c}: new key");
+    }
+    assert_eq!(serial("pki/ca.crt"), ca_before, "CAs are never renewed");
+    let admin_after =
+        String::from_utf8(run_ok("k8s-kubeconfig", &["--extract", "--in", &s(&out.join("admin.conf"))], b""))
+            .expect("pem");
+    assert_ne!(admin_after, admin_serial_before);
+    let backups: Vec<_> = std::fs::read_dir(&out)
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("backup-"))
+        .collect();
+    assert_eq!(backups.len(), 1);
+    let backup = backups[0].path();
+    assert!(backup.join("pki/apiserver.crt").exists() && backup.join("pki/etcd/peer.key").exists(), "leaf backups");
+    let conf_backups = std::fs::read_dir(&backup)
+        .expect("b")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("admin.conf.bak-"))
+        .count();
+    assert_eq!(conf_backups, 1, "admin.conf backup");
+}
+
+#[test]
+fn kubeconfig_renewal_keeps_the_identity_and_a_backup() {
+    let (_keep, out) = copy_of_demo();
+    let conf = out.join("kubelet.conf");
+    let before = run_ok("k8s-verify", &[&s(&conf), "--format", "json"], b"");
+    run_ok("k8s-kubeconfig", &["--renew", &s(&conf), "--ca", &s(&out.join("pki/ca")), "--days", "90"], b"");
+    let after = run_ok("k8s-verify", &[&s(&conf), "--format", "json"], b"");
+    let (b, a): (serde_json::Value, serde_json::Value) =
+        (serde_json::from_slice(&before).expect("j"), serde_json::from_slice(&after).expect("j"));
+    assert_eq!(a[1]["subject"], b[1]["subject"]);
+    assert_ne!(a[1]["serial"], b[1]["serial"]);
+    assert_eq!(a[0]["server"], "https://10.0.0.10:6443");
+    let backups: Vec<_> = std::fs::read_dir(&out)
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("kubelet.conf.bak-"))
+        .collect();
+    assert_eq!(backups.len(), 1);
+    run_ok(
+        "k8s-verify",
+        &[
+            "--ca-cert",
+            &s(&out.join("pki/ca.crt")),
+            "--purpose",
+            "client",
+            "--cn",
+            "system:node:node-1",
+            "--org",
+            "system:nodes",
+            &s(&conf),
+        ],
+        b"",
+    );
+}
+
+#[test]
+fn external_ca_round_trip_without_the_ca_key_on_the_node() {
+    let dir = scratch();
+    let ca = dir.path().join("ca");
+    let node = dir.path().join("node");
+    for (profile, prefix) in [("ca", "pki/ca"), ("etcd-ca", "pki/etcd/ca"), ("front-proxy-ca", "pki/front-proxy-ca")] {
+        let csr = run_ok("k8s-csr", &["--profile", profile], &run_ok("k8s-genkey", &[], b""));
+        run_ok("k8s-sign", &["--self-sign", "--out", &s(&ca.join(prefix))], &csr);
+    }
+    let res = run_script("external-ca.sh", &["csrs", &s(&node), "node-1", "10.0.0.10"]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    assert!(node.join("pki/apiserver.csr").exists() && node.join("admin.conf.csr").exists());
+    assert!(
+        !node.join("pki/ca.key").exists() && !node.join("pki/ca.crt").exists(),
+        "no CA on the node while it makes CSRs"
+    );
+    let res = run_script("external-ca.sh", &["sign", &s(&ca), &s(&node)]);
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let res = run_script("external-ca.sh", &["finish", &s(&node), "10.0.0.10"]);
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    assert!(res.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&res.stderr));
+    assert!(stdout.contains("16 files: 16 ok"), "{stdout}");
+    for key in ["pki/ca.key", "pki/etcd/ca.key", "pki/front-proxy-ca.key"] {
+        assert!(!node.join(key).exists(), "{key} must never reach the node");
+    }
+    // The signer chose kubeadm's usages: etcd peer is server+client, admin client only.
+    let peer = identity(&node, "pki/etcd/peer.crt");
+    assert!(peer.contains("TLS Web Server Authentication, TLS Web Client Authentication"), "{peer}");
+}
+
+#[test]
+fn profile_auto_refuses_unknown_identities() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let csr = run_ok("k8s-csr", &["--cn", "alice"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
+    tool("k8s-sign")
+        .args(["--ca", &s(&dir.path().join("ca")), "--profile", "auto"])
+        .write_stdin(csr)
+        .assert()
+        .code(4)
+        .stderr(contains("none of kubeadm's identities"));
+}
