@@ -38,5 +38,6 @@ complete -c k8s-csr -l list-profiles -d 'List the profiles with their CN, groups
 complete -c k8s-csr -l ca -d 'Ask for a CA certificate (basicConstraints CA:TRUE); implied by --profile ca'
 complete -c k8s-csr -l reuse-key -d 'With --from-cert: keep the old key (--key) instead of a fresh one'
 complete -c k8s-csr -s f -l force -d 'Overwrite existing files (the old file stays intact until the new one is complete); also allows printing a private key to a terminal'
+complete -c k8s-csr -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'
 complete -c k8s-csr -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-csr -s V -l version -d 'Print version'

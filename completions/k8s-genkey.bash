@@ -23,7 +23,7 @@ _k8s__genkey() {
 
     case "${cmd}" in
         k8s__genkey)
-            opts="-a -b -i -n -j -o -f -h -V --algo --bits --key-format --public --in --count --jobs --key-out --pub-out --out --format --force --help --version"
+            opts="-a -b -i -n -j -o -f -h -V --algo --bits --key-format --public --in --count --jobs --key-out --pub-out --out --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -22,5 +22,6 @@ mermaid\t'Mermaid flowchart (renders in Markdown on most forges)'"
 complete -c k8s-verify -l expiry -d 'With --pki-dir: print when each certificate expires, like kubeadm certs check-expiration'
 complete -c k8s-verify -s v -l verbose -d 'Show passing checks too'
 complete -c k8s-verify -l flags -d 'Print the kube-apiserver, controller-manager, scheduler, kubelet and etcd flags that point at each file of the PKI (under --pki-dir, default /etc/kubernetes)'
+complete -c k8s-verify -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'
 complete -c k8s-verify -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-verify -s V -l version -d 'Print version'

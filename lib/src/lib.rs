@@ -10,6 +10,7 @@ pub mod cert;
 pub mod cmd;
 pub mod csr;
 pub mod error;
+pub mod explain;
 pub mod ext;
 pub mod inspect;
 pub mod issue;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use x509_cert::name::Name;
 
 use crate::cert::Cert;
-use crate::cmd::{Warn, read_one_key};
+use crate::cmd::{Note, Warn, read_one_key};
 use crate::csr;
 use crate::error::{Error, Result};
 use crate::key::PrivateKey;
@@ -45,6 +45,8 @@ pub struct Options {
     pub input: Option<PathBuf>,
     /// Where output goes.
     pub output: OutputOptions,
+    /// Print what was done and the openssl equivalent.
+    pub explain: bool,
 }
 
 /// Builds the request the flags describe, and the subject to copy verbatim when renewing
@@ -114,6 +116,17 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     if opts.reuse_key && (opts.from_cert.is_none() || opts.key.is_none()) {
         return Err(Error::usage("--reuse-key goes with --from-cert CERT --key OLD_KEY"));
     }
+    if opts.explain {
+        let key_file = match (&opts.key, opts.from_cert.is_some() && !opts.reuse_key) {
+            (Some(k), false) => k.display().to_string(),
+            _ => "key.pem".into(),
+        };
+        let csr_file =
+            opts.output.files.path_for(Kind::Csr).map(|p| p.display().to_string()).unwrap_or_else(|| "req.csr".into());
+        for line in crate::explain::csr(&req, &key_file, &csr_file) {
+            warn(Note::Explain(&line));
+        }
+    }
     let mut sink = Sink::new(opts.output.clone());
     let key_file_signs = opts.key.is_some() && (opts.from_cert.is_none() || opts.reuse_key);
     if let (true, Some(path)) = (key_file_signs, &opts.key) {
@@ -128,7 +141,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
         let block = block?;
         if block.kind() != Kind::Key {
             if block.kind() == Kind::Csr {
-                warn("passing an existing CSR through unchanged");
+                warn(Note::Warning("passing an existing CSR through unchanged"));
             }
             sink.emit(block)?;
             continue;

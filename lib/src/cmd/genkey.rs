@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use crate::cmd::read_one_key;
+use crate::cmd::{Note, Warn, read_one_key};
 use crate::error::{Error, Result};
 use crate::key::{Algorithm, KeyFormat, PrivateKey};
-use crate::stream::{Block, OutputOptions, PUBLIC_KEY, Sink};
+use crate::stream::{Block, Kind, OutputOptions, PUBLIC_KEY, Sink};
 
 /// What `k8s-genkey` was asked to do.
 #[derive(Clone, Debug)]
@@ -24,10 +24,12 @@ pub struct Options {
     pub jobs: usize,
     /// Where output goes.
     pub output: OutputOptions,
+    /// Print what was done and the openssl equivalent.
+    pub explain: bool,
 }
 
 /// Generates (or reads) keys and writes them out. Returns the files written.
-pub fn run(opts: &Options) -> Result<Vec<PathBuf>> {
+pub fn run(opts: &Options, note: Warn<'_>) -> Result<Vec<PathBuf>> {
     if opts.count == 0 {
         return Err(Error::usage("--count must be at least 1"));
     }
@@ -48,6 +50,20 @@ pub fn run(opts: &Options) -> Result<Vec<PathBuf>> {
         return sink.finish();
     }
     let keys = generate_many(opts.algorithm, opts.count, opts.jobs)?;
+    if opts.explain {
+        let key_file =
+            opts.output.files.path_for(Kind::Key).map(|p| p.display().to_string()).unwrap_or_else(|| "key.pem".into());
+        let pub_file = opts.public.then(|| {
+            opts.output
+                .files
+                .path_for(Kind::PublicKey)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "key.pub".into())
+        });
+        for line in crate::explain::genkey(opts.algorithm, opts.key_format, &key_file, pub_file.as_deref()) {
+            note(Note::Explain(&line));
+        }
+    }
     for key in keys {
         emit_key(&mut sink, &key, opts.key_format)?;
         if opts.public {

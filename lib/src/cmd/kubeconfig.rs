@@ -55,6 +55,8 @@ pub struct Options {
     pub days: Option<i64>,
     /// With `renew`: keep the old key.
     pub reuse_key: bool,
+    /// Print what was done and the kubectl equivalent.
+    pub explain: bool,
 }
 
 struct Client {
@@ -125,7 +127,7 @@ fn absolute(path: &Path) -> Result<String> {
 }
 
 /// Builds (or merges) the kubeconfig, or extracts credentials. Returns the files written.
-pub fn run(opts: &Options, now: i64) -> Result<Vec<PathBuf>> {
+pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<PathBuf>> {
     if opts.extract {
         return extract(opts);
     }
@@ -185,6 +187,16 @@ pub fn run(opts: &Options, now: i64) -> Result<Vec<PathBuf>> {
         None => Kubeconfig::new(&names, server, opts.tls_server_name.as_deref(), &material),
     };
     let yaml = kc.to_yaml()?;
+    if opts.explain {
+        let name = |p: &Option<PathBuf>, default: &str| {
+            p.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| default.into())
+        };
+        let out = name(&opts.out, "kubeconfig");
+        let files = [ca_name.as_str(), &name(&opts.cert, "cert.crt"), &name(&opts.key, "key.pem")];
+        for line in crate::explain::kubeconfig(&names.user, &names.cluster, &names.context, server, files, &out) {
+            note(crate::cmd::Note::Explain(&line));
+        }
+    }
     write_output(opts, &yaml, opts.embed)
 }
 

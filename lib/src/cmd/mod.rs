@@ -15,8 +15,17 @@ use crate::error::{Error, Result};
 use crate::key::PrivateKey;
 use crate::stream::{Kind, read_blocks};
 
-/// Where a command's warnings go (the binaries print them as `tool: warning: ...`).
-pub type Warn<'a> = &'a mut dyn FnMut(&str);
+/// Something a command says on the side, for stderr.
+#[derive(Clone, Copy, Debug)]
+pub enum Note<'a> {
+    /// A warning (printed as `tool: warning: ...`).
+    Warning(&'a str),
+    /// A line of `--explain` output (printed as is): `# ...` prose, `$ ...` a runnable command.
+    Explain(&'a str),
+}
+
+/// Where a command's notes go; the binary decides how to print them.
+pub type Warn<'a> = &'a mut dyn FnMut(Note<'_>);
 
 /// Reads exactly one private key from a file named by a flag.
 pub fn read_one_key(path: &Path) -> Result<PrivateKey> {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cert::Cert;
-use crate::cmd::{Warn, read_one_key};
+use crate::cmd::{Note, Warn, read_one_key};
 use crate::csr::Csr;
 use crate::error::{Error, Result};
 use crate::issue::{Ca, IssueOptions, Issued, self_sign};
@@ -53,6 +53,8 @@ pub struct Options {
     pub beside: bool,
     /// Where output goes.
     pub output: OutputOptions,
+    /// Print what was done and the openssl equivalent.
+    pub explain: bool,
 }
 
 enum Signer {
@@ -147,7 +149,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
                 Kind::Csr => {
                     let csr = Csr::from_der(&block.der, &source)?;
                     if !csr.ignored.is_empty() {
-                        warn(&format!("{source}: not copied from the CSR: {}", csr.ignored.join(", ")));
+                        warn(Note::Warning(&format!("{source}: not copied from the CSR: {}", csr.ignored.join(", "))));
                     }
                     let this_opts = match opts.profile.as_deref() {
                         Some("auto") => auto_options(&csr, &issue_opts, &source)?,
@@ -166,7 +168,38 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
                         }
                     };
                     for w in warnings {
-                        warn(&format!("{source}: {w}"));
+                        warn(Note::Warning(&format!("{source}: {w}")));
+                    }
+                    if opts.explain {
+                        let cert = Cert::from_der(&der, &source)?;
+                        let csr_file = if opts.files.is_empty() && opts.input.is_none() {
+                            "req.csr".to_string()
+                        } else {
+                            source.clone()
+                        };
+                        let crt_file = if opts.beside {
+                            opts.files[index].with_extension("crt").display().to_string()
+                        } else {
+                            opts.output
+                                .files
+                                .path_for(Kind::Cert)
+                                .map(|p| p.display().to_string())
+                                .unwrap_or_else(|| "cert.crt".into())
+                        };
+                        let (ca_crt, ca_key) = (
+                            opts.ca_cert.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                            opts.ca_key.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                        );
+                        let self_key =
+                            opts.key.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "key.pem".into());
+                        let signed_with = if opts.self_sign {
+                            crate::explain::SignedWith::SelfSigned { key: &self_key }
+                        } else {
+                            crate::explain::SignedWith::Ca { cert: &ca_crt, key: &ca_key }
+                        };
+                        for line in crate::explain::issued(&cert, &signed_with, &csr_file, &crt_file, now) {
+                            warn(Note::Explain(&line));
+                        }
                     }
                     in_this_file += 1;
                     signed += 1;

@@ -71,6 +71,8 @@ pub struct Options {
     pub graph: Option<crate::wiring::GraphFormat>,
     /// Print the component flags that point at each file.
     pub flags: bool,
+    /// Print the openssl commands that check the same.
+    pub explain: bool,
 }
 
 /// One thing read from the input.
@@ -158,7 +160,7 @@ fn checking(opts: &Options) -> bool {
 }
 
 /// Runs k8s-verify. Findings go to stdout; the result says whether they held.
-pub fn run(opts: &Options) -> Result<()> {
+pub fn run(opts: &Options, note: crate::cmd::Warn<'_>) -> Result<()> {
     let at = opts.at.as_deref().map(validity::parse_date).transpose()?.unwrap_or_else(validity::now);
     let warn_within = validity::parse_duration(&opts.warn_within, at)?;
     let paint = Paint::new(opts.format == OutputFormat::Text && use_color(opts.color));
@@ -220,7 +222,13 @@ pub fn run(opts: &Options) -> Result<()> {
         return Err(Error::usage("--expiry, --node-name and --advertise-address go with --pki-dir"));
     }
     let items = read_items(opts)?;
-    if checking(opts) { check_items(opts, &items, at, warn_within, &paint) } else { inspect_items(opts, &items, at) }
+    if !checking(opts) {
+        return inspect_items(opts, &items, at);
+    }
+    if opts.explain {
+        explain_checks(opts, &items, note);
+    }
+    check_items(opts, &items, at, warn_within, &paint)
 }
 
 fn inspect_items(opts: &Options, items: &[Item], at: i64) -> Result<()> {
@@ -320,4 +328,45 @@ fn check_items(opts: &Options, items: &[Item], at: i64, warn_within: i64, paint:
         return Err(Error::Warnings("warnings only: see above".into()));
     }
     Ok(())
+}
+
+/// The openssl commands that check what `opts` asks, for each certificate file.
+fn explain_checks(opts: &Options, items: &[Item], note: crate::cmd::Warn<'_>) {
+    use crate::explain::sh;
+    note(crate::cmd::Note::Explain(
+        "# k8s-verify: path validation by rustls-webpki (chain, validity, extended key usage, SANs); openssl checks the same with:",
+    ));
+    let cert_files: Vec<String> = if opts.inputs.is_empty() {
+        vec!["cert.crt".into()]
+    } else {
+        opts.inputs.iter().map(|p| p.display().to_string()).collect()
+    };
+    let purposes: Vec<Option<&str>> = if opts.purposes.is_empty() {
+        vec![None]
+    } else {
+        opts.purposes.iter().map(|u| Some(if *u == Usage::Server { "sslserver" } else { "sslclient" })).collect()
+    };
+    let has_certs = items.iter().any(|i| matches!(i, Item::Cert(..)));
+    for file in cert_files.iter().filter(|_| has_certs) {
+        for purpose in &purposes {
+            let mut cmd = String::from("$ openssl verify -x509_strict");
+            if let Some(p) = purpose {
+                cmd.push_str(&format!(" -purpose {p}"));
+            }
+            if let Some(ca) = &opts.ca_cert {
+                cmd.push_str(&format!(" -CAfile {}", sh(&ca.display().to_string())));
+            }
+            for host in &opts.hosts {
+                let flag = if host.parse::<IpAddr>().is_ok() { "-verify_ip" } else { "-verify_hostname" };
+                cmd.push_str(&format!(" {flag} {}", sh(host)));
+            }
+            cmd.push_str(&format!(" {}", sh(file)));
+            note(crate::cmd::Note::Explain(&cmd));
+        }
+    }
+    if opts.cn.is_some() || !opts.orgs.is_empty() {
+        for file in &cert_files {
+            note(crate::cmd::Note::Explain(&format!("$ openssl x509 -in {} -noout -subject", sh(file))));
+        }
+    }
 }

@@ -26,6 +26,15 @@ impl From<FormatArg> for Format {
     }
 }
 
+/// `--explain`, taken by every command.
+#[derive(Args, Clone, Debug)]
+pub struct ExplainArgs {
+    /// Also print to stderr what was done and why, and the equivalent openssl/kubectl commands
+    /// (lines starting with $ run in bash as printed)
+    #[arg(long)]
+    pub explain: bool,
+}
+
 /// Output flags every stream-writing command takes.
 #[derive(Args, Clone, Debug)]
 pub struct OutputArgs {
@@ -85,9 +94,12 @@ pub fn exit_status_help() -> String {
     s
 }
 
-/// Prints a warning line: `tool: warning: ...`.
-pub fn warn(tool: &str, message: &str) {
-    eprintln!("{tool}: warning: {message}");
+/// Prints a note: a warning as `tool: warning: ...`, an --explain line as it is.
+pub fn note(tool: &str, note: k8s_pki::cmd::Note<'_>) {
+    match note {
+        k8s_pki::cmd::Note::Warning(m) => eprintln!("{tool}: warning: {}", k8s_pki::stream::sanitize_line(m)),
+        k8s_pki::cmd::Note::Explain(m) => eprintln!("{m}"),
+    }
 }
 
 /// Runs a command body and turns its result into the process exit code, printing errors

@@ -139,6 +139,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub explain: k8s_pki_cli::ExplainArgs,
 }
 
 impl Cli {
@@ -165,6 +168,7 @@ impl Cli {
             reuse_key: self.reuse_key,
             input: self.input.clone(),
             output: self.output.options(files),
+            explain: self.explain.explain,
         })
     }
 }

@@ -10,6 +10,6 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     if cli.list_profiles {
         return k8s_pki_cli::finish("k8s-csr", k8s_pki::stream::print(&k8s_pki::profile::table()).map(|()| Vec::new()));
     }
-    let mut warn = |m: &str| k8s_pki_cli::warn("k8s-csr", m);
+    let mut warn = |n: k8s_pki::cmd::Note<'_>| k8s_pki_cli::note("k8s-csr", n);
     k8s_pki_cli::finish("k8s-csr", cli.options().and_then(|o| k8s_pki::cmd::csr::run(&o, &mut warn)))
 }

@@ -101,6 +101,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub explain: k8s_pki_cli::ExplainArgs,
 }
 
 impl Cli {
@@ -135,6 +138,7 @@ impl Cli {
             count: self.count,
             jobs,
             output: self.output.options(files),
+            explain: self.explain.explain,
         })
     }
 }

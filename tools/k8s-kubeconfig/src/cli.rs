@@ -120,6 +120,9 @@ pub struct Cli {
     /// Overwrite an existing file; allow a kubeconfig holding a key to be printed to a terminal
     #[arg(short = 'f', long, help_heading = "Output")]
     pub force: bool,
+
+    #[command(flatten)]
+    pub explain: k8s_pki_cli::ExplainArgs,
 }
 
 impl Cli {
@@ -138,6 +141,7 @@ impl Cli {
             renew: self.renew.clone(),
             days: self.days,
             reuse_key: self.reuse_key,
+            explain: self.explain.explain,
             server: self.server.clone(),
             tls_server_name: self.tls_server_name.clone(),
             cluster_name: self.cluster_name.clone(),

@@ -9,5 +9,6 @@ use std::ffi::OsString;
 pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     let cli: cli::Cli = k8s_pki_cli::parse(cli::command(), args);
     let now = k8s_pki::validity::now();
-    k8s_pki_cli::finish("k8s-kubeconfig", k8s_pki::cmd::kubeconfig::run(&cli.options(), now))
+    let mut note = |n: k8s_pki::cmd::Note<'_>| k8s_pki_cli::note("k8s-kubeconfig", n);
+    k8s_pki_cli::finish("k8s-kubeconfig", k8s_pki::cmd::kubeconfig::run(&cli.options(), now, &mut note))
 }

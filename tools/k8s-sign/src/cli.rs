@@ -134,6 +134,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub explain: k8s_pki_cli::ExplainArgs,
 }
 
 impl Cli {
@@ -169,6 +172,7 @@ impl Cli {
             files: self.files.clone(),
             beside: self.beside,
             output: self.output.options(files),
+            explain: self.explain.explain,
         })
     }
 }

@@ -150,6 +150,9 @@ pub struct Cli {
     /// at each file of the PKI (under --pki-dir, default /etc/kubernetes)
     #[arg(long, help_heading = "Learn")]
     pub flags: bool,
+
+    #[command(flatten)]
+    pub explain: k8s_pki_cli::ExplainArgs,
 }
 
 /// Graph formats.
@@ -202,6 +205,7 @@ impl Cli {
                 GraphArg::Mermaid => k8s_pki::wiring::GraphFormat::Mermaid,
             }),
             flags: self.flags,
+            explain: self.explain.explain,
         }
     }
 }

@@ -1,0 +1,247 @@
+//! `--explain`: what each step did and why, in plain words (`# ...` lines), and the openssl or
+//! kubectl command that does the same (`$ ...` lines, runnable in bash as printed).
+
+use crate::cert::Cert;
+use crate::key::{Algorithm, KeyFormat};
+use crate::profile::{Request, Usage};
+use crate::san::San;
+use crate::validity::{DAY, format_time};
+
+/// Quotes a word for bash.
+pub fn sh(word: &str) -> String {
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+".contains(c)) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// Explains a new key.
+pub fn genkey(algorithm: Algorithm, format: KeyFormat, key_file: &str, pub_file: Option<&str>) -> Vec<String> {
+    let mut out = vec![format!(
+        "# k8s-genkey: a new {} private key{}",
+        algorithm.name(),
+        if algorithm == Algorithm::Rsa2048 { " (kubeadm's default)" } else { "" }
+    )];
+    out.push(match format {
+        KeyFormat::Traditional => {
+            "# written as kubeadm writes keys: PKCS#1 \"RSA PRIVATE KEY\" or SEC1 \"EC PRIVATE KEY\"".into()
+        }
+        KeyFormat::Pkcs8 => "# written as PKCS#8 \"PRIVATE KEY\", as openssl genpkey does".into(),
+    });
+    out.push("# the private key stays where it was made: only its CSR travels to the CA".into());
+    let k = sh(key_file);
+    out.push(match (algorithm, format) {
+        (Algorithm::EcdsaP256, KeyFormat::Traditional) => {
+            format!("$ openssl ecparam -name prime256v1 -genkey -noout -out {k}")
+        }
+        (Algorithm::EcdsaP384, KeyFormat::Traditional) => {
+            format!("$ openssl ecparam -name secp384r1 -genkey -noout -out {k}")
+        }
+        (Algorithm::EcdsaP256, KeyFormat::Pkcs8) => {
+            format!("$ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out {k}")
+        }
+        (Algorithm::EcdsaP384, KeyFormat::Pkcs8) => {
+            format!("$ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out {k}")
+        }
+        (rsa, KeyFormat::Traditional) => format!("$ openssl genrsa -traditional -out {k} {}", rsa_bits(rsa)),
+        (rsa, KeyFormat::Pkcs8) => {
+            format!("$ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:{} -out {k}", rsa_bits(rsa))
+        }
+    });
+    if let Some(p) = pub_file {
+        out.push("# the public half, e.g. sa.pub: kube-apiserver verifies service-account tokens with it".into());
+        out.push(format!("$ openssl pkey -in {k} -pubout -out {}", sh(p)));
+    }
+    out
+}
+
+fn rsa_bits(a: Algorithm) -> u32 {
+    match a {
+        Algorithm::Rsa3072 => 3072,
+        Algorithm::Rsa4096 => 4096,
+        _ => 2048,
+    }
+}
+
+fn why_san(san: &San) -> &'static str {
+    match san {
+        San::Dns(d) if d == "kubernetes" || d.starts_with("kubernetes.default") => {
+            "the API server's in-cluster Service name, dialled by pods"
+        }
+        San::Dns(d) if d == "localhost" => "clients on the same machine (etcdctl, a local kube-apiserver)",
+        San::Ip(ip) if ip.is_loopback() => "clients on the same machine",
+        San::Ip(_) => "an address clients dial (the advertise address, or a Service ClusterIP)",
+        San::Dns(_) => "a name clients dial (the node's name, a load balancer)",
+        San::Email(_) | San::Uri(_) => "an identity some clients check",
+    }
+}
+
+/// The `-addext` arguments for a request's extensions.
+fn addext(req: &Request) -> Vec<String> {
+    let mut out = Vec::new();
+    if !req.sans.is_empty() {
+        let sans: Vec<String> = req.sans.iter().map(San::to_openssl).collect();
+        out.push(format!("-addext {}", sh(&format!("subjectAltName={}", sans.join(",")))));
+    }
+    if req.is_ca {
+        out.push(format!("-addext {}", sh("basicConstraints=critical,CA:TRUE")));
+        out.push(format!("-addext {}", sh("keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign")));
+    } else if !req.usages.is_empty() {
+        out.push(format!("-addext {}", sh("keyUsage=critical,digitalSignature,keyEncipherment")));
+    }
+    if !req.usages.is_empty() {
+        out.push(format!("-addext {}", sh(&format!("extendedKeyUsage={}", eku_names(&req.usages)))));
+    }
+    out
+}
+
+fn eku_names(usages: &[Usage]) -> String {
+    let mut names = Vec::new();
+    if usages.contains(&Usage::Server) {
+        names.push("serverAuth");
+    }
+    if usages.contains(&Usage::Client) {
+        names.push("clientAuth");
+    }
+    names.join(",")
+}
+
+/// Explains a CSR.
+pub fn csr(req: &Request, key_file: &str, csr_file: &str) -> Vec<String> {
+    let mut out = vec![
+        "# k8s-csr: a certificate signing request, signed with the key to prove the requester holds it".to_string(),
+    ];
+    if let Some(cn) = req.subject.cn() {
+        out.push(format!(
+            "#   CN={cn}: the certificate's name; kube-apiserver reads a client certificate's CN as the user name"
+        ));
+    }
+    for o in req.subject.orgs() {
+        let extra = match o.as_str() {
+            "system:masters" => " (superusers: RBAC is bypassed)",
+            "system:nodes" => " (kubelets; with CN system:node:NAME the Node authorizer applies)",
+            _ => "",
+        };
+        out.push(format!("#   O={o}: a Kubernetes group{extra}"));
+    }
+    for san in &req.sans {
+        out.push(format!("#   SAN {}: {}", san.to_openssl(), why_san(san)));
+    }
+    for u in &req.usages {
+        out.push(match u {
+            Usage::Server => {
+                "#   serverAuth: the certificate may be presented by a TLS server (TLS clients check it)".to_string()
+            }
+            Usage::Client => {
+                "#   clientAuth: the certificate may be presented by a TLS client (kube-apiserver, etcd require it)"
+                    .to_string()
+            }
+        });
+    }
+    if req.is_ca {
+        out.push("#   CA:TRUE: asks to be a certificate authority that signs other certificates".into());
+    }
+    if req.usages.is_empty() && !req.is_ca {
+        out.push("#   no usages requested: the signer will choose them (k8s-sign --usage/--profile)".into());
+    }
+    let mut cmd = format!("$ openssl req -new -key {} -subj {}", sh(key_file), sh(&req.subject.to_openssl()));
+    for a in addext(req) {
+        cmd.push(' ');
+        cmd.push_str(&a);
+    }
+    cmd.push_str(&format!(" -out {}", sh(csr_file)));
+    out.push(cmd);
+    out
+}
+
+/// How the certificate was signed, for [`issued`].
+pub enum SignedWith<'a> {
+    /// A CA's certificate and key files.
+    Ca { cert: &'a str, key: &'a str },
+    /// The CSR's own key.
+    SelfSigned { key: &'a str },
+}
+
+/// Explains an issued certificate (read back from what was written).
+pub fn issued(cert: &Cert, signer: &SignedWith<'_>, csr_file: &str, crt_file: &str, now: i64) -> Vec<String> {
+    let days = ((cert.not_after - now) + DAY - 1) / DAY;
+    let mut out = vec![
+        "# k8s-sign: checked the CSR's own signature first (the requester holds the key)".to_string(),
+        match signer {
+            SignedWith::Ca { cert: c, .. } => {
+                format!("# and that the CA key matches {c}, that it is a CA (CA:TRUE, keyCertSign) and in date")
+            }
+            SignedWith::SelfSigned { .. } => "# self-signed with the CSR's own key: a new root of trust".to_string(),
+        },
+        format!(
+            "# valid {} to {} ({days} days: kubeadm gives leaves 1 year, CAs 10); notBefore is 5 minutes back for clock skew",
+            format_time(cert.not_before),
+            format_time(cert.not_after)
+        ),
+        format!("# serial {}: 128 random bits, as the Kubernetes CSR signer uses", cert.serial_hex()),
+        format!(
+            "# {}; usages {}",
+            if cert.is_ca() { "CA:TRUE" } else { "CA:FALSE: it cannot sign other certificates" },
+            if cert.ext.usages.is_empty() { "none (a CA)".to_string() } else { eku_names(&cert.ext.usages) }
+        ),
+    ];
+    let mut ext = vec![
+        format!("basicConstraints=critical,CA:{}", if cert.is_ca() { "TRUE" } else { "FALSE" }),
+        format!("keyUsage=critical,digitalSignature,keyEncipherment{}", if cert.is_ca() { ",keyCertSign" } else { "" }),
+    ];
+    if !cert.ext.usages.is_empty() {
+        ext.push(format!("extendedKeyUsage={}", eku_names(&cert.ext.usages)));
+    }
+    if !cert.ext.sans.is_empty() {
+        ext.push(format!("subjectAltName={}", cert.ext.sans.iter().map(San::to_openssl).collect::<Vec<_>>().join(",")));
+    }
+    ext.push("subjectKeyIdentifier=hash".into());
+    ext.push("authorityKeyIdentifier=keyid".into());
+    let extfile = format!("<(printf '%s\\n' {})", ext.iter().map(|e| sh(e)).collect::<Vec<_>>().join(" "));
+    let signing = match signer {
+        SignedWith::Ca { cert: c, key } => format!("-CA {} -CAkey {}", sh(c), sh(key)),
+        SignedWith::SelfSigned { key } => format!("-signkey {}", sh(key)),
+    };
+    let serial = cert.serial_hex().replace(':', "");
+    out.push(format!(
+        "$ openssl x509 -req -in {} {signing} -set_serial 0x{serial} -days {days} -sha256 -extfile {extfile} -out {}",
+        sh(csr_file),
+        sh(crt_file)
+    ));
+    out
+}
+
+/// Explains a kubeconfig.
+pub fn kubeconfig(
+    user: &str,
+    cluster: &str,
+    context: &str,
+    server: &str,
+    files: [&str; 3],
+    out_file: &str,
+) -> Vec<String> {
+    let [ca, crt, key] = files.map(sh);
+    let kc = sh(out_file);
+    vec![
+        "# k8s-kubeconfig: checked that the key matches the certificate, that it chains to the CA and allows clientAuth".into(),
+        format!("# user {user}: the certificate's CN, the name kube-apiserver will know this client by; its O values are the groups"),
+        format!("# cluster {cluster}: {server}, trusted through the embedded CA; context {context} = that user on that cluster"),
+        format!("$ kubectl config set-cluster {} --server={} --certificate-authority={ca} --embed-certs=true --kubeconfig={kc}", sh(cluster), sh(server)),
+        format!("$ kubectl config set-credentials {} --client-certificate={crt} --client-key={key} --embed-certs=true --kubeconfig={kc}", sh(user)),
+        format!("$ kubectl config set-context {} --cluster={} --user={} --kubeconfig={kc}", sh(context), sh(cluster), sh(user)),
+        format!("$ kubectl config use-context {} --kubeconfig={kc}", sh(context)),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(sh("pki/ca.crt"), "pki/ca.crt");
+        assert_eq!(sh("/CN=a b"), "'/CN=a b'");
+        assert_eq!(sh("it's"), "'it'\\''s'");
+    }
+}

@@ -1,0 +1,150 @@
+//! --explain: the openssl and kubectl commands it prints run as printed and make the same thing.
+
+use std::path::Path;
+
+use crate::util::*;
+
+/// Runs every `$ ` line of an --explain output in `dir` with bash.
+fn run_explained(stderr: &[u8], dir: &Path) -> usize {
+    let text = String::from_utf8_lossy(stderr);
+    let mut n = 0;
+    for line in text.lines().filter_map(|l| l.strip_prefix("$ ")) {
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(line)
+            .current_dir(dir)
+            .env("KUBECONFIG", "/dev/null")
+            .output()
+            .expect("bash");
+        assert!(out.status.success(), "{line}\n{}", String::from_utf8_lossy(&out.stderr));
+        n += 1;
+    }
+    n
+}
+
+fn explained(name: &str, args: &[&str], stdin: &[u8], dir: &Path) -> (Vec<u8>, Vec<u8>) {
+    let out =
+        tool(name).args(args).arg("--explain").current_dir(dir).write_stdin(stdin.to_vec()).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.lines().any(|l| l.starts_with("# ")), "prose: {text}");
+    (out.stdout, out.stderr)
+}
+
+/// Subject, issuer and each extension agree (openssl lists extensions in certificate order,
+/// which may differ).
+fn same_ext(ours: &Path, theirs: &Path, file: &str) {
+    let names = openssl_ok(ours, &["x509", "-in", file, "-noout", "-subject", "-issuer"]);
+    assert_eq!(names, openssl_ok(theirs, &["x509", "-in", file, "-noout", "-subject", "-issuer"]), "{file}");
+    for ext in ["subjectAltName", "keyUsage", "extendedKeyUsage", "basicConstraints"] {
+        let show = |dir: &Path| openssl_ok(dir, &["x509", "-in", file, "-noout", "-ext", ext]);
+        assert_eq!(show(ours), show(theirs), "{file}: {ext}");
+    }
+}
+
+#[test]
+fn the_explained_openssl_workflow_makes_the_same_certificates() {
+    let ours = scratch();
+    let theirs = scratch();
+    // 1. Keys.
+    let (_, err) = explained("k8s-genkey", &["--out", "ca"], b"", ours.path());
+    assert_eq!(run_explained(&err, theirs.path()), 1);
+    assert!(read(theirs.path().join("ca.key")).starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+    let (_, err) = explained("k8s-genkey", &["--algo", "ecdsa", "--out", "api", "--public"], b"", ours.path());
+    assert_eq!(run_explained(&err, theirs.path()), 2);
+    assert!(read(theirs.path().join("api.key")).starts_with("-----BEGIN EC PRIVATE KEY-----"));
+    assert!(theirs.path().join("api.pub").exists());
+    // Use the same keys on both sides from here, so the certificates can be compared.
+    for f in ["ca.key", "api.key"] {
+        std::fs::copy(ours.path().join(f), theirs.path().join(f)).expect("copy");
+    }
+    // 2. The CA: CSR, then self-signed.
+    let (_, err) =
+        explained("k8s-csr", &["--key", "ca.key", "--profile", "ca", "--csr-out", "ca.csr"], b"", ours.path());
+    assert_eq!(run_explained(&err, theirs.path()), 1);
+    let (_, err) = explained(
+        "k8s-sign",
+        &["--self-sign", "--key", "ca.key", "--in", "ca.csr", "--cert-out", "ca.crt"],
+        b"",
+        ours.path(),
+    );
+    assert_eq!(run_explained(&err, theirs.path()), 1);
+    same_ext(ours.path(), theirs.path(), "ca.crt");
+    // Both sides now share the CA, so the leaf is judged against one CA.
+    std::fs::copy(ours.path().join("ca.crt"), theirs.path().join("ca.crt")).expect("copy");
+    // 3. A leaf with SANs and both usages.
+    let csr_args = [
+        "--key",
+        "api.key",
+        "--profile",
+        "etcd-peer",
+        "--node-name",
+        "n1",
+        "--advertise-address",
+        "10.0.0.10",
+        "--csr-out",
+        "api.csr",
+    ];
+    let (_, err) = explained("k8s-csr", &csr_args, b"", ours.path());
+    assert_eq!(run_explained(&err, theirs.path()), 1);
+    let (_, err) = explained("k8s-sign", &["--ca", "ca", "--in", "api.csr", "--cert-out", "api.crt"], b"", ours.path());
+    assert_eq!(run_explained(&err, theirs.path()), 1);
+    same_ext(ours.path(), theirs.path(), "api.crt");
+    let serial = |d: &Path| openssl_ok(d, &["x509", "-in", "api.crt", "-noout", "-serial"]);
+    assert_eq!(serial(ours.path()), serial(theirs.path()), "same serial");
+    openssl_ok(theirs.path(), &["verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", "ca.crt", "api.crt"]);
+}
+
+#[test]
+fn the_explained_kubectl_commands_make_the_same_kubeconfig() {
+    let ours = scratch();
+    make_ca(ours.path(), "ca", "kubernetes");
+    issue(ours.path(), "ca", "admin", &["--profile", "admin"]);
+    let (_, err) = explained(
+        "k8s-kubeconfig",
+        &[
+            "--ca-cert",
+            "ca.crt",
+            "--cert",
+            "admin.crt",
+            "--key",
+            "admin.key",
+            "--server",
+            "https://10.0.0.10:6443",
+            "--out",
+            "admin.conf",
+        ],
+        b"",
+        ours.path(),
+    );
+    let theirs = scratch();
+    for f in ["ca.crt", "admin.crt", "admin.key"] {
+        std::fs::copy(ours.path().join(f), theirs.path().join(f)).expect("copy");
+    }
+    assert_eq!(run_explained(&err, theirs.path()), 4);
+    let view = |d: &Path| {
+        let out = std::process::Command::new("kubectl")
+            .args(["--kubeconfig", "admin.conf", "config", "view", "--raw", "-o", "json"])
+            .current_dir(d)
+            .output()
+            .expect("kubectl");
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        v.as_object_mut().expect("object").remove("preferences");
+        v
+    };
+    assert_eq!(view(ours.path()), view(theirs.path()));
+}
+
+#[test]
+fn verify_explains_with_openssl_verify() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    issue(dir.path(), "ca", "srv", &["--cn", "srv", "--san", "srv.example,10.1.2.3", "--usage", "server"]);
+    let (_, err) = explained(
+        "k8s-verify",
+        &["--ca-cert", "ca.crt", "--purpose", "server", "--host", "10.1.2.3", "--host", "srv.example", "srv.crt"],
+        b"",
+        dir.path(),
+    );
+    assert_eq!(run_explained(&err, dir.path()), 1);
+}
