@@ -26,6 +26,9 @@ complete -c k8s-csr -l subj -d 'Whole subject in openssl\'s syntax, e.g. /CN=ali
 complete -c k8s-csr -l san -d 'Subject alternative name: DNS name or IP (v4 or v6, told apart automatically); repeat, or separate with commas' -r
 complete -c k8s-csr -s u -l usage -d 'Requested usage; repeat for both (the signer may decide otherwise)' -r -f -a "server\t'TLS server (serverAuth): the API server, etcd, a kubelet\'s serving endpoint'
 client\t'TLS client (clientAuth): every identity that talks to the API server or etcd'"
+complete -c k8s-csr -l signer -d 'Certificates API signer this CSR is for: sets its default usages and checks its rules (kubernetes.io/kube-apiserver-client, kubernetes.io/kube-apiserver-client-kubelet, kubernetes.io/kubelet-serving, or DOMAIN/NAME)' -r
+complete -c k8s-csr -l name -d 'With --manifest: metadata.name (default: the CN made a valid object name)' -r
+complete -c k8s-csr -l expiration -d 'With --manifest: spec.expirationSeconds, as a duration (at least 10m; e.g. 24h, 30d)' -r
 complete -c k8s-csr -s k -l key -d 'Private key file; stdin is then not read and only the CSR is written. With --from-cert: the old key, checked against the certificate and used only with --reuse-key' -r -F
 complete -c k8s-csr -l from-cert -d 'Renew: copy the subject, SANs and usages of this certificate (from kubeadm, openssl or us); flags may change them (e.g. --san adds one). The new key comes from stdin' -r -F
 complete -c k8s-csr -s i -l in -d 'Read the key stream from FILE instead of stdin' -r -F
@@ -36,6 +39,7 @@ complete -c k8s-csr -l format -d 'Output format on stdout' -r -f -a "pem\t'PEM b
 json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
 complete -c k8s-csr -l list-profiles -d 'List the profiles with their CN, groups, usages and kubeadm file, then exit'
 complete -c k8s-csr -l ca -d 'Ask for a CA certificate (basicConstraints CA:TRUE); implied by --profile ca'
+complete -c k8s-csr -l manifest -d 'Print a certificates.k8s.io/v1 CertificateSigningRequest for kubectl apply -f - (YAML; JSON with --format json); the key and CSR are kept in --out PREFIX files, never printed'
 complete -c k8s-csr -l reuse-key -d 'With --from-cert: keep the old key (--key) instead of a fresh one'
 complete -c k8s-csr -s f -l force -d 'Overwrite existing files (the old file stays intact until the new one is complete); also allows printing a private key to a terminal'
 complete -c k8s-csr -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'

@@ -26,6 +26,7 @@ kube-proxy\t''
 controller-manager\t''
 scheduler\t''
 auto\t''"
+complete -c k8s-sign -l signer -d 'Sign as kube-controller-manager\'s signer NAME would: its rules (refused in its words), usages from the request, validity from spec.expirationSeconds (default 1 year) clamped to the CA; reads a CertificateSigningRequest object (kubectl get csr -o json|yaml) or PEM, and writes the object back with status.certificate set' -r
 complete -c k8s-sign -s i -l in -d 'Read the stream from FILE instead of stdin' -r -F
 complete -c k8s-sign -l cert-out -d 'Write the certificate to FILE instead of stdout' -r -F
 complete -c k8s-sign -l key-out -d 'Write the private key passing through to FILE (0600) instead of stdout' -r -F

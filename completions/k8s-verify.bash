@@ -23,7 +23,7 @@ _k8s__verify() {
 
     case "${cmd}" in
         k8s__verify)
-            opts="-O -v -h -V --ca-cert --purpose --host --cn --org --key --pki-dir --node-name --advertise-address --service-cidr --dns-domain --expiry --at --warn-within --format --color --verbose --graph --flags --explain --help --version"
+            opts="-O -v -h -V --ca-cert --purpose --host --cn --org --key --signer --pki-dir --node-name --advertise-address --service-cidr --dns-domain --expiry --at --warn-within --format --color --verbose --graph --flags --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -54,6 +54,10 @@ _k8s__verify() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --signer)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -5,6 +5,7 @@ complete -c k8s-verify -l host -d 'A name or IP a TLS client would dial; must be
 complete -c k8s-verify -l cn -d 'Required CN (the Kubernetes user name)' -r
 complete -c k8s-verify -s O -l org -d 'Required O values (Kubernetes groups); repeat; all and only these, in any order' -r
 complete -c k8s-verify -l key -d 'The private key that must match the certificate' -r -F
+complete -c k8s-verify -l signer -d 'Check CSRs (PEM, or CertificateSigningRequest objects) against this certificates API signer\'s rules, as kube-controller-manager applies them' -r
 complete -c k8s-verify -l pki-dir -d 'Audit a kubeadm directory holding pki/ and the kubeconfigs (e.g. /etc/kubernetes)' -r -F
 complete -c k8s-verify -l node-name -d 'With --pki-dir: the node name (default: read from pki/apiserver.crt)' -r
 complete -c k8s-verify -l advertise-address -d 'With --pki-dir: the advertise address (default: read from pki/apiserver.crt)' -r

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cert;
 pub mod cmd;
 pub mod csr;
+pub mod csrapi;
 pub mod error;
 pub mod explain;
 pub mod ext;

@@ -4,6 +4,7 @@
 mod bad_input;
 mod cluster;
 mod csr;
+mod csrapi;
 mod explain;
 mod genkey;
 mod interop;

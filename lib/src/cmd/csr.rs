@@ -8,6 +8,7 @@ use x509_cert::name::Name;
 use crate::cert::Cert;
 use crate::cmd::{Note, Warn, read_one_key};
 use crate::csr;
+use crate::csrapi;
 use crate::error::{Error, Result};
 use crate::key::PrivateKey;
 use crate::name::Subject;
@@ -47,6 +48,16 @@ pub struct Options {
     pub output: OutputOptions,
     /// Print what was done and the openssl equivalent.
     pub explain: bool,
+    /// The certificates API signer the CSR is for (sets default usages, checks its rules).
+    pub signer: Option<String>,
+    /// Print a CertificateSigningRequest manifest instead of PEM (key and CSR go to `--out` files).
+    pub manifest: bool,
+    /// metadata.name of the manifest (default: from the CN).
+    pub name: Option<String>,
+    /// spec.expirationSeconds, as a duration (`24h`, `30d`).
+    pub expiration: Option<String>,
+    /// Manifest as JSON instead of YAML.
+    pub manifest_json: bool,
 }
 
 /// Builds the request the flags describe, and the subject to copy verbatim when renewing
@@ -113,6 +124,8 @@ pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
 pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     let (req, verbatim) = request(opts)?;
     let subject = verbatim.as_ref();
+    let mut req = req;
+    let api = api_settings(opts, &mut req)?;
     if opts.reuse_key && (opts.from_cert.is_none() || opts.key.is_none()) {
         return Err(Error::usage("--reuse-key goes with --from-cert CERT --key OLD_KEY"));
     }
@@ -131,7 +144,11 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     let key_file_signs = opts.key.is_some() && (opts.from_cert.is_none() || opts.reuse_key);
     if let (true, Some(path)) = (key_file_signs, &opts.key) {
         let key = read_one_key(path)?;
-        sink.emit(csr_block(&req, &key, subject)?)?;
+        let block = csr_block(&req, &key, subject)?;
+        if let Some(api) = &api {
+            api.check_and_print(&block, &mut sink, opts)?;
+        }
+        sink.emit(block)?;
         return sink.finish();
     }
     let input = Input::open(opts.input.as_deref(), "a private key (pipe k8s-genkey, or use --key FILE)")?;
@@ -148,8 +165,12 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
         }
         let key = PrivateKey::from_pem_block(&block.label, &block.der, &source)?;
         keys += 1;
+        let csr = csr_block(&req, &key, subject)?;
+        if let Some(api) = &api {
+            api.check_and_print(&csr, &mut sink, opts)?;
+        }
         sink.emit(block)?;
-        sink.emit(csr_block(&req, &key, subject)?)?;
+        sink.emit(csr)?;
         sink.flush_json()?;
     }
     if keys == 0 {
@@ -165,4 +186,69 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
 
 fn csr_block(req: &Request, key: &PrivateKey, subject: Option<&Name>) -> Result<Block> {
     Ok(Block::new(CSR, &csr::build_with_subject(req, key, subject)?))
+}
+
+/// What `--signer`/`--manifest` ask for.
+struct ApiSettings {
+    signer: String,
+    usages_given: bool,
+    expiration: Option<i64>,
+}
+
+fn api_settings(opts: &Options, req: &mut Request) -> Result<Option<ApiSettings>> {
+    if opts.manifest && opts.output.files.prefix.is_none() {
+        return Err(Error::usage(
+            "--manifest prints only the manifest (the key never goes to kubectl): keep the key and CSR with --out PREFIX",
+        ));
+    }
+    let Some(signer) = opts.signer.clone().or_else(|| opts.manifest.then(|| csrapi::KUBE_APISERVER_CLIENT.to_string()))
+    else {
+        if opts.name.is_some() || opts.expiration.is_some() {
+            return Err(Error::usage("--name and --expiration go with --manifest"));
+        }
+        return Ok(None);
+    };
+    csrapi::check_signer_name(&signer)?;
+    let usages_given = !req.usages.is_empty();
+    if !usages_given {
+        req.usages = csrapi::tls_usages(&csrapi::default_usages(&signer, true));
+    }
+    let expiration = match &opts.expiration {
+        Some(text) => {
+            let secs = crate::validity::parse_duration(text, crate::validity::now())?;
+            if secs < 600 {
+                return Err(Error::usage(format!(
+                    "--expiration {text}: the certificates API requires at least 600 seconds (10m)"
+                )));
+            }
+            Some(secs)
+        }
+        None => None,
+    };
+    if let Some(name) = &opts.name {
+        csrapi::check_object_name(name)?;
+    }
+    Ok(Some(ApiSettings { signer, usages_given, expiration }))
+}
+
+impl ApiSettings {
+    /// Checks the signer's rules on the CSR just built and, with --manifest, prints it.
+    fn check_and_print(&self, block: &Block, sink: &mut Sink, opts: &Options) -> Result<()> {
+        let csr = crate::csr::Csr::from_der(&block.der, "CSR")?;
+        let usages = if self.usages_given {
+            csrapi::api_usages(&csr)
+        } else {
+            csrapi::default_usages(&self.signer, csr.public_key.is_rsa())
+        };
+        if let Err(why) = csrapi::validate(&self.signer, &csr, &usages) {
+            return Err(Error::refused(format!("the {} signer would refuse this CSR: {why}", self.signer)));
+        }
+        if opts.manifest {
+            let name =
+                opts.name.clone().unwrap_or_else(|| csrapi::object_name(csr.request.subject.cn().unwrap_or("csr")));
+            let object = csrapi::manifest(&name, &block.text, &self.signer, &usages, self.expiration);
+            sink.emit_text(&csrapi::render(&object, opts.manifest_json)?)?;
+        }
+        Ok(())
+    }
 }

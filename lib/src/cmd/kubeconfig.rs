@@ -148,7 +148,19 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
         if looks_like_kubeconfig(&bytes) {
             return Err(Error::usage("the input is a kubeconfig; use --extract to read its credentials"));
         }
-        Some((name, bytes))
+        if crate::csrapi::looks_like_object(&bytes) {
+            // kubectl get csr NAME -o json|yaml: the issued certificate is in status.certificate.
+            let object = crate::csrapi::CsrObject::from_slice(&bytes, &name)?;
+            let cert = object.issued_certificate(&name)?;
+            if opts.key.is_none() {
+                return Err(Error::usage(
+                    "a CertificateSigningRequest holds no private key: name yours with --key FILE",
+                ));
+            }
+            Some((name, cert.into_bytes()))
+        } else {
+            Some((name, bytes))
+        }
     } else {
         None
     };

@@ -73,6 +73,8 @@ pub struct Options {
     pub flags: bool,
     /// Print the openssl commands that check the same.
     pub explain: bool,
+    /// Check CSRs (PEM or CertificateSigningRequest objects) against this signer's rules.
+    pub signer: Option<String>,
 }
 
 /// One thing read from the input.
@@ -217,6 +219,9 @@ pub fn run(opts: &Options, note: crate::cmd::Warn<'_>) -> Result<()> {
             Status::Warn | Status::Missing => Err(Error::Warnings("warnings only: see above".into())),
             Status::Ok => Ok(()),
         };
+    }
+    if let Some(signer) = &opts.signer {
+        return check_signer(opts, signer);
     }
     if opts.expiry || opts.node_name.is_some() || opts.advertise_address.is_some() {
         return Err(Error::usage("--expiry, --node-name and --advertise-address go with --pki-dir"));
@@ -369,4 +374,44 @@ fn explain_checks(opts: &Options, items: &[Item], note: crate::cmd::Warn<'_>) {
             note(crate::cmd::Note::Explain(&format!("$ openssl x509 -in {} -noout -subject", sh(file))));
         }
     }
+}
+
+/// `--signer`: would kube-controller-manager's signer accept these CSRs?
+fn check_signer(opts: &Options, signer: &str) -> Result<()> {
+    use crate::csrapi;
+    csrapi::check_signer_name(signer)?;
+    let sources: Vec<Option<&Path>> =
+        if opts.inputs.is_empty() { vec![None] } else { opts.inputs.iter().map(|p| Some(p.as_path())).collect() };
+    let mut failed = 0;
+    let mut lines = String::new();
+    for path in sources {
+        let (name, bytes) = Input::open(path, "a CSR or CertificateSigningRequest object")?.read_all()?;
+        let (usages, pem) = if csrapi::looks_like_object(&bytes) {
+            let o = csrapi::CsrObject::from_slice(&bytes, &name)?;
+            (Some(o.usages.clone()), o.request_pem)
+        } else {
+            (None, String::from_utf8_lossy(&bytes).into_owned())
+        };
+        let block = PemReader::new(pem.as_bytes(), &name)
+            .next_block()?
+            .filter(|b| b.kind() == Kind::Csr)
+            .ok_or_else(|| Error::input(&name, "expected a CERTIFICATE REQUEST"))?;
+        let csr = Csr::from_der(&block.der, &name)?;
+        let usages = usages.unwrap_or_else(|| {
+            if csr.request.usages.is_empty() {
+                csrapi::default_usages(signer, csr.public_key.is_rsa())
+            } else {
+                csrapi::api_usages(&csr)
+            }
+        });
+        match csrapi::validate(signer, &csr, &usages) {
+            Ok(()) => lines.push_str(&format!("{name} ({}): {signer} would sign it\n", csr.request.subject)),
+            Err(why) => {
+                failed += 1;
+                lines.push_str(&format!("{name} ({}): {signer} would refuse it: {why}\n", csr.request.subject));
+            }
+        }
+    }
+    print(&lines)?;
+    if failed > 0 { Err(Error::CheckFailed(format!("{failed} CSR(s) would be refused"))) } else { Ok(()) }
 }

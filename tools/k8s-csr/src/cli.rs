@@ -45,6 +45,10 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
         "a CSR for an existing key, to carry to an offline CA",
         "k8s-csr --key node.key --profile kubelet --node-name node-1 > node.csr",
     ),
+    (
+        "the certificates API: the manifest goes to the cluster, the key stays in alice.key",
+        "k8s-genkey | k8s-csr --cn alice --org dev --signer kubernetes.io/kube-apiserver-client --manifest --out alice | kubectl apply -f -",
+    ),
     ("see every profile's CN, groups, usages and kubeadm file", "k8s-csr --list-profiles"),
 ];
 
@@ -111,6 +115,25 @@ pub struct Cli {
     #[arg(long, help_heading = "Subject")]
     pub ca: bool,
 
+    /// Certificates API signer this CSR is for: sets its default usages and checks its rules
+    /// (kubernetes.io/kube-apiserver-client, kubernetes.io/kube-apiserver-client-kubelet,
+    /// kubernetes.io/kubelet-serving, or DOMAIN/NAME)
+    #[arg(long, value_name = "NAME", help_heading = "Certificates API")]
+    pub signer: Option<String>,
+
+    /// Print a certificates.k8s.io/v1 CertificateSigningRequest for kubectl apply -f - (YAML; JSON
+    /// with --format json); the key and CSR are kept in --out PREFIX files, never printed
+    #[arg(long, help_heading = "Certificates API")]
+    pub manifest: bool,
+
+    /// With --manifest: metadata.name (default: the CN made a valid object name)
+    #[arg(long, value_name = "NAME", help_heading = "Certificates API")]
+    pub name: Option<String>,
+
+    /// With --manifest: spec.expirationSeconds, as a duration (at least 10m; e.g. 24h, 30d)
+    #[arg(long, value_name = "SPAN", help_heading = "Certificates API")]
+    pub expiration: Option<String>,
+
     /// Private key file; stdin is then not read and only the CSR is written. With --from-cert:
     /// the old key, checked against the certificate and used only with --reuse-key
     #[arg(short, long, value_name = "FILE", help_heading = "Input")]
@@ -169,6 +192,11 @@ impl Cli {
             input: self.input.clone(),
             output: self.output.options(files),
             explain: self.explain.explain,
+            signer: self.signer.clone(),
+            manifest: self.manifest,
+            name: self.name.clone(),
+            expiration: self.expiration.clone(),
+            manifest_json: self.output.format == k8s_pki_cli::FormatArg::Json,
         })
     }
 }

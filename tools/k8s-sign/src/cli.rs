@@ -104,6 +104,13 @@ pub struct Cli {
     #[arg(short, long, value_name = "NAME", value_parser = PossibleValuesParser::new(profile_values()), help_heading = "Policy")]
     pub profile: Option<String>,
 
+    /// Sign as kube-controller-manager's signer NAME would: its rules (refused in its words), usages
+    /// from the request, validity from spec.expirationSeconds (default 1 year) clamped to the CA;
+    /// reads a CertificateSigningRequest object (kubectl get csr -o json|yaml) or PEM, and writes
+    /// the object back with status.certificate set
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["self_sign", "profile", "usages"], help_heading = "Certificates API")]
+    pub signer: Option<String>,
+
     /// Allow a CSR that asks for CA:TRUE (an intermediate CA)
     #[arg(long, help_heading = "Policy")]
     pub allow_ca: bool,
@@ -173,6 +180,7 @@ impl Cli {
             beside: self.beside,
             output: self.output.options(files),
             explain: self.explain.explain,
+            signer: self.signer.clone(),
         })
     }
 }

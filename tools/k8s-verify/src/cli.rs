@@ -97,6 +97,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", help_heading = "Checks")]
     pub key: Option<PathBuf>,
 
+    /// Check CSRs (PEM, or CertificateSigningRequest objects) against this certificates API signer's
+    /// rules, as kube-controller-manager applies them
+    #[arg(long, value_name = "NAME", help_heading = "Checks")]
+    pub signer: Option<String>,
+
     /// Audit a kubeadm directory holding pki/ and the kubeconfigs (e.g. /etc/kubernetes)
     #[arg(long, value_name = "DIR", help_heading = "Audit")]
     pub pki_dir: Option<PathBuf>,
@@ -206,6 +211,7 @@ impl Cli {
             }),
             flags: self.flags,
             explain: self.explain.explain,
+            signer: self.signer.clone(),
         }
     }
 }

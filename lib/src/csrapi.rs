@@ -1,0 +1,365 @@
+//! The Kubernetes certificates API: `CertificateSigningRequest` manifests, the built-in
+//! signers' rules (as kube-controller-manager applies them, with its words), and reading
+//! the issued certificate back from a CSR object.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use serde_json::{Value, json};
+
+use crate::csr::Csr;
+use crate::error::{Error, Result};
+use crate::profile::Usage;
+use crate::san::San;
+
+/// `kubernetes.io/kube-apiserver-client`: client certificates for users and components.
+pub const KUBE_APISERVER_CLIENT: &str = "kubernetes.io/kube-apiserver-client";
+/// `kubernetes.io/kube-apiserver-client-kubelet`: kubelets' client certificates.
+pub const KUBE_APISERVER_CLIENT_KUBELET: &str = "kubernetes.io/kube-apiserver-client-kubelet";
+/// `kubernetes.io/kubelet-serving`: kubelets' serving certificates.
+pub const KUBELET_SERVING: &str = "kubernetes.io/kubelet-serving";
+
+/// The API's usage words.
+pub const DIGITAL_SIGNATURE: &str = "digital signature";
+/// The API's usage words.
+pub const KEY_ENCIPHERMENT: &str = "key encipherment";
+/// The API's usage words.
+pub const CLIENT_AUTH: &str = "client auth";
+/// The API's usage words.
+pub const SERVER_AUTH: &str = "server auth";
+
+/// Every usage word the API accepts (certificates.k8s.io/v1 KeyUsage).
+pub const API_USAGES: &[&str] = &[
+    "signing",
+    "digital signature",
+    "content commitment",
+    "key encipherment",
+    "key agreement",
+    "data encipherment",
+    "cert sign",
+    "crl sign",
+    "encipher only",
+    "decipher only",
+    "any",
+    "server auth",
+    "client auth",
+    "code signing",
+    "email protection",
+    "s/mime",
+    "ipsec end system",
+    "ipsec tunnel",
+    "ipsec user",
+    "timestamping",
+    "ocsp signing",
+    "microsoft sgc",
+    "netscape sgc",
+];
+
+/// The usages a signer expects, for a key of this kind.
+pub fn default_usages(signer: &str, rsa: bool) -> Vec<String> {
+    let mut u = vec![DIGITAL_SIGNATURE];
+    if rsa {
+        u.push(KEY_ENCIPHERMENT);
+    }
+    u.push(if signer == KUBELET_SERVING { SERVER_AUTH } else { CLIENT_AUTH });
+    u.into_iter().map(str::to_string).collect()
+}
+
+/// TLS usages named by API usage words.
+pub fn tls_usages(usages: &[String]) -> Vec<Usage> {
+    let mut out = Vec::new();
+    if usages.iter().any(|u| u == SERVER_AUTH) {
+        out.push(Usage::Server);
+    }
+    if usages.iter().any(|u| u == CLIENT_AUTH) {
+        out.push(Usage::Client);
+    }
+    out
+}
+
+/// API usage words for what a CSR asks (key usage bits are implied for TLS certificates).
+pub fn api_usages(csr: &Csr) -> Vec<String> {
+    let mut u = vec![DIGITAL_SIGNATURE.to_string()];
+    if csr.public_key.is_rsa() {
+        u.push(KEY_ENCIPHERMENT.to_string());
+    }
+    for usage in &csr.request.usages {
+        u.push(match usage {
+            Usage::Server => SERVER_AUTH.into(),
+            Usage::Client => CLIENT_AUTH.into(),
+        });
+    }
+    u
+}
+
+fn sorted(mut v: Vec<&str>) -> Vec<&str> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The rules kube-controller-manager applies for the built-in signers, in its order and
+/// words. `Ok` for other signers (their controllers decide).
+pub fn validate(signer: &str, csr: &Csr, usages: &[String]) -> std::result::Result<(), String> {
+    let req = &csr.request;
+    let orgs = req.subject.orgs();
+    let cn = req.subject.cn().unwrap_or("");
+    let dns = req.sans.iter().any(|s| matches!(s, San::Dns(_)));
+    let ip = req.sans.iter().any(|s| matches!(s, San::Ip(_)));
+    let email = req.sans.iter().any(|s| matches!(s, San::Email(_)));
+    let uri = req.sans.iter().any(|s| matches!(s, San::Uri(_)));
+    let set = sorted(usages.iter().map(String::as_str).collect());
+    let nodes_org = orgs == ["system:nodes"];
+    match signer {
+        KUBE_APISERVER_CLIENT => {
+            for u in usages {
+                if u != DIGITAL_SIGNATURE && u != KEY_ENCIPHERMENT && u != CLIENT_AUTH {
+                    return Err(format!("invalid usage for client certificate: {u}"));
+                }
+            }
+            if !usages.iter().any(|u| u == CLIENT_AUTH) {
+                return Err(format!("missing required usage for client certificate: {CLIENT_AUTH}"));
+            }
+            Ok(())
+        }
+        KUBE_APISERVER_CLIENT_KUBELET => {
+            if !nodes_org {
+                return Err("subject organization is not system:nodes".into());
+            }
+            if dns {
+                return Err("DNS subjectAltNames are not allowed".into());
+            }
+            if email {
+                return Err("Email subjectAltNames are not allowed".into());
+            }
+            if ip {
+                return Err("IP subjectAltNames are not allowed".into());
+            }
+            if uri {
+                return Err("URI subjectAltNames are not allowed".into());
+            }
+            if !cn.starts_with("system:node:") {
+                return Err("subject common name does not begin with system:node:".into());
+            }
+            let full = sorted(vec![DIGITAL_SIGNATURE, KEY_ENCIPHERMENT, CLIENT_AUTH]);
+            if set != full && set != sorted(vec![DIGITAL_SIGNATURE, CLIENT_AUTH]) {
+                return Err(format!("usages did not match [{}]", full.join(" ")));
+            }
+            Ok(())
+        }
+        KUBELET_SERVING => {
+            if !nodes_org {
+                return Err("subject organization is not system:nodes".into());
+            }
+            if !dns && !ip {
+                return Err("DNS or IP subjectAltName is required".into());
+            }
+            if email {
+                return Err("Email subjectAltNames are not allowed".into());
+            }
+            if uri {
+                return Err("URI subjectAltNames are not allowed".into());
+            }
+            let full = sorted(vec![DIGITAL_SIGNATURE, KEY_ENCIPHERMENT, SERVER_AUTH]);
+            if set != full && set != sorted(vec![DIGITAL_SIGNATURE, SERVER_AUTH]) {
+                return Err(format!("usages did not match [{}]", full.join(" ")));
+            }
+            if !cn.starts_with("system:node:") {
+                return Err("subject common name does not begin with system:node:".into());
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks a signer name's shape (`example.com/name`), as the API does.
+pub fn check_signer_name(signer: &str) -> Result<()> {
+    let ok = signer.split_once('/').is_some_and(|(domain, path)| domain.contains('.') && !path.is_empty());
+    if ok && !signer.contains(char::is_whitespace) {
+        Ok(())
+    } else {
+        Err(Error::usage(format!("--signer '{signer}': a signer name is DOMAIN/NAME, e.g. {KUBE_APISERVER_CLIENT}")))
+    }
+}
+
+/// Makes a valid object name (DNS subdomain) from a CN: `system:node:N1` → `system-node-n1`.
+pub fn object_name(cn: &str) -> String {
+    let mut out: String = cn
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '-' })
+        .collect();
+    while out.contains("--") {
+        out = out.replace("--", "-");
+    }
+    let trimmed = out.trim_matches(|c: char| c == '-' || c == '.');
+    let mut name: String = trimmed.chars().take(253).collect();
+    if name.is_empty() {
+        name = "csr".into();
+    }
+    name
+}
+
+/// Checks a user-given object name.
+pub fn check_object_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::usage(format!(
+            "--name '{name}': an object name is lowercase letters, digits, '-' and '.', starting and ending alphanumeric"
+        )))
+    }
+}
+
+/// A `certificates.k8s.io/v1` CertificateSigningRequest.
+pub fn manifest(name: &str, csr_pem: &str, signer: &str, usages: &[String], expiration_seconds: Option<i64>) -> Value {
+    let mut spec = json!({
+        "request": B64.encode(csr_pem),
+        "signerName": signer,
+        "usages": usages,
+    });
+    if let Some(secs) = expiration_seconds {
+        spec["expirationSeconds"] = json!(secs);
+    }
+    json!({
+        "apiVersion": "certificates.k8s.io/v1",
+        "kind": "CertificateSigningRequest",
+        "metadata": {"name": name},
+        "spec": spec,
+    })
+}
+
+/// Renders an object as YAML (kubectl's default) or JSON.
+pub fn render(object: &Value, json: bool) -> Result<String> {
+    if json {
+        Ok(serde_json::to_string_pretty(object).map_err(|_| Error::refused("cannot encode JSON"))? + "\n")
+    } else {
+        serde_norway::to_string(object).map_err(|_| Error::refused("cannot encode YAML"))
+    }
+}
+
+/// Whether text is a CertificateSigningRequest object (JSON or YAML).
+pub fn looks_like_object(bytes: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(8192)]);
+    !head.contains("-----BEGIN ") && head.contains("CertificateSigningRequest")
+}
+
+/// A CertificateSigningRequest object read from JSON or YAML.
+#[derive(Clone, Debug)]
+pub struct CsrObject {
+    /// The whole object, to write back.
+    pub object: Value,
+    /// Whether it was JSON (write it back the same way).
+    pub was_json: bool,
+    /// metadata.name.
+    pub name: String,
+    /// The CSR PEM from spec.request.
+    pub request_pem: String,
+    /// spec.signerName.
+    pub signer: String,
+    /// spec.usages.
+    pub usages: Vec<String>,
+    /// spec.expirationSeconds.
+    pub expiration_seconds: Option<i64>,
+}
+
+impl CsrObject {
+    /// Reads an object as `kubectl get csr -o json|yaml` prints it (or as we wrote it).
+    pub fn from_slice(bytes: &[u8], source: &str) -> Result<CsrObject> {
+        let text = std::str::from_utf8(bytes).map_err(|_| Error::input(source, "not UTF-8 text"))?;
+        let was_json = text.trim_start().starts_with('{');
+        let object: Value = if was_json {
+            serde_json::from_str(text).map_err(|e| Error::input(source, format!("invalid JSON: {e}")))?
+        } else {
+            serde_norway::from_str(text).map_err(|e| {
+                Error::input(source, format!("invalid YAML: {}", e.to_string().lines().next().unwrap_or("")))
+            })?
+        };
+        if object["kind"] != "CertificateSigningRequest" {
+            return Err(Error::input(source, "not a CertificateSigningRequest object"));
+        }
+        let request =
+            object["spec"]["request"].as_str().ok_or_else(|| Error::input(source, "spec.request is missing"))?;
+        let pem = B64.decode(request.trim()).map_err(|_| Error::input(source, "spec.request is not base64"))?;
+        let request_pem = String::from_utf8(pem).map_err(|_| Error::input(source, "spec.request is not PEM"))?;
+        Ok(CsrObject {
+            name: object["metadata"]["name"].as_str().unwrap_or("").to_string(),
+            signer: object["spec"]["signerName"].as_str().unwrap_or("").to_string(),
+            usages: object["spec"]["usages"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|u| u.as_str().map(str::to_string)).collect())
+                .unwrap_or_default(),
+            expiration_seconds: object["spec"]["expirationSeconds"].as_i64(),
+            request_pem,
+            object,
+            was_json,
+        })
+    }
+
+    /// The issued certificate (PEM), or why there is none yet.
+    pub fn issued_certificate(&self, source: &str) -> Result<String> {
+        if let Some(cert) = self.object["status"]["certificate"].as_str().filter(|c| !c.is_empty()) {
+            let pem = B64.decode(cert.trim()).map_err(|_| Error::input(source, "status.certificate is not base64"))?;
+            return String::from_utf8(pem).map_err(|_| Error::input(source, "status.certificate is not PEM"));
+        }
+        let conditions = self.object["status"]["conditions"].as_array().cloned().unwrap_or_default();
+        let find = |t: &str| conditions.iter().find(|c| c["type"] == t);
+        let message = |c: &Value| c["message"].as_str().unwrap_or("").to_string();
+        if let Some(c) = find("Denied") {
+            return Err(Error::refused(format!("{source}: CSR {} was denied: {}", self.name, message(c))));
+        }
+        if let Some(c) = find("Failed") {
+            return Err(Error::refused(format!("{source}: signing CSR {} failed: {}", self.name, message(c))));
+        }
+        if find("Approved").is_some() {
+            return Err(Error::refused(format!(
+                "{source}: CSR {} is approved but not signed yet (is the {} signer running?); try again shortly",
+                self.name, self.signer
+            )));
+        }
+        Err(Error::refused(format!(
+            "{source}: CSR {} is pending: an administrator must approve it (kubectl certificate approve {})",
+            self.name, self.name
+        )))
+    }
+
+    /// The object with `status.certificate` set (what the signer writes back).
+    pub fn with_certificate(&self, cert_pem: &str) -> Value {
+        let mut object = self.object.clone();
+        object["status"]["certificate"] = json!(B64.encode(cert_pem));
+        object
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_names_are_valid() {
+        assert_eq!(object_name("system:node:Node-1"), "system-node-node-1");
+        assert_eq!(object_name("alice"), "alice");
+        assert_eq!(object_name("::"), "csr");
+        assert!(check_object_name("alice-1").is_ok());
+        assert!(check_object_name("Alice").is_err());
+        assert!(check_object_name("-a").is_err());
+    }
+
+    #[test]
+    fn signer_names() {
+        assert!(check_signer_name(KUBE_APISERVER_CLIENT).is_ok());
+        assert!(check_signer_name("example.com/my-signer").is_ok());
+        assert!(check_signer_name("nope").is_err());
+    }
+
+    #[test]
+    fn defaults_follow_the_key_type() {
+        assert_eq!(default_usages(KUBELET_SERVING, true), vec!["digital signature", "key encipherment", "server auth"]);
+        assert_eq!(default_usages(KUBE_APISERVER_CLIENT_KUBELET, false), vec!["digital signature", "client auth"]);
+    }
+}
