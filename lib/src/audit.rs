@@ -201,28 +201,85 @@ fn most_common<T: PartialEq + Clone>(values: Vec<T>) -> Option<T> {
     best.map(|(_, v)| v)
 }
 
-fn fix_for(profile: &Profile, params: &Params, pki: &Path, root: &Path) -> Option<String> {
+fn fix_for(profile: &Profile, params: &Params, pki: &Path, name: &Path, location: Location) -> Option<String> {
     let signer = profile.signer?;
     let mut csr = format!("k8s-csr --profile {}", profile.name);
     if profile.needs_node {
         csr.push_str(&format!(" --node-name {}", params.node_name.as_deref().unwrap_or("NODE")));
     }
-    if profile.needs_address {
+    if profile.needs_address || params.advertise_address.is_some() && profile.name == "kubelet-serving" {
         let ip = params.advertise_address.map(|i| i.to_string()).unwrap_or_else(|| "IP".into());
         csr.push_str(&format!(" --advertise-address {ip}"));
     }
-    let ca = pki.join(signer.file());
-    let sign = format!("k8s-sign --ca {}", ca.display());
-    match profile.location {
-        Location::Pki(stem) => Some(format!("k8s-genkey | {csr} | {sign} --out {} --force", pki.join(stem).display())),
-        Location::Kubeconfig(file) => Some(format!(
+    let sign = format!("k8s-sign --ca {}", pki.join(signer.file()).display());
+    match location {
+        Location::Kubeconfig(_) => Some(format!(
             "k8s-genkey | {csr} | {sign} | k8s-kubeconfig --ca-cert {} --server https://{}:6443 --out {} --force",
             pki.join("ca.crt").display(),
             params.advertise_address.map(|i| i.to_string()).unwrap_or_else(|| "HOST".into()),
-            root.join(file).display()
+            name.display()
         )),
-        Location::Elsewhere => None,
+        _ => Some(format!("k8s-genkey | {csr} | {sign} --out {} --force", name.display())),
     }
+}
+
+/// What a profile should hold with these parameters. Where the address is unknown (extra
+/// nodes), the names are still checked and the address SANs are not.
+fn expected_request(profile: &Profile, params: &Params) -> Option<crate::profile::Request> {
+    if let Ok(req) = profile.request(params) {
+        return Some(req);
+    }
+    let unspecified = IpAddr::from([0, 0, 0, 0]);
+    let mut req = profile.request(&Params { advertise_address: Some(unspecified), ..params.clone() }).ok()?;
+    req.sans.retain(|s| *s != San::Ip(unspecified));
+    Some(req)
+}
+
+/// One file the audit expects, with the identity it should hold.
+struct Target {
+    profile: &'static Profile,
+    params: Params,
+    location: Location,
+    /// The kubeconfig path, or the certificate's path without `.crt`.
+    name: PathBuf,
+}
+
+/// kubeadm's files, then every extra node's under `nodes/N/` (as examples/kubeadm-pki.sh lays
+/// them out: etcd server and peer, the kubelet's serving certificate and kubelet.conf).
+fn targets(root: &Path, pki: &Path, params: &Params) -> Vec<Target> {
+    let mut out = Vec::new();
+    for profile in PROFILES.iter().filter(|p| p.signer.is_some()) {
+        let name = match profile.location {
+            Location::Pki(stem) => pki.join(stem),
+            Location::Kubeconfig(file) => root.join(file),
+            Location::Elsewhere => continue,
+        };
+        out.push(Target { profile, params: params.clone(), location: profile.location, name });
+    }
+    let Ok(entries) = std::fs::read_dir(root.join("nodes")) else { return out };
+    let mut nodes: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    nodes.sort();
+    for dir in nodes {
+        let node = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        // The node's own address is not recorded anywhere we can trust: check names only.
+        let node_params = Params { node_name: Some(node.clone()), advertise_address: None, ..params.clone() };
+        for (profile, rel_path, location) in [
+            ("etcd-server", "pki/etcd/server", Location::Pki("")),
+            ("etcd-peer", "pki/etcd/peer", Location::Pki("")),
+            ("kubelet-serving", "pki/kubelet", Location::Elsewhere),
+            ("kubelet", "kubelet.conf", Location::Kubeconfig("")),
+        ] {
+            let name = dir.join(rel_path);
+            let exists = match location {
+                Location::Kubeconfig(_) => name.exists(),
+                _ => PathBuf::from(format!("{}.crt", name.display())).exists(),
+            };
+            if let (true, Ok(profile)) = (exists, crate::profile::find(profile)) {
+                out.push(Target { profile, params: node_params.clone(), location, name });
+            }
+        }
+    }
+    out
 }
 
 /// Audits `dir` (a directory holding `pki/` and the kubeconfigs, like /etc/kubernetes).
@@ -304,16 +361,17 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
     }
     let ca_of = |name: CaName| cas.iter().find(|c| c.name == name);
 
-    // Leaf certificates under pki/, and the kubeconfigs beside it.
-    for profile in PROFILES.iter().filter(|p| p.signer.is_some()) {
+    // Leaf certificates under pki/, the kubeconfigs beside it, and extra nodes under nodes/N/.
+    for target in targets(&root, &pki, &params) {
+        let Target { profile, params, location, name } = target;
         let Some(signer) = profile.signer else { continue };
         let ca = ca_of(signer);
-        let expected = profile.request(&params).ok();
-        let fix = fix_for(profile, &params, &pki, &root);
-        let (path, kind, cert, key_pub, extra) = match profile.location {
-            Location::Pki(stem) => {
-                let crt = pki.join(format!("{stem}.crt"));
-                let key_path = pki.join(format!("{stem}.key"));
+        let expected = expected_request(profile, &params);
+        let fix = fix_for(profile, &params, &pki, &name, location);
+        let (path, kind, cert, key_pub, extra) = match location {
+            Location::Pki(_) | Location::Elsewhere => {
+                let crt = PathBuf::from(format!("{}.crt", name.display()));
+                let key_path = PathBuf::from(format!("{}.key", name.display()));
                 let mut extra = Vec::new();
                 let cert = match load_cert(&crt) {
                     Ok(c) => c,
@@ -340,12 +398,11 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
                 };
                 (crt, "certificate", cert, key, extra)
             }
-            Location::Kubeconfig(file) => {
-                let path = root.join(file);
+            Location::Kubeconfig(_) => {
+                let path = name.clone();
                 let (cert, key, extra) = audit_kubeconfig(&path, &root, ca.and_then(|c| c.cert.as_ref()));
                 (path, "kubeconfig", cert, key, extra)
             }
-            Location::Elsewhere => continue,
         };
         let mut findings = extra;
         if let Some(cert) = &cert {
@@ -377,9 +434,9 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
             }
         }
         let status = if cert.is_none() && findings.is_empty() { Status::Missing } else { worst(&findings) };
-        let name = match profile.location {
-            Location::Kubeconfig(f) => f.to_string(),
-            _ => profile.path().map(|p| p.trim_start_matches("pki/").to_string()).unwrap_or_default(),
+        let name = match location {
+            Location::Kubeconfig(_) => rel(&path),
+            _ => rel(&path).trim_start_matches("pki/").trim_end_matches(".crt").to_string(),
         };
         files.push(FileReport {
             path: rel(&path),

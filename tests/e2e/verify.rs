@@ -74,7 +74,7 @@ fn the_demo_pki_passes_the_audit_and_every_file_is_listed() {
     ] {
         assert!(text.contains(f), "{f} not listed:\n{text}");
     }
-    assert!(text.contains("16 files: 16 ok, 0 warnings, 0 missing, 0 failed"), "{text}");
+    assert!(text.contains("25 files: 25 ok, 0 warnings, 0 missing, 0 failed"), "{text}");
     let (code, v) = audit_json(demo_pki());
     assert_eq!(code, 0);
     assert_eq!(v["status"], "ok");
@@ -152,6 +152,13 @@ const DEFECTS: &[(&str, &str, &str, &str, &str)] = &[
         "pki/sa.key",
         "key",
         "not sa.key's public key",
+    ),
+    (
+        "a second node's kubelet.conf with another node's identity",
+        "k8s-genkey --algo ecdsa | k8s-csr --profile kubelet --node-name node-3 | k8s-sign --ca pki/ca | k8s-kubeconfig --ca-cert pki/ca.crt --server https://10.0.0.10:6443 --out nodes/node-2/kubelet.conf --force",
+        "nodes/node-2/kubelet.conf",
+        "cn",
+        "expected 'system:node:node-2'",
     ),
     ("world-readable key", "chmod 644 pki/apiserver.key", "pki/apiserver.crt", "permissions", "readable by others"),
 ];
