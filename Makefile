@@ -14,7 +14,7 @@ RELEASE  := target/release
 # System packages the tests use (Debian names). kubectl comes with the machine image.
 TEST_PACKAGES := openssl golang-go etcd-server etcd-client golang-cfssl groff man-db
 
-.PHONY: all build release renew test test-deps unit e2e lint docs docs-check pki clean
+.PHONY: all build release renew bench test test-deps unit e2e lint docs docs-check pki clean
 
 all: build
 
@@ -31,6 +31,10 @@ pki: release
 ## renew: re-issue every leaf certificate and kubeconfig under PKI=dir (WITHIN=days to renew only those due)
 renew: release
 	PATH="$(CURDIR)/$(RELEASE):$$PATH" examples/renew-pki.sh "$(PKI)" $(if $(WITHIN),--within $(WITHIN))
+
+## bench: k8s-pki against openssl and cfssl in one run; writes BENCHMARKS.md
+bench:
+	bench/run.sh
 
 ## test: everything CI checks — dependencies, lint, generated docs, unit and end-to-end tests
 test: test-deps lint docs-check

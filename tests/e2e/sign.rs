@@ -214,3 +214,29 @@ fn self_signed_root_defaults_to_ten_years() {
     let text = openssl_ok(dir.path(), &["verify", "-x509_strict", "-CAfile", "ca.crt", "ca.crt"]);
     assert!(text.contains("OK"));
 }
+
+#[test]
+fn batches_larger_than_a_chunk_keep_their_order() {
+    // k8s-sign signs in parallel chunks of 256; 300 CSRs cross a chunk boundary.
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    let key_file = dir.path().join("k.key");
+    std::fs::write(&key_file, &key).expect("write");
+    let mut stream = Vec::new();
+    for i in 0..300 {
+        stream.extend(run_ok(
+            "k8s-csr",
+            &["--key", key_file.to_str().expect("utf8"), "--cn", &format!("n{i}"), "--usage", "client"],
+            b"",
+        ));
+    }
+    let out = run_ok("k8s-sign", &["--ca", &p(&dir, "ca")], &stream);
+    let certs = blocks_of(&out, "CERTIFICATE");
+    assert_eq!(certs.len(), 300);
+    for i in [0usize, 255, 256, 299] {
+        std::fs::write(dir.path().join("c.crt"), &certs[i]).expect("write");
+        let subject = openssl_ok(dir.path(), &["x509", "-in", "c.crt", "-noout", "-subject"]);
+        assert_eq!(subject.trim(), format!("subject=CN = n{i}"));
+    }
+}

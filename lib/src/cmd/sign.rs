@@ -152,90 +152,113 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     for (index, input) in inputs.into_iter().enumerate() {
         source = input.name.clone();
         let mut in_this_file = 0;
-        for block in input.blocks()? {
-            let block = block?;
-            match block.kind() {
-                Kind::Csr => {
-                    let csr = Csr::from_der(&block.der, &source)?;
-                    if !csr.ignored.is_empty() {
-                        warn(Note::Warning(&format!("{source}: not copied from the CSR: {}", csr.ignored.join(", "))));
+        let mut stream = input.blocks()?;
+        loop {
+            // Read a chunk, sign its CSRs on every core, then emit in order: batch signing is
+            // bound by the signatures, and memory stays bounded by the chunk.
+            let mut chunk = Vec::new();
+            let mut csrs = 0;
+            while csrs < CHUNK {
+                match stream.next_block()? {
+                    Some(b) => {
+                        csrs += usize::from(b.kind() == Kind::Csr);
+                        chunk.push(b);
                     }
-                    let this_opts = match opts.profile.as_deref() {
-                        Some("auto") => auto_options(&csr, &issue_opts, &source)?,
-                        _ => issue_opts.clone(),
-                    };
-                    let Issued { der, warnings } = match &signer {
-                        Signer::Ca(ca) => ca.issue(&csr, &this_opts)?,
-                        Signer::SelfSign { file_key } => {
-                            let key = file_key.as_ref().or(last_key.as_ref()).ok_or_else(|| {
+                    None => break,
+                }
+            }
+            if chunk.is_empty() {
+                break;
+            }
+            let prepared = match &signer {
+                Signer::Ca(ca) => prepare(chunk, ca, &issue_opts, opts.profile.as_deref() == Some("auto"), &source),
+                Signer::SelfSign { .. } => chunk.into_iter().map(|block| (block, None)).collect(),
+            };
+            for (block, ready) in prepared {
+                match block.kind() {
+                    Kind::Csr => {
+                        let (ignored, Issued { der, warnings }) = match (ready, &signer) {
+                            (Some(ready), _) => ready?,
+                            (None, Signer::SelfSign { file_key }) => {
+                                let csr = Csr::from_der(&block.der, &source)?;
+                                let this_opts = match opts.profile.as_deref() {
+                                    Some("auto") => auto_options(&csr, &issue_opts, &source)?,
+                                    _ => issue_opts.clone(),
+                                };
+                                let key = file_key.as_ref().or(last_key.as_ref()).ok_or_else(|| {
                                 Error::input(
                                     &source,
                                     "--self-sign needs the CSR's private key before it in the stream (or --key FILE)",
                                 )
                             })?;
-                            self_sign(&csr, key, &this_opts)?
-                        }
-                    };
-                    for w in warnings {
-                        warn(Note::Warning(&format!("{source}: {w}")));
-                    }
-                    if opts.explain {
-                        let cert = Cert::from_der(&der, &source)?;
-                        let csr_file = if opts.files.is_empty() && opts.input.is_none() {
-                            "req.csr".to_string()
-                        } else {
-                            source.clone()
+                                (csr.ignored.clone(), self_sign(&csr, key, &this_opts)?)
+                            }
+                            (None, Signer::Ca(_)) => return Err(Error::refused("internal: CSR not prepared")),
                         };
-                        let crt_file = if opts.beside {
-                            opts.files[index].with_extension("crt").display().to_string()
-                        } else {
-                            opts.output
-                                .files
-                                .path_for(Kind::Cert)
-                                .map(|p| p.display().to_string())
-                                .unwrap_or_else(|| "cert.crt".into())
-                        };
-                        let (ca_crt, ca_key) = (
-                            opts.ca_cert.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-                            opts.ca_key.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-                        );
-                        let self_key =
-                            opts.key.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "key.pem".into());
-                        let signed_with = if opts.self_sign {
-                            crate::explain::SignedWith::SelfSigned { key: &self_key }
-                        } else {
-                            crate::explain::SignedWith::Ca { cert: &ca_crt, key: &ca_key }
-                        };
-                        for line in crate::explain::issued(&cert, &signed_with, &csr_file, &crt_file, now) {
-                            warn(Note::Explain(&line));
+                        if !ignored.is_empty() {
+                            warn(Note::Warning(&format!("{source}: not copied from the CSR: {}", ignored.join(", "))));
                         }
-                    }
-                    in_this_file += 1;
-                    signed += 1;
-                    if opts.beside {
-                        if in_this_file > 1 {
-                            return Err(Error::input(&source, "--beside takes one CSR per file"));
+                        for w in warnings {
+                            warn(Note::Warning(&format!("{source}: {w}")));
                         }
-                        let path = opts.files[index].with_extension("crt");
-                        let contents = Zeroizing::new(Block::new(CERTIFICATE, &der).text.as_bytes().to_vec());
-                        beside.push(FileWrite { path, mode: 0o644, contents });
-                        continue;
+                        if opts.explain {
+                            let cert = Cert::from_der(&der, &source)?;
+                            let csr_file = if opts.files.is_empty() && opts.input.is_none() {
+                                "req.csr".to_string()
+                            } else {
+                                source.clone()
+                            };
+                            let crt_file = if opts.beside {
+                                opts.files[index].with_extension("crt").display().to_string()
+                            } else {
+                                opts.output
+                                    .files
+                                    .path_for(Kind::Cert)
+                                    .map(|p| p.display().to_string())
+                                    .unwrap_or_else(|| "cert.crt".into())
+                            };
+                            let (ca_crt, ca_key) = (
+                                opts.ca_cert.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                                opts.ca_key.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                            );
+                            let self_key =
+                                opts.key.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "key.pem".into());
+                            let signed_with = if opts.self_sign {
+                                crate::explain::SignedWith::SelfSigned { key: &self_key }
+                            } else {
+                                crate::explain::SignedWith::Ca { cert: &ca_crt, key: &ca_key }
+                            };
+                            for line in crate::explain::issued(&cert, &signed_with, &csr_file, &crt_file, now) {
+                                warn(Note::Explain(&line));
+                            }
+                        }
+                        in_this_file += 1;
+                        signed += 1;
+                        if opts.beside {
+                            if in_this_file > 1 {
+                                return Err(Error::input(&source, "--beside takes one CSR per file"));
+                            }
+                            let path = opts.files[index].with_extension("crt");
+                            let contents = Zeroizing::new(Block::new(CERTIFICATE, &der).text.as_bytes().to_vec());
+                            beside.push(FileWrite { path, mode: 0o644, contents });
+                            continue;
+                        }
+                        if opts.keep_csr {
+                            sink.emit(block)?;
+                        }
+                        sink.emit(Block::new(CERTIFICATE, &der))?;
+                        sink.flush_json()?;
                     }
-                    if opts.keep_csr {
+                    Kind::Key => {
+                        if opts.self_sign && opts.key.is_none() {
+                            last_key = Some(PrivateKey::from_pem_block(&block.label, &block.der, &source)?);
+                        }
+                        // A new key starts a new item; flush what the previous one had.
+                        sink.flush_json()?;
                         sink.emit(block)?;
                     }
-                    sink.emit(Block::new(CERTIFICATE, &der))?;
-                    sink.flush_json()?;
+                    _ => sink.emit(block)?,
                 }
-                Kind::Key => {
-                    if opts.self_sign && opts.key.is_none() {
-                        last_key = Some(PrivateKey::from_pem_block(&block.label, &block.der, &source)?);
-                    }
-                    // A new key starts a new item; flush what the previous one had.
-                    sink.flush_json()?;
-                    sink.emit(block)?;
-                }
-                _ => sink.emit(block)?,
             }
         }
     }
@@ -247,6 +270,48 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     write_files_atomic(&beside, opts.output.force)?;
     written.extend(beside.into_iter().map(|f| f.path));
     Ok(written)
+}
+
+/// CSRs signed per chunk (bounded memory; enough to keep every core busy).
+const CHUNK: usize = 256;
+
+/// A CSR's certificate and the requested extensions that were not copied (or the error).
+type Outcome = Result<(Vec<String>, Issued)>;
+
+/// A block with, for a CSR, its outcome.
+type Prepared = (Block, Option<Outcome>);
+
+/// Verifies and signs the CSRs of a chunk in parallel; the other blocks ride along in order.
+fn prepare(chunk: Vec<Block>, ca: &Ca, base: &IssueOptions, auto: bool, source: &str) -> Vec<Prepared> {
+    let one = |block: &Block| -> Outcome {
+        let csr = Csr::from_der(&block.der, source)?;
+        let this_opts = if auto { auto_options(&csr, base, source)? } else { base.clone() };
+        Ok((csr.ignored.clone(), ca.issue(&csr, &this_opts)?))
+    };
+    let csr_count = chunk.iter().filter(|b| b.kind() == Kind::Csr).count();
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(csr_count.max(1));
+    let mut results: Vec<Option<Outcome>> = Vec::with_capacity(chunk.len());
+    if workers <= 1 {
+        results.extend(chunk.iter().map(|b| (b.kind() == Kind::Csr).then(|| one(b))));
+    } else {
+        let per = chunk.len().div_ceil(workers);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk
+                .chunks(per)
+                .map(|part| {
+                    scope
+                        .spawn(move || part.iter().map(|b| (b.kind() == Kind::Csr).then(|| one(b))).collect::<Vec<_>>())
+                })
+                .collect();
+            for h in handles {
+                match h.join() {
+                    Ok(part) => results.extend(part),
+                    Err(_) => results.push(Some(Err(Error::refused("a signing thread failed")))),
+                }
+            }
+        });
+    }
+    chunk.into_iter().zip(results).collect()
 }
 
 /// `--profile auto`: kubeadm's usages for the CSR's identity (external-CA CSRs request none).
