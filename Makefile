@@ -12,7 +12,7 @@ BINS     := k8s-genkey k8s-csr k8s-sign k8s-kubeconfig k8s-verify
 RELEASE  := target/release
 
 # System packages the tests use (Debian names). kubectl comes with the machine image.
-TEST_PACKAGES := openssl golang-go etcd-server etcd-client golang-cfssl groff man-db
+TEST_PACKAGES := openssl golang-go etcd-server etcd-client golang-cfssl groff man-db bsdutils python3
 
 .PHONY: all build release renew bench test test-deps unit e2e lint docs docs-check pki clean
 
@@ -37,6 +37,8 @@ bench:
 	bench/run.sh
 
 ## test: everything CI checks — dependencies, lint, generated docs, unit and end-to-end tests
+## (PROPTEST_CASES sets how many cases each parser property test runs)
+export PROPTEST_CASES ?= 3000
 test: test-deps lint docs-check
 	$(CARGO) build --workspace --bins
 	@scripts/test-summary.sh $(CARGO) test --workspace

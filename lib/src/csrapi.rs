@@ -274,11 +274,11 @@ impl CsrObject {
         let text = std::str::from_utf8(bytes).map_err(|_| Error::input(source, "not UTF-8 text"))?;
         let was_json = text.trim_start().starts_with('{');
         let object: Value = if was_json {
-            serde_json::from_str(text).map_err(|e| Error::input(source, format!("invalid JSON: {e}")))?
+            serde_json::from_str(text)
+                .map_err(|e| Error::input(source, format!("invalid JSON{}", crate::kubeconfig::json_where(&e))))?
         } else {
-            serde_norway::from_str(text).map_err(|e| {
-                Error::input(source, format!("invalid YAML: {}", e.to_string().lines().next().unwrap_or("")))
-            })?
+            serde_norway::from_str(text)
+                .map_err(|e| Error::input(source, format!("invalid YAML{}", crate::kubeconfig::yaml_where(&e))))?
         };
         if object["kind"] != "CertificateSigningRequest" {
             return Err(Error::input(source, "not a CertificateSigningRequest object"));

@@ -246,10 +246,12 @@ impl Kubeconfig {
 
     /// Reads a kubeconfig (YAML or JSON).
     pub fn from_slice(bytes: &[u8], source: &str) -> Result<Kubeconfig> {
-        let kc: Kubeconfig = serde_norway::from_slice(bytes).map_err(|e| {
-            let msg = e.to_string();
-            Error::input(source, format!("not a valid kubeconfig: {}", msg.lines().next().unwrap_or("")))
-        })?;
+        if String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).contains("-----BEGIN ") {
+            return Err(Error::input(source, "expected a kubeconfig, found PEM data"));
+        }
+        // The parser's own message can quote the input, which may hold a key: say where, not what.
+        let kc: Kubeconfig = serde_norway::from_slice(bytes)
+            .map_err(|e| Error::input(source, format!("not a valid kubeconfig{}", yaml_where(&e))))?;
         if kc.kind != "Config" {
             return Err(Error::input(
                 source,
@@ -310,6 +312,26 @@ impl Kubeconfig {
             },
         })
     }
+}
+
+/// ` (YAML error at line L, column C)` — a parse error's place without its text, which may quote
+/// key material.
+pub fn yaml_where(e: &serde_norway::Error) -> String {
+    match e.location() {
+        Some(l) => format!(" (YAML error at line {}, column {})", l.line(), l.column()),
+        None => " (not the expected YAML structure)".into(),
+    }
+}
+
+/// ` (JSON syntax error at line L, column C)`, likewise.
+pub fn json_where(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected structure",
+        serde_json::error::Category::Eof => "unexpected end",
+    };
+    format!(" (JSON {what} at line {}, column {})", e.line(), e.column())
 }
 
 /// What one context of a kubeconfig holds.

@@ -398,8 +398,8 @@ impl JsonBlocks {
         let mut blocks = Vec::new();
         let stream = serde_json::Deserializer::from_slice(bytes).into_iter::<JsonItem>();
         for item in stream {
-            let item =
-                item.map_err(|e| Error::input(source, format!("invalid JSON item: {}", first_line(&e.to_string()))))?;
+            let item = item
+                .map_err(|e| Error::input(source, format!("invalid JSON item{}", crate::kubeconfig::json_where(&e))))?;
             let fields = [&item.key, &item.csr, &item.cert, &item.public_key];
             for pem_text in fields.into_iter().flatten().chain(item.other.iter()) {
                 let mut reader = PemReader::new(pem_text.as_bytes(), source);
@@ -413,10 +413,6 @@ impl JsonBlocks {
         }
         Ok(blocks)
     }
-}
-
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or(s)
 }
 
 /// Output format on stdout.
@@ -628,10 +624,11 @@ pub struct FileWrite {
     pub contents: Zeroizing<Vec<u8>>,
 }
 
-/// Writes all files or none: each goes to a temp file in its directory first (created 0600,
-/// then set to its mode), is fsynced, and only when every temp file is complete are they
-/// moved into place. Without `force` an existing file is an error and nothing is written;
-/// with `force` the old file stays intact until the rename.
+/// Writes all files or none. Each file is first written completely as an unnamed inode in its
+/// directory (O_TMPFILE; a named temp file where the file system lacks it), created 0600, set to
+/// its mode whatever the umask, and fsynced; only when every file is complete do they get their
+/// names. Without `force` an existing file is an error and nothing is written (a hard link never
+/// replaces a name); with `force` the old file stays intact until the rename.
 pub fn write_files_atomic(files: &[FileWrite], force: bool) -> Result<()> {
     if !force {
         for f in files {
@@ -640,29 +637,23 @@ pub fn write_files_atomic(files: &[FileWrite], force: bool) -> Result<()> {
             }
         }
     }
-    let mut temps: Vec<PathBuf> = Vec::new();
-    let result = (|| {
-        for f in files {
-            temps.push(write_temp(f)?);
-        }
-        let mut committed: Vec<&Path> = Vec::new();
-        for (f, temp) in files.iter().zip(&temps) {
-            if let Err(e) = commit(temp, &f.path, force) {
-                if !force {
-                    for p in &committed {
-                        let _ = fs::remove_file(p);
-                    }
-                }
-                return Err(e);
-            }
-            committed.push(&f.path);
-        }
-        Ok(())
-    })();
-    for t in &temps {
-        let _ = fs::remove_file(t);
+    let mut temps: Vec<Temp> = Vec::new();
+    for f in files {
+        temps.push(write_temp(f)?);
     }
-    result
+    let mut committed: Vec<&Path> = Vec::new();
+    for (f, temp) in files.iter().zip(temps) {
+        if let Err(e) = commit(temp, &f.path, force) {
+            if !force {
+                for p in &committed {
+                    let _ = fs::remove_file(p);
+                }
+            }
+            return Err(e);
+        }
+        committed.push(&f.path);
+    }
+    Ok(())
 }
 
 fn parent_dir(path: &Path) -> PathBuf {
@@ -672,44 +663,89 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
-fn write_temp(f: &FileWrite) -> Result<PathBuf> {
+/// A complete file waiting for its name.
+enum Temp {
+    /// An unnamed inode (O_TMPFILE), gone if we die before naming it.
+    Anonymous(File),
+    /// A hidden temp file, removed on drop unless renamed.
+    Named(PathBuf),
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        if let Temp::Named(p) = self {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
+fn temp_name(dir: &Path, dest: &Path) -> Result<PathBuf> {
+    let name = dest.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let mut suffix = [0u8; 6];
+    aws_lc_rs::rand::fill(&mut suffix).map_err(|_| Error::io_msg(dest, "no randomness for a temp file"))?;
+    let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(dir.join(format!(".{name}.{suffix}.tmp")))
+}
+
+fn fill(mut file: &File, f: &FileWrite) -> io::Result<()> {
+    file.set_permissions(fs::Permissions::from_mode(f.mode))?;
+    file.write_all(&f.contents)?;
+    file.sync_all()
+}
+
+fn write_temp(f: &FileWrite) -> Result<Temp> {
+    use rustix::fs::{CWD, Mode, OFlags, openat};
     let dir = parent_dir(&f.path);
     fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, &e))?;
-    let name = f.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let mut suffix = [0u8; 6];
-    aws_lc_rs::rand::fill(&mut suffix).map_err(|_| Error::io_msg(&f.path, "no randomness for a temp file"))?;
-    let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
-    let temp = dir.join(format!(".{name}.{suffix}.tmp"));
-    let write = || -> io::Result<()> {
-        let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
-        file.set_permissions(fs::Permissions::from_mode(f.mode))?;
-        file.write_all(&f.contents)?;
-        file.sync_all()
-    };
-    if let Err(e) = write() {
-        let _ = fs::remove_file(&temp);
-        // Name the destination, not our temp file.
-        return Err(Error::io(&f.path, &e));
+    let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
+    if let Ok(fd) = openat(CWD, &dir, flags, Mode::from_raw_mode(0o600)) {
+        let file = File::from(fd);
+        fill(&file, f).map_err(|e| Error::io(&f.path, &e))?;
+        return Ok(Temp::Anonymous(file));
     }
+    let temp = Temp::Named(temp_name(&dir, &f.path)?);
+    let Temp::Named(path) = &temp else { unreachable!("just made") };
+    let file =
+        OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| Error::io(&f.path, &e))?;
+    // On error `temp` is dropped and removes the partial file; the message names the destination.
+    fill(&file, f).map_err(|e| Error::io(&f.path, &e))?;
     Ok(temp)
 }
 
-fn commit(temp: &Path, dest: &Path, force: bool) -> Result<()> {
-    if force {
-        fs::rename(temp, dest).map_err(|e| Error::io(dest, &e))?;
-    } else {
-        // A hard link fails if the destination appeared meanwhile: never clobber.
-        match fs::hard_link(temp, dest) {
+fn link_anonymous(file: &File, dest: &Path) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+    rustix::fs::linkat(rustix::fs::CWD, proc_path.as_str(), rustix::fs::CWD, dest, rustix::fs::AtFlags::SYMLINK_FOLLOW)
+        .map_err(io::Error::from)
+}
+
+fn commit(temp: Temp, dest: &Path, force: bool) -> Result<()> {
+    match (&temp, force) {
+        (Temp::Anonymous(file), false) => {
+            link_anonymous(file, dest).map_err(|e| Error::io(dest, &e))?;
+        }
+        (Temp::Anonymous(file), true) => {
+            // linkat cannot replace a name: give the complete file a temp name, then rename.
+            let named = temp_name(&parent_dir(dest), dest)?;
+            link_anonymous(file, &named).map_err(|e| Error::io(dest, &e))?;
+            let named = Temp::Named(named);
+            commit(named, dest, true)?;
+        }
+        (Temp::Named(path), true) => {
+            fs::rename(path, dest).map_err(|e| Error::io(dest, &e))?;
+        }
+        (Temp::Named(path), false) => match fs::hard_link(path, dest) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(Error::io(dest, &e)),
             Err(_) => {
                 if dest.symlink_metadata().is_ok() {
                     return Err(Error::io_msg(dest, "file exists (use --force to overwrite)"));
                 }
-                fs::rename(temp, dest).map_err(|e| Error::io(dest, &e))?;
+                fs::rename(path, dest).map_err(|e| Error::io(dest, &e))?;
             }
-        }
+        },
     }
+    drop(temp);
     if let Ok(dir) = File::open(parent_dir(dest)) {
         let _ = dir.sync_all();
     }

@@ -7,6 +7,7 @@ mod csr;
 mod csrapi;
 mod explain;
 mod genkey;
+mod hostile;
 mod interop;
 mod kubeconfig;
 mod renew;

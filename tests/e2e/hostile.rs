@@ -1,0 +1,263 @@
+//! Hostile and broken input beyond the basics in bad_input.rs: terminals, encrypted and weak
+//! keys, critical extensions, 100 MB inputs, a full disk, a write killed midway, umask 000.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command as StdCommand;
+
+use predicates::str::contains;
+
+use crate::util::*;
+
+fn s(p: &Path) -> String {
+    p.to_str().expect("utf8").to_string()
+}
+
+/// Runs a command line under a pseudo-terminal (util-linux `script`), as a user at a shell.
+fn on_terminal(cmdline: &str) -> (i32, String) {
+    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+    let out = require("script", "bsdutils")
+        .args(["-qefc", cmdline, "/dev/null"])
+        .env("PATH", path)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn a_private_key_is_never_printed_to_a_terminal() {
+    let (code, text) = on_terminal("k8s-genkey --algo ecdsa");
+    assert_eq!(code, 4, "{text}");
+    assert!(text.contains("refusing to print a private key to a terminal") && !text.contains("BEGIN"), "{text}");
+    let (code, text) = on_terminal("k8s-genkey --algo ecdsa --force");
+    assert_eq!(code, 0);
+    assert!(text.contains("BEGIN EC PRIVATE KEY"), "--force allows it: {text}");
+    let (code, text) = on_terminal("k8s-genkey --algo ecdsa | k8s-csr --cn x");
+    assert_eq!(code, 4, "{text}");
+    assert!(!text.contains("PRIVATE KEY-----"), "{text}");
+}
+
+#[test]
+fn stdin_on_a_terminal_says_what_is_expected_instead_of_waiting() {
+    let (code, text) = on_terminal("k8s-csr --cn x < /dev/tty");
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("expected a private key") && text.contains("stdin is a terminal"), "{text}");
+    let (code, text) = on_terminal("k8s-sign --self-sign < /dev/tty");
+    assert_eq!(code, 2, "{text}");
+}
+
+#[test]
+fn weak_rsa_keys_are_refused() {
+    let dir = scratch();
+    openssl_ok(dir.path(), &["genrsa", "-out", "weak.key", "1024"]);
+    tool("k8s-csr")
+        .args(["--key", &s(&dir.path().join("weak.key")), "--cn", "x"])
+        .assert()
+        .code(4)
+        .stderr(contains("below 2048"));
+}
+
+#[test]
+fn a_csr_with_an_unknown_critical_extension_is_refused() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    openssl_ok(
+        dir.path(),
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "k.key",
+            "-subj",
+            "/CN=x",
+            "-addext",
+            "1.2.3.4=critical,ASN1:UTF8String:surprise",
+            "-out",
+            "x.csr",
+        ],
+    );
+    tool("k8s-sign")
+        .args(["--ca", &s(&dir.path().join("ca")), "--usage", "client", "--in", &s(&dir.path().join("x.csr"))])
+        .assert()
+        .code(4)
+        .stdout("")
+        .stderr(contains("unknown critical extension 1.2.3.4"));
+    // A non-critical one is dropped, with a warning: we never copy what we do not understand.
+    openssl_ok(
+        dir.path(),
+        &[
+            "req",
+            "-new",
+            "-key",
+            "k.key",
+            "-subj",
+            "/CN=x",
+            "-addext",
+            "1.2.3.4=ASN1:UTF8String:surprise",
+            "-out",
+            "y.csr",
+        ],
+    );
+    let out = tool("k8s-sign")
+        .args(["--ca", &s(&dir.path().join("ca")), "--usage", "client", "--in", &s(&dir.path().join("y.csr"))])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not copied from the CSR: 1.2.3.4"));
+    std::fs::write(dir.path().join("y.crt"), &out.stdout).expect("write");
+    let text = openssl_ok(dir.path(), &["x509", "-in", "y.crt", "-noout", "-text"]);
+    assert!(!text.contains("1.2.3.4") && !text.contains("surprise"), "{text}");
+}
+
+#[test]
+fn a_100_mb_input_is_refused_with_bounded_memory() {
+    let dir = scratch();
+    let big = dir.path().join("big");
+    // One 100 MB line: refused at 4 MiB.
+    let f = std::fs::File::create(&big).expect("create");
+    f.set_len(0).expect("len");
+    std::fs::write(&big, vec![b'A'; 100 * 1024 * 1024]).expect("write");
+    tool("k8s-csr").args(["--cn", "x", "--in", &s(&big)]).assert().code(3).stderr(contains("longer than 4 MiB"));
+    // 100 MB of short lines that are not PEM: streamed through in bounded memory, then refused.
+    let lines = "this is not pem\n".repeat(100 * 1024 * 1024 / 16);
+    std::fs::write(&big, lines).expect("write");
+    let out = StdCommand::new("python3")
+        .arg("-c")
+        .arg("import resource,subprocess,sys; r=subprocess.run(sys.argv[1:], capture_output=True); print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        .arg(bin_dir().join("k8s-csr"))
+        .args(["--cn", "x", "--in", &s(&big)])
+        .output()
+        .expect("python3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    assert_eq!(parts.next(), Some("3"), "{text}");
+    let rss_kib: u64 = parts.next().and_then(|r| r.parse().ok()).expect("rss");
+    assert!(rss_kib < 64 * 1024, "max RSS {rss_kib} KiB for a 100 MB input");
+    // 100 MB of JSON: refused past 64 MiB.
+    let json = format!("{{\"key\": \"{}\"}}", "A".repeat(100 * 1024 * 1024));
+    std::fs::write(&big, json).expect("write");
+    tool("k8s-sign").args(["--self-sign", "--in", &s(&big)]).assert().code(3).stderr(contains("64 MiB"));
+}
+
+#[test]
+fn a_full_disk_is_an_io_error_and_the_old_file_survives() {
+    let full = StdCommand::new(bin_dir().join("k8s-genkey"))
+        .args(["--algo", "ecdsa", "--force"])
+        .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
+        .output()
+        .expect("runs");
+    assert_eq!(full.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&full.stderr).contains("stdout: no space left on device"));
+    // A tiny tmpfs, filled up: writing a key fails cleanly, leaves nothing, keeps the old file.
+    let dir = scratch();
+    let mnt = dir.path().join("tiny");
+    std::fs::create_dir(&mnt).expect("mkdir");
+    let mounted =
+        StdCommand::new("mount").args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"]).arg(&mnt).status().expect("mount");
+    assert!(mounted.success(), "mounting a tmpfs needs root (CI runs as root)");
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = StdCommand::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&mnt);
+    run_ok("k8s-genkey", &["--out", &s(&mnt.join("old"))], b"");
+    let old = read(mnt.join("old.key"));
+    let _ = StdCommand::new("dd")
+        .args(["if=/dev/zero", "bs=1k", "count=200"])
+        .arg(format!("of={}", s(&mnt.join("filler"))))
+        .stderr(std::process::Stdio::null())
+        .status();
+    tool("k8s-genkey")
+        .args(["--algo", "rsa4096", "--out", &s(&mnt.join("new"))])
+        .assert()
+        .code(5)
+        .stderr(contains("no space left"));
+    assert!(!mnt.join("new.key").exists());
+    tool("k8s-genkey").args(["--algo", "rsa4096", "--out", &s(&mnt.join("old")), "--force"]).assert().code(5);
+    assert_eq!(read(mnt.join("old.key")), old, "the old key survives a failed --force write");
+    let names: Vec<String> =
+        std::fs::read_dir(&mnt).expect("dir").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut names = names;
+    names.sort();
+    assert_eq!(names, vec!["filler", "old.key"], "no temp files left");
+}
+
+#[test]
+fn a_write_killed_midway_leaves_no_partial_file() {
+    // RLIMIT_FSIZE of 1 KiB: the kernel kills the process (SIGXFSZ) in the middle of writing
+    // a 3 KiB RSA-4096 key. The key was being written as an unnamed inode: nothing is left.
+    let dir = scratch();
+    let out = s(&dir.path().join("k"));
+    let cmd = format!("ulimit -f 1; exec '{}' --algo rsa4096 --out '{out}'", bin_dir().join("k8s-genkey").display());
+    let status = StdCommand::new("bash").arg("-c").arg(cmd).status().expect("bash");
+    assert!(!status.success(), "the write was cut short");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "nothing half-written: {left:?}");
+}
+
+#[test]
+fn every_binary_writes_keys_0600_under_umask_000() {
+    let dir = scratch();
+    let bins = bin_dir();
+    let b = |n: &str| bins.join(n).display().to_string();
+    let d = s(dir.path());
+    let script = format!(
+        "set -e; umask 000; cd '{d}'
+         '{g}' --out ca-seed && '{g}' | '{c}' --profile ca | '{s}' --self-sign --out ca
+         '{g}' | '{c}' --cn u --usage client --out req
+         '{s}' --ca ca --in req.csr --cert-out u.crt
+         '{g}' | '{c}' --profile admin | '{s}' --ca ca --out admin
+         '{k}' --ca-cert ca.crt --cert admin.crt --key admin.key --server https://h:6443 --out admin.conf",
+        g = b("k8s-genkey"),
+        c = b("k8s-csr"),
+        s = b("k8s-sign"),
+        k = b("k8s-kubeconfig")
+    );
+    let status = StdCommand::new("bash").arg("-c").arg(script).status().expect("bash");
+    assert!(status.success());
+    let mode = |f: &str| std::fs::metadata(dir.path().join(f)).expect(f).permissions().mode() & 0o777;
+    for key in ["ca-seed.key", "ca.key", "req.key", "admin.key", "admin.conf"] {
+        assert_eq!(mode(key), 0o600, "{key}");
+    }
+    for public in ["ca.crt", "req.csr", "u.crt"] {
+        assert_eq!(mode(public), 0o644, "{public}");
+    }
+}
+
+#[test]
+fn no_key_material_in_error_messages() {
+    let dir = scratch();
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    let body: String = String::from_utf8_lossy(&key).lines().nth(1).expect("base64 line").to_string();
+    // A key where a CA certificate is expected, a truncated key, a key with a bad CSR: the
+    // message names the problem, never a byte of the key.
+    std::fs::write(dir.path().join("k.key"), &key).expect("write");
+    let cases: Vec<(Vec<String>, Vec<u8>)> = vec![
+        (
+            vec![
+                "k8s-sign".into(),
+                "--ca-cert".into(),
+                s(&dir.path().join("k.key")),
+                "--ca-key".into(),
+                s(&dir.path().join("k.key")),
+            ],
+            b"x".to_vec(),
+        ),
+        (vec!["k8s-csr".into(), "--cn".into(), "x".into()], key[..key.len() - 40].to_vec()),
+        (vec!["k8s-kubeconfig".into(), "--extract".into()], key.clone()),
+    ];
+    for (args, stdin) in cases {
+        let out = tool(&args[0]).args(&args[1..]).write_stdin(stdin).output().expect("runs");
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains(&body[..20]) && !err.contains("PRIVATE KEY-----"), "{args:?}: {err}");
+    }
+}
