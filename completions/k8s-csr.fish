@@ -29,6 +29,7 @@ client\t'TLS client (clientAuth): every identity that talks to the API server or
 complete -c k8s-csr -l signer -d 'Certificates API signer this CSR is for: sets its default usages and checks its rules (kubernetes.io/kube-apiserver-client, kubernetes.io/kube-apiserver-client-kubelet, kubernetes.io/kubelet-serving, or DOMAIN/NAME)' -r
 complete -c k8s-csr -l name -d 'With --manifest: metadata.name (default: the CN made a valid object name)' -r
 complete -c k8s-csr -l expiration -d 'With --manifest: spec.expirationSeconds, as a duration (at least 10m; e.g. 24h, 30d)' -r
+complete -c k8s-csr -l cfssl -d 'Take the subject (CN, names) and hosts (SANs) from a cfssl CSR JSON file' -r -F
 complete -c k8s-csr -s k -l key -d 'Private key file; stdin is then not read and only the CSR is written. With --from-cert: the old key, checked against the certificate and used only with --reuse-key' -r -F
 complete -c k8s-csr -l from-cert -d 'Renew: copy the subject, SANs and usages of this certificate (from kubeadm, openssl or us); flags may change them (e.g. --san adds one). The new key comes from stdin' -r -F
 complete -c k8s-csr -s i -l in -d 'Read the key stream from FILE instead of stdin' -r -F

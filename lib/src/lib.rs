@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod cert;
+pub mod cfssl;
 pub mod cmd;
 pub mod csr;
 pub mod csrapi;

@@ -58,6 +58,8 @@ pub struct Options {
     pub expiration: Option<String>,
     /// Manifest as JSON instead of YAML.
     pub manifest_json: bool,
+    /// A cfssl CSR JSON giving the subject and hosts.
+    pub cfssl: Option<PathBuf>,
 }
 
 /// Builds the request the flags describe, and the subject to copy verbatim when renewing
@@ -83,7 +85,14 @@ pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
             }
             (req, Some(subject))
         }
-        (None, None) => (Request::default(), None),
+        (None, None) => match &opts.cfssl {
+            Some(path) => {
+                let json =
+                    crate::cfssl::CsrJson::from_slice(&crate::stream::read_file(path)?, &path.display().to_string())?;
+                (json.request()?, None)
+            }
+            None => (Request::default(), None),
+        },
     };
     if opts.subj.is_some() || opts.cn.is_some() || !opts.orgs.is_empty() {
         verbatim = None;

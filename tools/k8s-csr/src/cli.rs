@@ -134,6 +134,10 @@ pub struct Cli {
     #[arg(long, value_name = "SPAN", help_heading = "Certificates API")]
     pub expiration: Option<String>,
 
+    /// Take the subject (CN, names) and hosts (SANs) from a cfssl CSR JSON file
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "from_cert"], help_heading = "Subject")]
+    pub cfssl: Option<PathBuf>,
+
     /// Private key file; stdin is then not read and only the CSR is written. With --from-cert:
     /// the old key, checked against the certificate and used only with --reuse-key
     #[arg(short, long, value_name = "FILE", help_heading = "Input")]
@@ -197,6 +201,7 @@ impl Cli {
             name: self.name.clone(),
             expiration: self.expiration.clone(),
             manifest_json: self.output.format == k8s_pki_cli::FormatArg::Json,
+            cfssl: self.cfssl.clone(),
         })
     }
 }

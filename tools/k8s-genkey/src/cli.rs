@@ -67,6 +67,10 @@ pub struct Cli {
     #[arg(short, long, value_enum, default_value = "rsa")]
     pub algo: AlgoArg,
 
+    /// Take the algorithm and size from a cfssl CSR JSON file's "key" object
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["algo", "bits"])]
+    pub cfssl: Option<PathBuf>,
+
     /// Key size: RSA modulus bits (2048, 3072, 4096) or ECDSA curve bits (256, 384)
     #[arg(short, long, value_name = "N")]
     pub bits: Option<u32>,
@@ -109,7 +113,15 @@ pub struct Cli {
 impl Cli {
     /// The options for `k8s_pki::cmd::genkey::run`.
     pub fn options(&self) -> k8s_pki::Result<Options> {
+        let from_cfssl = match &self.cfssl {
+            Some(path) => Some(
+                k8s_pki::cfssl::CsrJson::from_slice(&k8s_pki::stream::read_file(path)?, &path.display().to_string())?
+                    .algorithm()?,
+            ),
+            None => None,
+        };
         let algorithm = match (self.algo, self.bits) {
+            _ if from_cfssl.is_some() => from_cfssl.unwrap_or(Algorithm::Rsa2048),
             (AlgoArg::Rsa, bits) => Algorithm::from_family("rsa", bits)?,
             (AlgoArg::Ecdsa, bits) => Algorithm::from_family("ecdsa", bits)?,
             (fixed, Some(_)) => {

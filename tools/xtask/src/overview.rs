@@ -17,6 +17,25 @@ const STREAM: &[&str] = &[
     "A private key is never written to a terminal unless --force is given.",
 ];
 
+const OPENSSL: &[(&str, &str)] = &[
+    ("openssl genrsa -out x.key 2048", "k8s-genkey --out x"),
+    ("openssl req -new -key x.key -subj /CN=u/O=g -out x.csr", "k8s-csr --key x.key --subj /CN=u/O=g --csr-out x.csr"),
+    (
+        "openssl x509 -req -in x.csr -CA ca.crt -CAkey ca.key -days 365 -extfile v3.ext -out x.crt",
+        "k8s-sign --ca-cert ca.crt --ca-key ca.key --days 365 --in x.csr --cert-out x.crt",
+    ),
+    (
+        "openssl x509 -req -in ca.csr -signkey ca.key -days 3650 -out ca.crt",
+        "k8s-sign --self-sign --key ca.key --in ca.csr --cert-out ca.crt",
+    ),
+    ("openssl x509 -noout -text -in x.crt", "k8s-verify x.crt"),
+    ("openssl verify -CAfile ca.crt -purpose sslserver x.crt", "k8s-verify --ca-cert ca.crt --purpose server x.crt"),
+    (
+        "cfssl gencert ... x-csr.json | cfssljson -bare x",
+        "k8s-genkey --cfssl x-csr.json | k8s-csr --cfssl x-csr.json | k8s-sign ... --format json | cfssljson -bare x",
+    ),
+];
+
 const PKI: &str = "\
 k8s-genkey | k8s-csr --profile ca | k8s-sign --self-sign --out pki/ca
 k8s-genkey | k8s-csr --profile etcd-ca | k8s-sign --self-sign --out pki/etcd/ca
@@ -48,6 +67,13 @@ pub fn page(all: &[String]) -> Vec<u8> {
          k8s-csr --org repeats, and every group survives into the certificate, in order. \
          k8s-csr --list-profiles shows the kubeadm identities.",
     )]);
+    roff.control("SH", ["FROM OPENSSL AND CFSSL"]);
+    roff.text([roman("Each openssl step of a provisioning script has a k8s-pki command; --explain prints the openssl command for any step.")]);
+    for (theirs, ours) in OPENSSL {
+        roff.control("TP", []);
+        roff.text([bold(*theirs)]);
+        roff.text([roman(*ours)]);
+    }
     roff.control("SH", ["EXAMPLE: A CLUSTER PKI"]);
     roff.control("nf", []);
     for line in PKI.lines() {
