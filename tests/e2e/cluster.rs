@@ -357,3 +357,56 @@ fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
     let res = etcdctl("apiserver-kubelet-client", &["get", "/registry/k8s-pki"]);
     assert!(!res.status.success(), "etcd accepted a client certificate from the cluster CA");
 }
+
+#[test]
+fn the_hard_way_flavour_works_with_kubectl_and_go() {
+    let dir = scratch();
+    let out = dir.path().join("hw");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/hard-way-pki.sh");
+    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+    let res = StdCommand::new("bash")
+        .arg(script)
+        .arg(&out)
+        .arg("worker-0 worker-1")
+        .arg("10.240.0.10")
+        .env("PATH", path)
+        .output()
+        .expect("script");
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let p = |f: &str| out.join(f).to_str().expect("utf8").to_string();
+    let verdicts = go_x509(&[
+        format!(
+            "{} {} server 10.32.0.1 127.0.0.1 10.240.0.10 kubernetes.default controller-0",
+            p("kubernetes.crt"),
+            p("ca.crt")
+        ),
+        format!("{} {} server worker-0 10.240.0.20", p("worker-0-serving.crt"), p("ca.crt")),
+        format!("{} {} client", p("kube-proxy.crt"), p("ca.crt")),
+    ]);
+    assert_eq!(verdicts, vec!["OK", "OK", "OK"]);
+    // kubectl with the hard-way kubeconfigs, against a server using the guide's kubernetes.crt.
+    let mut child = StdCommand::new(go_helper("apiserver"))
+        .arg("-cert")
+        .arg(out.join("kubernetes.crt"))
+        .arg("-key")
+        .arg(out.join("kubernetes.key"))
+        .arg("-client-ca")
+        .arg(out.join("ca.crt"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("apiserver");
+    let mut addr = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut addr).expect("addr");
+    let _server = Daemon(child);
+    for (conf, user, group) in [
+        ("kube-proxy.kubeconfig", "system:kube-proxy", "system:node-proxier"),
+        ("worker-1.kubeconfig", "system:node:worker-1", "system:nodes"),
+    ] {
+        let res = whoami(&out.join(conf), addr.trim(), &[]);
+        assert!(res.status.success(), "{conf}: {}", String::from_utf8_lossy(&res.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
+        assert_eq!(v["status"]["userInfo"]["username"], user);
+        assert_eq!(v["status"]["userInfo"]["groups"], serde_json::json!([group, "system:authenticated"]));
+    }
+}
