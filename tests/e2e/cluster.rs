@@ -3,7 +3,6 @@
 //! kube-apiserver does; a three-member etcd cluster runs on the etcd certificates with client
 //! certificate auth; Go's crypto/x509 verifies every certificate for its purpose and SANs.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
@@ -124,23 +123,9 @@ fn kubectl_reads_every_kubeconfig_and_the_data_is_right() {
     }
 }
 
-/// Starts the Go stand-in for kube-apiserver on the demo PKI's apiserver cert; returns it and its address.
-fn start_apiserver(out: &Path) -> (Daemon, String) {
-    let mut child = StdCommand::new(go_helper("apiserver"))
-        .arg("-cert")
-        .arg(out.join("pki/apiserver.crt"))
-        .arg("-key")
-        .arg(out.join("pki/apiserver.key"))
-        .arg("-client-ca")
-        .arg(out.join("pki/ca.crt"))
-        .args(["-lifetime", "120s"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start apiserver");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("address");
-    (Daemon(child), line.trim().to_string())
+/// The Go stand-in for kube-apiserver on the demo PKI's apiserver certificate.
+fn start_demo_apiserver(out: &Path) -> (Daemon, String) {
+    start_apiserver(&out.join("pki/apiserver.crt"), &out.join("pki/apiserver.key"), &out.join("pki/ca.crt"))
 }
 
 fn whoami(kubeconfig: &Path, addr: &str, extra: &[&str]) -> std::process::Output {
@@ -157,7 +142,7 @@ fn whoami(kubeconfig: &Path, addr: &str, extra: &[&str]) -> std::process::Output
 #[test]
 fn kubectl_authenticates_with_every_kubeconfig_as_the_spec_says() {
     let out = demo_pki();
-    let (_server, addr) = start_apiserver(out);
+    let (_server, addr) = start_demo_apiserver(out);
     for (file, user, groups) in KUBECONFIGS {
         let res = whoami(&out.join(file), &addr, &[]);
         assert!(res.status.success(), "{file}: {}", String::from_utf8_lossy(&res.stderr));
@@ -172,7 +157,7 @@ fn kubectl_authenticates_with_every_kubeconfig_as_the_spec_says() {
 #[test]
 fn a_kubeconfig_from_the_wrong_ca_is_refused() {
     let out = demo_pki();
-    let (_server, addr) = start_apiserver(out);
+    let (_server, addr) = start_demo_apiserver(out);
     let dir = scratch();
     // A client certificate signed by the etcd CA, wrapped with that CA so k8s-kubeconfig's own
     // chain check passes; kubectl trusts the real cluster CA for the server.
@@ -385,25 +370,13 @@ fn the_hard_way_flavour_works_with_kubectl_and_go() {
     ]);
     assert_eq!(verdicts, vec!["OK", "OK", "OK"]);
     // kubectl with the hard-way kubeconfigs, against a server using the guide's kubernetes.crt.
-    let mut child = StdCommand::new(go_helper("apiserver"))
-        .arg("-cert")
-        .arg(out.join("kubernetes.crt"))
-        .arg("-key")
-        .arg(out.join("kubernetes.key"))
-        .arg("-client-ca")
-        .arg(out.join("ca.crt"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("apiserver");
-    let mut addr = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut addr).expect("addr");
-    let _server = Daemon(child);
+    let (_server, addr) =
+        start_apiserver(&out.join("kubernetes.crt"), &out.join("kubernetes.key"), &out.join("ca.crt"));
     for (conf, user, group) in [
         ("kube-proxy.kubeconfig", "system:kube-proxy", "system:node-proxier"),
         ("worker-1.kubeconfig", "system:node:worker-1", "system:nodes"),
     ] {
-        let res = whoami(&out.join(conf), addr.trim(), &[]);
+        let res = whoami(&out.join(conf), &addr, &[]);
         assert!(res.status.success(), "{conf}: {}", String::from_utf8_lossy(&res.stderr));
         let v: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
         assert_eq!(v["status"]["userInfo"]["username"], user);

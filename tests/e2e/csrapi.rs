@@ -2,9 +2,7 @@
 //! them as the API server does), the built-in signers' rules in kube-controller-manager's
 //! words, the offline signer, and the issued certificate back into a kubeconfig.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command as StdCommand, Stdio};
 
 use predicates::str::contains;
 
@@ -14,26 +12,8 @@ const CLIENT: &str = "kubernetes.io/kube-apiserver-client";
 const KUBELET: &str = "kubernetes.io/kube-apiserver-client-kubelet";
 const SERVING: &str = "kubernetes.io/kubelet-serving";
 
-fn s(p: &Path) -> String {
-    p.to_str().expect("utf8").to_string()
-}
-
-fn start_apiserver(out: &Path) -> (Daemon, String) {
-    let mut child = StdCommand::new(go_helper("apiserver"))
-        .arg("-cert")
-        .arg(out.join("pki/apiserver.crt"))
-        .arg("-key")
-        .arg(out.join("pki/apiserver.key"))
-        .arg("-client-ca")
-        .arg(out.join("pki/ca.crt"))
-        .args(["-lifetime", "120s"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("apiserver");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("addr");
-    (Daemon(child), line.trim().to_string())
+fn start_demo_apiserver(out: &Path) -> (Daemon, String) {
+    start_apiserver(&out.join("pki/apiserver.crt"), &out.join("pki/apiserver.key"), &out.join("pki/ca.crt"))
 }
 
 fn kubectl(out: &Path, addr: &str, kubeconfig: &str, args: &[&str], stdin: &[u8]) -> std::process::Output {
@@ -53,7 +33,7 @@ fn kubectl(out: &Path, addr: &str, kubeconfig: &str, args: &[&str], stdin: &[u8]
 #[test]
 fn user_manifest_to_kubeconfig_round_trip_with_real_kubectl() {
     let cluster = demo_pki();
-    let (_server, addr) = start_apiserver(cluster);
+    let (_server, addr) = start_demo_apiserver(cluster);
     let dir = scratch();
     let prefix = s(&dir.path().join("alice"));
     // The user: key + CSR kept locally, only the manifest goes to kubectl.
@@ -169,7 +149,7 @@ fn the_api_server_stand_in_rejects_a_broken_manifest() {
     // The Go server checks what the API server checks; a tampered request must not pass, so
     // accepting our manifests above means something.
     let cluster = demo_pki();
-    let (_server, addr) = start_apiserver(cluster);
+    let (_server, addr) = start_demo_apiserver(cluster);
     let dir = scratch();
     let manifest = run_ok(
         "k8s-csr",

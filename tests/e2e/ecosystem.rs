@@ -6,10 +6,6 @@ use std::process::Command as StdCommand;
 
 use crate::util::*;
 
-fn s(p: &Path) -> String {
-    p.to_str().expect("utf8").to_string()
-}
-
 fn repo() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }

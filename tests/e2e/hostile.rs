@@ -9,10 +9,6 @@ use predicates::str::contains;
 
 use crate::util::*;
 
-fn s(p: &Path) -> String {
-    p.to_str().expect("utf8").to_string()
-}
-
 /// Runs a command line under a pseudo-terminal (util-linux `script`), as a user at a shell.
 fn on_terminal(cmdline: &str) -> (i32, String) {
     let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());

@@ -4,14 +4,10 @@ use predicates::str::contains;
 
 use crate::util::*;
 
-fn s(p: std::path::PathBuf) -> String {
-    p.to_str().expect("utf8").to_string()
-}
-
 fn admin_stream(dir: &std::path::Path) -> Vec<u8> {
     make_ca(dir, "ca", "kubernetes");
     let csr = run_ok("k8s-csr", &["--profile", "admin"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
-    run_ok("k8s-sign", &["--ca", &s(dir.join("ca"))], &csr)
+    run_ok("k8s-sign", &["--ca", &s(&dir.join("ca"))], &csr)
 }
 
 #[test]
@@ -20,7 +16,7 @@ fn writes_kubectl_yaml_named_after_the_cn() {
     let stream = admin_stream(dir.path());
     let yaml = run_ok(
         "k8s-kubeconfig",
-        &["--ca-cert", &s(dir.path().join("ca.crt")), "--server", "https://10.0.0.10:6443"],
+        &["--ca-cert", &s(&dir.path().join("ca.crt")), "--server", "https://10.0.0.10:6443"],
         &stream,
     );
     let text = String::from_utf8(yaml).expect("utf8");
@@ -30,14 +26,14 @@ fn writes_kubectl_yaml_named_after_the_cn() {
     // JSON from k8s-sign --format json works too, and --user/--cluster-name rename.
     let json = run_ok(
         "k8s-sign",
-        &["--ca", &s(dir.path().join("ca")), "--format", "json"],
+        &["--ca", &s(&dir.path().join("ca")), "--format", "json"],
         &run_ok("k8s-csr", &["--profile", "admin"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b"")),
     );
     let yaml = run_ok(
         "k8s-kubeconfig",
         &[
             "--ca-cert",
-            &s(dir.path().join("ca.crt")),
+            &s(&dir.path().join("ca.crt")),
             "--server",
             "https://lb:6443",
             "--user",
@@ -55,8 +51,8 @@ fn out_file_is_0600_and_not_overwritten() {
     use std::os::unix::fs::PermissionsExt;
     let dir = scratch();
     let stream = admin_stream(dir.path());
-    let conf = s(dir.path().join("admin.conf"));
-    let args = ["--ca-cert", &s(dir.path().join("ca.crt")), "--server", "https://10.0.0.10:6443", "--out", &conf];
+    let conf = s(&dir.path().join("admin.conf"));
+    let args = ["--ca-cert", &s(&dir.path().join("ca.crt")), "--server", "https://10.0.0.10:6443", "--out", &conf];
     tool("k8s-kubeconfig").args(args).write_stdin(stream.clone()).assert().success();
     assert_eq!(std::fs::metadata(&conf).expect("meta").permissions().mode() & 0o777, 0o600);
     tool("k8s-kubeconfig").args(args).write_stdin(stream.clone()).assert().code(5).stderr(contains("exists"));
@@ -67,7 +63,7 @@ fn out_file_is_0600_and_not_overwritten() {
 fn checks_before_writing() {
     let dir = scratch();
     let stream = admin_stream(dir.path());
-    let ca = s(dir.path().join("ca.crt"));
+    let ca = s(&dir.path().join("ca.crt"));
     // A key that is not the certificate's.
     let mut wrong_key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
     wrong_key.extend(blocks_of(&stream, "CERTIFICATE")[0].as_bytes());
@@ -80,7 +76,7 @@ fn checks_before_writing() {
     // A server-only certificate.
     let srv = run_ok(
         "k8s-sign",
-        &["--ca", &s(dir.path().join("ca")), "--usage", "server"],
+        &["--ca", &s(&dir.path().join("ca")), "--usage", "server"],
         &run_ok("k8s-csr", &["--cn", "srv"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b"")),
     );
     tool("k8s-kubeconfig")
@@ -123,11 +119,11 @@ fn file_paths_instead_of_data() {
         "k8s-kubeconfig",
         &[
             "--ca-cert",
-            &s(dir.path().join("ca.crt")),
+            &s(&dir.path().join("ca.crt")),
             "--cert",
-            &s(dir.path().join("kubelet.crt")),
+            &s(&dir.path().join("kubelet.crt")),
             "--key",
-            &s(dir.path().join("kubelet.key")),
+            &s(&dir.path().join("kubelet.key")),
             "--server",
             "https://10.0.0.10:6443",
             "--embed=false",
@@ -135,13 +131,13 @@ fn file_paths_instead_of_data() {
         b"",
     );
     let text = String::from_utf8(yaml).expect("utf8");
-    assert!(text.contains(&format!("client-key: {}", s(dir.path().join("kubelet.key")))), "{text}");
+    assert!(text.contains(&format!("client-key: {}", s(&dir.path().join("kubelet.key")))), "{text}");
     assert!(!text.contains("-data:"), "{text}");
     std::fs::write(dir.path().join("k.conf"), &text).expect("write");
     let res = std::process::Command::new("kubectl")
         .args([
             "--kubeconfig",
-            &s(dir.path().join("k.conf")),
+            &s(&dir.path().join("k.conf")),
             "config",
             "view",
             "--raw",
@@ -157,8 +153,8 @@ fn file_paths_instead_of_data() {
 fn merge_adds_a_user_as_kubectl_would() {
     let dir = scratch();
     let stream = admin_stream(dir.path());
-    let ca = s(dir.path().join("ca.crt"));
-    let conf = s(dir.path().join("config"));
+    let ca = s(&dir.path().join("ca.crt"));
+    let conf = s(&dir.path().join("config"));
     run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &conf], &stream);
     issue(dir.path(), "ca", "alice", &["--cn", "alice", "--org", "dev", "--usage", "client"]);
     let mut alice = std::fs::read(dir.path().join("alice.key")).expect("key");
@@ -167,7 +163,7 @@ fn merge_adds_a_user_as_kubectl_would() {
         run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--merge", &conf], &alice);
     std::fs::write(dir.path().join("merged"), &merged).expect("write");
     let res = std::process::Command::new("kubectl")
-        .args(["--kubeconfig", &s(dir.path().join("merged")), "config", "get-contexts", "-o", "name"])
+        .args(["--kubeconfig", &s(&dir.path().join("merged")), "config", "get-contexts", "-o", "name"])
         .output()
         .expect("kubectl");
     let names = String::from_utf8_lossy(&res.stdout);
@@ -178,7 +174,7 @@ fn merge_adds_a_user_as_kubectl_would() {
 fn extract_gives_back_the_pem() {
     let dir = scratch();
     let stream = admin_stream(dir.path());
-    let ca = s(dir.path().join("ca.crt"));
+    let ca = s(&dir.path().join("ca.crt"));
     let yaml = run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443"], &stream);
     let pem = run_ok("k8s-kubeconfig", &["--extract"], &yaml);
     assert_eq!(labels(&pem), vec!["EC PRIVATE KEY", "CERTIFICATE", "CERTIFICATE"]);

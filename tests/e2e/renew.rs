@@ -7,17 +7,6 @@ use predicates::str::contains;
 
 use crate::util::*;
 
-fn s(p: &Path) -> String {
-    p.to_str().expect("utf8").to_string()
-}
-
-fn copy_of_demo() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = scratch();
-    let out = dir.path().join("cluster");
-    assert!(std::process::Command::new("cp").arg("-a").arg(demo_pki()).arg(&out).status().expect("cp").success());
-    (dir, out)
-}
-
 /// What must survive renewal, as openssl prints it.
 fn identity(dir: &Path, cert: &str) -> String {
     openssl_ok(

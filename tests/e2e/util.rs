@@ -185,3 +185,38 @@ pub fn build_demo_pki(out: &Path) {
         String::from_utf8_lossy(&result.stderr)
     );
 }
+
+/// A path as a `&str` argument.
+pub fn s(p: &Path) -> String {
+    p.to_str().expect("utf8 path").to_string()
+}
+
+/// A private copy of the demo PKI, to break or renew.
+pub fn copy_of_demo() -> (tempfile::TempDir, PathBuf) {
+    let dir = scratch();
+    let out = dir.path().join("cluster");
+    let ok = StdCommand::new("cp").arg("-a").arg(demo_pki()).arg(&out).status().expect("cp").success();
+    assert!(ok, "copying the demo PKI");
+    (dir, out)
+}
+
+/// Starts the Go stand-in for kube-apiserver (tests/go/apiserver.go) with this serving
+/// certificate and client CA; returns it (stopped by pid on drop) and its address.
+pub fn start_apiserver(cert: &Path, key: &Path, client_ca: &Path) -> (Daemon, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = StdCommand::new(go_helper("apiserver"))
+        .arg("-cert")
+        .arg(cert)
+        .arg("-key")
+        .arg(key)
+        .arg("-client-ca")
+        .arg(client_ca)
+        .args(["-lifetime", "120s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the test API server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("its address");
+    (Daemon(child), line.trim().to_string())
+}

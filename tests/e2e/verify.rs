@@ -1,25 +1,12 @@
 //! k8s-verify: single checks, inspection, and the audit of a whole PKI — on the demo PKI and on
 //! broken copies of it, one defect each; verdicts compared with openssl and Go's crypto/x509.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use predicates::str::contains;
 
 use crate::cluster::go_x509;
 use crate::util::*;
-
-fn s(p: &Path) -> String {
-    p.to_str().expect("utf8").to_string()
-}
-
-/// A private copy of the demo PKI to break.
-fn copy_of_demo() -> (tempfile::TempDir, PathBuf) {
-    let dir = scratch();
-    let out = dir.path().join("cluster");
-    let status = std::process::Command::new("cp").arg("-a").arg(demo_pki()).arg(&out).status().expect("cp");
-    assert!(status.success());
-    (dir, out)
-}
 
 fn audit_json(dir: &Path) -> (i32, serde_json::Value) {
     let out = tool("k8s-verify").args(["--pki-dir", &s(dir), "--format", "json"]).output().expect("runs");
