@@ -52,11 +52,11 @@ printf '{"signing":{"default":{"expiry":"8760h","usages":["signing","key enciphe
 measure loop-cfssl 1 "" "bash -c 'for f in $split_dir/*.csr; do cfssl sign -ca $work/ca-rsa.crt -ca-key $work/ca-rsa.key -config $work/cfssl.json \$f >/dev/null 2>&1; done'"
 
 echo "== one step as a process: sign one CSR"
-measure one-ours 30 "" "k8s-sign --ca $work/ca-ecdsa --in $work/one.csr --cert-out /dev/null --force"
+measure one-ours 30 "" "k8s-sign --ca $work/ca-ecdsa --in $work/one.csr --cert-out /dev/null"
 measure one-openssl 30 "" "openssl x509 -req -in $work/one.csr -CA $work/ca-ecdsa.crt -CAkey $work/ca-ecdsa.key -set_serial 1 -days 365 -out /dev/null"
 
 echo "== RSA-2048 key generation, 50 keys"
-measure keygen-ours 50 "" "k8s-genkey --out /dev/null --force"
+measure keygen-ours 50 "" "k8s-genkey --key-out /dev/null"
 measure keygen-openssl 50 "" "openssl genrsa -out /dev/null 2048"
 
 echo "== audit: k8s-verify --pki-dir with 1000 nodes' kubelet kubeconfigs"

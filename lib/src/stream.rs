@@ -629,16 +629,20 @@ pub struct FileWrite {
 /// its mode whatever the umask, and fsynced; only when every file is complete do they get their
 /// names. Without `force` an existing file is an error and nothing is written (a hard link never
 /// replaces a name); with `force` the old file stays intact until the rename.
+///
+/// A destination that is not a regular file — `/dev/null`, `/dev/stdout`, a FIFO — is written
+/// in place: it is never renamed over (that would replace the device with a file).
 pub fn write_files_atomic(files: &[FileWrite], force: bool) -> Result<()> {
+    let (special, files): (Vec<&FileWrite>, Vec<&FileWrite>) = files.iter().partition(|f| is_special(&f.path));
     if !force {
-        for f in files {
+        for f in &files {
             if f.path.symlink_metadata().is_ok() {
                 return Err(Error::io_msg(&f.path, "file exists (use --force to overwrite)"));
             }
         }
     }
     let mut temps: Vec<Temp> = Vec::new();
-    for f in files {
+    for f in &files {
         temps.push(write_temp(f)?);
     }
     let mut committed: Vec<&Path> = Vec::new();
@@ -653,7 +657,17 @@ pub fn write_files_atomic(files: &[FileWrite], force: bool) -> Result<()> {
         }
         committed.push(&f.path);
     }
+    for f in special {
+        let mut out = OpenOptions::new().write(true).open(&f.path).map_err(|e| Error::io(&f.path, &e))?;
+        out.write_all(&f.contents).and_then(|()| out.flush()).map_err(|e| Error::io(&f.path, &e))?;
+    }
     Ok(())
+}
+
+/// Whether `path` names something other than a regular file or directory (a device, a FIFO,
+/// a socket), following symlinks such as /dev/stdout.
+fn is_special(path: &Path) -> bool {
+    fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 fn parent_dir(path: &Path) -> PathBuf {
@@ -844,6 +858,15 @@ mod tests {
         assert_eq!(t.path_for(Kind::Key), Some(PathBuf::from("pki/etcd/ca.key")));
         assert_eq!(t.path_for(Kind::Cert), Some(PathBuf::from("ca.pem")));
         assert_eq!(t.path_for(Kind::Other), None);
+    }
+
+    #[test]
+    fn devices_are_written_in_place_never_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let files = vec![FileWrite { path: "/dev/null".into(), mode: 0o600, contents: Zeroizing::new(b"k".to_vec()) }];
+        write_files_atomic(&files, true).expect("write to /dev/null");
+        write_files_atomic(&files, false).expect("no --force needed for a device");
+        assert!(fs::metadata("/dev/null").expect("meta").file_type().is_char_device(), "/dev/null is still a device");
     }
 
     #[test]
