@@ -265,7 +265,11 @@ fn writing_to_a_device_never_replaces_it() {
     // rename a file over it.
     run_ok("k8s-genkey", &["--algo", "ecdsa", "--key-out", "/dev/null"], b"");
     run_ok("k8s-genkey", &["--algo", "ecdsa", "--key-out", "/dev/null", "--force"], b"");
-    let csr = run_ok("k8s-csr", &["--cn", "x", "--key-out", "/dev/null", "--force"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
+    let csr = run_ok(
+        "k8s-csr",
+        &["--cn", "x", "--key-out", "/dev/null", "--force"],
+        &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""),
+    );
     assert_eq!(labels(&csr), vec!["CERTIFICATE REQUEST"]);
     assert!(std::fs::metadata("/dev/null").expect("meta").file_type().is_char_device(), "/dev/null is still a device");
     let stat = std::fs::metadata("/dev/null").expect("meta").permissions().mode() & 0o777;
