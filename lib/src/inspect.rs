@@ -7,7 +7,7 @@ use crate::cert::Cert;
 use crate::csr::Csr;
 use crate::profile::{PROFILES, Usage};
 use crate::validity::{DAY, format_time};
-use crate::verify::{describe_sans, describe_usages};
+use crate::verify::describe_usages;
 
 /// A summary of one item.
 #[derive(Clone, Debug, Serialize)]
@@ -181,7 +181,6 @@ pub fn certificate(cert: &Cert, source: &str, at: i64) -> Summary {
     let orgs = cert.subject.orgs();
     s.add("kubeadm", matching_profiles(cert.subject.cn(), &orgs, &cert.ext.usages, cert.is_ca()));
     s.add("kubernetes", kubernetes_view(cert.subject.cn(), &orgs, &cert.ext.usages, cert.ext.has_eku, cert.is_ca()));
-    let _ = describe_sans;
     s
 }
 
