@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Renews a kubeadm PKI like `kubeadm certs renew all`: every leaf certificate under pki/ and
-# every kubeconfig's client certificate is re-issued with the same subject, SANs and usages
+# Renews a kubeadm PKI like `kubeadm certs renew all`: every leaf certificate under pki/ (and
+# under nodes/N/ for extra nodes) and every kubeconfig's client certificate is re-issued with the same subject, SANs and usages
 # and a new key (--keep-keys keeps the old keys); the CAs are never renewed. Old files go to
 # DIR/backup-TIMESTAMP/ first. Ends with the k8s-verify audit.
 #
@@ -43,8 +43,30 @@ for pair in apiserver:ca apiserver-kubelet-client:ca front-proxy-client:front-pr
     renewed+=("pki/$leaf.crt")
 done
 
+# Extra nodes laid out by examples/kubeadm-pki.sh: nodes/N/pki/etcd/{server,peer}, nodes/N/pki/kubelet.
+for nodedir in "$dir"/nodes/*/; do
+    [ -d "$nodedir" ] || continue
+    for pair in etcd/server:etcd/ca etcd/peer:etcd/ca kubelet:ca; do
+        leaf=${pair%%:*}; ca=${pair#*:}; crt="$nodedir/pki/$leaf.crt"
+        [ -f "$crt" ] || continue
+        due < "$crt" || continue
+        rel=${nodedir#"$dir"/}
+        mkdir -p "$backup/$rel/pki/$(dirname "$leaf")"
+        cp -p "$crt" "$nodedir/pki/$leaf.key" "$backup/$rel/pki/$(dirname "$leaf")/"
+        if ((keep)); then
+            k8s-csr --from-cert "$crt" --key "$nodedir/pki/$leaf.key" --reuse-key \
+                | k8s-sign --ca "$pki/$ca" --days "$days" --cert-out "$crt" --force
+        else
+            k8s-genkey | k8s-csr --from-cert "$crt" | k8s-sign --ca "$pki/$ca" --days "$days" --out "$nodedir/pki/$leaf" --force
+        fi
+        renewed+=("$rel""pki/$leaf.crt")
+    done
+done
+
 # Kubeconfigs: the client certificate is renewed in place (k8s-kubeconfig keeps FILE.bak-*).
-for conf in admin.conf super-admin.conf controller-manager.conf scheduler.conf kubelet.conf; do
+confs=(admin.conf super-admin.conf controller-manager.conf scheduler.conf kubelet.conf)
+for nodedir in "$dir"/nodes/*/; do [ -f "$nodedir/kubelet.conf" ] && confs+=("${nodedir#"$dir"/}kubelet.conf"); done
+for conf in "${confs[@]}"; do
     [ -f "$dir/$conf" ] || continue
     k8s-kubeconfig --extract --in "$dir/$conf" 2>/dev/null | due || continue
     if ! k8s-kubeconfig --renew "$dir/$conf" --ca "$pki/ca" --days "$days" $( ((keep)) && echo --reuse-key ) >/dev/null 2>"$dir/.renew-err"; then
@@ -54,8 +76,8 @@ for conf in admin.conf super-admin.conf controller-manager.conf scheduler.conf k
         continue
     fi
     rm -f "$dir/.renew-err"
-    mkdir -p "$backup"
-    mv "$dir/$conf".bak-* "$backup/"
+    mkdir -p "$backup/$(dirname "$conf")"
+    mv "$dir/$conf".bak-* "$backup/$(dirname "$conf")/"
     renewed+=("$conf")
 done
 
