@@ -24,8 +24,8 @@ complete -c k8s-csr -l cn -d 'Common name: the Kubernetes user name' -r
 complete -c k8s-csr -s O -l org -d 'Organization: a Kubernetes group; repeat for more groups (all are kept, in order)' -r
 complete -c k8s-csr -l subj -d 'Whole subject in openssl\'s syntax, e.g. /CN=alice/O=dev/O=ops' -r
 complete -c k8s-csr -l san -d 'Subject alternative name: DNS name or IP (v4 or v6, told apart automatically); repeat, or separate with commas' -r
-complete -c k8s-csr -s u -l usage -d 'Requested usage; repeat for both (the signer may decide otherwise)' -r -f -a "server\t'TLS server (serverAuth): the API server, etcd, a kubelet\'s serving endpoint'
-client\t'TLS client (clientAuth): every identity that talks to the API server or etcd'"
+complete -c k8s-csr -s u -l usage -d 'Requested usage; repeat for both (the signer may decide otherwise)' -r -f -a "server\t'TLS server auth (serverAuth): the API server, etcd, a kubelet\'s serving endpoint'
+client\t'TLS client auth (clientAuth): every identity that talks to the API server or etcd'"
 complete -c k8s-csr -l signer -d 'Certificates API signer this CSR is for: sets its default usages and checks its rules (kubernetes.io/kube-apiserver-client, kubernetes.io/kube-apiserver-client-kubelet, kubernetes.io/kubelet-serving, or DOMAIN/NAME)' -r
 complete -c k8s-csr -l name -d 'With --manifest: metadata.name (default: the CN made a valid object name)' -r
 complete -c k8s-csr -l expiration -d 'With --manifest: spec.expirationSeconds, as a duration (at least 10m; e.g. 24h, 30d)' -r

@@ -1,6 +1,6 @@
 complete -c k8s-verify -l ca-cert -d 'The CA the certificates must chain to' -r -F
-complete -c k8s-verify -l purpose -d 'Required usage; repeat for both' -r -f -a "server\t'TLS server auth (what clients require of the API server, etcd, kubelets)'
-client\t'TLS client auth (what kube-apiserver and etcd require of clients)'"
+complete -c k8s-verify -l purpose -d 'Required usage; repeat for both' -r -f -a "server\t'TLS server auth (serverAuth): the API server, etcd, a kubelet\'s serving endpoint'
+client\t'TLS client auth (clientAuth): every identity that talks to the API server or etcd'"
 complete -c k8s-verify -l host -d 'A name or IP a TLS client would dial; must be in the SANs (repeat, or separate with commas)' -r
 complete -c k8s-verify -l cn -d 'Required CN (the Kubernetes user name)' -r
 complete -c k8s-verify -s O -l org -d 'Required O values (Kubernetes groups); repeat; all and only these, in any order' -r

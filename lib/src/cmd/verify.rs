@@ -152,6 +152,17 @@ fn kubeconfig_items(bytes: &[u8], name: &str, path: Option<&Path>, items: &mut V
     Ok(())
 }
 
+fn audit_options(opts: &Options, at: i64, warn_within: i64) -> AuditOptions {
+    AuditOptions {
+        node_name: opts.node_name.clone(),
+        advertise_address: opts.advertise_address,
+        service_cidr: opts.service_cidr.clone(),
+        dns_domain: opts.dns_domain.clone(),
+        at,
+        warn_within,
+    }
+}
+
 fn checking(opts: &Options) -> bool {
     opts.ca_cert.is_some()
         || !opts.purposes.is_empty()
@@ -173,14 +184,7 @@ pub fn run(opts: &Options, note: crate::cmd::Warn<'_>) -> Result<()> {
     if let Some(format) = opts.graph {
         let signers = match &opts.pki_dir {
             Some(dir) => {
-                let audit_opts = AuditOptions {
-                    node_name: opts.node_name.clone(),
-                    advertise_address: opts.advertise_address,
-                    service_cidr: opts.service_cidr.clone(),
-                    dns_domain: opts.dns_domain.clone(),
-                    at,
-                    warn_within,
-                };
+                let audit_opts = audit_options(opts, at, warn_within);
                 audit(dir, &audit_opts)?
                     .files
                     .iter()
@@ -197,14 +201,7 @@ pub fn run(opts: &Options, note: crate::cmd::Warn<'_>) -> Result<()> {
                 "--pki-dir audits a directory; it does not take files or --ca-cert/--host/... checks",
             ));
         }
-        let audit_opts = AuditOptions {
-            node_name: opts.node_name.clone(),
-            advertise_address: opts.advertise_address,
-            service_cidr: opts.service_cidr.clone(),
-            dns_domain: opts.dns_domain.clone(),
-            at,
-            warn_within,
-        };
+        let audit_opts = audit_options(opts, at, warn_within);
         let rep = audit(dir, &audit_opts)?;
         let text = match (opts.expiry, opts.format) {
             (true, OutputFormat::Text) => report::expiry_text(&rep),

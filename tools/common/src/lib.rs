@@ -35,6 +35,24 @@ pub struct ExplainArgs {
     pub explain: bool,
 }
 
+/// A TLS usage, as every command names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UsageArg {
+    /// TLS server auth (serverAuth): the API server, etcd, a kubelet's serving endpoint
+    Server,
+    /// TLS client auth (clientAuth): every identity that talks to the API server or etcd
+    Client,
+}
+
+impl From<UsageArg> for k8s_pki::profile::Usage {
+    fn from(u: UsageArg) -> k8s_pki::profile::Usage {
+        match u {
+            UsageArg::Server => k8s_pki::profile::Usage::Server,
+            UsageArg::Client => k8s_pki::profile::Usage::Client,
+        }
+    }
+}
+
 /// Output flags every stream-writing command takes.
 #[derive(Args, Clone, Debug)]
 pub struct OutputArgs {

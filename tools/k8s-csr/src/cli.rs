@@ -4,29 +4,11 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::builder::PossibleValuesParser;
-use clap::{CommandFactory, Parser, ValueEnum};
+use clap::{CommandFactory, Parser};
 use k8s_pki::cmd::csr::Options;
 use k8s_pki::profile::{Params, Usage};
 use k8s_pki::stream::FileTargets;
-use k8s_pki_cli::OutputArgs;
-
-/// What the certificate will be used for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum UsageArg {
-    /// TLS server (serverAuth): the API server, etcd, a kubelet's serving endpoint
-    Server,
-    /// TLS client (clientAuth): every identity that talks to the API server or etcd
-    Client,
-}
-
-impl From<UsageArg> for Usage {
-    fn from(u: UsageArg) -> Usage {
-        match u {
-            UsageArg::Server => Usage::Server,
-            UsageArg::Client => Usage::Client,
-        }
-    }
-}
+use k8s_pki_cli::{OutputArgs, UsageArg};
 
 pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
     (

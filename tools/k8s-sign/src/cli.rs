@@ -3,20 +3,11 @@
 use std::path::PathBuf;
 
 use clap::builder::PossibleValuesParser;
-use clap::{CommandFactory, Parser, ValueEnum};
+use clap::{CommandFactory, Parser};
 use k8s_pki::cmd::sign::Options;
 use k8s_pki::profile::Usage;
 use k8s_pki::stream::FileTargets;
-use k8s_pki_cli::OutputArgs;
-
-/// Usages the signer grants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum UsageArg {
-    /// TLS server (serverAuth)
-    Server,
-    /// TLS client (clientAuth)
-    Client,
-}
+use k8s_pki_cli::{OutputArgs, UsageArg};
 
 pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
     (
@@ -163,14 +154,7 @@ impl Cli {
             duration: self.duration.clone(),
             not_before: self.not_before.clone(),
             not_after: self.not_after.clone(),
-            usages: self
-                .usages
-                .iter()
-                .map(|u| match u {
-                    UsageArg::Server => Usage::Server,
-                    UsageArg::Client => Usage::Client,
-                })
-                .collect(),
+            usages: self.usages.iter().map(|u| Usage::from(*u)).collect(),
             profile: self.profile.clone(),
             allow_ca: self.allow_ca,
             clamp: self.clamp,

@@ -8,15 +8,6 @@ use k8s_pki::cmd::verify::{Options, OutputFormat};
 use k8s_pki::profile::Usage;
 use k8s_pki::term::ColorChoice;
 
-/// Purposes a certificate can be checked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PurposeArg {
-    /// TLS server auth (what clients require of the API server, etcd, kubelets)
-    Server,
-    /// TLS client auth (what kube-apiserver and etcd require of clients)
-    Client,
-}
-
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
@@ -79,7 +70,7 @@ pub struct Cli {
 
     /// Required usage; repeat for both
     #[arg(long = "purpose", value_enum, value_name = "PURPOSE", help_heading = "Checks")]
-    pub purposes: Vec<PurposeArg>,
+    pub purposes: Vec<k8s_pki_cli::UsageArg>,
 
     /// A name or IP a TLS client would dial; must be in the SANs (repeat, or separate with commas)
     #[arg(long = "host", value_name = "NAME|IP", value_delimiter = ',', help_heading = "Checks")]
@@ -175,14 +166,7 @@ impl Cli {
         Options {
             inputs: self.inputs.iter().filter(|p| p.as_os_str() != "-").cloned().collect(),
             ca_cert: self.ca_cert.clone(),
-            purposes: self
-                .purposes
-                .iter()
-                .map(|p| match p {
-                    PurposeArg::Server => Usage::Server,
-                    PurposeArg::Client => Usage::Client,
-                })
-                .collect(),
+            purposes: self.purposes.iter().map(|p| Usage::from(*p)).collect(),
             hosts: self.hosts.clone(),
             cn: self.cn.clone(),
             orgs: self.orgs.clone(),
