@@ -159,8 +159,9 @@ pub fn demo_pki() -> &'static Path {
     use std::sync::OnceLock;
     static PKI: OnceLock<PathBuf> = OnceLock::new();
     PKI.get_or_init(|| {
-        let dir = tempfile::Builder::new().prefix("k8s-pki-e2e-").tempdir().expect("tempdir").keep();
-        let out = dir.join("cluster");
+        // Under target/, replaced on every run: its CA keys never pile up in /tmp.
+        let out = bin_dir().join("e2e-demo-pki");
+        let _ = std::fs::remove_dir_all(&out);
         build_demo_pki(&out);
         out
     })
