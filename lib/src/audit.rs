@@ -14,7 +14,7 @@ use crate::key::{PrivateKey, PublicKey};
 use crate::kubeconfig::Kubeconfig;
 use crate::profile::{CaName, Location, PROFILES, Params, Profile};
 use crate::san::{San, first_service_ip};
-use crate::stream::{Kind, read_blocks};
+use crate::stream::{Kind, first_block_of, read_blocks};
 use crate::validity::format_time;
 use crate::verify::{Expect, Finding, Status, check, worst};
 
@@ -122,10 +122,7 @@ fn load_cert(path: &Path) -> std::result::Result<Option<Cert>, String> {
     if !path.exists() {
         return Ok(None);
     }
-    let name = path.display().to_string();
-    let blocks = read_blocks(path).map_err(|e| e.to_string())?;
-    let block = blocks.iter().find(|b| b.kind() == Kind::Cert).ok_or_else(|| format!("{name}: no CERTIFICATE"))?;
-    Cert::from_der(&block.der, &name).map(Some).map_err(|e| e.to_string())
+    crate::cmd::read_one_cert(path).map(Some).map_err(|e| e.to_string())
 }
 
 fn load_key(path: &Path) -> std::result::Result<Option<PrivateKey>, String> {
@@ -503,13 +500,8 @@ fn audit_kubeconfig(path: &Path, root: &Path, ca: Option<&Cert>) -> (Option<Cert
         }
     };
     let first_cert = |pem: &str| -> Option<Cert> {
-        let mut reader = crate::stream::PemReader::new(pem.as_bytes(), &name);
-        while let Ok(Some(b)) = reader.next_block() {
-            if b.kind() == Kind::Cert {
-                return Cert::from_der(&b.der, &name).ok();
-            }
-        }
-        None
+        let block = first_block_of(pem, Kind::Cert, &name).ok().flatten()?;
+        Cert::from_der(&block.der, &name).ok()
     };
     match (creds.ca.as_deref().and_then(|p| first_cert(p)), ca) {
         (Some(embedded), Some(ca)) if embedded.der == ca.der => {
@@ -528,13 +520,8 @@ fn audit_kubeconfig(path: &Path, root: &Path, ca: Option<&Cert>) -> (Option<Cert
         findings.push(Finding::fail("client-certificate", "no client certificate in the current context", None));
     }
     let key = creds.key.as_deref().and_then(|pem| {
-        let mut reader = crate::stream::PemReader::new(pem.as_bytes(), &name);
-        while let Ok(Some(b)) = reader.next_block() {
-            if b.kind() == Kind::Key {
-                return PrivateKey::from_pem_block(&b.label, &b.der, &name).ok().map(|k| k.public_key().clone());
-            }
-        }
-        None
+        let b = first_block_of(pem, Kind::Key, &name).ok().flatten()?;
+        PrivateKey::from_pem_block(&b.label, &b.der, &name).ok().map(|k| k.public_key().clone())
     });
     if key.is_none() && cert.is_some() {
         findings.push(Finding::fail("key", "no client key in the current context", None));

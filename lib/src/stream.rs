@@ -327,6 +327,17 @@ impl<R: BufRead> PemReader<R> {
     }
 }
 
+/// The first block of `kind` in PEM text (a kubeconfig's embedded data, a CSR object's request).
+pub fn first_block_of(text: &str, kind: Kind, source: &str) -> Result<Option<Block>> {
+    let mut reader = PemReader::new(text.as_bytes(), source);
+    while let Some(block) = reader.next_block()? {
+        if block.kind() == kind {
+            return Ok(Some(block));
+        }
+    }
+    Ok(None)
+}
+
 /// Makes text from a certificate or input safe to print on one line of a terminal.
 pub fn sanitize(s: &str) -> String {
     let mut out: String = s.chars().take(80).map(|c| if c.is_control() { '?' } else { c }).collect();
@@ -717,10 +728,11 @@ fn write_temp(f: &FileWrite) -> Result<Temp> {
         fill(&file, f).map_err(|e| Error::io(&f.path, &e))?;
         return Ok(Temp::Anonymous(file));
     }
-    let temp = Temp::Named(temp_name(&dir, &f.path)?);
-    let Temp::Named(path) = &temp else { unreachable!("just made") };
+    let path = temp_name(&dir, &f.path)?;
     let file =
-        OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| Error::io(&f.path, &e))?;
+        OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).map_err(|e| Error::io(&f.path, &e))?;
+    // Owned from here: a name we did not create is never removed.
+    let temp = Temp::Named(path);
     // On error `temp` is dropped and removes the partial file; the message names the destination.
     fill(&file, f).map_err(|e| Error::io(&f.path, &e))?;
     Ok(temp)

@@ -218,18 +218,7 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
         if chain_ok {
             out.push(Finding::ok("chain", format!("signed by {} ({})", expect.ca_name, ca.subject)));
             for usage in &usages {
-                match webpki_chain(cert, ca, *usage, chain_time) {
-                    Ok(()) => out.push(Finding::ok("purpose", format!("allowed for TLS {} auth", usage.name()))),
-                    Err(_) => out.push(Finding::fail(
-                        "purpose",
-                        format!(
-                            "not allowed for TLS {} auth (extended key usages: {})",
-                            usage.name(),
-                            describe_usages(cert)
-                        ),
-                        Some(INCOMPATIBLE_USAGE.into()),
-                    )),
-                }
+                out.push(purpose_finding(cert, *usage, webpki_chain(cert, ca, *usage, chain_time).is_ok()));
             }
         }
         if let Some(go) = go_validity_error(ca, at) {
@@ -253,19 +242,7 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
     } else if !expect.purposes.is_empty() {
         for usage in &expect.purposes {
             let allowed = !cert.ext.has_eku || cert.ext.usages.contains(usage);
-            out.push(if allowed {
-                Finding::ok("purpose", format!("allowed for TLS {} auth", usage.name()))
-            } else {
-                Finding::fail(
-                    "purpose",
-                    format!(
-                        "not allowed for TLS {} auth (extended key usages: {})",
-                        usage.name(),
-                        describe_usages(cert)
-                    ),
-                    Some(INCOMPATIBLE_USAGE.into()),
-                )
-            });
+            out.push(purpose_finding(cert, *usage, allowed));
         }
     }
 
@@ -318,6 +295,19 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The finding for one required usage.
+fn purpose_finding(cert: &Cert, usage: Usage, allowed: bool) -> Finding {
+    if allowed {
+        Finding::ok("purpose", format!("allowed for TLS {} auth", usage.name()))
+    } else {
+        Finding::fail(
+            "purpose",
+            format!("not allowed for TLS {} auth (extended key usages: {})", usage.name(), describe_usages(cert)),
+            Some(INCOMPATIBLE_USAGE.into()),
+        )
+    }
 }
 
 /// `serverAuth, clientAuth`, or `none` / `any (no extension)`.

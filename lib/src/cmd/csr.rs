@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use x509_cert::name::Name;
 
-use crate::cert::Cert;
 use crate::cmd::{Note, Warn, read_one_key};
 use crate::csr;
 use crate::csrapi;
@@ -70,12 +69,7 @@ pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
         (Some(name), None) => (profile::find(name)?.request(&opts.params)?, None),
         (None, Some(path)) => {
             let name = path.display().to_string();
-            let blocks = crate::stream::read_blocks(path)?;
-            let block = blocks
-                .iter()
-                .find(|b| b.kind() == Kind::Cert)
-                .ok_or_else(|| Error::input(&name, "expected a CERTIFICATE to renew"))?;
-            let cert = Cert::from_der(&block.der, &name)?;
+            let cert = crate::cmd::read_one_cert(path)?;
             let (req, subject) = csr::request_from_cert(&cert)?;
             if let Some(key_path) = &opts.key {
                 let key = read_one_key(key_path)?;

@@ -271,14 +271,9 @@ fn renew(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
         )));
     }
     let first = |pem: &Option<Zeroizing<String>>, kind: Kind, what: &str| -> Result<Block> {
-        let pem = pem.as_ref().ok_or_else(|| Error::input(&name, format!("no {what} in the kubeconfig")))?;
-        let mut r = PemReader::new(pem.as_bytes(), &name);
-        while let Some(b) = r.next_block()? {
-            if b.kind() == kind {
-                return Ok(b);
-            }
-        }
-        Err(Error::input(&name, format!("no {what} in the kubeconfig")))
+        let missing = || Error::input(&name, format!("no {what} in the kubeconfig"));
+        let pem = pem.as_ref().ok_or_else(missing)?;
+        crate::stream::first_block_of(pem, kind, &name)?.ok_or_else(missing)
     };
     let old_cert_block = first(&creds.cert, Kind::Cert, "client certificate")?;
     let old_key_block = first(&creds.key, Kind::Key, "client key")?;

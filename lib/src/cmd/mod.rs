@@ -27,6 +27,17 @@ pub enum Note<'a> {
 /// Where a command's notes go; the binary decides how to print them.
 pub type Warn<'a> = &'a mut dyn FnMut(Note<'_>);
 
+/// Reads the first certificate of a file named by a flag (a CA file may hold a chain).
+pub fn read_one_cert(path: &Path) -> Result<crate::cert::Cert> {
+    let name = path.display().to_string();
+    let blocks = read_blocks(path)?;
+    let block = blocks.iter().find(|b| b.kind() == Kind::Cert).ok_or_else(|| {
+        let found = blocks.first().map(|b| format!(", found a {} block", b.label)).unwrap_or_default();
+        Error::input(&name, format!("expected a CERTIFICATE{found}"))
+    })?;
+    crate::cert::Cert::from_der(&block.der, &name)
+}
+
 /// Reads exactly one private key from a file named by a flag.
 pub fn read_one_key(path: &Path) -> Result<PrivateKey> {
     let name = path.display().to_string();

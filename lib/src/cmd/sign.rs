@@ -1,10 +1,10 @@
 //! `k8s-sign`: turns every CSR in the stream into a certificate, in order, passing every
 //! other block (the private key above all) through.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::cert::Cert;
-use crate::cmd::{Note, Warn, read_one_key};
+use crate::cmd::{Note, Warn, read_one_cert, read_one_key};
 use crate::csr::Csr;
 use crate::error::{Error, Result};
 use crate::issue::{Ca, IssueOptions, Issued, self_sign};
@@ -12,7 +12,7 @@ use crate::key::PrivateKey;
 use crate::profile::{self, Usage};
 use zeroize::Zeroizing;
 
-use crate::stream::{Block, CERTIFICATE, FileWrite, Input, Kind, OutputOptions, Sink, read_blocks, write_files_atomic};
+use crate::stream::{Block, CERTIFICATE, FileWrite, Input, Kind, OutputOptions, Sink, write_files_atomic};
 use crate::validity;
 
 /// What `k8s-sign` was asked to do.
@@ -65,16 +65,6 @@ enum Signer {
     SelfSign { file_key: Option<PrivateKey> },
 }
 
-fn first_cert(path: &Path) -> Result<Cert> {
-    let name = path.display().to_string();
-    let blocks = read_blocks(path)?;
-    let block = blocks.iter().find(|b| b.kind() == Kind::Cert).ok_or_else(|| {
-        let found = blocks.first().map(|b| format!(", found a {} block", b.label)).unwrap_or_default();
-        Error::input(&name, format!("expected a CERTIFICATE{found}"))
-    })?;
-    Cert::from_der(&block.der, &name)
-}
-
 /// The signer's decisions from the flags.
 pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
     let profile = opts.profile.as_deref().filter(|p| *p != "auto").map(profile::find).transpose()?;
@@ -111,7 +101,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
             if opts.key.is_some() {
                 return Err(Error::usage("--key goes with --self-sign; the CA key is --ca-key"));
             }
-            let cert = first_cert(cert_path)?;
+            let cert = read_one_cert(cert_path)?;
             let key = read_one_key(key_path)?;
             let ca = Ca::new(cert, key, &cert_path.display().to_string(), &key_path.display().to_string(), now)?;
             Signer::Ca(Box::new(ca))
@@ -144,6 +134,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
         }
         opts.files.iter().map(|f| Input::open(Some(f), "a CSR")).collect::<Result<_>>()?
     };
+    let auto = opts.profile.as_deref() == Some("auto");
     let mut sink = Sink::new(opts.output.clone());
     let mut beside = Vec::new();
     let mut last_key: Option<PrivateKey> = None;
@@ -171,7 +162,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
                 break;
             }
             let prepared = match &signer {
-                Signer::Ca(ca) => prepare(chunk, ca, &issue_opts, opts.profile.as_deref() == Some("auto"), &source),
+                Signer::Ca(ca) => prepare(chunk, ca, &issue_opts, auto, &source),
                 Signer::SelfSign { .. } => chunk.into_iter().map(|block| (block, None)).collect(),
             };
             for (block, ready) in prepared {
@@ -180,18 +171,13 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
                         let (ignored, Issued { der, warnings }) = match (ready, &signer) {
                             (Some(ready), _) => ready?,
                             (None, Signer::SelfSign { file_key }) => {
-                                let csr = Csr::from_der(&block.der, &source)?;
-                                let this_opts = match opts.profile.as_deref() {
-                                    Some("auto") => auto_options(&csr, &issue_opts, &source)?,
-                                    _ => issue_opts.clone(),
-                                };
                                 let key = file_key.as_ref().or(last_key.as_ref()).ok_or_else(|| {
-                                Error::input(
-                                    &source,
-                                    "--self-sign needs the CSR's private key before it in the stream (or --key FILE)",
-                                )
-                            })?;
-                                (csr.ignored.clone(), self_sign(&csr, key, &this_opts)?)
+                                    Error::input(
+                                        &source,
+                                        "--self-sign needs the CSR's private key before it in the stream (or --key FILE)",
+                                    )
+                                })?;
+                                sign_csr(&block, &issue_opts, auto, &source, |csr, o| self_sign(csr, key, o))?
                             }
                             (None, Signer::Ca(_)) => return Err(Error::refused("internal: CSR not prepared")),
                         };
@@ -202,35 +188,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
                             warn(Note::Warning(&format!("{source}: {w}")));
                         }
                         if opts.explain {
-                            let cert = Cert::from_der(&der, &source)?;
-                            let csr_file = if opts.files.is_empty() && opts.input.is_none() {
-                                "req.csr".to_string()
-                            } else {
-                                source.clone()
-                            };
-                            let crt_file = if opts.beside {
-                                opts.files[index].with_extension("crt").display().to_string()
-                            } else {
-                                opts.output
-                                    .files
-                                    .path_for(Kind::Cert)
-                                    .map(|p| p.display().to_string())
-                                    .unwrap_or_else(|| "cert.crt".into())
-                            };
-                            let (ca_crt, ca_key) = (
-                                opts.ca_cert.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-                                opts.ca_key.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-                            );
-                            let self_key =
-                                opts.key.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "key.pem".into());
-                            let signed_with = if opts.self_sign {
-                                crate::explain::SignedWith::SelfSigned { key: &self_key }
-                            } else {
-                                crate::explain::SignedWith::Ca { cert: &ca_crt, key: &ca_key }
-                            };
-                            for line in crate::explain::issued(&cert, &signed_with, &csr_file, &crt_file, now) {
-                                warn(Note::Explain(&line));
-                            }
+                            explain_issued(opts, &der, &source, index, now, warn)?;
                         }
                         in_this_file += 1;
                         signed += 1;
@@ -283,11 +241,7 @@ type Prepared = (Block, Option<Outcome>);
 
 /// Verifies and signs the CSRs of a chunk in parallel; the other blocks ride along in order.
 fn prepare(chunk: Vec<Block>, ca: &Ca, base: &IssueOptions, auto: bool, source: &str) -> Vec<Prepared> {
-    let one = |block: &Block| -> Outcome {
-        let csr = Csr::from_der(&block.der, source)?;
-        let this_opts = if auto { auto_options(&csr, base, source)? } else { base.clone() };
-        Ok((csr.ignored.clone(), ca.issue(&csr, &this_opts)?))
-    };
+    let one = |block: &Block| -> Outcome { sign_csr(block, base, auto, source, |csr, o| ca.issue(csr, o)) };
     let csr_count = chunk.iter().filter(|b| b.kind() == Kind::Csr).count();
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(csr_count.max(1));
     let mut results: Vec<Option<Outcome>> = Vec::with_capacity(chunk.len());
@@ -312,6 +266,44 @@ fn prepare(chunk: Vec<Block>, ca: &Ca, base: &IssueOptions, auto: bool, source: 
         });
     }
     chunk.into_iter().zip(results).collect()
+}
+
+/// Reads and verifies one CSR block, applies `--profile auto` if asked, and signs it.
+fn sign_csr(
+    block: &Block,
+    base: &IssueOptions,
+    auto: bool,
+    source: &str,
+    sign: impl FnOnce(&Csr, &IssueOptions) -> Result<Issued>,
+) -> Outcome {
+    let csr = Csr::from_der(&block.der, source)?;
+    let this_opts = if auto { auto_options(&csr, base, source)? } else { base.clone() };
+    Ok((csr.ignored.clone(), sign(&csr, &this_opts)?))
+}
+
+/// `--explain` for one issued certificate: what was checked and decided, and the openssl command.
+fn explain_issued(opts: &Options, der: &[u8], source: &str, index: usize, now: i64, warn: Warn<'_>) -> Result<()> {
+    let cert = Cert::from_der(der, source)?;
+    let shown = |p: &Option<PathBuf>, default: &str| {
+        p.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| default.into())
+    };
+    let csr_file =
+        if opts.files.is_empty() && opts.input.is_none() { "req.csr".to_string() } else { source.to_string() };
+    let crt_file = if opts.beside {
+        opts.files[index].with_extension("crt").display().to_string()
+    } else {
+        shown(&opts.output.files.path_for(Kind::Cert), "cert.crt")
+    };
+    let (ca_crt, ca_key, self_key) = (shown(&opts.ca_cert, ""), shown(&opts.ca_key, ""), shown(&opts.key, "key.pem"));
+    let signed_with = if opts.self_sign {
+        crate::explain::SignedWith::SelfSigned { key: &self_key }
+    } else {
+        crate::explain::SignedWith::Ca { cert: &ca_crt, key: &ca_key }
+    };
+    for line in crate::explain::issued(&cert, &signed_with, &csr_file, &crt_file, now) {
+        warn(Note::Explain(&line));
+    }
+    Ok(())
 }
 
 /// `--profile auto`: kubeadm's usages for the CSR's identity (external-CA CSRs request none).
@@ -351,9 +343,7 @@ fn sign_as_controller(
     } else {
         (None, String::from_utf8_lossy(&bytes).into_owned())
     };
-    let block = crate::stream::PemReader::new(csr_pem.as_bytes(), &source)
-        .next_block()?
-        .filter(|b| b.kind() == Kind::Csr)
+    let block = crate::stream::first_block_of(&csr_pem, Kind::Csr, &source)?
         .ok_or_else(|| Error::input(&source, "expected a CERTIFICATE REQUEST"))?;
     let csr = Csr::from_der(&block.der, &source)?;
     let usages = match &object {

@@ -13,7 +13,7 @@ use crate::key::{PrivateKey, PublicKey};
 use crate::kubeconfig::{Kubeconfig, looks_like_kubeconfig};
 use crate::profile::Usage;
 use crate::report;
-use crate::stream::{Input, Kind, PemReader, print};
+use crate::stream::{Input, Kind, first_block_of, print};
 use crate::term::{ColorChoice, Paint, use_color};
 use crate::validity;
 use crate::verify::{Expect, Status, check, worst};
@@ -129,25 +129,20 @@ fn kubeconfig_items(bytes: &[u8], name: &str, path: Option<&Path>, items: &mut V
     summary.fields.push(("server".into(), creds.server.clone().into()));
     summary.fields.push(("user".into(), creds.user.clone().into()));
     let mut key = None;
-    if let Some(pem) = &creds.key {
-        let mut r = PemReader::new(pem.as_bytes(), name);
-        if let Some(b) = r.next_block()? {
-            key = Some(PrivateKey::from_pem_block(&b.label, &b.der, name)?.public_key().clone());
-        }
+    let first = |pem: &Option<zeroize::Zeroizing<String>>, kind: Kind| match pem {
+        Some(text) => first_block_of(text, kind, name),
+        None => Ok(None),
+    };
+    if let Some(b) = first(&creds.key, Kind::Key)? {
+        key = Some(PrivateKey::from_pem_block(&b.label, &b.der, name)?.public_key().clone());
     }
-    if let Some(pem) = &creds.ca {
-        let mut r = PemReader::new(pem.as_bytes(), name);
-        if let Some(b) = r.next_block()? {
-            let ca = Cert::from_der(&b.der, name)?;
-            summary.fields.push(("ca".into(), ca.subject.to_string().into()));
-        }
+    if let Some(b) = first(&creds.ca, Kind::Cert)? {
+        let ca = Cert::from_der(&b.der, name)?;
+        summary.fields.push(("ca".into(), ca.subject.to_string().into()));
     }
     items.push(Item::Kubeconfig(summary));
-    if let Some(pem) = &creds.cert {
-        let mut r = PemReader::new(pem.as_bytes(), name);
-        if let Some(b) = r.next_block()? {
-            items.push(Item::Cert(Box::new(Cert::from_der(&b.der, name)?), source, key));
-        }
+    if let Some(b) = first(&creds.cert, Kind::Cert)? {
+        items.push(Item::Cert(Box::new(Cert::from_der(&b.der, name)?), source, key));
     }
     Ok(())
 }
@@ -256,15 +251,7 @@ fn inspect_items(opts: &Options, items: &[Item], at: i64) -> Result<()> {
 
 fn check_items(opts: &Options, items: &[Item], at: i64, warn_within: i64, paint: &Paint) -> Result<()> {
     let ca = match &opts.ca_cert {
-        Some(path) => {
-            let name = path.display().to_string();
-            let blocks = crate::stream::read_blocks(path)?;
-            let block = blocks
-                .iter()
-                .find(|b| b.kind() == Kind::Cert)
-                .ok_or_else(|| Error::input(&name, "expected a CERTIFICATE"))?;
-            Some((Cert::from_der(&block.der, &name)?, name))
-        }
+        Some(path) => Some((crate::cmd::read_one_cert(path)?, path.display().to_string())),
         None => None,
     };
     let key = opts.key.as_deref().map(crate::cmd::read_one_key).transpose()?.map(|k| k.public_key().clone());
@@ -389,9 +376,7 @@ fn check_signer(opts: &Options, signer: &str) -> Result<()> {
         } else {
             (None, String::from_utf8_lossy(&bytes).into_owned())
         };
-        let block = PemReader::new(pem.as_bytes(), &name)
-            .next_block()?
-            .filter(|b| b.kind() == Kind::Csr)
+        let block = first_block_of(&pem, Kind::Csr, &name)?
             .ok_or_else(|| Error::input(&name, "expected a CERTIFICATE REQUEST"))?;
         let csr = Csr::from_der(&block.der, &name)?;
         let usages = usages.unwrap_or_else(|| {
