@@ -1,13 +1,15 @@
 //! Reading certificates: the fields the tools reason about, decoded once.
 
+use std::path::Path;
+
 use const_oid::ObjectIdentifier;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::csr::{oid_of, subject_of};
 use crate::error::{Error, Result};
 use crate::ext::{self, Decoded};
 use crate::key::{PublicKey, SignatureError};
-use crate::name::Subject;
+use crate::name::{Subject, oid_of, subject_of};
+use crate::pem::Kind;
 
 /// A parsed certificate.
 #[derive(Clone, Debug)]
@@ -74,6 +76,17 @@ impl Cert {
             signature: cert.signature_value.data.to_vec(),
             version: tbs.version().0 + 1,
         })
+    }
+
+    /// Reads the first certificate of a file named by a flag (a CA file may hold a chain).
+    pub fn read_file(path: &Path) -> Result<Cert> {
+        let name = path.display().to_string();
+        let blocks = crate::input::read_blocks(path)?;
+        let block = blocks.iter().find(|b| b.kind() == Kind::Cert).ok_or_else(|| {
+            let found = blocks.first().map(|b| format!(", found a {} block", b.label)).unwrap_or_default();
+            Error::input(&name, format!("expected a CERTIFICATE{found}"))
+        })?;
+        Cert::from_der(&block.der, &name)
     }
 
     /// Whether basicConstraints says CA:TRUE.

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::key::Algorithm;
 use crate::name::Subject;
-use crate::profile::Request;
+use crate::request::Request;
 use crate::san::San;
 
 /// A cfssl CSR definition.
@@ -64,7 +64,7 @@ impl CsrJson {
     /// Reads a cfssl CSR JSON document.
     pub fn from_slice(bytes: &[u8], source: &str) -> Result<CsrJson> {
         serde_json::from_slice(bytes)
-            .map_err(|e| Error::input(source, format!("not a cfssl CSR JSON{}", crate::kubeconfig::json_where(&e))))
+            .map_err(|e| Error::input(source, format!("not a cfssl CSR JSON{}", crate::input::json_where(&e))))
     }
 
     /// The key algorithm it asks for (cfssl's default: ECDSA P-256).

@@ -1,19 +1,18 @@
 //! Certificate signing requests: build one from a [`Request`] and a key; read one (from us,
 //! openssl, kubeadm or cfssl) and verify its self-signature before anything else looks at it.
 
-use const_oid::ObjectIdentifier;
 use der::asn1::{BitString, SetOfVec};
 use der::{Decode, Encode};
 use x509_cert::attr::Attribute;
 use x509_cert::name::Name;
 use x509_cert::request::{CertReq, CertReqInfo, ExtensionReq, Version};
-use x509_parser::prelude::{FromDer, ParsedCriAttribute, X509CertificationRequest, X509Name};
+use x509_parser::prelude::{FromDer, ParsedCriAttribute, X509CertificationRequest};
 
 use crate::error::{Error, Result};
 use crate::ext;
 use crate::key::{PrivateKey, PublicKey, SignatureError};
-use crate::name::Subject;
-use crate::profile::Request;
+use crate::name::{Subject, oid_of, subject_of};
+use crate::request::Request;
 
 /// Builds and signs a CSR (DER). The request's SANs, usages and CA flag travel as an
 /// extensionRequest, as `openssl req -addext` writes them.
@@ -78,7 +77,7 @@ pub fn build_with_subject(req: &Request, key: &PrivateKey, subject: Option<&Name
 }
 
 fn encoding() -> Error {
-    Error::refused("cannot encode the CSR")
+    Error::internal("cannot encode the CSR")
 }
 
 /// A CSR whose self-signature has been verified.
@@ -94,26 +93,6 @@ pub struct Csr {
     pub ignored: Vec<String>,
     /// Whether the CSR asked for no usages at all (kubeadm's external-CA CSRs).
     pub requests_no_usages: bool,
-}
-
-/// Converts x509-parser's OID to const-oid's.
-pub(crate) fn oid_of(oid: &x509_parser::der_parser::oid::Oid<'_>) -> Option<ObjectIdentifier> {
-    ObjectIdentifier::from_bytes(oid.as_bytes()).ok()
-}
-
-/// Every attribute of a parsed name, in order.
-pub(crate) fn subject_of(name: &X509Name<'_>) -> Subject {
-    let attrs = name
-        .iter_attributes()
-        .filter_map(|atv| {
-            let oid = oid_of(atv.attr_type())?;
-            let value = atv.as_str().map(str::to_string).unwrap_or_else(|_| {
-                format!("#{}", atv.attr_value().data.iter().map(|b| format!("{b:02x}")).collect::<String>())
-            });
-            Some((oid, value))
-        })
-        .collect();
-    Subject { attrs }
 }
 
 /// A Name to copy into a certificate: the original encoding when it is valid DER, else our

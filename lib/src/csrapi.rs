@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use crate::csr::Csr;
 use crate::error::{Error, Result};
-use crate::profile::Usage;
 use crate::san::San;
+use crate::usage::Usage;
 
 /// `kubernetes.io/kube-apiserver-client`: client certificates for users and components.
 pub const KUBE_APISERVER_CLIENT: &str = "kubernetes.io/kube-apiserver-client";
@@ -237,9 +237,9 @@ pub fn manifest(name: &str, csr_pem: &str, signer: &str, usages: &[String], expi
 /// Renders an object as YAML (kubectl's default) or JSON.
 pub fn render(object: &Value, json: bool) -> Result<String> {
     if json {
-        Ok(serde_json::to_string_pretty(object).map_err(|_| Error::refused("cannot encode JSON"))? + "\n")
+        Ok(serde_json::to_string_pretty(object).map_err(|_| Error::internal("cannot encode JSON"))? + "\n")
     } else {
-        serde_norway::to_string(object).map_err(|_| Error::refused("cannot encode YAML"))
+        serde_norway::to_string(object).map_err(|_| Error::internal("cannot encode YAML"))
     }
 }
 
@@ -275,10 +275,10 @@ impl CsrObject {
         let was_json = text.trim_start().starts_with('{');
         let object: Value = if was_json {
             serde_json::from_str(text)
-                .map_err(|e| Error::input(source, format!("invalid JSON{}", crate::kubeconfig::json_where(&e))))?
+                .map_err(|e| Error::input(source, format!("invalid JSON{}", crate::input::json_where(&e))))?
         } else {
             serde_norway::from_str(text)
-                .map_err(|e| Error::input(source, format!("invalid YAML{}", crate::kubeconfig::yaml_where(&e))))?
+                .map_err(|e| Error::input(source, format!("invalid YAML{}", crate::input::yaml_where(&e))))?
         };
         if object["kind"] != "CertificateSigningRequest" {
             return Err(Error::input(source, "not a CertificateSigningRequest object"));

@@ -22,6 +22,10 @@ pub const EXIT_IO: i32 = 5;
 /// Exit status: k8s-verify found only warnings (e.g. a certificate expires soon, a file is missing).
 pub const EXIT_WARNINGS: i32 = 6;
 
+/// Exit status: an internal error — an encoder, the crypto library or a worker thread failed
+/// where no input could make it fail. A bug: please report it.
+pub const EXIT_INTERNAL: i32 = 70;
+
 /// The table printed in every man page's EXIT STATUS section.
 pub const EXIT_CODES: &[(i32, &str)] = &[
     (EXIT_OK, "success"),
@@ -31,6 +35,10 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     (EXIT_REFUSED, "refused: bad CSR signature, CA key does not match, CA not a CA, policy"),
     (EXIT_IO, "I/O error: missing or unreadable file, unwritable output, file exists"),
     (EXIT_WARNINGS, "only warnings (k8s-verify only): something expires within --warn-within, or a file is missing"),
+    (
+        EXIT_INTERNAL,
+        "internal error: an encoder, the crypto library or a worker thread failed (a bug: please report it)",
+    ),
 ];
 
 /// Everything that can go wrong in k8s-pki.
@@ -48,6 +56,8 @@ pub enum Error {
     CheckFailed(String),
     /// A verification found only warnings (already reported).
     Warnings(String),
+    /// Something that no input can cause failed: an encoder, the crypto library, a thread.
+    Internal(String),
     /// The reader of stdout went away (`| head`): stop quietly, exit 0.
     BrokenPipe,
 }
@@ -65,6 +75,7 @@ impl Error {
             Error::Input { .. } => EXIT_BAD_INPUT,
             Error::Refused(_) => EXIT_REFUSED,
             Error::Io { .. } => EXIT_IO,
+            Error::Internal(_) => EXIT_INTERNAL,
             Error::BrokenPipe => EXIT_OK,
         }
     }
@@ -82,6 +93,11 @@ impl Error {
     /// A refusal.
     pub fn refused(message: impl Into<String>) -> Self {
         Error::Refused(message.into())
+    }
+
+    /// An internal error (a bug, not the user's input).
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::Internal(message.into())
     }
 
     /// An I/O error on `path`, described by `err` (never by file content).
@@ -134,6 +150,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage(m) | Error::Refused(m) | Error::CheckFailed(m) | Error::Warnings(m) => f.write_str(m),
+            Error::Internal(m) => write!(f, "internal error: {m}"),
             Error::Input { source, message } => write!(f, "{source}: {message}"),
             Error::Io { path, message } => write!(f, "{}: {message}", path.display()),
             Error::BrokenPipe => f.write_str("broken pipe"),
@@ -155,7 +172,8 @@ mod tests {
         assert_eq!(Error::io_msg(Path::new("f"), "x").exit_code(), 5);
         assert_eq!(Error::CheckFailed("x".into()).exit_code(), 1);
         let listed: Vec<i32> = EXIT_CODES.iter().map(|(c, _)| *c).collect();
-        assert_eq!(listed, vec![0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(listed, vec![0, 1, 2, 3, 4, 5, 6, 70]);
+        assert_eq!(Error::internal("x").exit_code(), 70);
     }
 
     #[test]

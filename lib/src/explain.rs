@@ -3,8 +3,9 @@
 
 use crate::cert::Cert;
 use crate::key::{Algorithm, KeyFormat};
-use crate::profile::{Request, Usage};
+use crate::request::Request;
 use crate::san::San;
+use crate::usage::Usage;
 use crate::validity::{DAY, format_time};
 
 /// Quotes a word for bash.

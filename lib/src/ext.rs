@@ -14,8 +14,8 @@ use x509_cert::ext::pkix::{
 };
 
 use crate::error::{Error, Result};
-use crate::profile::Usage;
 use crate::san::San;
+use crate::usage::Usage;
 
 /// OID of the SAN extension.
 pub const SAN_OID: ObjectIdentifier = SubjectAltName::OID;
@@ -31,8 +31,8 @@ pub const SKI_OID: ObjectIdentifier = SubjectKeyIdentifier::OID;
 pub const AKI_OID: ObjectIdentifier = AuthorityKeyIdentifier::OID;
 
 fn encode<T: Encode + AssociatedOid>(value: &T, critical: bool) -> Result<Extension> {
-    let der = value.to_der().map_err(|_| Error::refused("cannot encode an X.509 extension"))?;
-    let extn_value = OctetString::new(der).map_err(|_| Error::refused("cannot encode an X.509 extension"))?;
+    let der = value.to_der().map_err(|_| Error::internal("cannot encode an X.509 extension"))?;
+    let extn_value = OctetString::new(der).map_err(|_| Error::internal("cannot encode an X.509 extension"))?;
     Ok(Extension { extn_id: T::OID, critical, extn_value })
 }
 
@@ -71,13 +71,13 @@ pub fn basic_constraints(is_ca: bool) -> Result<Extension> {
 
 /// Subject key identifier.
 pub fn subject_key_identifier(id: &[u8]) -> Result<Extension> {
-    let id = OctetString::new(id).map_err(|_| Error::refused("cannot encode a key identifier"))?;
+    let id = OctetString::new(id).map_err(|_| Error::internal("cannot encode a key identifier"))?;
     encode(&SubjectKeyIdentifier(id), false)
 }
 
 /// Authority key identifier naming the issuer's key.
 pub fn authority_key_identifier(id: &[u8]) -> Result<Extension> {
-    let id = OctetString::new(id).map_err(|_| Error::refused("cannot encode a key identifier"))?;
+    let id = OctetString::new(id).map_err(|_| Error::internal("cannot encode a key identifier"))?;
     encode(
         &AuthorityKeyIdentifier {
             key_identifier: Some(id),

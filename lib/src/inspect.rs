@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use crate::cert::Cert;
 use crate::csr::Csr;
-use crate::profile::{PROFILES, Usage};
+use crate::profile::PROFILES;
+use crate::usage::Usage;
 use crate::validity::{DAY, format_time};
 use crate::verify::describe_usages;
 
@@ -55,7 +56,7 @@ impl Summary {
                 serde_json::Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
                 other => other.to_string(),
             };
-            out.push_str(&format!("  {:<12} {}\n", format!("{k}:"), crate::stream::sanitize_line(&text)));
+            out.push_str(&format!("  {:<12} {}\n", format!("{k}:"), crate::term::sanitize_line(&text)));
         }
         out
     }
@@ -103,27 +104,15 @@ pub fn kubernetes_view(cn: Option<&str>, orgs: &[String], usages: &[Usage], has_
     lines
 }
 
-/// kubeadm profiles whose CN, O and usages this identity has.
+/// kubeadm profiles whose CN, O (current or older release) and usages this identity has.
 pub fn matching_profiles(cn: Option<&str>, orgs: &[String], usages: &[Usage], is_ca: bool) -> Vec<String> {
     let Some(cn) = cn else { return Vec::new() };
-    let mut sorted_orgs = orgs.to_vec();
-    sorted_orgs.sort();
+    let mut got_usages = usages.to_vec();
+    got_usages.sort();
     PROFILES
         .iter()
-        .filter(|p| {
-            if p.is_ca != is_ca {
-                return false;
-            }
-            let cn_ok = match p.cn.split_once("{node}") {
-                Some((pre, post)) => cn.starts_with(pre) && cn.ends_with(post) && cn.len() > pre.len() + post.len(),
-                None => p.cn == cn,
-            };
-            let mut want: Vec<String> = p.orgs.iter().map(|s| s.to_string()).collect();
-            want.sort();
-            let mut got_usages = usages.to_vec();
-            got_usages.sort();
-            cn_ok && (is_ca || (want == sorted_orgs && got_usages == p.usages))
-        })
+        .filter(|p| p.is_ca == is_ca)
+        .filter(|p| if is_ca { p.matches_cn(cn) } else { p.matches(cn, orgs) && got_usages == p.usages })
         .map(|p| match p.path() {
             Some(path) => format!("{} ({path})", p.name),
             None => p.name.to_string(),

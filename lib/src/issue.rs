@@ -20,7 +20,7 @@ use crate::csr::Csr;
 use crate::error::{Error, Result};
 use crate::ext;
 use crate::key::{PrivateKey, PublicKey};
-use crate::profile::Usage;
+use crate::usage::Usage;
 use crate::validity::{BACKDATE, format_time};
 
 /// How the signer shapes each certificate.
@@ -173,12 +173,12 @@ fn window(opts: &IssueOptions) -> Result<(i64, i64)> {
 /// A random positive 128-bit serial number (with a leading zero octet when the top bit is set).
 pub fn random_serial() -> Result<SerialNumber> {
     let mut bytes = [0u8; 17];
-    aws_lc_rs::rand::fill(&mut bytes[1..]).map_err(|_| Error::refused("no randomness for a serial number"))?;
+    aws_lc_rs::rand::fill(&mut bytes[1..]).map_err(|_| Error::internal("no randomness for a serial number"))?;
     // Never zero: RFC 5280 wants positive serials.
     if bytes[1..].iter().all(|b| *b == 0) {
         bytes[16] = 1;
     }
-    SerialNumber::new(&bytes).map_err(|_| Error::refused("cannot encode a serial number"))
+    SerialNumber::new(&bytes).map_err(|_| Error::internal("cannot encode a serial number"))
 }
 
 fn time(secs: i64) -> Result<Time> {
@@ -214,13 +214,13 @@ fn build(
     let validity = Validity::new(time(not_before)?, time(not_after)?);
     let spki = csr.public_key.spki()?;
     let mut builder = CertificateBuilder::new(profile, random_serial()?, validity, spki)
-        .map_err(|_| Error::refused("cannot build the certificate"))?;
+        .map_err(|_| Error::internal("cannot build the certificate"))?;
     let signer = KeySigner { key };
-    let tbs = builder.finalize(&signer).map_err(|_| Error::refused("cannot encode the certificate"))?;
+    let tbs = builder.finalize(&signer).map_err(|_| Error::internal("cannot encode the certificate"))?;
     let signature = key.sign(&tbs)?;
-    let signature = BitString::from_bytes(&signature).map_err(|_| Error::refused("cannot encode the signature"))?;
-    let cert = builder.assemble(signature, &signer).map_err(|_| Error::refused("cannot encode the certificate"))?;
-    cert.to_der().map_err(|_| Error::refused("cannot encode the certificate"))
+    let signature = BitString::from_bytes(&signature).map_err(|_| Error::internal("cannot encode the signature"))?;
+    let cert = builder.assemble(signature, &signer).map_err(|_| Error::internal("cannot encode the certificate"))?;
+    cert.to_der().map_err(|_| Error::internal("cannot encode the certificate"))
 }
 
 /// A builder profile that adds exactly the extensions we computed, nothing else.
@@ -281,7 +281,8 @@ mod tests {
     use super::*;
     use crate::key::Algorithm;
     use crate::name::Subject;
-    use crate::profile::{Params, Request, find};
+    use crate::profile::{Params, find};
+    use crate::request::Request;
     use crate::san::San;
     use crate::validity::DAY;
 

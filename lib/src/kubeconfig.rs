@@ -166,7 +166,7 @@ pub struct Names {
 
 /// Checks a server URL the way kubectl needs it: `https://host[:port][/path]`.
 pub fn check_server(url: &str) -> Result<()> {
-    let bad = |m: &str| Error::usage(format!("--server '{}': {m}", crate::stream::sanitize(url)));
+    let bad = |m: &str| Error::usage(format!("--server '{}': {m}", crate::term::sanitize(url)));
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
@@ -241,7 +241,7 @@ impl Kubeconfig {
     pub fn to_yaml(&self) -> Result<Zeroizing<String>> {
         serde_norway::to_string(self)
             .map(Zeroizing::new)
-            .map_err(|_| Error::refused("cannot encode the kubeconfig as YAML"))
+            .map_err(|_| Error::internal("cannot encode the kubeconfig as YAML"))
     }
 
     /// Reads a kubeconfig (YAML or JSON).
@@ -251,12 +251,9 @@ impl Kubeconfig {
         }
         // The parser's own message can quote the input, which may hold a key: say where, not what.
         let kc: Kubeconfig = serde_norway::from_slice(bytes)
-            .map_err(|e| Error::input(source, format!("not a valid kubeconfig{}", yaml_where(&e))))?;
+            .map_err(|e| Error::input(source, format!("not a valid kubeconfig{}", crate::input::yaml_where(&e))))?;
         if kc.kind != "Config" {
-            return Err(Error::input(
-                source,
-                format!("not a kubeconfig (kind: {})", crate::stream::sanitize(&kc.kind)),
-            ));
+            return Err(Error::input(source, format!("not a kubeconfig (kind: {})", crate::term::sanitize(&kc.kind))));
         }
         Ok(kc)
     }
@@ -272,7 +269,7 @@ impl Kubeconfig {
             .contexts
             .iter()
             .find(|c| c.name == name)
-            .ok_or_else(|| Error::input(source, format!("no context named '{}'", crate::stream::sanitize(name))))?;
+            .ok_or_else(|| Error::input(source, format!("no context named '{}'", crate::term::sanitize(name))))?;
         let cluster = self.clusters.iter().find(|c| c.name == ctx.context.cluster).map(|c| &c.cluster);
         let user = self.users.iter().find(|u| u.name == ctx.context.user).map(|u| &u.user);
         let decode = |field: &str, data: &Option<String>, path: &Option<String>| -> Result<Option<Zeroizing<String>>> {
@@ -287,7 +284,7 @@ impl Kubeconfig {
             }
             if let Some(p) = path {
                 let full = base.join(p);
-                let bytes = crate::stream::read_file(&full)?;
+                let bytes = crate::input::read_file(&full)?;
                 let text = String::from_utf8(bytes).map_err(|_| Error::input(p.as_str(), "not PEM text"))?;
                 return Ok(Some(Zeroizing::new(text)));
             }
@@ -312,26 +309,6 @@ impl Kubeconfig {
             },
         })
     }
-}
-
-/// ` (YAML error at line L, column C)` — a parse error's place without its text, which may quote
-/// key material.
-pub fn yaml_where(e: &serde_norway::Error) -> String {
-    match e.location() {
-        Some(l) => format!(" (YAML error at line {}, column {})", l.line(), l.column()),
-        None => " (not the expected YAML structure)".into(),
-    }
-}
-
-/// ` (JSON syntax error at line L, column C)`, likewise.
-pub fn json_where(e: &serde_json::Error) -> String {
-    let what = match e.classify() {
-        serde_json::error::Category::Io => "I/O error",
-        serde_json::error::Category::Syntax => "syntax error",
-        serde_json::error::Category::Data => "unexpected structure",
-        serde_json::error::Category::Eof => "unexpected end",
-    };
-    format!(" (JSON {what} at line {}, column {})", e.line(), e.column())
 }
 
 /// What one context of a kubeconfig holds.

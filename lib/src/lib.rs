@@ -3,8 +3,9 @@
 //!
 //! Every piece of PKI logic lives here; the binaries only parse flags, call one function
 //! from [`cmd`], and turn its result into an exit code. Modules are named after the thing
-//! they handle: [`key`], [`csr`], [`cert`], [`issue`], [`profile`], [`stream`], ...
+//! they handle: [`key`], [`csr`], [`cert`], [`issue`], [`profile`], [`pem`], [`input`], [`sink`], ...
 
+pub mod atomic;
 pub mod audit;
 pub mod cert;
 pub mod cfssl;
@@ -14,16 +15,23 @@ pub mod csrapi;
 pub mod error;
 pub mod explain;
 pub mod ext;
+pub mod finding;
+pub mod input;
 pub mod inspect;
 pub mod issue;
+pub mod json_item;
 pub mod key;
 pub mod kubeconfig;
 pub mod name;
+pub mod pem;
 pub mod profile;
+pub mod pubkey;
 pub mod report;
+pub mod request;
 pub mod san;
-pub mod stream;
+pub mod sink;
 pub mod term;
+pub mod usage;
 pub mod validity;
 pub mod verify;
 pub mod wiring;

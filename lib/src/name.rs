@@ -11,8 +11,8 @@ use const_oid::db::rfc4519::{
     COMMON_NAME, COUNTRY_NAME, LOCALITY_NAME, ORGANIZATION_NAME, ORGANIZATIONAL_UNIT_NAME, SERIAL_NUMBER,
     ST as STATE_OR_PROVINCE_NAME, STREET,
 };
-use der::asn1::{Any, BmpString, Ia5StringRef, PrintableStringRef, TeletexStringRef, Utf8StringRef};
-use der::{Decode, Encode, Tag, Tagged};
+use der::asn1::{Any, PrintableStringRef};
+use der::{Decode, Encode, Tag};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 
@@ -81,18 +81,6 @@ impl Subject {
             attrs.push((oid, v.to_string()));
         }
         Ok(Subject { attrs })
-    }
-
-    /// Reads a DER-encoded Name, keeping every attribute in order (multi-valued RDNs flattened).
-    pub fn from_der(der: &[u8]) -> Result<Subject> {
-        let name = Name::from_der(der).map_err(|_| Error::input("subject", "invalid distinguished name"))?;
-        Ok(Subject::from_name(&name))
-    }
-
-    /// Reads a RustCrypto Name.
-    pub fn from_name(name: &Name) -> Subject {
-        let attrs = name.iter().map(|atv| (atv.oid, decode_string(&atv.value))).collect();
-        Subject { attrs }
     }
 
     /// The first CN, if any.
@@ -166,25 +154,31 @@ pub fn attr_short(oid: &ObjectIdentifier) -> String {
     ATTRS.iter().find(|(_, o)| o == oid).map(|(s, _)| s.to_string()).unwrap_or_else(|| oid.to_string())
 }
 
-/// Decodes a DirectoryString (or IA5String) value; other types are shown as `#hex`.
-fn decode_string(value: &Any) -> String {
-    let bytes = value.value();
-    let text = match value.tag() {
-        Tag::Utf8String => Utf8StringRef::try_from(value).ok().map(|s| s.as_str().to_string()),
-        Tag::PrintableString => PrintableStringRef::try_from(value).ok().map(|s| s.as_str().to_string()),
-        Tag::Ia5String => Ia5StringRef::try_from(value).ok().map(|s| s.as_str().to_string()),
-        Tag::TeletexString => TeletexStringRef::try_from(value).ok().map(|s| s.as_str().to_string()),
-        Tag::BmpString => value.decode_as::<BmpString>().ok().map(|s| s.to_string()),
-        _ => None,
-    };
-    text.unwrap_or_else(|| format!("#{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+/// Converts x509-parser's OID to const-oid's.
+pub fn oid_of(oid: &x509_parser::der_parser::oid::Oid<'_>) -> Option<ObjectIdentifier> {
+    ObjectIdentifier::from_bytes(oid.as_bytes()).ok()
+}
+
+/// Every attribute of a parsed name, in order.
+pub fn subject_of(name: &x509_parser::x509::X509Name<'_>) -> Subject {
+    let attrs = name
+        .iter_attributes()
+        .filter_map(|atv| {
+            let oid = oid_of(atv.attr_type())?;
+            let value = atv.as_str().map(str::to_string).unwrap_or_else(|_| {
+                format!("#{}", atv.attr_value().data.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            });
+            Some((oid, value))
+        })
+        .collect();
+    Subject { attrs }
 }
 
 impl fmt::Display for Subject {
     /// openssl's one-line form: `O = system:masters, CN = kubernetes-admin` style, compact.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts: Vec<String> =
-            self.attrs.iter().map(|(oid, v)| format!("{}={}", attr_short(oid), crate::stream::sanitize(v))).collect();
+            self.attrs.iter().map(|(oid, v)| format!("{}={}", attr_short(oid), crate::term::sanitize(v))).collect();
         f.write_str(&parts.join(", "))
     }
 }
@@ -208,7 +202,9 @@ mod tests {
         let groups = vec!["dev".to_string(), "ops".to_string(), "system:masters".to_string()];
         let s = Subject::new(Some("alice"), &groups);
         let der = s.to_name().expect("encode").to_der().expect("der");
-        let back = Subject::from_der(&der).expect("decode");
+        let (_, name) =
+            <x509_parser::x509::X509Name<'_> as x509_parser::prelude::FromDer<'_, _>>::from_der(&der).expect("decode");
+        let back = subject_of(&name);
         assert_eq!(back.orgs(), groups);
         assert_eq!(back.cn(), Some("alice"));
         assert_eq!(back, s);

@@ -1,13 +1,100 @@
-//! How verification results are shown: the audit as a tree, the kubeadm-style expiry table,
-//! and the same in JSON (including kubeadm's `CertificateExpirationInfo`).
+//! The audit's results: one [`FileReport`] per file in a [`Report`], and how they are shown —
+//! the audit as a tree, the kubeadm-style expiry table, and the same in JSON (including
+//! kubeadm's `CertificateExpirationInfo`).
 
+use serde::Serialize;
 use serde_json::json;
 
-use crate::audit::{FileReport, Report};
-use crate::stream::sanitize_line;
+use crate::cert::Cert;
+use crate::finding::{Finding, Status};
 use crate::term::Paint;
+use crate::term::sanitize_line;
 use crate::validity::{format_kubeadm, format_residual, format_time};
-use crate::verify::{Finding, Status};
+
+/// What kind of file an audited file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    /// One of the three CAs.
+    Ca,
+    /// A leaf certificate with its key.
+    Certificate,
+    /// A kubeconfig with a client certificate.
+    Kubeconfig,
+    /// The service-account key pair.
+    KeyPair,
+}
+
+/// Subject in JSON: CN and O as an array, never a joined string.
+#[derive(Clone, Debug, Serialize)]
+pub struct SubjectJson {
+    /// Common name.
+    pub cn: Option<String>,
+    /// Organizations (Kubernetes groups).
+    pub o: Vec<String>,
+}
+
+/// The audit's verdict on one file.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileReport {
+    /// Path relative to the audited directory.
+    pub path: String,
+    /// kubeadm's name for it (`apiserver`, `admin.conf`, `ca`).
+    pub name: String,
+    /// What kind of file it is.
+    pub kind: FileKind,
+    /// Subject of the certificate, if one was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<SubjectJson>,
+    /// notAfter, seconds since the epoch.
+    #[serde(rename = "notAfter", skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<i64>,
+    /// The CA that should have signed it (`ca`, `etcd-ca`, `front-proxy-ca`).
+    #[serde(rename = "caName", skip_serializing_if = "Option::is_none")]
+    pub ca_name: Option<String>,
+    /// Whether the signing CA's key is absent (kubeadm's "externally managed").
+    #[serde(rename = "externallyManaged")]
+    pub externally_managed: bool,
+    /// The CA file whose key actually signed it (`pki/etcd/ca.crt`), when one of the three did.
+    #[serde(rename = "signedBy", skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+    /// The worst finding.
+    pub status: Status,
+    /// Every check.
+    pub findings: Vec<Finding>,
+    /// A pipeline that re-issues it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// The whole audit.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The audited directory.
+    pub dir: String,
+    /// When it was evaluated (RFC 3339).
+    pub at: String,
+    /// Seconds since the epoch of `at`.
+    #[serde(skip)]
+    pub at_secs: i64,
+    /// Node name used for SAN and CN checks.
+    #[serde(rename = "nodeName", skip_serializing_if = "Option::is_none")]
+    pub node_name: Option<String>,
+    /// Advertise address used for SAN checks.
+    #[serde(rename = "advertiseAddress", skip_serializing_if = "Option::is_none")]
+    pub advertise_address: Option<String>,
+    /// Worst status of all files.
+    pub status: Status,
+    /// One report per file.
+    pub files: Vec<FileReport>,
+}
+
+impl SubjectJson {
+    /// The subject of `cert`.
+    pub fn of(cert: &Cert) -> SubjectJson {
+        SubjectJson { cn: cert.subject.cn().map(str::to_string), o: cert.subject.orgs() }
+    }
+}
 
 fn mark(status: Status, paint: &Paint) -> String {
     match status {
@@ -54,7 +141,7 @@ fn line(file: &FileReport, at: i64, paint: &Paint) -> String {
         "{} {:<28} {:<16} {:<28} {}",
         mark(file.status, paint),
         name,
-        file.ca_name.as_deref().unwrap_or(if file.kind == "ca" { "(root)" } else { "" }),
+        file.ca_name.as_deref().unwrap_or(if file.kind == FileKind::Ca { "(root)" } else { "" }),
         expiry,
         sanitize_line(&who)
     )
@@ -75,7 +162,7 @@ pub fn audit_text(report: &Report, verbose: bool, paint: &Paint) -> String {
     let mut files: Vec<&FileReport> = report.files.iter().collect();
     files.sort_by_key(|f| {
         let dir = f.path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
-        (dir.is_empty(), dir, f.kind != "ca", f.path.clone())
+        (dir.is_empty(), dir, f.kind != FileKind::Ca, f.path.clone())
     });
     let mut current_dir: Option<String> = None;
     for f in files {
@@ -108,8 +195,9 @@ pub fn audit_json(report: &Report) -> String {
 }
 
 fn expiring(report: &Report) -> (Vec<&FileReport>, Vec<&FileReport>) {
-    let certs = report.files.iter().filter(|f| f.kind == "certificate" || f.kind == "kubeconfig").collect();
-    let cas = report.files.iter().filter(|f| f.kind == "ca").collect();
+    let certs =
+        report.files.iter().filter(|f| matches!(f.kind, FileKind::Certificate | FileKind::Kubeconfig)).collect();
+    let cas = report.files.iter().filter(|f| f.kind == FileKind::Ca).collect();
     (certs, cas)
 }
 

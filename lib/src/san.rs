@@ -26,7 +26,7 @@ impl San {
     /// Parses a SAN as users type it: `10.0.0.1`, `::1`, `node-1`, `*.example.com`, or with
     /// openssl's prefixes `DNS:`, `IP:`, `email:`, `URI:`.
     pub fn parse(s: &str) -> Result<San> {
-        let bad = |m: &str| Error::usage(format!("invalid SAN '{}': {m}", crate::stream::sanitize(s)));
+        let bad = |m: &str| Error::usage(format!("invalid SAN '{}': {m}", crate::term::sanitize(s)));
         if s.is_empty() {
             return Err(bad("empty"));
         }
@@ -130,7 +130,7 @@ fn check_dns(name: &str) -> std::result::Result<(), String> {
 /// The first usable address of a service CIDR (`10.96.0.0/12` → `10.96.0.1`), which
 /// Kubernetes gives to the `kubernetes` service and so must be in the API server's cert.
 pub fn first_service_ip(cidr: &str) -> Result<IpAddr> {
-    let bad = |m: &str| Error::usage(format!("invalid service CIDR '{}': {m}", crate::stream::sanitize(cidr)));
+    let bad = |m: &str| Error::usage(format!("invalid service CIDR '{}': {m}", crate::term::sanitize(cidr)));
     // kubeadm accepts a dual-stack pair "v4,v6"; the first one is the primary.
     let first = cidr.split(',').next().unwrap_or(cidr).trim();
     let (addr, len) = first.split_once('/').ok_or_else(|| bad("expected ADDRESS/PREFIX, e.g. 10.96.0.0/12"))?;

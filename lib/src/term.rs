@@ -1,5 +1,7 @@
 //! Terminal decisions, made once: colour only for human output on a terminal, never with
-//! `NO_COLOR`, and never in data; certificate text is sanitised before it is printed.
+//! `NO_COLOR`, and never in data; text from input (certificate fields, labels, file names,
+//! kubeconfig and CSR-object fields) is sanitised before it is printed, so that no escape
+//! sequence, bidi override or invisible character from an attacker reaches a terminal.
 
 use std::io::IsTerminal;
 
@@ -64,9 +66,44 @@ impl Paint {
     }
 }
 
+/// Whether `c` must not reach a terminal raw: C0/C1 controls (escape sequences start with
+/// ESC or CSI), Unicode bidi controls (which reorder what is shown), and zero-width or
+/// invisible characters (which hide what is there).
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{180E}' | '\u{00AD}')
+}
+
+/// Text from input made safe for one line of a terminal: unsafe characters become `?`,
+/// and the whole is cut at 80 characters (with `…`).
+pub fn sanitize(s: &str) -> String {
+    let mut out: String = s.chars().take(80).map(|c| if is_unsafe(c) { '?' } else { c }).collect();
+    if s.chars().count() > 80 {
+        out.push('…');
+    }
+    out
+}
+
+/// Text from input made safe for a terminal, at any length: unsafe characters become `?`.
+pub fn sanitize_line(s: &str) -> String {
+    s.chars().map(|c| if is_unsafe(c) { '?' } else { c }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn controls_bidi_and_invisible_characters_are_replaced() {
+        let hostile = "a\x1b]0;title\x07b\u{202E}c\u{200B}d\u{2066}e\u{FEFF}f\u{9b}g\nh";
+        assert_eq!(sanitize_line(hostile), "a?]0;title?b?c?d?e?f?g?h");
+        assert_eq!(sanitize_line("système:nœud ✓"), "système:nœud ✓");
+        let long = "x".repeat(100);
+        assert_eq!(sanitize(&long).chars().count(), 81);
+        assert!(sanitize(&long).ends_with('…'));
+    }
 
     #[test]
     fn never_means_plain() {

@@ -5,57 +5,14 @@
 use std::net::IpAddr;
 
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
-use serde::Serialize;
 use webpki::{EndEntityCert, KeyUsage};
 
 use crate::cert::Cert;
+use crate::finding::{Check, Finding};
 use crate::key::PublicKey;
-use crate::profile::Usage;
 use crate::san::San;
+use crate::usage::Usage;
 use crate::validity::{DAY, format_time};
-
-/// How a check came out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Holds.
-    Ok,
-    /// Holds, but needs attention soon (e.g. expires within --warn-within).
-    Warn,
-    /// A file that should be there is not.
-    Missing,
-    /// Does not hold.
-    Fail,
-}
-
-/// One check's result.
-#[derive(Clone, Debug, Serialize)]
-pub struct Finding {
-    /// What was checked: chain, validity, purpose, host, cn, o, key, lifetime, expiry, ...
-    pub check: &'static str,
-    /// The verdict.
-    pub status: Status,
-    /// Plain words: expected and actual.
-    pub message: String,
-    /// What a Go component (crypto/x509) would log for this defect.
-    #[serde(rename = "goError", skip_serializing_if = "Option::is_none")]
-    pub go_error: Option<String>,
-}
-
-impl Finding {
-    /// A passing check.
-    pub fn ok(check: &'static str, message: impl Into<String>) -> Finding {
-        Finding { check, status: Status::Ok, message: message.into(), go_error: None }
-    }
-    /// A failing check.
-    pub fn fail(check: &'static str, message: impl Into<String>, go_error: Option<String>) -> Finding {
-        Finding { check, status: Status::Fail, message: message.into(), go_error }
-    }
-    /// A warning.
-    pub fn warn(check: &'static str, message: impl Into<String>) -> Finding {
-        Finding { check, status: Status::Warn, message: message.into(), go_error: None }
-    }
-}
 
 /// What a certificate is expected to be.
 #[derive(Clone, Debug, Default)]
@@ -156,6 +113,12 @@ fn issuer_note(cert: &Cert, ca: &Cert, ca_name: &str) -> String {
     }
 }
 
+/// `x` brought into `[lo, hi]`; an empty range (notBefore after notAfter, from hostile input)
+/// leaves it as it is instead of panicking as `i64::clamp` would.
+fn clamp(x: i64, lo: i64, hi: i64) -> i64 {
+    if lo <= hi { x.max(lo).min(hi) } else { x }
+}
+
 /// Every check `expect` asks for, in a fixed order.
 pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -164,7 +127,7 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
     // Validity of the certificate itself.
     match go_validity_error(cert, at) {
         Some(go) => out.push(Finding::fail(
-            "validity",
+            Check::Validity,
             format!(
                 "valid {} to {}; checked at {}",
                 format_time(cert.not_before),
@@ -177,11 +140,11 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
             let left = cert.not_after - at;
             if left < expect.warn_within {
                 out.push(Finding::warn(
-                    "expiry",
+                    Check::Expiry,
                     format!("expires {} ({} days left)", format_time(cert.not_after), left / DAY),
                 ));
             } else {
-                out.push(Finding::ok("validity", format!("valid until {}", format_time(cert.not_after))));
+                out.push(Finding::ok(Check::Validity, format!("valid until {}", format_time(cert.not_after))));
             }
         }
     }
@@ -195,7 +158,7 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
         };
         // Chain first with a time inside the certificate's validity, so a chain defect is
         // reported as such even when the certificate has also expired.
-        let chain_time = at.clamp(cert.not_before, cert.not_after).clamp(ca.not_before, ca.not_after);
+        let chain_time = clamp(clamp(at, cert.not_before, cert.not_after), ca.not_before, ca.not_after);
         let mut chain_ok = true;
         match webpki_chain(cert, ca, usages[0], chain_time) {
             Ok(()) => {}
@@ -212,25 +175,25 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
                     }
                     other => format!("does not chain to {}: {other:?}", expect.ca_name),
                 };
-                out.push(Finding::fail("chain", why, go));
+                out.push(Finding::fail(Check::Chain, why, go));
             }
         }
         if chain_ok {
-            out.push(Finding::ok("chain", format!("signed by {} ({})", expect.ca_name, ca.subject)));
+            out.push(Finding::ok(Check::Chain, format!("signed by {} ({})", expect.ca_name, ca.subject)));
             for usage in &usages {
                 out.push(purpose_finding(cert, *usage, webpki_chain(cert, ca, *usage, chain_time).is_ok()));
             }
         }
         if let Some(go) = go_validity_error(ca, at) {
             out.push(Finding::fail(
-                "ca-validity",
+                Check::CaValidity,
                 format!("the CA {} is not valid at {}", expect.ca_name, format_time(at)),
                 Some(go),
             ));
         }
         if cert.not_after > ca.not_after {
             out.push(Finding::fail(
-                "lifetime",
+                Check::Lifetime,
                 format!(
                     "outlives its CA: expires {}, the CA {}; it stops verifying when the CA expires",
                     format_time(cert.not_after),
@@ -248,10 +211,10 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
 
     for host in &expect.hosts {
         if webpki_host(cert, host) {
-            out.push(Finding::ok("host", format!("valid for {host}")));
+            out.push(Finding::ok(Check::Host, format!("valid for {host}")));
         } else {
             out.push(Finding::fail(
-                "host",
+                Check::Host,
                 format!("not valid for {host}: SANs are {}", describe_sans(cert)),
                 Some(go_hostname_error(cert, host)),
             ));
@@ -260,8 +223,10 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
 
     if let Some(cn) = &expect.cn {
         match cert.subject.cn() {
-            Some(actual) if actual == cn => out.push(Finding::ok("cn", format!("CN {cn}"))),
-            actual => out.push(Finding::fail("cn", format!("CN is '{}', expected '{cn}'", actual.unwrap_or("")), None)),
+            Some(actual) if actual == cn => out.push(Finding::ok(Check::Cn, format!("CN {cn}"))),
+            actual => {
+                out.push(Finding::fail(Check::Cn, format!("CN is '{}', expected '{cn}'", actual.unwrap_or("")), None))
+            }
         }
     }
     if !expect.orgs.is_empty() {
@@ -274,10 +239,10 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
         });
         let want: Vec<String> = expect.orgs.iter().map(|o| format!("[{}]", o.join(", "))).collect();
         if fits {
-            out.push(Finding::ok("o", format!("groups [{}]", cert.subject.orgs().join(", "))));
+            out.push(Finding::ok(Check::O, format!("groups [{}]", cert.subject.orgs().join(", "))));
         } else {
             out.push(Finding::fail(
-                "o",
+                Check::O,
                 format!("groups (O) are [{}], expected {}", cert.subject.orgs().join(", "), want.join(" or ")),
                 None,
             ));
@@ -285,10 +250,10 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
     }
     if let Some(key) = &expect.key {
         if *key == cert.public_key {
-            out.push(Finding::ok("key", "the private key matches"));
+            out.push(Finding::ok(Check::Key, "the private key matches"));
         } else {
             out.push(Finding::fail(
-                "key",
+                Check::Key,
                 "the private key does not match the certificate",
                 Some("tls: private key does not match public key".into()),
             ));
@@ -300,10 +265,10 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
 /// The finding for one required usage.
 fn purpose_finding(cert: &Cert, usage: Usage, allowed: bool) -> Finding {
     if allowed {
-        Finding::ok("purpose", format!("allowed for TLS {} auth", usage.name()))
+        Finding::ok(Check::Purpose, format!("allowed for TLS {} auth", usage.name()))
     } else {
         Finding::fail(
-            "purpose",
+            Check::Purpose,
             format!("not allowed for TLS {} auth (extended key usages: {})", usage.name(), describe_usages(cert)),
             Some(INCOMPATIBLE_USAGE.into()),
         )
@@ -328,19 +293,16 @@ pub fn describe_sans(cert: &Cert) -> String {
     cert.ext.sans.iter().map(San::to_openssl).collect::<Vec<_>>().join(", ")
 }
 
-/// The worst status among findings.
-pub fn worst(findings: &[Finding]) -> Status {
-    findings.iter().map(|f| f.status).max().unwrap_or(Status::Ok)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::csr::{Csr, build};
+    use crate::finding::{Status, worst};
     use crate::issue::{Ca, IssueOptions, self_sign};
     use crate::key::{Algorithm, PrivateKey};
     use crate::name::Subject;
-    use crate::profile::{Params, Request, find};
+    use crate::profile::{Params, find};
+    use crate::request::Request;
 
     const NOW: i64 = 1_795_000_000;
 
@@ -403,7 +365,7 @@ mod tests {
         assert!(go.contains(&"x509: certificate is valid for 10.0.0.10, not 10.0.0.11"), "{go:?}");
         assert!(go.contains(&"x509: certificate is valid for node-1, not node-2"), "{go:?}");
         assert!(go.iter().any(|g| g.starts_with("x509: certificate has expired or is not yet valid: current time")));
-        assert!(findings.iter().any(|f| f.check == "cn" && f.status == Status::Fail));
+        assert!(findings.iter().any(|f| f.check == Check::Cn && f.status == Status::Fail));
         let purpose =
             check(&cert, &Expect { ca: Some(&ca.cert), purposes: vec![Usage::Client], at: NOW, ..Expect::default() });
         assert!(

@@ -6,10 +6,11 @@
 use k8s_pki::cert::Cert;
 use k8s_pki::csr::{Csr, build};
 use k8s_pki::csrapi::CsrObject;
+use k8s_pki::input::Input;
 use k8s_pki::key::{Algorithm, PrivateKey};
 use k8s_pki::kubeconfig::Kubeconfig;
+use k8s_pki::pem::{Block, encode_pem};
 use k8s_pki::profile::{Params, find};
-use k8s_pki::stream::{Block, Input, encode_pem};
 use proptest::prelude::*;
 
 fn read_stream(bytes: Vec<u8>) {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::util::*;
 
 const KUBECONFIGS: &[(&str, &str, &[&str])] = &[
-    ("admin.conf", "kubernetes-admin", &["system:masters"]),
+    ("admin.conf", "kubernetes-admin", &["kubeadm:cluster-admins"]),
     ("super-admin.conf", "kubernetes-super-admin", &["system:masters"]),
     ("kubelet.conf", "system:node:node-1", &["system:nodes"]),
     ("controller-manager.conf", "system:kube-controller-manager", &[]),

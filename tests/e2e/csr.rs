@@ -163,11 +163,13 @@ fn profile_apiserver_etcd_client() {
 
 #[test]
 fn profile_admin() {
+    // kubeadm >= 1.29: admin.conf is cluster-admin through RBAC, not system:masters.
     let s = profile_cert("admin", &[]);
-    assert_eq!(s.subject, "O = system:masters, CN = kubernetes-admin");
-    assert_eq!(s.eku, CLIENT);
-    let s = profile_cert("admin", &["--org", "kubeadm:cluster-admins"]);
     assert_eq!(s.subject, "O = kubeadm:cluster-admins, CN = kubernetes-admin");
+    assert_eq!(s.eku, CLIENT);
+    // kubeadm <= 1.28's group, asked for explicitly.
+    let s = profile_cert("admin", &["--org", "system:masters"]);
+    assert_eq!(s.subject, "O = system:masters, CN = kubernetes-admin");
 }
 
 #[test]

@@ -5,15 +5,19 @@ use std::path::PathBuf;
 
 use x509_cert::name::Name;
 
-use crate::cmd::{Note, Warn, read_one_key};
+use crate::cmd::{Note, Warn};
 use crate::csr;
 use crate::csrapi;
 use crate::error::{Error, Result};
+use crate::input::Input;
 use crate::key::PrivateKey;
 use crate::name::Subject;
-use crate::profile::{self, Params, Request, Usage};
+use crate::pem::{Block, CSR, Kind};
+use crate::profile::{self, Params};
+use crate::request::Request;
 use crate::san::San;
-use crate::stream::{Block, CSR, Input, Kind, OutputOptions, Sink};
+use crate::sink::{OutputOptions, Sink};
+use crate::usage::Usage;
 
 /// What `k8s-csr` was asked to do.
 #[derive(Clone, Debug, Default)]
@@ -69,10 +73,10 @@ pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
         (Some(name), None) => (profile::find(name)?.request(&opts.params)?, None),
         (None, Some(path)) => {
             let name = path.display().to_string();
-            let cert = crate::cmd::read_one_cert(path)?;
+            let cert = crate::cert::Cert::read_file(path)?;
             let (req, subject) = csr::request_from_cert(&cert)?;
             if let Some(key_path) = &opts.key {
-                let key = read_one_key(key_path)?;
+                let key = PrivateKey::read_file(key_path)?;
                 if *key.public_key() != cert.public_key {
                     return Err(Error::refused(format!("{} does not match {name}", key_path.display())));
                 }
@@ -82,7 +86,7 @@ pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
         (None, None) => match &opts.cfssl {
             Some(path) => {
                 let json =
-                    crate::cfssl::CsrJson::from_slice(&crate::stream::read_file(path)?, &path.display().to_string())?;
+                    crate::cfssl::CsrJson::from_slice(&crate::input::read_file(path)?, &path.display().to_string())?;
                 (json.request()?, None)
             }
             None => (Request::default(), None),
@@ -146,7 +150,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     let mut sink = Sink::new(opts.output.clone());
     let key_file_signs = opts.key.is_some() && (opts.from_cert.is_none() || opts.reuse_key);
     if let (true, Some(path)) = (key_file_signs, &opts.key) {
-        let key = read_one_key(path)?;
+        let key = PrivateKey::read_file(path)?;
         let block = csr_block(&req, &key, subject)?;
         if let Some(api) = &api {
             api.check_and_print(&block, &mut sink, opts)?;

@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
-use crate::cmd::{Note, Warn, read_one_key};
+use crate::cmd::{Note, Warn};
 use crate::error::{Error, Result};
 use crate::key::{Algorithm, KeyFormat, PrivateKey};
-use crate::stream::{Block, Kind, OutputOptions, PUBLIC_KEY, Sink};
+use crate::pem::{Block, Kind, PUBLIC_KEY};
+use crate::sink::{OutputOptions, Sink};
 
 /// What `k8s-genkey` was asked to do.
 #[derive(Clone, Debug)]
@@ -41,7 +42,7 @@ pub fn run(opts: &Options, note: Warn<'_>) -> Result<Vec<PathBuf>> {
         if opts.count > 1 {
             return Err(Error::usage("--count and --in do not go together"));
         }
-        let key = read_one_key(path)?;
+        let key = PrivateKey::read_file(path)?;
         if opts.public {
             sink.emit(Block::new(PUBLIC_KEY, key.public_key().spki_der()))?;
         } else {
@@ -95,7 +96,7 @@ pub fn generate_many(algorithm: Algorithm, count: usize, jobs: usize) -> Result<
             .collect();
         let mut keys = Vec::with_capacity(count);
         for h in handles {
-            let part = h.join().map_err(|_| Error::refused("key generation thread failed"))??;
+            let part = h.join().map_err(|_| Error::internal("a key generation thread failed"))??;
             keys.extend(part);
         }
         Ok(keys)

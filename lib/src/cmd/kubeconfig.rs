@@ -1,17 +1,19 @@
 //! `k8s-kubeconfig`: a client certificate + key + CA → a kubeconfig kubectl accepts, after
 //! checking they belong together; or the reverse, a kubeconfig → its PEM credentials.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+use crate::atomic::{FileWrite, write_files_atomic};
 use crate::cert::Cert;
 use crate::error::{Error, Result};
+use crate::input::Input;
 use crate::key::PrivateKey;
 use crate::kubeconfig::{Kubeconfig, Material, Names, check_server, looks_like_kubeconfig};
-use crate::profile::Usage;
-use crate::stream::{Block, FileWrite, Input, Kind, OutputOptions, PemReader, Sink, write_files_atomic};
+use crate::pem::{Block, Kind, PemReader};
+use crate::sink::{OutputOptions, Sink};
+use crate::usage::Usage;
 use crate::validity::format_time;
 
 /// What `k8s-kubeconfig` was asked to do.
@@ -86,7 +88,7 @@ fn client(opts: &Options, stdin: Option<(String, Vec<u8>)>) -> Result<Client> {
         blocks.extend(read_blocks_bytes(bytes, name)?);
     }
     for path in [&opts.cert, &opts.key].into_iter().flatten() {
-        blocks.extend(crate::stream::read_blocks(path)?);
+        blocks.extend(crate::input::read_blocks(path)?);
     }
     let source = stdin.as_ref().map(|(n, _)| n.clone()).unwrap_or_else(|| "input".into());
     let cert_block = first_of(&blocks, Kind::Cert, &source, "client CERTIFICATE")?;
@@ -138,7 +140,7 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
     let server = opts.server.as_deref().ok_or_else(|| Error::usage("--server URL is required (https://HOST:6443)"))?;
     check_server(server)?;
     let ca_name = ca_path.display().to_string();
-    let ca_block = first_of(&crate::stream::read_blocks(ca_path)?, Kind::Cert, &ca_name, "CERTIFICATE")?;
+    let ca_block = first_of(&crate::input::read_blocks(ca_path)?, Kind::Cert, &ca_name, "CERTIFICATE")?;
     let ca = Cert::from_der(&ca_block.der, &ca_name)?;
 
     let need_stdin = opts.cert.is_none() || opts.key.is_none();
@@ -191,7 +193,7 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
     };
     let kc = match &opts.merge {
         Some(path) => {
-            let bytes = crate::stream::read_file(path)?;
+            let bytes = crate::input::read_file(path)?;
             let mut kc = Kubeconfig::from_slice(&bytes, &path.display().to_string())?;
             kc.set_credentials(&names, server, opts.tls_server_name.as_deref(), &material);
             kc
@@ -213,23 +215,7 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
 }
 
 fn write_output(opts: &Options, text: &Zeroizing<String>, holds_key: bool) -> Result<Vec<PathBuf>> {
-    match &opts.out {
-        Some(path) if path != Path::new("-") => {
-            let file =
-                FileWrite { path: path.clone(), mode: 0o600, contents: Zeroizing::new(text.as_bytes().to_vec()) };
-            write_files_atomic(std::slice::from_ref(&file), opts.force)?;
-            Ok(vec![path.clone()])
-        }
-        _ => {
-            if holds_key && std::io::stdout().is_terminal() && !opts.force {
-                return Err(Error::refused(
-                    "refusing to print a kubeconfig with an embedded private key to a terminal; use --out FILE, redirect, or pass --force",
-                ));
-            }
-            crate::stream::print(text)?;
-            Ok(Vec::new())
-        }
-    }
+    crate::sink::write_document(opts.out.as_deref(), text, 0o600, holds_key, opts.force)
 }
 
 fn extract(opts: &Options) -> Result<Vec<PathBuf>> {
@@ -256,7 +242,7 @@ fn renew(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
         return Err(Error::usage("--renew needs the CA: --ca PREFIX, or --ca-cert FILE --ca-key FILE"));
     };
     let name = path.display().to_string();
-    let bytes = crate::stream::read_file(path)?;
+    let bytes = crate::input::read_file(path)?;
     let mut kc = Kubeconfig::from_slice(&bytes, &name)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let creds = kc.credentials(opts.context.as_deref(), &name, base)?;
@@ -273,7 +259,7 @@ fn renew(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
     let first = |pem: &Option<Zeroizing<String>>, kind: Kind, what: &str| -> Result<Block> {
         let missing = || Error::input(&name, format!("no {what} in the kubeconfig"));
         let pem = pem.as_ref().ok_or_else(missing)?;
-        crate::stream::first_block_of(pem, kind, &name)?.ok_or_else(missing)
+        crate::pem::first_block_of(pem, kind, &name)?.ok_or_else(missing)
     };
     let old_cert_block = first(&creds.cert, Kind::Cert, "client certificate")?;
     let old_key_block = first(&creds.key, Kind::Key, "client key")?;
@@ -283,11 +269,11 @@ fn renew(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
     let (req, subject) = crate::csr::request_from_cert(&old_cert)?;
     let csr = crate::csr::Csr::from_der(&crate::csr::build_with_subject(&req, &key, Some(&subject))?, &name)?;
     let ca_name = ca_cert_path.display().to_string();
-    let ca_block = first_of(&crate::stream::read_blocks(ca_cert_path)?, Kind::Cert, &ca_name, "CERTIFICATE")?;
+    let ca_block = first_of(&crate::input::read_blocks(ca_cert_path)?, Kind::Cert, &ca_name, "CERTIFICATE")?;
     let ca_cert = Cert::from_der(&ca_block.der, &ca_name)?;
     let ca = crate::issue::Ca::new(
         ca_cert,
-        crate::cmd::read_one_key(ca_key_path)?,
+        crate::key::PrivateKey::read_file(ca_key_path)?,
         &ca_name,
         &ca_key_path.display().to_string(),
         now,
@@ -300,7 +286,7 @@ fn renew(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
         ..Default::default()
     };
     let issued = ca.issue(&csr, &issue_opts)?;
-    let cert_pem = crate::stream::encode_pem(crate::stream::CERTIFICATE, &issued.der);
+    let cert_pem = crate::pem::encode_pem(crate::pem::CERTIFICATE, &issued.der);
     let key_pem = key.to_pem(if old_key_block.label == "PRIVATE KEY" {
         crate::key::KeyFormat::Pkcs8
     } else {

@@ -4,15 +4,19 @@
 use std::path::PathBuf;
 
 use crate::cert::Cert;
-use crate::cmd::{Note, Warn, read_one_cert, read_one_key};
+use crate::cmd::{Note, Warn};
 use crate::csr::Csr;
 use crate::error::{Error, Result};
 use crate::issue::{Ca, IssueOptions, Issued, self_sign};
 use crate::key::PrivateKey;
-use crate::profile::{self, Usage};
+use crate::profile;
+use crate::usage::Usage;
 use zeroize::Zeroizing;
 
-use crate::stream::{Block, CERTIFICATE, FileWrite, Input, Kind, OutputOptions, Sink, write_files_atomic};
+use crate::atomic::{FileWrite, write_files_atomic};
+use crate::input::Input;
+use crate::pem::{Block, CERTIFICATE, Kind};
+use crate::sink::{OutputOptions, Sink};
 use crate::validity;
 
 /// What `k8s-sign` was asked to do.
@@ -95,14 +99,16 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     let now = validity::now();
     let issue_opts = issue_options(opts, now)?;
     let signer = match (opts.self_sign, &opts.ca_cert, &opts.ca_key) {
-        (true, None, None) => Signer::SelfSign { file_key: opts.key.as_deref().map(read_one_key).transpose()? },
+        (true, None, None) => {
+            Signer::SelfSign { file_key: opts.key.as_deref().map(PrivateKey::read_file).transpose()? }
+        }
         (true, _, _) => return Err(Error::usage("--self-sign does not take --ca-cert/--ca-key")),
         (false, Some(cert_path), Some(key_path)) => {
             if opts.key.is_some() {
                 return Err(Error::usage("--key goes with --self-sign; the CA key is --ca-key"));
             }
-            let cert = read_one_cert(cert_path)?;
-            let key = read_one_key(key_path)?;
+            let cert = Cert::read_file(cert_path)?;
+            let key = PrivateKey::read_file(key_path)?;
             let ca = Ca::new(cert, key, &cert_path.display().to_string(), &key_path.display().to_string(), now)?;
             Signer::Ca(Box::new(ca))
         }
@@ -260,7 +266,7 @@ fn prepare(chunk: Vec<Block>, ca: &Ca, base: &IssueOptions, auto: bool, source: 
             for h in handles {
                 match h.join() {
                     Ok(part) => results.extend(part),
-                    Err(_) => results.push(Some(Err(Error::refused("a signing thread failed")))),
+                    Err(_) => results.push(Some(Err(Error::internal("a signing thread failed")))),
                 }
             }
         });
@@ -343,7 +349,7 @@ fn sign_as_controller(
     } else {
         (None, String::from_utf8_lossy(&bytes).into_owned())
     };
-    let block = crate::stream::first_block_of(&csr_pem, Kind::Csr, &source)?
+    let block = crate::pem::first_block_of(&csr_pem, Kind::Csr, &source)?
         .ok_or_else(|| Error::input(&source, "expected a CERTIFICATE REQUEST"))?;
     let csr = Csr::from_der(&block.der, &source)?;
     let usages = match &object {

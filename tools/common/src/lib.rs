@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use k8s_pki::error::{EXIT_CODES, Error};
-use k8s_pki::stream::{FileTargets, Format, OutputOptions};
+use k8s_pki::sink::{FileTargets, Format, OutputOptions};
 
 /// Stream format on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -44,11 +44,11 @@ pub enum UsageArg {
     Client,
 }
 
-impl From<UsageArg> for k8s_pki::profile::Usage {
-    fn from(u: UsageArg) -> k8s_pki::profile::Usage {
+impl From<UsageArg> for k8s_pki::usage::Usage {
+    fn from(u: UsageArg) -> k8s_pki::usage::Usage {
         match u {
-            UsageArg::Server => k8s_pki::profile::Usage::Server,
-            UsageArg::Client => k8s_pki::profile::Usage::Client,
+            UsageArg::Server => k8s_pki::usage::Usage::Server,
+            UsageArg::Client => k8s_pki::usage::Usage::Client,
         }
     }
 }
@@ -115,7 +115,7 @@ pub fn exit_status_help() -> String {
 /// Prints a note: a warning as `tool: warning: ...`, an --explain line as it is.
 pub fn note(tool: &str, note: k8s_pki::cmd::Note<'_>) {
     match note {
-        k8s_pki::cmd::Note::Warning(m) => eprintln!("{tool}: warning: {}", k8s_pki::stream::sanitize_line(m)),
+        k8s_pki::cmd::Note::Warning(m) => eprintln!("{tool}: warning: {}", k8s_pki::term::sanitize_line(m)),
         k8s_pki::cmd::Note::Explain(m) => eprintln!("{m}"),
     }
 }

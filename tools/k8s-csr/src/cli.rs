@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, Parser};
 use k8s_pki::cmd::csr::Options;
-use k8s_pki::profile::{Params, Usage};
-use k8s_pki::stream::FileTargets;
+use k8s_pki::profile::Params;
+use k8s_pki::sink::FileTargets;
+use k8s_pki::usage::Usage;
 use k8s_pki_cli::{OutputArgs, UsageArg};
 
 pub const EXAMPLES: &[k8s_pki_cli::Example] = &[

@@ -8,7 +8,7 @@ use std::ffi::OsString;
 pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     let cli: cli::Cli = k8s_pki_cli::parse(cli::command(), args);
     if cli.list_profiles {
-        return k8s_pki_cli::finish("k8s-csr", k8s_pki::stream::print(&k8s_pki::profile::table()).map(|()| Vec::new()));
+        return k8s_pki_cli::finish("k8s-csr", k8s_pki::sink::print(&k8s_pki::profile::table()).map(|()| Vec::new()));
     }
     let mut warn = |n: k8s_pki::cmd::Note<'_>| k8s_pki_cli::note("k8s-csr", n);
     k8s_pki_cli::finish("k8s-csr", cli.options().and_then(|o| k8s_pki::cmd::csr::run(&o, &mut warn)))

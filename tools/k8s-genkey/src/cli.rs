@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{CommandFactory, Parser, ValueEnum};
 use k8s_pki::cmd::genkey::Options;
 use k8s_pki::key::{Algorithm, KeyFormat};
-use k8s_pki::stream::FileTargets;
+use k8s_pki::sink::FileTargets;
 use k8s_pki_cli::OutputArgs;
 
 /// Key algorithms.
@@ -115,7 +115,7 @@ impl Cli {
     pub fn options(&self) -> k8s_pki::Result<Options> {
         let from_cfssl = match &self.cfssl {
             Some(path) => Some(
-                k8s_pki::cfssl::CsrJson::from_slice(&k8s_pki::stream::read_file(path)?, &path.display().to_string())?
+                k8s_pki::cfssl::CsrJson::from_slice(&k8s_pki::input::read_file(path)?, &path.display().to_string())?
                     .algorithm()?,
             ),
             None => None,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, CommandFactory, Parser};
 use k8s_pki::cmd::kubeconfig::Options;
-use k8s_pki::stream::{FileTargets, OutputOptions};
+use k8s_pki::sink::{FileTargets, OutputOptions};
 use k8s_pki_cli::FormatArg;
 
 pub const EXAMPLES: &[k8s_pki_cli::Example] = &[

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, Parser};
 use k8s_pki::cmd::sign::Options;
-use k8s_pki::profile::Usage;
-use k8s_pki::stream::FileTargets;
+use k8s_pki::sink::FileTargets;
+use k8s_pki::usage::Usage;
 use k8s_pki_cli::{OutputArgs, UsageArg};
 
 pub const EXAMPLES: &[k8s_pki_cli::Example] = &[

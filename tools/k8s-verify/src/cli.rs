@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, ValueEnum};
 use k8s_pki::cmd::verify::{Options, OutputFormat};
-use k8s_pki::profile::Usage;
 use k8s_pki::term::ColorChoice;
+use k8s_pki::usage::Usage;
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -164,7 +164,7 @@ impl Cli {
     /// The options for `k8s_pki::cmd::verify::run`.
     pub fn options(&self) -> Options {
         Options {
-            inputs: self.inputs.iter().filter(|p| p.as_os_str() != "-").cloned().collect(),
+            inputs: self.inputs.clone(),
             ca_cert: self.ca_cert.clone(),
             purposes: self.purposes.iter().map(|p| Usage::from(*p)).collect(),
             hosts: self.hosts.clone(),

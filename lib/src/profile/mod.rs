@@ -1,40 +1,19 @@
-//! The kubeadm identities as one table, row for row with `shared/kubeadm-pki.md`:
-//! who signs each certificate, where kubeadm keeps it, its CN, groups, usages and SANs.
-//! Adding a profile is adding a row.
+//! The kubeadm identities: what a profile is (who signs it, where kubeadm keeps it, its CN,
+//! groups, usages and SANs), how one is looked up, recognised and filled in with a cluster's
+//! parameters. The rows themselves are data, in [`table`]; this is the only place kubeadm
+//! knowledge lives, and `docs/kubeadm.md` cites the kubeadm source for each column.
+
+mod table;
 
 use std::net::IpAddr;
 
 use crate::error::{Error, Result};
 use crate::name::Subject;
+use crate::request::Request;
 use crate::san::{San, first_service_ip};
+use crate::usage::Usage;
 
-/// What a certificate may be used for (its extended key usages).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Usage {
-    /// TLS server authentication (`serverAuth`).
-    Server,
-    /// TLS client authentication (`clientAuth`).
-    Client,
-}
-
-impl Usage {
-    /// Parses `server`/`client` (and openssl's `serverAuth`/`clientAuth`, the API's `server auth`).
-    pub fn parse(s: &str) -> Result<Usage> {
-        match s.to_ascii_lowercase().replace([' ', '-', '_'], "").as_str() {
-            "server" | "serverauth" => Ok(Usage::Server),
-            "client" | "clientauth" => Ok(Usage::Client),
-            _ => Err(Error::usage(format!("unknown usage '{s}': use server or client"))),
-        }
-    }
-
-    /// `server` or `client`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Usage::Server => "server",
-            Usage::Client => "client",
-        }
-    }
-}
+pub use table::PROFILES;
 
 /// Which SANs a profile gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,7 +51,11 @@ impl CaName {
         }
     }
 
-    /// The profile that creates it.
+    /// Every CA, in kubeadm's order.
+    pub const ALL: [CaName; 3] = [CaName::Cluster, CaName::Etcd, CaName::FrontProxy];
+
+    /// The profile that creates it, which is also kubeadm's name for it (the CERTIFICATE
+    /// AUTHORITY column of `kubeadm certs check-expiration`).
     pub fn profile(self) -> &'static str {
         match self {
             CaName::Cluster => "ca",
@@ -93,7 +76,7 @@ pub enum Location {
     Elsewhere,
 }
 
-/// One identity of the cluster PKI.
+/// One identity of the cluster PKI: a row of [`PROFILES`].
 #[derive(Clone, Copy, Debug)]
 pub struct Profile {
     /// The name given to `--profile`.
@@ -108,239 +91,19 @@ pub struct Profile {
     pub cn: &'static str,
     /// O values (Kubernetes groups).
     pub orgs: &'static [&'static str],
+    /// Other sets of O values that older kubeadm releases wrote for the same identity.
+    pub older_orgs: &'static [&'static [&'static str]],
     /// Extended key usages.
     pub usages: &'static [Usage],
     /// Whether it is a CA.
     pub is_ca: bool,
     /// Which SANs it gets.
     pub sans: SanRule,
-    /// Whether `--node-name` is required.
-    pub needs_node: bool,
-    /// Whether `--advertise-address` is required.
-    pub needs_address: bool,
+    /// Where each extra node's own copy lives under `nodes/N/`, if every node has one.
+    pub per_node: Option<Location>,
+    /// Whether a kubeadm tree may lack it (super-admin.conf: written by kubeadm >= 1.29 only).
+    pub optional: bool,
 }
-
-const SERVER: &[Usage] = &[Usage::Server];
-const CLIENT: &[Usage] = &[Usage::Client];
-const BOTH: &[Usage] = &[Usage::Server, Usage::Client];
-
-const fn ca(name: &'static str, cn: &'static str, location: Location, summary: &'static str) -> Profile {
-    Profile {
-        name,
-        summary,
-        signer: None,
-        location,
-        cn,
-        orgs: &[],
-        usages: &[],
-        is_ca: true,
-        sans: SanRule::CaName,
-        needs_node: false,
-        needs_address: false,
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-const fn leaf(
-    name: &'static str,
-    signer: CaName,
-    location: Location,
-    cn: &'static str,
-    orgs: &'static [&'static str],
-    usages: &'static [Usage],
-    sans: SanRule,
-    summary: &'static str,
-) -> Profile {
-    let needs_node = matches!(sans, SanRule::ApiServer | SanRule::Etcd | SanRule::KubeletServing)
-        || cn.len() >= 6 && is_node_template(cn);
-    let needs_address = matches!(sans, SanRule::ApiServer | SanRule::Etcd);
-    Profile {
-        name,
-        summary,
-        signer: Some(signer),
-        location,
-        cn,
-        orgs,
-        usages,
-        is_ca: false,
-        sans,
-        needs_node,
-        needs_address,
-    }
-}
-
-const fn is_node_template(cn: &str) -> bool {
-    let b = cn.as_bytes();
-    let mut i = 0;
-    while i + 6 <= b.len() {
-        if b[i] == b'{'
-            && b[i + 1] == b'n'
-            && b[i + 2] == b'o'
-            && b[i + 3] == b'd'
-            && b[i + 4] == b'e'
-            && b[i + 5] == b'}'
-        {
-            return true;
-        }
-        i += 1;
-    }
-    false
-}
-
-use CaName::{Cluster, Etcd, FrontProxy};
-use Location::{Elsewhere, Kubeconfig, Pki};
-
-/// Every profile, in the order of the spec.
-pub const PROFILES: &[Profile] = &[
-    ca("ca", "kubernetes", Pki("ca"), "cluster CA: signs the API server, kubelet and every kubeconfig client cert"),
-    ca("etcd-ca", "etcd-ca", Pki("etcd/ca"), "etcd CA: signs only etcd-related certs, isolated from the cluster CA"),
-    ca(
-        "front-proxy-ca",
-        "front-proxy-ca",
-        Pki("front-proxy-ca"),
-        "front-proxy CA: signs only front-proxy-client (API aggregation)",
-    ),
-    leaf(
-        "apiserver",
-        Cluster,
-        Pki("apiserver"),
-        "kube-apiserver",
-        &[],
-        SERVER,
-        SanRule::ApiServer,
-        "kube-apiserver's serving cert (--tls-cert-file)",
-    ),
-    leaf(
-        "apiserver-kubelet-client",
-        Cluster,
-        Pki("apiserver-kubelet-client"),
-        "kube-apiserver-kubelet-client",
-        &["kubeadm:cluster-admins"],
-        CLIENT,
-        SanRule::None,
-        "kube-apiserver's client cert to kubelets (--kubelet-client-certificate)",
-    ),
-    leaf(
-        "front-proxy-client",
-        FrontProxy,
-        Pki("front-proxy-client"),
-        "front-proxy-client",
-        &[],
-        CLIENT,
-        SanRule::None,
-        "kube-apiserver's client cert to aggregated API servers (--proxy-client-cert-file)",
-    ),
-    leaf(
-        "etcd-server",
-        Etcd,
-        Pki("etcd/server"),
-        "{node}",
-        &[],
-        BOTH,
-        SanRule::Etcd,
-        "etcd's serving cert (--cert-file)",
-    ),
-    leaf(
-        "etcd-peer",
-        Etcd,
-        Pki("etcd/peer"),
-        "{node}",
-        &[],
-        BOTH,
-        SanRule::Etcd,
-        "etcd's peer cert, for member-to-member TLS (--peer-cert-file)",
-    ),
-    leaf(
-        "etcd-healthcheck-client",
-        Etcd,
-        Pki("etcd/healthcheck-client"),
-        "kube-etcd-healthcheck-client",
-        &[],
-        CLIENT,
-        SanRule::None,
-        "client cert for etcd liveness probes",
-    ),
-    leaf(
-        "apiserver-etcd-client",
-        Etcd,
-        Pki("apiserver-etcd-client"),
-        "kube-apiserver-etcd-client",
-        &[],
-        CLIENT,
-        SanRule::None,
-        "kube-apiserver's client cert to etcd (--etcd-certfile)",
-    ),
-    leaf(
-        "admin",
-        Cluster,
-        Kubeconfig("admin.conf"),
-        "kubernetes-admin",
-        &["system:masters"],
-        CLIENT,
-        SanRule::None,
-        "cluster administrator (admin.conf); --org kubeadm:cluster-admins for kubeadm >= 1.29's group",
-    ),
-    leaf(
-        "super-admin",
-        Cluster,
-        Kubeconfig("super-admin.conf"),
-        "kubernetes-super-admin",
-        &["system:masters"],
-        CLIENT,
-        SanRule::None,
-        "break-glass administrator that bypasses RBAC (super-admin.conf)",
-    ),
-    leaf(
-        "kubelet",
-        Cluster,
-        Kubeconfig("kubelet.conf"),
-        "system:node:{node}",
-        &["system:nodes"],
-        CLIENT,
-        SanRule::None,
-        "the kubelet's client identity (kubelet.conf), seen by the Node authorizer",
-    ),
-    leaf(
-        "kubelet-serving",
-        Cluster,
-        Elsewhere,
-        "system:node:{node}",
-        &["system:nodes"],
-        SERVER,
-        SanRule::KubeletServing,
-        "the kubelet's serving cert (--tls-cert-file), dialled by kube-apiserver",
-    ),
-    leaf(
-        "kube-proxy",
-        Cluster,
-        Elsewhere,
-        "system:kube-proxy",
-        &["system:node-proxier"],
-        CLIENT,
-        SanRule::None,
-        "kube-proxy's client identity",
-    ),
-    leaf(
-        "controller-manager",
-        Cluster,
-        Kubeconfig("controller-manager.conf"),
-        "system:kube-controller-manager",
-        &[],
-        CLIENT,
-        SanRule::None,
-        "kube-controller-manager's client identity (controller-manager.conf)",
-    ),
-    leaf(
-        "scheduler",
-        Cluster,
-        Kubeconfig("scheduler.conf"),
-        "system:kube-scheduler",
-        &[],
-        CLIENT,
-        SanRule::None,
-        "kube-scheduler's client identity (scheduler.conf)",
-    ),
-];
 
 /// Looks a profile up by name.
 pub fn find(name: &str) -> Result<&'static Profile> {
@@ -353,33 +116,19 @@ pub fn find(name: &str) -> Result<&'static Profile> {
 /// The leaf profile a requested identity belongs to (CN with `{node}` filled in, the same set of
 /// O values), for signers that apply kubeadm's usages to CSRs that request none. kubelet and
 /// kubelet-serving share an identity: a CSR with SANs is the serving one; the API server's and
-/// etcd's profiles need their tell-tale SAN (`kubernetes`, `localhost`). The admin identities
-/// accept kubeadm's older group too.
+/// etcd's profiles need their tell-tale SAN (`kubernetes`, `localhost`).
 pub fn for_identity(cn: &str, orgs: &[String], sans: &[San]) -> Option<&'static Profile> {
-    let mut got = orgs.to_vec();
-    got.sort();
-    let matches = |p: &&Profile| {
-        if p.is_ca {
-            return false;
-        }
-        let cn_ok = match p.cn.split_once("{node}") {
-            Some((pre, post)) => cn.len() > pre.len() + post.len() && cn.starts_with(pre) && cn.ends_with(post),
-            None => p.cn == cn,
-        };
-        let mut want: Vec<String> = p.orgs.iter().map(|o| o.to_string()).collect();
-        want.sort();
-        let older = matches!(p.name, "admin" | "apiserver-kubelet-client")
-            && (got == ["system:masters"] || got == ["kubeadm:cluster-admins"]);
-        let has = |name: &str| sans.contains(&San::Dns(name.to_string()));
-        let sans_ok = match p.sans {
+    let has = |name: &str| sans.contains(&San::Dns(name.to_string()));
+    let candidates: Vec<&Profile> = PROFILES
+        .iter()
+        .filter(|p| !p.is_ca && p.matches(cn, orgs))
+        .filter(|p| match p.sans {
             SanRule::ApiServer => has("kubernetes"),
             SanRule::Etcd => has("localhost"),
             SanRule::KubeletServing => !sans.is_empty(),
             SanRule::None | SanRule::CaName => true,
-        };
-        cn_ok && (want == got || older) && sans_ok
-    };
-    let candidates: Vec<&Profile> = PROFILES.iter().filter(matches).collect();
+        })
+        .collect();
     candidates.iter().find(|p| (p.sans == SanRule::None) == sans.is_empty()).or_else(|| candidates.first()).copied()
 }
 
@@ -438,38 +187,53 @@ impl Default for Params {
     }
 }
 
-/// What a CSR asks for: subject, SANs, usages and whether it is a CA.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Request {
-    /// The subject.
-    pub subject: Subject,
-    /// SANs in order, without duplicates.
-    pub sans: Vec<San>,
-    /// Extended key usages.
-    pub usages: Vec<Usage>,
-    /// Whether it asks to be a CA.
-    pub is_ca: bool,
-}
+impl Profile {
+    /// Whether it needs `--node-name` (its CN or SANs name the node).
+    pub fn needs_node(&self) -> bool {
+        self.cn.contains("{node}") || matches!(self.sans, SanRule::ApiServer | SanRule::Etcd | SanRule::KubeletServing)
+    }
 
-impl Request {
-    /// Adds SANs, skipping duplicates.
-    pub fn add_sans(&mut self, sans: impl IntoIterator<Item = San>) {
-        for san in sans {
-            if !self.sans.contains(&san) {
-                self.sans.push(san);
-            }
+    /// Whether it needs `--advertise-address`.
+    pub fn needs_address(&self) -> bool {
+        matches!(self.sans, SanRule::ApiServer | SanRule::Etcd)
+    }
+
+    /// Whether `cn` is this profile's CN (any non-empty node name standing for `{node}`).
+    pub fn matches_cn(&self, cn: &str) -> bool {
+        match self.cn.split_once("{node}") {
+            Some((pre, post)) => cn.len() > pre.len() + post.len() && cn.starts_with(pre) && cn.ends_with(post),
+            None => self.cn == cn,
         }
     }
-}
 
-impl Profile {
+    /// Every set of O values kubeadm has written for it: the current one first, then older ones.
+    pub fn org_sets(&self) -> Vec<Vec<String>> {
+        std::iter::once(self.orgs)
+            .chain(self.older_orgs.iter().copied())
+            .map(|set| set.iter().map(|o| o.to_string()).collect())
+            .collect()
+    }
+
+    /// Whether a subject with this CN and these O values (in any order) is this identity, as
+    /// the current or an older kubeadm release wrote it. The one test of identity used by the
+    /// signer's `--profile auto`, inspection and the audit.
+    pub fn matches(&self, cn: &str, orgs: &[String]) -> bool {
+        let mut got = orgs.to_vec();
+        got.sort();
+        self.matches_cn(cn)
+            && self.org_sets().into_iter().any(|mut want| {
+                want.sort();
+                want == got
+            })
+    }
+
     /// Fills the profile with cluster parameters.
     pub fn request(&self, params: &Params) -> Result<Request> {
         let node = params.node_name.as_deref();
-        if self.needs_node && node.is_none() {
+        if self.needs_node() && node.is_none() {
             return Err(Error::usage(format!("profile '{}' needs --node-name", self.name)));
         }
-        if self.needs_address && params.advertise_address.is_none() {
+        if self.needs_address() && params.advertise_address.is_none() {
             return Err(Error::usage(format!("profile '{}' needs --advertise-address", self.name)));
         }
         let cn = self.cn.replace("{node}", node.unwrap_or(""));
@@ -603,14 +367,5 @@ mod tests {
         assert!(for_identity("alice", &[], &[]).is_none());
         assert!(for_identity("alice", &[], &dns("alice.example")).is_none());
         assert!(for_identity("system:node:", &nodes, &[]).is_none());
-    }
-
-    #[test]
-    fn usages_parse_in_every_spelling() {
-        for s in ["server", "serverAuth", "server auth", "SERVER"] {
-            assert_eq!(Usage::parse(s).ok(), Some(Usage::Server));
-        }
-        assert_eq!(Usage::parse("client-auth").ok(), Some(Usage::Client));
-        assert!(Usage::parse("codesigning").is_err());
     }
 }

@@ -1,0 +1,75 @@
+//! The audit of one of the three CAs: a readable self-signed CA certificate, valid now, whose
+//! key (when present: an absent key is kubeadm's "externally managed" CA) matches it and is
+//! kept secret.
+
+use std::path::Path;
+
+use super::{AuditOptions, LoadedCa, load_cert, load_key, permissions};
+use crate::finding::{Check, Finding, Status, worst};
+use crate::profile::CaName;
+use crate::report::{FileKind, FileReport, SubjectJson};
+use crate::verify::{Expect, check};
+
+/// The report on CA `name` under `pki`, and the CA as loaded for checking what it signed.
+pub(super) fn audit(
+    name: CaName,
+    pki: &Path,
+    opts: &AuditOptions,
+    rel: &dyn Fn(&Path) -> String,
+) -> (FileReport, LoadedCa) {
+    let crt = pki.join(format!("{}.crt", name.file()));
+    let key_path = pki.join(format!("{}.key", name.file()));
+    let mut findings = Vec::new();
+    let cert = match load_cert(&crt) {
+        Ok(c) => c,
+        Err(e) => {
+            findings.push(Finding::fail(Check::Read, e, None));
+            None
+        }
+    };
+    let key = load_key(&key_path);
+    let has_key = matches!(key, Ok(Some(_)));
+    if let Some(cert) = &cert {
+        findings.extend(check(cert, &Expect { at: opts.at, warn_within: opts.warn_within, ..Expect::default() }));
+        if !cert.is_ca() {
+            findings.push(Finding::fail(Check::Ca, "not a CA certificate (basicConstraints CA:TRUE missing)", None));
+        }
+        if cert.signed_by(&cert.public_key).is_err() {
+            findings.push(Finding::fail(Check::SelfSigned, "a root CA should be self-signed; this one is not", None));
+        }
+        match key {
+            Ok(Some(k)) => {
+                if *k.public_key() == cert.public_key {
+                    findings.push(Finding::ok(Check::Key, "the private key matches"));
+                } else {
+                    findings.push(Finding::fail(
+                        Check::Key,
+                        format!("{}.key does not match {}.crt", name.file(), name.file()),
+                        None,
+                    ));
+                }
+                permissions(&key_path, &mut findings);
+            }
+            Ok(None) => findings.push(Finding::ok(Check::Key, "no CA key here: an externally managed CA")),
+            Err(e) => findings.push(Finding::fail(Check::Key, e, None)),
+        }
+    }
+    let status = if cert.is_none() && findings.is_empty() { Status::Missing } else { worst(&findings) };
+    let report = FileReport {
+        path: rel(&crt),
+        name: name.profile().into(),
+        kind: FileKind::Ca,
+        subject: cert.as_ref().map(SubjectJson::of),
+        not_after: cert.as_ref().map(|c| c.not_after),
+        ca_name: None,
+        signed_by: cert
+            .as_ref()
+            .filter(|c| c.signed_by(&c.public_key).is_ok())
+            .map(|_| format!("pki/{}.crt", name.file())),
+        externally_managed: !has_key,
+        status,
+        findings,
+        fix: None,
+    };
+    (report, LoadedCa { name, cert, has_key })
+}

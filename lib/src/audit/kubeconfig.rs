@@ -1,0 +1,70 @@
+//! The audit of a kubeconfig: readable, kept secret, its embedded CA the cluster CA, and a
+//! client certificate with its key in the current context.
+
+use std::path::Path;
+
+use super::permissions;
+use crate::cert::Cert;
+use crate::finding::{Check, Finding};
+use crate::key::{PrivateKey, PublicKey};
+use crate::kubeconfig::Kubeconfig;
+use crate::pem::{Kind, first_block_of};
+
+/// What the audit read from a kubeconfig.
+pub(super) struct Audited {
+    /// The client certificate, if one was found.
+    pub cert: Option<Cert>,
+    /// The client key's public half, if one was found.
+    pub key: Option<PublicKey>,
+    /// What was found wrong (and right).
+    pub findings: Vec<Finding>,
+}
+
+/// Audits the kubeconfig at `path` (file references resolved against `root`); `ca` is the
+/// cluster CA its embedded CA should be.
+pub(super) fn audit(path: &Path, root: &Path, ca: Option<&Cert>) -> Audited {
+    let mut findings = Vec::new();
+    if !path.exists() {
+        return Audited { cert: None, key: None, findings };
+    }
+    permissions(path, &mut findings);
+    let name = path.display().to_string();
+    let creds = crate::input::read_file(path)
+        .and_then(|b| Kubeconfig::from_slice(&b, &name))
+        .and_then(|kc| kc.credentials(None, &name, root));
+    let creds = match creds {
+        Ok(c) => c,
+        Err(e) => {
+            findings.push(Finding::fail(Check::Read, e.to_string(), None));
+            return Audited { cert: None, key: None, findings };
+        }
+    };
+    let first_cert = |pem: &str| -> Option<Cert> {
+        let block = first_block_of(pem, Kind::Cert, &name).ok().flatten()?;
+        Cert::from_der(&block.der, &name).ok()
+    };
+    match (creds.ca.as_deref().and_then(|p| first_cert(p)), ca) {
+        (Some(embedded), Some(ca)) if embedded.der == ca.der => {
+            findings.push(Finding::ok(Check::KubeconfigCa, "the embedded CA is pki/ca.crt"))
+        }
+        (Some(embedded), Some(_)) => findings.push(Finding::fail(
+            Check::KubeconfigCa,
+            format!("the embedded CA ({}) is not pki/ca.crt: clients will not trust the API server", embedded.subject),
+            Some("x509: certificate signed by unknown authority".into()),
+        )),
+        (None, _) => findings.push(Finding::fail(Check::KubeconfigCa, "no CA in the kubeconfig", None)),
+        (Some(_), None) => {}
+    }
+    let cert = creds.cert.as_deref().and_then(|p| first_cert(p));
+    if cert.is_none() {
+        findings.push(Finding::fail(Check::ClientCertificate, "no client certificate in the current context", None));
+    }
+    let key = creds.key.as_deref().and_then(|pem| {
+        let b = first_block_of(pem, Kind::Key, &name).ok().flatten()?;
+        PrivateKey::from_pem_block(&b.label, &b.der, &name).ok().map(|k| k.public_key().clone())
+    });
+    if key.is_none() && cert.is_some() {
+        findings.push(Finding::fail(Check::Key, "no client key in the current context", None));
+    }
+    Audited { cert, key, findings }
+}

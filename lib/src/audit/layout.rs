@@ -1,0 +1,158 @@
+//! What the audit expects to find: where the tree's root and `pki/` are, which files the
+//! profile table places there (and under `nodes/N/` for extra nodes), and the cluster
+//! parameters — node name, advertise address — inferred from the tree itself.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use super::{AuditOptions, load_cert};
+use crate::error::{Error, Result};
+use crate::profile::{Location, PROFILES, Params, Profile};
+use crate::request::Request;
+use crate::san::{San, first_service_ip};
+
+/// One file the audit expects, with the identity it should hold.
+pub(super) struct Target {
+    /// Its row of the profile table.
+    pub profile: &'static Profile,
+    /// The parameters it was made with (an extra node has its own name).
+    pub params: Params,
+    /// The kubeconfig path, or the certificate's path without `.crt`.
+    pub name: PathBuf,
+}
+
+impl Target {
+    /// Whether it is a kubeconfig (else a `.crt`/`.key` pair).
+    pub fn is_kubeconfig(&self) -> bool {
+        matches!(self.profile.location, Location::Kubeconfig(_))
+    }
+
+    /// The certificate file (`NAME.crt`) or the kubeconfig.
+    pub fn path(&self) -> PathBuf {
+        if self.is_kubeconfig() { self.name.clone() } else { with_suffix(&self.name, ".crt") }
+    }
+}
+
+/// `path` with `suffix` appended to its file name.
+pub(super) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// The tree's root (holding the kubeconfigs) and its `pki/`, from `dir` being either.
+pub(super) fn locate(dir: &Path) -> Result<(PathBuf, PathBuf)> {
+    if dir.join("pki").is_dir() {
+        Ok((dir.to_path_buf(), dir.join("pki")))
+    } else if dir.join("ca.crt").is_file() {
+        Ok((dir.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(".")), dir.to_path_buf()))
+    } else if dir.is_dir() {
+        Err(Error::input(
+            dir.display().to_string(),
+            "no pki/ directory here: expected a kubeadm tree like /etc/kubernetes",
+        ))
+    } else {
+        Err(Error::io_msg(dir, "no such directory"))
+    }
+}
+
+/// Infers the node name and advertise address by a vote of the certificates that carry them
+/// (the API server's SANs, etcd's server and peer certificates, kubelet.conf's CN), so that
+/// one broken certificate shows up as the odd one out instead of setting the expectation.
+pub(super) fn infer_params(pki: &Path, root: &Path, opts: &AuditOptions) -> Params {
+    let service_ip = first_service_ip(&opts.service_cidr).ok();
+    let mut names: Vec<String> = Vec::new();
+    let mut ips: Vec<IpAddr> = Vec::new();
+    if let Ok(Some(api)) = load_cert(&pki.join("apiserver.crt")) {
+        for san in &api.ext.sans {
+            match san {
+                San::Dns(d) if !d.starts_with("kubernetes") => names.push(d.clone()),
+                San::Ip(ip) if Some(*ip) != service_ip => ips.push(*ip),
+                _ => {}
+            }
+        }
+    }
+    for etcd in ["etcd/server.crt", "etcd/peer.crt"] {
+        if let Ok(Some(c)) = load_cert(&pki.join(etcd)) {
+            names.extend(c.subject.cn().map(str::to_string));
+            ips.extend(c.ext.sans.iter().find_map(|s| match s {
+                San::Ip(ip) if !ip.is_loopback() => Some(*ip),
+                _ => None,
+            }));
+        }
+    }
+    let kubelet = super::kubeconfig::audit(&root.join("kubelet.conf"), root, None).cert;
+    if let Some(node) = kubelet.as_ref().and_then(|c| c.subject.cn()).and_then(|cn| cn.strip_prefix("system:node:")) {
+        names.push(node.to_string());
+    }
+    Params {
+        node_name: opts.node_name.clone().or_else(|| most_common(names)),
+        advertise_address: opts.advertise_address.or_else(|| most_common(ips)),
+        service_cidr: opts.service_cidr.clone(),
+        dns_domain: opts.dns_domain.clone(),
+        control_plane_endpoint: None,
+    }
+}
+
+/// The value seen most often (the first seen wins a tie).
+fn most_common<T: PartialEq + Clone>(values: Vec<T>) -> Option<T> {
+    let mut best: Option<(usize, T)> = None;
+    for v in &values {
+        let n = values.iter().filter(|x| *x == v).count();
+        if best.as_ref().is_none_or(|(m, _)| n > *m) {
+            best = Some((n, v.clone()));
+        }
+    }
+    best.map(|(_, v)| v)
+}
+
+/// What a profile should hold with these parameters. Where the address is unknown (extra
+/// nodes), the names are still checked and the address SANs are not.
+pub(super) fn expected_request(profile: &Profile, params: &Params) -> Option<Request> {
+    if let Ok(req) = profile.request(params) {
+        return Some(req);
+    }
+    let unspecified = IpAddr::from([0, 0, 0, 0]);
+    let mut req = profile.request(&Params { advertise_address: Some(unspecified), ..params.clone() }).ok()?;
+    req.sans.retain(|s| *s != San::Ip(unspecified));
+    Some(req)
+}
+
+/// The tree-relative file of a location (`pki/STEM` or a kubeconfig), if it has one.
+fn stem(location: Location) -> Option<String> {
+    match location {
+        Location::Pki(stem) => Some(format!("pki/{stem}")),
+        Location::Kubeconfig(file) => Some(file.to_string()),
+        Location::Elsewhere => None,
+    }
+}
+
+/// kubeadm's files, then every extra node's under `nodes/N/` (as examples/kubeadm-pki.sh lays
+/// them out: the rows with a `per_node` location), where they exist.
+pub(super) fn targets(root: &Path, pki: &Path, params: &Params) -> Vec<Target> {
+    let mut out = Vec::new();
+    for profile in PROFILES.iter().filter(|p| p.signer.is_some()) {
+        let name = match profile.location {
+            Location::Pki(stem) => pki.join(stem),
+            Location::Kubeconfig(file) => root.join(file),
+            Location::Elsewhere => continue,
+        };
+        out.push(Target { profile, params: params.clone(), name });
+    }
+    let Ok(entries) = std::fs::read_dir(root.join("nodes")) else { return out };
+    let mut nodes: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    nodes.sort();
+    for dir in nodes {
+        let node = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        // The node's own address is not recorded anywhere we can trust: check names only.
+        let node_params = Params { node_name: Some(node.clone()), advertise_address: None, ..params.clone() };
+        for profile in PROFILES.iter().filter(|p| p.signer.is_some()) {
+            let Some(rel) = profile.per_node.and_then(stem) else { continue };
+            let target = Target { profile, params: node_params.clone(), name: dir.join(rel) };
+            if target.path().exists() {
+                out.push(target);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,122 @@
+//! The audit of a leaf certificate — a `.crt`/`.key` pair under `pki/` or the client
+//! certificate of a kubeconfig — against its profile: signed by its CA, the profile's
+//! subject (current or older kubeadm groups), usages and SANs, a matching key kept secret.
+
+use std::path::Path;
+
+use super::layout::{Target, expected_request, with_suffix};
+use super::{AuditOptions, LoadedCa, fix, kubeconfig, load_cert, load_key, permissions};
+use crate::cert::Cert;
+use crate::finding::{Check, Finding, Status, worst};
+use crate::key::PublicKey;
+use crate::report::{FileKind, FileReport, SubjectJson};
+use crate::verify::{Expect, check};
+
+/// The certificate, key and first findings of a `.crt`/`.key` pair.
+fn read_pair(target: &Target, rel: &dyn Fn(&Path) -> String) -> (Option<Cert>, Option<PublicKey>, Vec<Finding>) {
+    let key_path = with_suffix(&target.name, ".key");
+    let mut findings = Vec::new();
+    let cert = match load_cert(&target.path()) {
+        Ok(c) => c,
+        Err(e) => {
+            findings.push(Finding::fail(Check::Read, e, None));
+            None
+        }
+    };
+    let key = match load_key(&key_path) {
+        Ok(Some(k)) => {
+            permissions(&key_path, &mut findings);
+            Some(k.public_key().clone())
+        }
+        Ok(None) => {
+            if cert.is_some() {
+                findings.push(Finding::fail(Check::Key, format!("{} is missing", rel(&key_path)), None));
+            }
+            None
+        }
+        Err(e) => {
+            findings.push(Finding::fail(Check::Key, e, None));
+            None
+        }
+    };
+    (cert, key, findings)
+}
+
+/// The report on one expected leaf file.
+pub(super) fn audit(
+    target: &Target,
+    cas: &[LoadedCa],
+    root: &Path,
+    pki: &Path,
+    opts: &AuditOptions,
+    rel: &dyn Fn(&Path) -> String,
+) -> FileReport {
+    let profile = target.profile;
+    let signer = profile.signer;
+    let ca = cas.iter().find(|c| Some(c.name) == signer);
+    let ca_cert = ca.and_then(|c| c.cert.as_ref());
+    let path = target.path();
+    let (cert, key, mut findings) = if target.is_kubeconfig() {
+        let k = kubeconfig::audit(
+            &path,
+            root,
+            cas.iter().find_map(|c| c.cert.as_ref().filter(|_| c.name == crate::profile::CaName::Cluster)),
+        );
+        (k.cert, k.key, k.findings)
+    } else {
+        read_pair(target, rel)
+    };
+    if let Some(cert) = &cert {
+        let expected = expected_request(profile, &target.params);
+        let expect = Expect {
+            ca: ca_cert,
+            ca_name: signer.map(|s| format!("pki/{}.crt", s.file())).unwrap_or_default(),
+            purposes: profile.usages.to_vec(),
+            hosts: expected.as_ref().map(|r| r.sans.iter().map(|s| s.to_string()).collect()).unwrap_or_default(),
+            cn: expected.as_ref().and_then(|r| r.subject.cn().map(str::to_string)),
+            orgs: profile.org_sets(),
+            key,
+            at: opts.at,
+            warn_within: opts.warn_within,
+        };
+        findings.extend(check(cert, &expect));
+        if let (Some(signer), None) = (signer, ca_cert) {
+            findings.push(Finding::fail(
+                Check::Chain,
+                format!("cannot check: pki/{}.crt is missing", signer.file()),
+                None,
+            ));
+        }
+    }
+    let mut status = if cert.is_none() && findings.is_empty() { Status::Missing } else { worst(&findings) };
+    if status == Status::Missing && profile.optional {
+        status = Status::Ok;
+        findings.push(Finding::ok(Check::Present, "absent (kubeadm < 1.29 does not write it)"));
+    }
+    let name = if target.is_kubeconfig() {
+        rel(&path)
+    } else {
+        rel(&path).trim_start_matches("pki/").trim_end_matches(".crt").to_string()
+    };
+    FileReport {
+        path: rel(&path),
+        name,
+        kind: if target.is_kubeconfig() { FileKind::Kubeconfig } else { FileKind::Certificate },
+        subject: cert.as_ref().map(SubjectJson::of),
+        not_after: cert.as_ref().map(|c| c.not_after),
+        ca_name: signer.map(|s| s.profile().into()),
+        signed_by: cert.as_ref().and_then(|c| {
+            cas.iter()
+                .find(|l| {
+                    l.cert
+                        .as_ref()
+                        .is_some_and(|ca| c.issuer_raw == ca.subject_raw && c.signed_by(&ca.public_key).is_ok())
+                })
+                .map(|l| format!("pki/{}.crt", l.name.file()))
+        }),
+        externally_managed: ca.is_some_and(|c| !c.has_key),
+        status,
+        findings,
+        fix: if matches!(status, Status::Fail | Status::Missing) { fix::reissue(target, pki) } else { None },
+    }
+}

@@ -1,0 +1,50 @@
+//! k8s-verify's directory modes: the audit of a kubeadm tree (`--pki-dir`, `--expiry`), the
+//! trust graph (`--graph`) and the component flags (`--flags`).
+
+use super::{Options, OutputFormat, audit_options};
+use crate::audit::audit;
+use crate::error::{Error, Result};
+use crate::finding::Status;
+use crate::report;
+use crate::sink::print;
+use crate::term::Paint;
+use crate::wiring::GraphFormat;
+
+/// `--flags`: the component flags that point at each file of the tree.
+pub(super) fn flags(opts: &Options) -> Result<()> {
+    let root = opts.pki_dir.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "/etc/kubernetes".into());
+    print(&crate::wiring::flags_text(root.trim_end_matches('/')))
+}
+
+/// `--graph`: the trust graph, with each file's actual signer when `--pki-dir` is given.
+pub(super) fn graph(opts: &Options, format: GraphFormat, at: i64, warn_within: i64) -> Result<()> {
+    let signers = match &opts.pki_dir {
+        Some(dir) => audit(dir, &audit_options(opts, at, warn_within))?
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.signed_by.clone().unwrap_or_else(|| "unknown CA".into())))
+            .collect(),
+        None => Vec::new(),
+    };
+    print(&crate::wiring::graph(format, &signers))
+}
+
+/// `--pki-dir`: the audit, or with `--expiry` the expiry table; exit 1 on a failure, 6 on
+/// warnings only.
+pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> Result<()> {
+    let Some(dir) = &opts.pki_dir else { return Err(Error::usage("--pki-dir is needed")) };
+    let rep = audit(dir, &audit_options(opts, at, warn_within))?;
+    let text = match (opts.expiry, opts.format) {
+        (true, OutputFormat::Text) => report::expiry_text(&rep),
+        (true, OutputFormat::Json) => report::expiry_json(&rep),
+        (false, OutputFormat::Text) => report::audit_text(&rep, opts.verbose, paint),
+        (false, OutputFormat::Json) => report::audit_json(&rep),
+    };
+    print(&text)?;
+    let failed = rep.files.iter().filter(|f| f.status == Status::Fail).count();
+    match rep.status {
+        Status::Fail => Err(Error::CheckFailed(format!("{failed} of {} files failed the audit", rep.files.len()))),
+        Status::Warn | Status::Missing => Err(Error::Warnings("warnings only: see above".into())),
+        Status::Ok => Ok(()),
+    }
+}

@@ -1,0 +1,106 @@
+//! k8s-verify without a mode flag: read certificates, CSRs, keys and kubeconfigs from the
+//! inputs and show what each holds (and what Kubernetes makes of it).
+
+use std::path::Path;
+
+use super::{Options, OutputFormat};
+use crate::cert::Cert;
+use crate::csr::Csr;
+use crate::error::{Error, Result};
+use crate::input::Input;
+use crate::inspect;
+use crate::key::{PrivateKey, PublicKey};
+use crate::kubeconfig::{Kubeconfig, looks_like_kubeconfig};
+use crate::pem::{Kind, first_block_of};
+use crate::sink::print;
+
+/// One thing read from the input.
+pub(super) enum Item {
+    Cert(Box<Cert>, String, Option<PublicKey>),
+    Csr(Box<Csr>, String),
+    Key(PrivateKey, String, String),
+    Public(PublicKey, String),
+    Kubeconfig(inspect::Summary),
+}
+
+pub(super) fn read_items(opts: &Options) -> Result<Vec<Item>> {
+    let mut items = Vec::new();
+    for path in super::sources(opts) {
+        let input = Input::open(path, "a certificate, CSR, key or kubeconfig")?;
+        let (name, bytes) = input.read_all()?;
+        if looks_like_kubeconfig(&bytes) {
+            kubeconfig_items(&bytes, &name, path, &mut items)?;
+            continue;
+        }
+        let mut n = 0;
+        for block in Input::from_bytes(&name, bytes).blocks()? {
+            let block = block?;
+            n += 1;
+            let source = format!("{name} #{n}");
+            match block.kind() {
+                Kind::Cert => items.push(Item::Cert(Box::new(Cert::from_der(&block.der, &name)?), source, None)),
+                Kind::Csr => items.push(Item::Csr(Box::new(Csr::from_der(&block.der, &name)?), source)),
+                Kind::Key => items.push(Item::Key(
+                    PrivateKey::from_pem_block(&block.label, &block.der, &name)?,
+                    block.label.clone(),
+                    source,
+                )),
+                Kind::PublicKey => items.push(Item::Public(PublicKey::from_spki_der(&block.der, &name)?, source)),
+                Kind::Other => return Err(Error::input(&name, format!("cannot inspect a {} block", block.label))),
+            }
+        }
+    }
+    Ok(items)
+}
+
+fn kubeconfig_items(bytes: &[u8], name: &str, path: Option<&Path>, items: &mut Vec<Item>) -> Result<()> {
+    let kc = Kubeconfig::from_slice(bytes, name)?;
+    let base = path.and_then(Path::parent).unwrap_or(Path::new("."));
+    let creds = kc.credentials(None, name, base)?;
+    let source = format!("{name}: user {}", creds.user);
+    let mut summary = inspect::Summary { kind: "kubeconfig", source: name.to_string(), fields: Vec::new() };
+    summary.fields.push(("context".into(), creds.context.clone().into()));
+    summary.fields.push(("cluster".into(), creds.cluster.clone().into()));
+    summary.fields.push(("server".into(), creds.server.clone().into()));
+    summary.fields.push(("user".into(), creds.user.clone().into()));
+    let mut key = None;
+    let first = |pem: &Option<zeroize::Zeroizing<String>>, kind: Kind| match pem {
+        Some(text) => first_block_of(text, kind, name),
+        None => Ok(None),
+    };
+    if let Some(b) = first(&creds.key, Kind::Key)? {
+        key = Some(PrivateKey::from_pem_block(&b.label, &b.der, name)?.public_key().clone());
+    }
+    if let Some(b) = first(&creds.ca, Kind::Cert)? {
+        let ca = Cert::from_der(&b.der, name)?;
+        summary.fields.push(("ca".into(), ca.subject.to_string().into()));
+    }
+    items.push(Item::Kubeconfig(summary));
+    if let Some(b) = first(&creds.cert, Kind::Cert)? {
+        items.push(Item::Cert(Box::new(Cert::from_der(&b.der, name)?), source, key));
+    }
+    Ok(())
+}
+
+/// Shows what each input holds.
+pub(super) fn run(opts: &Options, at: i64) -> Result<()> {
+    let items = read_items(opts)?;
+    let summaries: Vec<inspect::Summary> = items
+        .iter()
+        .map(|item| match item {
+            Item::Cert(c, source, _) => inspect::certificate(c, source, at),
+            Item::Csr(c, source) => inspect::csr(c, source),
+            Item::Key(k, label, source) => inspect::private_key(k, label, source),
+            Item::Public(p, source) => inspect::public_key(p, source),
+            Item::Kubeconfig(s) => s.clone(),
+        })
+        .collect();
+    let text = match opts.format {
+        OutputFormat::Text => summaries.iter().map(inspect::Summary::to_text).collect::<Vec<_>>().join("\n"),
+        OutputFormat::Json => {
+            let all: Vec<serde_json::Value> = summaries.iter().map(inspect::Summary::to_json).collect();
+            serde_json::to_string_pretty(&all).map_err(|_| Error::internal("cannot encode JSON"))? + "\n"
+        }
+    };
+    print(&text)
+}

@@ -1,0 +1,261 @@
+//! `k8s-verify`: check certificates against a CA, purpose, hosts and identity; inspect what a
+//! certificate, CSR, key or kubeconfig holds; audit a whole kubeadm PKI directory; check CSRs
+//! against a signer's rules; show the wiring of the three CAs.
+//!
+//! What it does is one [`Mode`], decided once from the flags by [`Options::mode`]: flags that
+//! select two modes, or that belong to another mode, are a usage error. One module per mode.
+
+mod audit;
+mod check;
+mod inspect;
+mod signer;
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use crate::audit::AuditOptions;
+use crate::error::{Error, Result};
+use crate::term::{ColorChoice, Paint, use_color};
+use crate::usage::Usage;
+use crate::validity;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    /// Human-readable text (the default).
+    #[default]
+    Text,
+    /// JSON for scripts and monitoring.
+    Json,
+}
+
+/// What `k8s-verify` was asked to do.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Files to read (none: stdin).
+    pub inputs: Vec<PathBuf>,
+    /// The CA certificates must chain to.
+    pub ca_cert: Option<PathBuf>,
+    /// Required usages.
+    pub purposes: Vec<Usage>,
+    /// Names and IPs that must be in the SANs.
+    pub hosts: Vec<String>,
+    /// Required CN.
+    pub cn: Option<String>,
+    /// Required O values (all of them, in any order).
+    pub orgs: Vec<String>,
+    /// Private key that must match.
+    pub key: Option<PathBuf>,
+    /// Audit this kubeadm directory.
+    pub pki_dir: Option<PathBuf>,
+    /// With `pki_dir`: node name.
+    pub node_name: Option<String>,
+    /// With `pki_dir`: advertise address.
+    pub advertise_address: Option<IpAddr>,
+    /// Service CIDR.
+    pub service_cidr: String,
+    /// DNS domain.
+    pub dns_domain: String,
+    /// With `pki_dir`: print the expiry table.
+    pub expiry: bool,
+    /// Evaluate as of this date.
+    pub at: Option<String>,
+    /// Warn within this duration.
+    pub warn_within: String,
+    /// Output format.
+    pub format: OutputFormat,
+    /// Colour.
+    pub color: ColorChoice,
+    /// Show passing checks too.
+    pub verbose: bool,
+    /// Print the trust graph instead of checking.
+    pub graph: Option<crate::wiring::GraphFormat>,
+    /// Print the component flags that point at each file.
+    pub flags: bool,
+    /// Print the openssl commands that check the same.
+    pub explain: bool,
+    /// Check CSRs (PEM or CertificateSigningRequest objects) against this signer's rules.
+    pub signer: Option<String>,
+}
+
+/// What `k8s-verify` does, decided once from the flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `--flags`: which component flag reads which file.
+    Flags,
+    /// `--graph FORMAT`: the trust graph, of `--pki-dir` if given.
+    Graph(crate::wiring::GraphFormat),
+    /// `--pki-dir DIR`: audit a kubeadm tree (with `--expiry`, the expiry table).
+    Audit,
+    /// `--signer NAME`: would that signer accept these CSRs?
+    Signer,
+    /// `--ca-cert`, `--purpose`, `--host`, `--cn`, `--org`, `--key`: check certificates.
+    Check,
+    /// No mode flag: show what the input holds.
+    Inspect,
+}
+
+impl Mode {
+    fn describe(self) -> &'static str {
+        match self {
+            Mode::Flags => "show component flags",
+            Mode::Graph(_) => "draw the trust graph",
+            Mode::Audit => "audit a directory",
+            Mode::Signer => "check CSRs against a signer",
+            Mode::Check => "check certificates",
+            Mode::Inspect => "inspect",
+        }
+    }
+}
+
+impl Options {
+    /// The first flag given that asks for a check of certificates.
+    fn check_flag(&self) -> Option<&'static str> {
+        [
+            ("--ca-cert", self.ca_cert.is_some()),
+            ("--purpose", !self.purposes.is_empty()),
+            ("--host", !self.hosts.is_empty()),
+            ("--cn", self.cn.is_some()),
+            ("--org", !self.orgs.is_empty()),
+            ("--key", self.key.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(flag, set)| set.then_some(flag))
+    }
+
+    /// The one mode these flags ask for; flags of two modes, or a flag of a mode not asked
+    /// for, are a usage error naming both.
+    pub fn mode(&self) -> Result<Mode> {
+        let mut selectors: Vec<(&str, Mode)> = Vec::new();
+        if self.flags {
+            selectors.push(("--flags", Mode::Flags));
+        }
+        if let Some(format) = self.graph {
+            selectors.push(("--graph", Mode::Graph(format)));
+        }
+        if self.signer.is_some() {
+            selectors.push(("--signer", Mode::Signer));
+        }
+        if let Some(flag) = self.check_flag() {
+            selectors.push((flag, Mode::Check));
+        }
+        if self.pki_dir.is_some() && selectors.iter().all(|(_, m)| matches!(m, Mode::Check | Mode::Signer)) {
+            selectors.push(("--pki-dir", Mode::Audit));
+        }
+        if let [(a, first), (b, second), ..] = selectors.as_slice() {
+            return Err(Error::usage(format!(
+                "{a} ({}) and {b} ({}) cannot be used together",
+                first.describe(),
+                second.describe()
+            )));
+        }
+        let (selector, mode) = selectors.pop().unwrap_or(("", Mode::Inspect));
+        let belongs = |flag: &str, set: bool, ok: bool, home: &str| -> Result<()> {
+            match (set, ok, selector) {
+                (true, false, "") => Err(Error::usage(format!("{flag} goes with {home}"))),
+                (true, false, _) => Err(Error::usage(format!("{flag} goes with {home}, not with {selector}"))),
+                _ => Ok(()),
+            }
+        };
+        let audits = mode == Mode::Audit || matches!(mode, Mode::Graph(_)) && self.pki_dir.is_some();
+        belongs("--expiry", self.expiry, mode == Mode::Audit, "--pki-dir")?;
+        belongs("--node-name", self.node_name.is_some(), audits, "--pki-dir")?;
+        belongs("--advertise-address", self.advertise_address.is_some(), audits, "--pki-dir")?;
+        let takes_files = matches!(mode, Mode::Check | Mode::Inspect | Mode::Signer);
+        belongs("a FILE argument", !self.inputs.is_empty(), takes_files, "inspecting or checking files")?;
+        Ok(mode)
+    }
+}
+
+/// The audit's options from k8s-verify's.
+fn audit_options(opts: &Options, at: i64, warn_within: i64) -> AuditOptions {
+    AuditOptions {
+        node_name: opts.node_name.clone(),
+        advertise_address: opts.advertise_address,
+        service_cidr: opts.service_cidr.clone(),
+        dns_domain: opts.dns_domain.clone(),
+        at,
+        warn_within,
+    }
+}
+
+/// The files named on the command line, or stdin when there are none (`-` is stdin too).
+fn sources(opts: &Options) -> Vec<Option<&Path>> {
+    if opts.inputs.is_empty() {
+        vec![None]
+    } else {
+        opts.inputs.iter().map(|p| Some(p.as_path()).filter(|p| *p != Path::new("-"))).collect()
+    }
+}
+
+/// Runs k8s-verify. Findings go to stdout; the result says whether they held.
+pub fn run(opts: &Options, note: crate::cmd::Warn<'_>) -> Result<()> {
+    let mode = opts.mode()?;
+    let at = opts.at.as_deref().map(validity::parse_date).transpose()?.unwrap_or_else(validity::now);
+    let warn_within = validity::parse_duration(&opts.warn_within, at)?;
+    let paint = Paint::new(opts.format == OutputFormat::Text && use_color(opts.color));
+    match mode {
+        Mode::Flags => audit::flags(opts),
+        Mode::Graph(format) => audit::graph(opts, format, at, warn_within),
+        Mode::Audit => audit::run(opts, at, warn_within, &paint),
+        Mode::Signer => signer::run(opts),
+        Mode::Inspect => inspect::run(opts, at),
+        Mode::Check => check::run(opts, at, warn_within, &paint, note),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wiring::GraphFormat;
+
+    fn opts() -> Options {
+        Options { service_cidr: "10.96.0.0/12".into(), dns_domain: "cluster.local".into(), ..Options::default() }
+    }
+
+    #[test]
+    fn each_mode_is_chosen_by_its_flags() {
+        assert_eq!(opts().mode().ok(), Some(Mode::Inspect));
+        assert_eq!(Options { inputs: vec!["a.crt".into()], ..opts() }.mode().ok(), Some(Mode::Inspect));
+        assert_eq!(Options { flags: true, pki_dir: Some("t".into()), ..opts() }.mode().ok(), Some(Mode::Flags));
+        let graph = Options { graph: Some(GraphFormat::Dot), pki_dir: Some("t".into()), ..opts() };
+        assert_eq!(graph.mode().ok(), Some(Mode::Graph(GraphFormat::Dot)));
+        let audit = Options { pki_dir: Some("t".into()), expiry: true, node_name: Some("n".into()), ..opts() };
+        assert_eq!(audit.mode().ok(), Some(Mode::Audit));
+        assert_eq!(Options { signer: Some("x".into()), ..opts() }.mode().ok(), Some(Mode::Signer));
+        assert_eq!(Options { hosts: vec!["h".into()], ..opts() }.mode().ok(), Some(Mode::Check));
+    }
+
+    #[test]
+    fn two_modes_are_a_usage_error_naming_both() {
+        let cases = [
+            (
+                Options { pki_dir: Some("t".into()), ca_cert: Some("ca.crt".into()), ..opts() },
+                ["--ca-cert", "--pki-dir"],
+            ),
+            (Options { flags: true, graph: Some(GraphFormat::Dot), ..opts() }, ["--flags", "--graph"]),
+            (Options { signer: Some("x".into()), cn: Some("a".into()), ..opts() }, ["--signer", "--cn"]),
+            (Options { signer: Some("x".into()), pki_dir: Some("t".into()), ..opts() }, ["--signer", "--pki-dir"]),
+        ];
+        for (o, flags) in cases {
+            let err = o.mode().expect_err("conflict");
+            assert_eq!(err.exit_code(), 2);
+            for flag in flags {
+                assert!(err.to_string().contains(flag), "{err}");
+            }
+            assert!(!err.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn a_flag_of_another_mode_is_a_usage_error() {
+        let err = Options { expiry: true, ..opts() }.mode().expect_err("needs --pki-dir");
+        assert_eq!(err.to_string(), "--expiry goes with --pki-dir");
+        let err = Options { node_name: Some("n".into()), hosts: vec!["h".into()], ..opts() }.mode().expect_err("x");
+        assert_eq!(err.to_string(), "--node-name goes with --pki-dir, not with --host");
+        let err = Options { pki_dir: Some("t".into()), inputs: vec!["a".into()], ..opts() }.mode().expect_err("x");
+        assert!(err.to_string().contains("FILE"), "{err}");
+        let graph = Options { graph: Some(GraphFormat::Dot), expiry: true, pki_dir: Some("t".into()), ..opts() };
+        assert!(graph.mode().is_err());
+    }
+}

@@ -1,0 +1,123 @@
+//! One check's result: what was checked, how it came out, the reason in plain words, and the
+//! error a Go component would log for the same defect.
+
+use serde::Serialize;
+
+/// How a check came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Holds.
+    Ok,
+    /// Holds, but needs attention soon (e.g. expires within --warn-within).
+    Warn,
+    /// A file that should be there is not.
+    Missing,
+    /// Does not hold.
+    Fail,
+}
+
+/// What a finding checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// NotBefore/notAfter at the time of the check.
+    Validity,
+    /// Expires within --warn-within.
+    Expiry,
+    /// Signed by the expected CA.
+    Chain,
+    /// The CA's own validity.
+    CaValidity,
+    /// Does not outlive its CA.
+    Lifetime,
+    /// Extended key usage allows the purpose.
+    Purpose,
+    /// A SAN covers the name or IP.
+    Host,
+    /// The common name (Kubernetes user).
+    Cn,
+    /// The O values (Kubernetes groups).
+    O,
+    /// The private key belongs to the certificate.
+    Key,
+    /// BasicConstraints CA:TRUE on a CA.
+    Ca,
+    /// A root CA signs itself.
+    SelfSigned,
+    /// File mode of a secret.
+    Permissions,
+    /// The file could be read and parsed.
+    Read,
+    /// A kubeconfig's embedded CA.
+    KubeconfigCa,
+    /// A kubeconfig's client certificate.
+    ClientCertificate,
+    /// Whether an optional file is there.
+    Present,
+}
+
+impl Check {
+    /// The name shown in reports and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::Validity => "validity",
+            Check::Expiry => "expiry",
+            Check::Chain => "chain",
+            Check::CaValidity => "ca-validity",
+            Check::Lifetime => "lifetime",
+            Check::Purpose => "purpose",
+            Check::Host => "host",
+            Check::Cn => "cn",
+            Check::O => "o",
+            Check::Key => "key",
+            Check::Ca => "ca",
+            Check::SelfSigned => "self-signed",
+            Check::Permissions => "permissions",
+            Check::Read => "read",
+            Check::KubeconfigCa => "kubeconfig-ca",
+            Check::ClientCertificate => "client-certificate",
+            Check::Present => "present",
+        }
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One check's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// What was checked.
+    pub check: Check,
+    /// The verdict.
+    pub status: Status,
+    /// Plain words: expected and actual.
+    pub message: String,
+    /// What a Go component (crypto/x509) would log for this defect.
+    #[serde(rename = "goError", skip_serializing_if = "Option::is_none")]
+    pub go_error: Option<String>,
+}
+
+impl Finding {
+    /// A passing check.
+    pub fn ok(check: Check, message: impl Into<String>) -> Finding {
+        Finding { check, status: Status::Ok, message: message.into(), go_error: None }
+    }
+    /// A failing check.
+    pub fn fail(check: Check, message: impl Into<String>, go_error: Option<String>) -> Finding {
+        Finding { check, status: Status::Fail, message: message.into(), go_error }
+    }
+    /// A warning.
+    pub fn warn(check: Check, message: impl Into<String>) -> Finding {
+        Finding { check, status: Status::Warn, message: message.into(), go_error: None }
+    }
+}
+
+/// The worst status among findings.
+pub fn worst(findings: &[Finding]) -> Status {
+    findings.iter().map(|f| f.status).max().unwrap_or(Status::Ok)
+}
