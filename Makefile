@@ -11,18 +11,22 @@ ADVERTISE_IP ?= 10.0.0.10
 BINS     := k8s-genkey k8s-csr k8s-sign k8s-kubeconfig k8s-verify
 RELEASE  := target/release
 
-# System packages the tests use (Debian names). kubectl comes with the machine image.
-TEST_PACKAGES := openssl golang-go etcd-server etcd-client golang-cfssl groff man-db bsdutils python3
+# Every cargo command builds exactly what Cargo.lock says.
+LOCKED   := --locked
+# System packages the tests use (Debian names): one list, shared with .ci/run.
+TEST_PACKAGES := $(shell grep -v '^\#' .ci/debian-packages)
+# The Rust release Cargo.toml's rust-version claims; `make msrv` builds with it.
+MSRV     := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 
-.PHONY: all build release renew bench install uninstall test test-deps unit e2e lint docs docs-check pki clean
+.PHONY: all build release renew bench install uninstall test test-deps unit e2e lint deps msrv docs docs-check pki clean
 
 all: build
 
 build:
-	$(CARGO) build --workspace --bins
+	$(CARGO) build $(LOCKED) --workspace --bins
 
 release:
-	$(CARGO) build --release --workspace --bins
+	$(CARGO) build $(LOCKED) --release --workspace --bins
 
 ## pki: build the whole kubeadm-style PKI into $(OUT) with the tools, then verify it
 pki: release
@@ -37,7 +41,7 @@ BASHDIR  := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSHDIR   := $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHDIR  := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 install:
-	@if [ "$(BIN_SRC)" = "$(RELEASE)" ]; then $(CARGO) build --release --workspace --bins; fi
+	@if [ "$(BIN_SRC)" = "$(RELEASE)" ]; then $(CARGO) build $(LOCKED) --release --workspace --bins; fi
 	install -d $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man7 $(BASHDIR) $(ZSHDIR) $(FISHDIR)
 	for b in $(BINS); do \
 		install -m 0755 $(BIN_SRC)/$$b $(BINDIR)/$$b; \
@@ -65,22 +69,31 @@ bench:
 ## test: everything CI checks — dependencies, lint, generated docs, unit and end-to-end tests
 ## (PROPTEST_CASES sets how many cases each parser property test runs)
 export PROPTEST_CASES ?= 3000
-test: test-deps lint docs-check
-	$(CARGO) build --workspace --bins
-	@scripts/test-summary.sh $(CARGO) test --workspace
+test: test-deps lint deps msrv docs-check
+	$(CARGO) build $(LOCKED) --workspace --bins
+	@scripts/test-summary.sh $(CARGO) test $(LOCKED) --workspace --no-fail-fast
 
 test-deps:
 	@scripts/install-deps.sh $(TEST_PACKAGES)
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy $(LOCKED) --workspace --all-targets -- -D warnings
+
+## deps: licences and duplicate versions of every dependency (offline; see README)
+deps:
+	$(CARGO) run $(LOCKED) -q -p xtask -- deps
+
+## msrv: the workspace builds with the Rust release rust-version claims
+msrv:
+	@rustup run $(MSRV) rustc --version >/dev/null 2>&1 || { echo "msrv: the Rust $(MSRV) toolchain that rust-version claims is not installed (rustup toolchain install $(MSRV))" >&2; exit 1; }
+	$(CARGO) +$(MSRV) check $(LOCKED) --workspace --all-targets
 
 docs:
-	$(CARGO) run -q -p xtask -- generate
+	$(CARGO) run $(LOCKED) -q -p xtask -- generate
 
 docs-check:
-	$(CARGO) run -q -p xtask -- check
+	$(CARGO) run $(LOCKED) -q -p xtask -- check
 
 clean:
 	$(CARGO) clean

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 scripts/install-deps.sh hyperfine golang-cfssl openssl python3
-cargo build --release --workspace --bins -q
+cargo build --locked --release --workspace --bins -q
 export PATH="$root/target/release:$PATH"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -1,7 +1,9 @@
 //! `cargo run -p xtask -- generate` writes man/ and completions/ from each tool's clap
 //! definition; `check` regenerates into a temp dir, fails if the checked-in copies differ,
-//! and renders every man page with groff, warnings as errors.
+//! and renders every man page with groff, warnings as errors; `deps` checks the dependencies'
+//! licences and duplicate versions.
 
+mod deps;
 mod overview;
 
 use std::fs;
@@ -79,7 +81,8 @@ fn main() -> Result<()> {
     match std::env::args().nth(1).as_deref() {
         Some("generate") => generate(&root),
         Some("check") => check(&root),
-        _ => bail!("usage: xtask generate|check"),
+        Some("deps") => deps::check(),
+        _ => bail!("usage: xtask generate|check|deps"),
     }
 }
 
