@@ -171,6 +171,8 @@ fn a_kubeconfig_from_the_wrong_ca_is_refused() {
     let ca = out.join("pki/ca.crt");
     let res = whoami(&dir.path().join("evil.conf"), &addr, &["--certificate-authority", ca.to_str().expect("utf8")]);
     assert!(!res.status.success(), "a client cert from the etcd CA was accepted");
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("remote error: tls: bad certificate"), "expected the server's TLS alert:\n{err}");
     // And k8s-kubeconfig itself refuses to pair that cert with the cluster CA.
     let ca_crt = ca.to_str().expect("utf8");
     tool("k8s-kubeconfig")
@@ -234,8 +236,10 @@ fn go_crypto_x509_verifies_every_certificate() {
 pub fn go_x509(lines: &[String]) -> Vec<String> {
     let out =
         assert_cmd::Command::new(go_helper("x509check")).write_stdin(lines.join("\n")).output().expect("x509check");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+    assert!(out.status.success(), "x509check failed: {}", String::from_utf8_lossy(&out.stderr));
+    let verdicts: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(verdicts.len(), lines.len(), "one Go verdict per line: {verdicts:?}");
+    verdicts
 }
 
 struct Member {
@@ -341,6 +345,15 @@ fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
     // A client certificate from the cluster CA, not the etcd CA, is rejected.
     let res = etcdctl("apiserver-kubelet-client", &["get", "/registry/k8s-pki"]);
     assert!(!res.status.success(), "etcd accepted a client certificate from the cluster CA");
+    // Refused for the right reason: etcd logs the rejected handshake with Go's verdict.
+    let logs: String = members
+        .iter()
+        .map(|m| std::fs::read_to_string(data.path().join(format!("{}.log", m.name))).unwrap_or_default())
+        .collect();
+    let rejected = logs
+        .lines()
+        .find(|l| l.contains("rejected connection") && l.contains("x509: certificate signed by unknown authority"));
+    assert!(rejected.is_some(), "etcd did not log the rejected client certificate:\n{logs}");
 }
 
 #[test]

@@ -152,8 +152,9 @@ fn wait_for_port(port: u16) {
     }
 }
 
-/// Runs one s_client request against an s_server that requires a client cert from ca.crt.
-fn mtls(dir: &tempfile::TempDir, client: &str, tls12: bool) -> String {
+/// Runs one s_client request against an s_server that requires a client cert from ca.crt;
+/// returns s_client's stdout and stderr (where a TLS alert from the server is reported).
+fn mtls(dir: &tempfile::TempDir, client: &str, tls12: bool) -> (String, String) {
     let port = free_port();
     let accept = format!("127.0.0.1:{port}");
     let server = require("openssl", "openssl")
@@ -185,7 +186,7 @@ fn mtls(dir: &tempfile::TempDir, client: &str, tls12: bool) -> String {
     let mut cmd = std::process::Command::new("timeout");
     cmd.arg("15").arg("openssl").args(&args).current_dir(dir.path());
     let out = assert_cmd::Command::from_std(cmd).write_stdin("GET / HTTP/1.0\r\n\r\n").output().expect("s_client");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 #[test]
@@ -204,14 +205,23 @@ fn mutual_tls_with_openssl_s_server_and_s_client() {
     // A server cert is no client cert.
     issue(dir.path(), "ca", "wrong-usage", &["--cn", "srv2", "--usage", "server"]);
     for tls12 in [false, true] {
-        let ok = mtls(&dir, "alice", tls12);
-        assert!(ok.contains("Client certificate") && ok.contains("CN=alice"), "alice rejected (tls1.2={tls12}):\n{ok}");
-        let bad = mtls(&dir, "mallory", tls12);
+        let (ok, err) = mtls(&dir, "alice", tls12);
+        assert!(
+            ok.contains("Client certificate") && ok.contains("CN=alice"),
+            "alice rejected (tls1.2={tls12}):\n{ok}\n{err}"
+        );
+        // Rejections for the right reason: the server's alert, not a server that never answered.
+        let (bad, err) = mtls(&dir, "mallory", tls12);
         assert!(!bad.contains("Client certificate"), "a client from another CA was accepted (tls1.2={tls12}):\n{bad}");
-        let bad = mtls(&dir, "wrong-usage", tls12);
+        assert!(err.contains("alert unknown ca"), "mallory: expected the server's 'unknown ca' alert:\n{err}");
+        let (bad, err) = mtls(&dir, "wrong-usage", tls12);
         assert!(
             !bad.contains("Client certificate"),
             "a server-only cert was accepted as a client (tls1.2={tls12}):\n{bad}"
+        );
+        assert!(
+            err.contains("alert unsupported certificate"),
+            "wrong-usage: expected the server's 'unsupported certificate' alert:\n{err}"
         );
     }
 }

@@ -235,7 +235,9 @@ fn go_error_strings_are_predicted_for_the_consuming_component() {
         .write_stdin(go_lines.join("\n"))
         .output()
         .expect("go");
+    assert!(out_go.status.success(), "x509check failed: {}", String::from_utf8_lossy(&out_go.stderr));
     let go: Vec<String> = String::from_utf8_lossy(&out_go.stdout).lines().map(str::to_string).collect();
+    assert_eq!(go.len(), sample.len(), "one Go verdict per case: {go:?}");
     for ((args, line), go_says) in sample.iter().zip(&go) {
         let res = tool("k8s-verify").args(args).args(["--at", at, "--format", "json"]).output().expect("runs");
         assert_eq!(res.status.code(), Some(1), "{line}");
@@ -266,6 +268,7 @@ fn go_error_strings_are_predicted_for_the_consuming_component() {
         .write_stdin(format!("{} {} client", p("pki/front-proxy-client.crt"), p("pki/front-proxy-ca.crt")))
         .output()
         .expect("go");
+    assert!(go.status.success(), "x509check failed: {}", String::from_utf8_lossy(&go.stderr));
     let go = String::from_utf8_lossy(&go.stdout).trim().to_string();
     assert!(go.starts_with("x509: certificate has expired"), "{go}");
     assert!(predicted.contains(&go.as_str()), "Go: {go}; we: {predicted:?}");
