@@ -11,32 +11,31 @@
 set -euo pipefail
 step=${1:?usage: external-ca.sh csrs|sign|finish ...}; shift
 
+# The files and their CAs come from the profile table (`k8s-csr --list-profiles`).
+profiles=$(k8s-csr --list-profiles --format json)
+# PROFILE:FILE for the certificates under pki/ and the kubeconfigs.
+issued=$(jq -r '.[] | select(.kind == "certificate" or .kind == "kubeconfig") | "\(.name):\(.file)"' <<<"$profiles")
+kubeconfigs=$(jq -r '.[] | select(.kind == "kubeconfig") | .file' <<<"$profiles")
+# The files a CA (its stem, e.g. pki/etcd/ca) signs.
+signed_by() { jq -r --arg ca "$1" '.[] | select(.signerFile == $ca and (.kind == "certificate" or .kind == "kubeconfig")) | .file' <<<"$profiles"; }
+
 case $step in
 csrs)
     out=$1; node=$2; ip=$3; pki="$out/pki"
     n=(--node-name "$node" --advertise-address "$ip")
-    for p in apiserver apiserver-kubelet-client front-proxy-client apiserver-etcd-client; do
-        k8s-genkey | k8s-csr --profile "$p" "${n[@]}" --out "$pki/$p"
-    done
-    for p in server peer healthcheck-client; do
-        profile=etcd-$p
-        k8s-genkey | k8s-csr --profile "$profile" "${n[@]}" --out "$pki/etcd/$p"
-    done
-    for conf in admin super-admin controller-manager scheduler kubelet; do
-        k8s-genkey | k8s-csr --profile "$conf" "${n[@]}" --out "$out/$conf.conf"
+    for pair in $issued; do
+        k8s-genkey | k8s-csr --profile "${pair%%:*}" "${n[@]}" --out "$out/${pair#*:}"
     done
     k8s-genkey --public --out "$pki/sa"
     ;;
 sign)
     ca=$1; node=$2
     # One k8s-sign per CA, every CSR of that CA in one batch; certificates land beside the CSRs.
-    k8s-sign --ca "$ca/pki/ca" --profile auto --beside \
-        "$node/pki/apiserver.csr" "$node/pki/apiserver-kubelet-client.csr" \
-        "$node"/{admin,super-admin,controller-manager,scheduler,kubelet}.conf.csr
-    k8s-sign --ca "$ca/pki/etcd/ca" --profile auto --beside \
-        "$node/pki/etcd/server.csr" "$node/pki/etcd/peer.csr" "$node/pki/etcd/healthcheck-client.csr" \
-        "$node/pki/apiserver-etcd-client.csr"
-    k8s-sign --ca "$ca/pki/front-proxy-ca" --profile auto --beside "$node/pki/front-proxy-client.csr"
+    for signer in pki/ca pki/etcd/ca pki/front-proxy-ca; do
+        csrs=()
+        for file in $(signed_by "$signer"); do csrs+=("$node/$file.csr"); done
+        k8s-sign --ca "$ca/$signer" --profile auto --beside "${csrs[@]}"
+    done
     # The node needs the CA certificates (never the keys).
     mkdir -p "$node/pki/etcd"
     cp "$ca/pki/ca.crt" "$node/pki/ca.crt"
@@ -45,10 +44,10 @@ sign)
     ;;
 finish)
     out=$1; ip=$2
-    for conf in admin super-admin controller-manager scheduler kubelet; do
-        k8s-kubeconfig --ca-cert "$out/pki/ca.crt" --cert "$out/$conf.conf.crt" --key "$out/$conf.conf.key" \
-            --server "https://$ip:6443" --out "$out/$conf.conf"
-        rm -f "$out/$conf.conf.crt" "$out/$conf.conf.key" "$out/$conf.conf.csr"
+    for conf in $kubeconfigs; do
+        k8s-kubeconfig --ca-cert "$out/pki/ca.crt" --cert "$out/$conf.crt" --key "$out/$conf.key" \
+            --server "https://$ip:6443" --out "$out/$conf"
+        rm -f "$out/$conf.crt" "$out/$conf.key" "$out/$conf.csr"
     done
     rm -f "$out"/pki/*.csr "$out"/pki/etcd/*.csr
     k8s-verify --pki-dir "$out"

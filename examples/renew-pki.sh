@@ -24,10 +24,17 @@ backup="$dir/backup-$(date -u +%Y%m%dT%H%M%SZ)"
 # Whether a certificate (on stdin) is due: always, or when it expires within --within days.
 due() { [ -z "$within" ] || ! openssl x509 -noout -checkend $((within * 86400)) >/dev/null; }
 
+# Which files to renew, and the CA of each, come from the profile table (`k8s-csr --list-profiles`):
+# LEAF:CA pairs of file stems under pki/, the same for each extra node's copies, and the kubeconfigs.
+profiles=$(k8s-csr --list-profiles --format json)
+leaf_pairs=$(jq -r '.[] | select(.kind == "certificate") | "\(.file | ltrimstr("pki/")):\(.signerFile | ltrimstr("pki/"))"' <<<"$profiles")
+node_pairs=$(jq -r '.[] | select(.perNode != null and (.perNode | startswith("pki/"))) | "\(.perNode | ltrimstr("pki/")):\(.signerFile | ltrimstr("pki/"))"' <<<"$profiles")
+mapfile -t confs < <(jq -r '.[] | select(.kind == "kubeconfig") | .file' <<<"$profiles")
+node_confs=$(jq -r '.[] | select(.perNode != null and (.perNode | endswith(".conf"))) | .perNode' <<<"$profiles")
+
 renewed=()
-# Leaf certificates and the CA that signs each (kubeadm's layout).
-for pair in apiserver:ca apiserver-kubelet-client:ca front-proxy-client:front-proxy-ca \
-            etcd/server:etcd/ca etcd/peer:etcd/ca etcd/healthcheck-client:etcd/ca apiserver-etcd-client:etcd/ca; do
+# Leaf certificates under pki/ and the CA that signs each.
+for pair in $leaf_pairs; do
     leaf=${pair%%:*}; ca=${pair#*:}
     [ -f "$pki/$leaf.crt" ] || continue
     due < "$pki/$leaf.crt" || continue
@@ -43,10 +50,10 @@ for pair in apiserver:ca apiserver-kubelet-client:ca front-proxy-client:front-pr
     renewed+=("pki/$leaf.crt")
 done
 
-# Extra nodes laid out by examples/kubeadm-pki.sh: nodes/N/pki/etcd/{server,peer}, nodes/N/pki/kubelet.
+# Extra nodes laid out by examples/kubeadm-pki.sh (nodes/N/pki/etcd/{server,peer}, nodes/N/pki/kubelet).
 for nodedir in "$dir"/nodes/*/; do
     [ -d "$nodedir" ] || continue
-    for pair in etcd/server:etcd/ca etcd/peer:etcd/ca kubelet:ca; do
+    for pair in $node_pairs; do
         leaf=${pair%%:*}; ca=${pair#*:}; crt="$nodedir/pki/$leaf.crt"
         [ -f "$crt" ] || continue
         due < "$crt" || continue
@@ -64,8 +71,9 @@ for nodedir in "$dir"/nodes/*/; do
 done
 
 # Kubeconfigs: the client certificate is renewed in place (k8s-kubeconfig keeps FILE.bak-*).
-confs=(admin.conf super-admin.conf controller-manager.conf scheduler.conf kubelet.conf)
-for nodedir in "$dir"/nodes/*/; do [ -f "$nodedir/kubelet.conf" ] && confs+=("${nodedir#"$dir"/}kubelet.conf"); done
+for nodedir in "$dir"/nodes/*/; do
+    for conf in $node_confs; do [ -f "$nodedir/$conf" ] && confs+=("${nodedir#"$dir"/}$conf"); done
+done
 for conf in "${confs[@]}"; do
     [ -f "$dir/$conf" ] || continue
     k8s-kubeconfig --extract --in "$dir/$conf" 2>/dev/null | due || continue

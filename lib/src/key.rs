@@ -136,7 +136,9 @@ impl PrivateKey {
     pub fn from_pem_block(label: &str, der: &[u8], source: &str) -> Result<Self> {
         match label {
             "RSA PRIVATE KEY" => {
-                let pair = RsaKeyPair::from_der(der).map_err(|e| rsa_rejected(source, &e.to_string()))?;
+                check_rsa_size(der, source)?;
+                let pair =
+                    RsaKeyPair::from_der(der).map_err(|_| Error::input(source, "not a valid RSA private key"))?;
                 Self::from_rsa(pair, source)
             }
             "EC PRIVATE KEY" => Self::from_sec1_der(der, source),
@@ -187,7 +189,8 @@ impl PrivateKey {
             .map_err(|_| Error::input(source, "not a valid PKCS#8 private key"))?;
         let oid = info.algorithm.oid;
         if oid == RSA_ENCRYPTION {
-            let pair = RsaKeyPair::from_pkcs8(der).map_err(|e| rsa_rejected(source, &e.to_string()))?;
+            check_rsa_size(info.private_key.as_bytes(), source)?;
+            let pair = RsaKeyPair::from_pkcs8(der).map_err(|_| Error::input(source, "not a valid RSA private key"))?;
             Self::from_rsa(pair, source)
         } else if oid == ID_EC_PUBLIC_KEY {
             let curve = info
@@ -303,11 +306,16 @@ impl PrivateKey {
     }
 }
 
-fn rsa_rejected(source: &str, why: &str) -> Error {
-    if why.contains("Small") || why.contains("small") {
-        Error::refused(format!("{source}: RSA keys below 2048 bits are not supported"))
+/// Refuses an RSA key (PKCS#1 `RSAPrivateKey` DER) whose modulus is outside [`RSA_BITS`],
+/// naming the rule; the size is read from the key itself, never from a library's message.
+fn check_rsa_size(pkcs1_der: &[u8], source: &str) -> Result<()> {
+    let key = pkcs1::RsaPrivateKey::<der::asn1::UintRef<'_>>::from_der(pkcs1_der)
+        .map_err(|_| Error::input(source, "not a valid RSA private key"))?;
+    let bits = crate::pubkey::significant_bits(key.modulus.as_bytes());
+    if crate::pubkey::RSA_BITS.contains(&bits) {
+        Ok(())
     } else {
-        Error::input(source, "not a valid RSA private key")
+        Err(Error::refused(format!("{source}: {}", SignatureError::RsaKeySize(bits))))
     }
 }
 

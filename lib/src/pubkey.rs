@@ -14,6 +14,21 @@ use spki::SubjectPublicKeyInfoOwned;
 
 use crate::error::{Error, Result};
 
+/// RSA moduli we sign and verify with: kubeadm's sizes and what aws-lc-rs accepts.
+pub const RSA_BITS: std::ops::RangeInclusive<usize> = 2048..=8192;
+
+/// The size in bits of a big-endian unsigned integer (leading zero bytes and bits not counted).
+pub(crate) fn significant_bits(be: &[u8]) -> usize {
+    let significant: &[u8] = match be.iter().position(|b| *b != 0) {
+        Some(first) => be.get(first..).unwrap_or_default(),
+        None => &[],
+    };
+    match significant.first() {
+        Some(top) => (significant.len() - 1) * 8 + (8 - top.leading_zeros() as usize),
+        None => 0,
+    }
+}
+
 fn undecodable() -> Error {
     Error::internal("cannot decode a public key that was checked when read")
 }
@@ -128,12 +143,7 @@ impl PublicKey {
         if spki.algorithm.oid == RSA_ENCRYPTION {
             let bits = spki.subject_public_key.as_bytes()?;
             let rsa = pkcs1::RsaPublicKey::<der::asn1::UintRef<'_>>::from_der(bits).ok()?;
-            let modulus = rsa.modulus.as_bytes();
-            let leading = modulus.iter().take_while(|b| **b == 0).count();
-            let significant = &modulus[leading..];
-            let top = significant.first().copied().unwrap_or(0);
-            let bits = significant.len().saturating_sub(1) * 8 + (8 - top.leading_zeros() as usize);
-            Some(KeyKind::Rsa(bits))
+            Some(KeyKind::Rsa(significant_bits(rsa.modulus.as_bytes())))
         } else if spki.algorithm.oid == ID_EC_PUBLIC_KEY {
             let curve = spki.algorithm.parameters.as_ref()?.decode_as::<ObjectIdentifier>().ok()?;
             Curve::from_oid(&curve).map(KeyKind::Ec)
@@ -145,6 +155,11 @@ impl PublicKey {
     /// Verifies `signature` over `message` made with the algorithm `alg_oid`.
     pub fn verify(&self, alg_oid: &ObjectIdentifier, message: &[u8], signature: &[u8]) -> Result<(), SignatureError> {
         let kind = self.kind().ok_or(SignatureError::UnsupportedKey)?;
+        if let KeyKind::Rsa(bits) = kind
+            && !RSA_BITS.contains(&bits)
+        {
+            return Err(SignatureError::RsaKeySize(bits));
+        }
         let algorithm: &dyn sig::VerificationAlgorithm = match (kind, *alg_oid) {
             (KeyKind::Rsa(_), o) if o == SHA_256_WITH_RSA_ENCRYPTION => &sig::RSA_PKCS1_2048_8192_SHA256,
             (KeyKind::Rsa(_), o) if o == SHA_384_WITH_RSA_ENCRYPTION => &sig::RSA_PKCS1_2048_8192_SHA384,
@@ -175,6 +190,8 @@ pub enum SignatureError {
     UnsupportedAlgorithm,
     /// The key type is not one we verify.
     UnsupportedKey,
+    /// An RSA key of this many bits, outside [`RSA_BITS`].
+    RsaKeySize(usize),
 }
 
 impl fmt::Display for SignatureError {
@@ -183,6 +200,14 @@ impl fmt::Display for SignatureError {
             SignatureError::Invalid => "signature does not verify",
             SignatureError::UnsupportedAlgorithm => "unsupported signature algorithm",
             SignatureError::UnsupportedKey => "unsupported public key type",
+            SignatureError::RsaKeySize(bits) => {
+                return write!(
+                    f,
+                    "an RSA key of {bits} bits; keys of {} to {} bits are supported",
+                    RSA_BITS.start(),
+                    RSA_BITS.end()
+                );
+            }
         })
     }
 }

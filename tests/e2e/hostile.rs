@@ -51,7 +51,16 @@ fn weak_rsa_keys_are_refused() {
         .args(["--key", &s(&dir.path().join("weak.key")), "--cn", "x"])
         .assert()
         .code(4)
-        .stderr(contains("below 2048"));
+        .stderr(contains("an RSA key of 1024 bits; keys of 2048 to 8192 bits are supported"));
+    // A CSR made with such a key names the same rule (not "altered").
+    let csr = openssl_ok(dir.path(), &["req", "-new", "-key", "weak.key", "-subj", "/CN=x"]);
+    make_ca(dir.path(), "ca", "kubernetes");
+    tool("k8s-sign")
+        .args(["--ca", &s(&dir.path().join("ca")), "--usage", "client"])
+        .write_stdin(csr)
+        .assert()
+        .code(4)
+        .stderr(contains("an RSA key of 1024 bits; keys of 2048 to 8192 bits are supported"));
 }
 
 #[test]

@@ -137,6 +137,45 @@ pub fn names() -> Vec<&'static str> {
     PROFILES.iter().map(|p| p.name).collect()
 }
 
+/// The profile table as JSON, for scripts (`k8s-csr --list-profiles --format json`): one object
+/// per profile with its name, signer (the CA's profile) and signer's file stem, file stem and
+/// kind, CN, O (and older releases' O), usages, the copy each extra node has, and whether a
+/// tree may lack it.
+pub fn table_json() -> String {
+    let stem = |l: Location| match l {
+        Location::Pki(stem) => Some(format!("pki/{stem}")),
+        Location::Kubeconfig(file) => Some(file.to_string()),
+        Location::Elsewhere => None,
+    };
+    let rows: Vec<serde_json::Value> = PROFILES
+        .iter()
+        .map(|p| {
+            let kind = match (p.is_ca, p.location) {
+                (true, _) => "ca",
+                (false, Location::Pki(_)) => "certificate",
+                (false, Location::Kubeconfig(_)) => "kubeconfig",
+                (false, Location::Elsewhere) => "other",
+            };
+            serde_json::json!({
+                "name": p.name,
+                "summary": p.summary,
+                "signer": p.signer.map(CaName::profile),
+                "signerFile": p.signer.map(|s| format!("pki/{}", s.file())),
+                "file": stem(p.location),
+                "kind": kind,
+                "cn": p.cn.replace("{node}", "NODE"),
+                "o": p.orgs,
+                "olderO": p.older_orgs,
+                "usages": p.usages.iter().map(|u| u.name()).collect::<Vec<_>>(),
+                "isCA": p.is_ca,
+                "perNode": p.per_node.and_then(stem),
+                "optional": p.optional,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string() + "\n"
+}
+
 /// The `--list-profiles` table.
 pub fn table() -> String {
     let mut out =

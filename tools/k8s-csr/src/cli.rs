@@ -49,6 +49,7 @@ pub struct Cli {
     pub profile: Option<String>,
 
     /// List the profiles with their CN, groups, usages and kubeadm file, then exit
+    /// (with --format json: one object per profile, for scripts)
     #[arg(long, help_heading = "Profile")]
     pub list_profiles: bool,
 

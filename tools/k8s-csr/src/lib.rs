@@ -8,7 +8,11 @@ use std::ffi::OsString;
 pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     let cli: cli::Cli = k8s_pki_cli::parse(cli::command(), args);
     if cli.list_profiles {
-        return k8s_pki_cli::finish("k8s-csr", k8s_pki::sink::print(&k8s_pki::profile::table()).map(|()| Vec::new()));
+        let table = match cli.output.format {
+            k8s_pki_cli::FormatArg::Json => k8s_pki::profile::table_json(),
+            k8s_pki_cli::FormatArg::Pem => k8s_pki::profile::table(),
+        };
+        return k8s_pki_cli::finish("k8s-csr", k8s_pki::sink::print(&table).map(|()| Vec::new()));
     }
     let mut warn = |n: k8s_pki::cmd::Note<'_>| k8s_pki_cli::note("k8s-csr", n);
     k8s_pki_cli::finish("k8s-csr", cli.options().and_then(|o| k8s_pki::cmd::csr::run(&o, &mut warn)))
