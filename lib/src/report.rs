@@ -121,7 +121,7 @@ pub fn findings_text(findings: &[Finding], indent: &str, verbose: bool, paint: &
 }
 
 fn line(file: &FileReport, at: i64, paint: &Paint) -> String {
-    let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+    let name = sanitize_line(file.path.rsplit('/').next().unwrap_or(&file.path));
     let expiry = match file.not_after {
         Some(t) => format!("expires {} ({})", &format_time(t)[..10], format_residual(t - at)),
         None if file.status == Status::Missing => "missing".into(),
@@ -151,7 +151,7 @@ fn line(file: &FileReport, at: i64, paint: &Paint) -> String {
 pub fn audit_text(report: &Report, verbose: bool, paint: &Paint) -> String {
     let mut out = format!(
         "{}  {}\n",
-        paint.bold(&report.dir),
+        paint.bold(&sanitize_line(&report.dir)),
         paint.dim(&format!(
             "(at {}; node {}, {})",
             report.at,
@@ -168,13 +168,16 @@ pub fn audit_text(report: &Report, verbose: bool, paint: &Paint) -> String {
     for f in files {
         let dir = f.path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
         if current_dir.as_deref() != Some(&dir) {
-            out.push_str(&format!("{}\n", if dir.is_empty() { ".".to_string() } else { format!("{dir}/") }));
+            out.push_str(&format!(
+                "{}\n",
+                if dir.is_empty() { ".".to_string() } else { sanitize_line(&format!("{dir}/")) }
+            ));
             current_dir = Some(dir.clone());
         }
         out.push_str(&format!("  {}\n", line(f, report.at_secs, paint)));
         out.push_str(&findings_text(&f.findings, "      ", verbose, paint));
         if let Some(fix) = &f.fix {
-            out.push_str(&format!("      {}\n", paint.dim(&format!("fix: {fix}"))));
+            out.push_str(&format!("      {}\n", paint.dim(&format!("fix: {}", sanitize_line(fix)))));
         }
     }
     let count = |s: Status| report.files.iter().filter(|f| f.status == s).count();
@@ -242,42 +245,124 @@ pub fn expiry_text(report: &Report) -> String {
 }
 
 /// kubeadm's `CertificateExpirationInfo` (output.kubeadm.k8s.io/v1alpha3), so alerting built for
-/// `kubeadm certs check-expiration -o json` keeps working. Residual times are nanoseconds, as
-/// Go's time.Duration marshals.
+/// `kubeadm certs check-expiration -o json` keeps working. Residual times are whole seconds, as
+/// kubeadm's `ResidualTimeSeconds` is.
 pub fn expiry_json(report: &Report) -> String {
     let (certs, cas) = expiring(report);
-    let residual = |t: Option<i64>| t.map(|t| (t - report.at_secs).max(0).saturating_mul(1_000_000_000)).unwrap_or(0);
-    let date = |t: Option<i64>| t.map(format_time).unwrap_or_else(|| "0001-01-01T00:00:00Z".into());
-    let certificates: Vec<_> = certs
-        .iter()
-        .map(|f| {
-            json!({
+    // kubeadm's output.kubeadm.k8s.io/v1alpha3 Certificate (cmd/kubeadm/app/apis/output/v1alpha3
+    // types.go; filled in cmd/kubeadm/app/cmd/certs.go): residualTime is whole seconds, negative
+    // once expired; a missing file has only its name and `missing: true` (a zero metav1.Time is
+    // `null`); caName is omitted when empty.
+    let row = |f: &FileReport| match f.not_after {
+        Some(t) => {
+            let mut row = json!({
                 "name": f.name,
-                "expirationDate": date(f.not_after),
-                "residualTime": residual(f.not_after),
-                "caName": f.ca_name,
+                "expirationDate": format_time(t),
+                "residualTime": t - report.at_secs,
                 "externallyManaged": f.externally_managed,
-                "missing": f.not_after.is_none(),
-            })
-        })
-        .collect();
-    let authorities: Vec<_> = cas
-        .iter()
-        .map(|f| {
-            json!({
-                "name": f.name,
-                "expirationDate": date(f.not_after),
-                "residualTime": residual(f.not_after),
-                "externallyManaged": f.externally_managed,
-                "missing": f.not_after.is_none(),
-            })
-        })
-        .collect();
+                "missing": false,
+            });
+            if let Some(ca) = &f.ca_name {
+                row["caName"] = json!(ca);
+            }
+            row
+        }
+        None => json!({
+            "name": f.name,
+            "expirationDate": null,
+            "residualTime": 0,
+            "externallyManaged": false,
+            "missing": true,
+        }),
+    };
     let doc = json!({
         "kind": "CertificateExpirationInfo",
         "apiVersion": "output.kubeadm.k8s.io/v1alpha3",
-        "certificates": certificates,
-        "certificateAuthorities": authorities,
+        "certificates": certs.iter().map(|f| row(f)).collect::<Vec<_>>(),
+        "certificateAuthorities": cas.iter().map(|f| row(f)).collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Check;
+
+    const AT: i64 = 1_800_000_000;
+
+    fn file(name: &str, path: &str, kind: FileKind, not_after: Option<i64>, status: Status) -> FileReport {
+        FileReport {
+            path: path.into(),
+            name: name.into(),
+            kind,
+            subject: Some(SubjectJson { cn: Some(format!("cn-{name}")), o: vec![] }),
+            not_after,
+            ca_name: (kind != FileKind::Ca).then(|| "ca".to_string()),
+            externally_managed: false,
+            signed_by: None,
+            status,
+            findings: Vec::new(),
+            fix: None,
+        }
+    }
+
+    fn report() -> Report {
+        let mut bad = file("apiserver", "pki/apiserver.crt", FileKind::Certificate, Some(AT - 10), Status::Fail);
+        bad.findings.push(Finding::fail(
+            Check::Validity,
+            "expired\u{1b}[2J",
+            Some("x509: certificate has expired".into()),
+        ));
+        bad.fix = Some("k8s-genkey | k8s-csr --profile apiserver".into());
+        Report {
+            dir: "/etc/kubernetes".into(),
+            at: format_time(AT),
+            at_secs: AT,
+            node_name: Some("n1".into()),
+            advertise_address: None,
+            status: Status::Fail,
+            files: vec![
+                file("ca", "pki/ca.crt", FileKind::Ca, Some(AT + 100 * 86_400), Status::Ok),
+                bad,
+                file("admin.conf", "admin.conf", FileKind::Kubeconfig, None, Status::Missing),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_audit_text_is_a_tree_with_reasons_and_fixes() {
+        let text = audit_text(&report(), false, &Paint::new(false));
+        assert!(text.starts_with("/etc/kubernetes  (at "), "{text}");
+        assert!(text.contains("pki/\n"), "{text}");
+        assert!(text.contains("✗ apiserver.crt"), "{text}");
+        assert!(text.contains("a Go client or server would log: x509: certificate has expired"), "{text}");
+        assert!(text.contains("fix: k8s-genkey | k8s-csr --profile apiserver"), "{text}");
+        assert!(!text.contains('\u{1b}'), "finding text is sanitised: {text:?}");
+        assert!(text.ends_with("3 files: 1 ok, 0 warnings, 1 missing, 1 failed\n"), "{text}");
+    }
+
+    #[test]
+    fn the_expiry_json_is_kubeadms_shape() {
+        let v: serde_json::Value = serde_json::from_str(&expiry_json(&report())).expect("json");
+        assert_eq!(v["apiVersion"], "output.kubeadm.k8s.io/v1alpha3");
+        let certs = v["certificates"].as_array().expect("certificates");
+        let api = certs.iter().find(|c| c["name"] == "apiserver").expect("apiserver");
+        assert_eq!(api["residualTime"], -10, "seconds, negative once expired");
+        assert_eq!(api["caName"], "ca");
+        let admin = certs.iter().find(|c| c["name"] == "admin.conf").expect("admin.conf");
+        assert_eq!(admin["missing"], true);
+        assert!(admin["expirationDate"].is_null() && admin.get("caName").is_none(), "{admin}");
+        let ca = &v["certificateAuthorities"][0];
+        assert_eq!(ca["residualTime"], 100 * 86_400);
+        assert!(ca.get("caName").is_none(), "a root CA has no caName");
+    }
+
+    #[test]
+    fn the_audit_json_names_kinds_and_checks() {
+        let v: serde_json::Value = serde_json::from_str(&audit_json(&report())).expect("json");
+        assert_eq!(v["files"][0]["kind"], "ca");
+        assert_eq!(v["files"][1]["findings"][0]["check"], "validity");
+        assert_eq!(v["files"][2]["status"], "missing");
+    }
 }

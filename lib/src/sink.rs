@@ -258,6 +258,12 @@ pub fn write_document(
     }
 }
 
+/// Prints human-readable text (reports, tables) to stdout with anything from input made safe
+/// for a terminal ([`crate::term::sanitize_text`]); data (PEM, JSON, YAML) goes through [`print`].
+pub fn print_text(text: &str) -> Result<()> {
+    print(&crate::term::sanitize_text(text))
+}
+
 /// Prints text to stdout (reports, tables, YAML); a closed pipe is a quiet stop.
 pub fn print(text: &str) -> Result<()> {
     let mut out = io::stdout().lock();

@@ -91,6 +91,12 @@ pub fn sanitize_line(s: &str) -> String {
     s.chars().map(|c| if is_unsafe(c) { '?' } else { c }).collect()
 }
 
+/// Human-readable text of many lines made safe for a terminal: each line as
+/// [`sanitize_line`], the line breaks kept (colour codes are added after this, never before).
+pub fn sanitize_text(s: &str) -> String {
+    s.split('\n').map(sanitize_line).collect::<Vec<_>>().join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +106,7 @@ mod tests {
         let hostile = "a\x1b]0;title\x07b\u{202E}c\u{200B}d\u{2066}e\u{FEFF}f\u{9b}g\nh";
         assert_eq!(sanitize_line(hostile), "a?]0;title?b?c?d?e?f?g?h");
         assert_eq!(sanitize_line("système:nœud ✓"), "système:nœud ✓");
+        assert_eq!(sanitize_text("a\x1b[2J\nb\u{202E}\n"), "a?[2J\nb?\n");
         let long = "x".repeat(100);
         assert_eq!(sanitize(&long).chars().count(), 81);
         assert!(sanitize(&long).ends_with('…'));

@@ -12,6 +12,7 @@ mod hostile;
 mod interop;
 mod kubeconfig;
 mod renew;
+mod sanitize;
 mod sign;
 mod util;
 mod verify;

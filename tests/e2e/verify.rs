@@ -394,8 +394,9 @@ fn expiry_table_and_kubeadm_json() {
         v["certificates"].as_array().expect("certs").iter().find(|c| c["name"] == "admin.conf").expect("admin.conf");
     assert_eq!(admin["caName"], "ca");
     assert_eq!(admin["missing"], false);
-    let ns = admin["residualTime"].as_i64().expect("ns");
-    assert!(ns > 360 * 86_400 * 1_000_000_000 && ns <= 365 * 86_400 * 1_000_000_000, "{ns}");
+    // Seconds, as kubeadm's ResidualTimeSeconds (not a Go time.Duration's nanoseconds).
+    let secs = admin["residualTime"].as_i64().expect("seconds");
+    assert!(secs > 360 * 86_400 && secs <= 365 * 86_400, "{secs}");
     assert_eq!(v["certificateAuthorities"].as_array().expect("cas").len(), 3);
 }
 

@@ -109,3 +109,145 @@ fn permissions(path: &Path, findings: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! A small tree made with the library: the cluster CA and the API server's certificate,
+    //! everything else absent; then broken in the ways the audit must see.
+
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
+
+    use super::*;
+    use crate::csr::{Csr, build};
+    use crate::issue::{Ca, IssueOptions, self_sign};
+    use crate::key::{Algorithm, KeyFormat};
+    use crate::pem::encode_pem;
+    use crate::profile::{Params, find};
+    use crate::report::FileKind;
+    use crate::validity::DAY;
+
+    const NOW: i64 = 1_795_000_000;
+
+    fn params() -> Params {
+        Params { node_name: Some("n1".into()), advertise_address: "10.0.0.10".parse().ok(), ..Params::default() }
+    }
+
+    fn write(path: &Path, text: &str, mode: u32) {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+
+    fn write_pair(pki: &Path, stem: &str, der: &[u8], key: &PrivateKey) {
+        write(&pki.join(format!("{stem}.crt")), &encode_pem("CERTIFICATE", der), 0o644);
+        write(&pki.join(format!("{stem}.key")), &key.to_pem(KeyFormat::Traditional).expect("pem"), 0o600);
+    }
+
+    /// A tree with pki/ca and pki/apiserver; returns the CA to sign more with.
+    fn tree(root: &Path) -> Ca {
+        let pki = root.join("pki");
+        let key = PrivateKey::generate(Algorithm::EcdsaP256).expect("key");
+        let req = find("ca").and_then(|p| p.request(&Params::default())).expect("req");
+        let csr = Csr::from_der(&build(&req, &key).expect("csr"), "ca").expect("csr");
+        let opts = IssueOptions { lifetime: 3650 * DAY, now: NOW, ..IssueOptions::default() };
+        let der = self_sign(&csr, &key, &opts).expect("ca").der;
+        write_pair(&pki, "ca", &der, &key);
+        let ca = Ca::new(Cert::from_der(&der, "ca").expect("ca"), key, "ca.crt", "ca.key", NOW).expect("ca");
+        leaf(&ca, &pki, "apiserver", "apiserver", None);
+        ca
+    }
+
+    /// Issues `profile` into `pki/STEM`, with other O values if given.
+    fn leaf(ca: &Ca, pki: &Path, profile: &str, stem: &str, orgs: Option<&[String]>) {
+        let key = PrivateKey::generate(Algorithm::EcdsaP256).expect("key");
+        let mut req = find(profile).and_then(|p| p.request(&params())).expect("req");
+        if let Some(orgs) = orgs {
+            req.subject.set_orgs(orgs);
+        }
+        let csr = Csr::from_der(&build(&req, &key).expect("csr"), profile).expect("csr");
+        let opts = IssueOptions { lifetime: 365 * DAY, now: NOW, ..IssueOptions::default() };
+        write_pair(pki, stem, &ca.issue(&csr, &opts).expect("leaf").der, &key);
+    }
+
+    fn run(root: &Path) -> Report {
+        let opts = AuditOptions {
+            node_name: None,
+            advertise_address: None,
+            service_cidr: "10.96.0.0/12".into(),
+            dns_domain: "cluster.local".into(),
+            at: NOW + DAY,
+            warn_within: 30 * DAY,
+        };
+        audit(root, &opts).expect("audit")
+    }
+
+    fn file<'a>(report: &'a Report, name: &str) -> &'a crate::report::FileReport {
+        report.files.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("no {name} in the report"))
+    }
+
+    #[test]
+    fn present_files_pass_and_absent_ones_are_missing_with_a_fix() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        tree(dir.path());
+        let report = run(dir.path());
+        assert_eq!(report.node_name.as_deref(), Some("n1"), "inferred from apiserver.crt");
+        assert_eq!(report.advertise_address.as_deref(), Some("10.0.0.10"));
+        let ca = file(&report, "ca");
+        assert_eq!((ca.kind, ca.status), (FileKind::Ca, Status::Ok), "{:#?}", ca.findings);
+        let api = file(&report, "apiserver");
+        assert_eq!(api.status, Status::Ok, "{:#?}", api.findings);
+        assert_eq!(api.signed_by.as_deref(), Some("pki/ca.crt"));
+        assert_eq!(file(&report, "etcd-ca").status, Status::Missing);
+        let client = file(&report, "apiserver-kubelet-client");
+        assert_eq!(client.status, Status::Missing);
+        let fix = client.fix.as_deref().expect("a fix line");
+        assert!(fix.starts_with("k8s-genkey | k8s-csr --profile apiserver-kubelet-client | k8s-sign --ca "), "{fix}");
+        // super-admin.conf is optional (kubeadm < 1.29 has none).
+        assert_eq!(file(&report, "super-admin.conf").status, Status::Ok);
+        assert_eq!(report.status, Status::Missing);
+    }
+
+    #[test]
+    fn a_readable_key_fails_with_chmod_as_its_fix() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        tree(dir.path());
+        let key = dir.path().join("pki/apiserver.key");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let api = run(dir.path()).files.into_iter().find(|f| f.name == "apiserver").expect("apiserver");
+        assert_eq!(api.status, Status::Fail);
+        let finding = api.findings.iter().find(|f| f.check == Check::Permissions).expect("permissions");
+        assert!(finding.message.contains("chmod 600"), "{}", finding.message);
+    }
+
+    #[test]
+    fn kubeadm_1_28_groups_are_not_failures() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ca = tree(dir.path());
+        let masters = vec!["system:masters".to_string()];
+        leaf(&ca, &dir.path().join("pki"), "apiserver-kubelet-client", "apiserver-kubelet-client", Some(&masters));
+        let report = run(dir.path());
+        let client = file(&report, "apiserver-kubelet-client");
+        assert_eq!(client.status, Status::Ok, "{:#?}", client.findings);
+        // A group no release wrote is a failure.
+        let dev = vec!["dev".to_string()];
+        leaf(&ca, &dir.path().join("pki"), "apiserver-kubelet-client", "apiserver-kubelet-client", Some(&dev));
+        let report = run(dir.path());
+        assert_eq!(file(&report, "apiserver-kubelet-client").status, Status::Fail);
+    }
+
+    #[test]
+    fn a_directory_without_pki_is_bad_input() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let opts = AuditOptions {
+            node_name: None,
+            advertise_address: None,
+            service_cidr: "10.96.0.0/12".into(),
+            dns_domain: "cluster.local".into(),
+            at: NOW,
+            warn_within: 0,
+        };
+        assert_eq!(audit(dir.path(), &opts).expect_err("no pki/").exit_code(), 3);
+        assert_eq!(audit(&dir.path().join("nope"), &opts).expect_err("no dir").exit_code(), 5);
+    }
+}

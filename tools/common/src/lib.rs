@@ -112,11 +112,20 @@ pub fn exit_status_help() -> String {
     s
 }
 
+/// Writes one line to stderr: the only way the tools write there. Text that came from input
+/// (file names, labels, certificate fields) is made safe for a terminal here, once for every
+/// message; and a closed or full stderr is ignored rather than a reason to panic.
+pub fn stderr_line(line: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", k8s_pki::term::sanitize_line(line));
+}
+
 /// Prints a note: a warning as `tool: warning: ...`, an --explain line as it is.
 pub fn note(tool: &str, note: k8s_pki::cmd::Note<'_>) {
     match note {
-        k8s_pki::cmd::Note::Warning(m) => eprintln!("{tool}: warning: {}", k8s_pki::term::sanitize_line(m)),
-        k8s_pki::cmd::Note::Explain(m) => eprintln!("{m}"),
+        k8s_pki::cmd::Note::Warning(m) => stderr_line(&format!("{tool}: warning: {m}")),
+        k8s_pki::cmd::Note::Explain(m) => stderr_line(m),
     }
 }
 
@@ -127,18 +136,18 @@ pub fn finish(tool: &str, result: Result<Vec<PathBuf>, Error>) -> i32 {
         Ok(files) => {
             if !files.is_empty() && std::io::stderr().is_terminal() {
                 let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-                eprintln!("{tool}: wrote {}", names.join(", "));
+                stderr_line(&format!("{tool}: wrote {}", names.join(", ")));
             }
             0
         }
         Err(Error::BrokenPipe) => 0,
         // The findings are already on stdout; stderr gets the verdict, not an "error".
         Err(e @ (Error::CheckFailed(_) | Error::Warnings(_))) => {
-            eprintln!("{tool}: {e}");
+            stderr_line(&format!("{tool}: {e}"));
             e.exit_code()
         }
         Err(e) => {
-            eprintln!("{tool}: error: {e}");
+            stderr_line(&format!("{tool}: error: {e}"));
             e.exit_code()
         }
     }

@@ -6,14 +6,14 @@ use crate::audit::audit;
 use crate::error::{Error, Result};
 use crate::finding::Status;
 use crate::report;
-use crate::sink::print;
+use crate::sink::{print, print_text};
 use crate::term::Paint;
 use crate::wiring::GraphFormat;
 
 /// `--flags`: the component flags that point at each file of the tree.
 pub(super) fn flags(opts: &Options) -> Result<()> {
     let root = opts.pki_dir.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "/etc/kubernetes".into());
-    print(&crate::wiring::flags_text(root.trim_end_matches('/')))
+    print_text(&crate::wiring::flags_text(root.trim_end_matches('/')))
 }
 
 /// `--graph`: the trust graph, with each file's actual signer when `--pki-dir` is given.
@@ -26,7 +26,7 @@ pub(super) fn graph(opts: &Options, format: GraphFormat, at: i64, warn_within: i
             .collect(),
         None => Vec::new(),
     };
-    print(&crate::wiring::graph(format, &signers))
+    print_text(&crate::wiring::graph(format, &signers))
 }
 
 /// `--pki-dir`: the audit, or with `--expiry` the expiry table; exit 1 on a failure, 6 on
@@ -34,13 +34,14 @@ pub(super) fn graph(opts: &Options, format: GraphFormat, at: i64, warn_within: i
 pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> Result<()> {
     let Some(dir) = &opts.pki_dir else { return Err(Error::usage("--pki-dir is needed")) };
     let rep = audit(dir, &audit_options(opts, at, warn_within))?;
-    let text = match (opts.expiry, opts.format) {
-        (true, OutputFormat::Text) => report::expiry_text(&rep),
-        (true, OutputFormat::Json) => report::expiry_json(&rep),
-        (false, OutputFormat::Text) => report::audit_text(&rep, opts.verbose, paint),
-        (false, OutputFormat::Json) => report::audit_json(&rep),
-    };
-    print(&text)?;
+    // The audit text is coloured, so report.rs sanitises each value before painting; the
+    // expiry table has no colour and is sanitised whole.
+    match (opts.expiry, opts.format) {
+        (true, OutputFormat::Text) => print_text(&report::expiry_text(&rep))?,
+        (true, OutputFormat::Json) => print(&report::expiry_json(&rep))?,
+        (false, OutputFormat::Text) => print(&report::audit_text(&rep, opts.verbose, paint))?,
+        (false, OutputFormat::Json) => print(&report::audit_json(&rep))?,
+    }
     let failed = rep.files.iter().filter(|f| f.status == Status::Fail).count();
     match rep.status {
         Status::Fail => Err(Error::CheckFailed(format!("{failed} of {} files failed the audit", rep.files.len()))),

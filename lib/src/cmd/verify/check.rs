@@ -57,7 +57,8 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
                     Status::Fail => paint.bad("FAILED"),
                 };
                 out.push_str(&format!(
-                    "{source} ({}): {verdict}\n",
+                    "{} ({}): {verdict}\n",
+                    crate::term::sanitize_line(source),
                     crate::term::sanitize_line(&cert.subject.to_string())
                 ));
                 out.push_str(&report::findings_text(findings, "  ", opts.verbose, paint));

@@ -12,7 +12,7 @@ use crate::inspect;
 use crate::key::{PrivateKey, PublicKey};
 use crate::kubeconfig::{Kubeconfig, looks_like_kubeconfig};
 use crate::pem::{Kind, first_block_of};
-use crate::sink::print;
+use crate::sink::{print, print_text};
 
 /// One thing read from the input.
 pub(super) enum Item {
@@ -102,5 +102,8 @@ pub(super) fn run(opts: &Options, at: i64) -> Result<()> {
             serde_json::to_string_pretty(&all).map_err(|_| Error::internal("cannot encode JSON"))? + "\n"
         }
     };
-    print(&text)
+    match opts.format {
+        OutputFormat::Text => print_text(&text),
+        OutputFormat::Json => print(&text),
+    }
 }

@@ -7,7 +7,7 @@ use crate::csrapi;
 use crate::error::{Error, Result};
 use crate::input::Input;
 use crate::pem::{Kind, first_block_of};
-use crate::sink::print;
+use crate::sink::print_text;
 
 /// `--signer`: would kube-controller-manager's signer accept these CSRs?
 pub(super) fn run(opts: &Options) -> Result<()> {
@@ -41,6 +41,6 @@ pub(super) fn run(opts: &Options) -> Result<()> {
             }
         }
     }
-    print(&lines)?;
+    print_text(&lines)?;
     if failed > 0 { Err(Error::CheckFailed(format!("{failed} CSR(s) would be refused"))) } else { Ok(()) }
 }
