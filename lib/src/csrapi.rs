@@ -283,6 +283,17 @@ impl CsrObject {
         if object["kind"] != "CertificateSigningRequest" {
             return Err(Error::input(source, "not a CertificateSigningRequest object"));
         }
+        // The API server's schema: these are objects (absent or null is fine), usages strings.
+        for field in ["metadata", "spec", "status"] {
+            if !matches!(object[field], Value::Null | Value::Object(_)) {
+                return Err(Error::input(source, format!("{field} is not an object")));
+            }
+        }
+        if let Some(usages) = object["spec"]["usages"].as_array()
+            && !usages.iter().all(Value::is_string)
+        {
+            return Err(Error::input(source, "spec.usages is not a list of strings"));
+        }
         let request =
             object["spec"]["request"].as_str().ok_or_else(|| Error::input(source, "spec.request is missing"))?;
         let pem = B64.decode(request.trim()).map_err(|_| Error::input(source, "spec.request is not base64"))?;
@@ -329,10 +340,16 @@ impl CsrObject {
     }
 
     /// The object with `status.certificate` set (what the signer writes back).
-    pub fn with_certificate(&self, cert_pem: &str) -> Value {
+    pub fn with_certificate(&self, cert_pem: &str) -> Result<Value> {
         let mut object = self.object.clone();
-        object["status"]["certificate"] = json!(B64.encode(cert_pem));
-        object
+        let shape = || Error::input("the CertificateSigningRequest", "status is not an object");
+        let root = object.as_object_mut().ok_or_else(shape)?;
+        let status = root.entry("status").or_insert_with(|| json!({}));
+        if status.is_null() {
+            *status = json!({});
+        }
+        status.as_object_mut().ok_or_else(shape)?.insert("certificate".into(), json!(B64.encode(cert_pem)));
+        Ok(object)
     }
 }
 

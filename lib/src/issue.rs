@@ -182,7 +182,10 @@ pub fn random_serial() -> Result<SerialNumber> {
 }
 
 fn time(secs: i64) -> Result<Time> {
-    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0));
+    let secs_u64 = u64::try_from(secs).map_err(|_| {
+        Error::usage(format!("cannot encode the date {}: dates before 1970 are not supported", format_time(secs)))
+    })?;
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs_u64);
     Time::try_from(t).map_err(|_| Error::usage(format!("cannot encode the date {}", format_time(secs))))
 }
 
@@ -196,6 +199,15 @@ fn build(
     authority_key_id: Option<&[u8]>,
 ) -> Result<Vec<u8>> {
     let req = &csr.request;
+    // What the signer signs obeys the rules k8s-csr --san applies to what it asks for.
+    for san in &req.sans {
+        san.check().map_err(|why| {
+            Error::refused(format!(
+                "the CSR asks for an invalid SAN '{}': {why}",
+                crate::term::sanitize(&san.to_string())
+            ))
+        })?;
+    }
     let ski = csr.public_key.key_identifier()?;
     let mut extensions = Vec::new();
     if !req.sans.is_empty() {

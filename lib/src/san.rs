@@ -65,6 +65,27 @@ impl San {
         Ok(San::Dns(s.to_ascii_lowercase()))
     }
 
+    /// Whether a SAN read from a CSR obeys the rules [`San::parse`] applies to what users type:
+    /// a DNS name of valid labels (one leading `*.` at most, never an IP address), an e-mail
+    /// address or URI of printable ASCII without spaces.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let printable = |v: &str| v.chars().all(|c| c.is_ascii_graphic());
+        match self {
+            San::Dns(d) => {
+                check_dns(d)?;
+                if d.parse::<IpAddr>().is_ok() || d.chars().all(|c| c.is_ascii_digit() || c == '.') {
+                    return Err("an IP address written as a DNS name".into());
+                }
+                Ok(())
+            }
+            San::Email(e) if printable(e) && e.contains('@') => Ok(()),
+            San::Email(_) => Err("not an e-mail address of printable ASCII".into()),
+            San::Uri(u) if printable(u) && u.contains(':') => Ok(()),
+            San::Uri(_) => Err("not a URI of printable ASCII".into()),
+            San::Ip(_) => Ok(()),
+        }
+    }
+
     /// As an X.509 GeneralName.
     pub fn to_general_name(&self) -> Result<GeneralName> {
         let ia5 = |v: &str| Ia5String::new(v).map_err(|_| Error::usage(format!("SAN '{v}' is not ASCII")));
@@ -159,6 +180,19 @@ pub fn first_service_ip(cidr: &str) -> Result<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sans_from_a_csr_obey_the_same_rules() {
+        for bad in ["*", "*.*.com", "a b", "a\0b", "10.0.0.1", "-a.com", "a..b", "a\n$ touch x"] {
+            assert!(San::Dns(bad.into()).check().is_err(), "{bad:?}");
+        }
+        for good in ["node-1", "*.example.com", "kubernetes.default.svc", "a_b.local"] {
+            assert_eq!(San::Dns(good.into()).check(), Ok(()), "{good}");
+        }
+        assert!(San::Email("a b@c".into()).check().is_err());
+        assert!(San::Uri("spiffe://x/\u{1b}".into()).check().is_err());
+        assert_eq!(San::Uri("spiffe://cluster.local/ns/a".into()).check(), Ok(()));
+    }
 
     #[test]
     fn tells_ips_from_names() {

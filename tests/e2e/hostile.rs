@@ -290,3 +290,113 @@ fn writing_to_a_device_never_replaces_it() {
     let stat = std::fs::metadata("/dev/null").expect("meta").permissions().mode() & 0o777;
     assert_eq!(stat, 0o666, "and its mode is untouched");
 }
+
+#[test]
+fn the_signer_refuses_the_sans_k8s_csr_would_refuse() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    openssl_ok(dir.path(), &["genrsa", "-out", "k.key", "2048"]);
+    for (san, why) in [
+        ("DNS:*", "DNS names may contain only"),
+        ("DNS:*.*.com", "DNS names may contain only"),
+        ("DNS:a b", "DNS names may contain only"),
+        ("DNS:10.0.0.1", "an IP address written as a DNS name"),
+    ] {
+        let csr = openssl_ok(
+            dir.path(),
+            &["req", "-new", "-key", "k.key", "-subj", "/CN=x", "-addext", &format!("subjectAltName={san}")],
+        );
+        tool("k8s-sign")
+            .args(["--ca", &s(&dir.path().join("ca")), "--usage", "server"])
+            .write_stdin(csr)
+            .assert()
+            .code(4)
+            .stderr(contains("the CSR asks for an invalid SAN"))
+            .stderr(contains(why));
+    }
+}
+
+#[test]
+fn dates_before_1970_are_refused_not_moved() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let csr = run_ok(
+        "k8s-csr",
+        &["--cn", "x", "--usage", "client", "--key-out", "/dev/null"],
+        &run_ok("k8s-genkey", &[], b""),
+    );
+    tool("k8s-sign")
+        .args(["--ca", &s(&dir.path().join("ca")), "--not-before", "1950-01-01"])
+        .write_stdin(csr)
+        .assert()
+        .code(2)
+        .stderr(contains("dates before 1970 are not supported"));
+}
+
+#[test]
+fn a_csr_object_whose_status_is_not_an_object_is_bad_input() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let prefix = s(&dir.path().join("alice"));
+    let object = run_ok(
+        "k8s-csr",
+        &[
+            "--signer",
+            "kubernetes.io/kube-apiserver-client",
+            "--cn",
+            "alice",
+            "--usage",
+            "client",
+            "--manifest",
+            "--out",
+            &prefix,
+        ],
+        &run_ok("k8s-genkey", &[], b""),
+    );
+    for status in ["\"x\"", "5", "[1, 2]"] {
+        let mut yaml = object.clone();
+        yaml.extend_from_slice(format!("status: {status}\n").as_bytes());
+        tool("k8s-sign")
+            .args(["--signer", "kubernetes.io/kube-apiserver-client", "--ca", &s(&dir.path().join("ca"))])
+            .write_stdin(yaml)
+            .assert()
+            .code(3)
+            .stderr(contains("status is not an object"));
+    }
+}
+
+#[test]
+fn a_certificate_whose_not_before_is_after_its_not_after_is_reported_not_a_panic() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    openssl_ok(
+        dir.path(),
+        &["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "inv.key", "-subj", "/CN=inv", "-out", "inv.csr"],
+    );
+    // -days -1: notAfter a day before notBefore.
+    openssl_ok(
+        dir.path(),
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "inv.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "-1",
+            "-out",
+            "inv.crt",
+        ],
+    );
+    tool("k8s-verify")
+        .current_dir(dir.path())
+        .args(["--ca-cert", "ca.crt", "inv.crt"])
+        .assert()
+        .code(1)
+        .stdout(contains("x509: certificate has expired or is not yet valid"));
+    tool("k8s-verify").current_dir(dir.path()).arg("inv.crt").assert().success();
+}

@@ -386,7 +386,7 @@ fn sign_as_controller(
     let mut sink = Sink::new(opts.output.clone());
     match object {
         Some(o) => {
-            let text = csrapi::render(&o.with_certificate(&cert.text), o.was_json)?;
+            let text = csrapi::render(&o.with_certificate(&cert.text)?, o.was_json)?;
             if opts.output.files.cert.is_some() || opts.output.files.prefix.is_some() {
                 sink.emit(cert)?;
             }
