@@ -218,13 +218,12 @@ pub fn check_object_name(name: &str) -> Result<()> {
 
 /// A `certificates.k8s.io/v1` CertificateSigningRequest.
 pub fn manifest(name: &str, csr_pem: &str, signer: &str, usages: &[String], expiration_seconds: Option<i64>) -> Value {
-    let mut spec = json!({
-        "request": B64.encode(csr_pem),
-        "signerName": signer,
-        "usages": usages,
-    });
+    let mut spec = serde_json::Map::new();
+    spec.insert("request".into(), json!(B64.encode(csr_pem)));
+    spec.insert("signerName".into(), json!(signer));
+    spec.insert("usages".into(), json!(usages));
     if let Some(secs) = expiration_seconds {
-        spec["expirationSeconds"] = json!(secs);
+        spec.insert("expirationSeconds".into(), json!(secs));
     }
     json!({
         "apiVersion": "certificates.k8s.io/v1",
@@ -245,7 +244,7 @@ pub fn render(object: &Value, json: bool) -> Result<String> {
 
 /// Whether text is a CertificateSigningRequest object (JSON or YAML).
 pub fn looks_like_object(bytes: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(8192)]);
+    let head = String::from_utf8_lossy(bytes.get(..8192).unwrap_or(bytes));
     !head.contains("-----BEGIN ") && head.contains("CertificateSigningRequest")
 }
 
@@ -268,6 +267,11 @@ pub struct CsrObject {
     pub expiration_seconds: Option<i64>,
 }
 
+/// The value at `path` in a JSON document, or `null` where any step is missing or not an object.
+fn at<'a>(value: &'a Value, path: &[&str]) -> &'a Value {
+    path.iter().fold(value, |v, key| v.get(key).unwrap_or(&Value::Null))
+}
+
 impl CsrObject {
     /// Reads an object as `kubectl get csr -o json|yaml` prints it (or as we wrote it).
     pub fn from_slice(bytes: &[u8], source: &str) -> Result<CsrObject> {
@@ -280,32 +284,33 @@ impl CsrObject {
             serde_norway::from_str(text)
                 .map_err(|e| Error::input(source, format!("invalid YAML{}", crate::input::yaml_where(&e))))?
         };
-        if object["kind"] != "CertificateSigningRequest" {
+        if at(&object, &["kind"]) != "CertificateSigningRequest" {
             return Err(Error::input(source, "not a CertificateSigningRequest object"));
         }
         // The API server's schema: these are objects (absent or null is fine), usages strings.
         for field in ["metadata", "spec", "status"] {
-            if !matches!(object[field], Value::Null | Value::Object(_)) {
+            if !matches!(at(&object, &[field]), Value::Null | Value::Object(_)) {
                 return Err(Error::input(source, format!("{field} is not an object")));
             }
         }
-        if let Some(usages) = object["spec"]["usages"].as_array()
+        if let Some(usages) = at(&object, &["spec", "usages"]).as_array()
             && !usages.iter().all(Value::is_string)
         {
             return Err(Error::input(source, "spec.usages is not a list of strings"));
         }
-        let request =
-            object["spec"]["request"].as_str().ok_or_else(|| Error::input(source, "spec.request is missing"))?;
+        let request = at(&object, &["spec", "request"])
+            .as_str()
+            .ok_or_else(|| Error::input(source, "spec.request is missing"))?;
         let pem = B64.decode(request.trim()).map_err(|_| Error::input(source, "spec.request is not base64"))?;
         let request_pem = String::from_utf8(pem).map_err(|_| Error::input(source, "spec.request is not PEM"))?;
         Ok(CsrObject {
-            name: object["metadata"]["name"].as_str().unwrap_or("").to_string(),
-            signer: object["spec"]["signerName"].as_str().unwrap_or("").to_string(),
-            usages: object["spec"]["usages"]
+            name: at(&object, &["metadata", "name"]).as_str().unwrap_or("").to_string(),
+            signer: at(&object, &["spec", "signerName"]).as_str().unwrap_or("").to_string(),
+            usages: at(&object, &["spec", "usages"])
                 .as_array()
                 .map(|a| a.iter().filter_map(|u| u.as_str().map(str::to_string)).collect())
                 .unwrap_or_default(),
-            expiration_seconds: object["spec"]["expirationSeconds"].as_i64(),
+            expiration_seconds: at(&object, &["spec", "expirationSeconds"]).as_i64(),
             request_pem,
             object,
             was_json,
@@ -314,13 +319,13 @@ impl CsrObject {
 
     /// The issued certificate (PEM), or why there is none yet.
     pub fn issued_certificate(&self, source: &str) -> Result<String> {
-        if let Some(cert) = self.object["status"]["certificate"].as_str().filter(|c| !c.is_empty()) {
+        if let Some(cert) = at(&self.object, &["status", "certificate"]).as_str().filter(|c| !c.is_empty()) {
             let pem = B64.decode(cert.trim()).map_err(|_| Error::input(source, "status.certificate is not base64"))?;
             return String::from_utf8(pem).map_err(|_| Error::input(source, "status.certificate is not PEM"));
         }
-        let conditions = self.object["status"]["conditions"].as_array().cloned().unwrap_or_default();
-        let find = |t: &str| conditions.iter().find(|c| c["type"] == t);
-        let message = |c: &Value| c["message"].as_str().unwrap_or("").to_string();
+        let conditions = at(&self.object, &["status", "conditions"]).as_array().cloned().unwrap_or_default();
+        let find = |t: &str| conditions.iter().find(|c| at(c, &["type"]) == t);
+        let message = |c: &Value| at(c, &["message"]).as_str().unwrap_or("").to_string();
         if let Some(c) = find("Denied") {
             return Err(Error::refused(format!("{source}: CSR {} was denied: {}", self.name, message(c))));
         }

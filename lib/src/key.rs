@@ -106,9 +106,23 @@ fn unspecified(what: &str) -> Error {
     Error::internal(format!("the crypto library could not {what}"))
 }
 
+/// Keeps private keys out of core dumps, as OpenSSH's agent does: before the first key is
+/// generated or read, the process makes itself non-dumpable (no core file, no ptrace by
+/// other users) and sets its core-file limit to zero. Done once; a failure is not fatal
+/// (the key is still zeroised when dropped).
+fn protect_process() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use rustix::process::{DumpableBehavior, Resource, Rlimit, set_dumpable_behavior, setrlimit};
+        let _ = set_dumpable_behavior(DumpableBehavior::NotDumpable);
+        let _ = setrlimit(Resource::Core, Rlimit { current: Some(0), maximum: Some(0) });
+    });
+}
+
 impl PrivateKey {
     /// Generates a new key.
     pub fn generate(algorithm: Algorithm) -> Result<Self> {
+        protect_process();
         let pkcs8 = match algorithm {
             Algorithm::Rsa2048 | Algorithm::Rsa3072 | Algorithm::Rsa4096 => {
                 let size = match algorithm {
@@ -134,6 +148,7 @@ impl PrivateKey {
     /// Reads a private key from one PEM block's label and DER body.
     /// `source` names where it came from, for messages.
     pub fn from_pem_block(label: &str, der: &[u8], source: &str) -> Result<Self> {
+        protect_process();
         match label {
             "RSA PRIVATE KEY" => {
                 check_rsa_size(der, source)?;
@@ -367,6 +382,14 @@ mod tests {
         assert_eq!(Algorithm::from_family("ecdsa", Some(384)).ok(), Some(Algorithm::EcdsaP384));
         assert_eq!(Algorithm::from_family("rsa", Some(1024)).map_err(|e| e.exit_code()).err(), Some(4));
         assert!(Algorithm::from_family("dsa", None).is_err());
+    }
+
+    #[test]
+    fn a_process_holding_a_key_never_dumps_core() {
+        use rustix::process::{DumpableBehavior, Resource, dumpable_behavior, getrlimit};
+        let _key = PrivateKey::generate(Algorithm::EcdsaP256).expect("generate");
+        assert_eq!(dumpable_behavior().ok(), Some(DumpableBehavior::NotDumpable));
+        assert_eq!(getrlimit(Resource::Core).current, Some(0));
     }
 
     #[test]

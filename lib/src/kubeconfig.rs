@@ -246,7 +246,7 @@ impl Kubeconfig {
 
     /// Reads a kubeconfig (YAML or JSON).
     pub fn from_slice(bytes: &[u8], source: &str) -> Result<Kubeconfig> {
-        if String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).contains("-----BEGIN ") {
+        if String::from_utf8_lossy(bytes.get(..4096).unwrap_or(bytes)).contains("-----BEGIN ") {
             return Err(Error::input(source, "expected a kubeconfig, found PEM data"));
         }
         // The parser's own message can quote the input, which may hold a key: say where, not what.
@@ -331,15 +331,15 @@ pub struct Credentials {
 }
 
 fn upsert<T>(list: &mut Vec<T>, item: T, name: impl Fn(&T) -> &String) {
-    match list.iter().position(|x| name(x) == name(&item)) {
-        Some(i) => list[i] = item,
+    match list.iter_mut().find(|x| name(x) == name(&item)) {
+        Some(slot) => *slot = item,
         None => list.push(item),
     }
 }
 
 /// Whether input text looks like a kubeconfig rather than PEM.
 pub fn looks_like_kubeconfig(text: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(&text[..text.len().min(4096)]);
+    let head = String::from_utf8_lossy(text.get(..4096).unwrap_or(text));
     !head.contains("-----BEGIN ")
         && (head.contains("kind: Config")
             || head.contains("\"kind\": \"Config\"")

@@ -5,6 +5,9 @@
 //! from [`cmd`], and turn its result into an exit code. Modules are named after the thing
 //! they handle: [`key`], [`csr`], [`cert`], [`issue`], [`profile`], [`pem`], [`input`], [`sink`], ...
 
+// No input may reach a panic: none of these in library code (tests may use them).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
 pub mod atomic;
 pub mod audit;
 pub mod cert;

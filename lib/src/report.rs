@@ -255,17 +255,16 @@ pub fn expiry_json(report: &Report) -> String {
     // `null`); caName is omitted when empty.
     let row = |f: &FileReport| match f.not_after {
         Some(t) => {
-            let mut row = json!({
-                "name": f.name,
-                "expirationDate": format_time(t),
-                "residualTime": t - report.at_secs,
-                "externallyManaged": f.externally_managed,
-                "missing": false,
-            });
+            let mut row = serde_json::Map::new();
+            row.insert("name".into(), json!(f.name));
+            row.insert("expirationDate".into(), json!(format_time(t)));
+            row.insert("residualTime".into(), json!(t - report.at_secs));
+            row.insert("externallyManaged".into(), json!(f.externally_managed));
             if let Some(ca) = &f.ca_name {
-                row["caName"] = json!(ca);
+                row.insert("caName".into(), json!(ca));
             }
-            row
+            row.insert("missing".into(), json!(false));
+            serde_json::Value::Object(row)
         }
         None => json!({
             "name": f.name,

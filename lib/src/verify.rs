@@ -160,7 +160,8 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
         // reported as such even when the certificate has also expired.
         let chain_time = clamp(clamp(at, cert.not_before, cert.not_after), ca.not_before, ca.not_after);
         let mut chain_ok = true;
-        match webpki_chain(cert, ca, usages[0], chain_time) {
+        let first = usages.first().copied().unwrap_or(Usage::Client);
+        match webpki_chain(cert, ca, first, chain_time) {
             Ok(()) => {}
             Err(webpki::Error::RequiredEkuNotFoundContext(_)) => {}
             Err(e) => {

@@ -400,3 +400,44 @@ fn a_certificate_whose_not_before_is_after_its_not_after_is_reported_not_a_panic
         .stdout(contains("x509: certificate has expired or is not yet valid"));
     tool("k8s-verify").current_dir(dir.path()).arg("inv.crt").assert().success();
 }
+
+#[test]
+fn a_process_holding_the_ca_key_cannot_dump_core() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    // k8s-sign loads the CA, then waits for CSRs on stdin: look at it from outside meanwhile.
+    // It starts with core dumps allowed (a soft limit of 1 MiB), so only k8s-sign can lower it.
+    let cmd = format!(
+        "ulimit -S -c 1024 && exec '{}' --ca '{}' --usage client",
+        bin_dir().join("k8s-sign").display(),
+        s(&dir.path().join("ca"))
+    );
+    let mut child = StdCommand::new("bash")
+        .args(["-c", &cmd])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("k8s-sign");
+    let limits = format!("/proc/{}/limits", child.id());
+    let start = std::time::Instant::now();
+    let mut seen = String::new();
+    let exe = format!("/proc/{}/exe", child.id());
+    while start.elapsed() < std::time::Duration::from_secs(10) {
+        // Only once bash has exec'd k8s-sign (before, the limit is still the test's own).
+        let is_sign = std::fs::read_link(&exe).is_ok_and(|p| p.ends_with("k8s-sign"));
+        if !is_sign {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            continue;
+        }
+        seen = std::fs::read_to_string(&limits).unwrap_or_default();
+        let core = seen.lines().find(|l| l.starts_with("Max core file size")).unwrap_or("");
+        if core.split_whitespace().nth(4) == Some("0") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let core = seen.lines().find(|l| l.starts_with("Max core file size")).unwrap_or("");
+    assert_eq!(core.split_whitespace().nth(4), Some("0"), "core dumps still allowed: {core}");
+}

@@ -202,7 +202,11 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
                             if in_this_file > 1 {
                                 return Err(Error::input(&source, "--beside takes one CSR per file"));
                             }
-                            let path = opts.files[index].with_extension("crt");
+                            let path = opts
+                                .files
+                                .get(index)
+                                .ok_or_else(|| Error::internal("--beside: no file for this input"))?
+                                .with_extension("crt");
                             let contents = Zeroizing::new(Block::new(CERTIFICATE, &der).text.as_bytes().to_vec());
                             beside.push(FileWrite { path, mode: 0o644, contents });
                             continue;
@@ -296,7 +300,8 @@ fn explain_issued(opts: &Options, der: &[u8], source: &str, index: usize, now: i
     let csr_file =
         if opts.files.is_empty() && opts.input.is_none() { "req.csr".to_string() } else { source.to_string() };
     let crt_file = if opts.beside {
-        opts.files[index].with_extension("crt").display().to_string()
+        let file = opts.files.get(index).ok_or_else(|| Error::internal("--beside: no file for this input"))?;
+        file.with_extension("crt").display().to_string()
     } else {
         shown(&opts.output.files.path_for(Kind::Cert), "cert.crt")
     };
