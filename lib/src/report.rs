@@ -62,6 +62,10 @@ pub struct FileReport {
     pub status: Status,
     /// Every check.
     pub findings: Vec<Finding>,
+    /// The row `kubeadm certs check-expiration` gives it (`etcd-server`, `admin.conf`, `ca`), if
+    /// it lists it: the control plane's own files, not kubelet.conf nor other nodes' copies.
+    #[serde(skip)]
+    pub kubeadm_name: Option<String>,
     /// A pipeline that re-issues it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
@@ -197,11 +201,23 @@ pub fn audit_json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
 }
 
-fn expiring(report: &Report) -> (Vec<&FileReport>, Vec<&FileReport>) {
-    let certs =
-        report.files.iter().filter(|f| matches!(f.kind, FileKind::Certificate | FileKind::Kubeconfig)).collect();
-    let cas = report.files.iter().filter(|f| f.kind == FileKind::Ca).collect();
-    (certs, cas)
+/// The rows of `kubeadm certs check-expiration`, each named and sorted as kubeadm does
+/// (phases/certs/renewal/manager.go sorts the certificates and CAs it handles by name).
+/// One row of the expiry table: kubeadm's name for the file, and the file.
+type ExpiryRow<'a> = (&'a str, &'a FileReport);
+
+fn expiring(report: &Report) -> (Vec<ExpiryRow<'_>>, Vec<ExpiryRow<'_>>) {
+    let rows = |ca: bool| {
+        let mut rows: Vec<ExpiryRow<'_>> = report
+            .files
+            .iter()
+            .filter(|f| (f.kind == FileKind::Ca) == ca)
+            .filter_map(|f| f.kubeadm_name.as_deref().map(|n| (n, f)))
+            .collect();
+        rows.sort_by_key(|(n, _)| *n);
+        rows
+    };
+    (rows(false), rows(true))
 }
 
 /// The `kubeadm certs check-expiration` table.
@@ -212,33 +228,33 @@ pub fn expiry_text(report: &Report) -> String {
         "{:<28} {:<25} {:<15} {:<24} {}\n",
         "CERTIFICATE", "EXPIRES", "RESIDUAL TIME", "CERTIFICATE AUTHORITY", "EXTERNALLY MANAGED"
     );
-    for f in certs {
+    for (name, f) in certs {
         match f.not_after {
             Some(t) => out.push_str(&format!(
                 "{:<28} {:<25} {:<15} {:<24} {}\n",
-                f.name,
+                name,
                 format_kubeadm(t),
                 format_residual(t - report.at_secs),
                 f.ca_name.as_deref().unwrap_or(""),
                 yes(f.externally_managed)
             )),
-            None => out.push_str(&format!("{:<28} {}\n", f.name, "!MISSING!")),
+            None => out.push_str(&format!("!MISSING! {name}\n")),
         }
     }
     out.push_str(&format!(
         "\n{:<28} {:<25} {:<15} {}\n",
         "CERTIFICATE AUTHORITY", "EXPIRES", "RESIDUAL TIME", "EXTERNALLY MANAGED"
     ));
-    for f in cas {
+    for (name, f) in cas {
         match f.not_after {
             Some(t) => out.push_str(&format!(
                 "{:<28} {:<25} {:<15} {}\n",
-                f.name,
+                name,
                 format_kubeadm(t),
                 format_residual(t - report.at_secs),
                 yes(f.externally_managed)
             )),
-            None => out.push_str(&format!("{:<28} {}\n", f.name, "!MISSING!")),
+            None => out.push_str(&format!("!MISSING! {name}\n")),
         }
     }
     out
@@ -253,10 +269,10 @@ pub fn expiry_json(report: &Report) -> String {
     // types.go; filled in cmd/kubeadm/app/cmd/certs.go): residualTime is whole seconds, negative
     // once expired; a missing file has only its name and `missing: true` (a zero metav1.Time is
     // `null`); caName is omitted when empty.
-    let row = |f: &FileReport| match f.not_after {
+    let row = |(name, f): &ExpiryRow<'_>| match f.not_after {
         Some(t) => {
             let mut row = serde_json::Map::new();
-            row.insert("name".into(), json!(f.name));
+            row.insert("name".into(), json!(name));
             row.insert("expirationDate".into(), json!(format_time(t)));
             row.insert("residualTime".into(), json!(t - report.at_secs));
             row.insert("externallyManaged".into(), json!(f.externally_managed));
@@ -267,7 +283,7 @@ pub fn expiry_json(report: &Report) -> String {
             serde_json::Value::Object(row)
         }
         None => json!({
-            "name": f.name,
+            "name": name,
             "expirationDate": null,
             "residualTime": 0,
             "externallyManaged": false,
@@ -277,8 +293,8 @@ pub fn expiry_json(report: &Report) -> String {
     let doc = json!({
         "kind": "CertificateExpirationInfo",
         "apiVersion": "output.kubeadm.k8s.io/v1alpha3",
-        "certificates": certs.iter().map(|f| row(f)).collect::<Vec<_>>(),
-        "certificateAuthorities": cas.iter().map(|f| row(f)).collect::<Vec<_>>(),
+        "certificates": certs.iter().map(row).collect::<Vec<_>>(),
+        "certificateAuthorities": cas.iter().map(row).collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
@@ -302,6 +318,7 @@ mod tests {
             signed_by: None,
             status,
             findings: Vec::new(),
+            kubeadm_name: Some(name.to_string()),
             fix: None,
         }
     }
@@ -355,6 +372,15 @@ mod tests {
         let ca = &v["certificateAuthorities"][0];
         assert_eq!(ca["residualTime"], 100 * 86_400);
         assert!(ca.get("caName").is_none(), "a root CA has no caName");
+    }
+
+    #[test]
+    fn the_expiry_table_marks_missing_files_as_kubeadm_does() {
+        let text = expiry_text(&report());
+        assert!(text.starts_with("CERTIFICATE "), "{text}");
+        assert!(text.contains("\n!MISSING! admin.conf\n"), "{text}");
+        let apiserver = text.find("apiserver").expect("apiserver");
+        assert!(text.find("admin.conf").is_some_and(|a| a < apiserver), "sorted by name: {text}");
     }
 
     #[test]

@@ -398,6 +398,30 @@ fn expiry_table_and_kubeadm_json() {
     let secs = admin["residualTime"].as_i64().expect("seconds");
     assert!(secs > 360 * 86_400 && secs <= 365 * 86_400, "{secs}");
     assert_eq!(v["certificateAuthorities"].as_array().expect("cas").len(), 3);
+    // kubeadm's rows (phases/certs/renewal/manager.go), named and sorted as it names and
+    // sorts them: the control plane's own certificates and kubeconfigs, not kubelet.conf
+    // (the kubelet rotates it) nor other nodes' copies.
+    let names: Vec<&str> =
+        v["certificates"].as_array().expect("certs").iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "admin.conf",
+            "apiserver",
+            "apiserver-etcd-client",
+            "apiserver-kubelet-client",
+            "controller-manager.conf",
+            "etcd-healthcheck-client",
+            "etcd-peer",
+            "etcd-server",
+            "front-proxy-client",
+            "scheduler.conf",
+            "super-admin.conf",
+        ]
+    );
+    let cas: Vec<&str> =
+        v["certificateAuthorities"].as_array().expect("cas").iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(cas, ["ca", "etcd-ca", "front-proxy-ca"]);
 }
 
 #[test]

@@ -69,6 +69,7 @@ pub(super) fn audit(
         externally_managed: !has_key,
         status,
         findings,
+        kubeadm_name: Some(name.profile().into()),
         fix: None,
     };
     (report, LoadedCa { name, cert, has_key })

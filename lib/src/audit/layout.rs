@@ -19,6 +19,8 @@ pub(super) struct Target {
     pub params: Params,
     /// The kubeconfig path, or the certificate's path without `.crt`.
     pub name: PathBuf,
+    /// Whether it is the control plane's own file (not an extra node's copy under `nodes/N/`).
+    pub in_main_tree: bool,
 }
 
 impl Target {
@@ -137,7 +139,7 @@ pub(super) fn targets(root: &Path, pki: &Path, params: &Params) -> Vec<Target> {
             Location::Kubeconfig(file) => root.join(file),
             Location::Elsewhere => continue,
         };
-        out.push(Target { profile, params: params.clone(), name });
+        out.push(Target { profile, params: params.clone(), name, in_main_tree: true });
     }
     let Ok(entries) = std::fs::read_dir(root.join("nodes")) else { return out };
     let mut nodes: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
@@ -148,7 +150,7 @@ pub(super) fn targets(root: &Path, pki: &Path, params: &Params) -> Vec<Target> {
         let node_params = Params { node_name: Some(node.clone()), advertise_address: None, ..params.clone() };
         for profile in PROFILES.iter().filter(|p| p.signer.is_some()) {
             let Some(rel) = profile.per_node.and_then(stem) else { continue };
-            let target = Target { profile, params: node_params.clone(), name: dir.join(rel) };
+            let target = Target { profile, params: node_params.clone(), name: dir.join(rel), in_main_tree: false };
             if target.path().exists() {
                 out.push(target);
             }

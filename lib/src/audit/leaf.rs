@@ -9,6 +9,7 @@ use super::{AuditOptions, LoadedCa, fix, kubeconfig, load_cert, load_key, permis
 use crate::cert::Cert;
 use crate::finding::{Check, Finding, Status, worst};
 use crate::key::PublicKey;
+use crate::profile::Location;
 use crate::report::{FileKind, FileReport, SubjectJson};
 use crate::verify::{Expect, check};
 
@@ -117,6 +118,11 @@ pub(super) fn audit(
         externally_managed: ca.is_some_and(|c| !c.has_key),
         status,
         findings,
+        kubeadm_name: match (target.in_main_tree && profile.renewed_by_kubeadm, profile.location) {
+            (true, Location::Kubeconfig(file)) => Some(file.to_string()),
+            (true, _) => Some(profile.name.to_string()),
+            (false, _) => None,
+        },
         fix: if matches!(status, Status::Fail | Status::Missing) { fix::reissue(target, pki) } else { None },
     }
 }

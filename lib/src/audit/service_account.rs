@@ -56,6 +56,7 @@ pub(super) fn audit(pki: &Path, rel: &dyn Fn(&Path) -> String) -> FileReport {
         externally_managed: false,
         status,
         findings,
+        kubeadm_name: None,
         fix: if status == Status::Ok { None } else { Some(fix::new_service_account_key(pki)) },
     }
 }

@@ -103,6 +103,9 @@ pub struct Profile {
     pub per_node: Option<Location>,
     /// Whether a kubeadm tree may lack it (super-admin.conf: written by kubeadm >= 1.29 only).
     pub optional: bool,
+    /// Whether `kubeadm certs renew` renews it and `check-expiration` lists it (kubelet.conf is
+    /// left to the kubelet's own rotation; phases/certs/renewal/manager.go).
+    pub renewed_by_kubeadm: bool,
 }
 
 /// Looks a profile up by name.
@@ -170,6 +173,7 @@ pub fn table_json() -> String {
                 "isCA": p.is_ca,
                 "perNode": p.per_node.and_then(stem),
                 "optional": p.optional,
+                "renewedByKubeadm": p.renewed_by_kubeadm,
             })
         })
         .collect();

@@ -25,6 +25,7 @@ const CA: Profile = Profile {
     sans: SanRule::CaName,
     per_node: None,
     optional: false,
+    renewed_by_kubeadm: true,
 };
 
 /// The columns a leaf row does not set.
@@ -158,6 +159,7 @@ pub const PROFILES: &[Profile] = &[
         orgs: &["system:nodes"],
         usages: CLIENT,
         per_node: Some(Kubeconfig("kubelet.conf")),
+        renewed_by_kubeadm: false,
         ..LEAF
     },
     Profile {
