@@ -14,7 +14,7 @@ complete -c k8s-kubeconfig -l renew -d 'Re-issue the client certificate of this 
 complete -c k8s-kubeconfig -l ca -d 'With --renew: the CA as PREFIX.crt and PREFIX.key' -r -F
 complete -c k8s-kubeconfig -l ca-key -d 'With --renew: the CA private key' -r -F
 complete -c k8s-kubeconfig -l days -d 'With --renew: validity in days' -r
-complete -c k8s-kubeconfig -s o -l out -d 'Write to FILE (mode 0600, atomically) instead of stdout' -r -F
+complete -c k8s-kubeconfig -s o -l out -d 'Write to FILE (mode 0600, atomically) instead of stdout; with --extract, the credentials as PEM (key, client certificate, CA)' -r -F
 complete -c k8s-kubeconfig -l format -d 'With --extract: output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
 json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
 complete -c k8s-kubeconfig -l extract -d 'Read a kubeconfig and write its credentials as PEM: key, client certificate, CA'

@@ -86,6 +86,9 @@ pub struct OutputOptions {
     pub files: FileTargets,
     /// Overwrite existing files; allow a private key on a terminal.
     pub force: bool,
+    /// The flags that write a key to a file instead, named when a key is refused on a
+    /// terminal (default: `--out PREFIX or --key-out FILE`).
+    pub key_file_flags: Option<&'static str>,
 }
 
 /// Where blocks go: stdout (PEM or JSON) and/or files.
@@ -128,12 +131,8 @@ impl Sink {
             return Ok(());
         }
         if kind == Kind::Key {
-            refuse_key_on_terminal(
-                self.stdout_is_tty,
-                self.options.force,
-                "a private key",
-                "--out PREFIX or --key-out FILE",
-            )?;
+            let instead = self.options.key_file_flags.unwrap_or("--out PREFIX or --key-out FILE");
+            refuse_key_on_terminal(self.stdout_is_tty, self.options.force, "a private key", instead)?;
         }
         match self.options.format {
             Format::Pem => write_stdout(self.stdout(), block.text.as_bytes()),

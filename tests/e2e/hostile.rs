@@ -441,3 +441,31 @@ fn a_process_holding_the_ca_key_cannot_dump_core() {
     let core = seen.lines().find(|l| l.starts_with("Max core file size")).unwrap_or("");
     assert_eq!(core.split_whitespace().nth(4), Some("0"), "core dumps still allowed: {core}");
 }
+
+#[test]
+fn extracted_credentials_go_to_a_0600_file_or_never_to_a_terminal() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    issue(dir.path(), "ca", "admin", &["--profile", "admin"]);
+    let conf = s(&dir.path().join("admin.conf"));
+    tool("k8s-kubeconfig")
+        .current_dir(dir.path())
+        .args(["--ca-cert", "ca.crt", "--cert", "admin.crt", "--key", "admin.key", "--server", "https://h:6443"])
+        .args(["--out", &conf])
+        .assert()
+        .success();
+    // --extract --out: the credentials in one 0600 file, nothing on stdout.
+    let creds = dir.path().join("creds.pem");
+    tool("k8s-kubeconfig")
+        .args(["--extract", "--in", &conf, "--out", &s(&creds)])
+        .assert()
+        .success()
+        .stdout(predicates::str::is_empty());
+    let mode = std::fs::metadata(&creds).expect("creds").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(labels(read(&creds).as_bytes()), ["RSA PRIVATE KEY", "CERTIFICATE", "CERTIFICATE"]);
+    // On a terminal the key is refused, and the hint names a flag k8s-kubeconfig has.
+    let (code, text) = on_terminal(&format!("k8s-kubeconfig --extract --in '{conf}'"));
+    assert_eq!(code, 4, "{text}");
+    assert!(text.contains("use --out FILE") && !text.contains("--key-out"), "{text}");
+}

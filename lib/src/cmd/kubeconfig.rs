@@ -224,6 +224,20 @@ fn extract(opts: &Options) -> Result<Vec<PathBuf>> {
     let kc = Kubeconfig::from_slice(&bytes, &name)?;
     let base = opts.input.as_deref().and_then(Path::parent).unwrap_or(Path::new("."));
     let creds = kc.credentials(opts.context.as_deref(), &name, base)?;
+    if let Some(out) = opts.out.as_deref().filter(|p| *p != Path::new("-")) {
+        // One 0600 file holding the key, the client certificate and the CA, nothing on stdout.
+        if opts.extract_output.format != crate::sink::Format::Pem {
+            return Err(Error::usage("--extract --out writes PEM; --format json goes to stdout"));
+        }
+        let mut text = Zeroizing::new(String::new());
+        for part in [&creds.key, &creds.cert, &creds.ca].into_iter().flatten() {
+            let mut reader = PemReader::new(part.as_bytes(), &name);
+            while let Some(block) = reader.next_block()? {
+                text.push_str(&block.text);
+            }
+        }
+        return crate::sink::write_document(Some(out), &text, 0o600, true, opts.force);
+    }
     let mut sink = Sink::new(opts.extract_output.clone());
     for text in [&creds.key, &creds.cert, &creds.ca].into_iter().flatten() {
         let mut reader = PemReader::new(text.as_bytes(), &name);

@@ -78,6 +78,7 @@ impl OutputArgs {
             format: self.format.into(),
             files: FileTargets { prefix: self.out.clone(), ..files },
             force: self.force,
+            key_file_flags: None,
         }
     }
 }

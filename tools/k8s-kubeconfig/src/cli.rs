@@ -109,7 +109,8 @@ pub struct Cli {
     #[arg(long, requires = "renew", help_heading = "Renewal")]
     pub reuse_key: bool,
 
-    /// Write to FILE (mode 0600, atomically) instead of stdout
+    /// Write to FILE (mode 0600, atomically) instead of stdout; with --extract, the credentials
+    /// as PEM (key, client certificate, CA)
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
     pub out: Option<PathBuf>,
 
@@ -159,6 +160,7 @@ impl Cli {
                 format: self.format.into(),
                 files: FileTargets::default(),
                 force: self.force,
+                key_file_flags: Some("--out FILE"),
             },
         }
     }
