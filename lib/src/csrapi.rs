@@ -298,6 +298,19 @@ impl CsrObject {
         {
             return Err(Error::input(source, "spec.usages is not a list of strings"));
         }
+        // As kube-apiserver validates it (pkg/apis/certificates/validation/validation.go).
+        let expiration_seconds = match at(&object, &["spec", "expirationSeconds"]) {
+            Value::Null => None,
+            v => Some(v.as_i64().ok_or_else(|| Error::input(source, "spec.expirationSeconds is not an integer"))?),
+        };
+        if let Some(secs) = expiration_seconds.filter(|s| *s < 600) {
+            return Err(Error::input(
+                source,
+                format!(
+                    "spec.expirationSeconds: Invalid value: {secs}: may not specify a duration less than 600 seconds (10 minutes)"
+                ),
+            ));
+        }
         let request = at(&object, &["spec", "request"])
             .as_str()
             .ok_or_else(|| Error::input(source, "spec.request is missing"))?;
@@ -310,7 +323,7 @@ impl CsrObject {
                 .as_array()
                 .map(|a| a.iter().filter_map(|u| u.as_str().map(str::to_string)).collect())
                 .unwrap_or_default(),
-            expiration_seconds: at(&object, &["spec", "expirationSeconds"]).as_i64(),
+            expiration_seconds,
             request_pem,
             object,
             was_json,

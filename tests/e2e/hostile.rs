@@ -469,3 +469,46 @@ fn extracted_credentials_go_to_a_0600_file_or_never_to_a_terminal() {
     assert_eq!(code, 4, "{text}");
     assert!(text.contains("use --out FILE") && !text.contains("--key-out"), "{text}");
 }
+
+#[test]
+fn csr_objects_are_validated_as_the_api_server_does() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let prefix = s(&dir.path().join("bob"));
+    let object = run_ok(
+        "k8s-csr",
+        &[
+            "--signer",
+            "kubernetes.io/kube-apiserver-client",
+            "--cn",
+            "bob",
+            "--usage",
+            "client",
+            "--manifest",
+            "--out",
+            &prefix,
+        ],
+        &run_ok("k8s-genkey", &[], b""),
+    );
+    let text = String::from_utf8_lossy(&object).into_owned();
+    for (secs, want) in [
+        (
+            "599",
+            "spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 600 seconds (10 minutes)",
+        ),
+        (
+            "-1",
+            "spec.expirationSeconds: Invalid value: -1: may not specify a duration less than 600 seconds (10 minutes)",
+        ),
+        ("\"1h\"", "spec.expirationSeconds is not an integer"),
+    ] {
+        let yaml = text.replacen("spec:\n", &format!("spec:\n  expirationSeconds: {secs}\n"), 1);
+        assert!(yaml.contains("expirationSeconds"), "{yaml}");
+        tool("k8s-sign")
+            .args(["--signer", "kubernetes.io/kube-apiserver-client", "--ca", &s(&dir.path().join("ca"))])
+            .write_stdin(yaml)
+            .assert()
+            .code(3)
+            .stderr(contains(want));
+    }
+}
