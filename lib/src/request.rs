@@ -19,6 +19,21 @@ pub struct Request {
 }
 
 impl Request {
+    /// Orders the SANs as a kubeadm certificate holds them: DNS names de-duplicated and sorted
+    /// (pkiutil.RemoveDuplicateAltNames), IP addresses de-duplicated in the order given, in the
+    /// order Go's crypto/x509 encodes them (DNS, e-mail, IP, URI).
+    pub fn order_sans_as_kubeadm(&mut self) {
+        let mut dns: Vec<San> = self.sans.iter().filter(|s| matches!(s, San::Dns(_))).cloned().collect();
+        dns.sort();
+        dns.dedup();
+        let of = |want: fn(&San) -> bool| self.sans.iter().filter(|s| want(s)).cloned().collect::<Vec<San>>();
+        let emails = of(|s| matches!(s, San::Email(_)));
+        let ips = of(|s| matches!(s, San::Ip(_)));
+        let uris = of(|s| matches!(s, San::Uri(_)));
+        self.sans = Vec::new();
+        self.add_sans(dns.into_iter().chain(emails).chain(ips).chain(uris));
+    }
+
     /// Adds SANs, skipping duplicates.
     pub fn add_sans(&mut self, sans: impl IntoIterator<Item = San>) {
         for san in sans {

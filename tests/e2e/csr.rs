@@ -102,12 +102,18 @@ fn profile_apiserver_with_cluster_parameters() {
         "lb.example.com",
         "--san",
         "10.0.0.99",
+        "--san",
+        "a.example",
     ]);
     let s = profile_cert("apiserver", &args);
-    assert!(s.sans.contains("DNS:kubernetes.default.svc.k8s.example"), "{}", s.sans);
-    assert!(s.sans.contains("DNS:lb.example.com"), "{}", s.sans);
-    assert!(s.sans.contains("IP Address:10.100.0.1"), "{}", s.sans);
-    assert!(s.sans.ends_with("IP Address:10.0.0.99"), "{}", s.sans);
+    // kubeadm's order (pkiutil.RemoveDuplicateAltNames): every DNS name, extra ones included,
+    // sorted; the IPs in the order given, extra ones last.
+    assert_eq!(
+        s.sans,
+        "DNS:a.example, DNS:kubernetes, DNS:kubernetes.default, DNS:kubernetes.default.svc, \
+         DNS:kubernetes.default.svc.k8s.example, DNS:lb.example.com, DNS:node-1, \
+         IP Address:10.100.0.1, IP Address:10.0.0.10, IP Address:10.0.0.99"
+    );
 }
 
 #[test]
@@ -131,7 +137,7 @@ fn profile_etcd_server() {
     assert_eq!(s.subject, "CN = node-1");
     assert_eq!(
         s.sans,
-        "DNS:node-1, DNS:localhost, IP Address:10.0.0.10, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"
+        "DNS:localhost, DNS:node-1, IP Address:10.0.0.10, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"
     );
     assert_eq!(s.eku, BOTH);
 }
@@ -142,7 +148,7 @@ fn profile_etcd_peer() {
     assert_eq!(s.subject, "CN = node-1");
     assert_eq!(
         s.sans,
-        "DNS:node-1, DNS:localhost, IP Address:10.0.0.10, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"
+        "DNS:localhost, DNS:node-1, IP Address:10.0.0.10, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"
     );
     assert_eq!(s.eku, BOTH);
 }

@@ -112,6 +112,10 @@ pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
     }
     let sans = opts.sans.iter().map(|s| San::parse(s)).collect::<Result<Vec<_>>>()?;
     req.add_sans(sans);
+    if opts.profile.is_some() {
+        // Extra SANs join the profile's, ordered as kubeadm orders certSANs with its own.
+        req.order_sans_as_kubeadm();
+    }
     if !opts.usages.is_empty() {
         let mut usages = opts.usages.clone();
         usages.sort();

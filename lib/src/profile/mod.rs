@@ -326,6 +326,10 @@ impl Profile {
                 req.add_sans(params.advertise_address.map(San::Ip));
             }
         }
+        if self.sans != SanRule::KubeletServing {
+            // What kubeadm signs goes through pkiutil.RemoveDuplicateAltNames: DNS sorted.
+            req.order_sans_as_kubeadm();
+        }
         Ok(req)
     }
 
@@ -369,7 +373,8 @@ mod tests {
 
     #[test]
     fn etcd_sans_follow_kubeadm() {
-        let want = vec!["DNS:node-1", "DNS:localhost", "IP:10.0.0.10", "IP:127.0.0.1", "IP:::1"];
+        // kubeadm sorts the DNS names: localhost before node-1.
+        let want = vec!["DNS:localhost", "DNS:node-1", "IP:10.0.0.10", "IP:127.0.0.1", "IP:::1"];
         assert_eq!(sans("etcd-server"), want);
         assert_eq!(sans("etcd-peer"), want);
     }
