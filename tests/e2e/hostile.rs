@@ -336,33 +336,30 @@ fn dates_before_1970_are_refused_not_moved() {
 #[test]
 fn a_csr_object_whose_status_is_not_an_object_is_bad_input() {
     let dir = scratch();
-    make_ca(dir.path(), "ca", "kubernetes");
-    let prefix = s(&dir.path().join("alice"));
-    let object = run_ok(
-        "k8s-csr",
-        &[
-            "--signer",
-            "kubernetes.io/kube-apiserver-client",
-            "--cn",
-            "alice",
-            "--usage",
-            "client",
-            "--manifest",
-            "--out",
-            &prefix,
-        ],
-        &run_ok("k8s-genkey", &[], b""),
-    );
+    let object = client_csr_object(dir.path());
     for status in ["\"x\"", "5", "[1, 2]"] {
-        let mut yaml = object.clone();
-        yaml.extend_from_slice(format!("status: {status}\n").as_bytes());
-        tool("k8s-sign")
-            .args(["--signer", "kubernetes.io/kube-apiserver-client", "--ca", &s(&dir.path().join("ca"))])
-            .write_stdin(yaml)
-            .assert()
+        sign_object(dir.path(), format!("{object}status: {status}\n"))
             .code(3)
             .stderr(contains("status is not an object"));
     }
+}
+
+/// A CA in `dir` and the CertificateSigningRequest object of a client CSR for it.
+fn client_csr_object(dir: &Path) -> String {
+    make_ca(dir, "ca", "kubernetes");
+    let args = ["--signer", "kubernetes.io/kube-apiserver-client", "--cn", "alice", "--usage", "client", "--manifest"];
+    let prefix = s(&dir.join("alice"));
+    let mut all = args.to_vec();
+    all.extend(["--out", &prefix]);
+    String::from_utf8_lossy(&run_ok("k8s-csr", &all, &run_ok("k8s-genkey", &[], b""))).into_owned()
+}
+
+/// `k8s-sign --signer` on a CSR object with the CA in `dir`.
+fn sign_object(dir: &Path, yaml: String) -> assert_cmd::assert::Assert {
+    tool("k8s-sign")
+        .args(["--signer", "kubernetes.io/kube-apiserver-client", "--ca", &s(&dir.join("ca"))])
+        .write_stdin(yaml)
+        .assert()
 }
 
 #[test]
@@ -473,24 +470,7 @@ fn extracted_credentials_go_to_a_0600_file_or_never_to_a_terminal() {
 #[test]
 fn csr_objects_are_validated_as_the_api_server_does() {
     let dir = scratch();
-    make_ca(dir.path(), "ca", "kubernetes");
-    let prefix = s(&dir.path().join("bob"));
-    let object = run_ok(
-        "k8s-csr",
-        &[
-            "--signer",
-            "kubernetes.io/kube-apiserver-client",
-            "--cn",
-            "bob",
-            "--usage",
-            "client",
-            "--manifest",
-            "--out",
-            &prefix,
-        ],
-        &run_ok("k8s-genkey", &[], b""),
-    );
-    let text = String::from_utf8_lossy(&object).into_owned();
+    let text = client_csr_object(dir.path());
     for (secs, want) in [
         (
             "599",
@@ -504,11 +484,6 @@ fn csr_objects_are_validated_as_the_api_server_does() {
     ] {
         let yaml = text.replacen("spec:\n", &format!("spec:\n  expirationSeconds: {secs}\n"), 1);
         assert!(yaml.contains("expirationSeconds"), "{yaml}");
-        tool("k8s-sign")
-            .args(["--signer", "kubernetes.io/kube-apiserver-client", "--ca", &s(&dir.path().join("ca"))])
-            .write_stdin(yaml)
-            .assert()
-            .code(3)
-            .stderr(contains(want));
+        sign_object(dir.path(), yaml).code(3).stderr(contains(want));
     }
 }

@@ -120,15 +120,6 @@ pub(super) fn expected_request(profile: &Profile, params: &Params) -> Option<Req
     Some(req)
 }
 
-/// The tree-relative file of a location (`pki/STEM` or a kubeconfig), if it has one.
-fn stem(location: Location) -> Option<String> {
-    match location {
-        Location::Pki(stem) => Some(format!("pki/{stem}")),
-        Location::Kubeconfig(file) => Some(file.to_string()),
-        Location::Elsewhere => None,
-    }
-}
-
 /// kubeadm's files, then every extra node's under `nodes/N/` (as examples/kubeadm-pki.sh lays
 /// them out: the rows with a `per_node` location), where they exist.
 pub(super) fn targets(root: &Path, pki: &Path, params: &Params) -> Vec<Target> {
@@ -149,7 +140,7 @@ pub(super) fn targets(root: &Path, pki: &Path, params: &Params) -> Vec<Target> {
         // The node's own address is not recorded anywhere we can trust: check names only.
         let node_params = Params { node_name: Some(node.clone()), advertise_address: None, ..params.clone() };
         for profile in PROFILES.iter().filter(|p| p.signer.is_some()) {
-            let Some(rel) = profile.per_node.and_then(stem) else { continue };
+            let Some(rel) = profile.per_node.and_then(Location::path) else { continue };
             let target = Target { profile, params: node_params.clone(), name: dir.join(rel), in_main_tree: false };
             if target.path().exists() {
                 out.push(target);

@@ -61,7 +61,7 @@ pub(super) fn audit(
         let k = kubeconfig::audit(
             &path,
             root,
-            cas.iter().find_map(|c| c.cert.as_ref().filter(|_| c.name == crate::profile::CaName::Cluster)),
+            cas.iter().find(|c| c.name == crate::profile::CaName::Cluster).and_then(|c| c.cert.as_ref()),
         );
         (k.cert, k.key, k.findings)
     } else {

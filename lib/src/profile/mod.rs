@@ -76,6 +76,17 @@ pub enum Location {
     Elsewhere,
 }
 
+impl Location {
+    /// The file stem it names in a kubeadm tree (`pki/apiserver`, `admin.conf`), if any.
+    pub fn path(self) -> Option<String> {
+        match self {
+            Location::Pki(stem) => Some(format!("pki/{stem}")),
+            Location::Kubeconfig(file) => Some(file.to_string()),
+            Location::Elsewhere => None,
+        }
+    }
+}
+
 /// One identity of the cluster PKI: a row of [`PROFILES`].
 #[derive(Clone, Copy, Debug)]
 pub struct Profile {
@@ -145,11 +156,6 @@ pub fn names() -> Vec<&'static str> {
 /// kind, CN, O (and older releases' O), usages, the copy each extra node has, and whether a
 /// tree may lack it.
 pub fn table_json() -> String {
-    let stem = |l: Location| match l {
-        Location::Pki(stem) => Some(format!("pki/{stem}")),
-        Location::Kubeconfig(file) => Some(file.to_string()),
-        Location::Elsewhere => None,
-    };
     let rows: Vec<serde_json::Value> = PROFILES
         .iter()
         .map(|p| {
@@ -164,14 +170,14 @@ pub fn table_json() -> String {
                 "summary": p.summary,
                 "signer": p.signer.map(CaName::profile),
                 "signerFile": p.signer.map(|s| format!("pki/{}", s.file())),
-                "file": stem(p.location),
+                "file": p.path(),
                 "kind": kind,
                 "cn": p.cn.replace("{node}", "NODE"),
                 "o": p.orgs,
                 "olderO": p.older_orgs,
                 "usages": p.usages.iter().map(|u| u.name()).collect::<Vec<_>>(),
                 "isCA": p.is_ca,
-                "perNode": p.per_node.and_then(stem),
+                "perNode": p.per_node.and_then(Location::path),
                 "optional": p.optional,
                 "renewedByKubeadm": p.renewed_by_kubeadm,
             })
@@ -335,11 +341,7 @@ impl Profile {
 
     /// The file stem under the kubeadm tree (`pki/apiserver`, `admin.conf`), if any.
     pub fn path(&self) -> Option<String> {
-        match self.location {
-            Location::Pki(stem) => Some(format!("pki/{stem}")),
-            Location::Kubeconfig(name) => Some(name.to_string()),
-            Location::Elsewhere => None,
-        }
+        self.location.path()
     }
 }
 
