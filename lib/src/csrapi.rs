@@ -6,181 +6,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::{Value, json};
 
-use crate::csr::Csr;
 use crate::error::{Error, Result};
-use crate::san::San;
-use crate::usage::Usage;
-
-/// `kubernetes.io/kube-apiserver-client`: client certificates for users and components.
-pub const KUBE_APISERVER_CLIENT: &str = "kubernetes.io/kube-apiserver-client";
-/// `kubernetes.io/kube-apiserver-client-kubelet`: kubelets' client certificates.
-pub const KUBE_APISERVER_CLIENT_KUBELET: &str = "kubernetes.io/kube-apiserver-client-kubelet";
-/// `kubernetes.io/kubelet-serving`: kubelets' serving certificates.
-pub const KUBELET_SERVING: &str = "kubernetes.io/kubelet-serving";
-
-/// The API's usage words.
-pub const DIGITAL_SIGNATURE: &str = "digital signature";
-/// The API's usage words.
-pub const KEY_ENCIPHERMENT: &str = "key encipherment";
-/// The API's usage words.
-pub const CLIENT_AUTH: &str = "client auth";
-/// The API's usage words.
-pub const SERVER_AUTH: &str = "server auth";
-
-/// Every usage word the API accepts (certificates.k8s.io/v1 KeyUsage).
-pub const API_USAGES: &[&str] = &[
-    "signing",
-    "digital signature",
-    "content commitment",
-    "key encipherment",
-    "key agreement",
-    "data encipherment",
-    "cert sign",
-    "crl sign",
-    "encipher only",
-    "decipher only",
-    "any",
-    "server auth",
-    "client auth",
-    "code signing",
-    "email protection",
-    "s/mime",
-    "ipsec end system",
-    "ipsec tunnel",
-    "ipsec user",
-    "timestamping",
-    "ocsp signing",
-    "microsoft sgc",
-    "netscape sgc",
-];
-
-/// The usages a signer expects, for a key of this kind.
-pub fn default_usages(signer: &str, rsa: bool) -> Vec<String> {
-    let mut u = vec![DIGITAL_SIGNATURE];
-    if rsa {
-        u.push(KEY_ENCIPHERMENT);
-    }
-    u.push(if signer == KUBELET_SERVING { SERVER_AUTH } else { CLIENT_AUTH });
-    u.into_iter().map(str::to_string).collect()
-}
-
-/// TLS usages named by API usage words.
-pub fn tls_usages(usages: &[String]) -> Vec<Usage> {
-    let mut out = Vec::new();
-    if usages.iter().any(|u| u == SERVER_AUTH) {
-        out.push(Usage::Server);
-    }
-    if usages.iter().any(|u| u == CLIENT_AUTH) {
-        out.push(Usage::Client);
-    }
-    out
-}
-
-/// API usage words for what a CSR asks (key usage bits are implied for TLS certificates).
-pub fn api_usages(csr: &Csr) -> Vec<String> {
-    let mut u = vec![DIGITAL_SIGNATURE.to_string()];
-    if csr.public_key.is_rsa() {
-        u.push(KEY_ENCIPHERMENT.to_string());
-    }
-    for usage in &csr.request.usages {
-        u.push(match usage {
-            Usage::Server => SERVER_AUTH.into(),
-            Usage::Client => CLIENT_AUTH.into(),
-        });
-    }
-    u
-}
-
-fn sorted(mut v: Vec<&str>) -> Vec<&str> {
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-/// The rules kube-controller-manager applies for the built-in signers, in its order and
-/// words. `Ok` for other signers (their controllers decide).
-pub fn validate(signer: &str, csr: &Csr, usages: &[String]) -> std::result::Result<(), String> {
-    let req = &csr.request;
-    let orgs = req.subject.orgs();
-    let cn = req.subject.cn().unwrap_or("");
-    let dns = req.sans.iter().any(|s| matches!(s, San::Dns(_)));
-    let ip = req.sans.iter().any(|s| matches!(s, San::Ip(_)));
-    let email = req.sans.iter().any(|s| matches!(s, San::Email(_)));
-    let uri = req.sans.iter().any(|s| matches!(s, San::Uri(_)));
-    let set = sorted(usages.iter().map(String::as_str).collect());
-    let nodes_org = orgs == ["system:nodes"];
-    match signer {
-        KUBE_APISERVER_CLIENT => {
-            for u in usages {
-                if u != DIGITAL_SIGNATURE && u != KEY_ENCIPHERMENT && u != CLIENT_AUTH {
-                    return Err(format!("invalid usage for client certificate: {u}"));
-                }
-            }
-            if !usages.iter().any(|u| u == CLIENT_AUTH) {
-                return Err(format!("missing required usage for client certificate: {CLIENT_AUTH}"));
-            }
-            Ok(())
-        }
-        KUBE_APISERVER_CLIENT_KUBELET => {
-            if !nodes_org {
-                return Err("subject organization is not system:nodes".into());
-            }
-            if dns {
-                return Err("DNS subjectAltNames are not allowed".into());
-            }
-            if email {
-                return Err("Email subjectAltNames are not allowed".into());
-            }
-            if ip {
-                return Err("IP subjectAltNames are not allowed".into());
-            }
-            if uri {
-                return Err("URI subjectAltNames are not allowed".into());
-            }
-            if !cn.starts_with("system:node:") {
-                return Err("subject common name does not begin with system:node:".into());
-            }
-            let full = sorted(vec![DIGITAL_SIGNATURE, KEY_ENCIPHERMENT, CLIENT_AUTH]);
-            if set != full && set != sorted(vec![DIGITAL_SIGNATURE, CLIENT_AUTH]) {
-                return Err(format!("usages did not match [{}]", full.join(" ")));
-            }
-            Ok(())
-        }
-        KUBELET_SERVING => {
-            if !nodes_org {
-                return Err("subject organization is not system:nodes".into());
-            }
-            if !dns && !ip {
-                return Err("DNS or IP subjectAltName is required".into());
-            }
-            if email {
-                return Err("Email subjectAltNames are not allowed".into());
-            }
-            if uri {
-                return Err("URI subjectAltNames are not allowed".into());
-            }
-            let full = sorted(vec![DIGITAL_SIGNATURE, KEY_ENCIPHERMENT, SERVER_AUTH]);
-            if set != full && set != sorted(vec![DIGITAL_SIGNATURE, SERVER_AUTH]) {
-                return Err(format!("usages did not match [{}]", full.join(" ")));
-            }
-            if !cn.starts_with("system:node:") {
-                return Err("subject common name does not begin with system:node:".into());
-            }
-            Ok(())
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Checks a signer name's shape (`example.com/name`), as the API does.
-pub fn check_signer_name(signer: &str) -> Result<()> {
-    let ok = signer.split_once('/').is_some_and(|(domain, path)| domain.contains('.') && !path.is_empty());
-    if ok && !signer.contains(char::is_whitespace) {
-        Ok(())
-    } else {
-        Err(Error::usage(format!("--signer '{signer}': a signer name is DOMAIN/NAME, e.g. {KUBE_APISERVER_CLIENT}")))
-    }
-}
+use crate::signer::{ApiUsage, Signer};
 
 /// Makes a valid object name (DNS subdomain) from a CN: `system:node:N1` → `system-node-n1`.
 pub fn object_name(cn: &str) -> String {
@@ -217,10 +44,16 @@ pub fn check_object_name(name: &str) -> Result<()> {
 }
 
 /// A `certificates.k8s.io/v1` CertificateSigningRequest.
-pub fn manifest(name: &str, csr_pem: &str, signer: &str, usages: &[String], expiration_seconds: Option<i64>) -> Value {
+pub fn manifest(
+    name: &str,
+    csr_pem: &str,
+    signer: &Signer,
+    usages: &[ApiUsage],
+    expiration_seconds: Option<i64>,
+) -> Value {
     let mut spec = serde_json::Map::new();
     spec.insert("request".into(), json!(B64.encode(csr_pem)));
-    spec.insert("signerName".into(), json!(signer));
+    spec.insert("signerName".into(), json!(signer.to_string()));
     spec.insert("usages".into(), json!(usages));
     if let Some(secs) = expiration_seconds {
         spec.insert("expirationSeconds".into(), json!(secs));
@@ -259,10 +92,10 @@ pub struct CsrObject {
     pub name: String,
     /// The CSR PEM from spec.request.
     pub request_pem: String,
-    /// spec.signerName.
-    pub signer: String,
-    /// spec.usages.
-    pub usages: Vec<String>,
+    /// spec.signerName, when set.
+    pub signer: Option<Signer>,
+    /// spec.usages (the API accepts no other words).
+    pub usages: Vec<ApiUsage>,
     /// spec.expirationSeconds.
     pub expiration_seconds: Option<i64>,
 }
@@ -293,11 +126,28 @@ impl CsrObject {
                 return Err(Error::input(source, format!("{field} is not an object")));
             }
         }
-        if let Some(usages) = at(&object, &["spec", "usages"]).as_array()
-            && !usages.iter().all(Value::is_string)
-        {
-            return Err(Error::input(source, "spec.usages is not a list of strings"));
-        }
+        let usages = match at(&object, &["spec", "usages"]) {
+            Value::Null => Vec::new(),
+            Value::Array(words) => words
+                .iter()
+                .map(|w| match w.as_str() {
+                    Some(word) => {
+                        word.parse::<ApiUsage>().map_err(|e| Error::input(source, format!("spec.usages: {e}")))
+                    }
+                    None => Err(Error::input(source, "spec.usages is not a list of strings")),
+                })
+                .collect::<Result<Vec<_>>>()?,
+            _ => return Err(Error::input(source, "spec.usages is not a list of strings")),
+        };
+        let signer = match at(&object, &["spec", "signerName"]) {
+            Value::Null => None,
+            Value::String(name) if name.is_empty() => None,
+            Value::String(name) => {
+                let bad = |e| Error::input(source, format!("spec.signerName '{}': {e}", crate::term::sanitize(name)));
+                Some(name.parse::<Signer>().map_err(bad)?)
+            }
+            _ => return Err(Error::input(source, "spec.signerName is not a string")),
+        };
         // As kube-apiserver validates it (pkg/apis/certificates/validation/validation.go).
         let expiration_seconds = match at(&object, &["spec", "expirationSeconds"]) {
             Value::Null => None,
@@ -318,11 +168,8 @@ impl CsrObject {
         let request_pem = String::from_utf8(pem).map_err(|_| Error::input(source, "spec.request is not PEM"))?;
         Ok(CsrObject {
             name: at(&object, &["metadata", "name"]).as_str().unwrap_or("").to_string(),
-            signer: at(&object, &["spec", "signerName"]).as_str().unwrap_or("").to_string(),
-            usages: at(&object, &["spec", "usages"])
-                .as_array()
-                .map(|a| a.iter().filter_map(|u| u.as_str().map(str::to_string)).collect())
-                .unwrap_or_default(),
+            signer,
+            usages,
             expiration_seconds,
             request_pem,
             object,
@@ -348,7 +195,8 @@ impl CsrObject {
         if find("Approved").is_some() {
             return Err(Error::refused(format!(
                 "{source}: CSR {} is approved but not signed yet (is the {} signer running?); try again shortly",
-                self.name, self.signer
+                self.name,
+                self.signer.as_ref().map_or_else(|| "its".to_string(), Signer::to_string)
             )));
         }
         Err(Error::refused(format!(
@@ -383,18 +231,5 @@ mod tests {
         assert!(check_object_name("alice-1").is_ok());
         assert!(check_object_name("Alice").is_err());
         assert!(check_object_name("-a").is_err());
-    }
-
-    #[test]
-    fn signer_names() {
-        assert!(check_signer_name(KUBE_APISERVER_CLIENT).is_ok());
-        assert!(check_signer_name("example.com/my-signer").is_ok());
-        assert!(check_signer_name("nope").is_err());
-    }
-
-    #[test]
-    fn defaults_follow_the_key_type() {
-        assert_eq!(default_usages(KUBELET_SERVING, true), vec!["digital signature", "key encipherment", "server auth"]);
-        assert_eq!(default_usages(KUBE_APISERVER_CLIENT_KUBELET, false), vec!["digital signature", "client auth"]);
     }
 }

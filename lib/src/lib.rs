@@ -32,6 +32,7 @@ pub mod pubkey;
 pub mod report;
 pub mod request;
 pub mod san;
+pub mod signer;
 pub mod sink;
 pub mod term;
 pub mod usage;

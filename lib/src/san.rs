@@ -148,11 +148,45 @@ fn check_dns(name: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// The first usable address of a service CIDR (`10.96.0.0/12` → `10.96.0.1`), which
-/// Kubernetes gives to the `kubernetes` service and so must be in the API server's cert.
-pub fn first_service_ip(cidr: &str) -> Result<IpAddr> {
+/// A service CIDR (`--service-cidr`): kubeadm's `serviceSubnet`, a dual-stack pair `v4,v6`
+/// allowed (the first is the primary). Its first usable address is given to the `kubernetes`
+/// service, so it must be in the API server's certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceCidr {
+    text: String,
+    first_ip: IpAddr,
+}
+
+impl Default for ServiceCidr {
+    /// kubeadm's default, `10.96.0.0/12` (constants.go DefaultServicesSubnet).
+    fn default() -> ServiceCidr {
+        ServiceCidr { text: "10.96.0.0/12".into(), first_ip: IpAddr::V4(Ipv4Addr::new(10, 96, 0, 1)) }
+    }
+}
+
+impl std::str::FromStr for ServiceCidr {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<ServiceCidr> {
+        Ok(ServiceCidr { text: text.trim().to_string(), first_ip: first_service_ip(text)? })
+    }
+}
+
+impl fmt::Display for ServiceCidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl ServiceCidr {
+    /// The first usable address (`10.96.0.0/12` → `10.96.0.1`).
+    pub fn first_ip(&self) -> IpAddr {
+        self.first_ip
+    }
+}
+
+fn first_service_ip(cidr: &str) -> Result<IpAddr> {
     let bad = |m: &str| Error::usage(format!("invalid service CIDR '{}': {m}", crate::term::sanitize(cidr)));
-    // kubeadm accepts a dual-stack pair "v4,v6"; the first one is the primary.
     let first = cidr.split(',').next().unwrap_or(cidr).trim();
     let (addr, len) = first.split_once('/').ok_or_else(|| bad("expected ADDRESS/PREFIX, e.g. 10.96.0.0/12"))?;
     let ip: IpAddr = addr.parse().map_err(|_| bad("not an IP address"))?;
@@ -174,6 +208,14 @@ pub fn first_service_ip(cidr: &str) -> Result<IpAddr> {
             let net = u128::from(v6) & mask;
             Ok(IpAddr::V6(Ipv6Addr::from(net + 1)))
         }
+    }
+}
+
+impl std::str::FromStr for San {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<San> {
+        San::parse(s)
     }
 }
 

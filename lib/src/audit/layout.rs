@@ -9,7 +9,7 @@ use super::{AuditOptions, load_cert};
 use crate::error::{Error, Result};
 use crate::profile::{Location, PROFILES, Params, Profile};
 use crate::request::Request;
-use crate::san::{San, first_service_ip};
+use crate::san::San;
 
 /// One file the audit expects, with the identity it should hold.
 pub(super) struct Target {
@@ -62,7 +62,7 @@ pub(super) fn locate(dir: &Path) -> Result<(PathBuf, PathBuf)> {
 /// (the API server's SANs, etcd's server and peer certificates, kubelet.conf's CN), so that
 /// one broken certificate shows up as the odd one out instead of setting the expectation.
 pub(super) fn infer_params(pki: &Path, root: &Path, opts: &AuditOptions) -> Params {
-    let service_ip = first_service_ip(&opts.service_cidr).ok();
+    let service_ip = Some(opts.service_cidr.first_ip());
     let mut names: Vec<String> = Vec::new();
     let mut ips: Vec<IpAddr> = Vec::new();
     if let Ok(Some(api)) = load_cert(&pki.join("apiserver.crt")) {

@@ -33,7 +33,7 @@ pub struct AuditOptions {
     /// Advertise address; inferred from apiserver.crt when absent.
     pub advertise_address: Option<IpAddr>,
     /// Service CIDR (for the API server's service IP).
-    pub service_cidr: String,
+    pub service_cidr: crate::san::ServiceCidr,
     /// Cluster DNS domain.
     pub dns_domain: String,
     /// Evaluate as of this time.
@@ -174,7 +174,7 @@ mod tests {
         let opts = AuditOptions {
             node_name: None,
             advertise_address: None,
-            service_cidr: "10.96.0.0/12".into(),
+            service_cidr: Default::default(),
             dns_domain: "cluster.local".into(),
             at: NOW + DAY,
             warn_within: 30 * DAY,
@@ -242,7 +242,7 @@ mod tests {
         let opts = AuditOptions {
             node_name: None,
             advertise_address: None,
-            service_cidr: "10.96.0.0/12".into(),
+            service_cidr: Default::default(),
             dns_domain: "cluster.local".into(),
             at: NOW,
             warn_within: 0,

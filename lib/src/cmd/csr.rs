@@ -16,6 +16,7 @@ use crate::pem::{Block, CSR, Kind};
 use crate::profile::{self, Params};
 use crate::request::Request;
 use crate::san::San;
+use crate::signer::{Signer, requested_usages, tls_usages};
 use crate::sink::{OutputOptions, Sink};
 use crate::usage::Usage;
 
@@ -23,7 +24,7 @@ use crate::usage::Usage;
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     /// A kubeadm profile to start from.
-    pub profile: Option<String>,
+    pub profile: Option<&'static profile::Profile>,
     /// Cluster parameters for the profile.
     pub params: Params,
     /// openssl-style subject, replacing the profile's.
@@ -33,7 +34,7 @@ pub struct Options {
     /// O values, replacing the profile's when any are given.
     pub orgs: Vec<String>,
     /// SANs, added to the profile's.
-    pub sans: Vec<String>,
+    pub sans: Vec<San>,
     /// Usages, replacing the profile's when any are given.
     pub usages: Vec<Usage>,
     /// Ask to be a CA.
@@ -52,13 +53,13 @@ pub struct Options {
     /// Print what was done and the openssl equivalent.
     pub explain: bool,
     /// The certificates API signer the CSR is for (sets default usages, checks its rules).
-    pub signer: Option<String>,
+    pub signer: Option<crate::signer::Signer>,
     /// Print a CertificateSigningRequest manifest instead of PEM (key and CSR go to `--out` files).
     pub manifest: bool,
     /// metadata.name of the manifest (default: from the CN).
     pub name: Option<String>,
     /// spec.expirationSeconds, as a duration (`24h`, `30d`).
-    pub expiration: Option<String>,
+    pub expiration: Option<crate::validity::Duration>,
     /// Manifest as JSON instead of YAML.
     pub manifest_json: bool,
     /// A cfssl CSR JSON giving the subject and hosts.
@@ -70,7 +71,7 @@ pub struct Options {
 pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
     let (mut req, mut verbatim) = match (&opts.profile, &opts.from_cert) {
         (Some(_), Some(_)) => return Err(Error::usage("--profile and --from-cert do not go together")),
-        (Some(name), None) => (profile::find(name)?.request(&opts.params)?, None),
+        (Some(profile), None) => (profile.request(&opts.params)?, None),
         (None, Some(path)) => {
             let name = path.display().to_string();
             let cert = crate::cert::Cert::read_file(path)?;
@@ -110,8 +111,7 @@ pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
         }
         req.subject.set_orgs(&opts.orgs);
     }
-    let sans = opts.sans.iter().map(|s| San::parse(s)).collect::<Result<Vec<_>>>()?;
-    req.add_sans(sans);
+    req.add_sans(opts.sans.iter().cloned());
     if opts.profile.is_some() {
         // Extra SANs join the profile's, ordered as kubeadm orders certSANs with its own.
         req.order_sans_as_kubeadm();
@@ -201,7 +201,7 @@ fn csr_block(req: &Request, key: &PrivateKey, subject: Option<&Name>) -> Result<
 
 /// What `--signer`/`--manifest` ask for.
 struct ApiSettings {
-    signer: String,
+    signer: Signer,
     usages_given: bool,
     expiration: Option<i64>,
 }
@@ -212,24 +212,22 @@ fn api_settings(opts: &Options, req: &mut Request) -> Result<Option<ApiSettings>
             "--manifest prints only the manifest (the key never goes to kubectl): keep the key and CSR with --out PREFIX",
         ));
     }
-    let Some(signer) = opts.signer.clone().or_else(|| opts.manifest.then(|| csrapi::KUBE_APISERVER_CLIENT.to_string()))
-    else {
+    let Some(signer) = opts.signer.clone().or_else(|| opts.manifest.then_some(Signer::KubeApiserverClient)) else {
         if opts.name.is_some() || opts.expiration.is_some() {
             return Err(Error::usage("--name and --expiration go with --manifest"));
         }
         return Ok(None);
     };
-    csrapi::check_signer_name(&signer)?;
     let usages_given = !req.usages.is_empty();
     if !usages_given {
-        req.usages = csrapi::tls_usages(&csrapi::default_usages(&signer, true));
+        req.usages = tls_usages(&signer.default_usages(true));
     }
     let expiration = match &opts.expiration {
-        Some(text) => {
-            let secs = crate::validity::parse_duration(text, crate::validity::now())?;
+        Some(duration) => {
+            let secs = duration.seconds_from(crate::validity::now())?;
             if secs < 600 {
                 return Err(Error::usage(format!(
-                    "--expiration {text}: the certificates API requires at least 600 seconds (10m)"
+                    "--expiration {duration}: the certificates API requires at least 600 seconds (10m)"
                 )));
             }
             Some(secs)
@@ -247,11 +245,11 @@ impl ApiSettings {
     fn check_and_print(&self, block: &Block, sink: &mut Sink, opts: &Options) -> Result<()> {
         let csr = crate::csr::Csr::from_der(&block.der, "CSR")?;
         let usages = if self.usages_given {
-            csrapi::api_usages(&csr)
+            requested_usages(&csr)
         } else {
-            csrapi::default_usages(&self.signer, csr.public_key.is_rsa())
+            self.signer.default_usages(csr.public_key.is_rsa())
         };
-        if let Err(why) = csrapi::validate(&self.signer, &csr, &usages) {
+        if let Err(why) = self.signer.validate(&csr, &usages) {
             return Err(Error::refused(format!("the {} signer would refuse this CSR: {why}", self.signer)));
         }
         if opts.manifest {

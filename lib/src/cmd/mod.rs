@@ -65,7 +65,7 @@ mod tests {
         let params =
             Params { node_name: Some("n1".into()), advertise_address: "10.0.0.10".parse().ok(), ..Params::default() };
         let opts = csr::Options {
-            profile: Some(profile.into()),
+            profile: Some(crate::profile::find(profile).expect("profile")),
             params,
             key: Some(key),
             output: OutputOptions {

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use crate::error::{Error, Result};
 use crate::name::Subject;
 use crate::request::Request;
-use crate::san::{San, first_service_ip};
+use crate::san::{San, ServiceCidr};
 use crate::usage::Usage;
 
 pub use table::PROFILES;
@@ -127,6 +127,31 @@ pub fn find(name: &str) -> Result<&'static Profile> {
     })
 }
 
+/// A signer's `--profile`: one profile's usages for every CSR, or `auto`, the profile of each
+/// CSR's identity ([`for_identity`]).
+#[derive(Clone, Copy, Debug)]
+pub enum Choice {
+    /// `auto`.
+    Auto,
+    /// A profile by name.
+    Named(&'static Profile),
+}
+
+impl Choice {
+    /// `auto` or a profile's name.
+    pub fn parse(name: &str) -> Result<Choice> {
+        if name == "auto" { Ok(Choice::Auto) } else { find(name).map(Choice::Named) }
+    }
+
+    /// The named profile, if one was named.
+    pub fn named(self) -> Option<&'static Profile> {
+        match self {
+            Choice::Auto => None,
+            Choice::Named(p) => Some(p),
+        }
+    }
+}
+
 /// The leaf profile a requested identity belongs to (CN with `{node}` filled in, the same set of
 /// O values), for signers that apply kubeadm's usages to CSRs that request none. kubelet and
 /// kubelet-serving share an identity: a CSR with SANs is the serving one; the API server's and
@@ -217,7 +242,7 @@ pub struct Params {
     /// `--advertise-address`: the API server's (and etcd's) address on the node.
     pub advertise_address: Option<IpAddr>,
     /// `--service-cidr`, default 10.96.0.0/12.
-    pub service_cidr: String,
+    pub service_cidr: ServiceCidr,
     /// `--dns-domain`, default cluster.local.
     pub dns_domain: String,
     /// `--control-plane-endpoint` host (name or IP), if not the advertise address.
@@ -229,7 +254,7 @@ impl Default for Params {
         Params {
             node_name: None,
             advertise_address: None,
-            service_cidr: "10.96.0.0/12".into(),
+            service_cidr: ServiceCidr::default(),
             dns_domain: "cluster.local".into(),
             control_plane_endpoint: None,
         }
@@ -305,7 +330,7 @@ impl Profile {
                     San::Dns("kubernetes.default.svc".into()),
                     San::parse(&format!("kubernetes.default.svc.{}", params.dns_domain))?,
                 ];
-                let mut ips = vec![San::Ip(first_service_ip(&params.service_cidr)?)];
+                let mut ips = vec![San::Ip(params.service_cidr.first_ip())];
                 ips.extend(params.advertise_address.map(San::Ip));
                 if let Some(endpoint) = &params.control_plane_endpoint {
                     match San::parse(endpoint)? {

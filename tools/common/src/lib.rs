@@ -53,6 +53,22 @@ impl From<UsageArg> for k8s_pki::usage::Usage {
     }
 }
 
+/// `--profile NAME`: one of kubeadm's profiles, its names offered to completions.
+pub fn profile_parser() -> impl clap::builder::TypedValueParser<Value = &'static k8s_pki::profile::Profile> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(k8s_pki::profile::names())
+        .try_map(|name| k8s_pki::profile::find(&name).map_err(|e| e.to_string()))
+}
+
+/// A signer's `--profile`: a profile's name or `auto`.
+pub fn profile_choice_parser() -> impl clap::builder::TypedValueParser<Value = k8s_pki::profile::Choice> {
+    use clap::builder::TypedValueParser;
+    let mut names = k8s_pki::profile::names();
+    names.push("auto");
+    clap::builder::PossibleValuesParser::new(names)
+        .try_map(|name| k8s_pki::profile::Choice::parse(&name).map_err(|e| e.to_string()))
+}
+
 /// Output flags every stream-writing command takes.
 #[derive(Args, Clone, Debug)]
 pub struct OutputArgs {

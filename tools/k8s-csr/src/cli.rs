@@ -3,7 +3,6 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, Parser};
 use k8s_pki::cmd::csr::Options;
 use k8s_pki::profile::Params;
@@ -45,8 +44,8 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
 #[command(name = "k8s-csr", version)]
 pub struct Cli {
     /// Start from a kubeadm identity (see --list-profiles)
-    #[arg(short, long, value_name = "NAME", value_parser = PossibleValuesParser::new(k8s_pki::profile::names()), help_heading = "Profile")]
-    pub profile: Option<String>,
+    #[arg(short, long, value_name = "NAME", value_parser = k8s_pki_cli::profile_parser(), help_heading = "Profile")]
+    pub profile: Option<&'static k8s_pki::profile::Profile>,
 
     /// List the profiles with their CN, groups, usages and kubeadm file, then exit
     /// (with --format json: one object per profile, for scripts)
@@ -64,7 +63,7 @@ pub struct Cli {
 
     /// Service CIDR; its first address (the `kubernetes` service) goes into the API server's SANs
     #[arg(long, value_name = "CIDR", default_value = "10.96.0.0/12", help_heading = "Profile")]
-    pub service_cidr: String,
+    pub service_cidr: k8s_pki::san::ServiceCidr,
 
     /// Cluster DNS domain, for kubernetes.default.svc.DOMAIN
     #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", help_heading = "Profile")]
@@ -89,7 +88,7 @@ pub struct Cli {
     /// Subject alternative name: DNS name or IP (v4 or v6, told apart automatically); repeat,
     /// or separate with commas
     #[arg(long = "san", value_name = "NAME|IP", value_delimiter = ',', help_heading = "Subject")]
-    pub sans: Vec<String>,
+    pub sans: Vec<k8s_pki::san::San>,
 
     /// Requested usage; repeat for both (the signer may decide otherwise)
     #[arg(short, long = "usage", value_enum, value_name = "USAGE", help_heading = "Subject")]
@@ -103,7 +102,7 @@ pub struct Cli {
     /// (kubernetes.io/kube-apiserver-client, kubernetes.io/kube-apiserver-client-kubelet,
     /// kubernetes.io/kubelet-serving, or DOMAIN/NAME)
     #[arg(long, value_name = "NAME", help_heading = "Certificates API")]
-    pub signer: Option<String>,
+    pub signer: Option<k8s_pki::signer::Signer>,
 
     /// Print a certificates.k8s.io/v1 CertificateSigningRequest for kubectl apply -f - (YAML; JSON
     /// with --format json); the key and CSR are kept in --out PREFIX files, never printed
@@ -116,7 +115,7 @@ pub struct Cli {
 
     /// With --manifest: spec.expirationSeconds, as a duration (at least 10m; e.g. 24h, 30d)
     #[arg(long, value_name = "SPAN", help_heading = "Certificates API")]
-    pub expiration: Option<String>,
+    pub expiration: Option<k8s_pki::validity::Duration>,
 
     /// Take the subject (CN, names) and hosts (SANs) from a cfssl CSR JSON file
     #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "from_cert"], help_heading = "Subject")]
@@ -160,7 +159,7 @@ impl Cli {
     pub fn options(&self) -> k8s_pki::Result<Options> {
         let files = FileTargets { csr: self.csr_out.clone(), key: self.key_out.clone(), ..FileTargets::default() };
         Ok(Options {
-            profile: self.profile.clone(),
+            profile: self.profile,
             params: Params {
                 node_name: self.node_name.clone(),
                 advertise_address: self.advertise_address,

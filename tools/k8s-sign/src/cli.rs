@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, Parser};
 use k8s_pki::cmd::sign::Options;
 use k8s_pki::sink::FileTargets;
@@ -72,15 +71,15 @@ pub struct Cli {
 
     /// Validity as a duration: 8760h, 365d, 1y, 90m
     #[arg(long, value_name = "SPAN", help_heading = "Validity")]
-    pub duration: Option<String>,
+    pub duration: Option<k8s_pki::validity::Duration>,
 
     /// Start of validity (YYYY-MM-DD or RFC 3339; default now - 5 minutes, for clock skew)
-    #[arg(long, value_name = "DATE", help_heading = "Validity")]
-    pub not_before: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = k8s_pki::validity::parse_date, help_heading = "Validity")]
+    pub not_before: Option<k8s_pki::validity::Timestamp>,
 
     /// End of validity (YYYY-MM-DD or RFC 3339), instead of --days
-    #[arg(long, value_name = "DATE", conflicts_with_all = ["days", "duration"], help_heading = "Validity")]
-    pub not_after: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = k8s_pki::validity::parse_date, conflicts_with_all = ["days", "duration"], help_heading = "Validity")]
+    pub not_after: Option<k8s_pki::validity::Timestamp>,
 
     /// Cut a certificate that would outlive its CA to the CA's expiry (default: warn)
     #[arg(long, help_heading = "Validity")]
@@ -92,15 +91,15 @@ pub struct Cli {
 
     /// Grant the usages of a kubeadm profile (see k8s-csr --list-profiles); "auto" picks the
     /// profile of each CSR's identity (CN and O), for CSRs that request no usages
-    #[arg(short, long, value_name = "NAME", value_parser = PossibleValuesParser::new(profile_values()), help_heading = "Policy")]
-    pub profile: Option<String>,
+    #[arg(short, long, value_name = "NAME", value_parser = k8s_pki_cli::profile_choice_parser(), help_heading = "Policy")]
+    pub profile: Option<k8s_pki::profile::Choice>,
 
     /// Sign as kube-controller-manager's signer NAME would: its rules (refused in its words), usages
     /// from the request, validity from spec.expirationSeconds (default 1 year) clamped to the CA;
     /// reads a CertificateSigningRequest object (kubectl get csr -o json|yaml) or PEM, and writes
     /// the object back with status.certificate set
     #[arg(long, value_name = "NAME", conflicts_with_all = ["self_sign", "profile", "usages"], help_heading = "Certificates API")]
-    pub signer: Option<String>,
+    pub signer: Option<k8s_pki::signer::Signer>,
 
     /// Allow a CSR that asks for CA:TRUE (an intermediate CA)
     #[arg(long, help_heading = "Policy")]
@@ -152,10 +151,10 @@ impl Cli {
             key: self.key.clone(),
             days: self.days,
             duration: self.duration.clone(),
-            not_before: self.not_before.clone(),
-            not_after: self.not_after.clone(),
+            not_before: self.not_before,
+            not_after: self.not_after,
             usages: self.usages.iter().map(|u| Usage::from(*u)).collect(),
-            profile: self.profile.clone(),
+            profile: self.profile,
             allow_ca: self.allow_ca,
             clamp: self.clamp,
             keep_csr: self.keep_csr,
@@ -167,12 +166,6 @@ impl Cli {
             signer: self.signer.clone(),
         })
     }
-}
-
-fn profile_values() -> Vec<&'static str> {
-    let mut v = k8s_pki::profile::names();
-    v.push("auto");
-    v
 }
 
 fn with_ext(prefix: &std::path::Path, ext: &str) -> PathBuf {

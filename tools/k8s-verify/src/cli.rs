@@ -91,7 +91,7 @@ pub struct Cli {
     /// Check CSRs (PEM, or CertificateSigningRequest objects) against this certificates API signer's
     /// rules, as kube-controller-manager applies them
     #[arg(long, value_name = "NAME", help_heading = "Checks")]
-    pub signer: Option<String>,
+    pub signer: Option<k8s_pki::signer::Signer>,
 
     /// Audit a kubeadm directory holding pki/ and the kubeconfigs (e.g. /etc/kubernetes)
     #[arg(long, value_name = "DIR", help_heading = "Audit")]
@@ -107,7 +107,7 @@ pub struct Cli {
 
     /// Service CIDR, for the API server's service IP
     #[arg(long, value_name = "CIDR", default_value = "10.96.0.0/12", help_heading = "Audit")]
-    pub service_cidr: String,
+    pub service_cidr: k8s_pki::san::ServiceCidr,
 
     /// Cluster DNS domain
     #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", help_heading = "Audit")]
@@ -118,12 +118,12 @@ pub struct Cli {
     pub expiry: bool,
 
     /// Evaluate everything as of this date (YYYY-MM-DD or RFC 3339)
-    #[arg(long, value_name = "DATE")]
-    pub at: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = k8s_pki::validity::parse_date)]
+    pub at: Option<k8s_pki::validity::Timestamp>,
 
     /// Warn about certificates expiring within this long (e.g. 30d, 720h)
     #[arg(long, value_name = "SPAN", default_value = "30d")]
-    pub warn_within: String,
+    pub warn_within: k8s_pki::validity::Duration,
 
     /// Output format
     #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
@@ -177,8 +177,8 @@ impl Cli {
             service_cidr: self.service_cidr.clone(),
             dns_domain: self.dns_domain.clone(),
             expiry: self.expiry,
-            at: self.at.clone(),
-            warn_within: self.warn_within.clone(),
+            at: self.at,
+            warn_within: Some(self.warn_within.clone()),
             format: match self.format {
                 FormatArg::Text => OutputFormat::Text,
                 FormatArg::Json => OutputFormat::Json,

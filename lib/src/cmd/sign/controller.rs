@@ -11,19 +11,25 @@ use crate::error::{Error, Result};
 use crate::input::Input;
 use crate::issue::{Ca, IssueOptions};
 use crate::pem::{Block, CERTIFICATE, Kind};
+use crate::signer::{self as rules, Signer};
 use crate::sink::Sink;
 
 /// `--signer`: what kube-controller-manager's signer does with an approved CSR — the signer's
 /// rules first (its words on refusal), subject and SANs copied, usages from the request,
 /// CA:FALSE, NotBefore now − 5 min, NotAfter now + ttl (− 5 min when ttl ≥ 8 h), never past the CA.
-pub(super) fn sign(opts: &Options, signer: &str, ca: &Ca, base: &IssueOptions, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
-    csrapi::check_signer_name(signer)?;
+pub(super) fn sign(
+    opts: &Options,
+    signer: &Signer,
+    ca: &Ca,
+    base: &IssueOptions,
+    warn: Warn<'_>,
+) -> Result<Vec<PathBuf>> {
     let input = Input::open(opts.input.as_deref(), "a CSR or CertificateSigningRequest object")?;
     let (source, bytes) = input.read_all()?;
     let (object, csr_pem) = if csrapi::looks_like_object(&bytes) {
         let object = CsrObject::from_slice(&bytes, &source)?;
-        if !object.signer.is_empty() && object.signer != signer {
-            return Err(Error::refused(format!("{source}: the CSR is for signer {}, not {signer}", object.signer)));
+        if let Some(theirs) = object.signer.as_ref().filter(|theirs| *theirs != signer) {
+            return Err(Error::refused(format!("{source}: the CSR is for signer {theirs}, not {signer}")));
         }
         let pem = object.request_pem.clone();
         (Some(object), pem)
@@ -35,13 +41,11 @@ pub(super) fn sign(opts: &Options, signer: &str, ca: &Ca, base: &IssueOptions, w
     let csr = Csr::from_der(&block.der, &source)?;
     let usages = match &object {
         Some(o) if !o.usages.is_empty() => o.usages.clone(),
-        _ if !csr.request.usages.is_empty() => csrapi::api_usages(&csr),
-        _ => csrapi::default_usages(signer, csr.public_key.is_rsa()),
+        _ if !csr.request.usages.is_empty() => rules::requested_usages(&csr),
+        _ => signer.default_usages(csr.public_key.is_rsa()),
     };
-    if let Some(bad) = usages.iter().find(|u| !csrapi::API_USAGES.contains(&u.as_str())) {
-        return Err(Error::input(&source, format!("unknown usage '{bad}'")));
-    }
-    csrapi::validate(signer, &csr, &usages)
+    signer
+        .validate(&csr, &usages)
         .map_err(|why| Error::refused(format!("{source}: the {signer} signer refuses: {why}")))?;
     let now = base.now;
     let ttl = match object.as_ref().and_then(|o| o.expiration_seconds) {
@@ -51,7 +55,7 @@ pub(super) fn sign(opts: &Options, signer: &str, ca: &Ca, base: &IssueOptions, w
     let backdate = crate::validity::BACKDATE;
     let not_after = if ttl >= 8 * 3600 { now + ttl - backdate } else { now + ttl };
     let issue_opts = IssueOptions {
-        usages: Some(csrapi::tls_usages(&usages)),
+        usages: Some(rules::tls_usages(&usages)),
         make_ca: false,
         allow_ca: false,
         clamp: true,

@@ -35,16 +35,16 @@ pub struct Options {
     /// `--days`.
     pub days: Option<i64>,
     /// `--duration`.
-    pub duration: Option<String>,
+    pub duration: Option<validity::Duration>,
     /// `--not-before`.
-    pub not_before: Option<String>,
+    pub not_before: Option<validity::Timestamp>,
     /// `--not-after`.
-    pub not_after: Option<String>,
+    pub not_after: Option<validity::Timestamp>,
     /// Usages decided by the signer.
     pub usages: Vec<Usage>,
     /// A profile whose usages (and CA-ness) the signer applies; `auto` picks kubeadm's profile
     /// for each CSR's identity.
-    pub profile: Option<String>,
+    pub profile: Option<profile::Choice>,
     /// Allow CSRs asking for CA:TRUE.
     pub allow_ca: bool,
     /// Clamp to the CA's expiry instead of warning.
@@ -63,7 +63,7 @@ pub struct Options {
     pub explain: bool,
     /// Sign as kube-controller-manager's signer of this name would (its rules, usages and
     /// validity); accepts a CertificateSigningRequest object as well as PEM.
-    pub signer: Option<String>,
+    pub signer: Option<crate::signer::Signer>,
 }
 
 enum Signer {
@@ -73,7 +73,7 @@ enum Signer {
 
 /// The signer's decisions from the flags.
 pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
-    let profile = opts.profile.as_deref().filter(|p| *p != "auto").map(profile::find).transpose()?;
+    let profile = opts.profile.and_then(profile::Choice::named);
     let make_ca = profile.is_some_and(|p| p.is_ca);
     let usages = if !opts.usages.is_empty() {
         let mut u = opts.usages.clone();
@@ -85,9 +85,9 @@ pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
     };
     let default_days = if make_ca || (opts.self_sign && usages.is_none()) { 3650 } else { 365 };
     Ok(IssueOptions {
-        lifetime: validity::lifetime(opts.days, opts.duration.as_deref(), default_days, now)?,
-        not_before: opts.not_before.as_deref().map(validity::parse_date).transpose()?,
-        not_after: opts.not_after.as_deref().map(validity::parse_date).transpose()?,
+        lifetime: validity::lifetime(opts.days, opts.duration.as_ref(), default_days, now)?,
+        not_before: opts.not_before.map(|t| t.as_second()),
+        not_after: opts.not_after.map(|t| t.as_second()),
         usages,
         make_ca,
         allow_ca: opts.allow_ca,
@@ -142,7 +142,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
         }
         opts.files.iter().map(|f| Input::open(Some(f), "a CSR")).collect::<Result<_>>()?
     };
-    let auto = opts.profile.as_deref() == Some("auto");
+    let auto = matches!(opts.profile, Some(profile::Choice::Auto));
     let mut sink = Sink::new(opts.output.clone());
     let mut beside = Vec::new();
     let mut last_key: Option<PrivateKey> = None;

@@ -53,15 +53,15 @@ pub struct Options {
     /// With `pki_dir`: advertise address.
     pub advertise_address: Option<IpAddr>,
     /// Service CIDR.
-    pub service_cidr: String,
+    pub service_cidr: crate::san::ServiceCidr,
     /// DNS domain.
     pub dns_domain: String,
     /// With `pki_dir`: print the expiry table.
     pub expiry: bool,
     /// Evaluate as of this date.
-    pub at: Option<String>,
+    pub at: Option<validity::Timestamp>,
     /// Warn within this duration.
-    pub warn_within: String,
+    pub warn_within: Option<validity::Duration>,
     /// Output format.
     pub format: OutputFormat,
     /// Colour.
@@ -75,7 +75,7 @@ pub struct Options {
     /// Print the openssl commands that check the same.
     pub explain: bool,
     /// Check CSRs (PEM or CertificateSigningRequest objects) against this signer's rules.
-    pub signer: Option<String>,
+    pub signer: Option<crate::signer::Signer>,
 }
 
 /// What `k8s-verify` does, decided once from the flags.
@@ -168,6 +168,9 @@ impl Options {
 }
 
 /// The audit's options from k8s-verify's.
+/// `--warn-within` when not given: 30 days.
+pub const DEFAULT_WARN_WITHIN: i64 = 30 * validity::DAY;
+
 fn audit_options(opts: &Options, at: i64, warn_within: i64) -> AuditOptions {
     AuditOptions {
         node_name: opts.node_name.clone(),
@@ -191,8 +194,11 @@ fn sources(opts: &Options) -> Vec<Option<&Path>> {
 /// Runs k8s-verify. Findings go to stdout; the result says whether they held.
 pub fn run(opts: &Options, note: crate::cmd::Warn<'_>) -> Result<()> {
     let mode = opts.mode()?;
-    let at = opts.at.as_deref().map(validity::parse_date).transpose()?.unwrap_or_else(validity::now);
-    let warn_within = validity::parse_duration(&opts.warn_within, at)?;
+    let at = opts.at.map_or_else(validity::now, |t| t.as_second());
+    let warn_within = match &opts.warn_within {
+        Some(d) => d.seconds_from(at)?,
+        None => DEFAULT_WARN_WITHIN,
+    };
     let paint = Paint::new(opts.format == OutputFormat::Text && use_color(opts.color));
     match mode {
         Mode::Flags => audit::flags(opts),
@@ -210,7 +216,7 @@ mod tests {
     use crate::wiring::GraphFormat;
 
     fn opts() -> Options {
-        Options { service_cidr: "10.96.0.0/12".into(), dns_domain: "cluster.local".into(), ..Options::default() }
+        Options { service_cidr: Default::default(), dns_domain: "cluster.local".into(), ..Options::default() }
     }
 
     #[test]
@@ -222,7 +228,10 @@ mod tests {
         assert_eq!(graph.mode().ok(), Some(Mode::Graph(GraphFormat::Dot)));
         let audit = Options { pki_dir: Some("t".into()), expiry: true, node_name: Some("n".into()), ..opts() };
         assert_eq!(audit.mode().ok(), Some(Mode::Audit));
-        assert_eq!(Options { signer: Some("x".into()), ..opts() }.mode().ok(), Some(Mode::Signer));
+        assert_eq!(
+            Options { signer: Some(crate::signer::Signer::KubeletServing), ..opts() }.mode().ok(),
+            Some(Mode::Signer)
+        );
         assert_eq!(Options { hosts: vec!["h".into()], ..opts() }.mode().ok(), Some(Mode::Check));
     }
 
@@ -234,8 +243,14 @@ mod tests {
                 ["--ca-cert", "--pki-dir"],
             ),
             (Options { flags: true, graph: Some(GraphFormat::Dot), ..opts() }, ["--flags", "--graph"]),
-            (Options { signer: Some("x".into()), cn: Some("a".into()), ..opts() }, ["--signer", "--cn"]),
-            (Options { signer: Some("x".into()), pki_dir: Some("t".into()), ..opts() }, ["--signer", "--pki-dir"]),
+            (
+                Options { signer: Some(crate::signer::Signer::KubeletServing), cn: Some("a".into()), ..opts() },
+                ["--signer", "--cn"],
+            ),
+            (
+                Options { signer: Some(crate::signer::Signer::KubeletServing), pki_dir: Some("t".into()), ..opts() },
+                ["--signer", "--pki-dir"],
+            ),
         ];
         for (o, flags) in cases {
             let err = o.mode().expect_err("conflict");

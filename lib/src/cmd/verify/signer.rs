@@ -7,12 +7,12 @@ use crate::csrapi;
 use crate::error::{Error, Result};
 use crate::input::Input;
 use crate::pem::{Kind, first_block_of};
+use crate::signer::requested_usages;
 use crate::sink::print_text;
 
 /// `--signer`: would kube-controller-manager's signer accept these CSRs?
 pub(super) fn run(opts: &Options) -> Result<()> {
-    let Some(signer) = opts.signer.as_deref() else { return Err(Error::usage("--signer is needed")) };
-    csrapi::check_signer_name(signer)?;
+    let Some(signer) = &opts.signer else { return Err(Error::usage("--signer is needed")) };
     let mut failed = 0;
     let mut lines = String::new();
     for path in super::sources(opts) {
@@ -28,12 +28,12 @@ pub(super) fn run(opts: &Options) -> Result<()> {
         let csr = Csr::from_der(&block.der, &name)?;
         let usages = usages.unwrap_or_else(|| {
             if csr.request.usages.is_empty() {
-                csrapi::default_usages(signer, csr.public_key.is_rsa())
+                signer.default_usages(csr.public_key.is_rsa())
             } else {
-                csrapi::api_usages(&csr)
+                requested_usages(&csr)
             }
         });
-        match csrapi::validate(signer, &csr, &usages) {
+        match signer.validate(&csr, &usages) {
             Ok(()) => lines.push_str(&format!("{name} ({}): {signer} would sign it\n", csr.request.subject)),
             Err(why) => {
                 failed += 1;
