@@ -23,13 +23,21 @@ _k8s__verify() {
 
     case "${cmd}" in
         k8s__verify)
-            opts="-O -v -h -V --ca-cert --purpose --host --cn --org --key --signer --pki-dir --node-name --advertise-address --service-cidr --dns-domain --expiry --at --warn-within --format --color --verbose --graph --flags --explain --help --version"
+            opts="-O -v -h -V --ca-cert --untrusted --each --go-release --purpose --host --cn --org --key --signer --pki-dir --node-name --advertise-address --service-cidr --dns-domain --expiry --at --warn-within --format --color --verbose --graph --flags --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --untrusted)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --go-release)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

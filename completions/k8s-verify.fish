@@ -1,4 +1,6 @@
-complete -c k8s-verify -l ca-cert -d 'The CA the certificates must chain to' -r -F
+complete -c k8s-verify -l ca-cert -d 'The CA the certificates must chain to; a bundle of several CAs trusts each of them' -r -F
+complete -c k8s-verify -l untrusted -d 'Intermediate CA certificates offered for every chain (openssl\'s -untrusted); repeat' -r -F
+complete -c k8s-verify -l go-release -d 'Follow this Go release\'s crypto/x509 (19 to 24 for go1.19 to go1.24; Kubernetes 1.33 is built with go1.24): SHA-1 messages, RSA key minimum, policy extensions' -r
 complete -c k8s-verify -l purpose -d 'Required usage; repeat for both' -r -f -a "server\t'TLS server auth (serverAuth): the API server, etcd, a kubelet\'s serving endpoint'
 client\t'TLS client auth (clientAuth): every identity that talks to the API server or etcd'"
 complete -c k8s-verify -l host -d 'A name or IP a TLS client would dial; must be in the SANs (repeat, or separate with commas)' -r
@@ -20,6 +22,7 @@ always\t'Always'
 never\t'Never'"
 complete -c k8s-verify -l graph -d 'Print the trust graph: which CA signs which file (from --pki-dir when given, marking a file signed by the wrong CA), and which component flag reads which file' -r -f -a "dot\t'Graphviz DOT (render with dot -Tsvg)'
 mermaid\t'Mermaid flowchart (renders in Markdown on most forges)'"
+complete -c k8s-verify -l each -d 'Check every certificate of the inputs on its own, not the first of each input with the rest as its chain'
 complete -c k8s-verify -l expiry -d 'With --pki-dir: print when each certificate expires, like kubeadm certs check-expiration'
 complete -c k8s-verify -s v -l verbose -d 'Show passing checks too'
 complete -c k8s-verify -l flags -d 'Print the kube-apiserver, controller-manager, scheduler, kubelet and etcd flags that point at each file of the PKI (under --pki-dir, default /etc/kubernetes)'

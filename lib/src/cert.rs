@@ -89,6 +89,20 @@ impl Cert {
         Cert::from_der(&block.der, &name)
     }
 
+    /// Every certificate of a file named by a flag (`--ca-cert` and `--untrusted` may be bundles).
+    pub fn read_all(path: &Path) -> Result<Vec<Cert>> {
+        let name = path.display().to_string();
+        let certs = crate::input::read_blocks(path)?
+            .iter()
+            .filter(|b| b.kind() == Kind::Cert)
+            .map(|b| Cert::from_der(&b.der, &name))
+            .collect::<Result<Vec<_>>>()?;
+        if certs.is_empty() {
+            return Err(Error::input(&name, "expected a CERTIFICATE"));
+        }
+        Ok(certs)
+    }
+
     /// Whether basicConstraints says CA:TRUE.
     pub fn is_ca(&self) -> bool {
         self.ext.is_ca == Some(true)

@@ -14,6 +14,7 @@ use x509_cert::ext::pkix::{
 };
 
 use crate::error::{Error, Result};
+use crate::name_constraints::NameConstraints;
 use crate::san::San;
 use crate::usage::Usage;
 
@@ -113,7 +114,16 @@ pub struct Decoded {
     pub aki: Option<Vec<u8>>,
     /// Extensions we do not understand: (OID, critical).
     pub unknown: Vec<(ObjectIdentifier, bool)>,
+    /// Whether there is a SAN extension at all.
+    pub has_san: bool,
+    /// Whether the SAN extension is marked critical.
+    pub san_critical: bool,
+    /// Name constraints and whether they are critical.
+    pub name_constraints: Option<(NameConstraints, bool)>,
 }
+
+/// OID of the name constraints extension.
+pub const NAME_CONSTRAINTS_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.30");
 
 /// Decodes extensions given as (OID bytes, critical, value DER). `source` names the input.
 pub fn decode<'a>(exts: impl IntoIterator<Item = (ObjectIdentifier, bool, &'a [u8])>, source: &str) -> Result<Decoded> {
@@ -121,7 +131,13 @@ pub fn decode<'a>(exts: impl IntoIterator<Item = (ObjectIdentifier, bool, &'a [u
     let mut d = Decoded::default();
     for (oid, critical, value) in exts {
         match oid {
+            o if o == NAME_CONSTRAINTS_OID => {
+                let nc = NameConstraints::decode(value).ok_or_else(|| bad("nameConstraints"))?;
+                d.name_constraints = Some((nc, critical));
+            }
             o if o == SAN_OID => {
+                d.has_san = true;
+                d.san_critical = critical;
                 let san = SubjectAltName::from_der(value).map_err(|_| bad("subjectAltName"))?;
                 for name in san.0 {
                     match general_name_to_san(&name) {

@@ -1,14 +1,12 @@
-//! Checks on one certificate → findings. Path validation (chain, validity, EKU, names) is
-//! rustls-webpki's; we only turn its verdicts into plain words and into the error string
-//! the consuming Go component (kube-apiserver, kubelet, etcd) would log for the same cert.
-
-use std::net::IpAddr;
-
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
-use webpki::{EndEntityCert, KeyUsage};
+//! Checks on one certificate → findings. Path validation and host matching are Go's
+//! (`chain`, `hostname`: Kubernetes verifies with crypto/x509); we turn their verdicts into
+//! plain words and keep the error string the consuming Go component would log.
 
 use crate::cert::Cert;
+use crate::chain::{self, GoError};
 use crate::finding::{Check, Finding};
+use crate::go_signature::GoRelease;
+use crate::hostname::{Host, verify_hostname};
 use crate::key::PublicKey;
 use crate::san::San;
 use crate::usage::Usage;
@@ -17,14 +15,16 @@ use crate::validity::{DAY, format_time};
 /// What a certificate is expected to be.
 #[derive(Clone, Debug, Default)]
 pub struct Expect<'a> {
-    /// The CA it must chain to.
-    pub ca: Option<&'a Cert>,
-    /// The CA's name for messages (`pki/ca.crt`).
+    /// The trust anchors it must chain to (a CA file may be a bundle).
+    pub roots: &'a [Cert],
+    /// Intermediates offered for the chain (after the leaf in its file, or `--untrusted`).
+    pub intermediates: &'a [Cert],
+    /// The roots' file for messages (`pki/ca.crt`).
     pub ca_name: String,
     /// Required usages.
     pub purposes: Vec<Usage>,
     /// Names and IPs a TLS client would dial.
-    pub hosts: Vec<String>,
+    pub hosts: Vec<Host>,
     /// Required CN.
     pub cn: Option<String>,
     /// Accepted O lists (any one of them, order-insensitive); empty = not checked.
@@ -35,6 +35,8 @@ pub struct Expect<'a> {
     pub at: i64,
     /// Warn when it expires within this many seconds.
     pub warn_within: i64,
+    /// Whose rules.
+    pub go: GoRelease,
 }
 
 /// Go's wording for a certificate outside its validity at `at`.
@@ -56,60 +58,60 @@ pub fn go_validity_error(cert: &Cert, at: i64) -> Option<String> {
     }
 }
 
-/// Go's wording when `host` is not among the certificate's SANs.
-pub fn go_hostname_error(cert: &Cert, host: &str) -> String {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        let ips: Vec<String> =
-            cert.ext.sans.iter().filter_map(|s| if let San::Ip(i) = s { Some(i.to_string()) } else { None }).collect();
-        if ips.is_empty() {
-            return format!("x509: cannot validate certificate for {ip} because it doesn't contain any IP SANs");
-        }
-        return format!("x509: certificate is valid for {}, not {ip}", ips.join(", "));
+/// The usages the chain is checked for: those asked, else the certificate's own (server
+/// first), else client.
+fn chain_usages(cert: &Cert, expect: &Expect<'_>) -> Vec<Usage> {
+    if !expect.purposes.is_empty() {
+        expect.purposes.clone()
+    } else if cert.ext.usages.contains(&Usage::Server) {
+        vec![Usage::Server]
+    } else {
+        vec![Usage::Client]
     }
-    let names: Vec<String> =
-        cert.ext.sans.iter().filter_map(|s| if let San::Dns(d) = s { Some(d.clone()) } else { None }).collect();
-    if names.is_empty() {
-        return format!("x509: certificate is not valid for any names, but wanted to match {host}");
-    }
-    format!("x509: certificate is valid for {}, not {host}", names.join(", "))
 }
 
-const UNKNOWN_AUTHORITY: &str = "x509: certificate signed by unknown authority";
-const INCOMPATIBLE_USAGE: &str = "x509: certificate specifies an incompatible key usage";
-
-fn unix(at: i64) -> UnixTime {
-    UnixTime::since_unix_epoch(std::time::Duration::from_secs(u64::try_from(at).unwrap_or(0)))
-}
-
-/// Runs webpki's path validation of `cert` to `ca` for one usage at `at`.
-fn webpki_chain(cert: &Cert, ca: &Cert, usage: Usage, at: i64) -> Result<(), webpki::Error> {
-    let der = CertificateDer::from(cert.der.as_slice());
-    let ee = EndEntityCert::try_from(&der)?;
-    let ca_der = CertificateDer::from(ca.der.as_slice());
-    let anchor = webpki::anchor_from_trusted_cert(&ca_der)?;
-    let usage = match usage {
-        Usage::Server => KeyUsage::server_auth(),
-        Usage::Client => KeyUsage::client_auth(),
+/// What Go's `Verify` (with the usages asked, ServerAuth when none) followed by
+/// `VerifyHostname` for each host says at `expect.at`: `Ok` or its error text.
+pub fn go_verdict(cert: &Cert, expect: &Expect<'_>) -> Result<(), String> {
+    let usages = if expect.purposes.is_empty() { vec![Usage::Server] } else { expect.purposes.clone() };
+    let opts = chain::Options {
+        roots: expect.roots,
+        intermediates: expect.intermediates,
+        at: expect.at,
+        usages,
+        go: expect.go,
     };
-    ee.verify_for_usage(webpki::ALL_VERIFICATION_ALGS, &[anchor], &[], unix(at), usage, None, None).map(|_| ())
-}
-
-/// Whether webpki accepts `cert` for `host`.
-fn webpki_host(cert: &Cert, host: &str) -> bool {
-    let der = CertificateDer::from(cert.der.as_slice());
-    let Ok(ee) = EndEntityCert::try_from(&der) else { return false };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let Ok(name) = ServerName::try_from(host) else { return false };
-    ee.verify_is_valid_for_subject_name(&name).is_ok()
+    chain::verify(cert, &opts).map_err(|e| e.to_string())?;
+    for host in &expect.hosts {
+        verify_hostname(cert, host)?;
+    }
+    Ok(())
 }
 
 /// Describes who signed `cert` when it is not `ca`.
-fn issuer_note(cert: &Cert, ca: &Cert, ca_name: &str) -> String {
-    if cert.issuer_raw == ca.subject_raw {
-        format!("issuer name matches {ca_name} ({}) but the signature does not verify with its key", ca.subject)
+fn issuer_note(cert: &Cert, expect: &Expect<'_>) -> String {
+    let ca_name = &expect.ca_name;
+    let named = expect.roots.iter().chain(expect.intermediates).find(|ca| cert.issuer_raw == ca.subject_raw);
+    match (named, expect.roots) {
+        (Some(ca), _) => {
+            format!("issuer name matches {ca_name} ({}) but the signature does not verify with its key", ca.subject)
+        }
+        (None, [ca]) => format!("signed by '{}', not by {ca_name} ('{}')", cert.issuer, ca.subject),
+        (None, roots) => {
+            let names: Vec<String> = roots.iter().map(|r| format!("'{}'", r.subject)).collect();
+            format!("signed by '{}', none of {ca_name} ({})", cert.issuer, names.join(", "))
+        }
+    }
+}
+
+/// `signed by pki/ca.crt (CN=kubernetes)`, or the path through intermediates.
+fn describe_path(path: &[&Cert], ca_name: &str) -> String {
+    let root = path.last().map(|r| r.subject.to_string()).unwrap_or_default();
+    let via: Vec<String> = path.iter().skip(1).rev().skip(1).map(|c| format!("'{}'", c.subject)).collect();
+    if via.is_empty() {
+        format!("signed by {ca_name} ({root})")
     } else {
-        format!("signed by '{}', not by {ca_name} ('{}')", cert.issuer, ca.subject)
+        format!("chains to {ca_name} ({root}) through {}", via.join(", "))
     }
 }
 
@@ -149,50 +151,51 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
         }
     }
 
-    // Chain to the CA, for each required usage (webpki decides; we name the cause).
-    if let Some(ca) = expect.ca {
-        let usages: Vec<Usage> = if expect.purposes.is_empty() {
-            vec![if cert.ext.usages.contains(&Usage::Server) { Usage::Server } else { Usage::Client }]
-        } else {
-            expect.purposes.clone()
+    // Chain to the roots, for each required usage, as Go builds it; first at a time inside
+    // every validity period, so a chain defect is reported as such even when a certificate
+    // has also expired (that is reported above and below with Go's words).
+    if !expect.roots.is_empty() {
+        let usages = chain_usages(cert, expect);
+        let mut chain_time = clamp(at, cert.not_before, cert.not_after);
+        for ca in expect.roots.iter().chain(expect.intermediates) {
+            chain_time = clamp(chain_time, ca.not_before, ca.not_after);
+        }
+        let opts = |usages: Vec<Usage>| chain::Options {
+            roots: expect.roots,
+            intermediates: expect.intermediates,
+            at: chain_time,
+            usages,
+            go: expect.go,
         };
-        // Chain first with a time inside the certificate's validity, so a chain defect is
-        // reported as such even when the certificate has also expired.
-        let chain_time = clamp(clamp(at, cert.not_before, cert.not_after), ca.not_before, ca.not_after);
-        let mut chain_ok = true;
-        let first = usages.first().copied().unwrap_or(Usage::Client);
-        match webpki_chain(cert, ca, first, chain_time) {
-            Ok(()) => {}
-            Err(webpki::Error::RequiredEkuNotFoundContext(_)) => {}
+        let root = match chain::verify(cert, &opts(Vec::new())) {
+            Ok(chains) => {
+                let path = chains.first().cloned().unwrap_or_default();
+                out.push(Finding::ok(Check::Chain, describe_path(&path, &expect.ca_name)));
+                for usage in &usages {
+                    let allowed = chain::verify(cert, &opts(vec![*usage])).is_ok();
+                    out.push(purpose_finding(cert, *usage, allowed));
+                }
+                path.last().copied()
+            }
             Err(e) => {
-                chain_ok = false;
-                let go = match e {
-                    webpki::Error::CaUsedAsEndEntity => None,
-                    _ => Some(UNKNOWN_AUTHORITY.to_string()),
+                let why = match &e {
+                    GoError::UnknownAuthority(_) => issuer_note(cert, expect),
+                    other => format!("does not chain to {}: {other}", expect.ca_name),
                 };
-                let why = match e {
-                    webpki::Error::UnknownIssuer | webpki::Error::InvalidSignatureForPublicKey => {
-                        issuer_note(cert, ca, &expect.ca_name)
-                    }
-                    other => format!("does not chain to {}: {other:?}", expect.ca_name),
-                };
-                out.push(Finding::fail(Check::Chain, why, go));
+                out.push(Finding::fail(Check::Chain, why, Some(e.to_string())));
+                None
+            }
+        };
+        for ca in expect.roots.iter().filter(|r| root.is_none_or(|found| found.der == r.der)) {
+            if let Some(go) = go_validity_error(ca, at) {
+                out.push(Finding::fail(
+                    Check::CaValidity,
+                    format!("the CA {} is not valid at {}", expect.ca_name, format_time(at)),
+                    Some(go),
+                ));
             }
         }
-        if chain_ok {
-            out.push(Finding::ok(Check::Chain, format!("signed by {} ({})", expect.ca_name, ca.subject)));
-            for usage in &usages {
-                out.push(purpose_finding(cert, *usage, webpki_chain(cert, ca, *usage, chain_time).is_ok()));
-            }
-        }
-        if let Some(go) = go_validity_error(ca, at) {
-            out.push(Finding::fail(
-                Check::CaValidity,
-                format!("the CA {} is not valid at {}", expect.ca_name, format_time(at)),
-                Some(go),
-            ));
-        }
-        if cert.not_after > ca.not_after {
+        if let Some(ca) = root.filter(|ca| cert.not_after > ca.not_after) {
             out.push(Finding::fail(
                 Check::Lifetime,
                 format!(
@@ -211,14 +214,13 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
     }
 
     for host in &expect.hosts {
-        if webpki_host(cert, host) {
-            out.push(Finding::ok(Check::Host, format!("valid for {host}")));
-        } else {
-            out.push(Finding::fail(
+        match verify_hostname(cert, host) {
+            Ok(()) => out.push(Finding::ok(Check::Host, format!("valid for {host}"))),
+            Err(go) => out.push(Finding::fail(
                 Check::Host,
                 format!("not valid for {host}: SANs are {}", describe_sans(cert)),
-                Some(go_hostname_error(cert, host)),
-            ));
+                Some(go),
+            )),
         }
     }
 
@@ -271,7 +273,7 @@ fn purpose_finding(cert: &Cert, usage: Usage, allowed: bool) -> Finding {
         Finding::fail(
             Check::Purpose,
             format!("not allowed for TLS {} auth (extended key usages: {})", usage.name(), describe_usages(cert)),
-            Some(INCOMPATIBLE_USAGE.into()),
+            Some(GoError::IncompatibleUsage.to_string()),
         )
     }
 }
@@ -307,6 +309,14 @@ mod tests {
 
     const NOW: i64 = 1_795_000_000;
 
+    fn host(h: &str) -> Host {
+        h.parse().expect("host")
+    }
+
+    fn go_hostname_error(cert: &Cert, h: &str) -> String {
+        verify_hostname(cert, &host(h)).expect_err("mismatch")
+    }
+
     fn ca() -> Ca {
         let key = PrivateKey::generate(Algorithm::EcdsaP256).expect("key");
         let req = find("ca").and_then(|p| p.request(&Params::default())).expect("req");
@@ -334,10 +344,10 @@ mod tests {
         let ca = ca();
         let cert = leaf(&ca, &[Usage::Server], &["node-1", "10.0.0.10"]);
         let expect = Expect {
-            ca: Some(&ca.cert),
+            roots: std::slice::from_ref(&ca.cert),
             ca_name: "ca.crt".into(),
             purposes: vec![Usage::Server],
-            hosts: vec!["node-1".into(), "10.0.0.10".into()],
+            hosts: vec![host("node-1"), host("10.0.0.10")],
             cn: Some("srv".into()),
             orgs: vec![vec!["g".into()]],
             at: NOW,
@@ -353,22 +363,35 @@ mod tests {
         let other = self::ca();
         let cert = leaf(&ca, &[Usage::Server], &["10.0.0.10", "node-1"]);
         let expect = Expect {
-            ca: Some(&other.cert),
+            roots: std::slice::from_ref(&other.cert),
             ca_name: "etcd/ca.crt".into(),
-            hosts: vec!["10.0.0.11".into(), "node-2".into()],
+            hosts: vec![host("10.0.0.11"), host("node-2")],
             cn: Some("kube-apiserver".into()),
             at: NOW + 400 * DAY,
             ..Expect::default()
         };
         let findings = check(&cert, &expect);
         let go: Vec<&str> = findings.iter().filter_map(|f| f.go_error.as_deref()).collect();
-        assert!(go.contains(&"x509: certificate signed by unknown authority"), "{go:?}");
+        // Both CAs are named CN=kubernetes: Go tries the other one and says why it failed.
+        assert!(
+            go.contains(
+                &"x509: certificate signed by unknown authority (possibly because of \"x509: ECDSA verification failure\" while trying to verify candidate authority certificate \"kubernetes\")"
+            ),
+            "{go:?}"
+        );
         assert!(go.contains(&"x509: certificate is valid for 10.0.0.10, not 10.0.0.11"), "{go:?}");
         assert!(go.contains(&"x509: certificate is valid for node-1, not node-2"), "{go:?}");
         assert!(go.iter().any(|g| g.starts_with("x509: certificate has expired or is not yet valid: current time")));
         assert!(findings.iter().any(|f| f.check == Check::Cn && f.status == Status::Fail));
-        let purpose =
-            check(&cert, &Expect { ca: Some(&ca.cert), purposes: vec![Usage::Client], at: NOW, ..Expect::default() });
+        let purpose = check(
+            &cert,
+            &Expect {
+                roots: std::slice::from_ref(&ca.cert),
+                purposes: vec![Usage::Client],
+                at: NOW,
+                ..Expect::default()
+            },
+        );
         assert!(
             purpose
                 .iter()

@@ -8,6 +8,7 @@ use super::layout::{Target, expected_request, with_suffix};
 use super::{AuditOptions, LoadedCa, fix, kubeconfig, load_cert, load_key, permissions};
 use crate::cert::Cert;
 use crate::finding::{Check, Finding, Status, worst};
+use crate::hostname::Host;
 use crate::key::PublicKey;
 use crate::profile::Location;
 use crate::report::{FileKind, FileReport, SubjectJson};
@@ -70,15 +71,16 @@ pub(super) fn audit(
     if let Some(cert) = &cert {
         let expected = expected_request(profile, &target.params);
         let expect = Expect {
-            ca: ca_cert,
+            roots: ca_cert.map(std::slice::from_ref).unwrap_or(&[]),
             ca_name: signer.map(|s| format!("pki/{}.crt", s.file())).unwrap_or_default(),
             purposes: profile.usages.to_vec(),
-            hosts: expected.as_ref().map(|r| r.sans.iter().map(|s| s.to_string()).collect()).unwrap_or_default(),
+            hosts: expected.as_ref().map(|r| r.sans.iter().map(Host::from).collect()).unwrap_or_default(),
             cn: expected.as_ref().and_then(|r| r.subject.cn().map(str::to_string)),
             orgs: profile.org_sets(),
             key,
             at: opts.at,
             warn_within: opts.warn_within,
+            ..Expect::default()
         };
         findings.extend(check(cert, &expect));
         if let (Some(signer), None) = (signer, ca_cert) {

@@ -52,21 +52,37 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
 ///
 /// With --ca-cert, --purpose, --host, --cn, --org or --key: checks every certificate in the
 /// input (PEM, cfssl JSON, or a kubeconfig's client certificate) and says, for every defect,
-/// what a Go component (kube-apiserver, kubelet, etcd) would log. Path validation is
-/// rustls-webpki's. With --pki-dir: audits a directory laid out like /etc/kubernetes against
+/// what a Go component (kube-apiserver, kubelet, etcd) would log. Path validation follows Go's
+/// crypto/x509 (docs/verification.md). With --pki-dir: audits a directory laid out like /etc/kubernetes against
 /// kubeadm's certificate set. With neither: prints a readable summary of each certificate,
 /// CSR, key or kubeconfig, including the user and groups kube-apiserver would see. Output is
 /// text unless --format json, whether or not stdout is a terminal.
 #[derive(Parser, Debug)]
 #[command(name = "k8s-verify", version)]
 pub struct Cli {
-    /// Files to read: certificates, CSRs, keys, kubeconfigs (default: stdin; - is stdin)
+    /// Files to read: certificates, CSRs, keys, kubeconfigs (default: stdin; - is stdin). When
+    /// checking, each input is one chain as a server sends it: its first certificate is checked,
+    /// the ones after it are intermediates (--each checks every certificate on its own)
     #[arg(value_name = "FILE")]
     pub inputs: Vec<PathBuf>,
 
-    /// The CA the certificates must chain to
+    /// The CA the certificates must chain to; a bundle of several CAs trusts each of them
     #[arg(long, value_name = "FILE", help_heading = "Checks")]
     pub ca_cert: Option<PathBuf>,
+
+    /// Intermediate CA certificates offered for every chain (openssl's -untrusted); repeat
+    #[arg(long, value_name = "FILE", help_heading = "Checks")]
+    pub untrusted: Vec<PathBuf>,
+
+    /// Check every certificate of the inputs on its own, not the first of each input with the
+    /// rest as its chain
+    #[arg(long, help_heading = "Checks")]
+    pub each: bool,
+
+    /// Follow this Go release's crypto/x509 (19 to 24 for go1.19 to go1.24; Kubernetes 1.33 is
+    /// built with go1.24): SHA-1 messages, RSA key minimum, policy extensions
+    #[arg(long, value_name = "MINOR", default_value_t = 24, value_parser = clap::value_parser!(u32).range(19..=24), hide = true)]
+    pub go_release: u32,
 
     /// Required usage; repeat for both
     #[arg(long = "purpose", value_enum, value_name = "PURPOSE", help_heading = "Checks")]
@@ -74,7 +90,7 @@ pub struct Cli {
 
     /// A name or IP a TLS client would dial; must be in the SANs (repeat, or separate with commas)
     #[arg(long = "host", value_name = "NAME|IP", value_delimiter = ',', help_heading = "Checks")]
-    pub hosts: Vec<String>,
+    pub hosts: Vec<k8s_pki::hostname::Host>,
 
     /// Required CN (the Kubernetes user name)
     #[arg(long, value_name = "NAME", help_heading = "Checks")]
@@ -166,6 +182,9 @@ impl Cli {
         Options {
             inputs: self.inputs.clone(),
             ca_cert: self.ca_cert.clone(),
+            untrusted: self.untrusted.clone(),
+            each: self.each,
+            go: k8s_pki::go_signature::GoRelease { minor: self.go_release },
             purposes: self.purposes.iter().map(|p| Usage::from(*p)).collect(),
             hosts: self.hosts.clone(),
             cn: self.cn.clone(),

@@ -24,12 +24,8 @@ const ALLOWED: &[&str] = &[
 ];
 
 /// Crates that appear in two versions, and why that is accepted.
-const DUPLICATES: &[(&str, &str)] = &[
-    ("getrandom", "0.4 through proptest's rand (tests only); 0.2 is locked for other platforms, not built here"),
-    ("syn", "3 for clap_derive, 2 for x509-parser's asn1-rs-derive; build time only"),
-    ("untrusted", "0.7 for aws-lc-rs, 0.9 for rustls-webpki"),
-    ("windows-sys", "never built on Linux"),
-];
+const DUPLICATES: &[(&str, &str)] =
+    &[("syn", "3 for clap_derive, 2 for x509-parser's asn1-rs-derive; build time only")];
 
 /// Whether an SPDX expression is satisfied by [`ALLOWED`]: `A OR B` needs one side, `A AND B`
 /// both, `A WITH exception` is `A`; `/` is an old spelling of `OR`.

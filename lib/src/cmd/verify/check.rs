@@ -1,10 +1,9 @@
 //! k8s-verify's checks: each certificate of the inputs against a CA, purposes, hosts, CN, O
 //! and key, as a Go client or server would decide, with `--explain`'s openssl equivalents.
 
-use std::net::IpAddr;
-
 use super::inspect::{Item, read_items};
 use super::{Options, OutputFormat};
+use crate::cert::Cert;
 use crate::cmd::Warn;
 use crate::error::{Error, Result};
 use crate::finding::{Status, worst};
@@ -12,7 +11,31 @@ use crate::report;
 use crate::sink::print;
 use crate::term::Paint;
 use crate::usage::Usage;
-use crate::verify::{Expect, check};
+use crate::verify::{Expect, check, go_verdict};
+
+/// The certificates to check, each with its chain: the first certificate of each input with
+/// the ones after it (a chain as a server sends it), or with `each` every certificate alone.
+fn chains<'a>(items: &'a [Item], each: bool, note: Warn<'_>) -> Vec<(&'a Item, Vec<Cert>)> {
+    let mut out: Vec<(&Item, Vec<Cert>)> = Vec::new();
+    let mut last_input = None;
+    for item in items {
+        let Item::Cert(cert, source, _, input) = item else { continue };
+        match out.last_mut() {
+            Some((_, chain)) if !each && last_input == Some(*input) => {
+                if !cert.is_ca() {
+                    note(crate::cmd::Note::Warning(&format!(
+                        "{}: not a CA, so only an unused intermediate: each input is one chain, the first certificate checked (--each checks every one)",
+                        crate::term::sanitize_line(source)
+                    )));
+                }
+                chain.push((**cert).clone());
+            }
+            _ => out.push((item, Vec::new())),
+        }
+        last_input = Some(*input);
+    }
+    out
+}
 
 /// Checks every certificate of the inputs against what the flags ask; exit 1 on a failure,
 /// 6 on warnings only.
@@ -21,17 +44,21 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
     if opts.explain {
         explain_checks(opts, &items, note);
     }
-    let ca = match &opts.ca_cert {
-        Some(path) => Some((crate::cert::Cert::read_file(path)?, path.display().to_string())),
-        None => None,
-    };
+    let roots = opts.ca_cert.as_deref().map(Cert::read_all).transpose()?.unwrap_or_default();
+    let ca_name = opts.ca_cert.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    let mut untrusted = Vec::new();
+    for path in &opts.untrusted {
+        untrusted.extend(Cert::read_all(path)?);
+    }
     let key = opts.key.as_deref().map(crate::key::PrivateKey::read_file).transpose()?.map(|k| k.public_key().clone());
     let mut results = Vec::new();
-    for item in &items {
-        let Item::Cert(cert, source, kc_key) = item else { continue };
+    for (leaf, chain) in chains(&items, opts.each, note) {
+        let Item::Cert(cert, source, kc_key, _) = leaf else { continue };
+        let intermediates: Vec<Cert> = chain.into_iter().chain(untrusted.iter().cloned()).collect();
         let expect = Expect {
-            ca: ca.as_ref().map(|(c, _)| c),
-            ca_name: ca.as_ref().map(|(_, n)| n.clone()).unwrap_or_default(),
+            roots: &roots,
+            intermediates: &intermediates,
+            ca_name: ca_name.clone(),
             purposes: opts.purposes.clone(),
             hosts: opts.hosts.clone(),
             cn: opts.cn.clone(),
@@ -39,9 +66,11 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
             key: key.clone().or_else(|| kc_key.clone()),
             at,
             warn_within,
+            go: opts.go,
         };
         let findings = check(cert, &expect);
-        results.push((source.clone(), cert, findings));
+        let go = if roots.is_empty() { None } else { Some(go_verdict(cert, &expect)) };
+        results.push((source.clone(), cert, findings, go));
     }
     if results.is_empty() {
         return Err(Error::input("input", "no certificate to check"));
@@ -49,7 +78,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
     let text = match opts.format {
         OutputFormat::Text => {
             let mut out = String::new();
-            for (source, cert, findings) in &results {
+            for (source, cert, findings, _) in &results {
                 let status = worst(findings);
                 let verdict = match status {
                     Status::Ok => paint.good("ok"),
@@ -68,24 +97,32 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
         OutputFormat::Json => {
             let all: Vec<serde_json::Value> = results
                 .iter()
-                .map(|(source, cert, findings)| {
-                    serde_json::json!({
+                .map(|(source, cert, findings, go)| {
+                    let mut v = serde_json::json!({
                         "source": source,
                         "subject": {"cn": cert.subject.cn(), "o": cert.subject.orgs()},
                         "status": worst(findings),
                         "findings": findings,
-                    })
+                    });
+                    if let (Some(go), Some(obj)) = (go, v.as_object_mut()) {
+                        let text = match go {
+                            Ok(()) => "OK".to_string(),
+                            Err(e) => e.clone(),
+                        };
+                        obj.insert("go".into(), serde_json::Value::String(text));
+                    }
+                    v
                 })
                 .collect();
             serde_json::to_string_pretty(&all).map_err(|_| Error::internal("cannot encode JSON"))? + "\n"
         }
     };
     print(&text)?;
-    let failed = results.iter().filter(|(_, _, f)| worst(f) == Status::Fail).count();
+    let failed = results.iter().filter(|(_, _, f, _)| worst(f) == Status::Fail).count();
     if failed > 0 {
         return Err(Error::CheckFailed(format!("{failed} of {} certificates failed", results.len())));
     }
-    if results.iter().any(|(_, _, f)| worst(f) != Status::Ok) {
+    if results.iter().any(|(_, _, f, _)| worst(f) != Status::Ok) {
         return Err(Error::Warnings("warnings only: see above".into()));
     }
     Ok(())
@@ -95,7 +132,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
 fn explain_checks(opts: &Options, items: &[Item], note: Warn<'_>) {
     use crate::explain::sh;
     note(crate::cmd::Note::Explain(
-        "# k8s-verify: path validation by rustls-webpki (chain, validity, extended key usage, SANs); openssl checks the same with:",
+        "# k8s-verify: path validation as Go's crypto/x509 does it (chain, validity, extended key usage, SANs); openssl checks the same with:",
     ));
     let cert_files: Vec<String> = if opts.inputs.is_empty() {
         vec!["cert.crt".into()]
@@ -118,8 +155,11 @@ fn explain_checks(opts: &Options, items: &[Item], note: Warn<'_>) {
                 cmd.push_str(&format!(" -CAfile {}", sh(&ca.display().to_string())));
             }
             for host in &opts.hosts {
-                let flag = if host.parse::<IpAddr>().is_ok() { "-verify_ip" } else { "-verify_hostname" };
-                cmd.push_str(&format!(" {flag} {}", sh(host)));
+                let (flag, value) = match host.ip() {
+                    Some(ip) => ("-verify_ip", ip.to_string()),
+                    None => ("-verify_hostname", host.as_str().to_string()),
+                };
+                cmd.push_str(&format!(" {flag} {}", sh(&value)));
             }
             cmd.push_str(&format!(" {}", sh(file)));
             note(crate::cmd::Note::Explain(&cmd));

@@ -16,7 +16,9 @@ use crate::sink::{print, print_text};
 
 /// One thing read from the input.
 pub(super) enum Item {
-    Cert(Box<Cert>, String, Option<PublicKey>),
+    /// A certificate, its source for messages, the key beside it (kubeconfig), and the index
+    /// of the input it came from (certificates after the first of an input are its chain).
+    Cert(Box<Cert>, String, Option<PublicKey>, usize),
     Csr(Box<Csr>, String),
     Key(PrivateKey, String, String),
     Public(PublicKey, String),
@@ -25,11 +27,11 @@ pub(super) enum Item {
 
 pub(super) fn read_items(opts: &Options) -> Result<Vec<Item>> {
     let mut items = Vec::new();
-    for path in super::sources(opts) {
+    for (index, path) in super::sources(opts).into_iter().enumerate() {
         let input = Input::open(path, "a certificate, CSR, key or kubeconfig")?;
         let (name, bytes) = input.read_all()?;
         if looks_like_kubeconfig(&bytes) {
-            kubeconfig_items(&bytes, &name, path, &mut items)?;
+            kubeconfig_items(&bytes, &name, path, index, &mut items)?;
             continue;
         }
         let mut n = 0;
@@ -38,7 +40,7 @@ pub(super) fn read_items(opts: &Options) -> Result<Vec<Item>> {
             n += 1;
             let source = format!("{name} #{n}");
             match block.kind() {
-                Kind::Cert => items.push(Item::Cert(Box::new(Cert::from_der(&block.der, &name)?), source, None)),
+                Kind::Cert => items.push(Item::Cert(Box::new(Cert::from_der(&block.der, &name)?), source, None, index)),
                 Kind::Csr => items.push(Item::Csr(Box::new(Csr::from_der(&block.der, &name)?), source)),
                 Kind::Key => items.push(Item::Key(
                     PrivateKey::from_pem_block(&block.label, &block.der, &name)?,
@@ -53,7 +55,7 @@ pub(super) fn read_items(opts: &Options) -> Result<Vec<Item>> {
     Ok(items)
 }
 
-fn kubeconfig_items(bytes: &[u8], name: &str, path: Option<&Path>, items: &mut Vec<Item>) -> Result<()> {
+fn kubeconfig_items(bytes: &[u8], name: &str, path: Option<&Path>, index: usize, items: &mut Vec<Item>) -> Result<()> {
     let kc = Kubeconfig::from_slice(bytes, name)?;
     let base = path.and_then(Path::parent).unwrap_or(Path::new("."));
     let creds = kc.credentials(None, name, base)?;
@@ -77,7 +79,7 @@ fn kubeconfig_items(bytes: &[u8], name: &str, path: Option<&Path>, items: &mut V
     }
     items.push(Item::Kubeconfig(summary));
     if let Some(b) = first(&creds.cert, Kind::Cert)? {
-        items.push(Item::Cert(Box::new(Cert::from_der(&b.der, name)?), source, key));
+        items.push(Item::Cert(Box::new(Cert::from_der(&b.der, name)?), source, key, index));
     }
     Ok(())
 }
@@ -88,7 +90,7 @@ pub(super) fn run(opts: &Options, at: i64) -> Result<()> {
     let summaries: Vec<inspect::Summary> = items
         .iter()
         .map(|item| match item {
-            Item::Cert(c, source, _) => inspect::certificate(c, source, at),
+            Item::Cert(c, source, ..) => inspect::certificate(c, source, at),
             Item::Csr(c, source) => inspect::csr(c, source),
             Item::Key(k, label, source) => inspect::private_key(k, label, source),
             Item::Public(p, source) => inspect::public_key(p, source),

@@ -34,12 +34,19 @@ pub enum OutputFormat {
 pub struct Options {
     /// Files to read (none: stdin).
     pub inputs: Vec<PathBuf>,
-    /// The CA certificates must chain to.
+    /// The CA certificates must chain to (a bundle: any of them).
     pub ca_cert: Option<PathBuf>,
+    /// Files of intermediates offered for every chain (openssl's `-untrusted`).
+    pub untrusted: Vec<PathBuf>,
+    /// Check every certificate of the inputs on its own, instead of the first of each input
+    /// with the rest as its chain.
+    pub each: bool,
+    /// Whose crypto/x509 rules (`--go-release`).
+    pub go: crate::go_signature::GoRelease,
     /// Required usages.
     pub purposes: Vec<Usage>,
     /// Names and IPs that must be in the SANs.
-    pub hosts: Vec<String>,
+    pub hosts: Vec<crate::hostname::Host>,
     /// Required CN.
     pub cn: Option<String>,
     /// Required O values (all of them, in any order).
@@ -118,6 +125,8 @@ impl Options {
             ("--cn", self.cn.is_some()),
             ("--org", !self.orgs.is_empty()),
             ("--key", self.key.is_some()),
+            ("--untrusted", !self.untrusted.is_empty()),
+            ("--each", self.each),
         ]
         .into_iter()
         .find_map(|(flag, set)| set.then_some(flag))
@@ -232,7 +241,7 @@ mod tests {
             Options { signer: Some(crate::signer::Signer::KubeletServing), ..opts() }.mode().ok(),
             Some(Mode::Signer)
         );
-        assert_eq!(Options { hosts: vec!["h".into()], ..opts() }.mode().ok(), Some(Mode::Check));
+        assert_eq!(Options { hosts: vec!["h".parse().expect("host")], ..opts() }.mode().ok(), Some(Mode::Check));
     }
 
     #[test]
@@ -266,7 +275,9 @@ mod tests {
     fn a_flag_of_another_mode_is_a_usage_error() {
         let err = Options { expiry: true, ..opts() }.mode().expect_err("needs --pki-dir");
         assert_eq!(err.to_string(), "--expiry goes with --pki-dir");
-        let err = Options { node_name: Some("n".into()), hosts: vec!["h".into()], ..opts() }.mode().expect_err("x");
+        let err = Options { node_name: Some("n".into()), hosts: vec!["h".parse().expect("host")], ..opts() }
+            .mode()
+            .expect_err("x");
         assert_eq!(err.to_string(), "--node-name goes with --pki-dir, not with --host");
         let err = Options { pki_dir: Some("t".into()), inputs: vec!["a".into()], ..opts() }.mode().expect_err("x");
         assert!(err.to_string().contains("FILE"), "{err}");
