@@ -45,8 +45,9 @@ pub enum GoError {
     NotAuthorizedForName(String),
     /// An error Go returns as is (constraint parsing, signature limit).
     Other(String),
-    /// UnknownAuthorityError, with the hint: (error text, candidate's name).
-    UnknownAuthority(Option<(String, String)>),
+    /// UnknownAuthorityError, with the hint (error text, candidate's name) and the issuer
+    /// that was not found (of the leaf, or of an intermediate on the way).
+    UnknownAuthority(Option<(String, String)>, String),
 }
 
 impl fmt::Display for GoError {
@@ -64,8 +65,8 @@ impl fmt::Display for GoError {
                 write!(f, "x509: a root or intermediate certificate is not authorized to sign for this name: {detail}")
             }
             GoError::Other(text) => f.write_str(text),
-            GoError::UnknownAuthority(None) => f.write_str("x509: certificate signed by unknown authority"),
-            GoError::UnknownAuthority(Some((err, name))) => write!(
+            GoError::UnknownAuthority(None, _) => f.write_str("x509: certificate signed by unknown authority"),
+            GoError::UnknownAuthority(Some((err, name)), _) => write!(
                 f,
                 "x509: certificate signed by unknown authority (possibly because of {} while trying to verify candidate authority certificate {})",
                 go_quote(err),
@@ -163,11 +164,15 @@ fn is_valid(c: &Cert, kind: Kind, chain: &[&Cert], opts: &Options<'_>) -> Result
 
 /// Go's CertPool.findPotentialParents: certificates whose subject is `cert`'s issuer, those
 /// whose key identifiers match first, then those with one identifier missing, then the rest.
-fn potential_parents<'a>(pool: &'a [Cert], cert: &Cert) -> Vec<&'a Cert> {
+fn potential_parents<'a>(pool: &'a [Cert], cert: &Cert, go: GoRelease) -> Vec<&'a Cert> {
     let mut ranked: Vec<(u8, &Cert)> = Vec::new();
     let mut seen: Vec<&[u8]> = Vec::new();
     for candidate in pool {
         if candidate.subject_raw != cert.issuer_raw || seen.contains(&candidate.der.as_slice()) {
+            continue;
+        }
+        // A pool never holds what Go cannot parse.
+        if go.refuses_negative_serials() && is_negative(candidate) {
             continue;
         }
         seen.push(&candidate.der);
@@ -205,10 +210,10 @@ fn build_chains<'a>(
     let mut chains: Vec<Vec<&'a Cert>> = Vec::new();
     let mut err: Option<GoError> = None;
     let mut hint: Option<(String, String)> = None;
-    let candidates = potential_parents(opts.roots, c)
+    let candidates = potential_parents(opts.roots, c, opts.go)
         .into_iter()
         .map(|r| (Kind::Root, r))
-        .chain(potential_parents(opts.intermediates, c).into_iter().map(|i| (Kind::Intermediate, i)));
+        .chain(potential_parents(opts.intermediates, c, opts.go).into_iter().map(|i| (Kind::Intermediate, i)));
     for (kind, candidate) in candidates {
         if already_in_chain(candidate, chain) {
             continue;
@@ -242,7 +247,12 @@ fn build_chains<'a>(
     if !chains.is_empty() {
         return Ok(chains);
     }
-    Err(err.unwrap_or(GoError::UnknownAuthority(hint)))
+    Err(err.unwrap_or_else(|| GoError::UnknownAuthority(hint, c.issuer.to_string())))
+}
+
+/// Whether the serial number (DER INTEGER content) is negative.
+fn is_negative(c: &Cert) -> bool {
+    c.serial.first().is_some_and(|b| b & 0x80 != 0)
 }
 
 /// Go's name for a candidate in the hint: its CN, else its first O, else `serial:N`.
@@ -302,6 +312,9 @@ fn chain_allows(chain: &[&Cert], wanted: &[Usage]) -> bool {
 
 /// `leaf.Verify(opts)`: the chains Go would return, or its error.
 pub fn verify<'a>(leaf: &'a Cert, opts: &Options<'a>) -> Result<Vec<Vec<&'a Cert>>, GoError> {
+    if opts.go.refuses_negative_serials() && is_negative(leaf) {
+        return Err(GoError::Other("x509: negative serial number".into()));
+    }
     is_valid(leaf, Kind::Leaf, &[], opts)?;
     let candidates = if opts.roots.iter().any(|r| r.der == leaf.der) {
         vec![vec![leaf]]

@@ -88,19 +88,35 @@ pub fn go_verdict(cert: &Cert, expect: &Expect<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// Describes who signed `cert` when it is not `ca`.
-fn issuer_note(cert: &Cert, expect: &Expect<'_>) -> String {
+/// Why `cert` has no issuer among the roots and intermediates, in words, from Go's hint.
+fn issuer_note(cert: &Cert, expect: &Expect<'_>, hint: Option<&(String, String)>, missing: &str) -> String {
     let ca_name = &expect.ca_name;
-    let named = expect.roots.iter().chain(expect.intermediates).find(|ca| cert.issuer_raw == ca.subject_raw);
-    match (named, expect.roots) {
-        (Some(ca), _) => {
-            format!("issuer name matches {ca_name} ({}) but the signature does not verify with its key", ca.subject)
+    let Some((err, candidate)) = hint else {
+        let offered = if expect.intermediates.is_empty() { "" } else { " nor among the intermediates offered" };
+        let self_issued_offered =
+            expect.intermediates.iter().any(|c| c.is_self_issued() && c.subject.to_string() == missing);
+        if self_issued_offered {
+            return format!(
+                "the chain ends at '{}', which is not in {ca_name}: a root offered as an intermediate is not trusted",
+                crate::term::sanitize_line(missing)
+            );
         }
-        (None, [ca]) => format!("signed by '{}', not by {ca_name} ('{}')", cert.issuer, ca.subject),
-        (None, roots) => {
-            let names: Vec<String> = roots.iter().map(|r| format!("'{}'", r.subject)).collect();
-            format!("signed by '{}', none of {ca_name} ({})", cert.issuer, names.join(", "))
-        }
+        return match expect.roots {
+            [ca] if offered.is_empty() => format!("signed by '{}', not by {ca_name} ('{}')", cert.issuer, ca.subject),
+            _ => format!("no certificate of '{}' is in {ca_name}{offered}", crate::term::sanitize_line(missing)),
+        };
+    };
+    let candidate = crate::term::sanitize_line(candidate);
+    if err == crate::go_signature::CONSTRAINT_VIOLATION {
+        format!(
+            "its issuer '{candidate}' may not sign certificates (basic constraints without CA:TRUE, or a key usage without certSign)"
+        )
+    } else if err.starts_with("x509: cannot verify signature: insecure algorithm") {
+        format!("signed with an algorithm Go refuses ({})", err.trim_start_matches("x509: cannot verify signature: "))
+    } else if err.ends_with("verification failure") || err.ends_with("verification error") {
+        format!("issuer name matches '{candidate}' but the signature does not verify with its key")
+    } else {
+        format!("cannot be checked with its issuer '{candidate}': {}", crate::term::sanitize_line(err))
     }
 }
 
@@ -179,7 +195,7 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
             }
             Err(e) => {
                 let why = match &e {
-                    GoError::UnknownAuthority(_) => issuer_note(cert, expect),
+                    GoError::UnknownAuthority(hint, missing) => issuer_note(cert, expect, hint.as_ref(), missing),
                     other => format!("does not chain to {}: {other}", expect.ca_name),
                 };
                 out.push(Finding::fail(Check::Chain, why, Some(e.to_string())));

@@ -5,6 +5,7 @@ mod bad_input;
 mod cluster;
 mod csr;
 mod csrapi;
+mod differential;
 mod ecosystem;
 mod explain;
 mod genkey;
