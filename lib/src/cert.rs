@@ -118,6 +118,26 @@ impl Cert {
         issuer.verify(&self.signature_algorithm, &self.tbs, &self.signature)
     }
 
+    /// SHA-256 of the whole certificate as `openssl x509 -fingerprint -sha256` prints it.
+    pub fn fingerprint_sha256(&self) -> String {
+        let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &self.der);
+        d.as_ref().iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    }
+
+    /// SHA-256 of the SubjectPublicKeyInfo, base64: the pin curl's `--pinnedpubkey sha256//…` takes.
+    pub fn spki_sha256(&self) -> String {
+        use base64::Engine;
+        let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, self.public_key.spki_der());
+        base64::engine::general_purpose::STANDARD.encode(d.as_ref())
+    }
+
+    /// `sha256:` and the hex SHA-256 of the SubjectPublicKeyInfo: what `kubeadm join
+    /// --discovery-token-ca-cert-hash` takes (kubeadm's app/util/pubkeypin/pubkeypin.go Hash).
+    pub fn join_hash(&self) -> String {
+        let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, self.public_key.spki_der());
+        format!("sha256:{}", d.as_ref().iter().map(|b| format!("{b:02x}")).collect::<String>())
+    }
+
     /// Serial as colon-separated hex, as openssl prints it.
     pub fn serial_hex(&self) -> String {
         let bytes: &[u8] = match self.serial.as_slice() {

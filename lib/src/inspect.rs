@@ -167,6 +167,11 @@ pub fn certificate(cert: &Cert, source: &str, at: i64) -> Summary {
     s.add("keyUsage", ku);
     s.add("ca", cert.is_ca());
     s.add("selfSigned", cert.is_self_issued() && cert.signed_by(&cert.public_key).is_ok());
+    s.add("sha256Fingerprint", cert.fingerprint_sha256());
+    s.add("spkiSha256", cert.spki_sha256());
+    if cert.is_ca() {
+        s.add("joinHash", cert.join_hash());
+    }
     let orgs = cert.subject.orgs();
     s.add("kubeadm", matching_profiles(cert.subject.cn(), &orgs, &cert.ext.usages, cert.is_ca()));
     s.add("kubernetes", kubernetes_view(cert.subject.cn(), &orgs, &cert.ext.usages, cert.ext.has_eku, cert.is_ca()));

@@ -476,3 +476,32 @@ fn the_trust_graph_marks_a_file_signed_by_the_wrong_ca() {
             .contains("--etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt")
     );
 }
+
+#[test]
+fn join_hash_and_fingerprints_are_what_openssl_computes() {
+    let dir = crate::util::scratch();
+    crate::util::make_ca(dir.path(), "ec", "ec-ca");
+    let rsa = crate::util::run_ok("k8s-genkey", &[], b"");
+    let csr = crate::util::run_ok("k8s-csr", &["--profile", "ca", "--cn", "rsa-ca"], &rsa);
+    crate::util::run_ok("k8s-sign", &["--self-sign", "--out", &s(&dir.path().join("rsa"))], &csr);
+    // The kubeadm documentation's pipeline, with `openssl pkey` for both key types.
+    for (name, pkey) in [("rsa", "rsa"), ("ec", "ec")] {
+        let crt = format!("{name}.crt");
+        let script = format!(
+            "openssl x509 -pubkey -in {crt} -noout | openssl {pkey} -pubin -outform der 2>/dev/null | openssl dgst -sha256 -hex | sed 's/^.* //'"
+        );
+        let out =
+            std::process::Command::new("bash").args(["-c", &script]).current_dir(dir.path()).output().expect("bash");
+        let want = format!("sha256:{}", String::from_utf8_lossy(&out.stdout).trim());
+        assert_eq!(want.len(), 71, "{want}");
+        let ours = tool("k8s-verify").arg("--join-hash").arg(dir.path().join(&crt)).output().expect("runs");
+        assert!(ours.status.success());
+        assert_eq!(String::from_utf8_lossy(&ours.stdout), format!("{want}\n"), "{name}");
+        let fp = crate::util::openssl_ok(dir.path(), &["x509", "-in", &crt, "-noout", "-fingerprint", "-sha256"]);
+        let fp = fp.trim().rsplit('=').next().expect("fingerprint").to_string();
+        let json = tool("k8s-verify").arg(dir.path().join(&crt)).args(["--format", "json"]).output().expect("runs");
+        let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+        assert_eq!(v[0]["sha256Fingerprint"].as_str(), Some(fp.as_str()), "{v}");
+        assert_eq!(v[0]["joinHash"].as_str(), Some(want.as_str()));
+    }
+}

@@ -109,6 +109,11 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", help_heading = "Checks")]
     pub signer: Option<k8s_pki::signer::Signer>,
 
+    /// Print each certificate's kubeadm join discovery hash (sha256:HEX of its public key), the
+    /// value kubeadm join --discovery-token-ca-cert-hash takes; give it pki/ca.crt
+    #[arg(long)]
+    pub join_hash: bool,
+
     /// Audit a kubeadm directory holding pki/ and the kubeconfigs (e.g. /etc/kubernetes)
     #[arg(long, value_name = "DIR", help_heading = "Audit")]
     pub pki_dir: Option<PathBuf>,
@@ -215,6 +220,7 @@ impl Cli {
             flags: self.flags,
             explain: self.explain.explain,
             signer: self.signer.clone(),
+            join_hash: self.join_hash,
         }
     }
 }

@@ -83,6 +83,8 @@ pub struct Options {
     pub explain: bool,
     /// Check CSRs (PEM or CertificateSigningRequest objects) against this signer's rules.
     pub signer: Option<crate::signer::Signer>,
+    /// Print each certificate's `kubeadm join` discovery hash.
+    pub join_hash: bool,
 }
 
 /// What `k8s-verify` does, decided once from the flags.
@@ -98,6 +100,8 @@ pub enum Mode {
     Signer,
     /// `--ca-cert`, `--purpose`, `--host`, `--cn`, `--org`, `--key`: check certificates.
     Check,
+    /// `--join-hash`: each certificate's `kubeadm join --discovery-token-ca-cert-hash` value.
+    JoinHash,
     /// No mode flag: show what the input holds.
     Inspect,
 }
@@ -110,6 +114,7 @@ impl Mode {
             Mode::Audit => "audit a directory",
             Mode::Signer => "check CSRs against a signer",
             Mode::Check => "check certificates",
+            Mode::JoinHash => "print join hashes",
             Mode::Inspect => "inspect",
         }
     }
@@ -145,6 +150,9 @@ impl Options {
         if self.signer.is_some() {
             selectors.push(("--signer", Mode::Signer));
         }
+        if self.join_hash {
+            selectors.push(("--join-hash", Mode::JoinHash));
+        }
         if let Some(flag) = self.check_flag() {
             selectors.push((flag, Mode::Check));
         }
@@ -170,7 +178,7 @@ impl Options {
         belongs("--expiry", self.expiry, mode == Mode::Audit, "--pki-dir")?;
         belongs("--node-name", self.node_name.is_some(), audits, "--pki-dir")?;
         belongs("--advertise-address", self.advertise_address.is_some(), audits, "--pki-dir")?;
-        let takes_files = matches!(mode, Mode::Check | Mode::Inspect | Mode::Signer);
+        let takes_files = matches!(mode, Mode::Check | Mode::Inspect | Mode::Signer | Mode::JoinHash);
         belongs("a FILE argument", !self.inputs.is_empty(), takes_files, "inspecting or checking files")?;
         Ok(mode)
     }
@@ -214,6 +222,17 @@ pub fn run(opts: &Options, note: crate::cmd::Warn<'_>) -> Result<()> {
         Mode::Graph(format) => audit::graph(opts, format, at, warn_within),
         Mode::Audit => audit::run(opts, at, warn_within, &paint),
         Mode::Signer => signer::run(opts),
+        Mode::JoinHash => {
+            let items = inspect::read_items(opts)?;
+            let lines: String = items
+                .iter()
+                .filter_map(|i| if let inspect::Item::Cert(c, ..) = i { Some(c.join_hash() + "\n") } else { None })
+                .collect();
+            if lines.is_empty() {
+                return Err(Error::input("input", "no certificate"));
+            }
+            crate::sink::print(&lines)
+        }
         Mode::Inspect => inspect::run(opts, at),
         Mode::Check => check::run(opts, at, warn_within, &paint, note),
     }
