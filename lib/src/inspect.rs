@@ -43,7 +43,7 @@ impl Summary {
 
     /// As aligned text lines.
     pub fn to_text(&self) -> String {
-        let mut out = format!("{} ({})\n", self.kind, self.source);
+        let mut out = format!("{} ({})\n", self.kind, crate::term::sanitize_line(&self.source));
         for (k, v) in &self.fields {
             let text = match v {
                 serde_json::Value::String(s) => s.clone(),

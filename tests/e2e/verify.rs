@@ -505,3 +505,33 @@ fn join_hash_and_fingerprints_are_what_openssl_computes() {
         assert_eq!(v[0]["joinHash"].as_str(), Some(want.as_str()));
     }
 }
+
+#[test]
+fn a_certificate_signing_request_object_is_inspected() {
+    let dir = crate::util::scratch();
+    let key = crate::util::run_ok("k8s-genkey", &[], b"");
+    let prefix = s(&dir.path().join("alice"));
+    let yaml = crate::util::run_ok(
+        "k8s-csr",
+        &[
+            "--cn",
+            "alice",
+            "--org",
+            "dev",
+            "--signer",
+            "kubernetes.io/kube-apiserver-client",
+            "--manifest",
+            "--out",
+            &prefix,
+        ],
+        &key,
+    );
+    // A hostile object name must not reach the terminal raw.
+    let yaml = String::from_utf8_lossy(&yaml).replace("name: alice", "name: \"alice\\e[31m\"");
+    let out = tool("k8s-verify").write_stdin(yaml).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("csr (stdin: CertificateSigningRequest alice"), "{text}");
+    assert!(text.contains("O=dev, CN=alice"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+}

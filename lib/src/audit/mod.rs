@@ -65,6 +65,7 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
         files.push(leaf::audit(&target, &cas, &root, &pki, opts, &rel));
     }
     files.push(service_account::audit(&pki, &rel));
+    missing_cas_fail(&mut files);
     let status = files.iter().map(|f| f.status).max().unwrap_or(Status::Ok);
     Ok(Report {
         dir: root.display().to_string(),
@@ -75,6 +76,28 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
         status,
         files,
     })
+}
+
+/// A missing CA is only "missing" (a worker node, external etcd) while nothing it signs is
+/// here; once certificates it signed are present, they cannot be checked: a failure.
+fn missing_cas_fail(files: &mut [crate::report::FileReport]) {
+    let signed: Vec<(String, String)> = files
+        .iter()
+        .filter(|f| f.status != Status::Missing)
+        .filter_map(|f| f.ca_name.clone().map(|ca| (ca, f.path.clone())))
+        .collect();
+    for ca in files.iter_mut().filter(|f| f.status == Status::Missing && f.kind == crate::report::FileKind::Ca) {
+        let needing: Vec<&str> = signed.iter().filter(|(n, _)| *n == ca.name).map(|(_, p)| p.as_str()).collect();
+        if let Some(first) = needing.first() {
+            let more = if needing.len() > 1 { format!(" and {} more", needing.len() - 1) } else { String::new() };
+            ca.findings.push(Finding::fail(
+                Check::Read,
+                format!("missing, but {first}{more} it signs are here: they cannot be checked"),
+                None,
+            ));
+            ca.status = Status::Fail;
+        }
+    }
 }
 
 /// The certificate in `path`; `None` when there is no such file.
@@ -206,6 +229,20 @@ mod tests {
         // super-admin.conf is optional (kubeadm < 1.29 has none).
         assert_eq!(file(&report, "super-admin.conf").status, Status::Ok);
         assert_eq!(report.status, Status::Missing);
+    }
+
+    #[test]
+    fn a_missing_ca_with_certificates_it_signed_is_a_failure() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        tree(dir.path());
+        std::fs::remove_file(dir.path().join("pki/ca.crt")).expect("rm");
+        let report = run(dir.path());
+        let ca = file(&report, "ca");
+        assert_eq!(ca.status, Status::Fail, "{:#?}", ca.findings);
+        assert!(ca.findings.iter().any(|f| f.message.contains("pki/apiserver.crt")), "{:#?}", ca.findings);
+        assert_eq!(report.status, Status::Fail);
+        // The etcd CA signs nothing here: still only missing.
+        assert_eq!(file(&report, "etcd-ca").status, Status::Missing);
     }
 
     #[test]

@@ -34,6 +34,14 @@ pub(super) fn read_items(opts: &Options) -> Result<Vec<Item>> {
             kubeconfig_items(&bytes, &name, path, index, &mut items)?;
             continue;
         }
+        if crate::csrapi::looks_like_object(&bytes) {
+            let object = crate::csrapi::CsrObject::from_slice(&bytes, &name)?;
+            let block = first_block_of(&object.request_pem, Kind::Csr, &name)?
+                .ok_or_else(|| Error::input(&name, "spec.request holds no CERTIFICATE REQUEST"))?;
+            let source = format!("{name}: CertificateSigningRequest {}", object.name);
+            items.push(Item::Csr(Box::new(Csr::from_der(&block.der, &name)?), source));
+            continue;
+        }
         let mut n = 0;
         for block in Input::from_bytes(&name, bytes).blocks()? {
             let block = block?;
