@@ -113,6 +113,25 @@ fn has_unhandled_critical(c: &Cert, go: GoRelease) -> bool {
     unknown || san || nc
 }
 
+/// Go's validity check: `notBefore` and `notAfter` are inclusive.
+pub fn validity(c: &Cert, at: i64) -> Result<(), GoError> {
+    if at < c.not_before {
+        return Err(GoError::Expired(format!(
+            "current time {} is before {}",
+            format_time(at),
+            format_time(c.not_before)
+        )));
+    }
+    if at > c.not_after {
+        return Err(GoError::Expired(format!(
+            "current time {} is after {}",
+            format_time(at),
+            format_time(c.not_after)
+        )));
+    }
+    Ok(())
+}
+
 fn is_valid(c: &Cert, kind: Kind, chain: &[&Cert], opts: &Options<'_>) -> Result<(), GoError> {
     if has_unhandled_critical(c, opts.go) {
         return Err(GoError::UnhandledCriticalExtension);
@@ -122,20 +141,7 @@ fn is_valid(c: &Cert, kind: Kind, chain: &[&Cert], opts: &Options<'_>) -> Result
     {
         return Err(GoError::NameMismatch);
     }
-    if opts.at < c.not_before {
-        return Err(GoError::Expired(format!(
-            "current time {} is before {}",
-            format_time(opts.at),
-            format_time(c.not_before)
-        )));
-    }
-    if opts.at > c.not_after {
-        return Err(GoError::Expired(format!(
-            "current time {} is after {}",
-            format_time(opts.at),
-            format_time(c.not_after)
-        )));
-    }
+    validity(c, opts.at)?;
     if kind != Kind::Leaf
         && let Some((nc, _)) = &c.ext.name_constraints
     {

@@ -41,21 +41,7 @@ pub struct Expect<'a> {
 
 /// Go's wording for a certificate outside its validity at `at`.
 pub fn go_validity_error(cert: &Cert, at: i64) -> Option<String> {
-    if at > cert.not_after {
-        Some(format!(
-            "x509: certificate has expired or is not yet valid: current time {} is after {}",
-            format_time(at),
-            format_time(cert.not_after)
-        ))
-    } else if at < cert.not_before {
-        Some(format!(
-            "x509: certificate has expired or is not yet valid: current time {} is before {}",
-            format_time(at),
-            format_time(cert.not_before)
-        ))
-    } else {
-        None
-    }
+    chain::validity(cert, at).err().map(|e| e.to_string())
 }
 
 /// The usages the chain is checked for: those asked, else the certificate's own (server
