@@ -127,15 +127,17 @@ impl Cert {
     /// SHA-256 of the SubjectPublicKeyInfo, base64: the pin curl's `--pinnedpubkey sha256//…` takes.
     pub fn spki_sha256(&self) -> String {
         use base64::Engine;
-        let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, self.public_key.spki_der());
-        base64::engine::general_purpose::STANDARD.encode(d.as_ref())
+        base64::engine::general_purpose::STANDARD.encode(self.spki_digest().as_ref())
+    }
+
+    fn spki_digest(&self) -> aws_lc_rs::digest::Digest {
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, self.public_key.spki_der())
     }
 
     /// `sha256:` and the hex SHA-256 of the SubjectPublicKeyInfo: what `kubeadm join
     /// --discovery-token-ca-cert-hash` takes (kubeadm's app/util/pubkeypin/pubkeypin.go Hash).
     pub fn join_hash(&self) -> String {
-        let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, self.public_key.spki_der());
-        format!("sha256:{}", d.as_ref().iter().map(|b| format!("{b:02x}")).collect::<String>())
+        format!("sha256:{}", self.spki_digest().as_ref().iter().map(|b| format!("{b:02x}")).collect::<String>())
     }
 
     /// Serial as colon-separated hex, as openssl prints it.

@@ -46,12 +46,16 @@ impl Host {
         &self.0
     }
 
-    /// The address, if the host is one (`[::1]` included), as Go's net.ParseIP reads it.
-    pub fn ip(&self) -> Option<IpAddr> {
+    /// The host without the `[ ]` an address may be written in (Go's `candidateIP`).
+    fn unbracketed(&self) -> &str {
         let h = &self.0;
         let inner = if h.len() >= 3 && h.starts_with('[') && h.ends_with(']') { h.get(1..h.len() - 1) } else { None };
-        let inner = inner.unwrap_or(h);
-        inner.parse().ok()
+        inner.unwrap_or(h)
+    }
+
+    /// The address, if the host is one (`[::1]` included), as Go's net.ParseIP reads it.
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.unbracketed().parse().ok()
     }
 }
 
@@ -59,9 +63,7 @@ impl Host {
 pub fn verify_hostname(cert: &Cert, host: &Host) -> Result<(), String> {
     if let Some(ip) = host.ip() {
         let found = cert.ext.sans.iter().any(|s| matches!(s, San::Ip(i) if i.to_canonical() == ip.to_canonical()));
-        let h = &host.0;
-        let given = if h.starts_with('[') && h.ends_with(']') { h.get(1..h.len() - 1).unwrap_or(h) } else { h };
-        return if found { Ok(()) } else { Err(hostname_error(cert, given)) };
+        return if found { Ok(()) } else { Err(hostname_error(cert, host.unbracketed())) };
     }
     let candidate = host.0.to_ascii_lowercase();
     let valid_candidate = valid_hostname(&candidate, false);
