@@ -23,7 +23,7 @@ _k8s__verify() {
 
     case "${cmd}" in
         k8s__verify)
-            opts="-O -v -h -V --ca-cert --untrusted --each --go-release --purpose --host --cn --org --key --signer --join-hash --pki-dir --node-name --advertise-address --service-cidr --dns-domain --expiry --at --warn-within --format --color --verbose --graph --flags --explain --help --version"
+            opts="-O -v -h -V --ca-cert --untrusted --each --go-release --purpose --host --cn --org --key --signer --join-hash --pki-dir --connect --servername --cert --kubeconfig --timeout --node-name --advertise-address --service-cidr --dns-domain --expiry --at --warn-within --format --color --verbose --graph --flags --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -70,6 +70,26 @@ _k8s__verify() {
                     return 0
                     ;;
                 --pki-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --servername)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

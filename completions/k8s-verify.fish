@@ -6,9 +6,14 @@ client\t'TLS client auth (clientAuth): every identity that talks to the API serv
 complete -c k8s-verify -l host -d 'A name or IP a TLS client would dial; must be in the SANs (repeat, or separate with commas)' -r
 complete -c k8s-verify -l cn -d 'Required CN (the Kubernetes user name)' -r
 complete -c k8s-verify -s O -l org -d 'Required O values (Kubernetes groups); repeat; all and only these, in any order' -r
-complete -c k8s-verify -l key -d 'The private key that must match the certificate' -r -F
+complete -c k8s-verify -l key -d 'The private key that must match the certificate; with --connect, the client key' -r -F
 complete -c k8s-verify -l signer -d 'Check CSRs (PEM, or CertificateSigningRequest objects) against this certificates API signer\'s rules, as kube-controller-manager applies them' -r
-complete -c k8s-verify -l pki-dir -d 'Audit a kubeadm directory holding pki/ and the kubeconfigs (e.g. /etc/kubernetes)' -r -F
+complete -c k8s-verify -l pki-dir -d 'Audit a kubeadm directory holding pki/ and the kubeconfigs (e.g. /etc/kubernetes); with --connect, compare what the endpoint serves with the file that should serve it' -r -F
+complete -c k8s-verify -l connect -d 'Connect to a live endpoint (HOST:PORT, or https://HOST:PORT), show the chain it serves and check it as a Go client would: --host defaults to HOST, --purpose to server' -r
+complete -c k8s-verify -l servername -d 'The TLS server name to send and check, when not HOST (e.g. --connect 10.0.0.10:6443 --servername kubernetes)' -r
+complete -c k8s-verify -l cert -d 'A client certificate for mutual TLS (its chain, and its key unless --key; - is stdin); says whether the server accepted it' -r -F
+complete -c k8s-verify -l kubeconfig -d 'A kubeconfig: its current context supplies the server (unless --connect), the CA (unless --ca-cert) and the client identity (unless --cert)' -r -F
+complete -c k8s-verify -l timeout -d 'Give up on the endpoint after this long (connect and handshake) [default: 5s]' -r
 complete -c k8s-verify -l node-name -d 'With --pki-dir: the node name (default: read from pki/apiserver.crt)' -r
 complete -c k8s-verify -l advertise-address -d 'With --pki-dir: the advertise address (default: read from pki/apiserver.crt)' -r
 complete -c k8s-verify -l service-cidr -d 'Service CIDR, for the API server\'s service IP' -r

@@ -55,6 +55,10 @@ pub enum Check {
     ClientCertificate,
     /// Whether an optional file is there.
     Present,
+    /// A live endpoint accepted the client certificate.
+    ClientAuth,
+    /// A live endpoint serves the certificate on disk.
+    OnDisk,
 }
 
 impl Check {
@@ -78,6 +82,8 @@ impl Check {
             Check::KubeconfigCa => "kubeconfig-ca",
             Check::ClientCertificate => "client-certificate",
             Check::Present => "present",
+            Check::ClientAuth => "client-auth",
+            Check::OnDisk => "on-disk",
         }
     }
 }

@@ -295,6 +295,7 @@ impl Kubeconfig {
             cluster: ctx.context.cluster.clone(),
             user: ctx.context.user.clone(),
             server: cluster.map(|c| c.server.clone()).unwrap_or_default(),
+            tls_server_name: cluster.and_then(|c| c.tls_server_name.clone()),
             ca: match cluster {
                 Some(c) => decode("certificate-authority", &c.certificate_authority_data, &c.certificate_authority)?,
                 None => None,
@@ -322,6 +323,8 @@ pub struct Credentials {
     pub user: String,
     /// Server URL.
     pub server: String,
+    /// The name to verify the server's certificate for, when not the URL's host.
+    pub tls_server_name: Option<String>,
     /// CA PEM.
     pub ca: Option<Zeroizing<String>>,
     /// Client certificate PEM.

@@ -16,6 +16,7 @@ pub mod chain;
 pub mod cmd;
 pub mod csr;
 pub mod csrapi;
+pub mod endpoint;
 pub mod error;
 pub mod explain;
 pub mod ext;

@@ -87,6 +87,8 @@ pub struct Report {
     /// Advertise address used for SAN checks.
     #[serde(rename = "advertiseAddress", skip_serializing_if = "Option::is_none")]
     pub advertise_address: Option<String>,
+    /// `control-plane` or `worker`: which of kubeadm's file sets was expected.
+    pub role: &'static str,
     /// Worst status of all files.
     pub status: Status,
     /// One report per file.
@@ -157,8 +159,9 @@ pub fn audit_text(report: &Report, verbose: bool, paint: &Paint) -> String {
         "{}  {}\n",
         paint.bold(&sanitize_line(&report.dir)),
         paint.dim(&format!(
-            "(at {}; node {}, {})",
+            "(at {}; {} node {}, {})",
             report.at,
+            report.role,
             report.node_name.as_deref().unwrap_or("?"),
             report.advertise_address.as_deref().unwrap_or("?")
         ))
@@ -332,6 +335,7 @@ mod tests {
         ));
         bad.fix = Some("k8s-genkey | k8s-csr --profile apiserver".into());
         Report {
+            role: "control-plane",
             dir: "/etc/kubernetes".into(),
             at: format_time(AT),
             at_secs: AT,

@@ -78,6 +78,18 @@ impl Duration {
     }
 }
 
+/// Parses a network timeout: `5s`, `500ms`, `1m` (more than zero, at most ten minutes).
+pub fn parse_timeout(text: &str) -> std::result::Result<std::time::Duration, String> {
+    let shown = crate::term::sanitize(text);
+    let d: jiff::SignedDuration =
+        text.trim().parse().map_err(|_| format!("invalid timeout '{shown}': use e.g. 5s, 500ms, 1m"))?;
+    let d = std::time::Duration::try_from(d).map_err(|_| format!("timeout '{shown}' must be positive"))?;
+    if d.is_zero() || d > std::time::Duration::from_secs(600) {
+        return Err(format!("timeout '{shown}' must be more than zero and at most 10m"));
+    }
+    Ok(d)
+}
+
 /// Parses a date or timestamp: `2027-06-01` (midnight UTC), `2027-06-01T12:00:00Z`, or `now`.
 pub fn parse_date(text: &str) -> std::result::Result<Timestamp, String> {
     let t = text.trim();

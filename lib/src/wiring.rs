@@ -51,6 +51,60 @@ pub const FLAGS: &[(&str, &str, &str, &str)] = &[
     ("kubectl", "--kubeconfig", "admin.conf", "the administrator's identity"),
 ];
 
+/// A well-known port, the component listening there and the file it serves from.
+#[derive(Clone, Copy, Debug)]
+pub struct Served {
+    /// The port kubeadm's components listen on.
+    pub port: u16,
+    /// The component.
+    pub component: &'static str,
+    /// Its flag naming the serving certificate.
+    pub flag: &'static str,
+    /// The files that may hold it, relative to `--pki-dir`, the first present one counts.
+    pub files: &'static [&'static str],
+    /// When the served certificate is older than the file: why, and what to do, as the
+    /// component's source says it loads the file (docs/verification.md cites each).
+    pub when_older: &'static str,
+}
+
+/// The serving certificates of a kubeadm node, by port (what `k8s-verify --connect
+/// --pki-dir` compares).
+pub const SERVED: &[Served] = &[
+    Served {
+        port: 6443,
+        component: "kube-apiserver",
+        flag: "--tls-cert-file",
+        files: &["pki/apiserver.crt"],
+        when_older: "kube-apiserver reloads --tls-cert-file by itself when the file changes (apiserver dynamiccertificates), and keeps the old pair when the new one does not load: check that apiserver.key belongs to the new certificate and read kube-apiserver's log; restarting its static pod (move /etc/kubernetes/manifests/kube-apiserver.yaml out, wait 20 seconds, move it back) loads it for certain",
+    },
+    Served {
+        port: 2379,
+        component: "etcd",
+        flag: "--cert-file",
+        files: &["pki/etcd/server.crt"],
+        when_older: "etcd reads its certificate file again for every new connection (client/pkg/transport), so it is not reading this file: compare its --cert-file in /etc/kubernetes/manifests/etcd.yaml, and the node",
+    },
+    Served {
+        port: 2380,
+        component: "etcd",
+        flag: "--peer-cert-file",
+        files: &["pki/etcd/peer.crt"],
+        when_older: "etcd reads its certificate file again for every new connection (client/pkg/transport), so it is not reading this file: compare its --peer-cert-file in /etc/kubernetes/manifests/etcd.yaml, and the node",
+    },
+    Served {
+        port: 10250,
+        component: "kubelet",
+        flag: "--tls-cert-file",
+        files: &["kubelet-server-current.pem", "kubelet.crt"],
+        when_older: "the kubelet loads its serving certificate when it starts (from 1.31 it also follows the file, but a client that connects by IP keeps getting the old one: kubernetes#133001): restart it (systemctl restart kubelet); give --pki-dir /var/lib/kubelet/pki for this port",
+    },
+];
+
+/// The serving-certificate entry for a port.
+pub fn served_on(port: u16) -> Option<&'static Served> {
+    SERVED.iter().find(|s| s.port == port)
+}
+
 /// Graph formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GraphFormat {

@@ -354,6 +354,37 @@ fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
         .lines()
         .find(|l| l.contains("rejected connection") && l.contains("x509: certificate signed by unknown authority"));
     assert!(rejected.is_some(), "etcd did not log the rejected client certificate:\n{logs}");
+
+    // k8s-verify --connect on a live member: the chain it serves is its server.crt (client port)
+    // and peer.crt (peer port); it accepts the healthcheck client and refuses a cluster-CA
+    // client certificate with the alert its Go release sends.
+    let etcd_go = crate::connect::go_minor(&String::from_utf8_lossy(
+        &StdCommand::new("etcd").arg("--version").output().expect("etcd --version").stdout,
+    ));
+    let m = &members[0];
+    let client = |name: &str| {
+        [
+            format!("--cert={}", s(&out.join(format!("pki/{name}.crt")))),
+            format!("--key={}", s(&out.join(format!("pki/{name}.key")))),
+        ]
+    };
+    let ca_flag = format!("--ca-cert={}", s(&ca));
+    let [cert, key] = client("etcd/healthcheck-client");
+    let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.client), &[&ca_flag, &cert, &key]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["client"]["accepted"], true);
+    let fingerprint = |file: &Path| {
+        let text = openssl_ok(Path::new("."), &["x509", "-in", &s(file), "-noout", "-fingerprint", "-sha256"]);
+        text.trim().rsplit('=').next().unwrap_or_default().to_string()
+    };
+    assert_eq!(v["served"][0]["sha256Fingerprint"].as_str(), Some(fingerprint(&m.dir.join("server.crt")).as_str()));
+    let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.peer), &[&ca_flag, &cert, &key]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["served"][0]["sha256Fingerprint"].as_str(), Some(fingerprint(&m.dir.join("peer.crt")).as_str()));
+    let [cert, key] = client("apiserver-kubelet-client");
+    let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.client), &[&ca_flag, &cert, &key]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["client"]["alert"], crate::connect::go_unknown_ca_alert(etcd_go), "{v}");
 }
 
 #[test]

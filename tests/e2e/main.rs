@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod cluster;
+mod connect;
 mod csr;
 mod csrapi;
 mod differential;

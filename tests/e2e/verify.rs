@@ -535,3 +535,24 @@ fn a_certificate_signing_request_object_is_inspected() {
     assert!(text.contains("O=dev, CN=alice"), "{text}");
     assert!(!text.contains('\u{1b}'), "{text}");
 }
+
+#[test]
+fn a_worker_nodes_tree_audits_as_a_worker() {
+    // What kubeadm join leaves on a worker: kubelet.conf and the cluster CA's certificate.
+    let dir = scratch();
+    std::fs::create_dir_all(dir.path().join("pki")).expect("mkdir");
+    std::fs::copy(demo_pki().join("kubelet.conf"), dir.path().join("kubelet.conf")).expect("copy");
+    std::fs::copy(demo_pki().join("pki/ca.crt"), dir.path().join("pki/ca.crt")).expect("copy");
+    let out = tool("k8s-verify").args(["--pki-dir", &s(dir.path()), "--format", "json"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["role"], "worker");
+    let paths: Vec<&str> = v["files"].as_array().expect("files").iter().filter_map(|f| f["path"].as_str()).collect();
+    assert_eq!(paths, ["pki/ca.crt", "kubelet.conf"]);
+    // A control-plane file present makes it a control plane again, with the rest missing.
+    std::fs::copy(demo_pki().join("admin.conf"), dir.path().join("admin.conf")).expect("copy");
+    let out = tool("k8s-verify").args(["--pki-dir", &s(dir.path()), "--format", "json"]).output().expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["role"], "control-plane");
+    assert_ne!(out.status.code(), Some(0));
+}

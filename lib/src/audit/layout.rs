@@ -42,6 +42,38 @@ pub(super) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Which of kubeadm's file sets a tree holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Role {
+    /// kubeadm init / join --control-plane: the three CAs, their leaves, sa.key, the kubeconfigs.
+    ControlPlane,
+    /// kubeadm join: kubelet.conf (or bootstrap-kubelet.conf) and pki/ca.crt, without its key.
+    Worker,
+}
+
+impl Role {
+    /// The word in reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            Role::ControlPlane => "control-plane",
+            Role::Worker => "worker",
+        }
+    }
+
+    /// A worker's tree: a kubelet kubeconfig, and neither a CA key nor any control-plane
+    /// certificate (apiserver, etcd, front proxy, service-account key).
+    pub fn of(root: &Path, pki: &Path) -> Role {
+        let control_plane = ["ca.key", "apiserver.crt", "etcd", "front-proxy-ca.crt", "sa.key", "sa.pub"]
+            .iter()
+            .any(|f| pki.join(f).exists())
+            || ["admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf"]
+                .iter()
+                .any(|f| root.join(f).exists());
+        let kubelet = root.join("kubelet.conf").exists() || root.join("bootstrap-kubelet.conf").exists();
+        if kubelet && !control_plane { Role::Worker } else { Role::ControlPlane }
+    }
+}
+
 /// The tree's root (holding the kubeconfigs) and its `pki/`, from `dir` being either.
 pub(super) fn locate(dir: &Path) -> Result<(PathBuf, PathBuf)> {
     if dir.join("pki").is_dir() {
@@ -122,9 +154,11 @@ pub(super) fn expected_request(profile: &Profile, params: &Params) -> Option<Req
 
 /// kubeadm's files, then every extra node's under `nodes/N/` (as examples/kubeadm-pki.sh lays
 /// them out: the rows with a `per_node` location), where they exist.
-pub(super) fn targets(root: &Path, pki: &Path, params: &Params) -> Vec<Target> {
+pub(super) fn targets(root: &Path, pki: &Path, params: &Params, role: Role) -> Vec<Target> {
     let mut out = Vec::new();
-    for profile in PROFILES.iter().filter(|p| p.signer.is_some()) {
+    let on_worker = |p: &Profile| matches!(p.location, Location::Kubeconfig("kubelet.conf"));
+    for profile in PROFILES.iter().filter(|p| p.signer.is_some()).filter(|p| role == Role::ControlPlane || on_worker(p))
+    {
         let name = match profile.location {
             Location::Pki(stem) => pki.join(stem),
             Location::Kubeconfig(file) => root.join(file),

@@ -54,20 +54,26 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
     let (root, pki) = layout::locate(dir)?;
     let rel = |p: &Path| p.strip_prefix(&root).unwrap_or(p).display().to_string();
     let params = layout::infer_params(&pki, &root, opts);
+    let role = layout::Role::of(&root, &pki);
     let mut files = Vec::new();
     let mut cas = Vec::new();
-    for name in CaName::ALL {
-        let (report, loaded) = ca::audit(name, &pki, opts, &rel);
+    // A worker holds the cluster CA's certificate only (kubeadm join writes pki/ca.crt).
+    let ca_names: &[CaName] = if role == layout::Role::Worker { &[CaName::Cluster] } else { &CaName::ALL };
+    for name in ca_names {
+        let (report, loaded) = ca::audit(*name, &pki, opts, &rel);
         files.push(report);
         cas.push(loaded);
     }
-    for target in layout::targets(&root, &pki, &params) {
+    for target in layout::targets(&root, &pki, &params, role) {
         files.push(leaf::audit(&target, &cas, &root, &pki, opts, &rel));
     }
-    files.push(service_account::audit(&pki, &rel));
+    if role == layout::Role::ControlPlane {
+        files.push(service_account::audit(&pki, &rel));
+    }
     missing_cas_fail(&mut files);
     let status = files.iter().map(|f| f.status).max().unwrap_or(Status::Ok);
     Ok(Report {
+        role: role.word(),
         dir: root.display().to_string(),
         at: format_time(opts.at),
         at_secs: opts.at,

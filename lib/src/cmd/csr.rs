@@ -96,6 +96,7 @@ pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
     if opts.subj.is_some() || opts.cn.is_some() || !opts.orgs.is_empty() {
         verbatim = None;
     }
+    let profile_cn = req.subject.cn().map(str::to_string);
     if let Some(subj) = &opts.subj {
         req.subject = Subject::parse_openssl(subj)?;
     }
@@ -104,6 +105,15 @@ pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
             return Err(Error::usage("--cn must not be empty"));
         }
         req.subject.set_cn(cn);
+    }
+    // A kubeadm CA names itself in its one DNS SAN (pkiutil's NewSelfSignedCACert: DNSNames =
+    // CommonName): a CA given another CN keeps that rule.
+    if let (Some(old), Some(new)) = (profile_cn, req.subject.cn().map(str::to_string))
+        && req.is_ca
+        && old != new
+        && req.sans == [crate::san::San::Dns(old)]
+    {
+        req.sans = vec![crate::san::San::Dns(new)];
     }
     if !opts.orgs.is_empty() {
         if opts.orgs.iter().any(String::is_empty) {

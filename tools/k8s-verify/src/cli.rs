@@ -42,6 +42,14 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
         "k8s-verify < pki/apiserver.crt",
     ),
     ("audit a whole control-plane node", "k8s-verify --pki-dir /etc/kubernetes"),
+    (
+        "is the renewed certificate being served? compares with the file on disk",
+        "k8s-verify --connect 10.0.0.10:6443 --servername kubernetes --ca-cert pki/ca.crt --pki-dir /etc/kubernetes",
+    ),
+    (
+        "does etcd accept this client certificate?",
+        "k8s-verify --connect 127.0.0.1:2379 --ca-cert pki/etcd/ca.crt --cert pki/etcd/healthcheck-client.crt --key pki/etcd/healthcheck-client.key",
+    ),
     ("kubeadm certs check-expiration, for monitoring", "k8s-verify --pki-dir /etc/kubernetes --expiry --format json"),
     ("what breaks on 2027-06-01?", "k8s-verify --pki-dir /etc/kubernetes --at 2027-06-01"),
     ("the three-CA wiring as a picture", "k8s-verify --pki-dir /etc/kubernetes --graph dot | dot -Tsvg > pki.svg"),
@@ -100,7 +108,7 @@ pub struct Cli {
     #[arg(long = "org", short = 'O', value_name = "GROUP", help_heading = "Checks")]
     pub orgs: Vec<String>,
 
-    /// The private key that must match the certificate
+    /// The private key that must match the certificate; with --connect, the client key
     #[arg(long, value_name = "FILE", help_heading = "Checks")]
     pub key: Option<PathBuf>,
 
@@ -114,9 +122,34 @@ pub struct Cli {
     #[arg(long)]
     pub join_hash: bool,
 
-    /// Audit a kubeadm directory holding pki/ and the kubeconfigs (e.g. /etc/kubernetes)
+    /// Audit a kubeadm directory holding pki/ and the kubeconfigs (e.g. /etc/kubernetes); with
+    /// --connect, compare what the endpoint serves with the file that should serve it
     #[arg(long, value_name = "DIR", help_heading = "Audit")]
     pub pki_dir: Option<PathBuf>,
+
+    /// Connect to a live endpoint (HOST:PORT, or https://HOST:PORT), show the chain it serves and
+    /// check it as a Go client would: --host defaults to HOST, --purpose to server
+    #[arg(long, value_name = "HOST:PORT", help_heading = "Live endpoint")]
+    pub connect: Option<k8s_pki::endpoint::Target>,
+
+    /// The TLS server name to send and check, when not HOST (e.g. --connect 10.0.0.10:6443
+    /// --servername kubernetes)
+    #[arg(long, value_name = "NAME", help_heading = "Live endpoint")]
+    pub servername: Option<String>,
+
+    /// A client certificate for mutual TLS (its chain, and its key unless --key; - is stdin);
+    /// says whether the server accepted it
+    #[arg(long = "cert", value_name = "FILE", help_heading = "Live endpoint")]
+    pub client_cert: Option<PathBuf>,
+
+    /// A kubeconfig: its current context supplies the server (unless --connect), the CA (unless
+    /// --ca-cert) and the client identity (unless --cert)
+    #[arg(long, value_name = "FILE", help_heading = "Live endpoint")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Give up on the endpoint after this long (connect and handshake) [default: 5s]
+    #[arg(long, value_name = "SPAN", value_parser = k8s_pki::validity::parse_timeout, help_heading = "Live endpoint")]
+    pub timeout: Option<std::time::Duration>,
 
     /// With --pki-dir: the node name (default: read from pki/apiserver.crt)
     #[arg(long, value_name = "NAME", help_heading = "Audit")]
@@ -221,6 +254,11 @@ impl Cli {
             explain: self.explain.explain,
             signer: self.signer.clone(),
             join_hash: self.join_hash,
+            connect: self.connect.clone(),
+            servername: self.servername.clone(),
+            client_cert: self.client_cert.clone(),
+            kubeconfig: self.kubeconfig.clone(),
+            timeout: self.timeout,
         }
     }
 }

@@ -24,8 +24,15 @@ const ALLOWED: &[&str] = &[
 ];
 
 /// Crates that appear in two versions, and why that is accepted.
-const DUPLICATES: &[(&str, &str)] =
-    &[("syn", "3 for clap_derive, 2 for x509-parser's asn1-rs-derive; build time only")];
+const DUPLICATES: &[(&str, &str)] = &[
+    ("syn", "3 for clap_derive, 2 for x509-parser's asn1-rs-derive; build time only"),
+    ("untrusted", "0.7 for aws-lc-rs, 0.9 for rustls-webpki (under rustls); a few hundred lines each"),
+    (
+        "getrandom",
+        "0.2 only under ring, rustls-webpki's optional backend: cargo metadata lists it, cargo tree shows it is not built",
+    ),
+    ("windows-sys", "0.52 only under ring (see getrandom), and Windows only"),
+];
 
 /// Whether an SPDX expression is satisfied by [`ALLOWED`]: `A OR B` needs one side, `A AND B`
 /// both, `A WITH exception` is `A`; `/` is an old spelling of `OR`.

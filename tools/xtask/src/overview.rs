@@ -46,6 +46,13 @@ k8s-genkey | k8s-csr --profile etcd-server --node-name node-1 --advertise-addres
   | k8s-sign --ca pki/etcd/ca --out pki/etcd/server
 k8s-genkey --public --out pki/sa";
 
+const SERVED: &str = "\
+k8s-verify --connect 10.0.0.10:6443 --servername kubernetes --ca-cert /etc/kubernetes/pki/ca.crt \\
+  --pki-dir /etc/kubernetes
+k8s-verify --connect 127.0.0.1:2379 --ca-cert /etc/kubernetes/pki/etcd/ca.crt \\
+  --cert /etc/kubernetes/pki/etcd/healthcheck-client.crt --key /etc/kubernetes/pki/etcd/healthcheck-client.key
+k8s-verify --kubeconfig /etc/kubernetes/admin.conf";
+
 pub fn page(all: &[String]) -> Vec<u8> {
     let mut roff = Roff::default();
     roff.control("TH", ["K8S-PKI", "7", "", &format!("k8s-pki {}", env!("CARGO_PKG_VERSION")), "k8s-pki"]);
@@ -74,6 +81,27 @@ pub fn page(all: &[String]) -> Vec<u8> {
         roff.text([bold(*theirs)]);
         roff.text([roman(*ours)]);
     }
+    roff.control("SH", ["CHAINS AND BUNDLES"]);
+    roff.text([roman(
+        "k8s-verify decides as Go's crypto/x509 Verify and VerifyHostname decide, with Go's messages. \
+         Each input is one chain as a server sends it: its first certificate is checked and the ones after it \
+         are intermediates; --untrusted FILE offers more; --ca-cert may be a bundle, and a certificate is \
+         valid if it chains to any CA in it; --each checks every certificate on its own.",
+    )]);
+    roff.control("SH", ["IS IT BEING SERVED?"]);
+    roff.text([roman(
+        "k8s-verify --connect HOST:PORT makes one TLS handshake (TLS 1.2 or 1.3, within --timeout, no retries), \
+         shows the chain the server sends and checks it as a Go client would (--host defaults to HOST, \
+         --servername sets SNI). With --cert and --key, or --kubeconfig, it says whether the server accepted the \
+         client certificate, and if not, its alert as a Go client reports it (remote error: tls: bad certificate). \
+         With --pki-dir it compares the served certificate with the file that should serve it (6443 apiserver.crt, \
+         2379 etcd/server.crt, 2380 etcd/peer.crt) and says which is newer and what that means for the component.",
+    )]);
+    roff.control("nf", []);
+    for line in SERVED.lines() {
+        roff.text([roman(line)]);
+    }
+    roff.control("fi", []);
     roff.control("SH", ["EXAMPLE: A CLUSTER PKI"]);
     roff.control("nf", []);
     for line in PKI.lines() {

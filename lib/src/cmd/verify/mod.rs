@@ -7,6 +7,7 @@
 
 mod audit;
 mod check;
+mod connect;
 mod inspect;
 mod signer;
 
@@ -85,6 +86,16 @@ pub struct Options {
     pub signer: Option<crate::signer::Signer>,
     /// Print each certificate's `kubeadm join` discovery hash.
     pub join_hash: bool,
+    /// Connect to this endpoint and check what it serves.
+    pub connect: Option<crate::endpoint::Target>,
+    /// The TLS server name (SNI, and the name checked), when not the host connected to.
+    pub servername: Option<String>,
+    /// The client certificate (and maybe its key) for mutual TLS.
+    pub client_cert: Option<PathBuf>,
+    /// A kubeconfig supplying the server, CA and client identity.
+    pub kubeconfig: Option<PathBuf>,
+    /// The bound on one connection (default [`DEFAULT_TIMEOUT`]).
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// What `k8s-verify` does, decided once from the flags.
@@ -102,6 +113,8 @@ pub enum Mode {
     Check,
     /// `--join-hash`: each certificate's `kubeadm join --discovery-token-ca-cert-hash` value.
     JoinHash,
+    /// `--connect HOST:PORT` or `--kubeconfig FILE`: a live endpoint.
+    Connect,
     /// No mode flag: show what the input holds.
     Inspect,
 }
@@ -115,6 +128,7 @@ impl Mode {
             Mode::Signer => "check CSRs against a signer",
             Mode::Check => "check certificates",
             Mode::JoinHash => "print join hashes",
+            Mode::Connect => "check a live endpoint",
             Mode::Inspect => "inspect",
         }
     }
@@ -153,7 +167,10 @@ impl Options {
         if self.join_hash {
             selectors.push(("--join-hash", Mode::JoinHash));
         }
-        if let Some(flag) = self.check_flag() {
+        let connects = self.connect.is_some() || self.kubeconfig.is_some();
+        if connects {
+            selectors.push((if self.connect.is_some() { "--connect" } else { "--kubeconfig" }, Mode::Connect));
+        } else if let Some(flag) = self.check_flag() {
             selectors.push((flag, Mode::Check));
         }
         if self.pki_dir.is_some() && selectors.iter().all(|(_, m)| matches!(m, Mode::Check | Mode::Signer)) {
@@ -178,11 +195,21 @@ impl Options {
         belongs("--expiry", self.expiry, mode == Mode::Audit, "--pki-dir")?;
         belongs("--node-name", self.node_name.is_some(), audits, "--pki-dir")?;
         belongs("--advertise-address", self.advertise_address.is_some(), audits, "--pki-dir")?;
+        let live = mode == Mode::Connect;
+        belongs("--servername", self.servername.is_some(), live, "--connect")?;
+        belongs("--cert", self.client_cert.is_some(), live, "--connect")?;
+        belongs("--timeout", self.timeout.is_some(), live, "--connect")?;
+        for (flag, set) in [("--cn", self.cn.is_some()), ("--org", !self.orgs.is_empty()), ("--each", self.each)] {
+            belongs(flag, set, !live, "checking files")?;
+        }
         let takes_files = matches!(mode, Mode::Check | Mode::Inspect | Mode::Signer | Mode::JoinHash);
         belongs("a FILE argument", !self.inputs.is_empty(), takes_files, "inspecting or checking files")?;
         Ok(mode)
     }
 }
+
+/// `--timeout` when not given.
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The audit's options from k8s-verify's.
 /// `--warn-within` when not given: 30 days.
@@ -233,6 +260,7 @@ pub fn run(opts: &Options, note: crate::cmd::Warn<'_>) -> Result<()> {
             }
             crate::sink::print(&lines)
         }
+        Mode::Connect => connect::run(opts, at, warn_within, &paint),
         Mode::Inspect => inspect::run(opts, at),
         Mode::Check => check::run(opts, at, warn_within, &paint, note),
     }

@@ -1,0 +1,258 @@
+//! A TLS handshake with a live endpoint (`k8s-verify --connect`): which chain the server sends,
+//! which protocol and cipher it chose, and, with a client identity, whether it accepted it.
+//!
+//! rustls runs the handshake; [`hooks`] record the chain and leave the verdict on it to
+//! [`crate::chain`], as a Go client would reach it. The server's handshake signature is still
+//! checked, so the chain recorded is the one whose key the server holds.
+//!
+//! Bounded: one connect attempt per resolved address within the timeout, every read and write
+//! within what is left of it, no retries.
+
+mod alert;
+mod hooks;
+mod target;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::ServerName;
+
+pub use alert::alert_text;
+use hooks::{Hooks, Tickets, build_config};
+pub use target::Target;
+
+use crate::error::{Error, Result};
+
+/// A client certificate chain (DER, leaf first) and its key, for mutual TLS.
+pub struct ClientIdentity {
+    /// The chain to send.
+    pub chain: Vec<Vec<u8>>,
+    /// The private key of the first certificate.
+    pub key: crate::key::PrivateKey,
+}
+
+/// One handshake to make.
+pub struct Request<'a> {
+    /// Where to connect.
+    pub target: &'a Target,
+    /// The name sent as SNI (an address sends none, as Go does).
+    pub server_name: &'a str,
+    /// Mutual TLS with this identity.
+    pub client: Option<&'a ClientIdentity>,
+    /// The whole exchange (connect, handshake, waiting for the verdict on the client) within this.
+    pub timeout: Duration,
+}
+
+/// What the server did with the client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// The server did not ask for a client certificate.
+    NotRequested,
+    /// It asked, none was offered, and the server went on without one.
+    NotOffered,
+    /// The server went on after receiving the client certificate.
+    Accepted,
+    /// The server ended the connection with this alert (Go's wording), after the client sent
+    /// its certificate or none.
+    Rejected(String),
+}
+
+/// What a handshake showed.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The address connected to.
+    pub address: SocketAddr,
+    /// The chain as the server sent it (DER, leaf first).
+    pub served: Vec<Vec<u8>>,
+    /// `TLSv1.2` or `TLSv1.3` (empty when the handshake did not finish).
+    pub version: String,
+    /// The cipher suite's IANA name (empty when the handshake did not finish).
+    pub cipher: String,
+    /// The CAs the server named in its certificate request (RFC 4514 text).
+    pub acceptable_cas: Vec<String>,
+    /// What became of the client.
+    pub client: ClientAuth,
+}
+
+/// How long to wait, after a TLS 1.3 handshake, for the server's verdict on the client
+/// certificate when it sends no session ticket.
+const VERDICT_WAIT: Duration = Duration::from_secs(2);
+
+struct Deadline(Instant);
+
+impl Deadline {
+    fn left(&self, target: &Target) -> Result<Duration> {
+        self.0
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| Error::io_msg(std::path::Path::new(&target.to_string()), "timed out"))
+    }
+}
+
+/// Connects to the first address of the target that answers within the timeout.
+fn connect(target: &Target, deadline: &Deadline) -> Result<TcpStream> {
+    let name = std::path::Path::new(&target.to_string()).to_path_buf();
+    let addresses: Vec<SocketAddr> = (target.host.as_str(), target.port)
+        .to_socket_addrs()
+        .map_err(|e| Error::io_msg(&name, format!("cannot resolve: {}", crate::term::sanitize(&e.to_string()))))?
+        .collect();
+    let mut last = String::from("no address");
+    for address in addresses {
+        match TcpStream::connect_timeout(&address, deadline.left(target)?) {
+            Ok(stream) => return Ok(stream),
+            Err(e) if address.to_string() == target.to_string() => last = io_words(&e),
+            Err(e) => last = format!("cannot connect to {address}: {}", io_words(&e)),
+        }
+    }
+    Err(Error::io_msg(&name, last))
+}
+
+fn io_words(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => "timed out".into(),
+        std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
+        std::io::ErrorKind::ConnectionReset => "connection reset by the server".into(),
+        std::io::ErrorKind::UnexpectedEof => "the server closed the connection".into(),
+        _ => crate::term::sanitize(&e.to_string()),
+    }
+}
+
+/// The rustls error inside an I/O error from a connection, if that is what it is.
+fn tls_error(e: &std::io::Error) -> Option<&rustls::Error> {
+    e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>())
+}
+
+/// Runs one handshake and reports what it showed. Connection failures are I/O errors (exit 5);
+/// a server that ends the handshake after receiving a client certificate is a session whose
+/// client was rejected.
+pub fn handshake(request: &Request<'_>) -> Result<Session> {
+    let target = request.target;
+    let name = std::path::Path::new(&target.to_string()).to_path_buf();
+    let deadline = Deadline(Instant::now() + request.timeout);
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let (config, Hooks { recorder, asked, tickets }) = build_config(request, provider)?;
+    let server_name = ServerName::try_from(request.server_name.to_string())
+        .map_err(|_| Error::usage(format!("'{}' is not a server name", crate::term::sanitize(request.server_name))))?;
+    let mut conn = rustls::ClientConnection::new(Arc::new(config), server_name)
+        .map_err(|e| Error::io_msg(&name, format!("TLS: {e}")))?;
+    let mut sock = connect(target, &deadline)?;
+    let address = sock.peer_addr().map_err(|e| Error::io(&name, &e))?;
+    let set_timeouts = |sock: &TcpStream, left: Duration| -> Result<()> {
+        sock.set_read_timeout(Some(left))
+            .and_then(|_| sock.set_write_timeout(Some(left)))
+            .map_err(|e| Error::io(&name, &e))
+    };
+    let mut rejected = None;
+    while conn.is_handshaking() {
+        set_timeouts(&sock, deadline.left(target)?)?;
+        if let Err(e) = conn.complete_io(&mut sock) {
+            match tls_error(&e) {
+                Some(rustls::Error::AlertReceived(alert)) => {
+                    let text = alert_text(u8::from(*alert));
+                    if asked.asked.load(Ordering::SeqCst) {
+                        rejected = Some(text);
+                        break;
+                    }
+                    return Err(Error::io_msg(
+                        &name,
+                        format!("the server ended the handshake: remote error: tls: {text}"),
+                    ));
+                }
+                Some(other) => {
+                    return Err(Error::io_msg(
+                        &name,
+                        format!("TLS handshake failed: {}", crate::term::sanitize(&other.to_string())),
+                    ));
+                }
+                None => return Err(Error::io_msg(&name, format!("TLS handshake failed: {}", io_words(&e)))),
+            }
+        }
+    }
+    let served = recorder.served.lock().map(|s| s.clone()).unwrap_or_default();
+    if served.is_empty() {
+        return Err(Error::io_msg(&name, "the server sent no certificate"));
+    }
+    let version = match conn.protocol_version() {
+        Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_string(),
+        Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".to_string(),
+        Some(other) => format!("{other:?}"),
+        None => String::new(),
+    };
+    let cipher = conn.negotiated_cipher_suite().and_then(|s| s.suite().as_str()).unwrap_or_default().to_string();
+    let client = match (asked.asked.load(Ordering::SeqCst), asked.key.is_some(), rejected) {
+        (_, _, Some(alert)) => ClientAuth::Rejected(alert),
+        (false, _, None) => ClientAuth::NotRequested,
+        (true, offered, None) => {
+            let verdict = if version == "TLSv1.2" {
+                ClientAuth::Accepted
+            } else {
+                await_verdict(&mut conn, &mut sock, &tickets, &deadline, target, &set_timeouts)?
+            };
+            match verdict {
+                ClientAuth::Accepted if !offered => ClientAuth::NotOffered,
+                other => other,
+            }
+        }
+    };
+    let _ = sock.flush();
+    Ok(Session {
+        address,
+        served,
+        version,
+        cipher,
+        acceptable_cas: asked.hints.lock().map(|h| h.clone()).unwrap_or_default(),
+        client,
+    })
+}
+
+/// TLS 1.3: the client's certificate travels in its last flight, so the server's verdict comes
+/// after the client has finished: an alert, or session tickets / data (accepted). A server that
+/// says nothing within [`VERDICT_WAIT`] kept the connection open: accepted.
+fn await_verdict(
+    conn: &mut rustls::ClientConnection,
+    sock: &mut TcpStream,
+    tickets: &Tickets,
+    deadline: &Deadline,
+    target: &Target,
+    set_timeouts: &dyn Fn(&TcpStream, Duration) -> Result<()>,
+) -> Result<ClientAuth> {
+    let until = Deadline(Instant::now() + VERDICT_WAIT);
+    loop {
+        while conn.wants_write() {
+            set_timeouts(sock, deadline.left(target)?)?;
+            if conn.write_tls(sock).is_err() {
+                break;
+            }
+        }
+        if tickets.received.load(Ordering::SeqCst) {
+            return Ok(ClientAuth::Accepted);
+        }
+        let left = match (deadline.left(target), until.left(target)) {
+            (Ok(a), Ok(b)) => a.min(b),
+            _ => return Ok(ClientAuth::Accepted),
+        };
+        set_timeouts(sock, left)?;
+        match conn.read_tls(sock) {
+            Ok(0) => return Ok(ClientAuth::Accepted),
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                return Ok(ClientAuth::Accepted);
+            }
+            Err(_) => return Ok(ClientAuth::Rejected("connection reset".into())),
+        }
+        match conn.process_new_packets() {
+            Err(rustls::Error::AlertReceived(alert)) => return Ok(ClientAuth::Rejected(alert_text(u8::from(alert)))),
+            Err(_) => return Ok(ClientAuth::Rejected("the connection failed".into())),
+            Ok(state) if state.plaintext_bytes_to_read() > 0 => {
+                let mut sink = [0u8; 1];
+                let _ = conn.reader().read(&mut sink);
+                return Ok(ClientAuth::Accepted);
+            }
+            Ok(state) if state.peer_has_closed() => return Ok(ClientAuth::Accepted),
+            Ok(_) => {}
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! k8s-verify --connect against live servers on 127.0.0.1, each stopped by pid: openssl
+//! s_server (TLS 1.3 and 1.2, a chain with an intermediate, SNI, client certificates), the Go
+//! stand-in for kube-apiserver (crypto/tls requiring client certificates), and a renewed file
+//! while the old certificate is still served. The etcd cluster test (cluster.rs) checks a real
+//! etcd member the same way.
+
+use std::path::Path;
+use std::process::{Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::cluster::go_x509;
+use crate::util::*;
+
+/// `openssl s_server` on a free port of 127.0.0.1 with these extra arguments, ready to accept.
+pub fn s_server(dir: &Path, args: &[&str]) -> (Daemon, String) {
+    let port = free_port();
+    let child = require("openssl", "openssl")
+        .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-quiet", "-naccept", "20"])
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start openssl s_server");
+    let daemon = Daemon(child);
+    let addr = format!("127.0.0.1:{port}");
+    wait_for_port(&addr);
+    (daemon, addr)
+}
+
+/// Waits (at most 10 s) until something accepts connections on `addr`.
+pub fn wait_for_port(addr: &str) {
+    let start = Instant::now();
+    let sock: std::net::SocketAddr = addr.parse().expect("address");
+    while std::net::TcpStream::connect_timeout(&sock, Duration::from_millis(200)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(10), "nothing listens on {addr}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// k8s-verify --connect with these arguments: exit code and the JSON report.
+pub fn connect_json(addr: &str, args: &[&str]) -> (i32, serde_json::Value) {
+    let out = tool("k8s-verify")
+        .args(["--connect", addr, "--timeout", "10s", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("runs");
+    let code = out.status.code().expect("exit code");
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{args:?}: no JSON (exit {code}): {}", String::from_utf8_lossy(&out.stderr)));
+    (code, v)
+}
+
+/// A root CA, an intermediate under it, a serving certificate for kubernetes/127.0.0.1 under
+/// the intermediate, and an unrelated root.
+fn intermediate_chain(dir: &Path) {
+    let sign = |csr_args: &[&str], sign_args: &[&str]| {
+        let key = run_ok("k8s-genkey", &[], b"");
+        let csr = run_ok("k8s-csr", csr_args, &key);
+        run_ok("k8s-sign", sign_args, &csr);
+    };
+    let at = |name: &str| s(&dir.join(name));
+    sign(&["--profile", "ca", "--cn", "root-ca"], &["--self-sign", "--out", &at("root")]);
+    sign(&["--profile", "ca", "--cn", "other-root"], &["--self-sign", "--out", &at("other")]);
+    sign(
+        &["--profile", "ca", "--cn", "kubernetes-intermediate"],
+        &["--ca", &at("root"), "--allow-ca", "--out", &at("int")],
+    );
+    sign(
+        &["--profile", "apiserver", "--node-name", "cp-1", "--advertise-address", "127.0.0.1"],
+        &["--ca", &at("int"), "--out", &at("leaf")],
+    );
+    // A second serving certificate for SNI: another name, signed by the root directly.
+    sign(
+        &["--cn", "other-name", "--san", "other.example"],
+        &["--ca", &at("root"), "--usage", "server", "--out", &at("sni")],
+    );
+}
+
+/// The Go minor release in `go version` / `etcd --version` output.
+pub fn go_minor(text: &str) -> u32 {
+    let at = text.find("go1.").unwrap_or_else(|| panic!("no Go version in {text:?}"));
+    text[at + 4..].split(|c: char| !c.is_ascii_digit()).next().and_then(|m| m.parse().ok()).expect("Go minor")
+}
+
+/// The alert a Go server (crypto/tls, handshake_server.go processCertsFromClient) sends for a
+/// client certificate from an unknown CA: bad_certificate up to go1.20, unknown_ca since the
+/// alerts were refined (go1.21).
+pub fn go_unknown_ca_alert(minor: u32) -> &'static str {
+    if minor >= 21 { "unknown certificate authority" } else { "bad certificate" }
+}
+
+#[test]
+fn a_served_chain_with_an_intermediate_is_checked_as_go_would() {
+    let dir = scratch();
+    intermediate_chain(dir.path());
+    for (protocol, flag) in [("TLSv1.3", "-tls1_3"), ("TLSv1.2", "-tls1_2")] {
+        let (_server, addr) =
+            s_server(dir.path(), &[flag, "-cert", "leaf.crt", "-key", "leaf.key", "-cert_chain", "int.crt"]);
+        let root = s(&dir.path().join("root.crt"));
+        let (code, v) = connect_json(&addr, &["--ca-cert", &root, "--servername", "kubernetes"]);
+        assert_eq!(code, 0, "{v}");
+        assert_eq!(v["protocol"], protocol);
+        assert!(v["cipher"].as_str().is_some_and(|c| c.starts_with("TLS")), "{v}");
+        assert_eq!(v["served"].as_array().map(Vec::len), Some(2), "leaf and intermediate: {v}");
+        assert_eq!(v["served"][0]["subject"], "CN=kube-apiserver");
+        assert_eq!(v["served"][1]["subject"], "CN=kubernetes-intermediate");
+        assert_eq!(v["go"], "OK");
+        // The served leaf is byte for byte the file the server was given.
+        let fingerprint = openssl_ok(dir.path(), &["x509", "-in", "leaf.crt", "-noout", "-fingerprint", "-sha256"]);
+        assert!(fingerprint.trim().ends_with(v["served"][0]["sha256Fingerprint"].as_str().expect("fp")));
+
+        // Against another root: rejected with Go's words, as Go's own verifier says them.
+        let other = s(&dir.path().join("other.crt"));
+        let (code, v) = connect_json(&addr, &["--ca-cert", &other, "--servername", "kubernetes"]);
+        assert_eq!(code, 1, "{v}");
+        let go = go_x509(&[format!("{} {other} server kubernetes", s(&dir.path().join("leaf.crt")))]);
+        assert_eq!(v["go"], go[0].as_str());
+        assert_eq!(go[0], "x509: certificate signed by unknown authority");
+
+        // --host defaults to the host connected to: 127.0.0.1 is in the SANs, 127.0.0.2 is not.
+        let (code, _) = connect_json(&addr, &["--ca-cert", &root]);
+        assert_eq!(code, 0);
+        let (code, v) = connect_json(&addr, &["--ca-cert", &root, "--servername", "api.example"]);
+        assert_eq!(code, 1);
+        let (leaf, int) = (s(&dir.path().join("leaf.crt")), s(&dir.path().join("int.crt")));
+        let go = go_x509(&[format!("{leaf} {int} server api.example")]);
+        assert_eq!(v["go"].as_str(), Some(go[0].as_str()), "{v}");
+    }
+}
+
+#[test]
+fn servername_is_sent_as_sni() {
+    let dir = scratch();
+    intermediate_chain(dir.path());
+    let args =
+        ["-cert", "sni.crt", "-key", "sni.key", "-servername", "kubernetes", "-cert2", "leaf.crt", "-key2", "leaf.key"];
+    let (_server, addr) = s_server(dir.path(), &args);
+    let (_, v) = connect_json(&addr, &["--servername", "kubernetes"]);
+    assert_eq!(v["served"][0]["subject"], "CN=kube-apiserver", "SNI kubernetes picks the second certificate");
+    let (_, v) = connect_json(&addr, &["--servername", "other.example"]);
+    assert_eq!(v["served"][0]["subject"], "CN=other-name");
+}
+
+#[test]
+fn the_server_says_whether_it_accepts_the_client_certificate() {
+    let out = demo_pki();
+    let pki = |f: &str| s(&out.join("pki").join(f));
+    for flag in ["-tls1_3", "-tls1_2"] {
+        let args = [
+            flag,
+            "-cert",
+            "apiserver.crt",
+            "-key",
+            "apiserver.key",
+            "-CAfile",
+            "ca.crt",
+            "-Verify",
+            "1",
+            "-verify_return_error",
+        ];
+        let (_server, addr) = s_server(&out.join("pki"), &args);
+        let base = ["--ca-cert", &pki("ca.crt"), "--servername", "kubernetes"];
+        let client = |name: &str| {
+            [format!("--cert={}", pki(&format!("{name}.crt"))), format!("--key={}", pki(&format!("{name}.key")))]
+        };
+
+        let [cert, key] = client("apiserver-kubelet-client");
+        let (code, v) = connect_json(&addr, &[&base[..], &[&cert, &key]].concat());
+        assert_eq!(code, 0, "{flag}: {v}");
+        assert_eq!(v["client"], serde_json::json!({"requested": true, "offered": true, "accepted": true}));
+        assert_eq!(v["acceptableCAs"], serde_json::json!(["CN=kubernetes"]));
+
+        // An etcd-CA client certificate: openssl refuses it with unknown_ca.
+        let [cert, key] = client("etcd/healthcheck-client");
+        let (code, v) = connect_json(&addr, &[&base[..], &[&cert, &key]].concat());
+        assert_eq!(code, 1, "{flag}: {v}");
+        assert_eq!(v["client"]["accepted"], false);
+        assert_eq!(v["client"]["alert"], "unknown certificate authority");
+        let finding = v["findings"].as_array().expect("findings").iter().find(|f| f["check"] == "client-auth").cloned();
+        let finding = finding.expect("a client-auth finding");
+        assert_eq!(finding["goError"], "remote error: tls: unknown certificate authority");
+
+        // No client certificate at all: TLS 1.3 says certificate_required, TLS 1.2 handshake_failure.
+        let (code, v) = connect_json(&addr, &base);
+        assert_eq!(code, 1, "{flag}: {v}");
+        assert_eq!(v["client"]["offered"], false);
+        let want = if flag == "-tls1_3" { "certificate required" } else { "handshake failure" };
+        assert_eq!(v["client"]["alert"], want, "{flag}: {v}");
+    }
+}
+
+#[test]
+fn the_go_server_judges_kubeconfigs_as_kube_apiserver_would() {
+    let out = demo_pki();
+    let (_server, addr) =
+        start_apiserver(&out.join("pki/apiserver.crt"), &out.join("pki/apiserver.key"), &out.join("pki/ca.crt"));
+    wait_for_port(&addr);
+    // The kubeconfig supplies the CA and the client identity; the server comes from --connect.
+    let admin = s(&out.join("admin.conf"));
+    let (code, v) = connect_json(&addr, &["--kubeconfig", &admin, "--servername", "kubernetes"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["client"]["accepted"], true);
+    assert_eq!(v["go"], "OK");
+
+    // The server and tls-server-name come from the kubeconfig this time; --cert (a cert+key
+    // stream on stdin) replaces its identity with the front-proxy CA's client certificate.
+    let dir = scratch();
+    let conf = read(out.join("admin.conf"))
+        .replace("https://10.0.0.10:6443", &format!("https://{addr}"))
+        .replace("    server:", "    tls-server-name: kubernetes\n    server:");
+    std::fs::write(dir.path().join("admin.conf"), conf).expect("write");
+    let cert = std::fs::read(out.join("pki/front-proxy-client.crt")).expect("cert");
+    let key = std::fs::read(out.join("pki/front-proxy-client.key")).expect("key");
+    let out_cmd = tool("k8s-verify")
+        .args([
+            "--kubeconfig",
+            &s(&dir.path().join("admin.conf")),
+            "--cert",
+            "-",
+            "--format",
+            "json",
+            "--timeout",
+            "10s",
+        ])
+        .write_stdin([cert, key].concat())
+        .output()
+        .expect("runs");
+    assert_eq!(out_cmd.status.code(), Some(1), "{}", String::from_utf8_lossy(&out_cmd.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out_cmd.stdout).expect("json");
+    assert_eq!(v["serverName"], "kubernetes", "tls-server-name from the kubeconfig");
+    let go = StdCommand::new("go").arg("version").output().expect("go version");
+    let alert = go_unknown_ca_alert(go_minor(&String::from_utf8_lossy(&go.stdout)));
+    assert_eq!(v["client"]["alert"], alert, "{v}");
+}
+
+#[test]
+fn a_renewed_file_still_served_old_is_reported() {
+    let (_dir, out) = copy_of_demo();
+    let pki = out.join("pki");
+    std::fs::copy(pki.join("apiserver.crt"), pki.join("old.crt")).expect("copy");
+    std::fs::copy(pki.join("apiserver.key"), pki.join("old.key")).expect("copy");
+    let (_server, addr) = s_server(&pki, &["-cert", "old.crt", "-key", "old.key"]);
+    let (code, v) = connect_json(
+        &addr,
+        &["--ca-cert", &s(&pki.join("ca.crt")), "--servername", "kubernetes", "--pki-dir", &s(&out)],
+    );
+    assert_eq!(code, 0, "the file on disk is what is served: {v}");
+
+    // Renew on disk (same key), one second later so that NotBefore moves on.
+    std::thread::sleep(Duration::from_millis(1100));
+    let csr = run_ok(
+        "k8s-csr",
+        &["--from-cert", &s(&pki.join("apiserver.crt")), "--key", &s(&pki.join("apiserver.key")), "--reuse-key"],
+        b"",
+    );
+    let renewed = run_ok("k8s-sign", &["--ca", &s(&pki.join("ca"))], &csr);
+    std::fs::write(pki.join("apiserver.crt"), renewed).expect("write");
+    let (code, v) = connect_json(
+        &addr,
+        &["--ca-cert", &s(&pki.join("ca.crt")), "--servername", "kubernetes", "--pki-dir", &s(&out)],
+    );
+    assert_eq!(code, 1, "{v}");
+    let finding =
+        v["findings"].as_array().expect("findings").iter().find(|f| f["check"] == "on-disk").cloned().expect("on-disk");
+    let message = finding["message"].as_str().expect("message");
+    assert!(message.starts_with("kube-apiserver serves an older certificate than "), "{message}");
+    assert!(message.contains("the file was renewed but is not in use; kube-apiserver reloads"), "{message}");
+}
+
+#[test]
+fn connection_failures_are_bounded_io_errors() {
+    // Nothing listens: exit 5 at once.
+    let port = free_port();
+    let out = tool("k8s-verify").args(["--connect", &format!("127.0.0.1:{port}")]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(5));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        format!("k8s-verify: error: 127.0.0.1:{port}: connection refused")
+    );
+    // A listener that never answers the handshake: the timeout ends it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let start = Instant::now();
+    let out = tool("k8s-verify").args(["--connect", &addr, "--timeout", "300ms"]).output().expect("runs");
+    assert!(start.elapsed() < Duration::from_secs(5), "bounded by --timeout");
+    assert_eq!(out.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("timed out"), "{}", String::from_utf8_lossy(&out.stderr));
+    drop(listener);
+    // Flags of the live mode alone are usage errors.
+    for args in [&["--servername", "a"][..], &["--cert", "c.crt"], &["--timeout", "1s"]] {
+        let out = tool("k8s-verify").args(args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("goes with --connect"), "{args:?}");
+    }
+    let out = tool("k8s-verify").args(["--connect", "cp.example"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("give a port"));
+}
