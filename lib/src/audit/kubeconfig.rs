@@ -18,27 +18,39 @@ pub(super) struct Audited {
     pub key: Option<PublicKey>,
     /// What was found wrong (and right).
     pub findings: Vec<Finding>,
+    /// The current context's server URL.
+    pub server: Option<String>,
+    /// Whether the client certificate is a file reference (the kubelet's rotated
+    /// `kubelet-client-current.pem`), not embedded data.
+    pub references_cert_file: bool,
 }
 
 /// Audits the kubeconfig at `path` (file references resolved against `root`); `ca` is the
 /// cluster CA its embedded CA should be.
 pub(super) fn audit(path: &Path, root: &Path, ca: Option<&Cert>) -> Audited {
     let mut findings = Vec::new();
+    let mut out = Audited { cert: None, key: None, findings: Vec::new(), server: None, references_cert_file: false };
     if !path.exists() {
-        return Audited { cert: None, key: None, findings };
+        return out;
     }
     permissions(path, &mut findings);
     let name = path.display().to_string();
-    let creds = crate::input::read_file(path)
-        .and_then(|b| Kubeconfig::from_slice(&b, &name))
-        .and_then(|kc| kc.credentials(None, &name, root));
+    let kc = crate::input::read_file(path).and_then(|b| Kubeconfig::from_slice(&b, &name));
+    if let Ok(kc) = &kc {
+        let context = kc.contexts.iter().find(|c| c.name == kc.current_context);
+        let user = context.and_then(|c| kc.users.iter().find(|u| u.name == c.context.user));
+        out.references_cert_file = user.is_some_and(|u| u.user.client_certificate.is_some());
+    }
+    let creds = kc.and_then(|kc| kc.credentials(None, &name, root));
     let creds = match creds {
         Ok(c) => c,
         Err(e) => {
             findings.push(Finding::fail(Check::Read, e.to_string(), None));
-            return Audited { cert: None, key: None, findings };
+            out.findings = findings;
+            return out;
         }
     };
+    out.server = Some(creds.server.clone()).filter(|s| !s.is_empty());
     let first_cert = |pem: &str| -> Option<Cert> {
         let block = first_block_of(pem, Kind::Cert, &name).ok().flatten()?;
         Cert::from_der(&block.der, &name).ok()
@@ -66,5 +78,5 @@ pub(super) fn audit(path: &Path, root: &Path, ca: Option<&Cert>) -> Audited {
     if key.is_none() && cert.is_some() {
         findings.push(Finding::fail(Check::Key, "no client key in the current context", None));
     }
-    Audited { cert, key, findings }
+    Audited { cert, key, findings, ..out }
 }

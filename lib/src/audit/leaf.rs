@@ -58,18 +58,22 @@ pub(super) fn audit(
     let ca = cas.iter().find(|c| Some(c.name) == signer);
     let ca_cert = ca.and_then(|c| c.cert.as_ref());
     let path = target.path();
+    let mut server = None;
+    let mut references_cert_file = false;
     let (cert, key, mut findings) = if target.is_kubeconfig() {
         let k = kubeconfig::audit(
             &path,
             root,
             cas.iter().find(|c| c.name == crate::profile::CaName::Cluster).and_then(|c| c.cert.as_ref()),
         );
+        server = k.server;
+        references_cert_file = k.references_cert_file;
         (k.cert, k.key, k.findings)
     } else {
         read_pair(target, rel)
     };
+    let expected = expected_request(profile, &target.params);
     if let Some(cert) = &cert {
-        let expected = expected_request(profile, &target.params);
         let expect = Expect {
             roots: ca_cert.map(std::slice::from_ref).unwrap_or(&[]),
             ca_name: signer.map(|s| format!("pki/{}.crt", s.file())).unwrap_or_default(),
@@ -119,12 +123,23 @@ pub(super) fn audit(
         }),
         externally_managed: ca.is_some_and(|c| !c.has_key),
         status,
-        findings,
         kubeadm_name: match (target.in_main_tree && profile.renewed_by_kubeadm, profile.location) {
             (true, Location::Kubeconfig(file)) => Some(file.to_string()),
             (true, _) => Some(profile.name.to_string()),
             (false, _) => None,
         },
-        fix: if matches!(status, Status::Fail | Status::Missing) { fix::reissue(target, pki) } else { None },
+        fix: fix::leaf(
+            target,
+            pki,
+            &fix::Found {
+                cert: cert.as_ref(),
+                expected: expected.as_ref(),
+                findings: &findings,
+                status,
+                server: server.as_deref(),
+                references_cert_file,
+            },
+        ),
+        findings,
     }
 }

@@ -130,7 +130,7 @@ fn permissions(path: &Path, findings: &mut Vec<Finding>) {
         if mode & 0o077 != 0 {
             findings.push(Finding::fail(
                 Check::Permissions,
-                format!("{name} is readable by others (mode {mode:04o}); fix: chmod 600 {}", path.display()),
+                format!("{name} is readable by others (mode {mode:04o})"),
                 None,
             ));
         } else {
@@ -259,8 +259,11 @@ mod tests {
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         let api = run(dir.path()).files.into_iter().find(|f| f.name == "apiserver").expect("apiserver");
         assert_eq!(api.status, Status::Fail);
-        let finding = api.findings.iter().find(|f| f.check == Check::Permissions).expect("permissions");
-        assert!(finding.message.contains("chmod 600"), "{}", finding.message);
+        assert!(api.findings.iter().any(|f| f.check == Check::Permissions), "{:#?}", api.findings);
+        assert_eq!(
+            api.fix.as_deref(),
+            Some(format!("chmod 600 {}", crate::explain::sh(&key.display().to_string())).as_str())
+        );
     }
 
     #[test]

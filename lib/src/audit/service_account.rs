@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use super::{fix, load_key, permissions};
+use super::fix::{self, SaState};
+use super::{load_key, permissions};
 use crate::finding::{Check, Finding, Status, worst};
 use crate::input::read_blocks;
 use crate::key::PublicKey;
@@ -16,27 +17,42 @@ pub(super) fn audit(pki: &Path, rel: &dyn Fn(&Path) -> String) -> FileReport {
     let pub_path = pki.join("sa.pub");
     let mut findings = Vec::new();
     let key = load_key(&key_path);
-    let public = if pub_path.exists() {
-        read_blocks(&pub_path).ok().and_then(|bs| {
-            bs.iter()
-                .find(|b| b.kind() == Kind::PublicKey)
-                .and_then(|b| PublicKey::from_spki_der(&b.der, "sa.pub").ok())
-        })
+    // kube-apiserver's --service-account-key-file may hold several keys (during a rotation, or
+    // after a lost sa.key): sa.key's public key must be one of them.
+    let publics: Vec<PublicKey> = if pub_path.exists() {
+        read_blocks(&pub_path)
+            .map(|bs| {
+                bs.iter()
+                    .filter(|b| b.kind() == Kind::PublicKey)
+                    .filter_map(|b| PublicKey::from_spki_der(&b.der, "sa.pub").ok())
+                    .collect()
+            })
+            .unwrap_or_default()
     } else {
-        None
+        Vec::new()
     };
-    match (&key, &public) {
-        (Ok(Some(k)), Some(p)) if k.public_key() == p => {
-            findings.push(Finding::ok(Check::Key, "sa.pub is sa.key's public key"))
+    let mut state = None;
+    match (&key, publics.is_empty()) {
+        (Ok(Some(k)), false) if publics.contains(k.public_key()) => {
+            let also =
+                if publics.len() > 1 { format!(" (one of {} keys it holds)", publics.len()) } else { String::new() };
+            findings.push(Finding::ok(Check::Key, format!("sa.pub holds sa.key's public key{also}")))
         }
-        (Ok(Some(_)), Some(_)) => findings.push(Finding::fail(
-            Check::Key,
-            "sa.pub is not sa.key's public key: tokens signed by the controller manager will not verify",
-            None,
-        )),
+        (Ok(Some(_)), false) => {
+            state = Some(SaState::PublicKey);
+            findings.push(Finding::fail(
+                Check::Key,
+                "sa.pub does not hold sa.key's public key: tokens signed by the controller manager will not verify",
+                None,
+            ))
+        }
         (Ok(None), _) if !pub_path.exists() => {}
-        (Ok(None), _) => findings.push(Finding::fail(Check::Key, "sa.key is missing", None)),
-        (Ok(Some(_)), None) => {
+        (Ok(None), _) => {
+            state = Some(SaState::KeyLost);
+            findings.push(Finding::fail(Check::Key, "sa.key is missing", None))
+        }
+        (Ok(Some(_)), true) => {
+            state = Some(SaState::PublicKey);
             findings.push(Finding::fail(Check::Key, "sa.pub is missing or holds no PUBLIC KEY", None))
         }
         (Err(e), _) => findings.push(Finding::fail(Check::Key, e.clone(), None)),
@@ -45,6 +61,15 @@ pub(super) fn audit(pki: &Path, rel: &dyn Fn(&Path) -> String) -> FileReport {
         permissions(&key_path, &mut findings);
     }
     let status = if findings.is_empty() { Status::Missing } else { worst(&findings) };
+    let mode_only = findings.iter().filter(|f| f.status == Status::Fail).all(|f| f.check == Check::Permissions);
+    let fix = match (status, state) {
+        (Status::Ok | Status::Warn, _) => None,
+        (Status::Missing, _) => Some(fix::service_account(pki, SaState::Neither)),
+        (_, Some(state)) => Some(fix::service_account(pki, state)),
+        (_, None) if mode_only => Some(fix::service_account(pki, SaState::Mode)),
+        // An unreadable sa.key: nothing safe to run; the finding says why.
+        (_, None) => None,
+    };
     FileReport {
         path: rel(&key_path),
         name: "sa".into(),
@@ -57,6 +82,6 @@ pub(super) fn audit(pki: &Path, rel: &dyn Fn(&Path) -> String) -> FileReport {
         status,
         findings,
         kubeadm_name: None,
-        fix: if status == Status::Ok { None } else { Some(fix::new_service_account_key(pki)) },
+        fix,
     }
 }
