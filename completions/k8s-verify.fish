@@ -15,6 +15,7 @@ complete -c k8s-verify -l cert -d 'A client certificate for mutual TLS (its chai
 complete -c k8s-verify -l kubeconfig -d 'A kubeconfig: its current context supplies the server (unless --connect), the CA (unless --ca-cert) and the client identity (unless --cert)' -r -F
 complete -c k8s-verify -l timeout -d 'Give up on the endpoint after this long (connect and handshake) [default: 5s]' -r
 complete -c k8s-verify -l node-name -d 'With --pki-dir: the node name (default: read from pki/apiserver.crt)' -r
+complete -c k8s-verify -l root -d 'With --pki-dir: a copy of the node\'s file system; absolute paths in kubeconfigs (kubelet.conf\'s /var/lib/kubelet/pki/kubelet-client-current.pem) are read under it' -r -F
 complete -c k8s-verify -l advertise-address -d 'With --pki-dir: the advertise address (default: read from pki/apiserver.crt)' -r
 complete -c k8s-verify -l service-cidr -d 'Service CIDR, for the API server\'s service IP' -r
 complete -c k8s-verify -l dns-domain -d 'Cluster DNS domain' -r

@@ -261,6 +261,18 @@ impl Kubeconfig {
     /// The credentials of a context (default: the current one): CA PEM, client cert PEM,
     /// client key PEM, each when present. File references are resolved relative to `base`.
     pub fn credentials(&self, context: Option<&str>, source: &str, base: &std::path::Path) -> Result<Credentials> {
+        self.credentials_in(context, source, base, None)
+    }
+
+    /// [`Kubeconfig::credentials`], with absolute file references read under `root` (a copy of
+    /// a node's file system: `/var/lib/kubelet/pki/…` is `ROOT/var/lib/kubelet/pki/…`).
+    pub fn credentials_in(
+        &self,
+        context: Option<&str>,
+        source: &str,
+        base: &std::path::Path,
+        root: Option<&std::path::Path>,
+    ) -> Result<Credentials> {
         let name = context.unwrap_or(&self.current_context);
         if name.is_empty() {
             return Err(Error::input(source, "the kubeconfig has no current-context; name one with --context"));
@@ -283,7 +295,10 @@ impl Kubeconfig {
                 return Ok(Some(Zeroizing::new(text)));
             }
             if let Some(p) = path {
-                let full = base.join(p);
+                let full = match (root, std::path::Path::new(p).strip_prefix("/")) {
+                    (Some(root), Ok(inside)) => root.join(inside),
+                    _ => base.join(p),
+                };
                 let bytes = crate::input::read_file(&full)?;
                 let text = String::from_utf8(bytes).map_err(|_| Error::input(p.as_str(), "not PEM text"))?;
                 return Ok(Some(Zeroizing::new(text)));

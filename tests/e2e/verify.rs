@@ -645,3 +645,45 @@ fn every_fix_line_runs_as_printed_and_touches_only_the_broken_file() {
     assert!(text.contains("DNS:lb.example"), "{text}");
     assert_eq!(audit_json(&out).0, 0);
 }
+
+#[test]
+fn a_kubelet_conf_referencing_the_rotated_certificate_is_normal() {
+    // After kubelet-finalize, kubelet.conf points at the kubelet's own rotated certificate.
+    let dir = scratch();
+    let etc = dir.path().join("etc/kubernetes");
+    std::fs::create_dir_all(etc.join("pki")).expect("mkdir");
+    std::fs::copy(demo_pki().join("pki/ca.crt"), etc.join("pki/ca.crt")).expect("copy");
+    let current = "/var/lib/kubelet/pki/kubelet-client-current.pem";
+    let conf: String = read(demo_pki().join("kubelet.conf"))
+        .lines()
+        .map(|l| match l.trim_start() {
+            t if t.starts_with("client-certificate-data:") => format!("    client-certificate: {current}\n"),
+            t if t.starts_with("client-key-data:") => format!("    client-key: {current}\n"),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    std::fs::write(etc.join("kubelet.conf"), conf).expect("write");
+    std::fs::set_permissions(etc.join("kubelet.conf"), std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .expect("chmod");
+    // Without the node's /var/lib/kubelet: not a failure, no fix line, and a hint.
+    let (code, v) = audit_json(&etc);
+    assert_eq!(code, 6, "{v:#}");
+    let kubelet = file(&v, "kubelet.conf");
+    assert_eq!(kubelet["status"], "missing", "{kubelet:#}");
+    assert!(kubelet["fix"].is_null(), "never re-embed: {kubelet:#}");
+    assert!(kubelet.to_string().contains("--root DIR"), "{kubelet:#}");
+    // With a copy of the node under --root, the rotated certificate is audited like any other.
+    let pem = dir.path().join(current.trim_start_matches('/'));
+    std::fs::create_dir_all(pem.parent().expect("parent")).expect("mkdir");
+    let csr = run_ok("k8s-csr", &["--profile", "kubelet", "--node-name", "node-1"], &run_ok("k8s-genkey", &[], b""));
+    let both = run_ok("k8s-sign", &["--ca", &s(&demo_pki().join("pki/ca"))], &csr);
+    std::fs::write(&pem, both).expect("write");
+    let out = tool("k8s-verify")
+        .args(["--pki-dir", &s(&etc), "--root", &s(dir.path()), "--format", "json"])
+        .output()
+        .expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(out.status.code(), Some(0), "{v:#}");
+    assert_eq!(file(&v, "kubelet.conf")["subject"]["cn"], "system:node:node-1");
+    assert_eq!(v["role"], "worker");
+}

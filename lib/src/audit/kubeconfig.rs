@@ -27,7 +27,7 @@ pub(super) struct Audited {
 
 /// Audits the kubeconfig at `path` (file references resolved against `root`); `ca` is the
 /// cluster CA its embedded CA should be.
-pub(super) fn audit(path: &Path, root: &Path, ca: Option<&Cert>) -> Audited {
+pub(super) fn audit(path: &Path, root: &Path, node_root: Option<&Path>, ca: Option<&Cert>) -> Audited {
     let mut findings = Vec::new();
     let mut out = Audited { cert: None, key: None, findings: Vec::new(), server: None, references_cert_file: false };
     if !path.exists() {
@@ -41,9 +41,26 @@ pub(super) fn audit(path: &Path, root: &Path, ca: Option<&Cert>) -> Audited {
         let user = context.and_then(|c| kc.users.iter().find(|u| u.name == c.context.user));
         out.references_cert_file = user.is_some_and(|u| u.user.client_certificate.is_some());
     }
-    let creds = kc.and_then(|kc| kc.credentials(None, &name, root));
+    let creds = kc.and_then(|kc| kc.credentials_in(None, &name, root, node_root));
     let creds = match creds {
         Ok(c) => c,
+        // kubelet-finalize points kubelet.conf at the kubelet's own rotated certificate: normal,
+        // and only readable on the node or in a copy of it (--root).
+        Err(crate::error::Error::Io { path: missing, .. }) if out.references_cert_file => {
+            let hint =
+                if node_root.is_some() { "not under --root" } else { "audit a copy of the node with --root DIR" };
+            findings.push(Finding {
+                check: Check::ClientCertificate,
+                status: crate::finding::Status::Missing,
+                message: format!(
+                    "references {} (the kubelet rotates it), which is not here: {hint}",
+                    missing.display()
+                ),
+                go_error: None,
+            });
+            out.findings = findings;
+            return out;
+        }
         Err(e) => {
             findings.push(Finding::fail(Check::Read, e.to_string(), None));
             out.findings = findings;

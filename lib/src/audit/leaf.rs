@@ -64,6 +64,7 @@ pub(super) fn audit(
         let k = kubeconfig::audit(
             &path,
             root,
+            opts.root.as_deref(),
             cas.iter().find(|c| c.name == crate::profile::CaName::Cluster).and_then(|c| c.cert.as_ref()),
         );
         server = k.server;

@@ -40,6 +40,8 @@ pub struct AuditOptions {
     pub at: i64,
     /// Warn when something expires within this many seconds.
     pub warn_within: i64,
+    /// A copy of the node's file system: kubeconfigs' absolute file references are read under it.
+    pub root: Option<std::path::PathBuf>,
 }
 
 /// A CA as the audit found it, for checking what it signed.
@@ -207,6 +209,7 @@ mod tests {
             dns_domain: "cluster.local".into(),
             at: NOW + DAY,
             warn_within: 30 * DAY,
+            root: None,
         };
         audit(root, &opts).expect("audit")
     }
@@ -292,6 +295,7 @@ mod tests {
             dns_domain: "cluster.local".into(),
             at: NOW,
             warn_within: 0,
+            root: None,
         };
         assert_eq!(audit(dir.path(), &opts).expect_err("no pki/").exit_code(), 3);
         assert_eq!(audit(&dir.path().join("nope"), &opts).expect_err("no dir").exit_code(), 5);

@@ -155,6 +155,11 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", help_heading = "Audit")]
     pub node_name: Option<String>,
 
+    /// With --pki-dir: a copy of the node's file system; absolute paths in kubeconfigs (kubelet.conf's
+    /// /var/lib/kubelet/pki/kubelet-client-current.pem) are read under it
+    #[arg(long, value_name = "DIR", help_heading = "Audit")]
+    pub root: Option<PathBuf>,
+
     /// With --pki-dir: the advertise address (default: read from pki/apiserver.crt)
     #[arg(long, value_name = "IP", help_heading = "Audit")]
     pub advertise_address: Option<IpAddr>,
@@ -231,6 +236,7 @@ impl Cli {
             pki_dir: self.pki_dir.clone(),
             node_name: self.node_name.clone(),
             advertise_address: self.advertise_address,
+            root: self.root.clone(),
             service_cidr: self.service_cidr.clone(),
             dns_domain: self.dns_domain.clone(),
             expiry: self.expiry,

@@ -60,6 +60,8 @@ pub struct Options {
     pub node_name: Option<String>,
     /// With `pki_dir`: advertise address.
     pub advertise_address: Option<IpAddr>,
+    /// With `pki_dir`: a copy of the node's file system holding the files kubeconfigs reference.
+    pub root: Option<PathBuf>,
     /// Service CIDR.
     pub service_cidr: crate::san::ServiceCidr,
     /// DNS domain.
@@ -195,6 +197,7 @@ impl Options {
         belongs("--expiry", self.expiry, mode == Mode::Audit, "--pki-dir")?;
         belongs("--node-name", self.node_name.is_some(), audits, "--pki-dir")?;
         belongs("--advertise-address", self.advertise_address.is_some(), audits, "--pki-dir")?;
+        belongs("--root", self.root.is_some(), audits, "--pki-dir")?;
         let live = mode == Mode::Connect;
         belongs("--servername", self.servername.is_some(), live, "--connect")?;
         belongs("--cert", self.client_cert.is_some(), live, "--connect")?;
@@ -223,6 +226,7 @@ fn audit_options(opts: &Options, at: i64, warn_within: i64) -> AuditOptions {
         dns_domain: opts.dns_domain.clone(),
         at,
         warn_within,
+        root: opts.root.clone(),
     }
 }
 
