@@ -138,7 +138,7 @@ const DEFECTS: &[(&str, &str, &str, &str, &str)] = &[
         "k8s-genkey | k8s-genkey --in /dev/stdin --public > pki/sa.pub.new && mv pki/sa.pub.new pki/sa.pub",
         "pki/sa.key",
         "key",
-        "not sa.key's public key",
+        "does not hold sa.key's public key",
     ),
     (
         "a second node's kubelet.conf with another node's identity",
