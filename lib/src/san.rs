@@ -86,6 +86,21 @@ impl San {
         }
     }
 
+    /// Why kubeadm would refuse this as an extra SAN (`apiServer.certSANs`): validation.go
+    /// `ValidateCertSANs` accepts an IP, a DNS-1123 subdomain or `*.` + one; DNS-1123 allows
+    /// lowercase letters, digits, '-' and '.', so '_' is refused (docs/kubeadm.md §3).
+    pub fn kubeadm_refusal(&self) -> Option<String> {
+        let San::Dns(d) = self else { return None };
+        let body = d.strip_prefix("*.").unwrap_or(d);
+        let ok = body.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+        (!ok).then(|| {
+            format!(
+                "kubeadm refuses SAN '{}': not a DNS-1123 subdomain (lowercase letters, digits, '-' and '.')",
+                crate::term::sanitize(d)
+            )
+        })
+    }
+
     /// As an X.509 GeneralName.
     pub fn to_general_name(&self) -> Result<GeneralName> {
         let ia5 = |v: &str| Ia5String::new(v).map_err(|_| Error::usage(format!("SAN '{v}' is not ASCII")));

@@ -283,3 +283,22 @@ fn list_profiles_names_every_profile() {
         assert!(out.lines().any(|l| l.starts_with(&format!("{p} "))), "{p} missing:\n{out}");
     }
 }
+
+#[test]
+fn a_profiles_extra_sans_follow_kubeadms_certsans_rule() {
+    // kubeadm's ValidateCertSANs: an IP, a DNS-1123 subdomain or a wildcard one; '_' is refused.
+    let key = run_ok("k8s-genkey", &[], b"");
+    let profile = ["--profile", "apiserver", "--node-name", "n1", "--advertise-address", "10.0.0.10"];
+    tool("k8s-csr")
+        .args(profile)
+        .args(["--san", "a_b.example"])
+        .write_stdin(key.clone())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("kubeadm refuses SAN 'a_b.example': not a DNS-1123 subdomain"));
+    for ok in ["lb.example", "*.lb.example", "10.0.0.100", "fd00::100"] {
+        tool("k8s-csr").args(profile).args(["--san", ok]).write_stdin(key.clone()).assert().success();
+    }
+    // Without a profile the name is the user's business, as for openssl and Go.
+    tool("k8s-csr").args(["--cn", "x", "--san", "a_b.example"]).write_stdin(key).assert().success();
+}

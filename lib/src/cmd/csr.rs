@@ -121,6 +121,11 @@ pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
         }
         req.subject.set_orgs(&opts.orgs);
     }
+    if opts.profile.is_some()
+        && let Some(why) = opts.sans.iter().find_map(San::kubeadm_refusal)
+    {
+        return Err(Error::usage(format!("--san: {why}; without --profile any DNS name is taken")));
+    }
     req.add_sans(opts.sans.iter().cloned());
     if opts.profile.is_some() {
         // Extra SANs join the profile's, ordered as kubeadm orders certSANs with its own.
