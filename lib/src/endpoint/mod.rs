@@ -14,6 +14,7 @@ mod target;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -81,33 +82,46 @@ pub struct Session {
 /// certificate when it sends no session ticket.
 const VERDICT_WAIT: Duration = Duration::from_secs(2);
 
-struct Deadline(Instant);
+/// A point in time the exchange with one endpoint must not pass, and that endpoint's name for
+/// the error when it does.
+struct Deadline {
+    at: Instant,
+    name: PathBuf,
+}
 
 impl Deadline {
-    fn left(&self, target: &Target) -> Result<Duration> {
-        self.0
+    /// What is left of the time, or the endpoint's "timed out" error.
+    fn left(&self) -> Result<Duration> {
+        self.at
             .checked_duration_since(Instant::now())
             .filter(|d| !d.is_zero())
-            .ok_or_else(|| Error::io_msg(std::path::Path::new(&target.to_string()), "timed out"))
+            .ok_or_else(|| Error::io_msg(&self.name, "timed out"))
+    }
+
+    /// Bounds the socket's next reads and writes by `left`.
+    fn arm(&self, sock: &TcpStream, left: Duration) -> Result<()> {
+        sock.set_read_timeout(Some(left))
+            .and_then(|_| sock.set_write_timeout(Some(left)))
+            .map_err(|e| Error::io(&self.name, &e))
     }
 }
 
 /// Connects to the first address of the target that answers within the timeout.
 fn connect(target: &Target, deadline: &Deadline) -> Result<TcpStream> {
-    let name = std::path::Path::new(&target.to_string()).to_path_buf();
+    let name = &deadline.name;
     let addresses: Vec<SocketAddr> = (target.host.as_str(), target.port)
         .to_socket_addrs()
-        .map_err(|e| Error::io_msg(&name, format!("cannot resolve: {}", crate::term::sanitize(&e.to_string()))))?
+        .map_err(|e| Error::io_msg(name, format!("cannot resolve: {}", crate::term::sanitize(&e.to_string()))))?
         .collect();
     let mut last = String::from("no address");
     for address in addresses {
-        match TcpStream::connect_timeout(&address, deadline.left(target)?) {
+        match TcpStream::connect_timeout(&address, deadline.left()?) {
             Ok(stream) => return Ok(stream),
             Err(e) if address.to_string() == target.to_string() => last = io_words(&e),
             Err(e) => last = format!("cannot connect to {address}: {}", io_words(&e)),
         }
     }
-    Err(Error::io_msg(&name, last))
+    Err(Error::io_msg(name, last))
 }
 
 fn io_words(e: &std::io::Error) -> String {
@@ -130,24 +144,19 @@ fn tls_error(e: &std::io::Error) -> Option<&rustls::Error> {
 /// client was rejected.
 pub fn handshake(request: &Request<'_>) -> Result<Session> {
     let target = request.target;
-    let name = std::path::Path::new(&target.to_string()).to_path_buf();
-    let deadline = Deadline(Instant::now() + request.timeout);
+    let deadline = Deadline { at: Instant::now() + request.timeout, name: PathBuf::from(target.to_string()) };
+    let name = &deadline.name;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let (config, Hooks { recorder, asked, tickets }) = build_config(request, provider)?;
     let server_name = ServerName::try_from(request.server_name.to_string())
         .map_err(|_| Error::usage(format!("'{}' is not a server name", crate::term::sanitize(request.server_name))))?;
     let mut conn = rustls::ClientConnection::new(Arc::new(config), server_name)
-        .map_err(|e| Error::io_msg(&name, format!("TLS: {e}")))?;
+        .map_err(|e| Error::io_msg(name, format!("TLS: {e}")))?;
     let mut sock = connect(target, &deadline)?;
-    let address = sock.peer_addr().map_err(|e| Error::io(&name, &e))?;
-    let set_timeouts = |sock: &TcpStream, left: Duration| -> Result<()> {
-        sock.set_read_timeout(Some(left))
-            .and_then(|_| sock.set_write_timeout(Some(left)))
-            .map_err(|e| Error::io(&name, &e))
-    };
+    let address = sock.peer_addr().map_err(|e| Error::io(name, &e))?;
     let mut rejected = None;
     while conn.is_handshaking() {
-        set_timeouts(&sock, deadline.left(target)?)?;
+        deadline.arm(&sock, deadline.left()?)?;
         if let Err(e) = conn.complete_io(&mut sock) {
             match tls_error(&e) {
                 Some(rustls::Error::AlertReceived(alert)) => {
@@ -157,24 +166,25 @@ pub fn handshake(request: &Request<'_>) -> Result<Session> {
                         break;
                     }
                     return Err(Error::io_msg(
-                        &name,
+                        name,
                         format!("the server ended the handshake: remote error: tls: {text}"),
                     ));
                 }
                 Some(other) => {
                     return Err(Error::io_msg(
-                        &name,
+                        name,
                         format!("TLS handshake failed: {}", crate::term::sanitize(&other.to_string())),
                     ));
                 }
-                None => return Err(Error::io_msg(&name, format!("TLS handshake failed: {}", io_words(&e)))),
+                None => return Err(Error::io_msg(name, format!("TLS handshake failed: {}", io_words(&e)))),
             }
         }
     }
     let served = recorder.served.lock().map(|s| s.clone()).unwrap_or_default();
     if served.is_empty() {
-        return Err(Error::io_msg(&name, "the server sent no certificate"));
+        return Err(Error::io_msg(name, "the server sent no certificate"));
     }
+    let tls12 = conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_2);
     let version = match conn.protocol_version() {
         Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_string(),
         Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".to_string(),
@@ -186,11 +196,9 @@ pub fn handshake(request: &Request<'_>) -> Result<Session> {
         (_, _, Some(alert)) => ClientAuth::Rejected(alert),
         (false, _, None) => ClientAuth::NotRequested,
         (true, offered, None) => {
-            let verdict = if version == "TLSv1.2" {
-                ClientAuth::Accepted
-            } else {
-                await_verdict(&mut conn, &mut sock, &tickets, &deadline, target, &set_timeouts)?
-            };
+            // TLS 1.2: the server judged the client certificate before its Finished.
+            let verdict =
+                if tls12 { ClientAuth::Accepted } else { await_verdict(&mut conn, &mut sock, &tickets, &deadline)? };
             match verdict {
                 ClientAuth::Accepted if !offered => ClientAuth::NotOffered,
                 other => other,
@@ -216,13 +224,11 @@ fn await_verdict(
     sock: &mut TcpStream,
     tickets: &Tickets,
     deadline: &Deadline,
-    target: &Target,
-    set_timeouts: &dyn Fn(&TcpStream, Duration) -> Result<()>,
 ) -> Result<ClientAuth> {
-    let until = Deadline(Instant::now() + VERDICT_WAIT);
+    let until = Deadline { at: Instant::now() + VERDICT_WAIT, name: deadline.name.clone() };
     loop {
         while conn.wants_write() {
-            set_timeouts(sock, deadline.left(target)?)?;
+            deadline.arm(sock, deadline.left()?)?;
             if conn.write_tls(sock).is_err() {
                 break;
             }
@@ -230,11 +236,11 @@ fn await_verdict(
         if tickets.received.load(Ordering::SeqCst) {
             return Ok(ClientAuth::Accepted);
         }
-        let left = match (deadline.left(target), until.left(target)) {
+        let left = match (deadline.left(), until.left()) {
             (Ok(a), Ok(b)) => a.min(b),
             _ => return Ok(ClientAuth::Accepted),
         };
-        set_timeouts(sock, left)?;
+        deadline.arm(sock, left)?;
         match conn.read_tls(sock) {
             Ok(0) => return Ok(ClientAuth::Accepted),
             Ok(_) => {}
