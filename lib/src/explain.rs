@@ -17,6 +17,11 @@ pub fn sh(word: &str) -> String {
     }
 }
 
+/// Quotes a path for bash.
+pub fn sh_path(path: &std::path::Path) -> String {
+    sh(&path.display().to_string())
+}
+
 /// Explains a new key.
 pub fn genkey(algorithm: Algorithm, format: KeyFormat, key_file: &str, pub_file: Option<&str>) -> Vec<String> {
     let mut out = vec![format!(

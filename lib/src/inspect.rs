@@ -5,7 +5,6 @@ use serde::Serialize;
 
 use crate::cert::Cert;
 use crate::csr::Csr;
-use crate::profile::PROFILES;
 use crate::usage::Usage;
 use crate::validity::{DAY, format_time};
 use crate::verify::describe_usages;
@@ -107,12 +106,8 @@ pub fn kubernetes_view(cn: Option<&str>, orgs: &[String], usages: &[Usage], has_
 /// kubeadm profiles whose CN, O (current or older release) and usages this identity has.
 pub fn matching_profiles(cn: Option<&str>, orgs: &[String], usages: &[Usage], is_ca: bool) -> Vec<String> {
     let Some(cn) = cn else { return Vec::new() };
-    let mut got_usages = usages.to_vec();
-    got_usages.sort();
-    PROFILES
-        .iter()
-        .filter(|p| p.is_ca == is_ca)
-        .filter(|p| if is_ca { p.matches_cn(cn) } else { p.matches(cn, orgs) && got_usages == p.usages })
+    crate::profile::matching(cn, orgs, usages, is_ca)
+        .into_iter()
         .map(|p| match p.path() {
             Some(path) => format!("{} ({path})", p.name),
             None => p.name.to_string(),

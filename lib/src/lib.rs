@@ -40,6 +40,8 @@ pub mod san;
 pub mod signer;
 pub mod sink;
 pub mod term;
+#[cfg(test)]
+mod test_pki;
 pub mod usage;
 pub mod validity;
 pub mod verify;

@@ -111,6 +111,15 @@ fn mark(status: Status, paint: &Paint) -> String {
     }
 }
 
+/// The verdict after a certificate's name: `ok`, `ok, with warnings` or `FAILED`.
+pub fn verdict(status: Status, paint: &Paint) -> String {
+    match status {
+        Status::Ok => paint.good("ok"),
+        Status::Warn | Status::Missing => paint.warn("ok, with warnings"),
+        Status::Fail => paint.bad("FAILED"),
+    }
+}
+
 /// The lines under a file for its failures and warnings (or all findings when `verbose`).
 pub fn findings_text(findings: &[Finding], indent: &str, verbose: bool, paint: &Paint) -> String {
     let mut out = String::new();

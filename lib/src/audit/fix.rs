@@ -14,7 +14,7 @@ use std::path::Path;
 
 use super::layout::{Target, with_suffix};
 use crate::cert::Cert;
-use crate::explain::sh;
+use crate::explain::{sh, sh_path};
 use crate::finding::{Check, Finding, Status};
 use crate::profile::SanRule;
 use crate::request::Request;
@@ -34,10 +34,6 @@ pub(super) struct Found<'a> {
     pub server: Option<&'a str>,
     /// A kubeconfig whose client certificate is a file reference.
     pub references_cert_file: bool,
-}
-
-fn quoted(p: &Path) -> String {
-    sh(&p.display().to_string())
 }
 
 /// A SAN as `k8s-csr --san` takes it (DNS names and IPs only).
@@ -62,7 +58,7 @@ pub(super) fn leaf(target: &Target, pki: &Path, found: &Found<'_>) -> Option<Str
     if let Some(cert) = found.cert {
         if !failed.is_empty() && failed.iter().all(|c| *c == Check::Permissions) {
             let secret = if target.is_kubeconfig() { target.path() } else { with_suffix(&target.name, ".key") };
-            return Some(format!("chmod 600 {}", quoted(&secret)));
+            return Some(format!("chmod 600 {}", sh_path(&secret)));
         }
         let only_sans = failed.iter().all(|c| matches!(c, Check::Host | Check::Permissions));
         if !target.is_kubeconfig() && only_sans && failed.contains(&Check::Host) {
@@ -74,9 +70,9 @@ pub(super) fn leaf(target: &Target, pki: &Path, found: &Found<'_>) -> Option<Str
             let signer = target.profile.signer?;
             return Some(format!(
                 "k8s-genkey | k8s-csr --from-cert {}{sans} | k8s-sign --ca {} --out {} --force",
-                quoted(&target.path()),
-                quoted(&pki.join(signer.file())),
-                quoted(&target.name)
+                sh_path(&target.path()),
+                sh_path(&pki.join(signer.file())),
+                sh_path(&target.name)
             ));
         }
     }
@@ -102,8 +98,8 @@ fn reissue(target: &Target, pki: &Path, found: &Found<'_>) -> Option<String> {
             csr.push_str(&format!(" --san {}", sh(&extra)));
         }
     }
-    let sign = format!("k8s-sign --ca {}", quoted(&pki.join(signer.file())));
-    let out = quoted(&target.name);
+    let sign = format!("k8s-sign --ca {}", sh_path(&pki.join(signer.file())));
+    let out = sh_path(&target.name);
     if target.is_kubeconfig() {
         let server = match found.server {
             Some(s) => s.to_string(),
@@ -114,7 +110,7 @@ fn reissue(target: &Target, pki: &Path, found: &Found<'_>) -> Option<String> {
         };
         Some(format!(
             "k8s-genkey | {csr} | {sign} | k8s-kubeconfig --ca-cert {} --server {} --out {out} --force",
-            quoted(&pki.join("ca.crt")),
+            sh_path(&pki.join("ca.crt")),
             sh(&server)
         ))
     } else {
@@ -136,12 +132,12 @@ pub(super) enum SaState {
 
 /// The fix for the service-account key pair under `pki`.
 pub(super) fn service_account(pki: &Path, state: SaState) -> String {
-    let key = quoted(&pki.join("sa.key"));
-    let public = quoted(&pki.join("sa.pub"));
+    let key = sh_path(&pki.join("sa.key"));
+    let public = sh_path(&pki.join("sa.pub"));
     match state {
         SaState::Mode => format!("chmod 600 {key}"),
         SaState::PublicKey => format!("k8s-genkey --in {key} --public --pub-out {public} --force"),
-        SaState::Neither => format!("k8s-genkey --public --out {}", quoted(&pki.join("sa"))),
+        SaState::Neither => format!("k8s-genkey --public --out {}", sh_path(&pki.join("sa"))),
         // A new signing key whose public half joins the old one, so that tokens already issued
         // keep verifying (kube-apiserver reads every key in --service-account-key-file).
         SaState::KeyLost => format!("k8s-genkey --key-out {key} && k8s-genkey --in {key} --public >> {public}"),

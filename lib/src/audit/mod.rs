@@ -263,10 +263,7 @@ mod tests {
         let api = run(dir.path()).files.into_iter().find(|f| f.name == "apiserver").expect("apiserver");
         assert_eq!(api.status, Status::Fail);
         assert!(api.findings.iter().any(|f| f.check == Check::Permissions), "{:#?}", api.findings);
-        assert_eq!(
-            api.fix.as_deref(),
-            Some(format!("chmod 600 {}", crate::explain::sh(&key.display().to_string())).as_str())
-        );
+        assert_eq!(api.fix.as_deref(), Some(format!("chmod 600 {}", crate::explain::sh_path(&key)).as_str()));
     }
 
     #[test]

@@ -119,6 +119,18 @@ pub struct Profile {
     pub renewed_by_kubeadm: bool,
 }
 
+/// The profiles an identity fits: a CA by its CN; a leaf by its CN, its O values (current or an
+/// older release's) and exactly the profile's usages.
+pub fn matching(cn: &str, orgs: &[String], usages: &[Usage], is_ca: bool) -> Vec<&'static Profile> {
+    let mut got_usages = usages.to_vec();
+    got_usages.sort();
+    PROFILES
+        .iter()
+        .filter(|p| p.is_ca == is_ca)
+        .filter(|p| if is_ca { p.matches_cn(cn) } else { p.matches(cn, orgs) && got_usages == p.usages })
+        .collect()
+}
+
 /// Looks a profile up by name.
 pub fn find(name: &str) -> Result<&'static Profile> {
     PROFILES.iter().find(|p| p.name == name).ok_or_else(|| {

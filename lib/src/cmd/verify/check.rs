@@ -79,12 +79,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
         OutputFormat::Text => {
             let mut out = String::new();
             for (source, cert, findings, _) in &results {
-                let status = worst(findings);
-                let verdict = match status {
-                    Status::Ok => paint.good("ok"),
-                    Status::Warn | Status::Missing => paint.warn("ok, with warnings"),
-                    Status::Fail => paint.bad("FAILED"),
-                };
+                let verdict = report::verdict(worst(findings), paint);
                 out.push_str(&format!(
                     "{} ({}): {verdict}\n",
                     crate::term::sanitize_line(source),
@@ -105,11 +100,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
                         "findings": findings,
                     });
                     if let (Some(go), Some(obj)) = (go, v.as_object_mut()) {
-                        let text = match go {
-                            Ok(()) => "OK".to_string(),
-                            Err(e) => e.clone(),
-                        };
-                        obj.insert("go".into(), serde_json::Value::String(text));
+                        obj.insert("go".into(), go.clone().into());
                     }
                     v
                 })
@@ -152,7 +143,7 @@ fn explain_checks(opts: &Options, items: &[Item], note: Warn<'_>) {
                 cmd.push_str(&format!(" -purpose {p}"));
             }
             if let Some(ca) = &opts.ca_cert {
-                cmd.push_str(&format!(" -CAfile {}", sh(&ca.display().to_string())));
+                cmd.push_str(&format!(" -CAfile {}", crate::explain::sh_path(ca)));
             }
             for host in &opts.hosts {
                 let (flag, value) = match host.ip() {

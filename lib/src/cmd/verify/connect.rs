@@ -25,6 +25,8 @@ struct Plan {
     roots: Vec<Cert>,
     ca_name: String,
     client: Option<ClientIdentity>,
+    /// The client certificate sent, parsed (its subject and issuer for the report).
+    client_leaf: Option<Cert>,
 }
 
 /// Certificates (in order) and the key, if any, of a PEM text.
@@ -89,6 +91,7 @@ fn plan(opts: &Options) -> Result<Plan> {
         key = Some(PrivateKey::read_file(path)?);
     }
     let target = target.ok_or_else(|| Error::usage("--connect HOST:PORT or a kubeconfig's server is needed"))?;
+    let client_leaf = chain.first().cloned();
     let client = match (chain.first(), key) {
         (None, None) => None,
         (Some(_), None) => {
@@ -103,18 +106,12 @@ fn plan(opts: &Options) -> Result<Plan> {
         }
     };
     let server_name = server_name.unwrap_or_else(|| target.host.clone());
-    Ok(Plan { target, server_name, roots, ca_name, client })
+    Ok(Plan { target, server_name, roots, ca_name, client, client_leaf })
 }
 
 /// What the server did with the client certificate, as a finding.
-fn client_finding(session: &Session, client: Option<&ClientIdentity>) -> Option<Finding> {
-    let offered = || {
-        client
-            .and_then(|c| c.chain.first())
-            .and_then(|der| Cert::from_der(der, "client").ok())
-            .map(|c| c.subject.to_string())
-            .unwrap_or_default()
-    };
+fn client_finding(session: &Session, client: Option<&Cert>) -> Option<Finding> {
+    let offered = || client.map(|c| c.subject.to_string()).unwrap_or_default();
     let asks_for = if session.acceptable_cas.is_empty() {
         String::new()
     } else {
@@ -139,11 +136,7 @@ fn client_finding(session: &Session, client: Option<&ClientIdentity>) -> Option<
             Some(format!("remote error: tls: {alert}")),
         )),
         ClientAuth::Rejected(alert) => {
-            let issuer = client
-                .and_then(|c| c.chain.first())
-                .and_then(|der| Cert::from_der(der, "client").ok())
-                .map(|c| c.issuer.to_string())
-                .unwrap_or_default();
+            let issuer = client.map(|c| c.issuer.to_string()).unwrap_or_default();
             let why = if !session.acceptable_cas.is_empty() && !session.acceptable_cas.contains(&issuer) {
                 format!(
                     "; its issuer '{issuer}' is not among the CAs the server names: {}",
@@ -170,14 +163,10 @@ fn served_entry(port: u16, leaf: Option<&Cert>) -> Result<&'static crate::wiring
     let mut candidates: Vec<&'static crate::wiring::Served> = Vec::new();
     if let Some(leaf) = leaf {
         let cn = leaf.subject.cn().unwrap_or_default();
-        let mut usages = leaf.ext.usages.clone();
-        usages.sort();
-        for p in crate::profile::PROFILES.iter().filter(|p| !p.is_ca && p.matches(cn, &leaf.subject.orgs())) {
+        for p in crate::profile::matching(cn, &leaf.subject.orgs(), &leaf.ext.usages, false) {
             let Some(path) = p.path() else { continue };
             let file = format!("{path}.crt");
-            let same_usages = usages == p.usages;
-            if let Some(entry) = crate::wiring::SERVED.iter().find(|s| same_usages && s.files.contains(&file.as_str()))
-            {
+            if let Some(entry) = crate::wiring::SERVED.iter().find(|s| s.files.contains(&file.as_str())) {
                 candidates.push(entry);
             }
         }
@@ -277,7 +266,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
         findings.push(Finding::warn(Check::Chain, "no --ca-cert: the chain was not checked against a CA"));
     }
     let go = (!plan.roots.is_empty()).then(|| go_verdict(leaf, &expect));
-    findings.extend(client_finding(&session, plan.client.as_ref()));
+    findings.extend(client_finding(&session, plan.client_leaf.as_ref()));
     if let Some(dir) = &opts.pki_dir {
         findings.push(on_disk_finding(dir, plan.target.port, leaf)?);
     }
@@ -299,11 +288,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
             for s in &summaries {
                 out.push_str(&s.to_text());
             }
-            let verdict = match status {
-                Status::Ok => paint.good("ok"),
-                Status::Warn | Status::Missing => paint.warn("ok, with warnings"),
-                Status::Fail => paint.bad("FAILED"),
-            };
+            let verdict = crate::report::verdict(status, paint);
             out.push_str(&format!("{endpoint} ({}): {verdict}\n", sanitize_line(&leaf.subject.to_string())));
             let (live, cert): (Vec<Finding>, Vec<Finding>) =
                 findings.iter().cloned().partition(|f| matches!(f.check, Check::ClientAuth | Check::OnDisk));
@@ -333,7 +318,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
                 "findings": findings,
             });
             if let (Some(go), Some(obj)) = (go, v.as_object_mut()) {
-                obj.insert("go".into(), go.err().unwrap_or_else(|| "OK".into()).into());
+                obj.insert("go".into(), go.into());
             }
             serde_json::to_string_pretty(&v).map_err(|_| Error::internal("cannot encode JSON"))? + "\n"
         }
@@ -350,21 +335,11 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
 mod tests {
     use super::*;
     use crate::csr::{Csr, build};
-    use crate::issue::{Ca, IssueOptions, self_sign};
+    use crate::issue::{Ca, IssueOptions};
     use crate::key::Algorithm;
     use crate::profile::{Params, find};
+    use crate::test_pki::{NOW, ca};
     use crate::validity::DAY;
-
-    const NOW: i64 = 1_795_000_000;
-
-    fn ca() -> Ca {
-        let key = PrivateKey::generate(Algorithm::EcdsaP256).expect("key");
-        let req = find("ca").and_then(|p| p.request(&Params::default())).expect("req");
-        let csr = Csr::from_der(&build(&req, &key).expect("csr"), "t").expect("csr");
-        let opts = IssueOptions { lifetime: 3650 * DAY, now: NOW, ..IssueOptions::default() };
-        let cert = Cert::from_der(&self_sign(&csr, &key, &opts).expect("ca").der, "ca").expect("parse");
-        Ca::new(cert, key, "ca.crt", "ca.key", NOW).expect("ca")
-    }
 
     /// A certificate of a kubeadm profile issued at `now`.
     fn issued(ca: &Ca, profile: &str, now: i64) -> Cert {
