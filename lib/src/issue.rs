@@ -97,6 +97,27 @@ impl Ca {
         Ok(Ca { cert, key, name, ski })
     }
 
+    /// Loads a CA from files named by flags. The certificate file may be a trust bundle (a CA
+    /// mid-rotation lists old and new CAs): the signer is the certificate that matches the key,
+    /// wherever it is in the file.
+    pub fn from_files(cert_path: &std::path::Path, key_path: &std::path::Path, now: i64) -> Result<Ca> {
+        let (cert_name, key_name) = (cert_path.display().to_string(), key_path.display().to_string());
+        let key = PrivateKey::read_file(key_path)?;
+        let certs = Cert::read_all(cert_path)?;
+        let several = certs.len() > 1;
+        let cert = match certs.iter().position(|c| c.public_key == *key.public_key()) {
+            Some(i) => certs.into_iter().nth(i).expect("position is in range"),
+            None if several => {
+                return Err(Error::refused(format!(
+                    "{key_name} matches none of the {} certificates in {cert_name}",
+                    certs.len()
+                )));
+            }
+            None => certs.into_iter().next().expect("read_all returns at least one"),
+        };
+        Ca::new(cert, key, &cert_name, &key_name, now)
+    }
+
     /// Issues a certificate for a verified CSR.
     pub fn issue(&self, csr: &Csr, opts: &IssueOptions) -> Result<Issued> {
         let mut warnings = Vec::new();

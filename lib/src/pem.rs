@@ -231,6 +231,18 @@ pub fn first_block_of(text: &str, kind: Kind, source: &str) -> Result<Option<Blo
     Ok(None)
 }
 
+/// Every block of `kind` in PEM text (a kubeconfig's CA data may be a bundle).
+pub fn blocks_of(text: &str, kind: Kind, source: &str) -> Result<Vec<Block>> {
+    let mut reader = PemReader::new(text.as_bytes(), source);
+    let mut out = Vec::new();
+    while let Some(block) = reader.next_block()? {
+        if block.kind() == kind {
+            out.push(block);
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use super::{AuditOptions, LoadedCa, load_cert, load_key, permissions};
+use super::{AuditOptions, LoadedCa, load_bundle, load_key, permissions};
+use crate::cert::Cert;
 use crate::finding::{Check, Finding, Status, worst};
 use crate::profile::CaName;
 use crate::report::{FileKind, FileReport, SubjectJson};
@@ -20,13 +21,15 @@ pub(super) fn audit(
     let crt = pki.join(format!("{}.crt", name.file()));
     let key_path = pki.join(format!("{}.key", name.file()));
     let mut findings = Vec::new();
-    let cert = match load_cert(&crt) {
-        Ok(c) => c,
+    let bundle = match load_bundle(&crt) {
+        Ok(b) => b,
         Err(e) => {
             findings.push(Finding::fail(Check::Read, e, None));
-            None
+            Vec::new()
         }
     };
+    let cert = bundle.first().cloned();
+    bundle_findings(&bundle, pki, opts, &mut findings);
     let key = load_key(&key_path);
     let has_key = matches!(key, Ok(Some(_)));
     if let Some(cert) = &cert {
@@ -65,12 +68,44 @@ pub(super) fn audit(
         signed_by: cert
             .as_ref()
             .filter(|c| c.signed_by(&c.public_key).is_ok())
-            .map(|_| format!("pki/{}.crt", name.file())),
+            .map(|_| format!("pki/{}.crt{}", name.file(), if bundle.len() > 1 { "#1" } else { "" })),
         externally_managed: !has_key,
         status,
         findings,
         kubeadm_name: Some(name.profile().into()),
         fix: None,
     };
-    (report, LoadedCa { name, cert, has_key })
+    (report, LoadedCa { name, cert, bundle, has_key })
+}
+
+/// A bundle (several CAs in one file) is normal mid-rotation, when `pki/rotation.json` says
+/// one is under way; otherwise a warning. Every further member must be a CA, self-signed,
+/// valid, and present once. The first is checked as the signer by the caller.
+fn bundle_findings(bundle: &[Cert], pki: &Path, opts: &AuditOptions, findings: &mut Vec<Finding>) {
+    if bundle.len() < 2 {
+        return;
+    }
+    if pki.join("rotation.json").exists() {
+        findings.push(Finding::ok(Check::Ca, format!("a bundle of {} CAs (a rotation is under way)", bundle.len())));
+    } else {
+        findings.push(Finding::warn(
+            Check::Ca,
+            format!("a bundle of {} CAs, but no rotation is under way (pki/rotation.json)", bundle.len()),
+        ));
+    }
+    for (i, member) in bundle.iter().enumerate().skip(1) {
+        let which = format!("certificate #{} of the bundle ({})", i + 1, member.subject);
+        if bundle[..i].iter().any(|c| c.der == member.der) {
+            findings.push(Finding::fail(Check::Ca, format!("{which} is listed twice"), None));
+        }
+        if !member.is_ca() {
+            findings.push(Finding::fail(Check::Ca, format!("{which} is not a CA certificate"), None));
+        }
+        if member.signed_by(&member.public_key).is_err() {
+            findings.push(Finding::fail(Check::SelfSigned, format!("{which} is not self-signed"), None));
+        }
+        if opts.at > member.not_after || opts.at < member.not_before {
+            findings.push(Finding::fail(Check::Validity, format!("{which} is not valid now"), None));
+        }
+    }
 }

@@ -8,7 +8,7 @@ use crate::cert::Cert;
 use crate::finding::{Check, Finding};
 use crate::key::{PrivateKey, PublicKey};
 use crate::kubeconfig::Kubeconfig;
-use crate::pem::{Kind, first_block_of};
+use crate::pem::{Kind, blocks_of, first_block_of};
 
 /// What the audit read from a kubeconfig.
 pub(super) struct Audited {
@@ -26,8 +26,9 @@ pub(super) struct Audited {
 }
 
 /// Audits the kubeconfig at `path` (file references resolved against `root`); `ca` is the
-/// cluster CA its embedded CA should be.
-pub(super) fn audit(path: &Path, root: &Path, node_root: Option<&Path>, ca: Option<&Cert>) -> Audited {
+/// cluster CA file's certificates (a bundle mid-rotation), which its embedded CA data should
+/// equal as a set.
+pub(super) fn audit(path: &Path, root: &Path, node_root: Option<&Path>, ca: &[Cert]) -> Audited {
     let mut findings = Vec::new();
     let mut out = Audited { cert: None, key: None, findings: Vec::new(), server: None, references_cert_file: false };
     if !path.exists() {
@@ -72,18 +73,15 @@ pub(super) fn audit(path: &Path, root: &Path, node_root: Option<&Path>, ca: Opti
         let block = first_block_of(pem, Kind::Cert, &name).ok().flatten()?;
         Cert::from_der(&block.der, &name).ok()
     };
-    match (creds.ca.as_deref().and_then(|p| first_cert(p)), ca) {
-        (Some(embedded), Some(ca)) if embedded.der == ca.der => {
-            findings.push(Finding::ok(Check::KubeconfigCa, "the embedded CA is pki/ca.crt"))
-        }
-        (Some(embedded), Some(_)) => findings.push(Finding::fail(
-            Check::KubeconfigCa,
-            format!("the embedded CA ({}) is not pki/ca.crt: clients will not trust the API server", embedded.subject),
-            Some("x509: certificate signed by unknown authority".into()),
-        )),
-        (None, _) => findings.push(Finding::fail(Check::KubeconfigCa, "no CA in the kubeconfig", None)),
-        (Some(_), None) => {}
-    }
+    let embedded: Vec<Cert> = creds
+        .ca
+        .as_deref()
+        .and_then(|pem| blocks_of(pem, Kind::Cert, &name).ok())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|b| Cert::from_der(&b.der, &name).ok())
+        .collect();
+    findings.extend(ca_data(&embedded, ca));
     let cert = creds.cert.as_deref().and_then(|p| first_cert(p));
     if cert.is_none() {
         findings.push(Finding::fail(Check::ClientCertificate, "no client certificate in the current context", None));
@@ -96,4 +94,40 @@ pub(super) fn audit(path: &Path, root: &Path, node_root: Option<&Path>, ca: Opti
         findings.push(Finding::fail(Check::Key, "no client key in the current context", None));
     }
     Audited { cert, key, findings, ..out }
+}
+
+/// The embedded CA data against `pki/ca.crt`, compared as sets (kubectl trusts every
+/// certificate of the data, in any order).
+fn ca_data(embedded: &[Cert], ca: &[Cert]) -> Option<Finding> {
+    let Some(first) = embedded.first() else {
+        return Some(Finding::fail(Check::KubeconfigCa, "no CA in the kubeconfig", None));
+    };
+    if ca.is_empty() {
+        return None;
+    }
+    let has = |set: &[Cert], c: &Cert| set.iter().any(|x| x.der == c.der);
+    let same_set = embedded.iter().all(|c| has(ca, c)) && ca.iter().all(|c| has(embedded, c));
+    Some(if same_set && embedded.len() == ca.len() && embedded.iter().zip(ca).all(|(a, b)| a.der == b.der) {
+        Finding::ok(Check::KubeconfigCa, "the embedded CA is pki/ca.crt")
+    } else if same_set {
+        Finding::warn(Check::KubeconfigCa, "the embedded CAs are pki/ca.crt's, in another order")
+    } else if ca.len() == 1 && embedded.len() == 1 {
+        Finding::fail(
+            Check::KubeconfigCa,
+            format!("the embedded CA ({}) is not pki/ca.crt: clients will not trust the API server", first.subject),
+            Some("x509: certificate signed by unknown authority".into()),
+        )
+    } else {
+        let missing = ca.iter().filter(|c| !has(embedded, c)).count();
+        let extra = embedded.iter().filter(|c| !has(ca, c)).count();
+        Finding::fail(
+            Check::KubeconfigCa,
+            format!(
+                "the embedded CA data is not pki/ca.crt's {} CAs: {missing} of them missing, {extra} other{}",
+                ca.len(),
+                if extra == 1 { "" } else { "s" }
+            ),
+            None,
+        )
+    })
 }

@@ -115,7 +115,7 @@ pub(super) fn infer_params(pki: &Path, root: &Path, opts: &AuditOptions) -> Para
             }));
         }
     }
-    let kubelet = super::kubeconfig::audit(&root.join("kubelet.conf"), root, opts.root.as_deref(), None).cert;
+    let kubelet = super::kubeconfig::audit(&root.join("kubelet.conf"), root, opts.root.as_deref(), &[]).cert;
     if let Some(node) = kubelet.as_ref().and_then(|c| c.subject.cn()).and_then(|cn| cn.strip_prefix("system:node:")) {
         names.push(node.to_string());
     }

@@ -57,6 +57,7 @@ pub(super) fn audit(
     let signer = profile.signer;
     let ca = cas.iter().find(|c| Some(c.name) == signer);
     let ca_cert = ca.and_then(|c| c.cert.as_ref());
+    let roots: &[Cert] = ca.map(|c| c.bundle.as_slice()).unwrap_or(&[]);
     let path = target.path();
     let mut server = None;
     let mut references_cert_file = false;
@@ -65,7 +66,7 @@ pub(super) fn audit(
             &path,
             root,
             opts.root.as_deref(),
-            cas.iter().find(|c| c.name == crate::profile::CaName::Cluster).and_then(|c| c.cert.as_ref()),
+            cas.iter().find(|c| c.name == crate::profile::CaName::Cluster).map(|c| c.bundle.as_slice()).unwrap_or(&[]),
         );
         server = k.server;
         references_cert_file = k.references_cert_file;
@@ -76,7 +77,7 @@ pub(super) fn audit(
     let expected = expected_request(profile, &target.params);
     if let Some(cert) = &cert {
         let expect = Expect {
-            roots: ca_cert.map(std::slice::from_ref).unwrap_or(&[]),
+            roots,
             ca_name: signer.map(|s| format!("pki/{}.crt", s.file())).unwrap_or_default(),
             purposes: profile.usages.to_vec(),
             hosts: expected.as_ref().map(|r| r.sans.iter().map(Host::from).collect()).unwrap_or_default(),
@@ -113,15 +114,7 @@ pub(super) fn audit(
         subject: cert.as_ref().map(SubjectJson::of),
         not_after: cert.as_ref().map(|c| c.not_after),
         ca_name: signer.map(|s| s.profile().into()),
-        signed_by: cert.as_ref().and_then(|c| {
-            cas.iter()
-                .find(|l| {
-                    l.cert
-                        .as_ref()
-                        .is_some_and(|ca| c.issuer_raw == ca.subject_raw && c.signed_by(&ca.public_key).is_ok())
-                })
-                .map(|l| format!("pki/{}.crt", l.name.file()))
-        }),
+        signed_by: cert.as_ref().and_then(|c| cas.iter().find_map(|l| l.signer_of(c))),
         externally_managed: ca.is_some_and(|c| !c.has_key),
         status,
         kubeadm_name: match (target.in_main_tree && profile.renewed_by_kubeadm, profile.location) {

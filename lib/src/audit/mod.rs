@@ -47,8 +47,20 @@ pub struct AuditOptions {
 /// A CA as the audit found it, for checking what it signed.
 struct LoadedCa {
     name: CaName,
+    /// The signer: the file's first certificate.
     cert: Option<Cert>,
+    /// Every certificate of the file (a bundle mid-rotation: the signer first).
+    bundle: Vec<Cert>,
     has_key: bool,
+}
+
+impl LoadedCa {
+    /// Which member of the bundle signed `cert`: `pki/ca.crt`, or `pki/ca.crt#2` in a bundle.
+    fn signer_of(&self, cert: &Cert) -> Option<String> {
+        let i = self.bundle.iter().position(|ca| cert.issuer_raw == ca.subject_raw && cert.signed_by(&ca.public_key).is_ok())?;
+        let file = format!("pki/{}.crt", self.name.file());
+        Some(if self.bundle.len() > 1 { format!("{file}#{}", i + 1) } else { file })
+    }
 }
 
 /// Audits `dir` (a directory holding `pki/` and the kubeconfigs, like /etc/kubernetes).
@@ -106,6 +118,14 @@ fn missing_cas_fail(files: &mut [crate::report::FileReport]) {
             ca.status = Status::Fail;
         }
     }
+}
+
+/// Every certificate in `path` (a CA file may be a bundle); empty when there is no such file.
+fn load_bundle(path: &Path) -> std::result::Result<Vec<Cert>, String> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    Cert::read_all(path).map_err(|e| e.to_string())
 }
 
 /// The certificate in `path`; `None` when there is no such file.

@@ -99,15 +99,20 @@ fn client(opts: &Options, stdin: Option<(String, Vec<u8>)>) -> Result<Client> {
 }
 
 /// The checks kube-apiserver would make, before anything is written.
-fn check(client: &Client, ca: &Cert, ca_name: &str, now: i64) -> Result<()> {
+/// Checks the client against the CA file, which may be a bundle (old and new CAs mid-rotation):
+/// one of its certificates must have signed the client certificate.
+fn check(client: &Client, bundle: &[Cert], ca_name: &str, now: i64) -> Result<()> {
     if client.cert.public_key != *client.key.public_key() {
         return Err(Error::refused("the private key does not match the client certificate"));
     }
-    if client.cert.issuer_raw != ca.subject_raw || client.cert.signed_by(&ca.public_key).is_err() {
+    let signed = |ca: &Cert| client.cert.issuer_raw == ca.subject_raw && client.cert.signed_by(&ca.public_key).is_ok();
+    if !bundle.iter().any(signed) {
+        let subjects: Vec<String> = bundle.iter().map(|c| c.subject.to_string()).collect();
         return Err(Error::refused(format!(
             "the client certificate (issuer {}) was not signed by {ca_name} ({}): kube-apiserver would say \
              'x509: certificate signed by unknown authority'",
-            client.cert.issuer, ca.subject
+            client.cert.issuer,
+            subjects.join("; ")
         )));
     }
     if now > client.cert.not_after {
@@ -140,8 +145,13 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
     let server = opts.server.as_deref().ok_or_else(|| Error::usage("--server URL is required (https://HOST:6443)"))?;
     check_server(server)?;
     let ca_name = ca_path.display().to_string();
-    let ca_block = first_of(&crate::input::read_blocks(ca_path)?, Kind::Cert, &ca_name, "CERTIFICATE")?;
-    let ca = Cert::from_der(&ca_block.der, &ca_name)?;
+    // A bundle (old and new CAs mid-rotation) is embedded whole, in the file's order.
+    let ca_blocks: Vec<Block> =
+        crate::input::read_blocks(ca_path)?.into_iter().filter(|b| b.kind() == Kind::Cert).collect();
+    if ca_blocks.is_empty() {
+        return Err(Error::input(&ca_name, "no CERTIFICATE found"));
+    }
+    let ca = ca_blocks.iter().map(|b| Cert::from_der(&b.der, &ca_name)).collect::<Result<Vec<_>>>()?;
 
     let need_stdin = opts.cert.is_none() || opts.key.is_none();
     let stdin = if need_stdin {
@@ -184,7 +194,7 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
         user,
     };
     let material = if opts.embed {
-        Material::Embedded { ca: ca_block.text.to_string(), cert: client.cert_pem.clone(), key: client.key_pem.clone() }
+        Material::Embedded { ca: ca_blocks.iter().map(|b| b.text.to_string()).collect(), cert: client.cert_pem.clone(), key: client.key_pem.clone() }
     } else {
         let (Some(cert), Some(key)) = (&opts.cert, &opts.key) else {
             return Err(Error::usage("--embed=false writes file paths: give --cert FILE and --key FILE"));
@@ -283,15 +293,7 @@ fn renew(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
     let (req, subject) = crate::csr::request_from_cert(&old_cert)?;
     let csr = crate::csr::Csr::from_der(&crate::csr::build_with_subject(&req, &key, Some(&subject))?, &name)?;
     let ca_name = ca_cert_path.display().to_string();
-    let ca_block = first_of(&crate::input::read_blocks(ca_cert_path)?, Kind::Cert, &ca_name, "CERTIFICATE")?;
-    let ca_cert = Cert::from_der(&ca_block.der, &ca_name)?;
-    let ca = crate::issue::Ca::new(
-        ca_cert,
-        crate::key::PrivateKey::read_file(ca_key_path)?,
-        &ca_name,
-        &ca_key_path.display().to_string(),
-        now,
-    )?;
+    let ca = crate::issue::Ca::from_files(ca_cert_path, ca_key_path, now)?;
     let usages = if req.usages.is_empty() { vec![Usage::Client] } else { req.usages.clone() };
     let issue_opts = crate::issue::IssueOptions {
         lifetime: crate::validity::lifetime(opts.days, None, 365, now)?,
@@ -307,7 +309,7 @@ fn renew(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
         crate::key::KeyFormat::Traditional
     })?;
     let new_client = Client { cert: Cert::from_der(&issued.der, &name)?, cert_pem, key, key_pem };
-    check(&new_client, &ca.cert, &ca_name, now)?;
+    check(&new_client, std::slice::from_ref(&ca.cert), &ca_name, now)?;
     if let Some(u) = kc.users.iter_mut().find(|u| u.name == creds.user) {
         use base64::Engine;
         let b64 = base64::engine::general_purpose::STANDARD;

@@ -109,9 +109,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
             if opts.key.is_some() {
                 return Err(Error::usage("--key goes with --self-sign; the CA key is --ca-key"));
             }
-            let cert = Cert::read_file(cert_path)?;
-            let key = PrivateKey::read_file(key_path)?;
-            let ca = Ca::new(cert, key, &cert_path.display().to_string(), &key_path.display().to_string(), now)?;
+            let ca = Ca::from_files(cert_path, key_path, now)?;
             Signer::Ca(Box::new(ca))
         }
         (false, None, None) => {
