@@ -57,7 +57,10 @@ struct LoadedCa {
 impl LoadedCa {
     /// Which member of the bundle signed `cert`: `pki/ca.crt`, or `pki/ca.crt#2` in a bundle.
     fn signer_of(&self, cert: &Cert) -> Option<String> {
-        let i = self.bundle.iter().position(|ca| cert.issuer_raw == ca.subject_raw && cert.signed_by(&ca.public_key).is_ok())?;
+        let i = self
+            .bundle
+            .iter()
+            .position(|ca| cert.issuer_raw == ca.subject_raw && cert.signed_by(&ca.public_key).is_ok())?;
         let file = format!("pki/{}.crt", self.name.file());
         Some(if self.bundle.len() > 1 { format!("{file}#{}", i + 1) } else { file })
     }

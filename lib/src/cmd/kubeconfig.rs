@@ -194,7 +194,11 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
         user,
     };
     let material = if opts.embed {
-        Material::Embedded { ca: ca_blocks.iter().map(|b| b.text.to_string()).collect(), cert: client.cert_pem.clone(), key: client.key_pem.clone() }
+        Material::Embedded {
+            ca: ca_blocks.iter().map(|b| b.text.to_string()).collect(),
+            cert: client.cert_pem.clone(),
+            key: client.key_pem.clone(),
+        }
     } else {
         let (Some(cert), Some(key)) = (&opts.cert, &opts.key) else {
             return Err(Error::usage("--embed=false writes file paths: give --cert FILE and --key FILE"));
@@ -289,26 +293,18 @@ fn renew(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
     let old_key_block = first(&creds.key, Kind::Key, "client key")?;
     let old_cert = Cert::from_der(&old_cert_block.der, &name)?;
     let old_key = PrivateKey::from_pem_block(&old_key_block.label, &old_key_block.der, &name)?;
-    let key = if opts.reuse_key { old_key } else { PrivateKey::generate(old_key.algorithm())? };
-    let (req, subject) = crate::csr::request_from_cert(&old_cert)?;
-    let csr = crate::csr::Csr::from_der(&crate::csr::build_with_subject(&req, &key, Some(&subject))?, &name)?;
     let ca_name = ca_cert_path.display().to_string();
     let ca = crate::issue::Ca::from_files(ca_cert_path, ca_key_path, now)?;
-    let usages = if req.usages.is_empty() { vec![Usage::Client] } else { req.usages.clone() };
-    let issue_opts = crate::issue::IssueOptions {
+    let renew_opts = crate::renew::RenewOptions {
+        keep_key: opts.reuse_key,
         lifetime: crate::validity::lifetime(opts.days, None, 365, now)?,
-        usages: Some(usages),
+        clamp: false,
         now,
-        ..Default::default()
     };
-    let issued = ca.issue(&csr, &issue_opts)?;
-    let cert_pem = crate::pem::encode_pem(crate::pem::CERTIFICATE, &issued.der);
-    let key_pem = key.to_pem(if old_key_block.label == "PRIVATE KEY" {
-        crate::key::KeyFormat::Pkcs8
-    } else {
-        crate::key::KeyFormat::Traditional
-    })?;
-    let new_client = Client { cert: Cert::from_der(&issued.der, &name)?, cert_pem, key, key_pem };
+    let renewed =
+        crate::renew::renew(&old_cert, old_key, crate::renew::format_of(&old_key_block.label), &ca, renew_opts)?;
+    let new_client =
+        Client { cert: renewed.cert, cert_pem: renewed.cert_pem, key: renewed.key, key_pem: renewed.key_pem };
     check(&new_client, std::slice::from_ref(&ca.cert), &ca_name, now)?;
     if let Some(u) = kc.users.iter_mut().find(|u| u.name == creds.user) {
         use base64::Engine;

@@ -6,6 +6,7 @@
 pub mod csr;
 pub mod genkey;
 pub mod kubeconfig;
+pub mod rotate;
 pub mod sign;
 pub mod verify;
 

@@ -1,0 +1,440 @@
+//! `k8s-rotate`: staged rotation of a kubeadm tree's CAs and service-account key. Each step
+//! checks its gates, records `applying` in `pki/rotation.json`, backs the originals up, writes
+//! atomically and records the new phase last; a re-run of an interrupted step finishes it.
+
+mod show;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+use crate::rotation::gate::{View, transition};
+use crate::rotation::material::{self, Material, NewOptions};
+use crate::rotation::state::{State, TargetState};
+use crate::rotation::tree::{Change, Tree, Want};
+use crate::rotation::{Phase, STEPS, Step, Target, step_from};
+use crate::validity::format_time;
+
+pub use show::{plan, status};
+
+/// The subcommand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// What the next steps write and restart.
+    Plan,
+    /// idle → prepare.
+    Prepare,
+    /// prepare → issue/clients.
+    IssueClients,
+    /// issue/clients → issue/servers.
+    IssueServers,
+    /// issue/servers → distrust.
+    Distrust,
+    /// distrust → done.
+    Finish,
+    /// Where the rotation is.
+    Status,
+    /// One step back.
+    Rollback,
+}
+
+/// Everything the subcommands take.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The subcommand.
+    pub command: Command,
+    /// The tree (`/etc/kubernetes`).
+    pub pki_dir: PathBuf,
+    /// What to rotate (prepare and plan); empty with `all`.
+    pub targets: Vec<Target>,
+    /// `--all`.
+    pub all: bool,
+    /// `prepare -`: the new CA (certificate and key) from stdin or a file.
+    pub input: Option<PathBuf>,
+    /// How new CAs and keys are made.
+    pub new: NewOptions,
+    /// `--sa-min-soak`, seconds.
+    pub sa_min_soak: i64,
+    /// `--keep-keys`.
+    pub keep_keys: bool,
+    /// `--days` of re-issued certificates.
+    pub leaf_days: i64,
+    /// `--confirm` words.
+    pub confirm: Vec<String>,
+    /// `--force REASON`.
+    pub force: Option<String>,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--explain`.
+    pub explain: bool,
+    /// `--format json` (plan, status).
+    pub json: bool,
+    /// `--node NAME`.
+    pub node: Option<String>,
+    /// Now.
+    pub now: i64,
+}
+
+/// Runs the subcommand.
+pub fn run(opts: &Options, note: super::Warn<'_>) -> Result<()> {
+    let tree = Tree::open(&opts.pki_dir)?;
+    if let Some(node) = &opts.node
+        && !show::nodes(&tree).iter().any(|n| &n.name == node)
+    {
+        return Err(Error::usage(format!("no node '{}' in this tree", crate::term::sanitize(node))));
+    }
+    let state = State::load(&tree.pki())?;
+    match opts.command {
+        Command::Plan => plan(&tree, state.as_ref(), opts),
+        Command::Status => status(&tree, state.as_ref(), opts),
+        Command::Rollback => rollback(&tree, state, opts, note),
+        c => {
+            let step = match c {
+                Command::Prepare => &STEPS[0],
+                Command::IssueClients => &STEPS[1],
+                Command::IssueServers => &STEPS[2],
+                Command::Distrust => &STEPS[3],
+                _ => &STEPS[4],
+            };
+            forward(&tree, state, step, opts, note)
+        }
+    }
+}
+
+/// The targets a new rotation takes.
+fn chosen(opts: &Options) -> Result<Vec<Target>> {
+    match (opts.all, opts.targets.is_empty()) {
+        (true, true) => Ok(Target::ALL.to_vec()),
+        (false, false) => Ok(Target::ALL.into_iter().filter(|t| opts.targets.contains(t)).collect()),
+        (true, false) => Err(Error::usage("give --all or --target, not both")),
+        (false, true) => Err(Error::usage("name what to rotate: --all, or --target ca|etcd-ca|front-proxy-ca|sa")),
+    }
+}
+
+/// The material of every target: read from `pki/rotation/`, or made by `prepare`.
+fn materials(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<(Vec<Material>, Vec<Change>)> {
+    let pki = tree.pki();
+    let targets = match state {
+        Some(s) => s.target_list(),
+        None => chosen(opts)?,
+    };
+    let mut out = Vec::new();
+    let mut writes = Vec::new();
+    for t in targets {
+        if material::file(&pki, t, crate::rotation::Generation::New, "crt").exists() {
+            out.push(Material::load(&pki, t)?);
+            continue;
+        }
+        if state.is_some() {
+            return Err(Error::io_msg(&pki.join(material::DIR), format!("the material of {} is missing", t.name())));
+        }
+        let crt = tree.root.join(t.trust_file());
+        let key = tree.root.join(t.key_file());
+        if !key.exists() {
+            return Err(Error::refused(format!(
+                "{} is missing: an externally managed {} is rotated where its key is",
+                t.key_file(),
+                t.name()
+            )));
+        }
+        let bundle = crate::input::read_blocks(&crt)?;
+        let wanted = if t == Target::Sa { crate::pem::Kind::PublicKey } else { crate::pem::Kind::Cert };
+        if bundle.iter().filter(|b| b.kind() == wanted).count() != 1 {
+            return Err(Error::refused(format!(
+                "{} holds more than one {}: finish or undo the earlier rotation first",
+                t.trust_file(),
+                if t == Target::Sa { "key" } else { "CA" }
+            )));
+        }
+        let old = material::Side::from_files(t, &crt, &key)?;
+        let new = match (&opts.input, t.ca()) {
+            (Some(path), Some(_)) => {
+                let (name, bytes) =
+                    crate::input::Input::open(Some(path), "the new CA (k8s-sign --self-sign)")?.read_all()?;
+                material::from_stream(t, &bytes, &name, opts.now)?
+            }
+            _ => material::generate(t, &old, &opts.new)?,
+        };
+        for (g, side) in [(crate::rotation::Generation::Old, &old), (crate::rotation::Generation::New, &new)] {
+            let rel = |what| material::file(std::path::Path::new("pki"), t, g, what).display().to_string();
+            let key_pem = side.key_pem()?.ok_or_else(|| Error::internal("a new key without its private half"))?;
+            writes.push(show::change(rel("crt"), side.pem.clone().into_bytes(), 0o644, "kept for the whole rotation"));
+            writes.push(show::change(rel("key"), key_pem.as_bytes().to_vec(), 0o600, "kept until finish"));
+        }
+        out.push(Material { target: t, old, new });
+    }
+    if opts.input.is_some() && out.len() != 1 {
+        return Err(Error::usage("a new CA on stdin goes with exactly one --target"));
+    }
+    Ok((out, writes))
+}
+
+/// The writes of the step into `phase` for every target.
+pub(super) fn changes(tree: &Tree, ms: &[Material], phase: Phase, opts: &Options) -> Result<Vec<Change>> {
+    let want = Want { phase, keep_keys: opts.keep_keys, lifetime: opts.leaf_days * 86_400, now: opts.now };
+    let mut out = Vec::new();
+    for m in ms {
+        out.extend(crate::rotation::tree::compute(tree, m, &want)?);
+    }
+    if phase == Phase::Done {
+        for m in ms {
+            for g in [crate::rotation::Generation::Old, crate::rotation::Generation::New] {
+                let rel = material::file(std::path::Path::new("pki"), m.target, g, "key").display().to_string();
+                if tree.root.join(&rel).exists() {
+                    out.push(Change {
+                        rel,
+                        contents: None,
+                        now: "deleted".into(),
+                        why: "the old private keys go at finish (the new one is in pki/)".into(),
+                        pipe: String::new(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What stops a step, one line each.
+fn gates(
+    tree: &Tree,
+    state: Option<&State>,
+    step: &Step,
+    changes: &[Change],
+    opts: &Options,
+    resuming: bool,
+) -> Vec<String> {
+    let mut missing = Vec::new();
+    let phase = state.map(State::phase).transpose().ok().flatten().unwrap_or(Phase::Idle);
+    if phase != step.from {
+        missing.push(format!("the tree is in {}; `{}` follows {}", phase.word(), step.command, step.from.word()));
+    }
+    if let Some(word) = step.confirm
+        && !opts.confirm.iter().any(|c| c == word)
+    {
+        missing.push(format!("--confirm {word}: {}", show::confirm_meaning(word)));
+    }
+    if step.to == Phase::Distrust
+        && let Some(sa) = state.and_then(|s| s.targets.get("sa"))
+        && let Some(soaked) = show::soak_left(sa, opts.now)
+    {
+        missing.push(format!(
+            "the new service-account key has signed for less than minSoak ({}); wait {soaked}",
+            sa.min_soak.as_deref().unwrap_or("24h")
+        ));
+    }
+    if !resuming {
+        let audit_opts = show::audit_options(opts.now);
+        match crate::audit::audit(&tree.root, &audit_opts) {
+            Ok(r) if r.status == crate::finding::Status::Fail => {
+                let failed = r.files.iter().filter(|f| f.status == crate::finding::Status::Fail).count();
+                missing.push(format!(
+                    "k8s-verify --pki-dir {} fails ({failed} files): fix the tree first",
+                    tree.root.display()
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => missing.push(format!("k8s-verify --pki-dir cannot audit the tree: {e}")),
+        }
+    }
+    let before = View::current(tree, "before the step");
+    let after = View::after(tree, changes);
+    missing.extend(transition(tree, &[&before, &after], opts.now));
+    missing
+}
+
+fn refuse_or_force(missing: &[String], opts: &Options, note: super::Warn<'_>) -> Result<Option<String>> {
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    for m in missing.iter().skip(1) {
+        note(super::Note::Warning(&format!("gate: {m}")));
+    }
+    match &opts.force {
+        Some(reason) => {
+            note(super::Note::Warning(&format!("gate overridden (--force {reason}): {}", missing[0])));
+            Ok(Some(reason.clone()))
+        }
+        None => {
+            let more = if missing.len() > 1 { format!(" ({} more above)", missing.len() - 1) } else { String::new() };
+            Err(Error::refused(format!("gate: {}{more}", missing[0])))
+        }
+    }
+}
+
+fn forward(
+    tree: &Tree,
+    state: Option<State>,
+    step: &'static Step,
+    opts: &Options,
+    note: super::Warn<'_>,
+) -> Result<()> {
+    let resuming = state.as_ref().and_then(|s| s.applying.as_deref()) == Some(step.command);
+    if let Some(a) = state.as_ref().and_then(|s| s.applying.clone())
+        && !resuming
+    {
+        return Err(Error::refused(format!("gate: `{a}` was interrupted; run it again to finish it first")));
+    }
+    if state.is_none() && step.from != Phase::Idle && opts.force.is_none() {
+        return Err(Error::refused(format!(
+            "gate: no rotation is under way; `{}` follows {}",
+            step.command,
+            step.from.word()
+        )));
+    }
+    let (ms, material_writes) = materials(tree, state.as_ref(), opts)?;
+    let mut all = material_writes;
+    all.extend(changes(tree, &ms, step.to, opts)?);
+    let missing = gates(tree, state.as_ref(), step, &all, opts, resuming);
+    let forced = refuse_or_force(&missing, opts, note)?;
+    show::explain_changes(&all, opts, note);
+    if opts.dry_run {
+        return show::print_step(tree, step, &ms, &all, opts);
+    }
+    let now = format_time(opts.now);
+    let mut state = state.unwrap_or_else(|| new_state(&ms, &now, opts));
+    let backup =
+        state.backups.get(step.to.word()).cloned().filter(|_| resuming).unwrap_or_else(|| backup_name(tree, opts.now));
+    state.applying = Some(step.command.into());
+    state.backups.insert(step.to.word().into(), backup.clone());
+    state.save(&tree.pki())?;
+    crate::rotation::tree::apply(tree, &all, &backup)?;
+    state.enter(step.to, &now);
+    state.applying = None;
+    for t in state.targets.values_mut() {
+        if let Some(word) = step.confirm.filter(|w| opts.confirm.iter().any(|c| c == w)) {
+            t.confirmed.push(word.into());
+        }
+        if let Some(reason) = &forced {
+            t.forced.push(format!("{}: {reason}", step.command));
+        }
+    }
+    if step.to == Phase::IssueClients
+        && let Some(sa) = state.targets.get_mut("sa")
+    {
+        sa.signing_since = Some(now.clone());
+    }
+    state.save(&tree.pki())?;
+    show::print_step(tree, step, &ms, &all, opts)
+}
+
+fn new_state(ms: &[Material], now: &str, opts: &Options) -> State {
+    let mut targets = BTreeMap::new();
+    for m in ms {
+        targets.insert(
+            m.target.name().to_string(),
+            TargetState {
+                phase: Phase::Idle.word().into(),
+                since: now.into(),
+                old: m.old.id(),
+                new: m.new.id(),
+                confirmed: Vec::new(),
+                forced: Vec::new(),
+                min_soak: (m.target == Target::Sa).then(|| show::duration_words(opts.sa_min_soak)),
+                signing_since: None,
+            },
+        );
+    }
+    State {
+        api_version: "k8s-pki/v1alpha1".into(),
+        kind: "Rotation".into(),
+        started: now.into(),
+        applying: None,
+        targets,
+        backups: BTreeMap::new(),
+    }
+}
+
+/// `backup-YYYYMMDDTHHMMSSZ` under the tree, as `make renew` names it, made unique.
+fn backup_name(tree: &Tree, now: i64) -> String {
+    let stamp = format_time(now).replace([':', '-'], "");
+    let mut name = format!("backup-{stamp}");
+    let mut n = 1;
+    while tree.root.join(&name).exists() {
+        n += 1;
+        name = format!("backup-{stamp}-{n}");
+    }
+    name
+}
+
+fn rollback(tree: &Tree, state: Option<State>, opts: &Options, note: super::Warn<'_>) -> Result<()> {
+    let Some(mut state) = state else { return Err(Error::refused("gate: no rotation is under way")) };
+    if let Some(a) = &state.applying {
+        return Err(Error::refused(format!("gate: `{a}` was interrupted; run it again to finish it, then roll back")));
+    }
+    let phase = state.phase()?;
+    let Some(step) = crate::rotation::step_into(phase).filter(|_| phase != Phase::Done) else {
+        return Err(Error::refused(format!("gate: nothing to roll back from {}: the old keys are gone", phase.word())));
+    };
+    let backup = state
+        .backups
+        .get(phase.word())
+        .cloned()
+        .ok_or_else(|| Error::refused(format!("gate: no backup of {} recorded", phase.word())))?;
+    let files = crate::rotation::tree::backup_files(tree, &backup)?;
+    let mut all: Vec<Change> = files
+        .iter()
+        .filter(|(rel, bytes)| tree.read(rel).as_deref() != Some(bytes.as_slice()))
+        .map(|(rel, bytes)| {
+            let mode = if rel.ends_with(".key") || rel.ends_with(".conf") { 0o600 } else { 0o644 };
+            show::change(rel.clone(), bytes.clone(), mode, &format!("as it was before {}", step.command))
+        })
+        .collect();
+    if step.from == Phase::Idle {
+        for t in state.target_list() {
+            for g in [crate::rotation::Generation::Old, crate::rotation::Generation::New] {
+                for what in ["crt", "key"] {
+                    let rel = material::file(std::path::Path::new("pki"), t, g, what).display().to_string();
+                    all.push(Change {
+                        rel,
+                        contents: None,
+                        now: "deleted".into(),
+                        why: "nothing is signed by the new CA or key yet".into(),
+                        pipe: String::new(),
+                    });
+                }
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    if step.from < Phase::IssueClients
+        && let Some(sa) = state.targets.get("sa")
+        && sa.signing_since.is_some()
+        && let Some(left) = show::soak_left(sa, opts.now)
+    {
+        missing.push(format!(
+            "tokens signed by the new service-account key stay valid: wait {left} (minSoak) before dropping it"
+        ));
+    }
+    let before = View::current(tree, "before the rollback");
+    let mut after = View::after(tree, &all);
+    after.label = "after the rollback";
+    missing.extend(transition(tree, &[&before, &after], opts.now));
+    let forced = refuse_or_force(&missing, opts, note)?;
+    show::explain_changes(&all, opts, note);
+    if opts.dry_run {
+        return show::print_rollback(phase, step.from, &all);
+    }
+    let undo = backup_name(tree, opts.now);
+    crate::rotation::tree::apply(tree, &all, &undo)?;
+    if step.from == Phase::Idle {
+        let path = tree.pki().join(crate::rotation::state::FILE);
+        std::fs::remove_file(&path).map_err(|e| Error::io(&path, &e))?;
+    } else {
+        state.enter(step.from, &format_time(opts.now));
+        state.backups.remove(phase.word());
+        if let Some(reason) = forced {
+            for t in state.targets.values_mut() {
+                t.forced.push(format!("rollback: {reason}"));
+            }
+        }
+        state.save(&tree.pki())?;
+    }
+    show::print_rollback(phase, step.from, &all)
+}
+
+/// The step after the current phase, for `status` and `plan`.
+pub(super) fn next_step(state: Option<&State>) -> Option<&'static Step> {
+    let phase = state.map(State::phase).transpose().ok().flatten().unwrap_or(Phase::Idle);
+    step_from(phase)
+}

@@ -1,0 +1,195 @@
+//! Whether a step is safe: while the nodes restart one by one, any process may hold the files
+//! from before the step or from after it. So every certificate of either side must verify,
+//! with Go's crypto/x509 semantics and the purpose of the edge, against every trust file of
+//! either side that its peers read; and every service-account key that may sign must be in
+//! every `sa.pub` that may be loaded. A skipped phase breaks one of these edges, and the
+//! message names it.
+
+use std::collections::HashMap;
+
+use super::tree::{Change, Leaf, Tree, first_cert};
+use crate::cert::Cert;
+use crate::chain;
+use crate::key::PublicKey;
+use crate::kubeconfig::Kubeconfig;
+use crate::pem::Kind;
+use crate::usage::Usage;
+
+/// The files as one side of a step sees them: the tree, with some files replaced.
+pub struct View<'a> {
+    tree: &'a Tree,
+    overlay: HashMap<String, Option<Vec<u8>>>,
+    /// `before the step` or `after the step`.
+    pub label: &'static str,
+}
+
+impl<'a> View<'a> {
+    /// The tree as it is.
+    pub fn current(tree: &'a Tree, label: &'static str) -> View<'a> {
+        View { tree, overlay: HashMap::new(), label }
+    }
+
+    /// The tree once `changes` are written.
+    pub fn after(tree: &'a Tree, changes: &[Change]) -> View<'a> {
+        let overlay = changes.iter().map(|c| (c.rel.clone(), c.contents.as_ref().map(|(b, _)| b.to_vec()))).collect();
+        View { tree, overlay, label: "after the step" }
+    }
+
+    /// The tree with a backup's originals put back: what it was before the step that made it.
+    pub fn with_files(tree: &'a Tree, files: HashMap<String, Vec<u8>>, label: &'static str) -> View<'a> {
+        View { tree, overlay: files.into_iter().map(|(k, v)| (k, Some(v))).collect(), label }
+    }
+
+    fn read(&self, rel: &str) -> Option<Vec<u8>> {
+        match self.overlay.get(rel) {
+            Some(v) => v.clone(),
+            None => self.tree.read(rel),
+        }
+    }
+
+    fn certs(&self, rel: &str) -> Vec<Cert> {
+        let Some(bytes) = self.read(rel) else { return Vec::new() };
+        let Ok(text) = String::from_utf8(bytes) else { return Vec::new() };
+        crate::pem::blocks_of(&text, Kind::Cert, rel)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|b| Cert::from_der(&b.der, rel).ok())
+            .collect()
+    }
+
+    /// A leaf's certificate: the `.crt`, or a kubeconfig's embedded client certificate.
+    fn leaf(&self, leaf: &Leaf) -> Option<Cert> {
+        let bytes = self.read(&leaf.rel)?;
+        if !leaf.kubeconfig {
+            return first_cert(&bytes, &leaf.rel);
+        }
+        let pem = self.kubeconfig(&leaf.rel)?.1?;
+        first_cert(pem.as_bytes(), &leaf.rel)
+    }
+
+    /// A kubeconfig's CA data and embedded client certificate, as PEM.
+    fn kubeconfig(&self, rel: &str) -> Option<(Option<String>, Option<String>)> {
+        let bytes = self.read(rel)?;
+        let kc = Kubeconfig::from_slice(&bytes, rel).ok()?;
+        let base = self.tree.root.join(rel);
+        let creds = kc.credentials(None, rel, base.parent()?).ok()?;
+        Some((creds.ca.map(|s| s.to_string()), creds.cert.map(|s| s.to_string())))
+    }
+
+    fn public_keys(&self, rel: &str) -> Vec<PublicKey> {
+        let Some(text) = self.read(rel).and_then(|b| String::from_utf8(b).ok()) else { return Vec::new() };
+        crate::pem::blocks_of(&text, Kind::PublicKey, rel)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|b| PublicKey::from_spki_der(&b.der, rel).ok())
+            .collect()
+    }
+}
+
+/// Who reads a trust file, from the wiring table: `etcd --trusted-ca-file, …`.
+fn readers(file: &str) -> String {
+    let names: Vec<String> =
+        crate::wiring::FLAGS.iter().filter(|f| f.2 == file).map(|f| format!("{} {}", f.0, f.1)).collect();
+    if names.is_empty() { "its readers".into() } else { names.join(", ") }
+}
+
+fn usage_word(u: Usage) -> &'static str {
+    match u {
+        Usage::Server => "server",
+        _ => "client",
+    }
+}
+
+/// Every broken edge between `sides` (before and after a step), as one line each; empty when
+/// the step is safe.
+pub fn transition(tree: &Tree, sides: &[&View<'_>], at: i64) -> Vec<String> {
+    let mut broken = Vec::new();
+    let leaves = tree.leaves();
+    let mut check = |leaf_rel: &str,
+                     leaf_side: &View<'_>,
+                     cert: &Cert,
+                     trust: &str,
+                     trust_side: &View<'_>,
+                     roots: &[Cert],
+                     usage: Usage,
+                     reader: &str| {
+        let opts = chain::Options { roots, intermediates: &[], at, usages: vec![usage], go: Default::default() };
+        if let Err(e) = chain::verify(cert, &opts) {
+            let line = format!(
+                "{leaf_rel} ({}) as a {} certificate does not verify against {trust} ({}), which {reader} may still hold: {e}",
+                leaf_side.label,
+                usage_word(usage),
+                trust_side.label
+            );
+            if !broken.contains(&line) {
+                broken.push(line);
+            }
+        }
+    };
+    for leaf in &leaves {
+        let Some(ca) = leaf.profile.signer else { continue };
+        let trust = format!("pki/{}.crt", ca.file());
+        let reader = readers(&trust);
+        for ls in sides {
+            let Some(cert) = ls.leaf(leaf) else { continue };
+            for ts in sides {
+                let roots = ts.certs(&trust);
+                if roots.is_empty() {
+                    continue;
+                }
+                for usage in leaf.profile.usages {
+                    check(&leaf.rel, ls, &cert, &trust, ts, &roots, *usage, &reader);
+                }
+            }
+        }
+    }
+    // The API server's certificate against every kubeconfig's CA data.
+    let apiserver = Leaf {
+        rel: "pki/apiserver.crt".into(),
+        profile: crate::profile::find("apiserver").expect("row"),
+        kubeconfig: false,
+    };
+    for conf in leaves.iter().filter(|l| l.kubeconfig) {
+        for ls in sides {
+            let Some(cert) = ls.leaf(&apiserver) else { continue };
+            for ts in sides {
+                let Some((Some(ca), _)) = ts.kubeconfig(&conf.rel) else { continue };
+                let roots: Vec<Cert> = crate::pem::blocks_of(&ca, Kind::Cert, &conf.rel)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|b| Cert::from_der(&b.der, &conf.rel).ok())
+                    .collect();
+                let reader = format!("a client of {}", conf.rel);
+                check(
+                    &apiserver.rel,
+                    ls,
+                    &cert,
+                    &format!("{}'s CA data", conf.rel),
+                    ts,
+                    &roots,
+                    Usage::Server,
+                    &reader,
+                );
+            }
+        }
+    }
+    // Service-account tokens: a key that may sign must be in every sa.pub that may be loaded.
+    for ks in sides {
+        let Some(key) = ks.read("pki/sa.key").and_then(|b| String::from_utf8(b).ok()).and_then(|s| {
+            let b = crate::pem::first_block_of(&s, Kind::Key, "sa.key").ok().flatten()?;
+            crate::key::PrivateKey::from_pem_block(&b.label, &b.der, "sa.key").ok()
+        }) else {
+            continue;
+        };
+        for ps in sides {
+            let publics = ps.public_keys("pki/sa.pub");
+            if !publics.is_empty() && !publics.contains(key.public_key()) {
+                broken.push(format!(
+                    "tokens signed with pki/sa.key ({}) do not verify against pki/sa.pub ({}), which kube-apiserver --service-account-key-file may still hold",
+                    ks.label, ps.label
+                ));
+            }
+        }
+    }
+    broken
+}

@@ -1,0 +1,400 @@
+//! The files of a kubeadm tree a rotation touches, what a phase wants in each, and writing the
+//! difference: originals copied to the step's backup first (once: a re-run after a crash
+//! keeps the first copy), each file replaced atomically.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use zeroize::Zeroizing;
+
+use super::material::Material;
+use super::{Generation, Phase, Target};
+use crate::cert::Cert;
+use crate::error::{Error, Result};
+use crate::kubeconfig::Kubeconfig;
+use crate::pem::Kind;
+use crate::profile::{Location, PROFILES, Profile};
+use crate::usage::Usage;
+
+/// A kubeadm tree: the directory holding `pki/` and the kubeconfigs, and its extra nodes
+/// (`nodes/NAME/`).
+pub struct Tree {
+    /// The directory.
+    pub root: PathBuf,
+    /// The extra nodes' names, sorted.
+    pub nodes: Vec<String>,
+}
+
+/// A certificate of the tree: a `.crt`/`.key` pair or a kubeconfig's client certificate.
+#[derive(Clone, Debug)]
+pub struct Leaf {
+    /// Its file, relative to the tree (`pki/apiserver.crt`, `nodes/n2/kubelet.conf`).
+    pub rel: String,
+    /// The identity it is.
+    pub profile: &'static Profile,
+    /// Whether it is a kubeconfig.
+    pub kubeconfig: bool,
+}
+
+impl Leaf {
+    /// Server certificates (etcd's peer certificates too) move a step after clients.
+    pub fn server(&self) -> bool {
+        self.profile.usages.contains(&Usage::Server)
+    }
+
+    /// The key beside a `.crt`.
+    pub fn key_rel(&self) -> String {
+        format!("{}.key", self.rel.trim_end_matches(".crt"))
+    }
+}
+
+/// One write (or removal) of a step, with what it changes and why.
+pub struct Change {
+    /// The file, relative to the tree.
+    pub rel: String,
+    /// New contents and mode; `None` removes the file.
+    pub contents: Option<(Zeroizing<Vec<u8>>, u32)>,
+    /// What it holds after the step, in words.
+    pub now: String,
+    /// Why the step writes it.
+    pub why: String,
+    /// The equivalent command (for `--explain`).
+    pub pipe: String,
+}
+
+impl Tree {
+    /// The tree at `dir`, which must hold `pki/`.
+    pub fn open(dir: &Path) -> Result<Tree> {
+        if !dir.join("pki").is_dir() {
+            return Err(Error::io_msg(
+                dir,
+                "no pki/ directory here: give the directory holding pki/ (/etc/kubernetes)",
+            ));
+        }
+        let mut nodes = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(dir.join("nodes")) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if e.path().is_dir() && !name.starts_with('.') {
+                    nodes.push(name);
+                }
+            }
+        }
+        nodes.sort();
+        Ok(Tree { root: dir.to_path_buf(), nodes })
+    }
+
+    /// `pki/`.
+    pub fn pki(&self) -> PathBuf {
+        self.root.join("pki")
+    }
+
+    /// A file's bytes; `None` when absent or unreadable.
+    pub fn read(&self, rel: &str) -> Option<Vec<u8>> {
+        crate::input::read_file(&self.root.join(rel)).ok()
+    }
+
+    /// Every leaf present: the main node's, then each extra node's copies.
+    pub fn leaves(&self) -> Vec<Leaf> {
+        let mut out = Vec::new();
+        let mut push = |rel: String, profile: &'static Profile, loc: Location| {
+            if self.root.join(&rel).is_file() {
+                out.push(Leaf { rel, profile, kubeconfig: matches!(loc, Location::Kubeconfig(_)) });
+            }
+        };
+        let file_of = |loc: Location| match loc {
+            Location::Pki(stem) => Some(format!("pki/{stem}.crt")),
+            Location::Kubeconfig(file) => Some(file.to_string()),
+            Location::Elsewhere => None,
+        };
+        for p in PROFILES.iter().filter(|p| !p.is_ca) {
+            if let Some(rel) = file_of(p.location) {
+                push(rel, p, p.location);
+            }
+        }
+        for node in &self.nodes {
+            for p in PROFILES.iter().filter(|p| !p.is_ca) {
+                if let Some(loc) = p.per_node
+                    && let Some(rel) = file_of(loc)
+                {
+                    push(format!("nodes/{node}/{rel}"), p, loc);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What a step wants.
+#[derive(Clone, Copy, Debug)]
+pub struct Want {
+    /// The phase the files should be in.
+    pub phase: Phase,
+    /// Keep leaves' keys when re-issuing.
+    pub keep_keys: bool,
+    /// Lifetime of re-issued certificates, seconds.
+    pub lifetime: i64,
+    /// Now.
+    pub now: i64,
+}
+
+fn write(rel: String, bytes: Vec<u8>, mode: u32, now: String, why: String, pipe: String) -> Change {
+    Change { rel, contents: Some((Zeroizing::new(bytes), mode)), now, why, pipe }
+}
+
+fn members_words(m: &Material, phase: Phase) -> String {
+    let words: Vec<&str> =
+        phase.bundle().members(&Generation::Old, &Generation::New).iter().map(|g| g.word()).collect();
+    format!("{} {}", words.join(" + "), if m.target == Target::Sa { "key" } else { "CA" })
+}
+
+/// The writes that bring the tree's files for `m`'s target into `want.phase`: only what
+/// differs (a leaf is re-issued when its generation, read from its signature, is not the
+/// phase's; a leaf signed by neither is left to the gate and the audit).
+pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
+    let phase = want.phase;
+    let mut out = Vec::new();
+    let t = m.target;
+    let trust = phase.bundle().members(&m.old, &m.new);
+    let trust_pem = m.bundle_pem(&trust);
+    let new_rel = super::material::file(Path::new("pki"), t, Generation::New, "crt").display().to_string();
+    let old_rel = super::material::file(Path::new("pki"), t, Generation::Old, "crt").display().to_string();
+    if tree.read(&t.trust_file()).as_deref() != Some(trust_pem.as_bytes()) {
+        let parts: Vec<&str> = phase.bundle().members(&old_rel, &new_rel).into_iter().map(String::as_str).collect();
+        out.push(write(
+            t.trust_file(),
+            trust_pem.clone().into_bytes(),
+            0o644,
+            members_words(m, phase),
+            "every reader trusts what this phase trusts, the signer first".into(),
+            format!("cat {} > {}", parts.join(" "), t.trust_file()),
+        ));
+    }
+    let signer = m.side(phase.signer());
+    let current_key = crate::key::PrivateKey::read_file(&tree.root.join(t.key_file())).ok();
+    if current_key.as_ref().map(|k| k.public_key()) != Some(&signer.public) {
+        let pem = signer.key_pem()?.ok_or_else(|| Error::refused(format!("the {} key is gone", t.name())))?;
+        let src = super::material::file(Path::new("pki"), t, phase.signer(), "key").display().to_string();
+        out.push(write(
+            t.key_file(),
+            pem.as_bytes().to_vec(),
+            0o600,
+            format!("the {} key", phase.signer().word()),
+            "the signing key of this phase".into(),
+            format!("cp {src} {}", t.key_file()),
+        ));
+    }
+    if t == Target::Ca && tree.read("pki/ca-signer.crt").as_deref() != Some(signer.pem.as_bytes()) {
+        let src = super::material::file(Path::new("pki"), t, phase.signer(), "crt").display().to_string();
+        out.push(write(
+            "pki/ca-signer.crt".into(),
+            signer.pem.clone().into_bytes(),
+            0o644,
+            format!("the {} CA alone", phase.signer().word()),
+            "kube-controller-manager's --cluster-signing-cert-file takes exactly one certificate".into(),
+            format!("cp {src} pki/ca-signer.crt"),
+        ));
+    }
+    let Some(ca_name) = t.ca() else { return Ok(out) };
+    for leaf in tree.leaves().iter().filter(|l| l.profile.signer == Some(ca_name)) {
+        let wanted = phase.leaf(leaf.server());
+        if leaf.kubeconfig {
+            if let Some(c) = kubeconfig(tree, leaf, m, wanted, &trust_pem, want)? {
+                out.push(c);
+            }
+            continue;
+        }
+        let Some(cert) = tree.read(&leaf.rel).and_then(|b| first_cert(&b, &leaf.rel)) else { continue };
+        if m.generation_of(&cert) != Some(wanted.other()) {
+            continue;
+        }
+        let key_rel = leaf.key_rel();
+        let key_block = tree
+            .read(&key_rel)
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| crate::pem::first_block_of(&s, Kind::Key, &key_rel).ok().flatten())
+            .ok_or_else(|| Error::io_msg(&tree.root.join(&key_rel), "missing or unreadable key"))?;
+        let old_key = crate::key::PrivateKey::from_pem_block(&key_block.label, &key_block.der, &key_rel)?;
+        let renewed = renew(&cert, old_key, crate::renew::format_of(&key_block.label), m, wanted, want)?;
+        let stem = leaf.rel.trim_end_matches(".crt");
+        let ca_prefix = super::material::file(Path::new("pki"), t, wanted, "crt").display().to_string();
+        let ca_prefix = ca_prefix.trim_end_matches(".crt");
+        let why = format!(
+            "{} certificate: {} in {}",
+            if leaf.server() { "a server" } else { "a client" },
+            wanted.word(),
+            phase.word()
+        );
+        let pipe = if want.keep_keys {
+            format!(
+                "k8s-csr --from-cert {} --key {key_rel} --reuse-key | k8s-sign --ca {ca_prefix} --cert-out {} --force",
+                leaf.rel, leaf.rel
+            )
+        } else {
+            format!("k8s-genkey | k8s-csr --from-cert {} | k8s-sign --ca {ca_prefix} --out {stem} --force", leaf.rel)
+        };
+        if !want.keep_keys {
+            out.push(write(
+                key_rel,
+                renewed.key_pem.as_bytes().to_vec(),
+                0o600,
+                "a fresh key".into(),
+                why.clone(),
+                String::new(),
+            ));
+        }
+        out.push(write(
+            leaf.rel.clone(),
+            renewed.cert_pem.into_bytes(),
+            0o644,
+            format!("signed by the {} CA", wanted.word()),
+            why,
+            pipe,
+        ));
+    }
+    Ok(out)
+}
+
+/// The first certificate in a file's bytes.
+pub fn first_cert(bytes: &[u8], source: &str) -> Option<Cert> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let block = crate::pem::first_block_of(text, Kind::Cert, source).ok().flatten()?;
+    Cert::from_der(&block.der, source).ok()
+}
+
+fn renew(
+    cert: &Cert,
+    key: crate::key::PrivateKey,
+    format: crate::key::KeyFormat,
+    m: &Material,
+    wanted: Generation,
+    want: &Want,
+) -> Result<crate::renew::Renewed> {
+    let ca = m.ca(wanted, want.now)?;
+    // Going back to the old CA (rollback) must not outlive it.
+    let opts =
+        crate::renew::RenewOptions { keep_key: want.keep_keys, lifetime: want.lifetime, clamp: true, now: want.now };
+    crate::renew::renew(cert, key, format, &ca, opts)
+}
+
+/// A kubeconfig's change: its CA data becomes the phase's bundle, its embedded client
+/// certificate the phase's generation (a file reference, the kubelet's rotated certificate, is
+/// the kubelet's to renew).
+fn kubeconfig(
+    tree: &Tree,
+    leaf: &Leaf,
+    m: &Material,
+    wanted: Generation,
+    trust_pem: &str,
+    want: &Want,
+) -> Result<Option<Change>> {
+    let Some(bytes) = tree.read(&leaf.rel) else { return Ok(None) };
+    let mut kc = Kubeconfig::from_slice(&bytes, &leaf.rel)?;
+    let base = tree.root.join(&leaf.rel);
+    let creds = kc.credentials(None, &leaf.rel, base.parent().unwrap_or(&tree.root))?;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut what = vec!["the phase's CA data"];
+    if let Some(c) = kc.clusters.iter_mut().find(|c| c.name == creds.cluster) {
+        c.cluster.certificate_authority_data = Some(b64.encode(trust_pem));
+        c.cluster.certificate_authority = None;
+    }
+    let embedded =
+        kc.users.iter().find(|u| u.name == creds.user).is_some_and(|u| u.user.client_certificate_data.is_some());
+    if let (true, Some(cert_pem), Some(key_pem)) = (embedded, &creds.cert, &creds.key) {
+        let cert = crate::pem::first_block_of(cert_pem, Kind::Cert, &leaf.rel)?
+            .map(|b| Cert::from_der(&b.der, &leaf.rel))
+            .transpose()?;
+        let key = crate::pem::first_block_of(key_pem, Kind::Key, &leaf.rel)?;
+        if let (Some(cert), Some(key)) = (cert, key)
+            && m.generation_of(&cert) == Some(wanted.other())
+        {
+            let old_key = crate::key::PrivateKey::from_pem_block(&key.label, &key.der, &leaf.rel)?;
+            let renewed = renew(&cert, old_key, crate::renew::format_of(&key.label), m, wanted, want)?;
+            if let Some(u) = kc.users.iter_mut().find(|u| u.name == creds.user) {
+                u.user.client_certificate_data = Some(b64.encode(&renewed.cert_pem));
+                u.user.client_key_data = Some(b64.encode(renewed.key_pem.as_bytes()));
+            }
+            what.push(if wanted == Generation::New {
+                "a client certificate from the new CA"
+            } else {
+                "a client certificate from the old CA"
+            });
+        }
+    }
+    let yaml = kc.to_yaml()?;
+    if yaml.as_bytes() == bytes.as_slice() {
+        return Ok(None);
+    }
+    let ca_prefix = super::material::file(Path::new("pki"), m.target, wanted, "crt").display().to_string();
+    Ok(Some(write(
+        leaf.rel.clone(),
+        yaml.as_bytes().to_vec(),
+        0o600,
+        what.join(" and "),
+        "kubeconfigs trust what pki/ca.crt trusts; their client certificates move with the clients".into(),
+        format!(
+            "k8s-kubeconfig --renew {} --ca {}  # and certificate-authority-data: base64 of pki/ca.crt",
+            leaf.rel,
+            ca_prefix.trim_end_matches(".crt")
+        ),
+    )))
+}
+
+/// Applies `changes` under `tree`: each existing file is first copied into `backup` (relative to
+/// the tree) unless a copy is already there, then every file is replaced atomically.
+pub fn apply(tree: &Tree, changes: &[Change], backup: &str) -> Result<()> {
+    let mut copies = Vec::new();
+    for c in changes {
+        let src = tree.root.join(&c.rel);
+        let dst = tree.root.join(backup).join(&c.rel);
+        if src.is_file() && !dst.exists() {
+            let mode = if c.rel.ends_with(".key") || c.rel.ends_with(".conf") { 0o600 } else { 0o644 };
+            let bytes = crate::input::read_file(&src)?;
+            copies.push(crate::atomic::FileWrite { path: dst, mode, contents: Zeroizing::new(bytes) });
+        }
+    }
+    crate::atomic::write_files_atomic(&copies, false)?;
+    let writes: Vec<crate::atomic::FileWrite> = changes
+        .iter()
+        .filter_map(|c| {
+            c.contents.as_ref().map(|(bytes, mode)| crate::atomic::FileWrite {
+                path: tree.root.join(&c.rel),
+                mode: *mode,
+                contents: bytes.clone(),
+            })
+        })
+        .collect();
+    crate::atomic::write_files_atomic(&writes, true)?;
+    for c in changes.iter().filter(|c| c.contents.is_none()) {
+        let path = tree.root.join(&c.rel);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&path, &e)),
+        }
+    }
+    Ok(())
+}
+
+/// The files of a backup directory (relative to the tree), with their bytes: what `rollback`
+/// puts back.
+pub fn backup_files(tree: &Tree, backup: &str) -> Result<BTreeMap<String, Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    let base = tree.root.join(backup);
+    let mut stack = vec![base.clone()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, &e))?;
+        for e in entries.flatten() {
+            let path = e.path();
+            let kind = e.file_type().map_err(|err| Error::io(&path, &err))?;
+            if kind.is_dir() {
+                stack.push(path);
+            } else if kind.is_file() {
+                let rel = path.strip_prefix(&base).unwrap_or(&path).display().to_string();
+                out.insert(rel, crate::input::read_file(&path)?);
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,326 @@
+//! The flags of `k8s-rotate`: the single source of its --help, man page and completions.
+
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use k8s_pki::cmd::rotate::{Command, Options};
+use k8s_pki::key::Algorithm;
+use k8s_pki::rotation::Target;
+use k8s_pki::rotation::material::NewOptions;
+
+pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
+    (
+        "what each step writes and restarts, node by node; nothing is written",
+        "k8s-rotate plan --pki-dir /etc/kubernetes --all",
+    ),
+    ("new CAs and SA key; every trust file becomes old+new", "k8s-rotate prepare --pki-dir /etc/kubernetes --all"),
+    (
+        "after the restarts prepare listed: the new CAs sign, client certificates are re-issued",
+        "k8s-rotate issue --pki-dir /etc/kubernetes --step clients --confirm prepare-restarts",
+    ),
+    (
+        "after the clients and Pods restarted: server certificates are re-issued",
+        "k8s-rotate issue --pki-dir /etc/kubernetes --step servers --confirm clients-refreshed",
+    ),
+    ("the old CAs and SA key leave every trust file", "k8s-rotate distrust --pki-dir /etc/kubernetes"),
+    ("the old private keys are deleted", "k8s-rotate finish --pki-dir /etc/kubernetes"),
+    ("where the rotation is, for scripts", "k8s-rotate status --pki-dir /etc/kubernetes --format json"),
+    ("one step back, from any phase before finish", "k8s-rotate rollback --pki-dir /etc/kubernetes"),
+    (
+        "a new etcd CA made by the other tools",
+        "k8s-genkey | k8s-csr --profile etcd-ca --cn etcd-ca-2027 | k8s-sign --self-sign \\\n  | k8s-rotate prepare --target etcd-ca --pki-dir /etc/kubernetes -",
+    ),
+];
+
+/// Rotate a kubeadm cluster's CAs and service-account key in safe, resumable steps.
+///
+/// prepare → issue --step clients → issue --step servers → distrust → finish, recorded in
+/// PKI-DIR/pki/rotation.json. Trust files hold old and new CA (signer first) while certificates
+/// move over, clients before servers, so nothing a restarting process holds stops verifying.
+/// A step is refused (exit 4) unless every certificate from before and after it verifies, with
+/// Go's semantics, against every trust file its peers may have loaded, and the previous step's
+/// restarts are confirmed; --force REASON overrides and records why. Originals go to
+/// PKI-DIR/backup-TIMESTAMP/; an interrupted step finishes when run again. docs/rotation.md has
+/// the phases, the files and the restart plan.
+#[derive(Parser, Debug)]
+#[command(name = "k8s-rotate", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Sub,
+}
+
+/// The steps and reports.
+#[derive(Subcommand, Debug)]
+pub enum Sub {
+    /// What every remaining step writes and restarts, in order; writes nothing
+    Plan(PlanArgs),
+    /// idle → prepare: a new CA (or SA key) per target; every trust file becomes old+new
+    Prepare(PrepareArgs),
+    /// prepare → issue/clients, then issue/clients → issue/servers: the new CAs sign
+    Issue(IssueCmd),
+    /// issue/servers → distrust: the old CAs and SA key leave every trust file
+    Distrust(Common),
+    /// distrust → done: the old private keys are deleted
+    Finish(Common),
+    /// Where the rotation is, and what comes next
+    Status(Common),
+    /// One step back, from any phase before done: the step's backup is put back
+    Rollback(Common),
+}
+
+/// `plan`'s flags.
+#[derive(Args, Debug, Clone)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub choice: Choice,
+}
+
+/// `prepare`'s flags.
+#[derive(Args, Debug, Clone)]
+pub struct PrepareArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub choice: Choice,
+    #[command(flatten)]
+    pub new: New,
+}
+
+/// `issue`'s flags.
+#[derive(Args, Debug, Clone)]
+pub struct IssueCmd {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub issue: IssueArgs,
+}
+
+/// Flags every subcommand takes.
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// The directory holding pki/ and the kubeconfigs (/etc/kubernetes)
+    #[arg(long, value_name = "DIR")]
+    pub pki_dir: PathBuf,
+    /// Show what the step would write and restart; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Overrides the step's gate, recorded in rotation.json with REASON
+    #[arg(long, value_name = "REASON")]
+    pub force: Option<String>,
+    /// The operator's word that the previous step's restarts were done (prepare-restarts,
+    /// clients-refreshed)
+    #[arg(long, value_name = "WHAT")]
+    pub confirm: Vec<String>,
+    /// Only what node NAME needs: the shared files and nodes/NAME/, its restarts
+    #[arg(long, value_name = "NAME")]
+    pub node: Option<String>,
+    /// Output format of plan, status and each step's report
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+    #[command(flatten)]
+    pub explain: k8s_pki_cli::ExplainArgs,
+}
+
+/// What to rotate.
+#[derive(Args, Debug, Clone)]
+pub struct Choice {
+    /// Rotate the three CAs and the service-account key
+    #[arg(long)]
+    pub all: bool,
+    /// Rotate this one (repeatable)
+    #[arg(long, value_enum, value_name = "TARGET")]
+    pub target: Vec<TargetArg>,
+}
+
+/// How new CAs and keys are made.
+#[derive(Args, Debug, Clone)]
+pub struct New {
+    /// The new CA (certificate and key, as k8s-sign --self-sign writes them) from FILE; - is stdin
+    #[arg(value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// CN of the new CA (default: kubeadm's CN and @ and the Unix time, e.g. kubernetes@1795000000)
+    #[arg(long, value_name = "CN", conflicts_with = "same_cn")]
+    pub cn: Option<String>,
+    /// Keep the old CA's CN (Go's messages then cannot tell old and new apart)
+    #[arg(long)]
+    pub same_cn: bool,
+    /// Lifetime of new CAs, days
+    #[arg(long, value_name = "N", default_value_t = 3650)]
+    pub days: i64,
+    /// Key algorithm of new CAs and keys (default: the old key's)
+    #[arg(long, value_enum, value_name = "ALGO")]
+    pub algo: Option<AlgoArg>,
+    /// Least time between the new SA key starting to sign and distrust (kubelets refresh
+    /// tokens within 24h)
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub sa_min_soak: String,
+}
+
+/// `issue`'s flags.
+#[derive(Args, Debug, Clone)]
+pub struct IssueArgs {
+    /// Which certificates: clients first, then servers
+    #[arg(long, value_enum)]
+    pub step: StepArg,
+    /// Keep each certificate's key (default: a fresh key of the same algorithm)
+    #[arg(long)]
+    pub keep_keys: bool,
+    /// Lifetime of re-issued certificates, days
+    #[arg(long, value_name = "N", default_value_t = 365)]
+    pub days: i64,
+}
+
+/// `--step`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StepArg {
+    /// Client certificates and kubeconfigs; the new CAs and SA key start signing
+    Clients,
+    /// Server certificates (etcd peers too)
+    Servers,
+}
+
+/// `--target`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    /// The cluster CA (pki/ca)
+    Ca,
+    /// The etcd CA (pki/etcd/ca)
+    EtcdCa,
+    /// The front-proxy CA (pki/front-proxy-ca)
+    FrontProxyCa,
+    /// The service-account key (pki/sa.key, pki/sa.pub)
+    Sa,
+}
+
+/// `--algo`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AlgoArg {
+    /// RSA 2048 (kubeadm's default)
+    Rsa2048,
+    /// RSA 3072
+    Rsa3072,
+    /// RSA 4096
+    Rsa4096,
+    /// ECDSA P-256
+    EcdsaP256,
+    /// ECDSA P-384
+    EcdsaP384,
+}
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Human-readable text
+    Text,
+    /// JSON
+    Json,
+}
+
+impl Cli {
+    /// The options for `k8s_pki::cmd::rotate::run`.
+    pub fn options(&self) -> k8s_pki::Result<Options> {
+        let now = k8s_pki::validity::now();
+        let (command, common) = match &self.command {
+            Sub::Plan(a) => (Command::Plan, &a.common),
+            Sub::Prepare(a) => (Command::Prepare, &a.common),
+            Sub::Issue(a) => (
+                if a.issue.step == StepArg::Clients { Command::IssueClients } else { Command::IssueServers },
+                &a.common,
+            ),
+            Sub::Distrust(c) => (Command::Distrust, c),
+            Sub::Finish(c) => (Command::Finish, c),
+            Sub::Status(c) => (Command::Status, c),
+            Sub::Rollback(c) => (Command::Rollback, c),
+        };
+        let choice = match &self.command {
+            Sub::Plan(PlanArgs { choice, .. }) | Sub::Prepare(PrepareArgs { choice, .. }) => Some(choice),
+            _ => None,
+        };
+        let new = match &self.command {
+            Sub::Prepare(a) => Some(&a.new),
+            _ => None,
+        };
+        let issue = match &self.command {
+            Sub::Issue(a) => Some(&a.issue),
+            _ => None,
+        };
+        let sa_min_soak = match new {
+            Some(n) => n
+                .sa_min_soak
+                .trim()
+                .parse::<jiff::SignedDuration>()
+                .ok()
+                .filter(|d| !d.is_negative())
+                .map(|d| d.as_secs())
+                .ok_or_else(|| {
+                    k8s_pki::Error::usage(format!(
+                        "invalid --sa-min-soak '{}': use e.g. 24h, 90m, 0s",
+                        k8s_pki::term::sanitize(&n.sa_min_soak)
+                    ))
+                })?,
+            None => 86_400,
+        };
+        let days = new.map(|n| n.days).unwrap_or(3650);
+        if days < 1 || issue.is_some_and(|i| i.days < 1) {
+            return Err(k8s_pki::Error::usage("--days must be at least 1"));
+        }
+        Ok(Options {
+            command,
+            pki_dir: common.pki_dir.clone(),
+            targets: choice.map(|c| c.target.iter().map(|t| target(*t)).collect()).unwrap_or_default(),
+            all: choice.is_some_and(|c| c.all),
+            input: new.and_then(|n| n.input.clone()).map(|p| if p.as_os_str() == "-" { PathBuf::from("-") } else { p }),
+            new: NewOptions {
+                cn: new.and_then(|n| n.cn.clone()),
+                same_cn: new.is_some_and(|n| n.same_cn),
+                days,
+                algo: new.and_then(|n| n.algo).map(algorithm),
+                now,
+            },
+            sa_min_soak,
+            keep_keys: issue.is_some_and(|i| i.keep_keys),
+            leaf_days: issue.map(|i| i.days).unwrap_or(365),
+            confirm: common.confirm.clone(),
+            force: common.force.clone(),
+            dry_run: common.dry_run || command == Command::Plan,
+            explain: common.explain.explain,
+            json: common.format == FormatArg::Json,
+            node: common.node.clone(),
+            now,
+        })
+    }
+}
+
+fn target(t: TargetArg) -> Target {
+    match t {
+        TargetArg::Ca => Target::Ca,
+        TargetArg::EtcdCa => Target::EtcdCa,
+        TargetArg::FrontProxyCa => Target::FrontProxyCa,
+        TargetArg::Sa => Target::Sa,
+    }
+}
+
+fn algorithm(a: AlgoArg) -> Algorithm {
+    match a {
+        AlgoArg::Rsa2048 => Algorithm::Rsa2048,
+        AlgoArg::Rsa3072 => Algorithm::Rsa3072,
+        AlgoArg::Rsa4096 => Algorithm::Rsa4096,
+        AlgoArg::EcdsaP256 => Algorithm::EcdsaP256,
+        AlgoArg::EcdsaP384 => Algorithm::EcdsaP384,
+    }
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    Cli::command().after_help(k8s_pki_cli::after_help(EXAMPLES))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn command_is_consistent() {
+        super::command().debug_assert();
+    }
+}
