@@ -59,6 +59,8 @@ pub enum Check {
     ClientAuth,
     /// A live endpoint serves the certificate on disk.
     OnDisk,
+    /// A rotation under way: its phase, trust files and transition (`k8s-rotate`).
+    Rotation,
 }
 
 impl Check {
@@ -84,6 +86,7 @@ impl Check {
             Check::Present => "present",
             Check::ClientAuth => "client-auth",
             Check::OnDisk => "on-disk",
+            Check::Rotation => "rotation",
         }
     }
 }

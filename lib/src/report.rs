@@ -23,6 +23,8 @@ pub enum FileKind {
     Kubeconfig,
     /// The service-account key pair.
     KeyPair,
+    /// The state of a rotation under way (`pki/rotation.json`).
+    Rotation,
 }
 
 /// Subject in JSON: CN and O as an array, never a joined string.

@@ -86,11 +86,29 @@ impl<'a> View<'a> {
     }
 }
 
-/// Who reads a trust file, from the wiring table: `etcd --trusted-ca-file, …`.
-fn readers(file: &str) -> String {
-    let names: Vec<String> =
-        crate::wiring::FLAGS.iter().filter(|f| f.2 == file).map(|f| format!("{} {}", f.0, f.1)).collect();
-    if names.is_empty() { "its readers".into() } else { names.join(", ") }
+/// Who checks each certificate of the tree, by profile and purpose (kubeadm's wiring: the
+/// flag of the peer that verifies it). Anything else falls back to "its readers".
+const VERIFIERS: &[(&str, Usage, &str)] = &[
+    ("apiserver", Usage::Server, "every client holding pki/ca.crt (Pods' ca.crt, kubeconfigs)"),
+    ("apiserver-kubelet-client", Usage::Client, "kubelet --client-ca-file"),
+    ("front-proxy-client", Usage::Client, "kube-apiserver and aggregated API servers --requestheader-client-ca-file"),
+    ("etcd-server", Usage::Server, "kube-apiserver --etcd-cafile"),
+    ("etcd-server", Usage::Client, "etcd --trusted-ca-file"),
+    ("etcd-peer", Usage::Server, "etcd --peer-trusted-ca-file"),
+    ("etcd-peer", Usage::Client, "etcd --peer-trusted-ca-file"),
+    ("etcd-healthcheck-client", Usage::Client, "etcd --trusted-ca-file"),
+    ("apiserver-etcd-client", Usage::Client, "etcd --trusted-ca-file"),
+    ("kubelet-serving", Usage::Server, "kube-apiserver --kubelet-certificate-authority (when set)"),
+];
+
+/// Who checks a certificate of `profile` for `usage`.
+fn readers(profile: &str, usage: Usage) -> &'static str {
+    match VERIFIERS.iter().find(|(p, u, _)| *p == profile && *u == usage) {
+        Some((_, _, who)) => who,
+        // Every kubeconfig's client certificate goes to the API server.
+        None if usage == Usage::Client => "kube-apiserver --client-ca-file",
+        None => "its clients",
+    }
 }
 
 fn usage_word(u: Usage) -> &'static str {
@@ -129,7 +147,6 @@ pub fn transition(tree: &Tree, sides: &[&View<'_>], at: i64) -> Vec<String> {
     for leaf in &leaves {
         let Some(ca) = leaf.profile.signer else { continue };
         let trust = format!("pki/{}.crt", ca.file());
-        let reader = readers(&trust);
         for ls in sides {
             let Some(cert) = ls.leaf(leaf) else { continue };
             for ts in sides {
@@ -138,7 +155,7 @@ pub fn transition(tree: &Tree, sides: &[&View<'_>], at: i64) -> Vec<String> {
                     continue;
                 }
                 for usage in leaf.profile.usages {
-                    check(&leaf.rel, ls, &cert, &trust, ts, &roots, *usage, &reader);
+                    check(&leaf.rel, ls, &cert, &trust, ts, &roots, *usage, readers(leaf.profile.name, *usage));
                 }
             }
         }

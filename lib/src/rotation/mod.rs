@@ -7,6 +7,7 @@
 pub mod gate;
 pub mod material;
 pub mod plan;
+pub mod report;
 pub mod state;
 pub mod tree;
 

@@ -282,6 +282,14 @@ fn forward(
             step.from.word()
         )));
     }
+    // A forced step on an idle tree rotates everything (issue and the later steps name no target).
+    let forced_all;
+    let opts = if state.is_none() && step.from != Phase::Idle {
+        forced_all = Options { all: true, targets: Vec::new(), ..opts.clone() };
+        &forced_all
+    } else {
+        opts
+    };
     let (ms, material_writes) = materials(tree, state.as_ref(), opts)?;
     let mut all = material_writes;
     all.extend(changes(tree, &ms, step.to, opts)?);

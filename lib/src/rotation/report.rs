@@ -1,0 +1,102 @@
+//! A rotation under way, as one entry of `k8s-verify --pki-dir`'s report: its phase and next
+//! step, whether each trust file holds what the phase says (old, new, in which order), whether a
+//! step was interrupted or forced, and every edge broken between the files before the last step
+//! (its backup) and now: what a skipped or forced phase leaves behind.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::gate::{View, transition};
+use super::material::Material;
+use super::state::State;
+use super::tree::Tree;
+use super::{Generation, Phase};
+use crate::finding::{Check, Finding, Status, worst};
+use crate::report::{FileKind, FileReport};
+
+/// The report entry for the tree at `dir`; `None` when no rotation is under way.
+pub fn audit(dir: &Path, at: i64) -> Option<FileReport> {
+    let tree = Tree::open(dir).ok()?;
+    let mut findings = Vec::new();
+    match State::load(&tree.pki()) {
+        Ok(None) => return None,
+        Ok(Some(state)) => findings.extend(check(&tree, &state, at)),
+        Err(e) => findings.push(Finding::fail(Check::Read, e.to_string(), None)),
+    }
+    Some(FileReport {
+        path: format!("pki/{}", super::state::FILE),
+        name: "rotation".into(),
+        kind: FileKind::Rotation,
+        subject: None,
+        not_after: None,
+        ca_name: None,
+        signed_by: None,
+        externally_managed: false,
+        status: worst(&findings),
+        findings,
+        kubeadm_name: None,
+        fix: None,
+    })
+}
+
+fn check(tree: &Tree, state: &State, at: i64) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let phase = match state.phase() {
+        Ok(p) => p,
+        Err(e) => return vec![Finding::fail(Check::Rotation, e.to_string(), None)],
+    };
+    let names: Vec<&str> = state.targets.keys().map(String::as_str).collect();
+    let next = super::step_from(phase).map(|s| format!("; next: k8s-rotate {}", s.command)).unwrap_or_default();
+    out.push(Finding::ok(Check::Rotation, format!("{}: {}{next}", names.join(", "), phase.word())));
+    if let Some(step) = &state.applying {
+        out.push(Finding::fail(
+            Check::Rotation,
+            format!("`k8s-rotate {step}` was interrupted: run it again to finish it"),
+            None,
+        ));
+    }
+    let mut forced: Vec<&String> = state.targets.values().flat_map(|t| &t.forced).collect();
+    forced.sort();
+    forced.dedup();
+    for f in forced {
+        out.push(Finding::warn(Check::Rotation, format!("a gate was overridden ({f})")));
+    }
+    for t in state.target_list() {
+        let Ok(m) = Material::load(&tree.pki(), t) else {
+            out.push(Finding::fail(Check::Rotation, format!("pki/rotation/ lacks the material of {}", t.name()), None));
+            continue;
+        };
+        let want = m.bundle_pem(&phase.bundle().members(&m.old, &m.new));
+        if tree.read(&t.trust_file()).as_deref() != Some(want.as_bytes()) {
+            let words: Vec<&str> =
+                phase.bundle().members(&Generation::Old, &Generation::New).iter().map(|g| g.word()).collect();
+            out.push(Finding::fail(
+                Check::Rotation,
+                format!("{} does not hold what {} wants: {}", t.trust_file(), phase.word(), words.join(" + ")),
+                None,
+            ));
+        }
+    }
+    // The transition: the last step's originals against the files now.
+    if let Some(backup) = state.backups.get(phase.word())
+        && phase != Phase::Idle
+    {
+        match super::tree::backup_files(tree, backup) {
+            Ok(files) => {
+                let before =
+                    View::with_files(tree, files.into_iter().collect::<HashMap<_, _>>(), "before the last step");
+                let now = View::current(tree, "now");
+                for edge in transition(tree, &[&before, &now], at) {
+                    out.push(Finding::fail(Check::Rotation, edge, None));
+                }
+            }
+            Err(e) => {
+                out.push(Finding::fail(Check::Rotation, format!("the backup {backup} cannot be read: {e}"), None))
+            }
+        }
+    }
+    if out.iter().all(|f| f.status == Status::Ok) && phase == Phase::Done {
+        out.push(Finding::ok(Check::Rotation, "the old private keys are gone"));
+    }
+    out
+}
