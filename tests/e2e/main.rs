@@ -14,6 +14,7 @@ mod hostile;
 mod interop;
 mod kubeconfig;
 mod renew;
+mod rotate;
 mod sanitize;
 mod sign;
 mod util;

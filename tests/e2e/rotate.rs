@@ -1,0 +1,451 @@
+//! k8s-rotate end to end: a whole rotation of a 3-node tree from examples/kubeadm-pki.sh with a
+//! real 3-member etcd cluster rolled member by member as the plan says, the Go API-server
+//! stand-in and real kubectl, service-account signatures checked by openssl; then the gates,
+//! rollbacks and an interrupted step.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::*;
+
+fn rotate(dir: &Path, args: &[&str]) -> Output {
+    tool("k8s-rotate").args(args).arg("--pki-dir").arg(dir).output().expect("k8s-rotate")
+}
+
+fn rotate_ok(dir: &Path, args: &[&str]) -> String {
+    let out = rotate(dir, args);
+    assert!(out.status.success(), "k8s-rotate {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn audit(dir: &Path) -> (i32, String) {
+    let out = tool("k8s-verify").arg("--pki-dir").arg(dir).output().expect("k8s-verify");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    assert!(StdCommand::new("cp").arg("-a").arg(from).arg(to).status().expect("cp").success());
+}
+
+/// Which components the current phase's plan restarts (`status --format json`).
+fn restarted(dir: &Path) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(&rotate_ok(dir, &["status", "--format", "json"])).expect("json");
+    v["restarts"]
+        .as_array()
+        .expect("restarts")
+        .iter()
+        .map(|r| r["component"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+struct Member {
+    name: String,
+    client: u16,
+    peer: u16,
+    /// Where the tree keeps this node's etcd certificates.
+    src: String,
+    /// The node's own disk: what the member loads.
+    disk: PathBuf,
+    proc: Option<Daemon>,
+}
+
+struct Etcd {
+    members: Vec<Member>,
+    initial: String,
+    data: PathBuf,
+}
+
+impl Etcd {
+    fn new(data: &Path) -> Etcd {
+        let members: Vec<Member> = ["node-1", "node-2", "node-3"]
+            .iter()
+            .map(|n| Member {
+                name: n.to_string(),
+                client: free_port(),
+                peer: free_port(),
+                src: if *n == "node-1" { "pki/etcd".into() } else { format!("nodes/{n}/pki/etcd") },
+                disk: data.join(format!("{n}-disk")),
+                proc: None,
+            })
+            .collect();
+        let initial: Vec<String> = members.iter().map(|m| format!("{}=https://127.0.0.1:{}", m.name, m.peer)).collect();
+        Etcd { members, initial: initial.join(","), data: data.to_path_buf() }
+    }
+
+    /// Copies the tree's files for member `i` to its disk (what an operator copies to a node).
+    fn copy(&self, i: usize, tree: &Path) {
+        let m = &self.members[i];
+        std::fs::create_dir_all(&m.disk).expect("disk");
+        std::fs::copy(tree.join("pki/etcd/ca.crt"), m.disk.join("ca.crt")).expect("ca");
+        for f in ["server.crt", "server.key", "peer.crt", "peer.key"] {
+            std::fs::copy(tree.join(&m.src).join(f), m.disk.join(f)).expect("copy");
+        }
+    }
+
+    fn start(&mut self, i: usize, state: &str) {
+        let (m, initial, data) = (&self.members[i], &self.initial, &self.data);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(data.join(format!("{}.log", m.name)))
+            .expect("log");
+        let d = &m.disk;
+        let child = StdCommand::new("etcd")
+            .args(["--name", &m.name])
+            .arg("--data-dir")
+            .arg(data.join(&m.name))
+            .args(["--listen-client-urls", &format!("https://127.0.0.1:{}", m.client)])
+            .args(["--advertise-client-urls", &format!("https://127.0.0.1:{}", m.client)])
+            .args(["--listen-peer-urls", &format!("https://127.0.0.1:{}", m.peer)])
+            .args(["--initial-advertise-peer-urls", &format!("https://127.0.0.1:{}", m.peer)])
+            .args(["--initial-cluster", initial, "--initial-cluster-state", state, "--initial-cluster-token", "rotate"])
+            .arg("--client-cert-auth")
+            .arg("--trusted-ca-file")
+            .arg(d.join("ca.crt"))
+            .arg("--cert-file")
+            .arg(d.join("server.crt"))
+            .arg("--key-file")
+            .arg(d.join("server.key"))
+            .arg("--peer-client-cert-auth")
+            .arg("--peer-trusted-ca-file")
+            .arg(d.join("ca.crt"))
+            .arg("--peer-cert-file")
+            .arg(d.join("peer.crt"))
+            .arg("--peer-key-file")
+            .arg(d.join("peer.key"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start etcd");
+        self.members[i].proc = Some(Daemon(child));
+    }
+
+    fn endpoint(&self, i: usize) -> String {
+        format!("https://127.0.0.1:{}", self.members[i].client)
+    }
+
+    /// etcdctl against `endpoints` as the client `cert`/`key` of `tree`, trusting `ca`.
+    fn ctl(&self, endpoints: &str, ca: &Path, tree: &Path, client: &str, args: &[&str]) -> Output {
+        StdCommand::new("etcdctl")
+            .env("ETCDCTL_API", "3")
+            .args(["--endpoints", endpoints, "--dial-timeout", "3s", "--command-timeout", "5s"])
+            .arg("--cacert")
+            .arg(ca)
+            .arg("--cert")
+            .arg(tree.join(format!("pki/{client}.crt")))
+            .arg("--key")
+            .arg(tree.join(format!("pki/{client}.key")))
+            .args(args)
+            .output()
+            .expect("etcdctl")
+    }
+
+    fn healthy(&self, i: usize, tree: &Path) -> bool {
+        let ca = tree.join("pki/etcd/ca.crt");
+        self.ctl(&self.endpoint(i), &ca, tree, "etcd/healthcheck-client", &["endpoint", "health"]).status.success()
+    }
+
+    fn started(&self, tree: &Path) -> usize {
+        let ca = tree.join("pki/etcd/ca.crt");
+        let out = self.ctl(&self.endpoint(0), &ca, tree, "etcd/healthcheck-client", &["member", "list"]);
+        String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("started")).count()
+    }
+
+    fn wait(&self, i: usize, tree: &Path) {
+        let start = Instant::now();
+        while !(self.healthy(i, tree) && self.started(tree) == 3) {
+            if start.elapsed() > Duration::from_secs(60) {
+                let log = read(self.data.join(format!("{}.log", self.members[i].name)));
+                panic!("etcd member {i} not healthy after 60s:\n{}", &log[log.len().saturating_sub(3000)..]);
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    /// Restarts the members one at a time; while one is down the other two keep quorum.
+    fn roll(&mut self, tree: &Path) {
+        for i in 0..3 {
+            self.members[i].proc = None;
+            let others: Vec<String> = (0..3).filter(|j| *j != i).map(|j| self.endpoint(j)).collect();
+            let ca = tree.join("pki/etcd/ca.crt");
+            // The other two keep quorum (after a new election if the leader went down: bounded).
+            let start = Instant::now();
+            loop {
+                let put = self.ctl(
+                    &others.join(","),
+                    &ca,
+                    tree,
+                    "apiserver-etcd-client",
+                    &["put", "/rotate", &format!("down-{i}")],
+                );
+                if put.status.success() {
+                    break;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(30),
+                    "quorum lost while member {i} is down: {}",
+                    String::from_utf8_lossy(&put.stderr)
+                );
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            self.copy(i, tree);
+            self.start(i, "existing");
+            self.wait(i, tree);
+        }
+    }
+}
+
+/// Whether a signature made with `key` verifies against one of the keys in `bundle` (openssl).
+fn sa_verifies(dir: &Path, key: &Path, bundle: &Path) -> bool {
+    let msg = dir.join("token.msg");
+    std::fs::write(&msg, b"header.payload").expect("msg");
+    let sig = dir.join("token.sig");
+    openssl_ok(dir, &["dgst", "-sha256", "-sign", &s(key), "-out", &s(&sig), &s(&msg)]);
+    blocks_of(read(bundle).as_bytes(), "PUBLIC KEY").iter().enumerate().any(|(n, pem)| {
+        let p = dir.join(format!("pub{n}.pem"));
+        std::fs::write(&p, pem).expect("pub");
+        openssl(dir, &["dgst", "-sha256", "-verify", &s(&p), "-signature", &s(&sig), &s(&msg)]).status.success()
+    })
+}
+
+fn whoami(conf: &Path, addr: &str) -> bool {
+    require("kubectl", "kubectl (it comes with the machine image)")
+        .env("KUBECONFIG", "/dev/null")
+        .arg("--kubeconfig")
+        .arg(conf)
+        .args(["--server", &format!("https://{addr}"), "--tls-server-name", "kubernetes", "--request-timeout", "10s"])
+        .args(["auth", "whoami", "-o", "json"])
+        .output()
+        .expect("kubectl")
+        .status
+        .success()
+}
+
+#[test]
+fn a_full_rotation_keeps_etcd_kubectl_and_tokens_working_at_every_phase() {
+    require("etcd", "etcd-server");
+    require("etcdctl", "etcd-client");
+    let scratch = scratch();
+    let base = scratch.path();
+    let tree = base.join("tree");
+    copy_tree(demo_pki(), &tree);
+    let old = base.join("old");
+    copy_tree(demo_pki(), &old);
+    let mut etcd = Etcd::new(base);
+    for i in 0..3 {
+        etcd.copy(i, &tree);
+        etcd.start(i, "new");
+    }
+    for i in 0..3 {
+        etcd.wait(i, &tree);
+    }
+    // (phase, old healthcheck client accepted, old admin.conf works, old SA key verifies, old-CA-only client works)
+    let phases = [
+        ("idle", &[][..], true, true, true, true),
+        ("prepare", &["prepare", "--all", "--sa-min-soak", "0s"][..], true, true, true, true),
+        ("issue/clients", &["issue", "--step", "clients", "--confirm", "prepare-restarts"][..], true, true, true, true),
+        (
+            "issue/servers",
+            &["issue", "--step", "servers", "--confirm", "clients-refreshed"][..],
+            true,
+            false,
+            true,
+            false,
+        ),
+        ("distrust", &["distrust"][..], false, false, false, false),
+    ];
+    for (phase, args, old_health, old_admin, old_token, old_ca_only) in phases {
+        let admin_before = base.join(format!("admin-before-{}.conf", phase.replace('/', "-")));
+        std::fs::copy(tree.join("admin.conf"), &admin_before).expect("admin.conf");
+        if !args.is_empty() {
+            rotate_ok(&tree, args);
+            let plan = restarted(&tree);
+            if plan.iter().any(|c| c == "etcd") {
+                etcd.roll(&tree);
+            }
+        }
+        let (code, report) = audit(&tree);
+        assert_eq!(code, 0, "{phase}: the audit fails:\n{report}");
+        // (a) health as the tree's healthcheck client and as the one from before the rotation.
+        for i in 0..3 {
+            assert!(etcd.healthy(i, &tree), "{phase}: member {i} refuses the current healthcheck client");
+            let ca = tree.join("pki/etcd/ca.crt");
+            let res = etcd.ctl(&etcd.endpoint(i), &ca, &old, "etcd/healthcheck-client", &["endpoint", "health"]);
+            assert_eq!(res.status.success(), old_health, "{phase}: old healthcheck client on member {i}");
+        }
+        // (b) every member started; (c) put/get as kube-apiserver.
+        assert_eq!(etcd.started(&tree), 3, "{phase}");
+        let all: Vec<String> = (0..3).map(|i| etcd.endpoint(i)).collect();
+        let ca = tree.join("pki/etcd/ca.crt");
+        let put = etcd.ctl(&all.join(","), &ca, &tree, "apiserver-etcd-client", &["put", "/phase", phase]);
+        assert!(put.status.success(), "{phase}: {}", String::from_utf8_lossy(&put.stderr));
+        let get =
+            etcd.ctl(&all.join(","), &ca, &tree, "apiserver-etcd-client", &["get", "/phase", "--print-value-only"]);
+        assert_eq!(String::from_utf8_lossy(&get.stdout).trim(), phase);
+        // (f) a client that trusts only the old etcd CA.
+        let res = etcd.ctl(
+            &etcd.endpoint(0),
+            &old.join("pki/etcd/ca.crt"),
+            &tree,
+            "etcd/healthcheck-client",
+            &["endpoint", "health"],
+        );
+        assert_eq!(res.status.success(), old_ca_only, "{phase}: a client holding only the old etcd CA");
+        // (d) kubectl with admin.conf as it is now and as it was before the step and before the rotation.
+        let (_server, addr) =
+            start_apiserver(&tree.join("pki/apiserver.crt"), &tree.join("pki/apiserver.key"), &tree.join("pki/ca.crt"));
+        assert!(whoami(&tree.join("admin.conf"), &addr), "{phase}: admin.conf");
+        assert!(whoami(&admin_before, &addr) || phase == "distrust", "{phase}: admin.conf from before the step");
+        assert_eq!(whoami(&old.join("admin.conf"), &addr), old_admin, "{phase}: admin.conf from before the rotation");
+        // (e) service-account signatures, old and current key, against sa.pub.
+        assert!(sa_verifies(base, &tree.join("pki/sa.key"), &tree.join("pki/sa.pub")), "{phase}: current SA key");
+        assert_eq!(
+            sa_verifies(base, &old.join("pki/sa.key"), &tree.join("pki/sa.pub")),
+            old_token,
+            "{phase}: old SA key"
+        );
+    }
+    rotate_ok(&tree, &["finish"]);
+    assert!(!tree.join("pki/rotation/ca.old.key").exists(), "finish deletes the old keys");
+    let (code, report) = audit(&tree);
+    assert_eq!(code, 0, "{report}");
+    assert!(report.contains("rotation.json"), "{report}");
+}
+
+#[test]
+fn a_step_out_of_order_is_refused_and_forcing_it_is_caught_by_the_audit_and_by_etcd() {
+    require("etcd", "etcd-server");
+    let (_dir, tree) = copy_of_demo();
+    let out = rotate(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "k8s-rotate: error: gate: no rotation is under way; `issue --step clients` follows prepare"
+    );
+    // One etcd member running on the idle tree's files.
+    let scratch = scratch();
+    let mut etcd = Etcd::new(scratch.path());
+    etcd.members.truncate(1);
+    etcd.initial = format!("node-1=https://127.0.0.1:{}", etcd.members[0].peer);
+    etcd.copy(0, &tree);
+    etcd.start(0, "new");
+    let start = Instant::now();
+    while !etcd.healthy(0, &tree) {
+        assert!(start.elapsed() < Duration::from_secs(60), "etcd did not start");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let out = rotate(&tree, &["issue", "--step", "clients", "--force", "testing a skipped phase"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("gate overridden (--force testing a skipped phase)"), "{err}");
+    let (code, report) = audit(&tree);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report.contains(
+            "pki/apiserver-etcd-client.crt (now) as a client certificate does not verify against pki/etcd/ca.crt (before the last step), which etcd --trusted-ca-file may still hold: x509: certificate signed by unknown authority"
+        ),
+        "{report}"
+    );
+    // The member still holds the old CA only (etcd does not reload it): the new client is refused.
+    let ca = tree.join("pki/etcd/ca.crt");
+    let res = etcd.ctl(&etcd.endpoint(0), &ca, &tree, "apiserver-etcd-client", &["get", "/x"]);
+    assert!(!res.status.success(), "etcd accepted a client of the new CA it was never given");
+    let log = read(scratch.path().join("node-1.log"));
+    assert!(log.contains("x509: certificate signed by unknown authority"), "{log}");
+}
+
+/// The files of a tree (without backups and the rotation's own), with their digests.
+fn snapshot(tree: &Path) -> Vec<(String, String)> {
+    let out = StdCommand::new("sh")
+        .arg("-c")
+        .arg("find . -path './backup-*' -prune -o -path ./pki/rotation -prune -o -type f ! -name rotation.json -print | sort | xargs sha256sum")
+        .current_dir(tree)
+        .output()
+        .expect("find");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once("  ").map(|(h, f)| (f.to_string(), h.to_string())))
+        .collect()
+}
+
+#[test]
+fn rollback_restores_the_earlier_phase_byte_for_byte() {
+    let (_dir, tree) = copy_of_demo();
+    let idle = snapshot(&tree);
+    rotate_ok(&tree, &["prepare", "--all", "--sa-min-soak", "0s"]);
+    let prepared = snapshot(&tree);
+    rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    let out = rotate_ok(&tree, &["rollback"]);
+    assert!(out.starts_with("rolled back: issue/clients → prepare"), "{out}");
+    assert_eq!(snapshot(&tree), prepared);
+    assert_eq!(audit(&tree).0, 0);
+    rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    rotate_ok(&tree, &["issue", "--step", "servers", "--confirm", "clients-refreshed"]);
+    let servers = snapshot(&tree);
+    rotate_ok(&tree, &["distrust"]);
+    rotate_ok(&tree, &["rollback"]);
+    assert_eq!(snapshot(&tree), servers);
+    // Back to idle from prepare: the tree as it was, the state file gone.
+    let (_dir2, tree2) = copy_of_demo();
+    rotate_ok(&tree2, &["prepare", "--all"]);
+    rotate_ok(&tree2, &["rollback"]);
+    let mut back = snapshot(&tree2);
+    back.retain(|(f, _)| f != "./pki/ca-signer.crt");
+    assert_eq!(back, idle);
+    assert!(!tree2.join("pki/rotation.json").exists());
+}
+
+#[test]
+fn an_interrupted_step_finishes_when_run_again() {
+    let (dir, tree) = copy_of_demo();
+    rotate_ok(&tree, &["prepare", "--all"]);
+    // The step runs as an unprivileged user so that a read-only directory stops it (root
+    // writes anywhere).
+    let chown =
+        |spec: &str| assert!(StdCommand::new("chown").args(["-R", spec]).arg(&tree).status().expect("chown").success());
+    chown("65534:65534");
+    let mut p = dir.path().to_path_buf();
+    while p != Path::new("/") {
+        let _ = StdCommand::new("chmod").arg("o+x").arg(&p).status();
+        p.pop();
+    }
+    let etcd_dir = tree.join("pki/etcd");
+    assert!(StdCommand::new("chmod").arg("555").arg(&etcd_dir).status().expect("chmod").success());
+    let as_nobody = |args: &[&str]| {
+        require("setpriv", "util-linux")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(bin_dir().join("k8s-rotate"))
+            .args(args)
+            .arg("--pki-dir")
+            .arg(&tree)
+            .output()
+            .expect("setpriv")
+    };
+    let out = as_nobody(&["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pki/etcd"), "{}", String::from_utf8_lossy(&out.stderr));
+    let status = rotate_ok(&tree, &["status"]);
+    assert!(status.contains("interrupted: `k8s-rotate issue --step clients` did not finish"), "{status}");
+    // Another step is refused until this one is finished.
+    let out = rotate(&tree, &["issue", "--step", "servers", "--confirm", "clients-refreshed"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(StdCommand::new("chmod").arg("755").arg(&etcd_dir).status().expect("chmod").success());
+    chown("0:0");
+    rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    let (code, report) = audit(&tree);
+    assert_eq!(code, 0, "{report}");
+    // As an uninterrupted run ends: every client certificate from the new CA, servers still old.
+    let v: serde_json::Value = serde_json::from_str(&rotate_ok(&tree, &["status", "--format", "json"])).expect("json");
+    assert_eq!(v["phase"], "issue/clients");
+    assert!(v["rotation"]["applying"].is_null());
+    let new_etcd = tree.join("pki/rotation/etcd-ca.new.crt");
+    for (leaf, new) in [
+        ("pki/etcd/healthcheck-client.crt", true),
+        ("pki/apiserver-etcd-client.crt", true),
+        ("pki/etcd/server.crt", false),
+    ] {
+        let res = openssl(&tree, &["verify", "-CAfile", &s(&new_etcd), leaf]);
+        assert_eq!(res.status.success(), new, "{leaf}");
+    }
+}
