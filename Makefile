@@ -8,7 +8,7 @@ OUT      ?= ./cluster
 NODE     ?= node-1
 NODES    ?= $(NODE)
 ADVERTISE_IP ?= 10.0.0.10
-BINS     := k8s-genkey k8s-csr k8s-sign k8s-kubeconfig k8s-verify
+BINS     := k8s-genkey k8s-csr k8s-sign k8s-kubeconfig k8s-verify k8s-rotate
 RELEASE  := target/release
 
 # Every cargo command builds exactly what Cargo.lock says.

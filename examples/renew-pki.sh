@@ -19,6 +19,17 @@ while (($#)); do
     esac
 done
 pki="$dir/pki"
+# Not while a k8s-rotate step is being applied: it would renew half-written files.
+if [ -f "$pki/rotation.json" ] && ! jq -e '.applying == null' "$pki/rotation.json" >/dev/null; then
+    echo "renew-pki: a rotation step is being applied ($(jq -r .applying "$pki/rotation.json")): run it again to finish it first" >&2
+    exit 4
+fi
+# In issue/clients the signer is the new CA but server certificates must stay with the old one
+# until `k8s-rotate issue --step servers`: renewing them now would skip that step.
+if [ -f "$pki/rotation.json" ] && jq -e '[.targets[].phase] | index("issue/clients")' "$pki/rotation.json" >/dev/null; then
+    echo "renew-pki: a rotation is in issue/clients: server certificates stay with the old CA until k8s-rotate issue --step servers (renew one with k8s-sign --ca $pki/rotation/ca.old)" >&2
+    exit 4
+fi
 backup="$dir/backup-$(date -u +%Y%m%dT%H%M%SZ)"
 
 # Whether a certificate (on stdin) is due: always, or when it expires within --within days.

@@ -32,7 +32,7 @@ pub const EXIT_CODES: &[(i32, &str)] = &[
     (EXIT_CHECK_FAILED, "a check failed (k8s-verify only)"),
     (EXIT_USAGE, "usage error: unknown flag, missing or conflicting arguments"),
     (EXIT_BAD_INPUT, "bad input: not PEM, wrong block type, truncated data, invalid SAN, ..."),
-    (EXIT_REFUSED, "refused: bad CSR signature, CA key does not match, CA not a CA, policy"),
+    (EXIT_REFUSED, "refused: bad CSR signature, CA key does not match, CA not a CA, policy, a rotation gate"),
     (EXIT_IO, "I/O error: missing or unreadable file, unwritable output, file exists"),
     (EXIT_WARNINGS, "only warnings (k8s-verify only): something expires within --warn-within, or a file is missing"),
     (

@@ -105,16 +105,19 @@ impl Ca {
         let key = PrivateKey::read_file(key_path)?;
         let certs = Cert::read_all(cert_path)?;
         let several = certs.len() > 1;
-        let cert = match certs.iter().position(|c| c.public_key == *key.public_key()) {
-            Some(i) => certs.into_iter().nth(i).expect("position is in range"),
+        let count = certs.len();
+        let index = certs.iter().position(|c| c.public_key == *key.public_key());
+        let mut certs = certs.into_iter();
+        let cert = match index {
+            Some(i) => certs.nth(i),
             None if several => {
                 return Err(Error::refused(format!(
-                    "{key_name} matches none of the {} certificates in {cert_name}",
-                    certs.len()
+                    "{key_name} matches none of the {count} certificates in {cert_name}"
                 )));
             }
-            None => certs.into_iter().next().expect("read_all returns at least one"),
-        };
+            None => certs.next(),
+        }
+        .ok_or_else(|| Error::input(&cert_name, "expected a CERTIFICATE"))?;
         Ca::new(cert, key, &cert_name, &key_name, now)
     }
 

@@ -112,7 +112,7 @@ fn make_install_into_a_destdir_and_uninstall() {
     };
     make("install");
     let prefix = dest.path().join("usr/local");
-    for bin in ["k8s-genkey", "k8s-csr", "k8s-sign", "k8s-kubeconfig", "k8s-verify"] {
+    for bin in ["k8s-genkey", "k8s-csr", "k8s-sign", "k8s-kubeconfig", "k8s-verify", "k8s-rotate"] {
         let out = StdCommand::new(prefix.join("bin").join(bin)).arg("--version").output().expect("runs");
         assert!(
             out.status.success() && String::from_utf8_lossy(&out.stdout).starts_with(&format!("{bin} ")),

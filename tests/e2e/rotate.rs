@@ -427,6 +427,15 @@ fn an_interrupted_step_finishes_when_run_again() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("pki/etcd"), "{}", String::from_utf8_lossy(&out.stderr));
     let status = rotate_ok(&tree, &["status"]);
     assert!(status.contains("interrupted: `k8s-rotate issue --step clients` did not finish"), "{status}");
+    // make renew (examples/renew-pki.sh) refuses while a step is being applied.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/renew-pki.sh");
+    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+    let renew = StdCommand::new("bash").arg(&script).arg(&tree).env("PATH", &path).output().expect("renew-pki.sh");
+    assert_eq!(renew.status.code(), Some(4));
+    assert_eq!(
+        String::from_utf8_lossy(&renew.stderr).trim(),
+        "renew-pki: a rotation step is being applied (issue --step clients): run it again to finish it first"
+    );
     // Another step is refused until this one is finished.
     let out = rotate(&tree, &["issue", "--step", "servers", "--confirm", "clients-refreshed"]);
     assert_eq!(out.status.code(), Some(4));
@@ -435,6 +444,10 @@ fn an_interrupted_step_finishes_when_run_again() {
     rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
     let (code, report) = audit(&tree);
     assert_eq!(code, 0, "{report}");
+    // In issue/clients make renew would sign server certificates with the new CA: refused.
+    let renew = StdCommand::new("bash").arg(&script).arg(&tree).env("PATH", &path).output().expect("renew-pki.sh");
+    assert_eq!(renew.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&renew.stderr).contains("a rotation is in issue/clients"));
     // As an uninterrupted run ends: every client certificate from the new CA, servers still old.
     let v: serde_json::Value = serde_json::from_str(&rotate_ok(&tree, &["status", "--format", "json"])).expect("json");
     assert_eq!(v["phase"], "issue/clients");

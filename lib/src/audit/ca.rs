@@ -95,7 +95,7 @@ fn bundle_findings(bundle: &[Cert], pki: &Path, opts: &AuditOptions, findings: &
     }
     for (i, member) in bundle.iter().enumerate().skip(1) {
         let which = format!("certificate #{} of the bundle ({})", i + 1, member.subject);
-        if bundle[..i].iter().any(|c| c.der == member.der) {
+        if bundle.iter().take(i).any(|c| c.der == member.der) {
             findings.push(Finding::fail(Check::Ca, format!("{which} is listed twice"), None));
         }
         if !member.is_ca() {

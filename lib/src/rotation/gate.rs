@@ -161,14 +161,10 @@ pub fn transition(tree: &Tree, sides: &[&View<'_>], at: i64) -> Vec<String> {
         }
     }
     // The API server's certificate against every kubeconfig's CA data.
-    let apiserver = Leaf {
-        rel: "pki/apiserver.crt".into(),
-        profile: crate::profile::find("apiserver").expect("row"),
-        kubeconfig: false,
-    };
+    let apiserver = leaves.iter().find(|l| l.rel == "pki/apiserver.crt");
     for conf in leaves.iter().filter(|l| l.kubeconfig) {
         for ls in sides {
-            let Some(cert) = ls.leaf(&apiserver) else { continue };
+            let Some((apiserver, cert)) = apiserver.and_then(|a| Some((a, ls.leaf(a)?))) else { continue };
             for ts in sides {
                 let Some((Some(ca), _)) = ts.kubeconfig(&conf.rel) else { continue };
                 let roots: Vec<Cert> = crate::pem::blocks_of(&ca, Kind::Cert, &conf.rel)

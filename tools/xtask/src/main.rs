@@ -73,6 +73,22 @@ fn tools() -> Vec<Tool> {
                 ),
             ],
         },
+        Tool {
+            command: k8s_rotate::cli::command(),
+            examples: k8s_rotate::cli::EXAMPLES,
+            files: &[
+                (
+                    "DIR/pki/rotation.json",
+                    "the rotation's state: phase per target, old and new CA hashes and SA key ids, backups, confirmations, forced gates",
+                ),
+                ("DIR/pki/rotation/", "the old and new CAs and SA keys of the rotation (keys 0600, deleted by finish)"),
+                (
+                    "DIR/pki/ca-signer.crt",
+                    "the one certificate kube-controller-manager's --cluster-signing-cert-file reads",
+                ),
+                ("DIR/backup-TIMESTAMP/", "the files each step replaced, as they were; what rollback puts back"),
+            ],
+        },
     ]
 }
 
@@ -160,6 +176,7 @@ fn man_page(tool: &Tool, all: &[String]) -> Result<Vec<u8>> {
     man.render_options_section(&mut buf)?;
 
     let mut roff = Roff::default();
+    subcommands(&mut roff, &tool.command);
     roff.control("SH", ["EXAMPLES"]);
     for (what, command) in tool.examples {
         roff.control("PP", []);
@@ -182,6 +199,54 @@ fn man_page(tool: &Tool, all: &[String]) -> Result<Vec<u8>> {
     see_also(&mut roff, &name, all);
     roff.to_writer(&mut buf)?;
     Ok(buf)
+}
+
+/// One section per subcommand (k8s-rotate's steps): what it does and its flags.
+fn subcommands(roff: &mut Roff, command: &clap::Command) {
+    let mut command = command.clone();
+    command.build();
+    let name = command.get_name();
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        roff.control("SH", [format!("{} {}", name, sub.get_name()).to_uppercase().as_str()]);
+        if let Some(about) = sub.get_about() {
+            roff.text([roman(about.to_string())]);
+        }
+        for arg in sub.get_arguments().filter(|a| !a.is_hide_set() && a.get_id() != "help") {
+            let value = arg.get_value_names().map(|v| v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" "));
+            let takes_value = arg.get_action().takes_values();
+            let mut flag = match (arg.get_long(), arg.get_short()) {
+                (Some(l), Some(s)) => format!("-{s}, --{l}"),
+                (Some(l), None) => format!("--{l}"),
+                (None, Some(s)) => format!("-{s}"),
+                (None, None) => value.clone().unwrap_or_else(|| arg.get_id().to_string()),
+            };
+            if takes_value && (arg.get_long().is_some() || arg.get_short().is_some()) {
+                flag.push(' ');
+                flag.push_str(&value.unwrap_or_else(|| arg.get_id().to_string().to_uppercase()));
+            }
+            roff.control("TP", []);
+            roff.text([bold(flag)]);
+            let help = arg.get_long_help().or(arg.get_help()).map(|h| h.to_string()).unwrap_or_default();
+            let values: Vec<String> = if takes_value {
+                arg.get_possible_values()
+                    .iter()
+                    .filter(|v| !v.is_hide_set())
+                    .map(|v| v.get_name().to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let values = if values.is_empty() { String::new() } else { format!(" [one of: {}]", values.join(", ")) };
+            let default: Vec<String> = if takes_value {
+                arg.get_default_values().iter().map(|v| v.to_string_lossy().into_owned()).collect()
+            } else {
+                Vec::new()
+            };
+            let default =
+                if default.is_empty() { String::new() } else { format!(" [default: {}]", default.join(", ")) };
+            roff.text([roman(format!("{help}{values}{default}"))]);
+        }
+    }
 }
 
 /// The EXIT STATUS section, from the library's exit code table.

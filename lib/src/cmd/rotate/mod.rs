@@ -2,6 +2,7 @@
 //! checks its gates, records `applying` in `pki/rotation.json`, backs the originals up, writes
 //! atomically and records the new phase last; a re-run of an interrupted step finishes it.
 
+mod rollback;
 mod show;
 
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ use crate::rotation::gate::{View, transition};
 use crate::rotation::material::{self, Material, NewOptions};
 use crate::rotation::state::{State, TargetState};
 use crate::rotation::tree::{Change, Tree, Want};
-use crate::rotation::{Phase, STEPS, Step, Target, step_from};
+use crate::rotation::{Phase, Step, Target, step_from};
 use crate::validity::format_time;
 
 pub use show::{plan, status};
@@ -87,15 +88,16 @@ pub fn run(opts: &Options, note: super::Warn<'_>) -> Result<()> {
     match opts.command {
         Command::Plan => plan(&tree, state.as_ref(), opts),
         Command::Status => status(&tree, state.as_ref(), opts),
-        Command::Rollback => rollback(&tree, state, opts, note),
+        Command::Rollback => rollback::run(&tree, state, opts, note),
         c => {
-            let step = match c {
-                Command::Prepare => &STEPS[0],
-                Command::IssueClients => &STEPS[1],
-                Command::IssueServers => &STEPS[2],
-                Command::Distrust => &STEPS[3],
-                _ => &STEPS[4],
+            let to = match c {
+                Command::Prepare => Phase::Prepare,
+                Command::IssueClients => Phase::IssueClients,
+                Command::IssueServers => Phase::IssueServers,
+                Command::Distrust => Phase::Distrust,
+                _ => Phase::Done,
             };
+            let step = crate::rotation::step_into(to).ok_or_else(|| Error::internal("no step into a phase"))?;
             forward(&tree, state, step, opts, note)
         }
     }
@@ -243,21 +245,21 @@ fn gates(
     missing
 }
 
-fn refuse_or_force(missing: &[String], opts: &Options, note: super::Warn<'_>) -> Result<Option<String>> {
-    if missing.is_empty() {
+pub(super) fn refuse_or_force(missing: &[String], opts: &Options, note: super::Warn<'_>) -> Result<Option<String>> {
+    let Some(first) = missing.first() else {
         return Ok(None);
-    }
+    };
     for m in missing.iter().skip(1) {
         note(super::Note::Warning(&format!("gate: {m}")));
     }
     match &opts.force {
         Some(reason) => {
-            note(super::Note::Warning(&format!("gate overridden (--force {reason}): {}", missing[0])));
+            note(super::Note::Warning(&format!("gate overridden (--force {reason}): {first}")));
             Ok(Some(reason.clone()))
         }
         None => {
             let more = if missing.len() > 1 { format!(" ({} more above)", missing.len() - 1) } else { String::new() };
-            Err(Error::refused(format!("gate: {}{more}", missing[0])))
+            Err(Error::refused(format!("gate: {first}{more}")))
         }
     }
 }
@@ -354,7 +356,7 @@ fn new_state(ms: &[Material], now: &str, opts: &Options) -> State {
 }
 
 /// `backup-YYYYMMDDTHHMMSSZ` under the tree, as `make renew` names it, made unique.
-fn backup_name(tree: &Tree, now: i64) -> String {
+pub(super) fn backup_name(tree: &Tree, now: i64) -> String {
     let stamp = format_time(now).replace([':', '-'], "");
     let mut name = format!("backup-{stamp}");
     let mut n = 1;
@@ -363,82 +365,6 @@ fn backup_name(tree: &Tree, now: i64) -> String {
         name = format!("backup-{stamp}-{n}");
     }
     name
-}
-
-fn rollback(tree: &Tree, state: Option<State>, opts: &Options, note: super::Warn<'_>) -> Result<()> {
-    let Some(mut state) = state else { return Err(Error::refused("gate: no rotation is under way")) };
-    if let Some(a) = &state.applying {
-        return Err(Error::refused(format!("gate: `{a}` was interrupted; run it again to finish it, then roll back")));
-    }
-    let phase = state.phase()?;
-    let Some(step) = crate::rotation::step_into(phase).filter(|_| phase != Phase::Done) else {
-        return Err(Error::refused(format!("gate: nothing to roll back from {}: the old keys are gone", phase.word())));
-    };
-    let backup = state
-        .backups
-        .get(phase.word())
-        .cloned()
-        .ok_or_else(|| Error::refused(format!("gate: no backup of {} recorded", phase.word())))?;
-    let files = crate::rotation::tree::backup_files(tree, &backup)?;
-    let mut all: Vec<Change> = files
-        .iter()
-        .filter(|(rel, bytes)| tree.read(rel).as_deref() != Some(bytes.as_slice()))
-        .map(|(rel, bytes)| {
-            let mode = if rel.ends_with(".key") || rel.ends_with(".conf") { 0o600 } else { 0o644 };
-            show::change(rel.clone(), bytes.clone(), mode, &format!("as it was before {}", step.command))
-        })
-        .collect();
-    if step.from == Phase::Idle {
-        for t in state.target_list() {
-            for g in [crate::rotation::Generation::Old, crate::rotation::Generation::New] {
-                for what in ["crt", "key"] {
-                    let rel = material::file(std::path::Path::new("pki"), t, g, what).display().to_string();
-                    all.push(Change {
-                        rel,
-                        contents: None,
-                        now: "deleted".into(),
-                        why: "nothing is signed by the new CA or key yet".into(),
-                        pipe: String::new(),
-                    });
-                }
-            }
-        }
-    }
-    let mut missing = Vec::new();
-    if step.from < Phase::IssueClients
-        && let Some(sa) = state.targets.get("sa")
-        && sa.signing_since.is_some()
-        && let Some(left) = show::soak_left(sa, opts.now)
-    {
-        missing.push(format!(
-            "tokens signed by the new service-account key stay valid: wait {left} (minSoak) before dropping it"
-        ));
-    }
-    let before = View::current(tree, "before the rollback");
-    let mut after = View::after(tree, &all);
-    after.label = "after the rollback";
-    missing.extend(transition(tree, &[&before, &after], opts.now));
-    let forced = refuse_or_force(&missing, opts, note)?;
-    show::explain_changes(&all, opts, note);
-    if opts.dry_run {
-        return show::print_rollback(phase, step.from, &all);
-    }
-    let undo = backup_name(tree, opts.now);
-    crate::rotation::tree::apply(tree, &all, &undo)?;
-    if step.from == Phase::Idle {
-        let path = tree.pki().join(crate::rotation::state::FILE);
-        std::fs::remove_file(&path).map_err(|e| Error::io(&path, &e))?;
-    } else {
-        state.enter(step.from, &format_time(opts.now));
-        state.backups.remove(phase.word());
-        if let Some(reason) = forced {
-            for t in state.targets.values_mut() {
-                t.forced.push(format!("rollback: {reason}"));
-            }
-        }
-        state.save(&tree.pki())?;
-    }
-    show::print_rollback(phase, step.from, &all)
 }
 
 /// The step after the current phase, for `status` and `plan`.

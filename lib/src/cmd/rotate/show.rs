@@ -178,15 +178,16 @@ pub(super) fn print_step(tree: &Tree, step: &Step, ms: &[Material], changes: &[C
     let targets = targets_of(ms);
     let list = restarts(step.to, &targets, &nodes, opts.node.as_deref());
     let names: Vec<&str> = targets.iter().map(|t| t.name()).collect();
+    let main = nodes.first().map(|n| n.name.as_str()).unwrap_or_default();
     if opts.json {
         return print(&json!({
             "targets": names, "from": step.from.word(), "to": step.to.word(), "dryRun": opts.dry_run,
-            "writes": writes_json(changes, opts.node.as_deref(), &nodes[0].name), "restarts": list,
+            "writes": writes_json(changes, opts.node.as_deref(), main), "restarts": list,
         }));
     }
     let verb = if opts.dry_run { "would write" } else { "wrote" };
     line(&format!("{}: {} → {} ({verb} {} files)", names.join(", "), step.from.word(), step.to.word(), changes.len()))?;
-    for c in changes.iter().filter(|c| in_node(&c.rel, opts.node.as_deref(), &nodes[0].name)) {
+    for c in changes.iter().filter(|c| in_node(&c.rel, opts.node.as_deref(), main)) {
         let what = if c.contents.is_none() { "removed".to_string() } else { c.now.clone() };
         line(&format!("  {}  {}", c.rel, what))?;
     }
