@@ -78,6 +78,19 @@ impl State {
             Target::parse(name)?;
             Phase::parse(&t.phase)?;
         }
+        // Backups are directories of the tree named by k8s-rotate: never a path that leads out.
+        for (phase, dir) in &state.backups {
+            Phase::parse(phase)?;
+            let plain = dir.starts_with("backup-")
+                && dir.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && dir.len() <= 64;
+            if !plain {
+                return Err(Error::input(
+                    &name,
+                    format!("backup '{}' is not a backup-TIMESTAMP directory", crate::term::sanitize(dir)),
+                ));
+            }
+        }
         Ok(Some(state))
     }
 

@@ -34,7 +34,7 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
 
 /// Rotate a kubeadm cluster's CAs and service-account key in safe, resumable steps.
 ///
-/// prepare → issue --step clients → issue --step servers → distrust → finish, recorded in
+/// prepare -> issue --step clients -> issue --step servers -> distrust -> finish, recorded in
 /// PKI-DIR/pki/rotation.json. Trust files hold old and new CA (signer first) while certificates
 /// move over, clients before servers, so nothing a restarting process holds stops verifying.
 /// A step is refused (exit 4) unless every certificate from before and after it verifies, with
@@ -54,13 +54,13 @@ pub struct Cli {
 pub enum Sub {
     /// What every remaining step writes and restarts, in order; writes nothing
     Plan(PlanArgs),
-    /// idle → prepare: a new CA (or SA key) per target; every trust file becomes old+new
+    /// idle -> prepare: a new CA (or SA key) per target; every trust file becomes old+new
     Prepare(PrepareArgs),
-    /// prepare → issue/clients, then issue/clients → issue/servers: the new CAs sign
+    /// prepare -> issue/clients, then issue/clients -> issue/servers: the new CAs sign
     Issue(IssueCmd),
-    /// issue/servers → distrust: the old CAs and SA key leave every trust file
+    /// issue/servers -> distrust: the old CAs and SA key leave every trust file
     Distrust(Common),
-    /// distrust → done: the old private keys are deleted
+    /// distrust -> done: the old private keys are deleted
     Finish(Common),
     /// Where the rotation is, and what comes next
     Status(Common),
