@@ -462,3 +462,60 @@ fn an_interrupted_step_finishes_when_run_again() {
         assert_eq!(res.status.success(), new, "{leaf}");
     }
 }
+
+#[test]
+fn a_new_ca_made_by_the_other_tools_is_taken_from_stdin() {
+    let (_dir, tree) = copy_of_demo();
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa-p256"], b"");
+    let csr = run_ok("k8s-csr", &["--profile", "etcd-ca", "--cn", "etcd-ca-2027"], &key);
+    let ca = run_ok("k8s-sign", &["--self-sign"], &csr);
+    let out = tool("k8s-rotate")
+        .args(["prepare", "--target", "etcd-ca", "--pki-dir"])
+        .arg(&tree)
+        .arg("-")
+        .write_stdin(ca)
+        .output()
+        .expect("k8s-rotate");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let subject = openssl_ok(&tree, &["x509", "-in", "pki/rotation/etcd-ca.new.crt", "-noout", "-subject"]);
+    assert_eq!(subject.trim(), "subject=CN = etcd-ca-2027");
+    assert_eq!(blocks_of(read(tree.join("pki/etcd/ca.crt")).as_bytes(), "CERTIFICATE").len(), 2);
+    assert_eq!(blocks_of(read(tree.join("pki/ca.crt")).as_bytes(), "CERTIFICATE").len(), 1, "only etcd-ca rotates");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(tree.join("pki/rotation/etcd-ca.new.key")).expect("key").permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(audit(&tree).0, 0);
+    // A second target cannot join a rotation under way; a stdin CA goes with one target only.
+    let (_dir2, tree2) = copy_of_demo();
+    let out = tool("k8s-rotate")
+        .args(["prepare", "--all", "--pki-dir"])
+        .arg(&tree2)
+        .arg("-")
+        .write_stdin(b"x".to_vec())
+        .output()
+        .expect("k8s-rotate");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "k8s-rotate: error: a new CA on stdin goes with prepare and exactly one --target"
+    );
+    assert!(!tree2.join("pki/rotation.json").exists(), "nothing written on a refused prepare");
+}
+
+#[test]
+fn a_state_file_pointing_outside_the_tree_is_refused() {
+    let (_dir, tree) = copy_of_demo();
+    rotate_ok(&tree, &["prepare", "--all"]);
+    let path = tree.join("pki/rotation.json");
+    let mut v: serde_json::Value = serde_json::from_str(&read(&path)).expect("json");
+    v["backups"]["prepare"] = serde_json::json!("../../../tmp/evil");
+    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    let out = rotate(&tree, &["rollback"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("backup '../../../tmp/evil' is not a backup-TIMESTAMP directory"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

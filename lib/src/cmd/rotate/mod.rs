@@ -120,6 +120,9 @@ fn materials(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<(Vec<
         Some(s) => s.target_list(),
         None => chosen(opts)?,
     };
+    if opts.input.is_some() && (state.is_some() || targets.len() != 1) {
+        return Err(Error::usage("a new CA on stdin goes with prepare and exactly one --target"));
+    }
     let mut out = Vec::new();
     let mut writes = Vec::new();
     for t in targets {
@@ -164,9 +167,6 @@ fn materials(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<(Vec<
             writes.push(show::change(rel("key"), key_pem.as_bytes().to_vec(), 0o600, "kept until finish"));
         }
         out.push(Material { target: t, old, new });
-    }
-    if opts.input.is_some() && out.len() != 1 {
-        return Err(Error::usage("a new CA on stdin goes with exactly one --target"));
     }
     Ok((out, writes))
 }
