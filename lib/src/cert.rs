@@ -103,6 +103,23 @@ impl Cert {
         Ok(certs)
     }
 
+    /// Every certificate in PEM text that parses (a kubeconfig's CA data, a trust bundle read
+    /// by a check that reports what is missing itself); anything else is skipped.
+    pub fn all_in_pem(text: &str, source: &str) -> Vec<Cert> {
+        crate::pem::blocks_of(text, Kind::Cert, source)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|b| Cert::from_der(&b.der, source).ok())
+            .collect()
+    }
+
+    /// The first CERTIFICATE block of PEM bytes, if there is one and it parses.
+    pub fn first_in_pem(bytes: &[u8], source: &str) -> Option<Cert> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let block = crate::pem::first_block_of(text, Kind::Cert, source).ok().flatten()?;
+        Cert::from_der(&block.der, source).ok()
+    }
+
     /// Whether basicConstraints says CA:TRUE.
     pub fn is_ca(&self) -> bool {
         self.ext.is_ca == Some(true)

@@ -75,7 +75,7 @@ pub(super) fn audit(
         kubeadm_name: Some(name.profile().into()),
         fix: None,
     };
-    (report, LoadedCa { name, cert, bundle, has_key })
+    (report, LoadedCa { name, bundle, has_key })
 }
 
 /// A bundle (several CAs in one file) is normal mid-rotation, when `pki/rotation.json` says

@@ -8,7 +8,7 @@ use crate::cert::Cert;
 use crate::finding::{Check, Finding};
 use crate::key::{PrivateKey, PublicKey};
 use crate::kubeconfig::Kubeconfig;
-use crate::pem::{Kind, blocks_of, first_block_of};
+use crate::pem::{Kind, first_block_of};
 
 /// What the audit read from a kubeconfig.
 pub(super) struct Audited {
@@ -69,20 +69,9 @@ pub(super) fn audit(path: &Path, root: &Path, node_root: Option<&Path>, ca: &[Ce
         }
     };
     out.server = Some(creds.server.clone()).filter(|s| !s.is_empty());
-    let first_cert = |pem: &str| -> Option<Cert> {
-        let block = first_block_of(pem, Kind::Cert, &name).ok().flatten()?;
-        Cert::from_der(&block.der, &name).ok()
-    };
-    let embedded: Vec<Cert> = creds
-        .ca
-        .as_deref()
-        .and_then(|pem| blocks_of(pem, Kind::Cert, &name).ok())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|b| Cert::from_der(&b.der, &name).ok())
-        .collect();
+    let embedded = creds.ca.as_deref().map(|pem| Cert::all_in_pem(pem, &name)).unwrap_or_default();
     findings.extend(ca_data(&embedded, ca));
-    let cert = creds.cert.as_deref().and_then(|p| first_cert(p));
+    let cert = creds.cert.as_deref().and_then(|p| Cert::first_in_pem(p.as_bytes(), &name));
     if cert.is_none() {
         findings.push(Finding::fail(Check::ClientCertificate, "no client certificate in the current context", None));
     }

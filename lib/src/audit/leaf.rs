@@ -56,7 +56,7 @@ pub(super) fn audit(
     let profile = target.profile;
     let signer = profile.signer;
     let ca = cas.iter().find(|c| Some(c.name) == signer);
-    let ca_cert = ca.and_then(|c| c.cert.as_ref());
+    let ca_cert = ca.and_then(LoadedCa::cert);
     let roots: &[Cert] = ca.map(|c| c.bundle.as_slice()).unwrap_or(&[]);
     let path = target.path();
     let mut server = None;

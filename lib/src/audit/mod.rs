@@ -47,14 +47,17 @@ pub struct AuditOptions {
 /// A CA as the audit found it, for checking what it signed.
 struct LoadedCa {
     name: CaName,
-    /// The signer: the file's first certificate.
-    cert: Option<Cert>,
     /// Every certificate of the file (a bundle mid-rotation: the signer first).
     bundle: Vec<Cert>,
     has_key: bool,
 }
 
 impl LoadedCa {
+    /// The signer: the file's first certificate.
+    fn cert(&self) -> Option<&Cert> {
+        self.bundle.first()
+    }
+
     /// Which member of the bundle signed `cert`: `pki/ca.crt`, or `pki/ca.crt#2` in a bundle.
     fn signer_of(&self, cert: &Cert) -> Option<String> {
         let i = self

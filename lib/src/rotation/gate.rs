@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::tree::{Change, Leaf, Tree, first_cert};
+use super::tree::{Change, Leaf, Tree};
 use crate::cert::Cert;
 use crate::chain;
 use crate::key::PublicKey;
@@ -50,21 +50,17 @@ impl<'a> View<'a> {
     fn certs(&self, rel: &str) -> Vec<Cert> {
         let Some(bytes) = self.read(rel) else { return Vec::new() };
         let Ok(text) = String::from_utf8(bytes) else { return Vec::new() };
-        crate::pem::blocks_of(&text, Kind::Cert, rel)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|b| Cert::from_der(&b.der, rel).ok())
-            .collect()
+        Cert::all_in_pem(&text, rel)
     }
 
     /// A leaf's certificate: the `.crt`, or a kubeconfig's embedded client certificate.
     fn leaf(&self, leaf: &Leaf) -> Option<Cert> {
         let bytes = self.read(&leaf.rel)?;
         if !leaf.kubeconfig {
-            return first_cert(&bytes, &leaf.rel);
+            return Cert::first_in_pem(&bytes, &leaf.rel);
         }
         let pem = self.kubeconfig(&leaf.rel)?.1?;
-        first_cert(pem.as_bytes(), &leaf.rel)
+        Cert::first_in_pem(pem.as_bytes(), &leaf.rel)
     }
 
     /// A kubeconfig's CA data and embedded client certificate, as PEM.
@@ -167,11 +163,7 @@ pub fn transition(tree: &Tree, sides: &[&View<'_>], at: i64) -> Vec<String> {
             let Some((apiserver, cert)) = apiserver.and_then(|a| Some((a, ls.leaf(a)?))) else { continue };
             for ts in sides {
                 let Some((Some(ca), _)) = ts.kubeconfig(&conf.rel) else { continue };
-                let roots: Vec<Cert> = crate::pem::blocks_of(&ca, Kind::Cert, &conf.rel)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|b| Cert::from_der(&b.der, &conf.rel).ok())
-                    .collect();
+                let roots = Cert::all_in_pem(&ca, &conf.rel);
                 let reader = format!("a client of {}", conf.rel);
                 check(
                     &apiserver.rel,

@@ -205,7 +205,7 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
             }
             continue;
         }
-        let Some(cert) = tree.read(&leaf.rel).and_then(|b| first_cert(&b, &leaf.rel)) else { continue };
+        let Some(cert) = tree.read(&leaf.rel).and_then(|b| Cert::first_in_pem(&b, &leaf.rel)) else { continue };
         if m.generation_of(&cert) != Some(wanted.other()) {
             continue;
         }
@@ -254,13 +254,6 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
         ));
     }
     Ok(out)
-}
-
-/// The first certificate in a file's bytes.
-pub fn first_cert(bytes: &[u8], source: &str) -> Option<Cert> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    let block = crate::pem::first_block_of(text, Kind::Cert, source).ok().flatten()?;
-    Cert::from_der(&block.der, source).ok()
 }
 
 fn renew(
@@ -341,6 +334,12 @@ fn kubeconfig(
     )))
 }
 
+/// The mode a file of the tree is kept with: keys and kubeconfigs (which embed keys) 0600,
+/// certificates and public keys 0644.
+pub fn mode_of(rel: &str) -> u32 {
+    if rel.ends_with(".key") || rel.ends_with(".conf") { 0o600 } else { 0o644 }
+}
+
 /// Applies `changes` under `tree`: each existing file is first copied into `backup` (relative to
 /// the tree) unless a copy is already there, then every file is replaced atomically.
 pub fn apply(tree: &Tree, changes: &[Change], backup: &str) -> Result<()> {
@@ -349,7 +348,7 @@ pub fn apply(tree: &Tree, changes: &[Change], backup: &str) -> Result<()> {
         let src = tree.root.join(&c.rel);
         let dst = tree.root.join(backup).join(&c.rel);
         if src.is_file() && !dst.exists() {
-            let mode = if c.rel.ends_with(".key") || c.rel.ends_with(".conf") { 0o600 } else { 0o644 };
+            let mode = mode_of(&c.rel);
             let bytes = crate::input::read_file(&src)?;
             copies.push(crate::atomic::FileWrite { path: dst, mode, contents: Zeroizing::new(bytes) });
         }

@@ -31,7 +31,7 @@ pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate
         .iter()
         .filter(|(rel, bytes)| tree.read(rel).as_deref() != Some(bytes.as_slice()))
         .map(|(rel, bytes)| {
-            let mode = if rel.ends_with(".key") || rel.ends_with(".conf") { 0o600 } else { 0o644 };
+            let mode = crate::rotation::tree::mode_of(rel);
             show::change(rel.clone(), bytes.clone(), mode, &format!("as it was before {}", step.command))
         })
         .collect();

@@ -73,7 +73,7 @@ pub(super) fn audit_options(now: i64) -> crate::audit::AuditOptions {
 pub(super) fn nodes(tree: &Tree) -> Vec<Node> {
     let main = tree
         .read("pki/etcd/server.crt")
-        .and_then(|b| crate::rotation::tree::first_cert(&b, "pki/etcd/server.crt"))
+        .and_then(|b| crate::cert::Cert::first_in_pem(&b, "pki/etcd/server.crt"))
         .and_then(|c| c.subject.cn().map(str::to_string))
         .unwrap_or_else(|| "node-1".into());
     let mut out = vec![Node { name: main.clone(), control_plane: true }];
@@ -118,33 +118,15 @@ fn writes_json(changes: &[Change], node: Option<&str>, main: &str) -> Vec<Value>
         .collect()
 }
 
+/// JSON on stdout, as every command prints it (a closed pipe is a quiet stop).
 fn print(value: &Value) -> Result<()> {
-    use std::io::Write;
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::internal(e.to_string()))?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}").map_err(|e| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            Error::BrokenPipe
-        } else {
-            Error::io_msg(std::path::Path::new("stdout"), e.to_string())
-        }
-    })
+    crate::sink::print(&format!("{text}\n"))
 }
 
+/// One line of text on stdout, made safe for a terminal.
 fn line(text: &str) -> Result<()> {
-    print_text(&format!("{text}\n"))
-}
-
-fn print_text(text: &str) -> Result<()> {
-    use std::io::Write;
-    let safe = crate::term::sanitize_text(text);
-    std::io::stdout().lock().write_all(safe.as_bytes()).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            Error::BrokenPipe
-        } else {
-            Error::io_msg(std::path::Path::new("stdout"), e.to_string())
-        }
-    })
+    crate::sink::print_text(&format!("{text}\n"))
 }
 
 fn restarts_text(list: &[Restart]) -> Result<()> {
