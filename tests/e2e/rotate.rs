@@ -519,3 +519,32 @@ fn a_state_file_pointing_outside_the_tree_is_refused() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn explained_commands_quote_the_trees_names_and_run_as_printed() {
+    let (dir, demo) = copy_of_demo();
+    let hostile = "cluster $(touch PWNED)";
+    let tree = dir.path().join(hostile);
+    std::fs::rename(&demo, &tree).expect("rename");
+    rotate_ok(&tree, &["prepare", "--all"]);
+    let out = tool("k8s-rotate")
+        .args(["issue", "--step", "clients", "--confirm", "prepare-restarts", "--dry-run", "--explain", "--pki-dir"])
+        .arg(&tree)
+        .output()
+        .expect("k8s-rotate");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let commands: Vec<&str> = err.lines().filter_map(|l| l.strip_prefix("$ ")).collect();
+    assert!(commands.iter().any(|c| c.contains("'") && c.contains(hostile)), "{err}");
+    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+    for c in &commands {
+        let res = StdCommand::new("bash")
+            .args(["-c", &format!("set -euo pipefail; {c}")])
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .output()
+            .expect("bash");
+        assert!(res.status.success(), "{c}: {}", String::from_utf8_lossy(&res.stderr));
+    }
+    assert!(!dir.path().join("PWNED").exists() && !tree.join("PWNED").exists(), "a tree's name ran as a command");
+}

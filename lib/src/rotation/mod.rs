@@ -1,9 +1,10 @@
 //! Staged rotation of the three CAs and the service-account key of a kubeadm tree
 //! (`k8s-rotate`, docs/rotation.md): the phases, the steps between them and what every file
 //! holds at each phase, as data. [`state`] is `pki/rotation.json`, [`material`] the old and new
-//! CAs and keys, [`tree`] computes and applies a step's writes, [`gate`] decides whether a step
+//! CAs and keys, [`tree`] computes a step's writes, [`backup`] applies them, [`gate`] decides whether a step
 //! is safe, [`plan`] says what to restart, in which order, and why.
 
+pub mod backup;
 pub mod gate;
 pub mod material;
 pub mod plan;

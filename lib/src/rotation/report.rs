@@ -81,7 +81,7 @@ fn check(tree: &Tree, state: &State, at: i64) -> Vec<Finding> {
     if let Some(backup) = state.backups.get(phase.word())
         && phase != Phase::Idle
     {
-        match super::tree::backup_files(tree, backup) {
+        match super::backup::backup_files(tree, backup) {
             Ok(files) => {
                 let before =
                     View::with_files(tree, files.into_iter().collect::<HashMap<_, _>>(), "before the last step");

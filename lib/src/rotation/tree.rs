@@ -1,8 +1,7 @@
-//! The files of a kubeadm tree a rotation touches, what a phase wants in each, and writing the
+//! The files of a kubeadm tree a rotation touches, what a phase wants in each; [`super::backup`] writes the
 //! difference: originals copied to the step's backup first (once: a re-run after a crash
 //! keeps the first copy), each file replaced atomically.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
@@ -90,6 +89,12 @@ impl Tree {
         self.root.join("pki")
     }
 
+    /// A file of the tree as a word for bash (the `--explain` commands run as printed, from
+    /// anywhere; node directory names come from the tree and are quoted).
+    pub fn sh(&self, rel: &str) -> String {
+        crate::explain::sh_path(&self.root.join(rel))
+    }
+
     /// A file's bytes; `None` when absent or unreadable.
     pub fn read(&self, rel: &str) -> Option<Vec<u8>> {
         crate::input::read_file(&self.root.join(rel)).ok()
@@ -161,14 +166,14 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
     let new_rel = super::material::file(Path::new("pki"), t, Generation::New, "crt").display().to_string();
     let old_rel = super::material::file(Path::new("pki"), t, Generation::Old, "crt").display().to_string();
     if tree.read(&t.trust_file()).as_deref() != Some(trust_pem.as_bytes()) {
-        let parts: Vec<&str> = phase.bundle().members(&old_rel, &new_rel).into_iter().map(String::as_str).collect();
+        let parts: Vec<String> = phase.bundle().members(&old_rel, &new_rel).into_iter().map(|r| tree.sh(r)).collect();
         out.push(write(
             t.trust_file(),
             trust_pem.clone().into_bytes(),
             0o644,
             members_words(m, phase),
             "every reader trusts what this phase trusts, the signer first".into(),
-            format!("cat {} > {}", parts.join(" "), t.trust_file()),
+            format!("cat {} > {}", parts.join(" "), tree.sh(&t.trust_file())),
         ));
     }
     let signer = m.side(phase.signer());
@@ -182,7 +187,7 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
             0o600,
             format!("the {} key", phase.signer().word()),
             "the signing key of this phase".into(),
-            format!("cp {src} {}", t.key_file()),
+            format!("cp {} {}", tree.sh(&src), tree.sh(&t.key_file())),
         ));
     }
     if t == Target::Ca && tree.read("pki/ca-signer.crt").as_deref() != Some(signer.pem.as_bytes()) {
@@ -193,7 +198,7 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
             0o644,
             format!("the {} CA alone", phase.signer().word()),
             "kube-controller-manager's --cluster-signing-cert-file takes exactly one certificate".into(),
-            format!("cp {src} pki/ca-signer.crt"),
+            format!("cp {} {}", tree.sh(&src), tree.sh("pki/ca-signer.crt")),
         ));
     }
     let Some(ca_name) = t.ca() else { return Ok(out) };
@@ -219,7 +224,8 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
         let renewed = renew(&cert, old_key, crate::renew::format_of(&key_block.label), m, wanted, want)?;
         let stem = leaf.rel.trim_end_matches(".crt");
         let ca_prefix = super::material::file(Path::new("pki"), t, wanted, "crt").display().to_string();
-        let ca_prefix = ca_prefix.trim_end_matches(".crt");
+        let ca_prefix = tree.sh(ca_prefix.trim_end_matches(".crt"));
+        let (crt, key, stem) = (tree.sh(&leaf.rel), tree.sh(&key_rel), tree.sh(stem));
         let why = format!(
             "{} certificate: {} in {}",
             if leaf.server() { "a server" } else { "a client" },
@@ -228,11 +234,10 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
         );
         let pipe = if want.keep_keys {
             format!(
-                "k8s-csr --from-cert {} --key {key_rel} --reuse-key | k8s-sign --ca {ca_prefix} --cert-out {} --force",
-                leaf.rel, leaf.rel
+                "k8s-csr --from-cert {crt} --key {key} --reuse-key | k8s-sign --ca {ca_prefix} --cert-out {crt} --force"
             )
         } else {
-            format!("k8s-genkey | k8s-csr --from-cert {} | k8s-sign --ca {ca_prefix} --out {stem} --force", leaf.rel)
+            format!("k8s-genkey | k8s-csr --from-cert {crt} | k8s-sign --ca {ca_prefix} --out {stem} --force")
         };
         if !want.keep_keys {
             out.push(write(
@@ -328,72 +333,8 @@ fn kubeconfig(
         "kubeconfigs trust what pki/ca.crt trusts; their client certificates move with the clients".into(),
         format!(
             "k8s-kubeconfig --renew {} --ca {}  # and certificate-authority-data: base64 of pki/ca.crt",
-            leaf.rel,
-            ca_prefix.trim_end_matches(".crt")
+            tree.sh(&leaf.rel),
+            tree.sh(ca_prefix.trim_end_matches(".crt"))
         ),
     )))
-}
-
-/// The mode a file of the tree is kept with: keys and kubeconfigs (which embed keys) 0600,
-/// certificates and public keys 0644.
-pub fn mode_of(rel: &str) -> u32 {
-    if rel.ends_with(".key") || rel.ends_with(".conf") { 0o600 } else { 0o644 }
-}
-
-/// Applies `changes` under `tree`: each existing file is first copied into `backup` (relative to
-/// the tree) unless a copy is already there, then every file is replaced atomically.
-pub fn apply(tree: &Tree, changes: &[Change], backup: &str) -> Result<()> {
-    let mut copies = Vec::new();
-    for c in changes {
-        let src = tree.root.join(&c.rel);
-        let dst = tree.root.join(backup).join(&c.rel);
-        if src.is_file() && !dst.exists() {
-            let mode = mode_of(&c.rel);
-            let bytes = crate::input::read_file(&src)?;
-            copies.push(crate::atomic::FileWrite { path: dst, mode, contents: Zeroizing::new(bytes) });
-        }
-    }
-    crate::atomic::write_files_atomic(&copies, false)?;
-    let writes: Vec<crate::atomic::FileWrite> = changes
-        .iter()
-        .filter_map(|c| {
-            c.contents.as_ref().map(|(bytes, mode)| crate::atomic::FileWrite {
-                path: tree.root.join(&c.rel),
-                mode: *mode,
-                contents: bytes.clone(),
-            })
-        })
-        .collect();
-    crate::atomic::write_files_atomic(&writes, true)?;
-    for c in changes.iter().filter(|c| c.contents.is_none()) {
-        let path = tree.root.join(&c.rel);
-        match std::fs::remove_file(&path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(&path, &e)),
-        }
-    }
-    Ok(())
-}
-
-/// The files of a backup directory (relative to the tree), with their bytes: what `rollback`
-/// puts back.
-pub fn backup_files(tree: &Tree, backup: &str) -> Result<BTreeMap<String, Vec<u8>>> {
-    let mut out = BTreeMap::new();
-    let base = tree.root.join(backup);
-    let mut stack = vec![base.clone()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, &e))?;
-        for e in entries.flatten() {
-            let path = e.path();
-            let kind = e.file_type().map_err(|err| Error::io(&path, &err))?;
-            if kind.is_dir() {
-                stack.push(path);
-            } else if kind.is_file() {
-                let rel = path.strip_prefix(&base).unwrap_or(&path).display().to_string();
-                out.insert(rel, crate::input::read_file(&path)?);
-            }
-        }
-    }
-    Ok(out)
 }

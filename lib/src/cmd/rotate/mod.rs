@@ -232,7 +232,7 @@ fn gates(
                 let failed = r.files.iter().filter(|f| f.status == crate::finding::Status::Fail).count();
                 missing.push(format!(
                     "k8s-verify --pki-dir {} fails ({failed} files): fix the tree first",
-                    tree.root.display()
+                    crate::explain::sh_path(&tree.root)
                 ));
             }
             Ok(_) => {}
@@ -308,7 +308,7 @@ fn forward(
     state.applying = Some(step.command.into());
     state.backups.insert(step.to.word().into(), backup.clone());
     state.save(&tree.pki())?;
-    crate::rotation::tree::apply(tree, &all, &backup)?;
+    crate::rotation::backup::apply(tree, &all, &backup)?;
     state.enter(step.to, &now);
     state.applying = None;
     for t in state.targets.values_mut() {

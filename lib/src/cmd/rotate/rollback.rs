@@ -26,12 +26,12 @@ pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate
         .get(phase.word())
         .cloned()
         .ok_or_else(|| Error::refused(format!("gate: no backup of {} recorded", phase.word())))?;
-    let files = crate::rotation::tree::backup_files(tree, &backup)?;
+    let files = crate::rotation::backup::backup_files(tree, &backup)?;
     let mut all: Vec<Change> = files
         .iter()
         .filter(|(rel, bytes)| tree.read(rel).as_deref() != Some(bytes.as_slice()))
         .map(|(rel, bytes)| {
-            let mode = crate::rotation::tree::mode_of(rel);
+            let mode = crate::rotation::backup::mode_of(rel);
             show::change(rel.clone(), bytes.clone(), mode, &format!("as it was before {}", step.command))
         })
         .collect();
@@ -71,7 +71,7 @@ pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate
         return show::print_rollback(phase, step.from, &all);
     }
     let undo = backup_name(tree, opts.now);
-    crate::rotation::tree::apply(tree, &all, &undo)?;
+    crate::rotation::backup::apply(tree, &all, &undo)?;
     if step.from == Phase::Idle {
         let path = tree.pki().join(crate::rotation::state::FILE);
         std::fs::remove_file(&path).map_err(|e| Error::io(&path, &e))?;
