@@ -1,10 +1,12 @@
 //! All-or-nothing file writes: each file is written whole as an unnamed inode (O_TMPFILE, or a
 //! hidden temp file where the file system lacks it), 0600 from birth, set to its mode whatever
-//! the umask, fsynced, and only then linked or renamed to its name.
+//! the umask, fsynced, and only then linked or renamed to its name. Writers into the same
+//! directory are serialised by a lock on the directory, so two runs writing the same prefix
+//! never leave a key from one beside a certificate from the other.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::io::{self, IsTerminal, Write};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
@@ -15,58 +17,152 @@ use crate::error::{Error, Result};
 pub struct FileWrite {
     /// Destination.
     pub path: PathBuf,
-    /// Permission bits, applied whatever the umask.
+    /// Permission bits, applied whatever the umask. A file without group or other bits is a
+    /// secret: it is never written to a terminal without `force`.
     pub mode: u32,
     /// Contents (zeroized on drop).
     pub contents: Zeroizing<Vec<u8>>,
+    /// The user named this exact path (`--key-out FILE`, `--out FILE`): a device or FIFO found
+    /// there is written in place. A name the tool made itself (`PREFIX.key`, a file in a tree)
+    /// that turns out to be a device, a FIFO or a link is refused without `force`.
+    pub named_by_user: bool,
 }
 
-/// Writes every file in `files`. Each is first written completely as an unnamed inode in its
-/// directory (O_TMPFILE; a named temp file where the file system lacks it), created 0600, set
-/// to its mode whatever the umask, and fsynced; only when every file is complete do they get
-/// their names. Without `force` an existing file is an error and nothing is written (a hard
-/// link never replaces a name), and a failure while naming removes the names already given:
-/// all files or none. With `force` each file is replaced by a rename, so each old file stays
-/// intact until its new one is complete; a failure part-way leaves the files renamed so far.
+impl FileWrite {
+    /// A file whose name the tool chose.
+    pub fn new(path: PathBuf, mode: u32, contents: Zeroizing<Vec<u8>>) -> FileWrite {
+        FileWrite { path, mode, contents, named_by_user: false }
+    }
+
+    /// A file whose exact path the user named.
+    pub fn named_by_user(mut self, yes: bool) -> FileWrite {
+        self.named_by_user = yes;
+        self
+    }
+
+    fn is_secret(&self) -> bool {
+        self.mode & 0o077 == 0
+    }
+}
+
+/// Where one write goes.
+enum Target<'a> {
+    /// A device or FIFO named by the user, written in place (never renamed over).
+    InPlace(&'a FileWrite),
+    /// A file, written through a temp file and given its name at the end.
+    File(&'a FileWrite),
+}
+
+/// Writes every file in `files`, all or none.
 ///
-/// A destination that is not a regular file — `/dev/null`, `/dev/stdout`, a FIFO — is written
-/// in place: it is never renamed over (that would replace the device with a file).
+/// Each file is first written completely as an unnamed inode in its directory (O_TMPFILE; a
+/// named temp file where the file system lacks it), created 0600, set to its mode whatever the
+/// umask, and fsynced. Devices and FIFOs the user named are written next, before any file gets
+/// its name, so a failing device (`/dev/full`) leaves no file behind. Then the files get their
+/// names, under a lock on each directory:
+/// - without `force` an existing name is an error and nothing is written (a hard link never
+///   replaces a name), and a failure while naming removes the names already given;
+/// - with `force` each old file is kept under a temp name until every new file has its name;
+///   a failure part-way puts the old files back.
+///
+/// Temp files a killed run left beside these names are removed under the lock.
 pub fn write_files_atomic(files: &[FileWrite], force: bool) -> Result<()> {
-    let (special, files): (Vec<&FileWrite>, Vec<&FileWrite>) = files.iter().partition(|f| is_special(&f.path));
-    if !force {
-        for f in &files {
-            if f.path.symlink_metadata().is_ok() {
-                return Err(Error::io_msg(&f.path, "file exists (use --force to overwrite)"));
-            }
+    let mut targets = Vec::with_capacity(files.len());
+    for f in files {
+        targets.push(classify(f, force)?);
+    }
+    let mut devices = Vec::new();
+    for t in &targets {
+        if let Target::InPlace(f) = t {
+            devices.push((f, open_device(f, force)?));
         }
+    }
+    let regular: Vec<&FileWrite> =
+        targets.iter().filter_map(|t| if let Target::File(f) = t { Some(*f) } else { None }).collect();
+    let _locks = lock_dirs(&regular)?;
+    for f in &regular {
+        remove_stale_temps(&f.path);
     }
     let mut temps: Vec<Temp> = Vec::new();
-    for f in &files {
+    for f in &regular {
         temps.push(write_temp(f)?);
     }
-    let mut committed: Vec<&Path> = Vec::new();
-    for (f, temp) in files.iter().zip(temps) {
-        if let Err(e) = commit(temp, &f.path, force) {
-            if !force {
-                for p in &committed {
-                    let _ = fs::remove_file(p);
-                }
-            }
-            return Err(e);
-        }
-        committed.push(&f.path);
-    }
-    for f in special {
-        let mut out = OpenOptions::new().write(true).open(&f.path).map_err(|e| Error::io(&f.path, &e))?;
+    for (f, mut out) in devices {
         out.write_all(&f.contents).and_then(|()| out.flush()).map_err(|e| Error::io(&f.path, &e))?;
     }
-    Ok(())
+    if force { commit_replacing(&regular, temps) } else { commit_new(&regular, temps) }
 }
 
-/// Whether `path` names something other than a regular file or directory (a device, a FIFO,
-/// a socket), following symlinks such as /dev/stdout.
-fn is_special(path: &Path) -> bool {
-    fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+/// Decides how `f` is written, refusing what must not be written at all.
+fn classify(f: &FileWrite, force: bool) -> Result<Target<'_>> {
+    let Ok(here) = f.path.symlink_metadata() else {
+        return Ok(Target::File(f));
+    };
+    let followed = fs::metadata(&f.path);
+    if f.named_by_user && followed.as_ref().is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return Ok(Target::InPlace(f));
+    }
+    if force {
+        return Ok(Target::File(f));
+    }
+    let what = if here.file_type().is_symlink() {
+        "is a symbolic link"
+    } else if here.file_type().is_fifo() {
+        "is a FIFO"
+    } else if here.file_type().is_char_device() || here.file_type().is_block_device() {
+        "is a device"
+    } else if here.file_type().is_socket() {
+        "is a socket"
+    } else {
+        return Err(Error::io_msg(&f.path, "file exists (use --force to overwrite)"));
+    };
+    Err(Error::io_msg(&f.path, format!("{what}, not a file (use --force to replace it)")))
+}
+
+/// Opens a device or FIFO the user named. A secret never goes to a terminal without `force`,
+/// whatever the path that leads there (`/dev/tty`, `/dev/stdout`, `/dev/pts/N`).
+fn open_device(f: &FileWrite, force: bool) -> Result<File> {
+    let out = OpenOptions::new().write(true).open(&f.path).map_err(|e| Error::io(&f.path, &e))?;
+    if f.is_secret() && out.is_terminal() && !force {
+        return Err(Error::refused(format!(
+            "refusing to write a private key to a terminal ({}); name a file, pipe the output, or pass --force",
+            crate::term::sanitize(&f.path.display().to_string())
+        )));
+    }
+    Ok(out)
+}
+
+/// Exclusive locks on the directories of `files` (flock on the directory itself: nothing is
+/// left behind), taken in one order so that two writers never wait on each other.
+fn lock_dirs(files: &[&FileWrite]) -> Result<Vec<File>> {
+    let mut dirs: Vec<PathBuf> = files.iter().map(|f| parent_dir(&f.path)).collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut locks = Vec::new();
+    for dir in dirs {
+        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, &e))?;
+        let handle = File::open(&dir).map_err(|e| Error::io(&dir, &e))?;
+        rustix::fs::flock(&handle, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|e| Error::io(&dir, &io::Error::from(e)))?;
+        locks.push(handle);
+    }
+    Ok(locks)
+}
+
+/// Removes `.NAME.XXXXXXXXXXXX.tmp` files beside `dest`: what a run killed between writing and
+/// naming left (called under the directory's lock, so no live run owns them).
+fn remove_stale_temps(dest: &Path) {
+    let Some(name) = dest.file_name().map(|n| n.to_string_lossy().to_string()) else { return };
+    let Ok(entries) = fs::read_dir(parent_dir(dest)) else { return };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().to_string();
+        let Some(rest) = file.strip_prefix(&prefix).and_then(|r| r.strip_suffix(".tmp")) else { continue };
+        let ours = rest.len() == 12 && rest.bytes().all(|b| b.is_ascii_hexdigit());
+        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn parent_dir(path: &Path) -> PathBuf {
@@ -133,37 +229,85 @@ fn link_anonymous(file: &File, dest: &Path) -> io::Result<()> {
         .map_err(io::Error::from)
 }
 
-fn commit(temp: Temp, dest: &Path, force: bool) -> Result<()> {
-    match (&temp, force) {
-        (Temp::Anonymous(file), false) => {
-            link_anonymous(file, dest).map_err(|e| Error::io(dest, &e))?;
-        }
-        (Temp::Anonymous(file), true) => {
-            // linkat cannot replace a name: give the complete file a temp name, then rename.
-            let named = temp_name(&parent_dir(dest), dest)?;
-            link_anonymous(file, &named).map_err(|e| Error::io(dest, &e))?;
-            let named = Temp::Named(named);
-            commit(named, dest, true)?;
-        }
-        (Temp::Named(path), true) => {
-            fs::rename(path, dest).map_err(|e| Error::io(dest, &e))?;
-        }
-        (Temp::Named(path), false) => match fs::hard_link(path, dest) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(Error::io(dest, &e)),
-            Err(_) => {
-                if dest.symlink_metadata().is_ok() {
-                    return Err(Error::io_msg(dest, "file exists (use --force to overwrite)"));
-                }
-                fs::rename(path, dest).map_err(|e| Error::io(dest, &e))?;
+/// Gives `temp` the name `dest`, which must not exist.
+fn link_new(temp: &Temp, dest: &Path) -> Result<()> {
+    match temp {
+        Temp::Anonymous(file) => link_anonymous(file, dest).map_err(|e| Error::io(dest, &e)),
+        Temp::Named(path) => match fs::hard_link(path, dest) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::io(dest, &e)),
+            Err(_) if dest.symlink_metadata().is_ok() => {
+                Err(Error::io_msg(dest, "file exists (use --force to overwrite)"))
             }
+            // A file system without hard links: the name was free a moment ago.
+            Err(_) => fs::rename(path, dest).map_err(|e| Error::io(dest, &e)),
         },
     }
-    drop(temp);
-    if let Ok(dir) = File::open(parent_dir(dest)) {
-        let _ = dir.sync_all();
+}
+
+/// Names every file; a failure removes the names already given.
+fn commit_new(files: &[&FileWrite], temps: Vec<Temp>) -> Result<()> {
+    let mut committed: Vec<&Path> = Vec::new();
+    for (f, temp) in files.iter().zip(temps) {
+        if let Err(e) = link_new(&temp, &f.path) {
+            for p in &committed {
+                let _ = fs::remove_file(p);
+            }
+            return Err(e);
+        }
+        committed.push(&f.path);
     }
+    sync_dirs(files);
     Ok(())
+}
+
+/// Replaces every file. The old ones stay under temp names until all new ones have their
+/// names; a failure part-way puts them back.
+fn commit_replacing(files: &[&FileWrite], temps: Vec<Temp>) -> Result<()> {
+    let mut named = Vec::with_capacity(temps.len());
+    for (f, temp) in files.iter().zip(temps) {
+        named.push(match temp {
+            Temp::Anonymous(_) => {
+                let name = temp_name(&parent_dir(&f.path), &f.path)?;
+                link_new(&temp, &name)?;
+                Temp::Named(name)
+            }
+            named @ Temp::Named(_) => named,
+        });
+    }
+    let mut olds: Vec<Option<Temp>> = Vec::with_capacity(files.len());
+    for f in files {
+        olds.push(if f.path.symlink_metadata().is_ok() {
+            let name = temp_name(&parent_dir(&f.path), &f.path)?;
+            // link(2) without following: a symlink is kept as the link it is.
+            fs::hard_link(&f.path, &name).map_err(|e| Error::io(&f.path, &e))?;
+            Some(Temp::Named(name))
+        } else {
+            None
+        });
+    }
+    for (i, (f, new)) in files.iter().zip(&named).enumerate() {
+        let Temp::Named(from) = new else { continue };
+        if let Err(e) = fs::rename(from, &f.path) {
+            for (g, old) in files.iter().zip(&olds).take(i) {
+                let _ = match old {
+                    Some(Temp::Named(o)) => fs::rename(o, &g.path),
+                    _ => fs::remove_file(&g.path),
+                };
+            }
+            return Err(Error::io(&f.path, &e));
+        }
+    }
+    sync_dirs(files);
+    Ok(())
+}
+
+fn sync_dirs(files: &[&FileWrite]) {
+    for f in files {
+        if let Ok(dir) = File::open(parent_dir(&f.path)) {
+            let _ = dir.sync_all();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -173,7 +317,7 @@ mod tests {
     #[test]
     fn devices_are_written_in_place_never_replaced() {
         use std::os::unix::fs::FileTypeExt;
-        let files = vec![FileWrite { path: "/dev/null".into(), mode: 0o600, contents: Zeroizing::new(b"k".to_vec()) }];
+        let files = vec![FileWrite::new("/dev/null".into(), 0o600, Zeroizing::new(b"k".to_vec())).named_by_user(true)];
         write_files_atomic(&files, true).expect("write to /dev/null");
         write_files_atomic(&files, false).expect("no --force needed for a device");
         assert!(fs::metadata("/dev/null").expect("meta").file_type().is_char_device(), "/dev/null is still a device");
@@ -185,8 +329,8 @@ mod tests {
         let key = dir.path().join("sub/a.key");
         let crt = dir.path().join("sub/a.crt");
         let files = vec![
-            FileWrite { path: key.clone(), mode: 0o600, contents: Zeroizing::new(b"k".to_vec()) },
-            FileWrite { path: crt.clone(), mode: 0o644, contents: Zeroizing::new(b"c".to_vec()) },
+            FileWrite::new(key.clone(), 0o600, Zeroizing::new(b"k".to_vec())),
+            FileWrite::new(crt.clone(), 0o644, Zeroizing::new(b"c".to_vec())),
         ];
         write_files_atomic(&files, false).expect("first write");
         assert_eq!(fs::metadata(&key).expect("key").permissions().mode() & 0o777, 0o600);

@@ -49,6 +49,18 @@ impl FileTargets {
             || self.public_key.is_some()
     }
 
+    /// Whether the file for `kind` was named by its own flag (`--key-out FILE`), not made
+    /// from `--out PREFIX`.
+    pub fn is_explicit(&self, kind: Kind) -> bool {
+        match kind {
+            Kind::Key => self.key.is_some(),
+            Kind::Csr => self.csr.is_some(),
+            Kind::Cert => self.cert.is_some(),
+            Kind::PublicKey => self.public_key.is_some(),
+            Kind::Other => false,
+        }
+    }
+
     /// The file a block of `kind` goes to, if any.
     pub fn path_for(&self, kind: Kind) -> Option<PathBuf> {
         let explicit = match kind {
@@ -180,10 +192,10 @@ impl Sink {
         let files: Vec<FileWrite> = self
             .pending_files
             .drain(..)
-            .map(|(path, kind, text)| FileWrite {
-                mode: if kind == Kind::Key { 0o600 } else { 0o644 },
-                path,
-                contents: Zeroizing::new(text.as_bytes().to_vec()),
+            .map(|(path, kind, text)| {
+                let mode = if kind == Kind::Key { 0o600 } else { 0o644 };
+                FileWrite::new(path, mode, Zeroizing::new(text.as_bytes().to_vec()))
+                    .named_by_user(self.options.files.is_explicit(kind))
             })
             .collect();
         let paths = files.iter().map(|f| f.path.clone()).collect();
@@ -238,7 +250,8 @@ pub fn write_document(
 ) -> Result<Vec<PathBuf>> {
     match out {
         Some(path) if path != Path::new("-") => {
-            let file = FileWrite { path: path.to_path_buf(), mode, contents: Zeroizing::new(text.as_bytes().to_vec()) };
+            let file =
+                FileWrite::new(path.to_path_buf(), mode, Zeroizing::new(text.as_bytes().to_vec())).named_by_user(true);
             write_files_atomic(std::slice::from_ref(&file), force)?;
             Ok(vec![path.to_path_buf()])
         }

@@ -10,7 +10,7 @@ use predicates::str::contains;
 use crate::util::*;
 
 /// Runs a command line under a pseudo-terminal (util-linux `script`), as a user at a shell.
-fn on_terminal(cmdline: &str) -> (i32, String) {
+pub(crate) fn on_terminal(cmdline: &str) -> (i32, String) {
     let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
     let out = require("script", "bsdutils")
         .args(["-qefc", cmdline, "/dev/null"])

@@ -19,3 +19,4 @@ mod sanitize;
 mod sign;
 mod util;
 mod verify;
+mod writes;

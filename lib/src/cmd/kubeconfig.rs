@@ -316,8 +316,8 @@ fn renew(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
     let stamp = crate::validity::format_time(now).replace([':', '-'], "");
     let backup = PathBuf::from(format!("{}.bak-{stamp}", path.display()));
     let files = [
-        FileWrite { path: backup.clone(), mode: 0o600, contents: Zeroizing::new(bytes) },
-        FileWrite { path: path.to_path_buf(), mode: 0o600, contents: Zeroizing::new(yaml.as_bytes().to_vec()) },
+        FileWrite::new(backup.clone(), 0o600, Zeroizing::new(bytes)),
+        FileWrite::new(path.to_path_buf(), 0o600, Zeroizing::new(yaml.as_bytes().to_vec())),
     ];
     write_files_atomic(&files[..1], false)?;
     write_files_atomic(&files[1..], true)?;

@@ -25,18 +25,16 @@ pub fn apply(tree: &Tree, changes: &[Change], backup: &str) -> Result<()> {
         if src.is_file() && !dst.exists() {
             let mode = mode_of(&c.rel);
             let bytes = crate::input::read_file(&src)?;
-            copies.push(crate::atomic::FileWrite { path: dst, mode, contents: Zeroizing::new(bytes) });
+            copies.push(crate::atomic::FileWrite::new(dst, mode, Zeroizing::new(bytes)));
         }
     }
     crate::atomic::write_files_atomic(&copies, false)?;
     let writes: Vec<crate::atomic::FileWrite> = changes
         .iter()
         .filter_map(|c| {
-            c.contents.as_ref().map(|(bytes, mode)| crate::atomic::FileWrite {
-                path: tree.root.join(&c.rel),
-                mode: *mode,
-                contents: bytes.clone(),
-            })
+            c.contents
+                .as_ref()
+                .map(|(bytes, mode)| crate::atomic::FileWrite::new(tree.root.join(&c.rel), *mode, bytes.clone()))
         })
         .collect();
     crate::atomic::write_files_atomic(&writes, true)?;

@@ -98,8 +98,7 @@ impl State {
     pub fn save(&self, pki: &Path) -> Result<()> {
         let mut json = serde_json::to_vec_pretty(self).map_err(|e| Error::internal(e.to_string()))?;
         json.push(b'\n');
-        let write =
-            crate::atomic::FileWrite { path: pki.join(FILE), mode: 0o644, contents: zeroize::Zeroizing::new(json) };
+        let write = crate::atomic::FileWrite::new(pki.join(FILE), 0o644, zeroize::Zeroizing::new(json));
         crate::atomic::write_files_atomic(std::slice::from_ref(&write), true)
     }
 

@@ -154,11 +154,12 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
             // Read a chunk, sign its CSRs on every core, then emit in order: batch signing is
             // bound by the signatures, and memory stays bounded by the chunk.
             let mut chunk = Vec::new();
-            let mut csrs = 0;
-            while csrs < CHUNK {
+            let (mut csrs, mut bytes) = (0, 0);
+            while csrs < CHUNK && bytes < CHUNK_BYTES {
                 match stream.next_block()? {
                     Some(b) => {
                         csrs += usize::from(b.kind() == Kind::Csr);
+                        bytes += b.text.len();
                         chunk.push(b);
                     }
                     None => break,
@@ -208,7 +209,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
                                 .ok_or_else(|| Error::internal("--beside: no file for this input"))?
                                 .with_extension("crt");
                             let contents = Zeroizing::new(Block::new(CERTIFICATE, &der).text.as_bytes().to_vec());
-                            beside.push(FileWrite { path, mode: 0o644, contents });
+                            beside.push(FileWrite::new(path, 0o644, contents));
                             continue;
                         }
                         if opts.keep_csr {
@@ -242,6 +243,10 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
 
 /// CSRs signed per chunk (bounded memory; enough to keep every core busy).
 const CHUNK: usize = 256;
+
+/// Bytes read per chunk at most: blocks that pass through (keys, certificates) go out as they
+/// come instead of waiting for a chunk of CSRs, so memory stays flat whatever the stream holds.
+const CHUNK_BYTES: usize = 1 << 20;
 
 /// A CSR's certificate and the requested extensions that were not copied (or the error).
 type Outcome = Result<(Vec<String>, Issued)>;

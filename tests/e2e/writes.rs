@@ -1,0 +1,190 @@
+//! How files are written when someone else controls the directory or runs at the same time:
+//! planted FIFOs and links, keys headed for a terminal by another name, all files or none
+//! (with `--force` too), concurrent writers of one prefix, and memory that stays flat for
+//! blocks that only pass through.
+
+use std::os::unix::fs::FileTypeExt;
+use std::path::Path;
+use std::process::Command as StdCommand;
+use std::time::Duration;
+
+use predicates::str::contains;
+
+use crate::hostile::on_terminal;
+use crate::util::*;
+
+fn mkfifo(path: &Path) {
+    let ok = StdCommand::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(ok.success(), "mkfifo {}", path.display());
+}
+
+#[test]
+fn a_planted_fifo_or_link_never_receives_a_key() {
+    let dir = scratch();
+    let d = dir.path();
+    // A FIFO where the tool would put PREFIX.key: refused at once (it used to block, then
+    // hand the key to whoever reads the FIFO).
+    mkfifo(&d.join("victim.key"));
+    tool("k8s-genkey")
+        .args(["--out", &s(&d.join("victim"))])
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(5)
+        .stderr(contains("victim.key: is a FIFO, not a file (use --force to replace it)"));
+    // A link to a FIFO elsewhere: refused as a link; with --force the link itself is replaced
+    // by a 0600 file and the FIFO it pointed at is untouched.
+    mkfifo(&d.join("listener"));
+    std::os::unix::fs::symlink(d.join("listener"), d.join("other.key")).expect("symlink");
+    tool("k8s-genkey")
+        .args(["--out", &s(&d.join("other"))])
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(5)
+        .stderr(contains("other.key: is a symbolic link, not a file"));
+    tool("k8s-genkey")
+        .args(["--out", &s(&d.join("other")), "--force"])
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .success();
+    let meta = std::fs::symlink_metadata(d.join("other.key")).expect("other.key");
+    assert!(meta.is_file(), "the link was replaced by a file");
+    assert!(std::fs::metadata(d.join("listener")).expect("listener").file_type().is_fifo(), "the FIFO is untouched");
+    // A FIFO the user names explicitly is written in place, as a device is.
+    mkfifo(&d.join("named.fifo"));
+    let reader = StdCommand::new("cat").arg(d.join("named.fifo")).stdout(std::process::Stdio::piped()).spawn();
+    let reader = reader.expect("cat");
+    run_ok("k8s-genkey", &["--algo", "ecdsa", "--key-out", &s(&d.join("named.fifo"))], b"");
+    let got = reader.wait_with_output().expect("cat output");
+    assert_eq!(labels(&got.stdout), vec!["EC PRIVATE KEY"]);
+}
+
+#[test]
+fn a_key_never_reaches_a_terminal_by_another_name() {
+    for cmdline in ["k8s-genkey --algo ecdsa --key-out /dev/tty", "k8s-genkey --algo ecdsa --key-out /dev/stdout"] {
+        let (code, text) = on_terminal(cmdline);
+        assert_eq!(code, 4, "{cmdline}: {text}");
+        assert!(text.contains("refusing to write a private key to a terminal (/dev/"), "{cmdline}: {text}");
+        assert!(!text.contains("PRIVATE KEY-----"), "{cmdline}: {text}");
+    }
+    let (code, text) = on_terminal("k8s-genkey --algo ecdsa --key-out /dev/tty --force");
+    assert_eq!(code, 0, "--force allows it: {text}");
+    assert!(text.contains("BEGIN EC PRIVATE KEY"), "{text}");
+    // Any label ending in PRIVATE KEY is a key, also one k8s-sign only passes through.
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let csr = run_ok("k8s-csr", &["--cn", "u", "--usage", "client"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
+    let mut stream =
+        b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n".to_vec();
+    stream.extend(blocks_of(&csr, "CERTIFICATE REQUEST").concat().as_bytes());
+    std::fs::write(dir.path().join("in.pem"), stream).expect("write");
+    let cmd = format!("k8s-sign --ca '{}' --in '{}'", s(&dir.path().join("ca")), s(&dir.path().join("in.pem")));
+    let (code, text) = on_terminal(&cmd);
+    assert_eq!(code, 4, "{text}");
+    assert!(text.contains("refusing to print a private key to a terminal") && !text.contains("b3BlbnNz"), "{text}");
+}
+
+/// A key and CSR on stdin for `k8s-sign`.
+fn key_and_csr(cn: &str) -> Vec<u8> {
+    run_ok("k8s-csr", &["--cn", cn, "--usage", "client"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""))
+}
+
+#[test]
+fn all_files_or_none_also_with_force() {
+    let dir = scratch();
+    let d = dir.path();
+    make_ca(d, "ca", "kubernetes");
+    let ca = s(&d.join("ca"));
+    // A device that fails is written before any file gets its name: no part.crt.
+    tool("k8s-sign")
+        .args(["--ca", &ca, "--key-out", "/dev/full", "--cert-out", &s(&d.join("part.crt"))])
+        .write_stdin(key_and_csr("u"))
+        .assert()
+        .code(5)
+        .stderr(contains("/dev/full: no space left on device"));
+    assert!(!d.join("part.crt").exists(), "nothing written when the device failed");
+    // A forced renewal whose certificate cannot take its name leaves the old key in place.
+    run_ok("k8s-sign", &["--ca", &ca, "--out", &s(&d.join("srv"))], &key_and_csr("srv"));
+    let old_key = read(d.join("srv.key"));
+    std::fs::remove_file(d.join("srv.crt")).expect("rm");
+    std::fs::create_dir_all(d.join("srv.crt/busy")).expect("a directory where srv.crt was");
+    tool("k8s-sign")
+        .args(["--ca", &ca, "--out", &s(&d.join("srv")), "--force"])
+        .write_stdin(key_and_csr("srv"))
+        .assert()
+        .code(5)
+        .stderr(contains("srv.crt"));
+    assert_eq!(read(d.join("srv.key")), old_key, "the old key is still beside what was there");
+    let temps: Vec<String> = std::fs::read_dir(d)
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(temps.is_empty(), "no temp copies left: {temps:?}");
+}
+
+#[test]
+fn a_copy_left_by_a_killed_run_is_removed_by_the_next_one() {
+    let dir = scratch();
+    let d = dir.path();
+    // What a run killed between naming its temp file and renaming it leaves behind.
+    std::fs::write(d.join(".x.key.0123456789ab.tmp"), "-----BEGIN PRIVATE KEY-----\n").expect("write");
+    std::fs::write(d.join(".x.key.notours.tmp"), "kept").expect("write");
+    run_ok("k8s-genkey", &["--out", &s(&d.join("x")), "--force"], b"");
+    assert!(!d.join(".x.key.0123456789ab.tmp").exists(), "the stale copy of a key is gone");
+    assert!(d.join(".x.key.notours.tmp").exists(), "a file that is not ours is left alone");
+}
+
+#[test]
+fn concurrent_writers_of_one_prefix_leave_a_matching_key_and_certificate() {
+    let dir = scratch();
+    let d = dir.path();
+    make_ca(d, "ca", "kubernetes");
+    let bins = bin_dir();
+    let pipeline = format!(
+        "'{g}' --algo ecdsa | '{c}' --cn x --usage client | '{s}' --ca '{ca}' --out '{out}' --force",
+        g = bins.join("k8s-genkey").display(),
+        c = bins.join("k8s-csr").display(),
+        s = bins.join("k8s-sign").display(),
+        ca = s(&d.join("ca")),
+        out = s(&d.join("x"))
+    );
+    for round in 0..30 {
+        let a = StdCommand::new("bash").arg("-c").arg(&pipeline).spawn().expect("bash");
+        let b = StdCommand::new("bash").arg("-c").arg(&pipeline).spawn().expect("bash");
+        for mut child in [a, b] {
+            assert!(child.wait().expect("wait").success(), "round {round}");
+        }
+        let from_key = openssl_ok(d, &["pkey", "-in", "x.key", "-pubout"]);
+        let from_cert = openssl_ok(d, &["x509", "-in", "x.crt", "-noout", "-pubkey"]);
+        assert_eq!(from_key, from_cert, "round {round}: x.key and x.crt come from different runs");
+    }
+}
+
+#[test]
+fn blocks_that_pass_through_k8s_sign_stream_in_flat_memory() {
+    let dir = scratch();
+    let d = dir.path();
+    make_ca(d, "ca", "kubernetes");
+    // 64 MB of certificates, then one CSR: the certificates go out as they come.
+    let cert = read(d.join("ca.crt"));
+    let mut big = cert.repeat(64 * 1024 * 1024 / cert.len());
+    big.push_str(&String::from_utf8_lossy(&run_ok(
+        "k8s-csr",
+        &["--cn", "u", "--usage", "client"],
+        &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""),
+    )));
+    std::fs::write(d.join("big.pem"), big).expect("write");
+    let out = StdCommand::new("python3")
+        .arg("-c")
+        .arg("import resource,subprocess,sys; r=subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.stderr.decode()[:300])")
+        .arg(bin_dir().join("k8s-sign"))
+        .args(["--ca", &s(&d.join("ca")), "--in", &s(&d.join("big.pem"))])
+        .output()
+        .expect("python3");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    assert_eq!(parts.next(), Some("0"), "{text}");
+    let rss_kib: u64 = parts.next().and_then(|r| r.parse().ok()).expect("rss");
+    assert!(rss_kib < 32 * 1024, "max RSS {rss_kib} KiB for 64 MB of blocks passing through");
+}
