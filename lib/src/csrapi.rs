@@ -114,8 +114,7 @@ impl CsrObject {
             serde_json::from_str(text)
                 .map_err(|e| Error::input(source, format!("invalid JSON{}", crate::input::json_where(&e))))?
         } else {
-            serde_norway::from_str(text)
-                .map_err(|e| Error::input(source, format!("invalid YAML{}", crate::input::yaml_where(&e))))?
+            crate::yaml::from_slice(bytes, source, "CertificateSigningRequest object")?
         };
         if at(&object, &["kind"]) != "CertificateSigningRequest" {
             return Err(Error::input(source, "not a CertificateSigningRequest object"));

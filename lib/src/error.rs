@@ -120,7 +120,7 @@ impl Error {
 }
 
 /// A short, lowercase description of an I/O error without the "(os error N)" noise.
-fn describe_io(err: &std::io::Error) -> String {
+pub(crate) fn describe_io(err: &std::io::Error) -> String {
     use std::io::ErrorKind::*;
     match err.kind() {
         NotFound => "no such file or directory".into(),

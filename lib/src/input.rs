@@ -142,6 +142,66 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     Input::open(Some(path), "a file").and_then(|i| i.read_all()).map(|(_, b)| b)
 }
 
+/// Reads a file that a document or a tree refers to (a kubeconfig's `client-key: PATH`, a file
+/// in a copied tree), bounded by [`MAX_DOCUMENT`]. Only a regular file is read: it is opened
+/// without blocking and checked, so a FIFO, device or socket planted there is refused at once
+/// instead of being waited on.
+pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+    let fd = rustix::fs::open(path, flags, Mode::empty()).map_err(|e| Error::io(path, &io::Error::from(e)))?;
+    let file = File::from(fd);
+    let meta = file.metadata().map_err(|e| Error::io(path, &e))?;
+    if !meta.is_file() {
+        return Err(Error::io_msg(path, format!("{}, not a regular file: not read", kind_of(&meta.file_type()))));
+    }
+    Input { name: path.display().to_string(), reader: Box::new(BufReader::new(file)) }.read_all().map(|(_, b)| b)
+}
+
+/// Whether the file at `path`, inside the tree at `root`, is there to be read: `Ok(false)` when
+/// nothing is there; `Ok(true)` for a regular file (through links that stay inside the tree);
+/// otherwise what is there instead, in words: a FIFO or device, a directory, a link out of the
+/// tree (not followed), a broken link, a link loop.
+pub fn tree_file(root: &Path, path: &Path) -> std::result::Result<bool, String> {
+    let here = match path.symlink_metadata() {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(crate::error::describe_io(&e)),
+    };
+    let meta = if here.file_type().is_symlink() {
+        let to = std::fs::read_link(path).map(|t| crate::term::sanitize(&t.display().to_string())).unwrap_or_default();
+        let real = match path.canonicalize() {
+            Ok(r) => r,
+            Err(e) if e.raw_os_error() == Some(40) => return Err(format!("is a symbolic link loop (to {to})")),
+            Err(_) => return Err(format!("is a broken symbolic link (to {to})")),
+        };
+        let inside = root.canonicalize().is_ok_and(|r| real.starts_with(r));
+        if !inside {
+            return Err(format!("is a symbolic link out of the tree (to {to}): not followed"));
+        }
+        std::fs::metadata(&real).map_err(|e| crate::error::describe_io(&e))?
+    } else {
+        here
+    };
+    if meta.is_file() { Ok(true) } else { Err(format!("{}, not a regular file: not read", kind_of(&meta.file_type()))) }
+}
+
+/// "is a FIFO", "is a directory", ... for a file that is not a regular file.
+fn kind_of(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_dir() {
+        "is a directory"
+    } else if t.is_fifo() {
+        "is a FIFO"
+    } else if t.is_char_device() || t.is_block_device() {
+        "is a device"
+    } else if t.is_socket() {
+        "is a socket"
+    } else {
+        "is not a regular file"
+    }
+}
+
 /// Reads the blocks of a file named by a flag.
 pub fn read_blocks(path: &Path) -> Result<Vec<Block>> {
     let input = Input::open(Some(path), "PEM")?;

@@ -250,8 +250,7 @@ impl Kubeconfig {
             return Err(Error::input(source, "expected a kubeconfig, found PEM data"));
         }
         // The parser's own message can quote the input, which may hold a key: say where, not what.
-        let kc: Kubeconfig = serde_norway::from_slice(bytes)
-            .map_err(|e| Error::input(source, format!("not a valid kubeconfig{}", crate::input::yaml_where(&e))))?;
+        let kc: Kubeconfig = crate::yaml::from_slice(bytes, source, "kubeconfig")?;
         if kc.kind != "Config" {
             return Err(Error::input(source, format!("not a kubeconfig (kind: {})", crate::term::sanitize(&kc.kind))));
         }
@@ -259,8 +258,15 @@ impl Kubeconfig {
     }
 
     /// The credentials of a context (default: the current one): CA PEM, client cert PEM,
-    /// client key PEM, each when present. File references are resolved relative to `base`.
-    pub fn credentials(&self, context: Option<&str>, source: &str, base: &std::path::Path) -> Result<Credentials> {
+    /// client key PEM, each when present. File references are resolved relative to `base`, the
+    /// kubeconfig's own directory, as kubectl resolves them; `None` (a kubeconfig read from
+    /// stdin) follows none: a piped document must not make the tool read files for it.
+    pub fn credentials(
+        &self,
+        context: Option<&str>,
+        source: &str,
+        base: Option<&std::path::Path>,
+    ) -> Result<Credentials> {
         self.credentials_in(context, source, base, None)
     }
 
@@ -270,7 +276,7 @@ impl Kubeconfig {
         &self,
         context: Option<&str>,
         source: &str,
-        base: &std::path::Path,
+        base: Option<&std::path::Path>,
         root: Option<&std::path::Path>,
     ) -> Result<Credentials> {
         let name = context.unwrap_or(&self.current_context);
@@ -295,11 +301,21 @@ impl Kubeconfig {
                 return Ok(Some(Zeroizing::new(text)));
             }
             if let Some(p) = path {
+                let Some(base) = base else {
+                    return Err(Error::input(
+                        source,
+                        format!(
+                            "{field} is a file reference ({}); a kubeconfig from stdin does not follow file \
+                             references: name the file instead, or embed the data (kubectl config view --flatten)",
+                            crate::term::sanitize(p)
+                        ),
+                    ));
+                };
                 let full = match (root, std::path::Path::new(p).strip_prefix("/")) {
                     (Some(root), Ok(inside)) => root.join(inside),
                     _ => base.join(p),
                 };
-                let bytes = crate::input::read_file(&full)?;
+                let bytes = crate::input::read_regular(&full)?;
                 let text = String::from_utf8(bytes).map_err(|_| Error::input(p.as_str(), "not PEM text"))?;
                 return Ok(Some(Zeroizing::new(text)));
             }
@@ -390,7 +406,7 @@ mod tests {
         assert!(yaml.contains("kind: Config\npreferences: {}\nusers:\n"), "{}", yaml.as_str());
         let back = Kubeconfig::from_slice(yaml.as_bytes(), "t").expect("parse");
         assert_eq!(back, kc);
-        let creds = back.credentials(None, "t", std::path::Path::new(".")).expect("creds");
+        let creds = back.credentials(None, "t", Some(std::path::Path::new("."))).expect("creds");
         assert_eq!(creds.ca.as_deref().map(String::as_str), Some("CA\n"));
         assert_eq!(creds.key.as_deref().map(String::as_str), Some("KEY\n"));
         assert_eq!(creds.user, "system:node:n1");

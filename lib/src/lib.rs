@@ -48,5 +48,6 @@ pub mod usage;
 pub mod validity;
 pub mod verify;
 pub mod wiring;
+pub mod yaml;
 
 pub use error::{Error, Result};

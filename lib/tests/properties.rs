@@ -167,7 +167,7 @@ proptest! {
             server.replace(['"', '\\'], "")
         );
         if let Ok(kc) = Kubeconfig::from_slice(yaml.as_bytes(), "fuzz") {
-            let _ = kc.credentials(None, "fuzz", std::path::Path::new("/nonexistent"));
+            let _ = kc.credentials(None, "fuzz", Some(std::path::Path::new("/nonexistent")));
         }
     }
 }
@@ -183,6 +183,6 @@ fn regressions() {
         b"kind: Config\ncurrent-context: x\n",
     ] {
         read_stream(bytes.to_vec());
-        let _ = Kubeconfig::from_slice(bytes, "r").map(|kc| kc.credentials(None, "r", std::path::Path::new(".")));
+        let _ = Kubeconfig::from_slice(bytes, "r").map(|kc| kc.credentials(None, "r", Some(std::path::Path::new("."))));
     }
 }

@@ -345,7 +345,7 @@ fn a_csr_object_whose_status_is_not_an_object_is_bad_input() {
 }
 
 /// A CA in `dir` and the CertificateSigningRequest object of a client CSR for it.
-fn client_csr_object(dir: &Path) -> String {
+pub(crate) fn client_csr_object(dir: &Path) -> String {
     make_ca(dir, "ca", "kubernetes");
     let args = ["--signer", "kubernetes.io/kube-apiserver-client", "--cn", "alice", "--usage", "client", "--manifest"];
     let prefix = s(&dir.join("alice"));
@@ -355,7 +355,7 @@ fn client_csr_object(dir: &Path) -> String {
 }
 
 /// `k8s-sign --signer` on a CSR object with the CA in `dir`.
-fn sign_object(dir: &Path, yaml: String) -> assert_cmd::assert::Assert {
+pub(crate) fn sign_object(dir: &Path, yaml: String) -> assert_cmd::assert::Assert {
     tool("k8s-sign")
         .args(["--signer", "kubernetes.io/kube-apiserver-client", "--ca", &s(&dir.join("ca"))])
         .write_stdin(yaml)

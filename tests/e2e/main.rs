@@ -7,6 +7,7 @@ mod connect;
 mod csr;
 mod csrapi;
 mod differential;
+mod documents;
 mod ecosystem;
 mod explain;
 mod genkey;

@@ -14,6 +14,7 @@ use crate::verify::{Expect, check};
 /// The report on CA `name` under `pki`, and the CA as loaded for checking what it signed.
 pub(super) fn audit(
     name: CaName,
+    root: &Path,
     pki: &Path,
     opts: &AuditOptions,
     rel: &dyn Fn(&Path) -> String,
@@ -21,7 +22,7 @@ pub(super) fn audit(
     let crt = pki.join(format!("{}.crt", name.file()));
     let key_path = pki.join(format!("{}.key", name.file()));
     let mut findings = Vec::new();
-    let bundle = match load_bundle(&crt) {
+    let bundle = match load_bundle(root, &crt) {
         Ok(b) => b,
         Err(e) => {
             findings.push(Finding::fail(Check::Read, e, None));
@@ -30,7 +31,7 @@ pub(super) fn audit(
     };
     let cert = bundle.first().cloned();
     bundle_findings(&bundle, pki, opts, &mut findings);
-    let key = load_key(&key_path);
+    let key = load_key(root, &key_path);
     let has_key = matches!(key, Ok(Some(_)));
     if let Some(cert) = &cert {
         findings.extend(check(cert, &Expect { at: opts.at, warn_within: opts.warn_within, ..Expect::default() }));

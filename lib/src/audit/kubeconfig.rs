@@ -31,18 +31,23 @@ pub(super) struct Audited {
 pub(super) fn audit(path: &Path, root: &Path, node_root: Option<&Path>, ca: &[Cert]) -> Audited {
     let mut findings = Vec::new();
     let mut out = Audited { cert: None, key: None, findings: Vec::new(), server: None, references_cert_file: false };
-    if !path.exists() {
-        return out;
+    match super::present(root, path) {
+        Ok(true) => {}
+        Ok(false) => return out,
+        Err(why) => {
+            out.findings.push(Finding::fail(Check::Read, why, None));
+            return out;
+        }
     }
     permissions(path, &mut findings);
     let name = path.display().to_string();
-    let kc = crate::input::read_file(path).and_then(|b| Kubeconfig::from_slice(&b, &name));
+    let kc = crate::input::read_regular(path).and_then(|b| Kubeconfig::from_slice(&b, &name));
     if let Ok(kc) = &kc {
         let context = kc.contexts.iter().find(|c| c.name == kc.current_context);
         let user = context.and_then(|c| kc.users.iter().find(|u| u.name == c.context.user));
         out.references_cert_file = user.is_some_and(|u| u.user.client_certificate.is_some());
     }
-    let creds = kc.and_then(|kc| kc.credentials_in(None, &name, root, node_root));
+    let creds = kc.and_then(|kc| kc.credentials_in(None, &name, Some(root), node_root));
     let creds = match creds {
         Ok(c) => c,
         // kubelet-finalize points kubelet.conf at the kubelet's own rotated certificate: normal,

@@ -97,7 +97,7 @@ pub(super) fn infer_params(pki: &Path, root: &Path, opts: &AuditOptions) -> Para
     let service_ip = Some(opts.service_cidr.first_ip());
     let mut names: Vec<String> = Vec::new();
     let mut ips: Vec<IpAddr> = Vec::new();
-    if let Ok(Some(api)) = load_cert(&pki.join("apiserver.crt")) {
+    if let Ok(Some(api)) = load_cert(root, &pki.join("apiserver.crt")) {
         for san in &api.ext.sans {
             match san {
                 San::Dns(d) if !d.starts_with("kubernetes") => names.push(d.clone()),
@@ -107,7 +107,7 @@ pub(super) fn infer_params(pki: &Path, root: &Path, opts: &AuditOptions) -> Para
         }
     }
     for etcd in ["etcd/server.crt", "etcd/peer.crt"] {
-        if let Ok(Some(c)) = load_cert(&pki.join(etcd)) {
+        if let Ok(Some(c)) = load_cert(root, &pki.join(etcd)) {
             names.extend(c.subject.cn().map(str::to_string));
             ips.extend(c.ext.sans.iter().find_map(|s| match s {
                 San::Ip(ip) if !ip.is_loopback() => Some(*ip),

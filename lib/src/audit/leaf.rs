@@ -15,17 +15,21 @@ use crate::report::{FileKind, FileReport, SubjectJson};
 use crate::verify::{Expect, check};
 
 /// The certificate, key and first findings of a `.crt`/`.key` pair.
-fn read_pair(target: &Target, rel: &dyn Fn(&Path) -> String) -> (Option<Cert>, Option<PublicKey>, Vec<Finding>) {
+fn read_pair(
+    target: &Target,
+    root: &Path,
+    rel: &dyn Fn(&Path) -> String,
+) -> (Option<Cert>, Option<PublicKey>, Vec<Finding>) {
     let key_path = with_suffix(&target.name, ".key");
     let mut findings = Vec::new();
-    let cert = match load_cert(&target.path()) {
+    let cert = match load_cert(root, &target.path()) {
         Ok(c) => c,
         Err(e) => {
             findings.push(Finding::fail(Check::Read, e, None));
             None
         }
     };
-    let key = match load_key(&key_path) {
+    let key = match load_key(root, &key_path) {
         Ok(Some(k)) => {
             permissions(&key_path, &mut findings);
             Some(k.public_key().clone())
@@ -72,7 +76,7 @@ pub(super) fn audit(
         references_cert_file = k.references_cert_file;
         (k.cert, k.key, k.findings)
     } else {
-        read_pair(target, rel)
+        read_pair(target, root, rel)
     };
     let expected = expected_request(profile, &target.params);
     if let Some(cert) = &cert {

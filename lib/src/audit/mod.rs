@@ -80,7 +80,7 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
     // A worker holds the cluster CA's certificate only (kubeadm join writes pki/ca.crt).
     let ca_names: &[CaName] = if role == layout::Role::Worker { &[CaName::Cluster] } else { &CaName::ALL };
     for name in ca_names {
-        let (report, loaded) = ca::audit(*name, &pki, opts, &rel);
+        let (report, loaded) = ca::audit(*name, &root, &pki, opts, &rel);
         files.push(report);
         cas.push(loaded);
     }
@@ -88,7 +88,7 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
         files.push(leaf::audit(&target, &cas, &root, &pki, opts, &rel));
     }
     if role == layout::Role::ControlPlane {
-        files.push(service_account::audit(&pki, &rel));
+        files.push(service_account::audit(&root, &pki, &rel));
     }
     missing_cas_fail(&mut files);
     let status = files.iter().map(|f| f.status).max().unwrap_or(Status::Ok);
@@ -126,25 +126,31 @@ fn missing_cas_fail(files: &mut [crate::report::FileReport]) {
     }
 }
 
+/// Whether `path` in the tree at `root` is there to be read: `Ok(false)` when absent; an error
+/// in words for anything that is not a regular file, or a link that leaves the tree.
+fn present(root: &Path, path: &Path) -> std::result::Result<bool, String> {
+    crate::input::tree_file(root, path).map_err(|why| format!("{}: {why}", path.display()))
+}
+
 /// Every certificate in `path` (a CA file may be a bundle); empty when there is no such file.
-fn load_bundle(path: &Path) -> std::result::Result<Vec<Cert>, String> {
-    if !path.exists() {
+fn load_bundle(root: &Path, path: &Path) -> std::result::Result<Vec<Cert>, String> {
+    if !present(root, path)? {
         return Ok(Vec::new());
     }
     Cert::read_all(path).map_err(|e| e.to_string())
 }
 
 /// The certificate in `path`; `None` when there is no such file.
-fn load_cert(path: &Path) -> std::result::Result<Option<Cert>, String> {
-    if !path.exists() {
+fn load_cert(root: &Path, path: &Path) -> std::result::Result<Option<Cert>, String> {
+    if !present(root, path)? {
         return Ok(None);
     }
     Cert::read_file(path).map(Some).map_err(|e| e.to_string())
 }
 
 /// The private key in `path`; `None` when there is no such file.
-fn load_key(path: &Path) -> std::result::Result<Option<PrivateKey>, String> {
-    if !path.exists() {
+fn load_key(root: &Path, path: &Path) -> std::result::Result<Option<PrivateKey>, String> {
+    if !present(root, path)? {
         return Ok(None);
     }
     PrivateKey::read_file(path).map(Some).map_err(|e| e.to_string())

@@ -12,14 +12,18 @@ use crate::pem::Kind;
 use crate::report::{FileKind, FileReport};
 
 /// The report on `sa.key` and `sa.pub` under `pki`.
-pub(super) fn audit(pki: &Path, rel: &dyn Fn(&Path) -> String) -> FileReport {
+pub(super) fn audit(root: &Path, pki: &Path, rel: &dyn Fn(&Path) -> String) -> FileReport {
     let key_path = pki.join("sa.key");
     let pub_path = pki.join("sa.pub");
     let mut findings = Vec::new();
-    let key = load_key(&key_path);
+    let key = load_key(root, &key_path);
     // kube-apiserver's --service-account-key-file may hold several keys (during a rotation, or
     // after a lost sa.key): sa.key's public key must be one of them.
-    let publics: Vec<PublicKey> = if pub_path.exists() {
+    let pub_state = super::present(root, &pub_path);
+    if let Err(why) = &pub_state {
+        findings.push(Finding::fail(Check::Read, why.clone(), None));
+    }
+    let publics: Vec<PublicKey> = if pub_state == Ok(true) {
         read_blocks(&pub_path)
             .map(|bs| {
                 bs.iter()

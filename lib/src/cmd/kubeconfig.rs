@@ -236,7 +236,7 @@ fn extract(opts: &Options) -> Result<Vec<PathBuf>> {
     let input = Input::open(opts.input.as_deref(), "a kubeconfig")?;
     let (name, bytes) = input.read_all()?;
     let kc = Kubeconfig::from_slice(&bytes, &name)?;
-    let base = opts.input.as_deref().and_then(Path::parent).unwrap_or(Path::new("."));
+    let base = opts.input.as_deref().filter(|p| *p != Path::new("-")).map(|p| p.parent().unwrap_or(Path::new(".")));
     let creds = kc.credentials(opts.context.as_deref(), &name, base)?;
     if let Some(out) = opts.out.as_deref().filter(|p| *p != Path::new("-")) {
         // One 0600 file holding the key, the client certificate and the CA, nothing on stdout.
@@ -273,7 +273,7 @@ fn renew(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
     let bytes = crate::input::read_file(path)?;
     let mut kc = Kubeconfig::from_slice(&bytes, &name)?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let creds = kc.credentials(opts.context.as_deref(), &name, base)?;
+    let creds = kc.credentials(opts.context.as_deref(), &name, Some(base))?;
     let user = kc
         .users
         .iter()

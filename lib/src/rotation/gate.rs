@@ -68,7 +68,7 @@ impl<'a> View<'a> {
         let bytes = self.read(rel)?;
         let kc = Kubeconfig::from_slice(&bytes, rel).ok()?;
         let base = self.tree.root.join(rel);
-        let creds = kc.credentials(None, rel, base.parent()?).ok()?;
+        let creds = kc.credentials(None, rel, Some(base.parent()?)).ok()?;
         Some((creds.ca.map(|s| s.to_string()), creds.cert.map(|s| s.to_string())))
     }
 

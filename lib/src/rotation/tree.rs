@@ -290,7 +290,7 @@ fn kubeconfig(
     let Some(bytes) = tree.read(&leaf.rel) else { return Ok(None) };
     let mut kc = Kubeconfig::from_slice(&bytes, &leaf.rel)?;
     let base = tree.root.join(&leaf.rel);
-    let creds = kc.credentials(None, &leaf.rel, base.parent().unwrap_or(&tree.root))?;
+    let creds = kc.credentials(None, &leaf.rel, Some(base.parent().unwrap_or(&tree.root)))?;
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut what = vec!["the phase's CA data"];
     if let Some(c) = kc.clusters.iter_mut().find(|c| c.name == creds.cluster) {

@@ -55,7 +55,7 @@ fn plan(opts: &Options) -> Result<Plan> {
     if let Some(path) = &opts.kubeconfig {
         let (name, bytes) = Input::open(Some(path), "a kubeconfig")?.read_all()?;
         let kc = crate::kubeconfig::Kubeconfig::from_slice(&bytes, &name)?;
-        let creds = kc.credentials(None, &name, path.parent().unwrap_or(Path::new(".")))?;
+        let creds = kc.credentials(None, &name, Some(path.parent().unwrap_or(Path::new("."))))?;
         if target.is_none() {
             let server = creds.server.parse::<Target>().map_err(|e| Error::input(&name, format!("server: {e}")))?;
             target = Some(server);

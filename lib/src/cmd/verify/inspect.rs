@@ -65,7 +65,7 @@ pub(super) fn read_items(opts: &Options) -> Result<Vec<Item>> {
 
 fn kubeconfig_items(bytes: &[u8], name: &str, path: Option<&Path>, index: usize, items: &mut Vec<Item>) -> Result<()> {
     let kc = Kubeconfig::from_slice(bytes, name)?;
-    let base = path.and_then(Path::parent).unwrap_or(Path::new("."));
+    let base = path.filter(|p| *p != Path::new("-")).map(|p| p.parent().unwrap_or(Path::new(".")));
     let creds = kc.credentials(None, name, base)?;
     let source = format!("{name}: user {}", creds.user);
     let mut summary = inspect::Summary { kind: "kubeconfig", source: name.to_string(), fields: Vec::new() };
