@@ -38,6 +38,10 @@ pub struct IssueOptions {
     pub make_ca: bool,
     /// Allow issuing a CA certificate from a CSR that asks for CA:TRUE.
     pub allow_ca: bool,
+    /// Issue a leaf (CA:FALSE) whatever the CSR asks, with a warning when it asked for CA:TRUE:
+    /// kube-controller-manager's signer does (`PermissiveSigningPolicy.apply` sets IsCA false,
+    /// pkg/controller/certificates/authority/policies.go).
+    pub leaf_only: bool,
     /// Clamp notAfter to the CA's notAfter instead of warning.
     pub clamp: bool,
     /// "Now", seconds since the epoch.
@@ -124,7 +128,20 @@ impl Ca {
     /// Issues a certificate for a verified CSR.
     pub fn issue(&self, csr: &Csr, opts: &IssueOptions) -> Result<Issued> {
         let mut warnings = Vec::new();
+        refuse_nameless(csr)?;
+        if opts.leaf_only && csr.request.is_ca {
+            warnings.push(
+                "the CSR asks to be a CA (CA:TRUE); issued as a leaf (CA:FALSE), as kube-controller-manager's signer does"
+                    .to_string(),
+            );
+        }
         let (usages, is_ca) = decide_usages(csr, opts, false)?;
+        if is_ca && self.cert.ext.path_len == Some(0) {
+            return Err(Error::refused(
+                "the signing CA has pathLenConstraint 0: it may not issue another CA (Go would report \
+                 'x509: too many intermediates for path length constraint')",
+            ));
+        }
         let (not_before, mut not_after) = window(opts)?;
         if not_after > self.cert.not_after {
             if opts.clamp {
@@ -147,14 +164,35 @@ pub fn self_sign(csr: &Csr, key: &PrivateKey, opts: &IssueOptions) -> Result<Iss
     if csr.public_key != *key.public_key() {
         return Err(Error::refused("the CSR was not made with the key in the stream; cannot self-sign it"));
     }
+    refuse_nameless(csr)?;
     let (usages, is_ca) = decide_usages(csr, opts, true)?;
     let window = window(opts)?;
     let der = build(csr, &usages, is_ca, window, &csr.subject_name, key, None)?;
     Ok(Issued { der, warnings: Vec::new() })
 }
 
+/// RFC 5280 4.1.2.6: a certificate names its subject in the subject field or, when that is
+/// empty, in a (critical) subjectAltName. A CSR with neither names nobody.
+fn refuse_nameless(csr: &Csr) -> Result<()> {
+    if csr.request.subject.is_empty() && csr.request.sans.is_empty() {
+        return Err(Error::refused(
+            "the CSR has an empty subject and no subjectAltName: it names nobody (RFC 5280 4.1.2.6)",
+        ));
+    }
+    Ok(())
+}
+
 fn decide_usages(csr: &Csr, opts: &IssueOptions, self_signing: bool) -> Result<(Vec<Usage>, bool)> {
     if let Some(usages) = &opts.usages {
+        if csr.request.is_ca && !opts.make_ca && !opts.leaf_only {
+            if !opts.allow_ca {
+                return Err(Error::refused(
+                    "the CSR asks to be a CA (CA:TRUE), and the usages given would issue it as a leaf \
+                     (CA:FALSE); pass --allow-ca to issue the CA it asks for, or ask for a leaf in the CSR",
+                ));
+            }
+            return Ok((usages.clone(), true));
+        }
         return Ok((usages.clone(), opts.make_ca));
     }
     if opts.make_ca {

@@ -21,6 +21,8 @@ pub struct Renewed {
     pub key: PrivateKey,
     /// The key's PEM, in the old key's form (PKCS#8 stays PKCS#8).
     pub key_pem: Zeroizing<String>,
+    /// What the caller should hear (a certificate that outlives its CA).
+    pub warnings: Vec<String>,
 }
 
 /// The key format a PEM label stands for.
@@ -45,7 +47,7 @@ pub fn renew(old: &Cert, old_key: PrivateKey, format: KeyFormat, ca: &Ca, opts: 
     let issued = ca.issue(&csr, &issue_opts)?;
     let cert_pem = crate::pem::encode_pem(crate::pem::CERTIFICATE, &issued.der);
     let key_pem = key.to_pem(format)?;
-    Ok(Renewed { cert: Cert::from_der(&issued.der, "renewal")?, cert_pem, key, key_pem })
+    Ok(Renewed { cert: Cert::from_der(&issued.der, "renewal")?, cert_pem, key, key_pem, warnings: issued.warnings })
 }
 
 /// How [`renew`] issues.

@@ -14,6 +14,7 @@ mod genkey;
 mod hostile;
 mod interop;
 mod kubeconfig;
+mod policy;
 mod renew;
 mod rotate;
 mod sanitize;

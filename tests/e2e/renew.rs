@@ -288,3 +288,30 @@ fn profile_auto_refuses_unknown_identities() {
         .code(4)
         .stderr(contains("none of kubeadm's identities"));
 }
+
+#[test]
+fn a_renewed_kubeconfig_never_silently_outlives_its_ca() {
+    // The demo CA lives 10 years; 4000 days is longer.
+    let (_keep, out) = copy_of_demo();
+    let conf = out.join("admin.conf");
+    let ca = s(&out.join("pki/ca"));
+    let res =
+        tool("k8s-kubeconfig").args(["--renew", &s(&conf), "--ca", &ca, "--days", "4000"]).output().expect("runs");
+    assert!(res.status.success());
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("warning:") && err.contains("would outlive its CA"), "{err}");
+    let (_keep2, out2) = copy_of_demo();
+    let conf2 = out2.join("admin.conf");
+    let res = tool("k8s-kubeconfig")
+        .args(["--renew", &s(&conf2), "--ca", &s(&out2.join("pki/ca")), "--days", "4000", "--clamp"])
+        .output()
+        .expect("runs");
+    assert!(res.status.success() && res.stderr.is_empty(), "{}", String::from_utf8_lossy(&res.stderr));
+    let cert = run_ok("k8s-kubeconfig", &["--extract", "--in", &s(&conf2)], b"");
+    let client = blocks_of(&cert, "CERTIFICATE")[0].clone();
+    let dir = scratch();
+    std::fs::write(dir.path().join("client.crt"), client).expect("write");
+    let end = |f: &str| openssl_ok(dir.path(), &["x509", "-in", f, "-noout", "-enddate"]);
+    std::fs::copy(out2.join("pki/ca.crt"), dir.path().join("ca.crt")).expect("copy");
+    assert_eq!(end("client.crt"), end("ca.crt"), "--clamp cuts it to the CA's expiry");
+}

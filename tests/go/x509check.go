@@ -4,7 +4,8 @@
 //
 //	CERT_FILE CA_FILE USAGE [HOST...]
 //
-// USAGE is server, client or any; each HOST is checked with VerifyHostname. -at UNIX sets
+// USAGE is server, client or any; each HOST is checked with VerifyHostname. Certificates after
+// the first in CERT_FILE are intermediates. -at UNIX sets
 // the verification time. Prints one verdict line per input line.
 package main
 
@@ -19,30 +20,52 @@ import (
 	"time"
 )
 
-func load(path string) (*x509.Certificate, error) {
+func loadAll(path string) ([]*x509.Certificate, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	var certs []*x509.Certificate
 	for {
 		var block *pem.Block
 		block, data = pem.Decode(data)
 		if block == nil {
-			return nil, fmt.Errorf("no CERTIFICATE in %s", path)
+			break
 		}
 		if block.Type == "CERTIFICATE" {
-			return x509.ParseCertificate(block.Bytes)
+			c, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return nil, err
+			}
+			certs = append(certs, c)
 		}
 	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("no CERTIFICATE in %s", path)
+	}
+	return certs, nil
+}
+
+func load(path string) (*x509.Certificate, error) {
+	certs, err := loadAll(path)
+	if err != nil {
+		return nil, err
+	}
+	return certs[0], nil
 }
 
 func check(fields []string, at time.Time) string {
 	if len(fields) < 3 {
 		return "usage: CERT CA USAGE [HOST...]"
 	}
-	leaf, err := load(fields[0])
+	chain, err := loadAll(fields[0])
 	if err != nil {
 		return err.Error()
+	}
+	leaf := chain[0]
+	intermediates := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		intermediates.AddCert(c)
 	}
 	ca, err := load(fields[1])
 	if err != nil {
@@ -50,7 +73,7 @@ func check(fields []string, at time.Time) string {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(ca)
-	opts := x509.VerifyOptions{Roots: roots, CurrentTime: at}
+	opts := x509.VerifyOptions{Roots: roots, Intermediates: intermediates, CurrentTime: at}
 	switch fields[2] {
 	case "server":
 		opts.KeyUsages = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}

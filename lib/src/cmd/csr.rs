@@ -68,7 +68,8 @@ pub struct Options {
 
 /// Builds the request the flags describe, and the subject to copy verbatim when renewing
 /// without subject changes.
-pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
+/// What `--from-cert` cannot carry over is said as a warning.
+pub fn request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>)> {
     let (mut req, mut verbatim) = match (&opts.profile, &opts.from_cert) {
         (Some(_), Some(_)) => return Err(Error::usage("--profile and --from-cert do not go together")),
         (Some(profile), None) => (profile.request(&opts.params)?, None),
@@ -76,6 +77,9 @@ pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
             let name = path.display().to_string();
             let cert = crate::cert::Cert::read_file(path)?;
             let (req, subject) = csr::request_from_cert(&cert)?;
+            for dropped in csr::dropped_by_copy(&cert) {
+                warn(crate::cmd::Note::Warning(&format!("{name}: not copied to the CSR: {dropped}")));
+            }
             if let Some(key_path) = &opts.key {
                 let key = PrivateKey::read_file(key_path)?;
                 if *key.public_key() != cert.public_key {
@@ -148,7 +152,7 @@ pub fn request(opts: &Options) -> Result<(Request, Option<Name>)> {
 
 /// Reads keys, writes key + CSR for each. Returns the files written.
 pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
-    let (req, verbatim) = request(opts)?;
+    let (req, verbatim) = request(opts, warn)?;
     let subject = verbatim.as_ref();
     let mut req = req;
     let api = api_settings(opts, &mut req)?;

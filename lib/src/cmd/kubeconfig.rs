@@ -57,6 +57,8 @@ pub struct Options {
     pub days: Option<i64>,
     /// With `renew`: keep the old key.
     pub reuse_key: bool,
+    /// With `renew`: cut a certificate that would outlive its CA to the CA's expiry.
+    pub clamp: bool,
     /// Print what was done and the kubectl equivalent.
     pub explain: bool,
 }
@@ -139,7 +141,7 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
         return extract(opts);
     }
     if let Some(path) = &opts.renew {
-        return renew(opts, path, now);
+        return renew(opts, path, now, note);
     }
     let ca_path = opts.ca_cert.as_ref().ok_or_else(|| Error::usage("--ca-cert FILE is required (pki/ca.crt)"))?;
     let server = opts.server.as_deref().ok_or_else(|| Error::usage("--server URL is required (https://HOST:6443)"))?;
@@ -265,7 +267,7 @@ fn extract(opts: &Options) -> Result<Vec<PathBuf>> {
 /// Re-issues a kubeconfig's client certificate with the same identity (subject, SANs, usages),
 /// a fresh key of the same type unless `reuse_key`, signed by the CA; keeps a backup of the old
 /// file beside it and replaces it atomically.
-fn renew(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
+fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<PathBuf>> {
     let (Some(ca_cert_path), Some(ca_key_path)) = (&opts.ca_cert, &opts.ca_key) else {
         return Err(Error::usage("--renew needs the CA: --ca PREFIX, or --ca-cert FILE --ca-key FILE"));
     };
@@ -298,11 +300,14 @@ fn renew(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
     let renew_opts = crate::renew::RenewOptions {
         keep_key: opts.reuse_key,
         lifetime: crate::validity::lifetime(opts.days, None, 365, now)?,
-        clamp: false,
+        clamp: opts.clamp,
         now,
     };
     let renewed =
         crate::renew::renew(&old_cert, old_key, crate::renew::format_of(&old_key_block.label), &ca, renew_opts)?;
+    for w in &renewed.warnings {
+        note(crate::cmd::Note::Warning(&format!("{name}: {w}")));
+    }
     let new_client =
         Client { cert: renewed.cert, cert_pem: renewed.cert_pem, key: renewed.key, key_pem: renewed.key_pem };
     check(&new_client, std::slice::from_ref(&ca.cert), &ca_name, now)?;

@@ -109,6 +109,10 @@ pub struct Cli {
     #[arg(long, requires = "renew", help_heading = "Renewal")]
     pub reuse_key: bool,
 
+    /// With --renew: cut a certificate that would outlive its CA to the CA's expiry (default: warn)
+    #[arg(long, requires = "renew", help_heading = "Renewal")]
+    pub clamp: bool,
+
     /// Write to FILE (mode 0600, atomically) instead of stdout; with --extract, the credentials
     /// as PEM (key, client certificate, CA)
     #[arg(short = 'o', long, value_name = "FILE", help_heading = "Output")]
@@ -142,6 +146,7 @@ impl Cli {
             renew: self.renew.clone(),
             days: self.days,
             reuse_key: self.reuse_key,
+            clamp: self.clamp,
             explain: self.explain.explain,
             server: self.server.clone(),
             tls_server_name: self.tls_server_name.clone(),

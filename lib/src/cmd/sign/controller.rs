@@ -58,6 +58,7 @@ pub(super) fn sign(
         usages: Some(rules::tls_usages(&usages)),
         make_ca: false,
         allow_ca: false,
+        leaf_only: true,
         clamp: true,
         not_before: Some(now - backdate),
         not_after: Some(not_after),

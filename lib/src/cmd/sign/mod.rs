@@ -91,6 +91,7 @@ pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
         usages,
         make_ca,
         allow_ca: opts.allow_ca,
+        leaf_only: false,
         clamp: opts.clamp,
         now,
     })
