@@ -58,6 +58,9 @@ pub struct NamedCluster {
     pub cluster: Cluster,
     /// Its name.
     pub name: String,
+    /// Anything else, kept as is.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
 }
 
 /// How to reach and trust an API server.
@@ -87,6 +90,9 @@ pub struct NamedContext {
     pub context: Context,
     /// Its name.
     pub name: String,
+    /// Anything else, kept as is.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
 }
 
 /// A (cluster, user) pair.
@@ -108,6 +114,9 @@ pub struct NamedUser {
     pub name: String,
     /// The credentials.
     pub user: User,
+    /// Anything else, kept as is.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
 }
 
 /// Client credentials.
@@ -203,9 +212,17 @@ impl Kubeconfig {
         kc
     }
 
-    /// Adds or replaces the cluster, user and context `names` describe, and makes the
-    /// context current — what `kubectl config set-cluster/set-credentials/set-context/use-context` do.
-    pub fn set_credentials(&mut self, names: &Names, server: &str, tls_server_name: Option<&str>, material: &Material) {
+    /// Adds or updates the cluster, user and context `names` describe, and makes the context
+    /// current — what `kubectl config set-cluster/set-credentials/set-context/use-context` do: an
+    /// entry that exists gets the new server and credentials and keeps every other field
+    /// (extensions, proxy-url, namespace, ...). Returns the entries that existed.
+    pub fn set_credentials(
+        &mut self,
+        names: &Names,
+        server: &str,
+        tls_server_name: Option<&str>,
+        material: &Material,
+    ) -> Vec<String> {
         let (cluster, user) = match material {
             Material::Embedded { ca, cert, key } => (
                 Cluster {
@@ -230,11 +247,46 @@ impl Kubeconfig {
                 User { client_certificate: Some(cert.clone()), client_key: Some(key.clone()), ..User::default() },
             ),
         };
-        upsert(&mut self.clusters, NamedCluster { name: names.cluster.clone(), cluster }, |c| &c.name);
-        upsert(&mut self.users, NamedUser { name: names.user.clone(), user }, |u| &u.name);
+        let mut updated = Vec::new();
+        let cluster = NamedCluster { name: names.cluster.clone(), cluster, extra: BTreeMap::new() };
+        if upsert(
+            &mut self.clusters,
+            cluster,
+            |c| &c.name,
+            |new, old| {
+                new.extra = old.extra;
+                new.cluster.extra = old.cluster.extra;
+            },
+        ) {
+            updated.push(format!("cluster '{}'", names.cluster));
+        }
+        let user = NamedUser { name: names.user.clone(), user, extra: BTreeMap::new() };
+        if upsert(
+            &mut self.users,
+            user,
+            |u| &u.name,
+            |new, old| {
+                new.extra = old.extra;
+                new.user.extra = old.user.extra;
+            },
+        ) {
+            updated.push(format!("user '{}'", names.user));
+        }
         let context = Context { cluster: names.cluster.clone(), user: names.user.clone(), extra: BTreeMap::new() };
-        upsert(&mut self.contexts, NamedContext { name: names.context.clone(), context }, |c| &c.name);
+        let context = NamedContext { name: names.context.clone(), context, extra: BTreeMap::new() };
+        if upsert(
+            &mut self.contexts,
+            context,
+            |c| &c.name,
+            |new, old| {
+                new.extra = old.extra;
+                new.context.extra = old.context.extra;
+            },
+        ) {
+            updated.push(format!("context '{}'", names.context));
+        }
         self.current_context = names.context.clone();
+        updated
     }
 
     /// YAML, as kubectl writes it.
@@ -364,10 +416,19 @@ pub struct Credentials {
     pub key: Option<Zeroizing<String>>,
 }
 
-fn upsert<T>(list: &mut Vec<T>, item: T, name: impl Fn(&T) -> &String) {
+/// Puts `item` in `list`, replacing the entry of the same name after `keep` has carried over
+/// what the new entry does not set. Returns whether an entry was replaced.
+fn upsert<T>(list: &mut Vec<T>, item: T, name: impl Fn(&T) -> &String, keep: impl Fn(&mut T, T)) -> bool {
     match list.iter_mut().find(|x| name(x) == name(&item)) {
-        Some(slot) => *slot = item,
-        None => list.push(item),
+        Some(slot) => {
+            let old = std::mem::replace(slot, item);
+            keep(slot, old);
+            true
+        }
+        None => {
+            list.push(item);
+            false
+        }
     }
 }
 

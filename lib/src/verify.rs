@@ -300,8 +300,15 @@ pub fn describe_sans(cert: &Cert) -> String {
     if cert.ext.sans.is_empty() {
         return "none".into();
     }
-    cert.ext.sans.iter().map(San::to_openssl).collect::<Vec<_>>().join(", ")
+    let shown: Vec<String> = cert.ext.sans.iter().take(SANS_SHOWN).map(San::to_openssl).collect();
+    match cert.ext.sans.len().checked_sub(SANS_SHOWN) {
+        Some(more) if more > 0 => format!("{} and {more} more", shown.join(", ")),
+        _ => shown.join(", "),
+    }
 }
+
+/// SANs named in one message; a certificate may carry thousands.
+const SANS_SHOWN: usize = 20;
 
 #[cfg(test)]
 mod tests {

@@ -72,6 +72,10 @@ pub struct Shape {
     pub depth: usize,
     /// Lines, brackets and commas (in flow collections).
     pub items: usize,
+    /// Comments (`#` at the start of a line or after a blank).
+    pub comments: usize,
+    /// Anchors (`&name`) where a node starts.
+    pub anchors: usize,
 }
 
 /// How deep `[` and `{` nest, counted on the bytes before parsing. It counts a bracket where a
@@ -80,11 +84,13 @@ pub struct Shape {
 /// inside block scalars, which kubeconfigs and CSR objects do not have.
 pub fn shape(bytes: &[u8]) -> Shape {
     let (mut depth, mut max, mut node_start, mut i, mut items) = (0usize, 0usize, true, 0usize, 0usize);
+    let (mut comments, mut anchors) = (0usize, 0usize);
     let at = |j: usize| bytes.get(j).copied();
     let blank = |b: Option<u8>| matches!(b, None | Some(b' ' | b'\t' | b'\r' | b'\n'));
     while let Some(b) = at(i) {
         match b {
             b'#' if i == 0 || blank(at(i - 1)) => {
+                comments += 1;
                 while !matches!(at(i), None | Some(b'\n')) {
                     i += 1;
                 }
@@ -128,6 +134,7 @@ pub fn shape(bytes: &[u8]) -> Shape {
             b':' | b'-' | b'?' if blank(at(i + 1)) || (depth > 0 && b == b':') => node_start = true,
             // An anchor or a tag comes before the node it names: the node may still start.
             b'&' | b'!' if node_start => {
+                anchors += usize::from(b == b'&');
                 while !blank(at(i)) {
                     i += 1;
                 }
@@ -137,7 +144,7 @@ pub fn shape(bytes: &[u8]) -> Shape {
         }
         i += 1;
     }
-    Shape { depth: max, items }
+    Shape { depth: max, items, comments, anchors }
 }
 
 /// A pass over the parsed document that charges every node against what is left and refuses
@@ -255,7 +262,9 @@ mod tests {
         assert_eq!(depth(b"a: \"[[[[\"\nb: '[[''[['\n# [[[[\n"), 0);
         assert_eq!(depth(b"a: &x [1]\nb: !!seq [[2]]\n"), 2);
         assert_eq!(depth(format!("a: {}", "[".repeat(100)).as_bytes()), 100);
-        assert_eq!(shape(b"a: [b, c]\nd: e\n"), Shape { depth: 1, items: 4 });
+        assert_eq!(shape(b"a: [b, c]\nd: e\n"), Shape { depth: 1, items: 4, comments: 0, anchors: 0 });
+        let s = shape(b"# top\na: &x 1 # after\nb: *x\nc: 'not # a comment'\n");
+        assert_eq!((s.comments, s.anchors), (2, 1));
     }
 
     #[test]

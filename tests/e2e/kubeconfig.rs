@@ -188,3 +188,42 @@ fn extract_gives_back_the_pem() {
         .code(3)
         .stderr(contains("no context"));
 }
+
+#[test]
+fn merge_into_a_hand_written_kubeconfig_keeps_what_it_does_not_know() {
+    let dir = scratch();
+    let d = dir.path();
+    make_ca(d, "ca", "kubernetes");
+    let ca = s(&d.join("ca.crt"));
+    // Fields kubectl keeps: extensions at every level, proxy-url, a namespace, an exec user.
+    let hand = "# my clusters\napiVersion: v1\nkind: Config\npreferences: {}\nextensions:\n- name: top\n  extension: {a: 1}\nclusters:\n- name: kubernetes\n  cluster:\n    server: https://old.example:6443\n    proxy-url: http://proxy.example:3128\n    extensions:\n    - name: inner\n      extension: {b: 2}\ncontexts:\n- name: alice@kubernetes\n  context:\n    cluster: kubernetes\n    user: alice\n    namespace: team-a\nusers:\n- name: bob\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: get-token\n      interactiveMode: Never\ncurrent-context: alice@kubernetes\n";
+    std::fs::write(d.join("config"), hand).expect("write");
+    issue(d, "ca", "alice", &["--cn", "alice", "--usage", "client"]);
+    let mut alice = std::fs::read(d.join("alice.key")).expect("key");
+    alice.extend(std::fs::read(d.join("alice.crt")).expect("crt"));
+    let out = tool("k8s-kubeconfig")
+        .args(["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--merge", &s(&d.join("config"))])
+        .write_stdin(alice)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cluster 'kubernetes' updated; its other fields are kept"), "{err}");
+    assert!(err.contains("context 'alice@kubernetes' updated"), "{err}");
+    assert!(err.contains("its 1 comment(s) are not kept"), "{err}");
+    std::fs::write(d.join("merged"), &out.stdout).expect("write");
+    let view = std::process::Command::new("kubectl")
+        .args(["--kubeconfig", &s(&d.join("merged")), "config", "view", "-o", "json"])
+        .output()
+        .expect("kubectl");
+    assert!(view.status.success(), "{}", String::from_utf8_lossy(&view.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&view.stdout).expect("json");
+    let cluster = &json["clusters"][0]["cluster"];
+    assert_eq!(cluster["server"], "https://10.0.0.10:6443");
+    assert_eq!(cluster["proxy-url"], "http://proxy.example:3128");
+    assert_eq!(cluster["extensions"][0]["name"], "inner");
+    assert_eq!(json["extensions"][0]["name"], "top");
+    assert_eq!(json["contexts"][0]["context"]["namespace"], "team-a");
+    let bob = json["users"].as_array().expect("users").iter().find(|u| u["name"] == "bob").expect("bob");
+    assert_eq!(bob["user"]["exec"]["command"], "get-token");
+}

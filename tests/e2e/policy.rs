@@ -192,3 +192,66 @@ fn from_cert_says_what_it_cannot_carry_over() {
     let text = openssl_ok(d, &["req", "-in", "new.csr", "-noout", "-text"]);
     assert!(text.contains("DNS:a.example") && text.contains("TLS Web Server Authentication"), "{text}");
 }
+
+#[test]
+fn ten_thousand_sans_verify_as_go_verifies_them() {
+    let dir = scratch();
+    let d = dir.path();
+    make_ca(d, "ca", "kubernetes");
+    let sans: Vec<String> = (0..10_000).map(|i| format!("DNS:host-{i}.example")).collect();
+    std::fs::write(
+        d.join("ext.cnf"),
+        format!("[req]\ndistinguished_name=e\n[e]\n[x]\nsubjectAltName={}\n", sans.join(",")),
+    )
+    .expect("write");
+    openssl_ok(d, &["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "k.key"]);
+    openssl_ok(
+        d,
+        &[
+            "req", "-new", "-key", "k.key", "-subj", "/CN=many", "-config", "ext.cnf", "-reqexts", "x", "-out",
+            "many.csr",
+        ],
+    );
+    // Signed by openssl and by k8s-sign: both verify for the last name, as Go says.
+    openssl_ok(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "many.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-copy_extensions",
+            "copy",
+            "-days",
+            "30",
+            "-out",
+            "ossl.crt",
+        ],
+    );
+    sign(d, &["--ca", "ca", "--usage", "server", "--out", "ours"], "many.csr").success();
+    for cert in ["ossl.crt", "ours.crt"] {
+        run_ok(
+            "k8s-verify",
+            &["--ca-cert", &s(&d.join("ca.crt")), "--host", "host-9999.example", &s(&d.join(cert))],
+            b"",
+        );
+        let go = assert_cmd::Command::new(go_helper("x509check"))
+            .write_stdin(format!("{} {} server host-9999.example\n", s(&d.join(cert)), s(&d.join("ca.crt"))))
+            .output()
+            .expect("x509check");
+        assert_eq!(String::from_utf8_lossy(&go.stdout).trim(), "OK", "{cert}");
+        // A name it lacks: one bounded line, not 10,000 names.
+        let out = tool("k8s-verify")
+            .args(["--ca-cert", &s(&d.join("ca.crt")), "--host", "absent.example", &s(&d.join(cert))])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+        let line = text.lines().find(|l| l.contains("not valid for absent.example")).expect("host line");
+        assert!(line.contains("and 9980 more") && line.len() < 2000, "{line}");
+    }
+}

@@ -210,8 +210,21 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
     let kc = match &opts.merge {
         Some(path) => {
             let bytes = crate::input::read_file(path)?;
-            let mut kc = Kubeconfig::from_slice(&bytes, &path.display().to_string())?;
-            kc.set_credentials(&names, server, opts.tls_server_name.as_deref(), &material);
+            let name = path.display().to_string();
+            let mut kc = Kubeconfig::from_slice(&bytes, &name)?;
+            for entry in kc.set_credentials(&names, server, opts.tls_server_name.as_deref(), &material) {
+                note(crate::cmd::Note::Warning(&format!("{name}: {entry} updated; its other fields are kept")));
+            }
+            let shape = crate::yaml::shape(&bytes);
+            if shape.comments > 0 {
+                note(crate::cmd::Note::Warning(&format!(
+                    "{name}: its {} comment(s) are not kept (kubectl config does not keep them either)",
+                    shape.comments
+                )));
+            }
+            if shape.anchors > 0 {
+                note(crate::cmd::Note::Warning(&format!("{name}: its anchors and aliases are written out in full")));
+            }
             kc
         }
         None => Kubeconfig::new(&names, server, opts.tls_server_name.as_deref(), &material),
