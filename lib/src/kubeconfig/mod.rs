@@ -12,6 +12,9 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
+mod credentials;
+pub use credentials::Credentials;
+
 /// A kubeconfig (`kind: Config`). Unknown fields are kept on merge.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Kubeconfig {
@@ -308,112 +311,6 @@ impl Kubeconfig {
         }
         Ok(kc)
     }
-
-    /// The credentials of a context (default: the current one): CA PEM, client cert PEM,
-    /// client key PEM, each when present. File references are resolved relative to `base`, the
-    /// kubeconfig's own directory, as kubectl resolves them; `None` (a kubeconfig read from
-    /// stdin) follows none: a piped document must not make the tool read files for it.
-    pub fn credentials(
-        &self,
-        context: Option<&str>,
-        source: &str,
-        base: Option<&std::path::Path>,
-    ) -> Result<Credentials> {
-        self.credentials_in(context, source, base, None)
-    }
-
-    /// [`Kubeconfig::credentials`], with absolute file references read under `root` (a copy of
-    /// a node's file system: `/var/lib/kubelet/pki/…` is `ROOT/var/lib/kubelet/pki/…`).
-    pub fn credentials_in(
-        &self,
-        context: Option<&str>,
-        source: &str,
-        base: Option<&std::path::Path>,
-        root: Option<&std::path::Path>,
-    ) -> Result<Credentials> {
-        let name = context.unwrap_or(&self.current_context);
-        if name.is_empty() {
-            return Err(Error::input(source, "the kubeconfig has no current-context; name one with --context"));
-        }
-        let ctx = self
-            .contexts
-            .iter()
-            .find(|c| c.name == name)
-            .ok_or_else(|| Error::input(source, format!("no context named '{}'", crate::term::sanitize(name))))?;
-        let cluster = self.clusters.iter().find(|c| c.name == ctx.context.cluster).map(|c| &c.cluster);
-        let user = self.users.iter().find(|u| u.name == ctx.context.user).map(|u| &u.user);
-        let decode = |field: &str, data: &Option<String>, path: &Option<String>| -> Result<Option<Zeroizing<String>>> {
-            if let Some(d) = data {
-                let bytes = Zeroizing::new(
-                    B64.decode(d.trim())
-                        .map_err(|_| Error::input(source, format!("{field}-data is not valid base64")))?,
-                );
-                let text = String::from_utf8(bytes.to_vec())
-                    .map_err(|_| Error::input(source, format!("{field}-data is not PEM text")))?;
-                return Ok(Some(Zeroizing::new(text)));
-            }
-            if let Some(p) = path {
-                let Some(base) = base else {
-                    return Err(Error::input(
-                        source,
-                        format!(
-                            "{field} is a file reference ({}); a kubeconfig from stdin does not follow file \
-                             references: name the file instead, or embed the data (kubectl config view --flatten)",
-                            crate::term::sanitize(p)
-                        ),
-                    ));
-                };
-                let full = match (root, std::path::Path::new(p).strip_prefix("/")) {
-                    (Some(root), Ok(inside)) => root.join(inside),
-                    _ => base.join(p),
-                };
-                let bytes = crate::input::read_regular(&full)?;
-                let text = String::from_utf8(bytes).map_err(|_| Error::input(p.as_str(), "not PEM text"))?;
-                return Ok(Some(Zeroizing::new(text)));
-            }
-            Ok(None)
-        };
-        Ok(Credentials {
-            context: name.to_string(),
-            cluster: ctx.context.cluster.clone(),
-            user: ctx.context.user.clone(),
-            server: cluster.map(|c| c.server.clone()).unwrap_or_default(),
-            tls_server_name: cluster.and_then(|c| c.tls_server_name.clone()),
-            ca: match cluster {
-                Some(c) => decode("certificate-authority", &c.certificate_authority_data, &c.certificate_authority)?,
-                None => None,
-            },
-            cert: match user {
-                Some(u) => decode("client-certificate", &u.client_certificate_data, &u.client_certificate)?,
-                None => None,
-            },
-            key: match user {
-                Some(u) => decode("client-key", &u.client_key_data, &u.client_key)?,
-                None => None,
-            },
-        })
-    }
-}
-
-/// What one context of a kubeconfig holds.
-#[derive(Debug)]
-pub struct Credentials {
-    /// Context name.
-    pub context: String,
-    /// Cluster name.
-    pub cluster: String,
-    /// User name.
-    pub user: String,
-    /// Server URL.
-    pub server: String,
-    /// The name to verify the server's certificate for, when not the URL's host.
-    pub tls_server_name: Option<String>,
-    /// CA PEM.
-    pub ca: Option<Zeroizing<String>>,
-    /// Client certificate PEM.
-    pub cert: Option<Zeroizing<String>>,
-    /// Client key PEM.
-    pub key: Option<Zeroizing<String>>,
 }
 
 /// Puts `item` in `list`, replacing the entry of the same name after `keep` has carried over
