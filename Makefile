@@ -18,7 +18,7 @@ TEST_PACKAGES := $(shell grep -v '^\#' .ci/debian-packages)
 # The Rust release Cargo.toml's rust-version claims; `make msrv` builds with it.
 MSRV     := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 
-.PHONY: all build release renew bench install uninstall test test-deps unit e2e lint deps msrv docs docs-check pki clean
+.PHONY: all build release renew bench fuzz install uninstall test test-deps unit e2e lint deps msrv docs docs-check pki clean
 
 all: build
 
@@ -65,6 +65,11 @@ renew: release
 ## bench: k8s-pki against openssl and cfssl in one run; writes BENCHMARKS.md
 bench:
 	bench/run.sh
+
+## fuzz: coverage-guided fuzzing of every parser of untrusted bytes (cargo-fuzz, nightly), FUZZ_SECONDS per target
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 ## test: everything CI checks — dependencies, lint, generated docs, unit and end-to-end tests
 ## (PROPTEST_CASES sets how many cases each parser property test runs)

@@ -21,6 +21,8 @@ pub mod error;
 pub mod explain;
 pub mod ext;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod go_signature;
 pub mod hostname;
 pub mod input;
