@@ -8,8 +8,11 @@ use crate::input::Input;
 use crate::key::PrivateKey;
 use crate::verify::{Expect, check, describe_sans};
 
-/// The targets by name, as in fuzz/Cargo.toml and fuzz/corpus/NAME.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+/// A fuzz target: its name (fuzz/Cargo.toml, fuzz/corpus/NAME) and what it does with its bytes.
+pub type Target = (&'static str, fn(&[u8]));
+
+/// The targets by name.
+pub const TARGETS: &[Target] = &[
     ("stream", stream),
     ("csr_der", csr_der),
     ("cert_der", cert_der),

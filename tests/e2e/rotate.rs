@@ -1,6 +1,6 @@
 //! k8s-rotate end to end: a whole rotation of a 3-node tree from examples/kubeadm-pki.sh with a
 //! real 3-member etcd cluster rolled member by member as the plan says, the Go API-server
-//! stand-in and real kubectl, service-account signatures checked by openssl; then the gates,
+//! stand-in and real kubectl, service-account tokens checked by a Go helper as kube-apiserver checks them; then the gates,
 //! rollbacks and an interrupted step.
 
 use std::path::{Path, PathBuf};
@@ -196,17 +196,24 @@ impl Etcd {
     }
 }
 
-/// Whether a signature made with `key` verifies against one of the keys in `bundle` (openssl).
-fn sa_verifies(dir: &Path, key: &Path, bundle: &Path) -> bool {
-    let msg = dir.join("token.msg");
-    std::fs::write(&msg, b"header.payload").expect("msg");
-    let sig = dir.join("token.sig");
-    openssl_ok(dir, &["dgst", "-sha256", "-sign", &s(key), "-out", &s(&sig), &s(&msg)]);
-    blocks_of(read(bundle).as_bytes(), "PUBLIC KEY").iter().enumerate().any(|(n, pem)| {
-        let p = dir.join(format!("pub{n}.pem"));
-        std::fs::write(&p, pem).expect("pub");
-        openssl(dir, &["dgst", "-sha256", "-verify", &s(&p), "-signature", &s(&sig), &s(&msg)]).status.success()
-    })
+/// Whether a service-account token signed with `key` (RS256, with the kid kube-controller-manager
+/// derives) is accepted against the keys in `bundle` as kube-apiserver's authenticator accepts
+/// it (tests/go/satoken.go); a refusal must be the authenticator's own.
+fn sa_verifies(_dir: &Path, key: &Path, bundle: &Path) -> bool {
+    let out =
+        StdCommand::new(go_helper("satoken")).arg("-key").arg(key).arg("-pub").arg(bundle).output().expect("satoken");
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    match out.status.code() {
+        Some(0) => {
+            assert!(text.starts_with("OK kid="), "{text}");
+            true
+        }
+        Some(1) => {
+            assert_eq!(text, "invalid signature, no keys found", "a token refused for its kid");
+            false
+        }
+        _ => panic!("satoken failed: {}", String::from_utf8_lossy(&out.stderr)),
+    }
 }
 
 fn whoami(conf: &Path, addr: &str) -> bool {
