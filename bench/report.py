@@ -56,6 +56,8 @@ r = a1000 / loop
 add(f"| audit, 1000 nodes' kubelet.conf (+ the control plane) | {a1000:.2f} s | openssl verify per cert {loop:.2f} s | {r:.2f}x | <= 0.2x, < 2 s | {verdict(r <= 0.2 and a1000 < 2)} |")
 add(f"| audit, same | {a1000:.2f} s | one openssl verify over all certs {one:.2f} s | {a1000 / one:.2f}x | (for reference) | |")
 add(f"| audit growth 250 / 500 / 1000 nodes | {wall('audit-250'):.2f} / {wall('audit-500'):.2f} / {a1000:.2f} s | | {a1000 / wall('audit-500'):.2f}x per doubling | linear (~2x) | {verdict(a1000 / wall('audit-500') < 2.6)} |")
+rot = cpu("rotation")
+add(f"| CA and SA key rotation, 3 nodes, --all: issue clients, issue servers, distrust, finish | {rot:.2f} s CPU ({wall('rotation'):.2f} s wall) | | | < 3 s CPU | {verdict(rot < 3)} |")
 r2k, r100k = rows["rss-2k"][0] / 1024, rows["rss-100k"][0] / 1024
 add(f"| max RSS, k8s-sign over 2,000 / 100,000 CSRs | {r2k:.1f} / {r100k:.1f} MiB | | {r100k / r2k:.2f}x | flat | {verdict(r100k / r2k < 1.5)} |")
 add("")

@@ -93,4 +93,13 @@ print(f"{name}\t{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\t0")
 PY
 done
 
+echo "== rotation: every step after prepare of an --all rotation of a 3-node tree (prepare generates the keys)"
+K8S_PKI_NO_CHECK=1 examples/kubeadm-pki.sh "$work/rot" "node-1 node-2 node-3" 10.0.0.10 >/dev/null
+k8s-rotate prepare --pki-dir "$work/rot" --all --sa-min-soak 0s >/dev/null
+steps="k8s-rotate issue --pki-dir $work/run --step clients --confirm prepare-restarts
+k8s-rotate issue --pki-dir $work/run --step servers --confirm clients-refreshed
+k8s-rotate distrust --pki-dir $work/run
+k8s-rotate finish --pki-dir $work/run"
+measure rotation 5 "bash -c 'rm -rf $work/run && cp -a $work/rot $work/run'" "bash -c '$(echo "$steps" | paste -sd';' -) >/dev/null'"
+
 python3 bench/report.py "$results" BENCHMARKS.md

@@ -23,7 +23,7 @@ _k8s__kubeconfig() {
 
     case "${cmd}" in
         k8s__kubeconfig)
-            opts="-i -o -f -h -V --ca-cert --server --tls-server-name --cluster-name --user --context --embed --cert --key --in --merge --extract --renew --ca --ca-key --days --reuse-key --out --format --force --explain --help --version"
+            opts="-i -o -f -h -V --ca-cert --server --tls-server-name --cluster-name --user --context --embed --cert --key --in --merge --extract --renew --ca --ca-key --days --reuse-key --clamp --out --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

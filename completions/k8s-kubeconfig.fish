@@ -19,6 +19,7 @@ complete -c k8s-kubeconfig -l format -d 'With --extract: output format on stdout
 json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
 complete -c k8s-kubeconfig -l extract -d 'Read a kubeconfig and write its credentials as PEM: key, client certificate, CA'
 complete -c k8s-kubeconfig -l reuse-key -d 'With --renew: keep the old key instead of generating a new one'
+complete -c k8s-kubeconfig -l clamp -d 'With --renew: cut a certificate that would outlive its CA to the CA\'s expiry (default: warn)'
 complete -c k8s-kubeconfig -s f -l force -d 'Overwrite an existing file; allow a kubeconfig holding a key to be printed to a terminal'
 complete -c k8s-kubeconfig -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'
 complete -c k8s-kubeconfig -s h -l help -d 'Print help (see more with \'--help\')'
