@@ -93,7 +93,7 @@ print(f"{name}\t{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\t0")
 PY
 done
 
-echo "== rotation: every step after prepare of an --all rotation of a 3-node tree (prepare generates the keys)"
+echo "== rotation: every step after prepare of an --all rotation of a 3-node tree (the new CA and SA keys come from prepare; the leaves' new keys are generated and counted)"
 K8S_PKI_NO_CHECK=1 examples/kubeadm-pki.sh "$work/rot" "node-1 node-2 node-3" 10.0.0.10 >/dev/null
 k8s-rotate prepare --pki-dir "$work/rot" --all --sa-min-soak 0s >/dev/null
 steps="k8s-rotate issue --pki-dir $work/run --step clients --confirm prepare-restarts
