@@ -95,6 +95,9 @@ pub struct Report {
     pub status: Status,
     /// One report per file.
     pub files: Vec<FileReport>,
+    /// A rotation under way (`pki/rotation.json`): phase, targets, next step, interrupted step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<serde_json::Value>,
 }
 
 impl SubjectJson {
@@ -358,6 +361,7 @@ mod tests {
                 bad,
                 file("admin.conf", "admin.conf", FileKind::Kubeconfig, None, Status::Missing),
             ],
+            rotation: None,
         }
     }
 

@@ -383,6 +383,14 @@ fn rollback_restores_the_earlier_phase_byte_for_byte() {
     rotate_ok(&tree, &["prepare", "--all", "--sa-min-soak", "0s"]);
     let prepared = snapshot(&tree);
     rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    // The audit's JSON carries the rotation at its top level, as status tells it.
+    let status: serde_json::Value =
+        serde_json::from_str(&rotate_ok(&tree, &["status", "--format", "json"])).expect("status json");
+    let rotation = &audit_json(&tree)["rotation"];
+    assert_eq!(rotation["phase"], status["phase"], "{rotation}");
+    assert_eq!(rotation["next"], "k8s-rotate issue --step servers", "{rotation}");
+    assert_eq!(rotation["targets"], serde_json::json!(["ca", "etcd-ca", "front-proxy-ca", "sa"]), "{rotation}");
+    assert_eq!(rotation["interrupted"], serde_json::Value::Null);
     let out = rotate_ok(&tree, &["rollback"]);
     assert!(out.starts_with("rolled back: issue/clients → prepare"), "{out}");
     assert_eq!(snapshot(&tree), prepared);
@@ -401,6 +409,12 @@ fn rollback_restores_the_earlier_phase_byte_for_byte() {
     back.retain(|(f, _)| f != "./pki/ca-signer.crt");
     assert_eq!(back, idle);
     assert!(!tree2.join("pki/rotation.json").exists());
+    assert!(audit_json(&tree2).get("rotation").is_none(), "no rotation, no key");
+}
+
+fn audit_json(dir: &Path) -> serde_json::Value {
+    let out = tool("k8s-verify").arg("--pki-dir").arg(dir).args(["--format", "json"]).output().expect("k8s-verify");
+    serde_json::from_slice(&out.stdout).expect("audit json")
 }
 
 #[test]

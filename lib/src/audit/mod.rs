@@ -101,6 +101,7 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
         advertise_address: params.advertise_address.map(|i| i.to_string()),
         status,
         files,
+        rotation: None,
     })
 }
 

@@ -39,6 +39,20 @@ pub fn audit(dir: &Path, at: i64) -> Option<FileReport> {
     })
 }
 
+/// The rotation for the top level of the audit's JSON (`"rotation"`): its phase, targets, the
+/// next step's command, and the step being applied when one was interrupted.
+pub fn summary(dir: &Path) -> Option<serde_json::Value> {
+    let tree = Tree::open(dir).ok()?;
+    let state = State::load(&tree.pki()).ok()??;
+    let phase = state.phase().ok()?;
+    Some(serde_json::json!({
+        "phase": phase.word(),
+        "targets": state.targets.keys().collect::<Vec<_>>(),
+        "next": super::step_from(phase).map(|s| format!("k8s-rotate {}", s.command)),
+        "interrupted": state.applying,
+    }))
+}
+
 fn check(tree: &Tree, state: &State, at: i64) -> Vec<Finding> {
     let mut out = Vec::new();
     let phase = match state.phase() {

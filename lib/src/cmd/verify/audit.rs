@@ -37,6 +37,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
     if let Some(rotation) = crate::rotation::report::audit(dir, at) {
         rep.status = rep.status.max(rotation.status);
         rep.files.push(rotation);
+        rep.rotation = crate::rotation::report::summary(dir);
     }
     // The audit text is coloured, so report.rs sanitises each value before painting; the
     // expiry table has no colour and is sanitised whole.
