@@ -6,7 +6,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, IsTerminal, Write};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
@@ -80,9 +80,7 @@ pub fn write_files_atomic(files: &[FileWrite], force: bool) -> Result<()> {
     let regular: Vec<&FileWrite> =
         targets.iter().filter_map(|t| if let Target::File(f) = t { Some(*f) } else { None }).collect();
     let _locks = lock_dirs(&regular)?;
-    for f in &regular {
-        remove_stale_temps(&f.path);
-    }
+    remove_stale_temps(&regular);
     let mut temps: Vec<Temp> = Vec::new();
     for f in &regular {
         temps.push(write_temp(f)?);
@@ -107,14 +105,10 @@ fn classify(f: &FileWrite, force: bool) -> Result<Target<'_>> {
     }
     let what = if here.file_type().is_symlink() {
         "is a symbolic link"
-    } else if here.file_type().is_fifo() {
-        "is a FIFO"
-    } else if here.file_type().is_char_device() || here.file_type().is_block_device() {
-        "is a device"
-    } else if here.file_type().is_socket() {
-        "is a socket"
-    } else {
+    } else if here.is_file() || here.is_dir() {
         return Err(Error::io_msg(&f.path, "file exists (use --force to overwrite)"));
+    } else {
+        crate::input::kind_of(&here.file_type())
     };
     Err(Error::io_msg(&f.path, format!("{what}, not a file (use --force to replace it)")))
 }
@@ -135,11 +129,8 @@ fn open_device(f: &FileWrite, force: bool) -> Result<File> {
 /// Exclusive locks on the directories of `files` (flock on the directory itself: nothing is
 /// left behind), taken in one order so that two writers never wait on each other.
 fn lock_dirs(files: &[&FileWrite]) -> Result<Vec<File>> {
-    let mut dirs: Vec<PathBuf> = files.iter().map(|f| parent_dir(&f.path)).collect();
-    dirs.sort();
-    dirs.dedup();
     let mut locks = Vec::new();
-    for dir in dirs {
+    for dir in dirs_of(files) {
         fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, &e))?;
         let handle = File::open(&dir).map_err(|e| Error::io(&dir, &e))?;
         rustix::fs::flock(&handle, rustix::fs::FlockOperation::LockExclusive)
@@ -149,20 +140,39 @@ fn lock_dirs(files: &[&FileWrite]) -> Result<Vec<File>> {
     Ok(locks)
 }
 
-/// Removes `.NAME.XXXXXXXXXXXX.tmp` files beside `dest`: what a run killed between writing and
-/// naming left (called under the directory's lock, so no live run owns them).
-fn remove_stale_temps(dest: &Path) {
-    let Some(name) = dest.file_name().map(|n| n.to_string_lossy().to_string()) else { return };
-    let Ok(entries) = fs::read_dir(parent_dir(dest)) else { return };
-    let prefix = format!(".{name}.");
-    for entry in entries.flatten() {
-        let file = entry.file_name().to_string_lossy().to_string();
-        let Some(rest) = file.strip_prefix(&prefix).and_then(|r| r.strip_suffix(".tmp")) else { continue };
-        let ours = rest.len() == 12 && rest.bytes().all(|b| b.is_ascii_hexdigit());
-        if ours && entry.file_type().is_ok_and(|t| t.is_file()) {
-            let _ = fs::remove_file(entry.path());
+/// Removes `.NAME.XXXXXXXXXXXX.tmp` files beside the files to write: what a run killed between
+/// writing and naming left (called under the directories' locks, so no live run owns them).
+/// Each directory is read once.
+fn remove_stale_temps(files: &[&FileWrite]) {
+    for dir in dirs_of(files) {
+        let names: Vec<String> = files
+            .iter()
+            .filter(|f| parent_dir(&f.path) == dir)
+            .filter_map(|f| f.path.file_name())
+            .map(|n| n.to_string_lossy().to_string())
+            .collect();
+        let ours = |file: &str| {
+            names.iter().any(|name| {
+                let rest = file.strip_prefix(&format!(".{name}.")).and_then(|r| r.strip_suffix(".tmp"));
+                rest.is_some_and(|r| r.len() == 12 && r.bytes().all(|b| b.is_ascii_hexdigit()))
+            })
+        };
+        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let stale = ours(&entry.file_name().to_string_lossy()) && entry.file_type().is_ok_and(|t| t.is_file());
+            if stale {
+                let _ = fs::remove_file(entry.path());
+            }
         }
     }
+}
+
+/// The directories of `files`, each once, in one order.
+fn dirs_of(files: &[&FileWrite]) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = files.iter().map(|f| parent_dir(&f.path)).collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
 }
 
 fn parent_dir(path: &Path) -> PathBuf {

@@ -187,7 +187,7 @@ pub fn tree_file(root: &Path, path: &Path) -> std::result::Result<bool, String> 
 }
 
 /// "is a FIFO", "is a directory", ... for a file that is not a regular file.
-fn kind_of(t: &std::fs::FileType) -> &'static str {
+pub(crate) fn kind_of(t: &std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     if t.is_dir() {
         "is a directory"
