@@ -98,7 +98,6 @@ const HANDLED: &[&str] = &[
     "1.3.6.1.5.5.7.1.1", // authority information access
 ];
 const POLICY_EXTENSIONS: &[&str] = &["2.5.29.33", "2.5.29.36", "2.5.29.54"];
-const EKU_ANY: &str = "2.5.29.37.0";
 
 fn has_unhandled_critical(c: &Cert, go: GoRelease) -> bool {
     let unknown = c.ext.unknown.iter().any(|(oid, critical)| {
@@ -305,7 +304,7 @@ fn chain_allows(chain: &[&Cert], wanted: &[Usage]) -> bool {
         if e.usages.is_empty() && e.other_ekus.is_empty() {
             continue;
         }
-        if e.other_ekus.iter().any(|o| o.to_string() == EKU_ANY) {
+        if e.other_ekus.iter().any(|o| o.to_string() == crate::usage::EKU_ANY) {
             continue;
         }
         remaining.retain(|u| e.usages.contains(u));

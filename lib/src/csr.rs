@@ -39,8 +39,7 @@ pub fn request_from_cert(cert: &crate::cert::Cert) -> Result<(Request, Name)> {
 pub fn dropped_by_copy(cert: &crate::cert::Cert) -> Vec<String> {
     let mut out: Vec<String> = cert.ext.other_sans.iter().map(|s| format!("subjectAltName {s}")).collect();
     for oid in &cert.ext.other_ekus {
-        let name =
-            EKU_NAMES.iter().find(|(o, _)| *o == oid.to_string()).map_or(String::new(), |(_, n)| format!(" ({n})"));
+        let name = crate::usage::eku_name(&oid.to_string()).map_or(String::new(), |n| format!(" ({n})"));
         out.push(format!("extended key usage {oid}{name}"));
     }
     out.extend(
@@ -52,19 +51,10 @@ pub fn dropped_by_copy(cert: &crate::cert::Cert) -> Vec<String> {
     out
 }
 
-/// Extended key usages by OID (RFC 5280 4.2.1.12), for messages.
-const EKU_NAMES: &[(&str, &str)] = &[
-    ("1.3.6.1.5.5.7.3.3", "codeSigning"),
-    ("1.3.6.1.5.5.7.3.4", "emailProtection"),
-    ("1.3.6.1.5.5.7.3.8", "timeStamping"),
-    ("1.3.6.1.5.5.7.3.9", "OCSPSigning"),
-    ("2.5.29.37.0", "anyExtendedKeyUsage"),
-];
-
 /// [`build`], with the subject given as an encoded Name (kept byte for byte) instead of
 /// re-encoded from the request's attributes.
 pub fn build_with_subject(req: &Request, key: &PrivateKey, subject: Option<&Name>) -> Result<Vec<u8>> {
-    if req.subject.is_empty() && req.sans.is_empty() {
+    if req.names_nobody() {
         return Err(Error::usage("the CSR needs a subject or a SAN: give --cn, --subj or --profile"));
     }
     let mut extensions = Vec::new();

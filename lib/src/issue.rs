@@ -174,7 +174,7 @@ pub fn self_sign(csr: &Csr, key: &PrivateKey, opts: &IssueOptions) -> Result<Iss
 /// RFC 5280 4.1.2.6: a certificate names its subject in the subject field or, when that is
 /// empty, in a (critical) subjectAltName. A CSR with neither names nobody.
 fn refuse_nameless(csr: &Csr) -> Result<()> {
-    if csr.request.subject.is_empty() && csr.request.sans.is_empty() {
+    if csr.request.names_nobody() {
         return Err(Error::refused(
             "the CSR has an empty subject and no subjectAltName: it names nobody (RFC 5280 4.1.2.6)",
         ));

@@ -19,6 +19,11 @@ pub struct Request {
 }
 
 impl Request {
+    /// Whether it names nobody: an empty subject and no SAN (RFC 5280 4.1.2.6 needs one).
+    pub fn names_nobody(&self) -> bool {
+        self.subject.is_empty() && self.sans.is_empty()
+    }
+
     /// Orders the SANs as a kubeadm certificate holds them: DNS names de-duplicated and sorted
     /// (pkiutil.RemoveDuplicateAltNames), IP addresses de-duplicated in the order given, in the
     /// order Go's crypto/x509 encodes them (DNS, e-mail, IP, URI).

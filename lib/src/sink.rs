@@ -52,25 +52,23 @@ impl FileTargets {
     /// Whether the file for `kind` was named by its own flag (`--key-out FILE`), not made
     /// from `--out PREFIX`.
     pub fn is_explicit(&self, kind: Kind) -> bool {
+        self.explicit(kind).is_some()
+    }
+
+    /// The file named by `kind`'s own flag.
+    fn explicit(&self, kind: Kind) -> Option<&PathBuf> {
         match kind {
-            Kind::Key => self.key.is_some(),
-            Kind::Csr => self.csr.is_some(),
-            Kind::Cert => self.cert.is_some(),
-            Kind::PublicKey => self.public_key.is_some(),
-            Kind::Other => false,
+            Kind::Key => self.key.as_ref(),
+            Kind::Csr => self.csr.as_ref(),
+            Kind::Cert => self.cert.as_ref(),
+            Kind::PublicKey => self.public_key.as_ref(),
+            Kind::Other => None,
         }
     }
 
     /// The file a block of `kind` goes to, if any.
     pub fn path_for(&self, kind: Kind) -> Option<PathBuf> {
-        let explicit = match kind {
-            Kind::Key => &self.key,
-            Kind::Csr => &self.csr,
-            Kind::Cert => &self.cert,
-            Kind::PublicKey => &self.public_key,
-            Kind::Other => &None,
-        };
-        if let Some(p) = explicit {
+        if let Some(p) = self.explicit(kind) {
             return Some(p.clone());
         }
         let ext = match kind {

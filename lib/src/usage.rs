@@ -31,6 +31,23 @@ impl Usage {
     }
 }
 
+/// anyExtendedKeyUsage (RFC 5280 4.2.1.12).
+pub const EKU_ANY: &str = "2.5.29.37.0";
+
+/// Extended key usages other than serverAuth and clientAuth, by OID (RFC 5280 4.2.1.12).
+const EKU_NAMES: &[(&str, &str)] = &[
+    ("1.3.6.1.5.5.7.3.3", "codeSigning"),
+    ("1.3.6.1.5.5.7.3.4", "emailProtection"),
+    ("1.3.6.1.5.5.7.3.8", "timeStamping"),
+    ("1.3.6.1.5.5.7.3.9", "OCSPSigning"),
+    (EKU_ANY, "anyExtendedKeyUsage"),
+];
+
+/// The name of an extended key usage given by its OID, for messages.
+pub fn eku_name(oid: &str) -> Option<&'static str> {
+    EKU_NAMES.iter().find(|(o, _)| *o == oid).map(|(_, n)| *n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -144,7 +144,7 @@ pub fn request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>)
     if opts.ca {
         req.is_ca = true;
     }
-    if req.subject.is_empty() && req.sans.is_empty() {
+    if req.names_nobody() {
         return Err(Error::usage("say who the CSR is for: --cn NAME, --subj /CN=..., or --profile NAME"));
     }
     Ok((req, verbatim))
