@@ -4,7 +4,7 @@
 
 use std::path::Path;
 use std::process::Command as StdCommand;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use predicates::str::contains;
 
@@ -12,25 +12,6 @@ use crate::hostile::{client_csr_object, sign_object};
 use crate::util::*;
 
 const HEAD: &str = "apiVersion: v1\nkind: Config\n";
-
-/// Exit code, stderr, seconds and max RSS (KiB) of `k8s-verify ARGS`.
-fn measured(args: &[&str]) -> (i32, String, f64, u64) {
-    let start = Instant::now();
-    let out = StdCommand::new("python3")
-        .arg("-c")
-        .arg("import resource,subprocess,sys; r=subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=60); print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(r.stderr.decode())")
-        .arg(bin_dir().join("k8s-verify"))
-        .args(args)
-        .output()
-        .expect("python3");
-    let secs = start.elapsed().as_secs_f64();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let (first, err) = text.split_once('\n').unwrap_or((&text, ""));
-    let mut parts = first.split_whitespace();
-    let code = parts.next().and_then(|c| c.parse().ok()).expect("exit code");
-    let rss = parts.next().and_then(|r| r.parse().ok()).expect("rss");
-    (code, err.to_string(), secs, rss)
-}
 
 #[test]
 fn yaml_bombs_are_refused_in_bounded_time_and_memory() {
@@ -61,7 +42,7 @@ fn yaml_bombs_are_refused_in_bounded_time_and_memory() {
     ];
     for (name, text, why) in cases {
         std::fs::write(d.join(name), text).expect("write");
-        let (code, err, secs, rss) = measured(&[&s(&d.join(name))]);
+        let Cost { code, rss_kib: rss, secs, stderr: err } = cost_of("k8s-verify", &[&s(&d.join(name))]);
         assert_eq!(code, 3, "{name}: {err}");
         assert!(err.contains(why), "{name}: {err}");
         assert!(secs < 5.0, "{name}: {secs:.1} s");

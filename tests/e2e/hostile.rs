@@ -132,17 +132,9 @@ fn a_100_mb_input_is_refused_with_bounded_memory() {
     // 100 MB of short lines that are not PEM: streamed through in bounded memory, then refused.
     let lines = "this is not pem\n".repeat(100 * 1024 * 1024 / 16);
     std::fs::write(&big, lines).expect("write");
-    let out = StdCommand::new("python3")
-        .arg("-c")
-        .arg("import resource,subprocess,sys; r=subprocess.run(sys.argv[1:], capture_output=True); print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-        .arg(bin_dir().join("k8s-csr"))
-        .args(["--cn", "x", "--in", &s(&big)])
-        .output()
-        .expect("python3");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut parts = text.split_whitespace();
-    assert_eq!(parts.next(), Some("3"), "{text}");
-    let rss_kib: u64 = parts.next().and_then(|r| r.parse().ok()).expect("rss");
+    let cost = cost_of("k8s-csr", &["--cn", "x", "--in", &s(&big)]);
+    assert_eq!(cost.code, 3, "{}", cost.stderr);
+    let rss_kib = cost.rss_kib;
     assert!(rss_kib < 64 * 1024, "max RSS {rss_kib} KiB for a 100 MB input");
     // 100 MB of JSON: refused past 64 MiB.
     let json = format!("{{\"key\": \"{}\"}}", "A".repeat(100 * 1024 * 1024));

@@ -138,6 +138,38 @@ pub fn go_helper(name: &str) -> PathBuf {
     out
 }
 
+/// What one run of one of our binaries cost.
+pub struct Cost {
+    /// Exit code.
+    pub code: i32,
+    /// Peak resident memory of the process, KiB.
+    pub rss_kib: u64,
+    /// Wall-clock seconds.
+    pub secs: f64,
+    /// What it printed on stderr.
+    pub stderr: String,
+}
+
+/// Runs one of our binaries (stdout discarded, at most 120 s) and measures its peak memory with
+/// getrusage in a python parent of its own: the child's peak, not this test process's.
+pub fn cost_of(name: &str, args: &[&str]) -> Cost {
+    let start = std::time::Instant::now();
+    let out = StdCommand::new("python3")
+        .arg("-c")
+        .arg("import resource,subprocess,sys; r=subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120); print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.stdout.write(r.stderr.decode(errors='replace'))")
+        .arg(bin_dir().join(name))
+        .args(args)
+        .output()
+        .expect("python3");
+    let secs = start.elapsed().as_secs_f64();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (first, stderr) = text.split_once('\n').unwrap_or((&text, ""));
+    let mut parts = first.split_whitespace();
+    let code = parts.next().and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("no exit code: {text}"));
+    let rss_kib = parts.next().and_then(|r| r.parse().ok()).unwrap_or_else(|| panic!("no RSS: {text}"));
+    Cost { code, rss_kib, secs, stderr: stderr.to_string() }
+}
+
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()

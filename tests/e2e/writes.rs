@@ -175,16 +175,8 @@ fn blocks_that_pass_through_k8s_sign_stream_in_flat_memory() {
         &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""),
     )));
     std::fs::write(d.join("big.pem"), big).expect("write");
-    let out = StdCommand::new("python3")
-        .arg("-c")
-        .arg("import resource,subprocess,sys; r=subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.stderr.decode()[:300])")
-        .arg(bin_dir().join("k8s-sign"))
-        .args(["--ca", &s(&d.join("ca")), "--in", &s(&d.join("big.pem"))])
-        .output()
-        .expect("python3");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut parts = text.split_whitespace();
-    assert_eq!(parts.next(), Some("0"), "{text}");
-    let rss_kib: u64 = parts.next().and_then(|r| r.parse().ok()).expect("rss");
+    let cost = cost_of("k8s-sign", &["--ca", &s(&d.join("ca")), "--in", &s(&d.join("big.pem"))]);
+    assert_eq!(cost.code, 0, "{}", cost.stderr);
+    let rss_kib = cost.rss_kib;
     assert!(rss_kib < 32 * 1024, "max RSS {rss_kib} KiB for 64 MB of blocks passing through");
 }
