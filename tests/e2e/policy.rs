@@ -227,7 +227,7 @@ fn ten_thousand_sans_verify_as_go_verifies_them() {
             "-copy_extensions",
             "copy",
             "-days",
-            "30",
+            "365",
             "-out",
             "ossl.crt",
         ],
