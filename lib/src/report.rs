@@ -71,6 +71,29 @@ pub struct FileReport {
     /// A pipeline that re-issues it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// Mid-rotation: which generation of its CA signed it (`old` or `new`); for a CA file, the
+    /// generation of its signer (the first certificate); for the service-account pair, of `sa.key`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generation: Option<String>,
+    /// A CA file holding several certificates (a bundle mid-rotation): each of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<BundleMember>,
+}
+
+/// One certificate of a CA file that holds several.
+#[derive(Clone, Debug, Serialize)]
+pub struct BundleMember {
+    /// The file and its place in it: `pki/ca.crt#2`.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// `sha256:` and the SHA-256 of its public key (kubeadm's CA-hash form).
+    pub id: String,
+    /// notAfter, seconds since the epoch.
+    #[serde(rename = "notAfter")]
+    pub not_after: i64,
+    /// `old` or `new` when a rotation recorded it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generation: Option<String>,
 }
 
 /// The whole audit.
@@ -218,20 +241,29 @@ pub fn audit_json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
 }
 
-/// The rows of `kubeadm certs check-expiration`, each named and sorted as kubeadm does
-/// (phases/certs/renewal/manager.go sorts the certificates and CAs it handles by name).
-/// One row of the expiry table: kubeadm's name for the file, and the file.
-type ExpiryRow<'a> = (&'a str, &'a FileReport);
+/// One row of the expiry table: kubeadm's name for the file, its notAfter, and the file.
+struct ExpiryRow<'a> {
+    name: String,
+    not_after: Option<i64>,
+    file: &'a FileReport,
+}
 
+/// The rows of `kubeadm certs check-expiration`, each named and sorted as kubeadm does
+/// (phases/certs/renewal/manager.go sorts the certificates and CAs it handles by name). A CA
+/// file holding a bundle mid-rotation gives one row per certificate: the signer under kubeadm's
+/// name, each other one as `ca (old)` (or `(new)`, or its place, `(#2)`).
 fn expiring(report: &Report) -> (Vec<ExpiryRow<'_>>, Vec<ExpiryRow<'_>>) {
     let rows = |ca: bool| {
-        let mut rows: Vec<ExpiryRow<'_>> = report
-            .files
-            .iter()
-            .filter(|f| (f.kind == FileKind::Ca) == ca)
-            .filter_map(|f| f.kubeadm_name.as_deref().map(|n| (n, f)))
-            .collect();
-        rows.sort_by_key(|(n, _)| *n);
+        let mut rows: Vec<ExpiryRow<'_>> = Vec::new();
+        for f in report.files.iter().filter(|f| (f.kind == FileKind::Ca) == ca) {
+            let Some(name) = f.kubeadm_name.as_deref() else { continue };
+            rows.push(ExpiryRow { name: name.to_string(), not_after: f.not_after, file: f });
+            for (i, m) in f.members.iter().enumerate().skip(1) {
+                let which = m.generation.clone().unwrap_or_else(|| format!("#{}", i + 1));
+                rows.push(ExpiryRow { name: format!("{name} ({which})"), not_after: Some(m.not_after), file: f });
+            }
+        }
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
         rows
     };
     (rows(false), rows(true))
@@ -245,8 +277,8 @@ pub fn expiry_text(report: &Report) -> String {
         "{:<28} {:<25} {:<15} {:<24} {}\n",
         "CERTIFICATE", "EXPIRES", "RESIDUAL TIME", "CERTIFICATE AUTHORITY", "EXTERNALLY MANAGED"
     );
-    for (name, f) in certs {
-        match f.not_after {
+    for ExpiryRow { name, not_after, file: f } in certs {
+        match not_after {
             Some(t) => out.push_str(&format!(
                 "{:<28} {:<25} {:<15} {:<24} {}\n",
                 name,
@@ -262,8 +294,8 @@ pub fn expiry_text(report: &Report) -> String {
         "\n{:<28} {:<25} {:<15} {}\n",
         "CERTIFICATE AUTHORITY", "EXPIRES", "RESIDUAL TIME", "EXTERNALLY MANAGED"
     ));
-    for (name, f) in cas {
-        match f.not_after {
+    for ExpiryRow { name, not_after, file: f } in cas {
+        match not_after {
             Some(t) => out.push_str(&format!(
                 "{:<28} {:<25} {:<15} {}\n",
                 name,
@@ -286,7 +318,7 @@ pub fn expiry_json(report: &Report) -> String {
     // types.go; filled in cmd/kubeadm/app/cmd/certs.go): residualTime is whole seconds, negative
     // once expired; a missing file has only its name and `missing: true` (a zero metav1.Time is
     // `null`); caName is omitted when empty.
-    let row = |(name, f): &ExpiryRow<'_>| match f.not_after {
+    let row = |ExpiryRow { name, not_after, file: f }: &ExpiryRow<'_>| match *not_after {
         Some(t) => {
             let mut row = serde_json::Map::new();
             row.insert("name".into(), json!(name));
@@ -337,6 +369,8 @@ mod tests {
             findings: Vec::new(),
             kubeadm_name: Some(name.to_string()),
             fix: None,
+            generation: None,
+            members: Vec::new(),
         }
     }
 

@@ -51,6 +51,32 @@ pub const FLAGS: &[(&str, &str, &str, &str)] = &[
     ("kubectl", "--kubeconfig", "admin.conf", "the administrator's identity"),
 ];
 
+/// kube-controller-manager's signer during a CA rotation: `k8s-rotate prepare` writes
+/// `pki/ca-signer.crt` (one certificate, the CA whose key signs), because the controller
+/// manager reads the signing cert file as one certificate that must match the key
+/// (pkg/controller/certificates/signer/ca_provider.go).
+pub const CA_SIGNER: &str = "pki/ca-signer.crt";
+
+/// [`FLAGS`] for a tree; with `ca_signer` (the tree has [`CA_SIGNER`]),
+/// `--cluster-signing-cert-file` points at it instead of the bundle `pki/ca.crt`.
+pub fn flags_for(ca_signer: bool) -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
+    FLAGS
+        .iter()
+        .map(|&(component, flag, file, why)| {
+            if ca_signer && flag == "--cluster-signing-cert-file" {
+                (
+                    component,
+                    flag,
+                    CA_SIGNER,
+                    "the one CA certificate that matches --cluster-signing-key-file (k8s-rotate keeps it)",
+                )
+            } else {
+                (component, flag, file, why)
+            }
+        })
+        .collect()
+}
+
 /// A well-known port, the component listening there and the file it serves from.
 #[derive(Clone, Copy, Debug)]
 pub struct Served {
@@ -124,7 +150,8 @@ fn id(s: &str) -> String {
 
 /// The trust graph: CA → certificate edges ("signs"; `signers` overrides a file's actual
 /// signer, e.g. from an audit) and component → file edges labelled with the flag.
-pub fn graph(format: GraphFormat, signers: &[(String, String)]) -> String {
+pub fn graph(format: GraphFormat, signers: &[(String, String)], ca_signer: bool) -> String {
+    let flags = flags_for(ca_signer);
     let mut signs: Vec<(String, String, bool)> = Vec::new();
     for p in PROFILES {
         let (Some(ca), Some(path)) = (p.signer, p.path()) else { continue };
@@ -148,7 +175,7 @@ pub fn graph(format: GraphFormat, signers: &[(String, String)]) -> String {
                 let style = if *ok { "" } else { ", color=red, fontcolor=red" };
                 out.push_str(&format!("  \"{ca}\" -> \"{file}\" [label=\"signs\"{style}];\n"));
             }
-            for (component, flag, file, _) in FLAGS {
+            for (component, flag, file, _) in &flags {
                 out.push_str(&format!("  \"{component}\" [shape=ellipse];\n  \"{component}\" -> \"{file}\" [label=\"{flag}\", style=dashed];\n"));
             }
             out.push_str("}\n");
@@ -159,7 +186,7 @@ pub fn graph(format: GraphFormat, signers: &[(String, String)]) -> String {
                 let label = if *ok { "signs" } else { "signs (wrong CA)" };
                 out.push_str(&format!("  {}[\"{ca}\"] -->|{label}| {}[\"{file}\"]\n", id(ca), id(file)));
             }
-            for (component, flag, file, _) in FLAGS {
+            for (component, flag, file, _) in &flags {
                 out.push_str(&format!(
                     "  {}([\"{component}\"]) -.->|\"{flag}\"| {}[\"{file}\"]\n",
                     id(component),
@@ -172,11 +199,11 @@ pub fn graph(format: GraphFormat, signers: &[(String, String)]) -> String {
 }
 
 /// The component flags, grouped by component, with paths under `root`.
-pub fn flags_text(root: &str) -> String {
+pub fn flags_text(root: &str, ca_signer: bool) -> String {
     let mut out = String::new();
     let mut last = "";
-    for (component, flag, file, why) in FLAGS {
-        if *component != last {
+    for (component, flag, file, why) in flags_for(ca_signer) {
+        if component != last {
             out.push_str(&format!("{}{component}\n", if last.is_empty() { "" } else { "\n" }));
             last = component;
         }
@@ -194,9 +221,19 @@ mod tests {
         for (_, _, file, _) in FLAGS {
             assert!(file.starts_with("pki/") || file.ends_with(".conf"), "{file}");
         }
-        let dot = graph(GraphFormat::Dot, &[("pki/apiserver.crt".into(), "pki/etcd/ca.crt".into())]);
+        let dot = graph(GraphFormat::Dot, &[("pki/apiserver.crt".into(), "pki/etcd/ca.crt".into())], false);
         assert!(dot.contains("\"pki/etcd/ca.crt\" -> \"pki/apiserver.crt\" [label=\"signs\", color=red"));
-        assert!(graph(GraphFormat::Mermaid, &[]).starts_with("flowchart LR\n"));
-        assert!(flags_text("/etc/kubernetes").contains("  --client-ca-file=/etc/kubernetes/pki/ca.crt"));
+        assert!(graph(GraphFormat::Mermaid, &[], false).starts_with("flowchart LR\n"));
+        assert!(flags_text("/etc/kubernetes", false).contains("  --client-ca-file=/etc/kubernetes/pki/ca.crt"));
+        assert!(
+            flags_text("/etc/kubernetes", false).contains("--cluster-signing-cert-file=/etc/kubernetes/pki/ca.crt ")
+        );
+        let rotating = flags_text("/etc/kubernetes", true);
+        assert!(rotating.contains("--cluster-signing-cert-file=/etc/kubernetes/pki/ca-signer.crt "), "{rotating}");
+        assert!(rotating.contains("--root-ca-file=/etc/kubernetes/pki/ca.crt "), "{rotating}");
+        assert!(
+            graph(GraphFormat::Dot, &[], true)
+                .contains("-> \"pki/ca-signer.crt\" [label=\"--cluster-signing-cert-file\"")
+        );
     }
 }

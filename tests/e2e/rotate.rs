@@ -569,3 +569,54 @@ fn explained_commands_quote_the_trees_names_and_run_as_printed() {
     }
     assert!(!dir.path().join("PWNED").exists() && !tree.join("PWNED").exists(), "a tree's name ran as a command");
 }
+
+#[test]
+fn the_audit_names_each_files_generation_mid_rotation() {
+    let (_dir, tree) = copy_of_demo();
+    let flags = |tree: &Path| {
+        let out = tool("k8s-verify").args(["--flags", "--pki-dir"]).arg(tree).output().expect("k8s-verify");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(flags(&tree).contains("--cluster-signing-cert-file=") && !flags(&tree).contains("ca-signer.crt"));
+    rotate_ok(&tree, &["prepare", "--all", "--sa-min-soak", "0s"]);
+    rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tree.join("pki/rotation.json")).expect("state")).expect("state json");
+    let (old, new) = (state["targets"]["ca"]["old"].as_str().unwrap(), state["targets"]["ca"]["new"].as_str().unwrap());
+    let v = audit_json(&tree);
+    let file = |path: &str| v["files"].as_array().unwrap().iter().find(|f| f["path"] == path).cloned().unwrap();
+    // Servers are still old-signed, clients new-signed: the second and the first member of ca.crt.
+    let api = file("pki/apiserver.crt");
+    assert_eq!(api["generation"], "old", "{api}");
+    assert_eq!(api["signedBy"], format!("pki/ca.crt#2 (old, {}…)", &old[..15]), "{api}");
+    let admin = file("admin.conf");
+    assert_eq!(admin["generation"], "new", "{admin}");
+    assert_eq!(admin["signedBy"], format!("pki/ca.crt#1 (new, {}…)", &new[..15]), "{admin}");
+    let ca = file("pki/ca.crt");
+    assert_eq!(ca["generation"], "new", "the signer of the bundle: {ca}");
+    let members: Vec<(&str, &str)> = ca["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["id"].as_str().unwrap(), m["generation"].as_str().unwrap()))
+        .collect();
+    assert_eq!(members, [(new, "new"), (old, "old")]);
+    assert_eq!(file("pki/sa.key")["generation"], "new");
+    // The expiry table lists both CAs of each bundle, kubeadm's name for the signer.
+    let out = tool("k8s-verify").arg("--pki-dir").arg(&tree).arg("--expiry").output().expect("k8s-verify");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for row in ["\nca ", "\nca (old) ", "\netcd-ca (old) ", "\nfront-proxy-ca (old) "] {
+        assert!(text.contains(row), "{row:?} in\n{text}");
+    }
+    let out = tool("k8s-verify").arg("--pki-dir").arg(&tree).args(["--expiry", "--format", "json"]).output().unwrap();
+    let expiry: serde_json::Value = serde_json::from_slice(&out.stdout).expect("expiry json");
+    let names: Vec<&str> =
+        expiry["certificateAuthorities"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ca", "ca (old)", "etcd-ca", "etcd-ca (old)", "front-proxy-ca", "front-proxy-ca (old)"]);
+    // kube-controller-manager signs with the one-certificate copy of the signer.
+    let text = flags(&tree);
+    assert!(text.contains(&format!("--cluster-signing-cert-file={}/pki/ca-signer.crt", tree.display())), "{text}");
+    let out = tool("k8s-verify").args(["--graph", "dot", "--pki-dir"]).arg(&tree).output().expect("k8s-verify");
+    let dot = String::from_utf8_lossy(&out.stdout);
+    assert!(dot.contains("\"kube-controller-manager\" -> \"pki/ca-signer.crt\""), "{dot}");
+}

@@ -8,7 +8,7 @@ use super::{AuditOptions, LoadedCa, load_bundle, load_key, permissions};
 use crate::cert::Cert;
 use crate::finding::{Check, Finding, Status, worst};
 use crate::profile::CaName;
-use crate::report::{FileKind, FileReport, SubjectJson};
+use crate::report::{BundleMember, FileKind, FileReport, SubjectJson};
 use crate::verify::{Expect, check};
 
 /// The report on CA `name` under `pki`, and the CA as loaded for checking what it signed.
@@ -75,6 +75,21 @@ pub(super) fn audit(
         findings,
         kubeadm_name: Some(name.profile().into()),
         fix: None,
+        generation: None,
+        members: if bundle.len() > 1 {
+            bundle
+                .iter()
+                .enumerate()
+                .map(|(i, c)| BundleMember {
+                    reference: format!("pki/{}.crt#{}", name.file(), i + 1),
+                    id: c.join_hash(),
+                    not_after: c.not_after,
+                    generation: None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
     };
     (report, LoadedCa { name, bundle, has_key })
 }

@@ -139,5 +139,7 @@ pub(super) fn audit(
             },
         ),
         findings,
+        generation: None,
+        members: Vec::new(),
     }
 }

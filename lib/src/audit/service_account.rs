@@ -87,5 +87,7 @@ pub(super) fn audit(root: &Path, pki: &Path, rel: &dyn Fn(&Path) -> String) -> F
         findings,
         kubeadm_name: None,
         fix,
+        generation: None,
+        members: Vec::new(),
     }
 }

@@ -10,9 +10,10 @@ use super::gate::{View, transition};
 use super::material::Material;
 use super::state::State;
 use super::tree::Tree;
-use super::{Generation, Phase};
+use super::{Generation, Phase, Target};
+use crate::cert::Cert;
 use crate::finding::{Check, Finding, Status, worst};
-use crate::report::{FileKind, FileReport};
+use crate::report::{FileKind, FileReport, Report};
 
 /// The report entry for the tree at `dir`; `None` when no rotation is under way.
 pub fn audit(dir: &Path, at: i64) -> Option<FileReport> {
@@ -36,6 +37,8 @@ pub fn audit(dir: &Path, at: i64) -> Option<FileReport> {
         findings,
         kubeadm_name: None,
         fix: None,
+        generation: None,
+        members: Vec::new(),
     })
 }
 
@@ -51,6 +54,48 @@ pub fn summary(dir: &Path) -> Option<serde_json::Value> {
         "next": super::step_from(phase).map(|s| format!("k8s-rotate {}", s.command)),
         "interrupted": state.applying,
     }))
+}
+
+/// Marks each file of `report` with the generation that signed it, read from the signature and
+/// named by `rotation.json`'s ids: `signedBy` becomes `pki/ca.crt#2 (new, sha256:41aa…)`, CA
+/// files list each member's generation, and the service-account pair says which key `sa.key` is.
+pub fn label(dir: &Path, report: &mut Report) {
+    let Ok(tree) = Tree::open(dir) else { return };
+    let Ok(Some(state)) = State::load(&tree.pki()) else { return };
+    let word = |t: Target, id: &str| {
+        let ts = state.targets.get(t.name())?;
+        [(&ts.old, Generation::Old), (&ts.new, Generation::New)]
+            .into_iter()
+            .find(|(known, _)| known.as_str() == id)
+            .map(|(_, g)| g.word().to_string())
+    };
+    // Every member of every CA file, by the name the audit's `signedBy` uses.
+    let mut members: HashMap<String, (Option<String>, String)> = HashMap::new();
+    for t in state.target_list().into_iter().filter(|t| t.ca().is_some()) {
+        let file = t.trust_file();
+        let Some(bytes) = tree.read(&file) else { continue };
+        let certs = Cert::all_in_pem(&String::from_utf8_lossy(&bytes), &file);
+        for (i, c) in certs.iter().enumerate() {
+            let name = if certs.len() > 1 { format!("{file}#{}", i + 1) } else { file.clone() };
+            members.insert(name, (word(t, &c.join_hash()), c.join_hash()));
+        }
+    }
+    for f in &mut report.files {
+        if let Some((generation, id)) = f.signed_by.as_ref().and_then(|s| members.get(s)) {
+            let short: String = id.chars().take(15).collect();
+            f.signed_by =
+                f.signed_by.as_ref().map(|s| format!("{s} ({}, {short}…)", generation.as_deref().unwrap_or("unknown")));
+            f.generation.clone_from(generation);
+        }
+        for m in &mut f.members {
+            m.generation = members.get(&m.reference).and_then(|(g, _)| g.clone());
+        }
+        if f.kind == FileKind::KeyPair
+            && let Ok(key) = crate::key::PrivateKey::read_file(&tree.root.join(Target::Sa.key_file()))
+        {
+            f.generation = word(Target::Sa, &format!("kid:{}", super::material::kid(key.public_key())));
+        }
+    }
 }
 
 fn check(tree: &Tree, state: &State, at: i64) -> Vec<Finding> {

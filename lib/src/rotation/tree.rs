@@ -190,15 +190,15 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
             format!("cp {} {}", tree.sh(&src), tree.sh(&t.key_file())),
         ));
     }
-    if t == Target::Ca && tree.read("pki/ca-signer.crt").as_deref() != Some(signer.pem.as_bytes()) {
+    if t == Target::Ca && tree.read(crate::wiring::CA_SIGNER).as_deref() != Some(signer.pem.as_bytes()) {
         let src = super::material::file(Path::new("pki"), t, phase.signer(), "crt").display().to_string();
         out.push(write(
-            "pki/ca-signer.crt".into(),
+            crate::wiring::CA_SIGNER.into(),
             signer.pem.clone().into_bytes(),
             0o644,
             format!("the {} CA alone", phase.signer().word()),
             "kube-controller-manager's --cluster-signing-cert-file takes exactly one certificate".into(),
-            format!("cp {} {}", tree.sh(&src), tree.sh("pki/ca-signer.crt")),
+            format!("cp {} {}", tree.sh(&src), tree.sh(crate::wiring::CA_SIGNER)),
         ));
     }
     let Some(ca_name) = t.ca() else { return Ok(out) };

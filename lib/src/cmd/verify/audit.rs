@@ -13,7 +13,17 @@ use crate::wiring::GraphFormat;
 /// `--flags`: the component flags that point at each file of the tree.
 pub(super) fn flags(opts: &Options) -> Result<()> {
     let root = opts.pki_dir.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "/etc/kubernetes".into());
-    print_text(&crate::wiring::flags_text(root.trim_end_matches('/')))
+    print_text(&crate::wiring::flags_text(root.trim_end_matches('/'), has_ca_signer(opts)))
+}
+
+/// Whether `--pki-dir` holds `pki/ca-signer.crt` (a CA rotation has started): then
+/// kube-controller-manager's `--cluster-signing-cert-file` points at it.
+fn has_ca_signer(opts: &Options) -> bool {
+    opts.pki_dir.as_deref().is_some_and(|dir| {
+        [dir.join(crate::wiring::CA_SIGNER), dir.join(crate::wiring::CA_SIGNER.trim_start_matches("pki/"))]
+            .iter()
+            .any(|p| p.is_file())
+    })
 }
 
 /// `--graph`: the trust graph, with each file's actual signer when `--pki-dir` is given.
@@ -26,7 +36,7 @@ pub(super) fn graph(opts: &Options, format: GraphFormat, at: i64, warn_within: i
             .collect(),
         None => Vec::new(),
     };
-    print_text(&crate::wiring::graph(format, &signers))
+    print_text(&crate::wiring::graph(format, &signers, has_ca_signer(opts)))
 }
 
 /// `--pki-dir`: the audit, or with `--expiry` the expiry table; exit 1 on a failure, 6 on
@@ -38,6 +48,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
         rep.status = rep.status.max(rotation.status);
         rep.files.push(rotation);
         rep.rotation = crate::rotation::report::summary(dir);
+        crate::rotation::report::label(dir, &mut rep);
     }
     // The audit text is coloured, so report.rs sanitises each value before painting; the
     // expiry table has no colour and is sanitised whole.
