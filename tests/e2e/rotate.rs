@@ -582,9 +582,11 @@ fn the_audit_names_each_files_generation_mid_rotation() {
     rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
     let state: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tree.join("pki/rotation.json")).expect("state")).expect("state json");
-    let (old, new) = (state["targets"]["ca"]["old"].as_str().unwrap(), state["targets"]["ca"]["new"].as_str().unwrap());
+    let (old, new) =
+        (state["targets"]["ca"]["old"].as_str().expect("json"), state["targets"]["ca"]["new"].as_str().expect("json"));
     let v = audit_json(&tree);
-    let file = |path: &str| v["files"].as_array().unwrap().iter().find(|f| f["path"] == path).cloned().unwrap();
+    let file =
+        |path: &str| v["files"].as_array().expect("json").iter().find(|f| f["path"] == path).cloned().expect("json");
     // Servers are still old-signed, clients new-signed: the second and the first member of ca.crt.
     let api = file("pki/apiserver.crt");
     assert_eq!(api["generation"], "old", "{api}");
@@ -596,9 +598,9 @@ fn the_audit_names_each_files_generation_mid_rotation() {
     assert_eq!(ca["generation"], "new", "the signer of the bundle: {ca}");
     let members: Vec<(&str, &str)> = ca["members"]
         .as_array()
-        .unwrap()
+        .expect("json")
         .iter()
-        .map(|m| (m["id"].as_str().unwrap(), m["generation"].as_str().unwrap()))
+        .map(|m| (m["id"].as_str().expect("json"), m["generation"].as_str().expect("json")))
         .collect();
     assert_eq!(members, [(new, "new"), (old, "old")]);
     assert_eq!(file("pki/sa.key")["generation"], "new");
@@ -608,10 +610,15 @@ fn the_audit_names_each_files_generation_mid_rotation() {
     for row in ["\nca ", "\nca (old) ", "\netcd-ca (old) ", "\nfront-proxy-ca (old) "] {
         assert!(text.contains(row), "{row:?} in\n{text}");
     }
-    let out = tool("k8s-verify").arg("--pki-dir").arg(&tree).args(["--expiry", "--format", "json"]).output().unwrap();
+    let out =
+        tool("k8s-verify").arg("--pki-dir").arg(&tree).args(["--expiry", "--format", "json"]).output().expect("json");
     let expiry: serde_json::Value = serde_json::from_slice(&out.stdout).expect("expiry json");
-    let names: Vec<&str> =
-        expiry["certificateAuthorities"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = expiry["certificateAuthorities"]
+        .as_array()
+        .expect("json")
+        .iter()
+        .map(|c| c["name"].as_str().expect("json"))
+        .collect();
     assert_eq!(names, ["ca", "ca (old)", "etcd-ca", "etcd-ca (old)", "front-proxy-ca", "front-proxy-ca (old)"]);
     // kube-controller-manager signs with the one-certificate copy of the signer.
     let text = flags(&tree);
