@@ -36,7 +36,7 @@ complete -c k8s-rotate -n "__fish_k8s_rotate_needs_command" -f -a "rollback" -d 
 complete -c k8s-rotate -n "__fish_k8s_rotate_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l pki-dir -d 'The directory holding pki/ and the kubeconfigs (/etc/kubernetes)' -r -F
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l force -d 'Overrides the step\'s gate, recorded in rotation.json with REASON' -r
-complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed)' -r
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed), or, for distrust, that each kubelet\'s own client certificate on its node is signed by the new CA (kubelet-clients-renewed)' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l node -d 'Only what node NAME needs: the shared files and nodes/NAME/, its restarts' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l format -d 'Output format of plan, status and each step\'s report' -r -f -a "text\t'Human-readable text'
 json\t'JSON'"
@@ -50,7 +50,7 @@ complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l all -d 'R
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand prepare" -l pki-dir -d 'The directory holding pki/ and the kubeconfigs (/etc/kubernetes)' -r -F
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand prepare" -l force -d 'Overrides the step\'s gate, recorded in rotation.json with REASON' -r
-complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand prepare" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed)' -r
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand prepare" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed), or, for distrust, that each kubelet\'s own client certificate on its node is signed by the new CA (kubelet-clients-renewed)' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand prepare" -l node -d 'Only what node NAME needs: the shared files and nodes/NAME/, its restarts' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand prepare" -l format -d 'Output format of plan, status and each step\'s report' -r -f -a "text\t'Human-readable text'
 json\t'JSON'"
@@ -73,7 +73,7 @@ complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand prepare" -l same-c
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand prepare" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l pki-dir -d 'The directory holding pki/ and the kubeconfigs (/etc/kubernetes)' -r -F
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l force -d 'Overrides the step\'s gate, recorded in rotation.json with REASON' -r
-complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed)' -r
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed), or, for distrust, that each kubelet\'s own client certificate on its node is signed by the new CA (kubelet-clients-renewed)' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l node -d 'Only what node NAME needs: the shared files and nodes/NAME/, its restarts' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l format -d 'Output format of plan, status and each step\'s report' -r -f -a "text\t'Human-readable text'
 json\t'JSON'"
@@ -86,7 +86,7 @@ complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l keep-key
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -l pki-dir -d 'The directory holding pki/ and the kubeconfigs (/etc/kubernetes)' -r -F
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -l force -d 'Overrides the step\'s gate, recorded in rotation.json with REASON' -r
-complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed)' -r
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed), or, for distrust, that each kubelet\'s own client certificate on its node is signed by the new CA (kubelet-clients-renewed)' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -l node -d 'Only what node NAME needs: the shared files and nodes/NAME/, its restarts' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -l format -d 'Output format of plan, status and each step\'s report' -r -f -a "text\t'Human-readable text'
 json\t'JSON'"
@@ -95,7 +95,7 @@ complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -l expla
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand finish" -l pki-dir -d 'The directory holding pki/ and the kubeconfigs (/etc/kubernetes)' -r -F
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand finish" -l force -d 'Overrides the step\'s gate, recorded in rotation.json with REASON' -r
-complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand finish" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed)' -r
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand finish" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed), or, for distrust, that each kubelet\'s own client certificate on its node is signed by the new CA (kubelet-clients-renewed)' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand finish" -l node -d 'Only what node NAME needs: the shared files and nodes/NAME/, its restarts' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand finish" -l format -d 'Output format of plan, status and each step\'s report' -r -f -a "text\t'Human-readable text'
 json\t'JSON'"
@@ -104,7 +104,7 @@ complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand finish" -l explain
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand finish" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand status" -l pki-dir -d 'The directory holding pki/ and the kubeconfigs (/etc/kubernetes)' -r -F
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand status" -l force -d 'Overrides the step\'s gate, recorded in rotation.json with REASON' -r
-complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand status" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed)' -r
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand status" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed), or, for distrust, that each kubelet\'s own client certificate on its node is signed by the new CA (kubelet-clients-renewed)' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand status" -l node -d 'Only what node NAME needs: the shared files and nodes/NAME/, its restarts' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand status" -l format -d 'Output format of plan, status and each step\'s report' -r -f -a "text\t'Human-readable text'
 json\t'JSON'"
@@ -113,7 +113,7 @@ complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand status" -l explain
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand rollback" -l pki-dir -d 'The directory holding pki/ and the kubeconfigs (/etc/kubernetes)' -r -F
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand rollback" -l force -d 'Overrides the step\'s gate, recorded in rotation.json with REASON' -r
-complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand rollback" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed)' -r
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand rollback" -l confirm -d 'The operator\'s word that the previous step\'s restarts were done (prepare-restarts, clients-refreshed), or, for distrust, that each kubelet\'s own client certificate on its node is signed by the new CA (kubelet-clients-renewed)' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand rollback" -l node -d 'Only what node NAME needs: the shared files and nodes/NAME/, its restarts' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand rollback" -l format -d 'Output format of plan, status and each step\'s report' -r -f -a "text\t'Human-readable text'
 json\t'JSON'"

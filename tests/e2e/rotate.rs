@@ -627,3 +627,78 @@ fn the_audit_names_each_files_generation_mid_rotation() {
     let dot = String::from_utf8_lossy(&out.stdout);
     assert!(dot.contains("\"kube-controller-manager\" -> \"pki/ca-signer.crt\""), "{dot}");
 }
+
+/// Points `conf`'s client certificate and key at `file` (kubelet-finalize's form).
+fn reference_cert_file(conf: &Path, file: &str) {
+    let text = read(conf);
+    let text: String = text
+        .lines()
+        .map(|l| match l.trim_start().split_once(": ") {
+            Some(("client-certificate-data", _)) => format!("    client-certificate: {file}"),
+            Some(("client-key-data", _)) => format!("    client-key: {file}"),
+            _ => l.to_string(),
+        })
+        .map(|l| l + "\n")
+        .collect();
+    std::fs::write(conf, text).expect("write kubeconfig");
+}
+
+#[test]
+fn distrust_waits_for_the_kubelets_own_client_certificates() {
+    let (_dir, tree) = copy_of_demo();
+    // node-2's kubelet rotates its certificate itself, in the tree; node-1's lives on the node.
+    let n2 = tree.join("nodes/node-2");
+    let pem = n2.join("pki/kubelet-client-current.pem");
+    let issued = StdCommand::new("bash")
+        .arg("-c")
+        .arg("k8s-genkey | k8s-csr --profile kubelet --node-name node-2 | k8s-sign --ca \"$1/pki/ca\" > \"$2\"")
+        .arg("sh")
+        .arg(&tree)
+        .arg(&pem)
+        .env("PATH", format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default()))
+        .status()
+        .expect("bash");
+    assert!(issued.success());
+    reference_cert_file(&n2.join("kubelet.conf"), "pki/kubelet-client-current.pem");
+    reference_cert_file(&tree.join("kubelet.conf"), "/var/lib/kubelet/pki/kubelet-client-current.pem");
+    rotate_ok(&tree, &["prepare", "--all", "--sa-min-soak", "0s"]);
+    rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    rotate_ok(&tree, &["issue", "--step", "servers", "--confirm", "clients-refreshed"]);
+    assert!(read(&pem).contains("BEGIN CERTIFICATE"), "the kubelet's file is the kubelet's: not re-issued");
+    let out = rotate(&tree, &["distrust"]);
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nodes/node-2/kubelet.conf (pki/kubelet-client-current.pem): the kubelet's client certificate is not signed by the new CA yet"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "--confirm kubelet-clients-renewed: kubelet.conf (/var/lib/kubelet/pki/kubelet-client-current.pem) name"
+        ),
+        "{err}"
+    );
+    // The check the gate's message gives for a node's file: it fails on the old certificate...
+    let check = |pem: &Path| {
+        let out = tool("k8s-verify").arg("--ca-cert").arg(tree.join("pki/rotation/ca.new.crt")).arg(pem).output();
+        out.expect("k8s-verify").status.code()
+    };
+    assert_eq!(check(&pem), Some(1));
+    // The kubelet renews from the new signer (kube-controller-manager signs with ca-signer.crt).
+    let renewed = StdCommand::new("bash")
+        .arg("-c")
+        .arg("k8s-genkey | k8s-csr --profile kubelet --node-name node-2 | k8s-sign --ca-cert \"$1/pki/ca-signer.crt\" --ca-key \"$1/pki/ca.key\" > \"$2\"")
+        .arg("sh")
+        .arg(&tree)
+        .arg(&pem)
+        .env("PATH", format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default()))
+        .status()
+        .expect("bash");
+    assert!(renewed.success());
+    assert_eq!(check(&pem), Some(0), "...and passes on the renewed one");
+    let out = rotate(&tree, &["distrust"]);
+    assert_eq!(out.status.code(), Some(4), "node-1's file is still unconfirmed");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("node-2"), "{err}");
+    rotate_ok(&tree, &["distrust", "--confirm", "kubelet-clients-renewed"]);
+}

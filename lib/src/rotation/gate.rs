@@ -6,6 +6,7 @@
 //! message names it.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use super::tree::{Change, Leaf, Tree};
 use crate::cert::Cert;
@@ -67,8 +68,7 @@ impl<'a> View<'a> {
     fn kubeconfig(&self, rel: &str) -> Option<(Option<String>, Option<String>)> {
         let bytes = self.read(rel)?;
         let kc = Kubeconfig::from_slice(&bytes, rel).ok()?;
-        let base = self.tree.root.join(rel);
-        let creds = kc.credentials(None, rel, Some(base.parent()?)).ok()?;
+        let creds = super::tree::embedded(&kc, rel).ok()?;
         Some((creds.ca.map(|s| s.to_string()), creds.cert.map(|s| s.to_string())))
     }
 
@@ -197,4 +197,56 @@ pub fn transition(tree: &Tree, sides: &[&View<'_>], at: i64) -> Vec<String> {
         }
     }
     broken
+}
+
+/// The kubelets' own client certificates before distrust. A kubeconfig whose client
+/// certificate is a file reference (kubelet.conf after kubeadm's kubelet-finalize:
+/// `/var/lib/kubelet/pki/kubelet-client-current.pem`) holds a certificate the kubelet renews
+/// itself, from kube-controller-manager's signer; once the old CA leaves `pki/ca.crt`, the API
+/// server refuses one the old CA signed. A reference inside the tree is read and must be signed
+/// by the new CA (`stale` lists those that are not); one outside it lives on the node and cannot
+/// be read from here (`elsewhere`: the kubeconfig and the file, for the operator to check).
+pub struct KubeletClients {
+    /// `nodes/n2/kubelet.conf` and its file, still signed by the old CA (or by neither).
+    pub stale: Vec<String>,
+    /// `nodes/n2/kubelet.conf` and the node's file it names.
+    pub elsewhere: Vec<String>,
+}
+
+/// [`KubeletClients`] of the tree for the cluster CA's material `m`.
+pub fn kubelet_clients(tree: &Tree, m: &super::material::Material) -> KubeletClients {
+    let mut out = KubeletClients { stale: Vec::new(), elsewhere: Vec::new() };
+    for leaf in tree.leaves().iter().filter(|l| l.kubeconfig) {
+        let Some(bytes) = tree.read(&leaf.rel) else { continue };
+        let Ok(kc) = Kubeconfig::from_slice(&bytes, &leaf.rel) else { continue };
+        let user = kc
+            .contexts
+            .iter()
+            .find(|c| c.name == kc.current_context)
+            .and_then(|c| kc.users.iter().find(|u| u.name == c.context.user));
+        let Some(reference) = user
+            .filter(|u| u.user.client_certificate_data.is_none())
+            .and_then(|u| u.user.client_certificate.as_deref())
+        else {
+            continue;
+        };
+        let shown = format!("{} ({})", leaf.rel, crate::term::sanitize(reference));
+        if Path::new(reference).is_absolute() {
+            out.elsewhere.push(shown);
+            continue;
+        }
+        // A relative reference is the tree's own file; one that leaves the tree or is not there
+        // cannot be the kubelet's renewed certificate.
+        let dir = tree.root.join(&leaf.rel).parent().map(Path::to_path_buf).unwrap_or_else(|| tree.root.clone());
+        let real = dir.join(reference).canonicalize().ok();
+        let root = tree.root.canonicalize().unwrap_or_else(|_| tree.root.clone());
+        let cert = real
+            .filter(|p| p.starts_with(&root))
+            .and_then(|p| crate::input::read_regular(&p).ok())
+            .and_then(|b| Cert::first_in_pem(&b, &leaf.rel));
+        if cert.as_ref().and_then(|c| m.generation_of(c)) != Some(super::Generation::New) {
+            out.stale.push(shown);
+        }
+    }
+    out
 }

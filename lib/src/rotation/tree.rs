@@ -276,6 +276,22 @@ fn renew(
     crate::renew::renew(cert, key, format, &ca, opts)
 }
 
+/// A kubeconfig's embedded credentials only. A file reference (kubelet.conf after
+/// kubelet-finalize names `/var/lib/kubelet/pki/kubelet-client-current.pem`) is a file on its
+/// node, not in the tree: it is never read from this machine, and a rotation leaves it to the
+/// kubelet, which renews it from the new signer.
+pub fn embedded(kc: &Kubeconfig, rel: &str) -> Result<crate::kubeconfig::Credentials> {
+    let mut only = kc.clone();
+    for u in &mut only.users {
+        u.user.client_certificate = None;
+        u.user.client_key = None;
+    }
+    for c in &mut only.clusters {
+        c.cluster.certificate_authority = None;
+    }
+    only.credentials(None, rel, None)
+}
+
 /// A kubeconfig's change: its CA data becomes the phase's bundle, its embedded client
 /// certificate the phase's generation (a file reference, the kubelet's rotated certificate, is
 /// the kubelet's to renew).
@@ -289,8 +305,7 @@ fn kubeconfig(
 ) -> Result<Option<Change>> {
     let Some(bytes) = tree.read(&leaf.rel) else { return Ok(None) };
     let mut kc = Kubeconfig::from_slice(&bytes, &leaf.rel)?;
-    let base = tree.root.join(&leaf.rel);
-    let creds = kc.credentials(None, &leaf.rel, Some(base.parent().unwrap_or(&tree.root)))?;
+    let creds = embedded(&kc, &leaf.rel)?;
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut what = vec!["the phase's CA data"];
     if let Some(c) = kc.clusters.iter_mut().find(|c| c.name == creds.cluster) {

@@ -110,7 +110,8 @@ pub struct Common {
     #[arg(long, value_name = "REASON")]
     pub force: Option<String>,
     /// The operator's word that the previous step's restarts were done (prepare-restarts,
-    /// clients-refreshed)
+    /// clients-refreshed), or, for distrust, that each kubelet's own client certificate on its
+    /// node is signed by the new CA (kubelet-clients-renewed)
     #[arg(long, value_name = "WHAT")]
     pub confirm: Vec<String>,
     /// Only what node NAME needs: the shared files and nodes/NAME/, its restarts

@@ -2,6 +2,7 @@
 //! checks its gates, records `applying` in `pki/rotation.json`, backs the originals up, writes
 //! atomically and records the new phase last; a re-run of an interrupted step finishes it.
 
+mod gates;
 mod rollback;
 mod show;
 
@@ -9,7 +10,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use crate::rotation::gate::{View, transition};
 use crate::rotation::material::{self, Material, NewOptions};
 use crate::rotation::state::{State, TargetState};
 use crate::rotation::tree::{Change, Tree, Want};
@@ -197,73 +197,6 @@ pub(super) fn changes(tree: &Tree, ms: &[Material], phase: Phase, opts: &Options
     Ok(out)
 }
 
-/// What stops a step, one line each.
-fn gates(
-    tree: &Tree,
-    state: Option<&State>,
-    step: &Step,
-    changes: &[Change],
-    opts: &Options,
-    resuming: bool,
-) -> Vec<String> {
-    let mut missing = Vec::new();
-    let phase = state.map(State::phase).transpose().ok().flatten().unwrap_or(Phase::Idle);
-    if phase != step.from {
-        missing.push(format!("the tree is in {}; `{}` follows {}", phase.word(), step.command, step.from.word()));
-    }
-    if let Some(word) = step.confirm
-        && !opts.confirm.iter().any(|c| c == word)
-    {
-        missing.push(format!("--confirm {word}: {}", show::confirm_meaning(word)));
-    }
-    if step.to == Phase::Distrust
-        && let Some(sa) = state.and_then(|s| s.targets.get("sa"))
-        && let Some(soaked) = show::soak_left(sa, opts.now)
-    {
-        missing.push(format!(
-            "the new service-account key has signed for less than minSoak ({}); wait {soaked}",
-            sa.min_soak.as_deref().unwrap_or("24h")
-        ));
-    }
-    if !resuming {
-        let audit_opts = show::audit_options(opts.now);
-        match crate::audit::audit(&tree.root, &audit_opts) {
-            Ok(r) if r.status == crate::finding::Status::Fail => {
-                let failed = r.files.iter().filter(|f| f.status == crate::finding::Status::Fail).count();
-                missing.push(format!(
-                    "k8s-verify --pki-dir {} fails ({failed} files): fix the tree first",
-                    crate::explain::sh_path(&tree.root)
-                ));
-            }
-            Ok(_) => {}
-            Err(e) => missing.push(format!("k8s-verify --pki-dir cannot audit the tree: {e}")),
-        }
-    }
-    let before = View::current(tree, "before the step");
-    let after = View::after(tree, changes);
-    missing.extend(transition(tree, &[&before, &after], opts.now));
-    missing
-}
-
-pub(super) fn refuse_or_force(missing: &[String], opts: &Options, note: super::Warn<'_>) -> Result<Option<String>> {
-    let Some(first) = missing.first() else {
-        return Ok(None);
-    };
-    for m in missing.iter().skip(1) {
-        note(super::Note::Warning(&format!("gate: {m}")));
-    }
-    match &opts.force {
-        Some(reason) => {
-            note(super::Note::Warning(&format!("gate overridden (--force {reason}): {first}")));
-            Ok(Some(reason.clone()))
-        }
-        None => {
-            let more = if missing.len() > 1 { format!(" ({} more above)", missing.len() - 1) } else { String::new() };
-            Err(Error::refused(format!("gate: {first}{more}")))
-        }
-    }
-}
-
 fn forward(
     tree: &Tree,
     state: Option<State>,
@@ -295,8 +228,8 @@ fn forward(
     let (ms, material_writes) = materials(tree, state.as_ref(), opts)?;
     let mut all = material_writes;
     all.extend(changes(tree, &ms, step.to, opts)?);
-    let missing = gates(tree, state.as_ref(), step, &all, opts, resuming);
-    let forced = refuse_or_force(&missing, opts, note)?;
+    let missing = gates::gates(tree, state.as_ref(), step, (&ms, &all), opts, resuming);
+    let forced = gates::refuse_or_force(&missing, opts, note)?;
     show::explain_changes(&all, opts, note);
     if opts.dry_run {
         return show::print_step(tree, step, &ms, &all, opts);

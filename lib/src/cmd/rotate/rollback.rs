@@ -1,7 +1,8 @@
 //! `k8s-rotate rollback`: one step back, from any phase before done, behind the same gate as a
 //! step (every certificate before and after verifies against every trust file before and after).
 
-use super::{Options, backup_name, refuse_or_force, show};
+use super::gates::refuse_or_force;
+use super::{Options, backup_name, show};
 use crate::error::{Error, Result};
 use crate::rotation::Phase;
 use crate::rotation::gate::{View, transition};
