@@ -702,3 +702,37 @@ fn distrust_waits_for_the_kubelets_own_client_certificates() {
     assert!(!err.contains("node-2"), "{err}");
     rotate_ok(&tree, &["distrust", "--confirm", "kubelet-clients-renewed"]);
 }
+
+#[test]
+fn rolling_back_the_clients_reissues_an_old_certificate_about_to_expire() {
+    let (_dir, tree) = copy_of_demo();
+    let short = StdCommand::new("bash")
+        .arg("-c")
+        .arg("k8s-genkey | k8s-csr --profile apiserver-etcd-client | k8s-sign --ca \"$1/pki/etcd/ca\" --days 10 --out \"$1/pki/apiserver-etcd-client\" --force")
+        .arg("sh")
+        .arg(&tree)
+        .env("PATH", format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default()))
+        .status()
+        .expect("bash");
+    assert!(short.success());
+    rotate_ok(&tree, &["prepare", "--all", "--sa-min-soak", "0s"]);
+    let prepared = snapshot(&tree);
+    rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    let out = rotate_ok(&tree, &["rollback"]);
+    assert!(out.contains("pki/apiserver-etcd-client.crt"), "{out}");
+    // Every other file is put back byte for byte; the 10-day certificate is re-issued by the old CA.
+    let differs: Vec<String> =
+        snapshot(&tree).into_iter().zip(prepared).filter(|(now, then)| now != then).map(|(now, _)| now.0).collect();
+    assert_eq!(differs, ["./pki/apiserver-etcd-client.crt", "./pki/apiserver-etcd-client.key"]);
+    let old_ca = tree.join("pki/rotation/etcd-ca.old.crt");
+    let out = tool("k8s-verify")
+        .arg("--ca-cert")
+        .arg(&old_ca)
+        .arg("--warn-within")
+        .arg("300d")
+        .arg(tree.join("pki/apiserver-etcd-client.crt"))
+        .output()
+        .expect("k8s-verify");
+    assert_eq!(out.status.code(), Some(0), "old-signed, a year ahead: {}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(audit(&tree).0, 0, "{}", audit(&tree).1);
+}

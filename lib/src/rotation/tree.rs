@@ -18,11 +18,14 @@ use crate::usage::Usage;
 
 /// A kubeadm tree: the directory holding `pki/` and the kubeconfigs, and its extra nodes
 /// (`nodes/NAME/`).
+#[derive(Clone)]
 pub struct Tree {
     /// The directory.
     pub root: PathBuf,
     /// The extra nodes' names, sorted.
     pub nodes: Vec<String>,
+    /// Files read as if written already (see [`Tree::with_changes`]).
+    overlay: std::collections::HashMap<String, Zeroizing<Vec<u8>>>,
 }
 
 /// A certificate of the tree: a `.crt`/`.key` pair or a kubeconfig's client certificate.
@@ -81,7 +84,7 @@ impl Tree {
             }
         }
         nodes.sort();
-        Ok(Tree { root: dir.to_path_buf(), nodes })
+        Ok(Tree { root: dir.to_path_buf(), nodes, overlay: Default::default() })
     }
 
     /// `pki/`.
@@ -95,9 +98,31 @@ impl Tree {
         crate::explain::sh_path(&self.root.join(rel))
     }
 
+    /// The tree as it reads once `changes` are written (removals are not modelled: they only
+    /// touch `pki/rotation/`), for computing what a step would do after another.
+    pub fn with_changes(&self, changes: &[Change]) -> Tree {
+        let mut tree = self.clone();
+        for c in changes {
+            if let Some((bytes, _)) = &c.contents {
+                tree.overlay.insert(c.rel.clone(), bytes.clone());
+            }
+        }
+        tree
+    }
+
     /// A file's bytes; `None` when absent or unreadable.
     pub fn read(&self, rel: &str) -> Option<Vec<u8>> {
+        if let Some(bytes) = self.overlay.get(rel) {
+            return Some(bytes.to_vec());
+        }
         crate::input::read_file(&self.root.join(rel)).ok()
+    }
+
+    /// A private key of the tree; `None` when absent or unreadable.
+    pub fn key(&self, rel: &str) -> Option<crate::key::PrivateKey> {
+        let text = Zeroizing::new(String::from_utf8(self.read(rel)?).ok()?);
+        let block = crate::pem::first_block_of(&text, Kind::Key, rel).ok().flatten()?;
+        crate::key::PrivateKey::from_pem_block(&block.label, &block.der, rel).ok()
     }
 
     /// Every leaf present: the main node's, then each extra node's copies.
@@ -142,6 +167,9 @@ pub struct Want {
     pub lifetime: i64,
     /// Now.
     pub now: i64,
+    /// Also re-issue leaves of the phase's generation that expire within this many seconds
+    /// (a rollback that puts back old certificates does not put back ones about to expire).
+    pub renew_within: i64,
 }
 
 fn write(rel: String, bytes: Vec<u8>, mode: u32, now: String, why: String, pipe: String) -> Change {
@@ -177,7 +205,7 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
         ));
     }
     let signer = m.side(phase.signer());
-    let current_key = crate::key::PrivateKey::read_file(&tree.root.join(t.key_file())).ok();
+    let current_key = tree.key(&t.key_file());
     if current_key.as_ref().map(|k| k.public_key()) != Some(&signer.public) {
         let pem = signer.key_pem()?.ok_or_else(|| Error::refused(format!("the {} key is gone", t.name())))?;
         let src = super::material::file(Path::new("pki"), t, phase.signer(), "key").display().to_string();
@@ -211,7 +239,7 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
             continue;
         }
         let Some(cert) = tree.read(&leaf.rel).and_then(|b| Cert::first_in_pem(&b, &leaf.rel)) else { continue };
-        if m.generation_of(&cert) != Some(wanted.other()) {
+        if !due(m, &cert, wanted, want) {
             continue;
         }
         let key_rel = leaf.key_rel();
@@ -276,6 +304,16 @@ fn renew(
     crate::renew::renew(cert, key, format, &ca, opts)
 }
 
+/// Whether a leaf is re-issued: signed by the other generation, or by the wanted one but
+/// expiring within `want.renew_within`.
+fn due(m: &Material, cert: &Cert, wanted: Generation, want: &Want) -> bool {
+    match m.generation_of(cert) {
+        Some(g) if g == wanted.other() => true,
+        Some(_) => cert.not_after - want.now < want.renew_within,
+        None => false,
+    }
+}
+
 /// A kubeconfig's embedded credentials only. A file reference (kubelet.conf after
 /// kubelet-finalize names `/var/lib/kubelet/pki/kubelet-client-current.pem`) is a file on its
 /// node, not in the tree: it is never read from this machine, and a rotation leaves it to the
@@ -320,7 +358,7 @@ fn kubeconfig(
             .transpose()?;
         let key = crate::pem::first_block_of(key_pem, Kind::Key, &leaf.rel)?;
         if let (Some(cert), Some(key)) = (cert, key)
-            && m.generation_of(&cert) == Some(wanted.other())
+            && due(m, &cert, wanted, want)
         {
             let old_key = crate::key::PrivateKey::from_pem_block(&key.label, &key.der, &leaf.rel)?;
             let renewed = renew(&cert, old_key, crate::renew::format_of(&key.label), m, wanted, want)?;

@@ -173,7 +173,8 @@ fn materials(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<(Vec<
 
 /// The writes of the step into `phase` for every target.
 pub(super) fn changes(tree: &Tree, ms: &[Material], phase: Phase, opts: &Options) -> Result<Vec<Change>> {
-    let want = Want { phase, keep_keys: opts.keep_keys, lifetime: opts.leaf_days * 86_400, now: opts.now };
+    let want =
+        Want { phase, keep_keys: opts.keep_keys, lifetime: opts.leaf_days * 86_400, now: opts.now, renew_within: 0 };
     let mut out = Vec::new();
     for m in ms {
         out.extend(crate::rotation::tree::compute(tree, m, &want)?);

@@ -8,7 +8,7 @@ use crate::rotation::Phase;
 use crate::rotation::gate::{View, transition};
 use crate::rotation::material;
 use crate::rotation::state::State;
-use crate::rotation::tree::{Change, Tree};
+use crate::rotation::tree::{Change, Tree, Want};
 use crate::validity::format_time;
 
 /// Rolls back one step: the files the step changed are put back from its backup (the rollback
@@ -52,6 +52,9 @@ pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate
             }
         }
     }
+    if phase == Phase::IssueClients {
+        all = renew_expiring(tree, &state, all, opts)?;
+    }
     let mut missing = Vec::new();
     if step.from < Phase::IssueClients
         && let Some(sa) = state.targets.get("sa")
@@ -87,4 +90,34 @@ pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate
         state.save(&tree.pki())?;
     }
     show::print_rollback(phase, step.from, &all)
+}
+
+/// A client certificate put back by the rollback of issue/clients that expires within this long
+/// is re-issued from the old CA instead (the audit's default warning window).
+const RENEW_WITHIN: i64 = 30 * 86_400;
+
+/// `all` (the files put back), with each old client certificate among them that expires within
+/// [`RENEW_WITHIN`] re-issued from the old CA: going back must not bring back a certificate about
+/// to expire.
+fn renew_expiring(tree: &Tree, state: &State, mut all: Vec<Change>, opts: &Options) -> Result<Vec<Change>> {
+    let restored = tree.with_changes(&all);
+    let put_back: std::collections::HashSet<String> = all.iter().map(|c| c.rel.clone()).collect();
+    let want = Want {
+        phase: Phase::Prepare,
+        keep_keys: opts.keep_keys,
+        lifetime: opts.leaf_days * 86_400,
+        now: opts.now,
+        renew_within: RENEW_WITHIN,
+    };
+    for t in state.target_list() {
+        let m = material::Material::load(&tree.pki(), t)?;
+        for c in crate::rotation::tree::compute(&restored, &m, &want)? {
+            let crt = c.rel.strip_suffix(".key").map(|stem| format!("{stem}.crt")).unwrap_or_else(|| c.rel.clone());
+            if put_back.contains(&c.rel) || put_back.contains(&crt) {
+                all.retain(|x| x.rel != c.rel);
+                all.push(c);
+            }
+        }
+    }
+    Ok(all)
 }
