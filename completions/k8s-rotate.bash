@@ -321,7 +321,7 @@ _k8s__rotate() {
             return 0
             ;;
         k8s__subcmd__rotate__subcmd__plan)
-            opts="-h --pki-dir --dry-run --force --confirm --node --format --explain --all --target --help"
+            opts="-h --pki-dir --dry-run --force --confirm --node --format --explain --all --target --to --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -349,6 +349,10 @@ _k8s__rotate() {
                     ;;
                 --target)
                     COMPREPLY=($(compgen -W "ca etcd-ca front-proxy-ca sa" -- "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -W "prepare clients servers distrust finish" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -44,6 +44,11 @@ complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l target -d
 etcd-ca\t'The etcd CA (pki/etcd/ca)'
 front-proxy-ca\t'The front-proxy CA (pki/front-proxy-ca)'
 sa\t'The service-account key (pki/sa.key, pki/sa.pub)'"
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l to -d 'Plan only up to this step (prepare, clients, servers, distrust, finish)' -r -f -a "prepare\t'idle -> prepare'
+clients\t'prepare -> issue/clients'
+servers\t'issue/clients -> issue/servers'
+distrust\t'issue/servers -> distrust'
+finish\t'distrust -> done'"
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l dry-run -d 'Show what the step would write and restart; write nothing'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l all -d 'Rotate the three CAs and the service-account key'

@@ -736,3 +736,64 @@ fn rolling_back_the_clients_reissues_an_old_certificate_about_to_expire() {
     assert_eq!(out.status.code(), Some(0), "old-signed, a year ahead: {}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(audit(&tree).0, 0, "{}", audit(&tree).1);
 }
+
+#[test]
+fn each_step_says_what_to_copy_to_each_node() {
+    let (_dir, tree) = copy_of_demo();
+    let step = |args: &[&str]| -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        serde_json::from_str(&rotate_ok(&tree, &all)).expect("step json")
+    };
+    let pairs = |v: &serde_json::Value, node: &str| -> (Vec<String>, Vec<String>) {
+        let n = v["copies"].as_array().expect("copies").iter().find(|c| c["node"] == node).cloned();
+        let n = n.unwrap_or_default();
+        let copy = n["copy"].as_array().cloned().unwrap_or_default();
+        let own = n["updateInPlace"].as_array().cloned().unwrap_or_default();
+        (
+            copy.iter()
+                .map(|c| format!("{} > {}", c["from"].as_str().unwrap_or(""), c["to"].as_str().unwrap_or("")))
+                .collect(),
+            own.iter().map(|f| f.as_str().unwrap_or("").to_string()).collect(),
+        )
+    };
+    let prepared = step(&["prepare", "--all", "--sa-min-soak", "0s"]);
+    let (copy, own) = pairs(&prepared, "node-2");
+    assert!(copy.contains(&"pki/etcd/ca.crt > pki/etcd/ca.crt".to_string()), "{copy:?}");
+    assert!(copy.contains(&"nodes/node-2/kubelet.conf > kubelet.conf".to_string()), "{copy:?}");
+    assert!(!copy.iter().any(|c| c.contains("pki/rotation/")), "the material stays here: {copy:?}");
+    assert_eq!(own, ["admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf"]);
+    let (copy, _) = pairs(&prepared, "node-1");
+    assert!(copy.iter().all(|c| c.starts_with("nodes/node-1/")), "the tree is node-1's: {copy:?}");
+    step(&["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    let servers = step(&["issue", "--step", "servers", "--confirm", "clients-refreshed"]);
+    // What the etcd members of the full rotation test are given at this step.
+    let (copy, own) = pairs(&servers, "node-3");
+    for f in ["server.crt", "server.key", "peer.crt", "peer.key"] {
+        let want = format!("nodes/node-3/pki/etcd/{f} > pki/etcd/{f}");
+        assert!(copy.contains(&want), "{want} in {copy:?}");
+    }
+    assert!(!copy.iter().any(|c| c.starts_with("pki/apiserver")), "{copy:?}");
+    assert_eq!(own, ["pki/apiserver.crt"], "node-3's API server certificate names node-3");
+    let only: serde_json::Value =
+        serde_json::from_str(&rotate_ok(&tree, &["distrust", "--dry-run", "--node", "node-2", "--format", "json"]))
+            .expect("json");
+    let nodes: Vec<&str> =
+        only["copies"].as_array().expect("copies").iter().filter_map(|c| c["node"].as_str()).collect();
+    assert_eq!(nodes, ["node-2"]);
+}
+
+#[test]
+fn plan_to_a_step_stops_there() {
+    let (_dir, tree) = copy_of_demo();
+    let v: serde_json::Value =
+        serde_json::from_str(&rotate_ok(&tree, &["plan", "--all", "--to", "clients", "--format", "json"]))
+            .expect("json");
+    let commands: Vec<&str> =
+        v["steps"].as_array().expect("steps").iter().filter_map(|s| s["command"].as_str()).collect();
+    assert_eq!(commands, ["k8s-rotate prepare", "k8s-rotate issue --step clients"]);
+    let text = rotate_ok(&tree, &["plan", "--all", "--to", "finish"]);
+    assert!(text.starts_with("rotation of ca, etcd-ca, front-proxy-ca, sa: 5 step(s) left"), "{text}");
+    let out = rotate(&tree, &["plan", "--all", "--to", "later"]);
+    assert_eq!(out.status.code(), Some(2));
+}

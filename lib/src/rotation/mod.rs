@@ -2,9 +2,11 @@
 //! (`k8s-rotate`, docs/rotation.md): the phases, the steps between them and what every file
 //! holds at each phase, as data. [`state`] is `pki/rotation.json`, [`material`] the old and new
 //! CAs and keys, [`tree`] computes a step's writes, [`backup`] applies them, [`gate`] decides whether a step
-//! is safe, [`plan`] says what to restart, in which order, and why.
+//! is safe, [`plan`] says what to restart, in which order, and why, [`copies`] what to copy to
+//! each node.
 
 pub mod backup;
+pub mod copies;
 pub mod gate;
 pub mod material;
 pub mod plan;

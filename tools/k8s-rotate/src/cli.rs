@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use k8s_pki::cmd::rotate::{Command, Options};
 use k8s_pki::key::Algorithm;
-use k8s_pki::rotation::Target;
 use k8s_pki::rotation::material::NewOptions;
+use k8s_pki::rotation::{Phase, Target};
 
 pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
     (
@@ -75,6 +75,24 @@ pub struct PlanArgs {
     pub common: Common,
     #[command(flatten)]
     pub choice: Choice,
+    /// Plan only up to this step (prepare, clients, servers, distrust, finish)
+    #[arg(long, value_enum, value_name = "STEP")]
+    pub to: Option<UntilArg>,
+}
+
+/// A step, as `plan --to` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UntilArg {
+    /// idle -> prepare
+    Prepare,
+    /// prepare -> issue/clients
+    Clients,
+    /// issue/clients -> issue/servers
+    Servers,
+    /// issue/servers -> distrust
+    Distrust,
+    /// distrust -> done
+    Finish,
 }
 
 /// `prepare`'s flags.
@@ -289,6 +307,16 @@ impl Cli {
             explain: common.explain.explain,
             json: common.format == FormatArg::Json,
             node: common.node.clone(),
+            to: match &self.command {
+                Sub::Plan(p) => p.to.map(|s| match s {
+                    UntilArg::Prepare => Phase::Prepare,
+                    UntilArg::Clients => Phase::IssueClients,
+                    UntilArg::Servers => Phase::IssueServers,
+                    UntilArg::Distrust => Phase::Distrust,
+                    UntilArg::Finish => Phase::Done,
+                }),
+                _ => None,
+            },
             now,
         })
     }

@@ -72,6 +72,8 @@ pub struct Options {
     pub json: bool,
     /// `--node NAME`.
     pub node: Option<String>,
+    /// `plan --to STEP`: the last phase to plan for.
+    pub to: Option<Phase>,
     /// Now.
     pub now: i64,
 }

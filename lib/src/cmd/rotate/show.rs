@@ -6,6 +6,7 @@ use zeroize::Zeroizing;
 
 use super::{Options, next_step};
 use crate::error::{Error, Result};
+use crate::rotation::copies::{NodeCopies, copies};
 use crate::rotation::material::Material;
 use crate::rotation::plan::{Node, Restart, restarts};
 use crate::rotation::state::{State, TargetState};
@@ -150,6 +151,32 @@ fn restarts_text(list: &[Restart]) -> Result<()> {
     Ok(())
 }
 
+/// Per node, before its restarts: what to copy there, and its own kubeconfigs to update.
+fn copies_text(list: &[NodeCopies]) -> Result<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    line("copy to each node's /etc/kubernetes (the tree is the first node's), before restarting it:")?;
+    for n in list {
+        let files: Vec<String> = n
+            .copy
+            .iter()
+            .map(|c| if c.from == c.to { c.from.clone() } else { format!("{} as {}", c.from, c.to) })
+            .collect();
+        if !files.is_empty() {
+            line(&format!("  {}: {}", n.node, files.join(", ")))?;
+        }
+        if !n.update_in_place.is_empty() {
+            line(&format!(
+                "  {}: also its own {} (not in the tree): the same change as here, made in place, keeping its server: and SANs",
+                n.node,
+                n.update_in_place.join(", ")
+            ))?;
+        }
+    }
+    Ok(())
+}
+
 fn targets_of(ms: &[Material]) -> Vec<Target> {
     ms.iter().map(|m| m.target).collect()
 }
@@ -165,6 +192,7 @@ pub(super) fn print_step(tree: &Tree, step: &Step, ms: &[Material], changes: &[C
         return print(&json!({
             "targets": names, "from": step.from.word(), "to": step.to.word(), "dryRun": opts.dry_run,
             "writes": writes_json(changes, opts.node.as_deref(), main), "restarts": list,
+            "copies": copies(changes, &nodes, main, opts.node.as_deref()),
         }));
     }
     let verb = if opts.dry_run { "would write" } else { "wrote" };
@@ -173,6 +201,7 @@ pub(super) fn print_step(tree: &Tree, step: &Step, ms: &[Material], changes: &[C
         let what = if c.contents.is_none() { "removed".to_string() } else { c.now.clone() };
         line(&format!("  {}  {}", c.rel, what))?;
     }
+    copies_text(&copies(changes, &nodes, main, opts.node.as_deref()))?;
     restarts_text(&list)?;
     if let Some(next) = crate::rotation::step_from(step.to) {
         let confirm = next.confirm.map(|w| format!(" --confirm {w}")).unwrap_or_default();
@@ -198,7 +227,11 @@ pub fn plan(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<()> {
     };
     let nodes = nodes(tree);
     let first = next_step(state);
-    let steps: Vec<&Step> = STEPS.iter().filter(|s| first.is_some_and(|f| s.from >= f.from)).collect();
+    let steps: Vec<&Step> = STEPS
+        .iter()
+        .filter(|s| first.is_some_and(|f| s.from >= f.from))
+        .filter(|s| opts.to.is_none_or(|to| s.to <= to))
+        .collect();
     let mut out = Vec::new();
     for step in &steps {
         let list = restarts(step.to, &targets, &nodes, opts.node.as_deref());
