@@ -797,3 +797,65 @@ fn plan_to_a_step_stops_there() {
     let out = rotate(&tree, &["plan", "--all", "--to", "later"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_audit_warns_about_ambiguous_chains_leaves_outliving_their_ca_and_an_old_ca_near_its_end() {
+    let (_dir, tree) = copy_of_demo();
+    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+    // A "new" CA on the old key rotates nothing: refused, and when forced the audit says why.
+    let same_key = "(cat \"$1/pki/ca.key\"; k8s-csr --key \"$1/pki/ca.key\" --profile ca --cn kubernetes-2) | k8s-sign --self-sign | k8s-rotate prepare --target ca --pki-dir \"$1\" - \"${@:2}\"";
+    let run = |extra: &[&str]| {
+        StdCommand::new("bash")
+            .arg("-c")
+            .arg(same_key)
+            .arg("sh")
+            .arg(&tree)
+            .args(extra)
+            .env("PATH", &path)
+            .output()
+            .expect("bash")
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("gate: the new ca has the old one's key (sha256:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(run(&["--force", "test"]).status.success());
+    let (code, text) = audit(&tree);
+    assert_eq!(code, 6, "{text}");
+    assert!(
+        text.contains("pki/apiserver.crt's authorityKeyIdentifier names 2 CAs of pki/ca.crt: the chain is ambiguous"),
+        "{text}"
+    );
+    // A new CA that ends before the leaves it will sign, and an old CA near its end.
+    let (_dir2, tree) = copy_of_demo();
+    rotate_ok(&tree, &["prepare", "--target", "front-proxy-ca", "--days", "100"]);
+    rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    let long = StdCommand::new("bash")
+        .arg("-c")
+        .arg("k8s-genkey | k8s-csr --profile front-proxy-client | k8s-sign --ca \"$1/pki/front-proxy-ca\" --days 365 --out \"$1/pki/front-proxy-client\" --force")
+        .arg("sh")
+        .arg(&tree)
+        .env("PATH", &path)
+        .status()
+        .expect("bash");
+    assert!(long.success());
+    let (code, text) = audit(&tree);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("lifetime: outlives its CA: expires "), "{text}");
+    // Ten days before the old CA ends.
+    let v = audit_json(&tree);
+    let ca = v["files"].as_array().expect("files").iter().find(|f| f["path"] == "pki/front-proxy-ca.crt").cloned();
+    let members = ca.expect("front-proxy-ca")["members"].clone();
+    let old = members.as_array().expect("members").iter().find(|m| m["generation"] == "old").cloned().expect("old");
+    let end = old["notAfter"].as_i64().expect("notAfter");
+    let day = |secs: i64| {
+        let out = StdCommand::new("date").arg("-u").arg("-d").arg(format!("@{secs}")).arg("+%Y-%m-%d").output();
+        String::from_utf8_lossy(&out.expect("date").stdout).trim().to_string()
+    };
+    let out = tool("k8s-verify").arg("--pki-dir").arg(&tree).args(["--at", &day(end - 10 * 86_400)]).output();
+    let text = String::from_utf8_lossy(&out.expect("k8s-verify").stdout).into_owned();
+    assert!(text.contains(&format!("the old front-proxy-ca CA expires {}", day(end))), "{text}");
+}

@@ -48,14 +48,14 @@ impl<'a> View<'a> {
         }
     }
 
-    fn certs(&self, rel: &str) -> Vec<Cert> {
+    pub(super) fn certs(&self, rel: &str) -> Vec<Cert> {
         let Some(bytes) = self.read(rel) else { return Vec::new() };
         let Ok(text) = String::from_utf8(bytes) else { return Vec::new() };
         Cert::all_in_pem(&text, rel)
     }
 
     /// A leaf's certificate: the `.crt`, or a kubeconfig's embedded client certificate.
-    fn leaf(&self, leaf: &Leaf) -> Option<Cert> {
+    pub(super) fn leaf(&self, leaf: &Leaf) -> Option<Cert> {
         let bytes = self.read(&leaf.rel)?;
         if !leaf.kubeconfig {
             return Cert::first_in_pem(&bytes, &leaf.rel);

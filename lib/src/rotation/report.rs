@@ -98,6 +98,51 @@ pub fn label(dir: &Path, report: &mut Report) {
     }
 }
 
+/// How long before its end an old CA must no longer be needed.
+const OLD_CA_MARGIN: i64 = 30 * 86_400;
+
+/// I10 and I11 of docs/rotation.md: each leaf's authorityKeyIdentifier names exactly one CA of
+/// its bundle (else Go's path building picks by subject alone), and an old CA does not expire
+/// before distrust can be reached. (A leaf outliving its CA is the leaf audit's `lifetime` check.)
+fn invariants(tree: &Tree, state: &State, phase: Phase, at: i64) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let now = View::current(tree, "now");
+    for t in state.target_list() {
+        let (Some(ca), Ok(m)) = (t.ca(), Material::load(&tree.pki(), t)) else { continue };
+        let trust = t.trust_file();
+        let bundle = now.certs(&trust);
+        for leaf in tree.leaves().iter().filter(|l| l.profile.signer == Some(ca)) {
+            let Some(cert) = now.leaf(leaf) else { continue };
+            if let Some(aki) = &cert.ext.aki {
+                let n = bundle.iter().filter(|c| c.ext.ski.as_ref() == Some(aki)).count();
+                if n > 1 {
+                    out.push(Finding::warn(
+                        Check::Rotation,
+                        format!(
+                            "{}'s authorityKeyIdentifier names {n} CAs of {trust}: the chain is ambiguous",
+                            leaf.rel
+                        ),
+                    ));
+                }
+            }
+        }
+        if phase < Phase::Distrust
+            && let Some(old) = &m.old.cert
+            && old.not_after - at < OLD_CA_MARGIN
+        {
+            out.push(Finding::warn(
+                Check::Rotation,
+                format!(
+                    "the old {} CA expires {}: reach distrust before then, or what it still signs stops verifying",
+                    t.name(),
+                    crate::validity::format_time(old.not_after)
+                ),
+            ));
+        }
+    }
+    out
+}
+
 fn check(tree: &Tree, state: &State, at: i64) -> Vec<Finding> {
     let mut out = Vec::new();
     let phase = match state.phase() {
@@ -136,6 +181,7 @@ fn check(tree: &Tree, state: &State, at: i64) -> Vec<Finding> {
             ));
         }
     }
+    out.extend(invariants(tree, state, phase, at));
     // The transition: the last step's originals against the files now.
     if let Some(backup) = state.backups.get(phase.word())
         && phase != Phase::Idle

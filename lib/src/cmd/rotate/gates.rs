@@ -38,6 +38,13 @@ pub(super) fn gates(
             sa.min_soak.as_deref().unwrap_or("24h")
         ));
     }
+    for m in ms.iter().filter(|m| step.to == Phase::Prepare && m.old.public == m.new.public) {
+        missing.push(format!(
+            "the new {} has the old one's key ({}): a rotation needs a new key",
+            m.target.name(),
+            m.new.id()
+        ));
+    }
     if step.to == Phase::Distrust
         && let Some(m) = ms.iter().find(|m| m.target == Target::Ca)
     {
