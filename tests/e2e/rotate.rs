@@ -649,16 +649,11 @@ fn distrust_waits_for_the_kubelets_own_client_certificates() {
     // node-2's kubelet rotates its certificate itself, in the tree; node-1's lives on the node.
     let n2 = tree.join("nodes/node-2");
     let pem = n2.join("pki/kubelet-client-current.pem");
-    let issued = StdCommand::new("bash")
-        .arg("-c")
-        .arg("k8s-genkey | k8s-csr --profile kubelet --node-name node-2 | k8s-sign --ca \"$1/pki/ca\" > \"$2\"")
-        .arg("sh")
-        .arg(&tree)
-        .arg(&pem)
-        .env("PATH", format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default()))
-        .status()
-        .expect("bash");
-    assert!(issued.success());
+    let issued = pipe(
+        "k8s-genkey | k8s-csr --profile kubelet --node-name node-2 | k8s-sign --ca \"$1/pki/ca\" > \"$2\"",
+        &[&tree, &pem],
+    );
+    assert!(issued.status.success(), "{}", String::from_utf8_lossy(&issued.stderr));
     reference_cert_file(&n2.join("kubelet.conf"), "pki/kubelet-client-current.pem");
     reference_cert_file(&tree.join("kubelet.conf"), "/var/lib/kubelet/pki/kubelet-client-current.pem");
     rotate_ok(&tree, &["prepare", "--all", "--sa-min-soak", "0s"]);
@@ -685,16 +680,11 @@ fn distrust_waits_for_the_kubelets_own_client_certificates() {
     };
     assert_eq!(check(&pem), Some(1));
     // The kubelet renews from the new signer (kube-controller-manager signs with ca-signer.crt).
-    let renewed = StdCommand::new("bash")
-        .arg("-c")
-        .arg("k8s-genkey | k8s-csr --profile kubelet --node-name node-2 | k8s-sign --ca-cert \"$1/pki/ca-signer.crt\" --ca-key \"$1/pki/ca.key\" > \"$2\"")
-        .arg("sh")
-        .arg(&tree)
-        .arg(&pem)
-        .env("PATH", format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default()))
-        .status()
-        .expect("bash");
-    assert!(renewed.success());
+    let renewed = pipe(
+        "k8s-genkey | k8s-csr --profile kubelet --node-name node-2 | k8s-sign --ca-cert \"$1/pki/ca-signer.crt\" --ca-key \"$1/pki/ca.key\" > \"$2\"",
+        &[&tree, &pem],
+    );
+    assert!(renewed.status.success(), "{}", String::from_utf8_lossy(&renewed.stderr));
     assert_eq!(check(&pem), Some(0), "...and passes on the renewed one");
     let out = rotate(&tree, &["distrust"]);
     assert_eq!(out.status.code(), Some(4), "node-1's file is still unconfirmed");
@@ -706,15 +696,11 @@ fn distrust_waits_for_the_kubelets_own_client_certificates() {
 #[test]
 fn rolling_back_the_clients_reissues_an_old_certificate_about_to_expire() {
     let (_dir, tree) = copy_of_demo();
-    let short = StdCommand::new("bash")
-        .arg("-c")
-        .arg("k8s-genkey | k8s-csr --profile apiserver-etcd-client | k8s-sign --ca \"$1/pki/etcd/ca\" --days 10 --out \"$1/pki/apiserver-etcd-client\" --force")
-        .arg("sh")
-        .arg(&tree)
-        .env("PATH", format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default()))
-        .status()
-        .expect("bash");
-    assert!(short.success());
+    let short = pipe(
+        "k8s-genkey | k8s-csr --profile apiserver-etcd-client | k8s-sign --ca \"$1/pki/etcd/ca\" --days 10 --out \"$1/pki/apiserver-etcd-client\" --force",
+        &[&tree],
+    );
+    assert!(short.status.success(), "{}", String::from_utf8_lossy(&short.stderr));
     rotate_ok(&tree, &["prepare", "--all", "--sa-min-soak", "0s"]);
     let prepared = snapshot(&tree);
     rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
@@ -801,19 +787,12 @@ fn plan_to_a_step_stops_there() {
 #[test]
 fn the_audit_warns_about_ambiguous_chains_leaves_outliving_their_ca_and_an_old_ca_near_its_end() {
     let (_dir, tree) = copy_of_demo();
-    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
     // A "new" CA on the old key rotates nothing: refused, and when forced the audit says why.
     let same_key = "(cat \"$1/pki/ca.key\"; k8s-csr --key \"$1/pki/ca.key\" --profile ca --cn kubernetes-2) | k8s-sign --self-sign | k8s-rotate prepare --target ca --pki-dir \"$1\" - \"${@:2}\"";
     let run = |extra: &[&str]| {
-        StdCommand::new("bash")
-            .arg("-c")
-            .arg(same_key)
-            .arg("sh")
-            .arg(&tree)
-            .args(extra)
-            .env("PATH", &path)
-            .output()
-            .expect("bash")
+        let mut args = vec![tree.as_os_str()];
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        pipe(same_key, &args)
     };
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(4));
@@ -833,15 +812,11 @@ fn the_audit_warns_about_ambiguous_chains_leaves_outliving_their_ca_and_an_old_c
     let (_dir2, tree) = copy_of_demo();
     rotate_ok(&tree, &["prepare", "--target", "front-proxy-ca", "--days", "100"]);
     rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
-    let long = StdCommand::new("bash")
-        .arg("-c")
-        .arg("k8s-genkey | k8s-csr --profile front-proxy-client | k8s-sign --ca \"$1/pki/front-proxy-ca\" --days 365 --out \"$1/pki/front-proxy-client\" --force")
-        .arg("sh")
-        .arg(&tree)
-        .env("PATH", &path)
-        .status()
-        .expect("bash");
-    assert!(long.success());
+    let long = pipe(
+        "k8s-genkey | k8s-csr --profile front-proxy-client | k8s-sign --ca \"$1/pki/front-proxy-ca\" --days 365 --out \"$1/pki/front-proxy-client\" --force",
+        &[&tree],
+    );
+    assert!(long.status.success(), "{}", String::from_utf8_lossy(&long.stderr));
     let (code, text) = audit(&tree);
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("lifetime: outlives its CA: expires "), "{text}");

@@ -253,3 +253,17 @@ pub fn start_apiserver(cert: &Path, key: &Path, client_ca: &Path) -> (Daemon, St
     BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("its address");
     (Daemon(child), line.trim().to_string())
 }
+
+/// Runs `script` in bash (`set -euo pipefail`) with our tools first on PATH; `args` are its
+/// `$1`, `$2`, … (paths stay out of the script's text).
+pub fn pipe<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> Output {
+    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+    StdCommand::new("bash")
+        .arg("-c")
+        .arg(format!("set -euo pipefail; {script}"))
+        .arg("sh")
+        .args(args)
+        .env("PATH", path)
+        .output()
+        .expect("bash")
+}
