@@ -5,8 +5,8 @@
 
 use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
-use std::time::{Duration, Instant};
 
+use crate::etcd::Etcd;
 use crate::util::*;
 
 const KUBECONFIGS: &[(&str, &str, &[&str])] = &[
@@ -242,100 +242,17 @@ pub fn go_x509(lines: &[String]) -> Vec<String> {
     verdicts
 }
 
-struct Member {
-    name: String,
-    client: u16,
-    peer: u16,
-    dir: std::path::PathBuf,
-}
-
 #[test]
 fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
     let out = demo_pki();
     require("etcd", "etcd-server");
     require("etcdctl", "etcd-client");
     let data = scratch();
-    let members: Vec<Member> = ["node-1", "node-2", "node-3"]
-        .iter()
-        .map(|n| Member {
-            name: n.to_string(),
-            client: free_port(),
-            peer: free_port(),
-            dir: if *n == "node-1" { out.join("pki/etcd") } else { out.join(format!("nodes/{n}/pki/etcd")) },
-        })
-        .collect();
-    let initial: Vec<String> = members.iter().map(|m| format!("{}=https://127.0.0.1:{}", m.name, m.peer)).collect();
+    // Started, each member answering endpoint health and member list showing 3 started.
+    let etcd = Etcd::start_all(data.path(), out);
     let ca = out.join("pki/etcd/ca.crt");
-    let _daemons: Vec<Daemon> = members
-        .iter()
-        .map(|m| {
-            let log = std::fs::File::create(data.path().join(format!("{}.log", m.name))).expect("log");
-            let child = StdCommand::new("etcd")
-                .args(["--name", &m.name])
-                .arg("--data-dir")
-                .arg(data.path().join(&m.name))
-                .args(["--listen-client-urls", &format!("https://127.0.0.1:{}", m.client)])
-                .args(["--advertise-client-urls", &format!("https://127.0.0.1:{}", m.client)])
-                .args(["--listen-peer-urls", &format!("https://127.0.0.1:{}", m.peer)])
-                .args(["--initial-advertise-peer-urls", &format!("https://127.0.0.1:{}", m.peer)])
-                .args(["--initial-cluster", &initial.join(","), "--initial-cluster-state", "new"])
-                .args(["--initial-cluster-token", "k8s-pki-e2e"])
-                .arg("--client-cert-auth")
-                .arg("--trusted-ca-file")
-                .arg(&ca)
-                .arg("--cert-file")
-                .arg(m.dir.join("server.crt"))
-                .arg("--key-file")
-                .arg(m.dir.join("server.key"))
-                .arg("--peer-client-cert-auth")
-                .arg("--peer-trusted-ca-file")
-                .arg(&ca)
-                .arg("--peer-cert-file")
-                .arg(m.dir.join("peer.crt"))
-                .arg("--peer-key-file")
-                .arg(m.dir.join("peer.key"))
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()
-                .expect("start etcd");
-            Daemon(child)
-        })
-        .collect();
-    let endpoints: Vec<String> = members.iter().map(|m| format!("https://127.0.0.1:{}", m.client)).collect();
-    let endpoints = endpoints.join(",");
-    let etcdctl = |client: &str, args: &[&str]| {
-        StdCommand::new("etcdctl")
-            .env("ETCDCTL_API", "3")
-            .args(["--endpoints", &endpoints, "--dial-timeout", "3s", "--command-timeout", "5s"])
-            .arg("--cacert")
-            .arg(&ca)
-            .arg("--cert")
-            .arg(out.join(format!("pki/{client}.crt")))
-            .arg("--key")
-            .arg(out.join(format!("pki/{client}.key")))
-            .args(args)
-            .output()
-            .expect("etcdctl")
-    };
-    // Wait (bounded) for the cluster to become healthy.
-    let start = Instant::now();
-    loop {
-        let res = etcdctl("etcd/healthcheck-client", &["endpoint", "health", "--cluster"]);
-        if res.status.success() {
-            break;
-        }
-        if start.elapsed() > Duration::from_secs(60) {
-            let logs: String = members.iter().map(|m| read(data.path().join(format!("{}.log", m.name)))).collect();
-            panic!(
-                "etcd cluster not healthy: {}\n{}",
-                String::from_utf8_lossy(&res.stderr),
-                &logs[logs.len().saturating_sub(3000)..]
-            );
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    let res = etcdctl("etcd/healthcheck-client", &["member", "list"]);
-    assert_eq!(String::from_utf8_lossy(&res.stdout).lines().filter(|l| l.contains("started")).count(), 3);
+    let endpoints: Vec<String> = (0..3).map(|i| etcd.endpoint(i)).collect();
+    let etcdctl = |client: &str, args: &[&str]| etcd.ctl(&endpoints.join(","), &ca, out, client, args);
     for client in ["etcd/healthcheck-client", "apiserver-etcd-client"] {
         let put = etcdctl(client, &["put", "/registry/k8s-pki", client]);
         assert!(put.status.success(), "{client}: {}", String::from_utf8_lossy(&put.stderr));
@@ -346,10 +263,7 @@ fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
     let res = etcdctl("apiserver-kubelet-client", &["get", "/registry/k8s-pki"]);
     assert!(!res.status.success(), "etcd accepted a client certificate from the cluster CA");
     // Refused for the right reason: etcd logs the rejected handshake with Go's verdict.
-    let logs: String = members
-        .iter()
-        .map(|m| std::fs::read_to_string(data.path().join(format!("{}.log", m.name))).unwrap_or_default())
-        .collect();
+    let logs = etcd.logs();
     let rejected = logs
         .lines()
         .find(|l| l.contains("rejected connection") && l.contains("x509: certificate signed by unknown authority"));
@@ -361,7 +275,7 @@ fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
     let etcd_go = crate::connect::go_minor(&String::from_utf8_lossy(
         &StdCommand::new("etcd").arg("--version").output().expect("etcd --version").stdout,
     ));
-    let m = &members[0];
+    let m = &etcd.members[0];
     let client = |name: &str| {
         [
             format!("--cert={}", s(&out.join(format!("pki/{name}.crt")))),
@@ -377,10 +291,10 @@ fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
         let text = openssl_ok(Path::new("."), &["x509", "-in", &s(file), "-noout", "-fingerprint", "-sha256"]);
         text.trim().rsplit('=').next().unwrap_or_default().to_string()
     };
-    assert_eq!(v["served"][0]["sha256Fingerprint"].as_str(), Some(fingerprint(&m.dir.join("server.crt")).as_str()));
+    assert_eq!(v["served"][0]["sha256Fingerprint"].as_str(), Some(fingerprint(&m.disk.join("server.crt")).as_str()));
     let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.peer), &[&ca_flag, &cert, &key]);
     assert_eq!(code, 0, "{v}");
-    assert_eq!(v["served"][0]["sha256Fingerprint"].as_str(), Some(fingerprint(&m.dir.join("peer.crt")).as_str()));
+    assert_eq!(v["served"][0]["sha256Fingerprint"].as_str(), Some(fingerprint(&m.disk.join("peer.crt")).as_str()));
     let [cert, key] = client("apiserver-kubelet-client");
     let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.client), &[&ca_flag, &cert, &key]);
     assert_eq!(code, 1, "{v}");

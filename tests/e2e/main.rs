@@ -9,6 +9,7 @@ mod csrapi;
 mod differential;
 mod documents;
 mod ecosystem;
+mod etcd;
 mod explain;
 mod genkey;
 mod hostile;
