@@ -108,14 +108,14 @@ pub const SERVED: &[Served] = &[
         component: "etcd",
         flag: "--cert-file",
         files: &["pki/etcd/server.crt"],
-        when_older: "etcd reads its certificate file again for every new connection (client/pkg/transport), so it is not reading this file: compare its --cert-file in /etc/kubernetes/manifests/etcd.yaml, and the node",
+        when_older: "etcd reads its certificate file again for every new connection (pkg/transport in etcd 3.4, client/pkg/transport from 3.5), so it is not reading this file: compare its --cert-file in /etc/kubernetes/manifests/etcd.yaml, and the node",
     },
     Served {
         port: 2380,
         component: "etcd",
         flag: "--peer-cert-file",
         files: &["pki/etcd/peer.crt"],
-        when_older: "etcd reads its certificate file again for every new connection (client/pkg/transport), so it is not reading this file: compare its --peer-cert-file in /etc/kubernetes/manifests/etcd.yaml, and the node",
+        when_older: "etcd reads its certificate file again for every new connection (pkg/transport in etcd 3.4, client/pkg/transport from 3.5), so it is not reading this file: compare its --peer-cert-file in /etc/kubernetes/manifests/etcd.yaml, and the node",
     },
     Served {
         port: 10250,

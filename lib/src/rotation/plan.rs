@@ -80,7 +80,7 @@ const RULES: &[Rule] = &[
         component: "kubelet",
         scope: Scope::Kubelet,
         reads: &["kubelet.conf", "pki/ca.crt"],
-        why: "clientCAFile and kubelet.conf are read at start (the client CA reloads from 1.36 only)",
+        why: "kubelet.conf is read at start, and before 1.36 the kubelet keeps advertising in its TLS handshake the client CA names it loaded at start (kubernetes#136762)",
         wait: "the node is Ready",
     },
     Rule {
@@ -98,7 +98,7 @@ const RULES: &[Rule] = &[
         component: "Pods (kube-proxy, CoreDNS, workloads)",
         scope: Scope::Cluster,
         reads: &["kube-root-ca.crt"],
-        why: "in-cluster clients read ca.crt once; before issue --step servers they must hold the bundle",
+        why: "in-cluster clients read ca.crt once (client-go v0.36 and later re-read it every 5 minutes); before issue --step servers they must hold the bundle",
         wait: "",
     },
     Rule {
