@@ -152,6 +152,20 @@ pub(super) fn expected_request(profile: &Profile, params: &Params) -> Option<Req
     Some(req)
 }
 
+/// The extra nodes of a tree: the directories under `nodes/` (examples/kubeadm-pki.sh's layout),
+/// sorted; hidden ones (a temporary copy) are not nodes.
+pub fn extra_nodes(root: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(root.join("nodes")) else { return Vec::new() };
+    let mut out: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    out.sort();
+    out
+}
+
 /// kubeadm's files, then every extra node's under `nodes/N/` (as examples/kubeadm-pki.sh lays
 /// them out: the rows with a `per_node` location), where they exist.
 pub(super) fn targets(root: &Path, pki: &Path, params: &Params, role: Role) -> Vec<Target> {
@@ -166,11 +180,8 @@ pub(super) fn targets(root: &Path, pki: &Path, params: &Params, role: Role) -> V
         };
         out.push(Target { profile, params: params.clone(), name, in_main_tree: true });
     }
-    let Ok(entries) = std::fs::read_dir(root.join("nodes")) else { return out };
-    let mut nodes: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
-    nodes.sort();
-    for dir in nodes {
-        let node = dir.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    for node in extra_nodes(root) {
+        let dir = root.join("nodes").join(&node);
         // The node's own address is not recorded anywhere we can trust: check names only.
         let node_params = Params { node_name: Some(node.clone()), advertise_address: None, ..params.clone() };
         for profile in PROFILES.iter().filter(|p| p.signer.is_some()) {

@@ -69,6 +69,15 @@ impl LoadedCa {
     }
 }
 
+pub use layout::extra_nodes;
+
+/// The name of the node whose files `dir` holds, as the audit infers it: a vote of the
+/// certificates that carry it (the API server's SANs, etcd's certificates, kubelet.conf's CN).
+pub fn node_name(dir: &Path, opts: &AuditOptions) -> Option<String> {
+    let (root, pki) = layout::locate(dir).ok()?;
+    layout::infer_params(&pki, &root, opts).node_name
+}
+
 /// Audits `dir` (a directory holding `pki/` and the kubeconfigs, like /etc/kubernetes).
 pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
     let (root, pki) = layout::locate(dir)?;

@@ -74,16 +74,7 @@ impl Tree {
                 "no pki/ directory here: give the directory holding pki/ (/etc/kubernetes)",
             ));
         }
-        let mut nodes = Vec::new();
-        if let Ok(entries) = std::fs::read_dir(dir.join("nodes")) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if e.path().is_dir() && !name.starts_with('.') {
-                    nodes.push(name);
-                }
-            }
-        }
-        nodes.sort();
+        let nodes = crate::audit::extra_nodes(dir);
         Ok(Tree { root: dir.to_path_buf(), nodes, overlay: Default::default() })
     }
 

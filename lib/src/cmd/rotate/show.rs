@@ -69,14 +69,10 @@ pub(super) fn audit_options(now: i64) -> crate::audit::AuditOptions {
     }
 }
 
-/// The tree's nodes: the main one (named in etcd's server certificate, else `node-1`), then each
+/// The tree's nodes: the main one (named as the audit infers it, else `node-1`), then each
 /// `nodes/NAME/`; a node with etcd certificates is a control-plane node.
 pub(super) fn nodes(tree: &Tree) -> Vec<Node> {
-    let main = tree
-        .read("pki/etcd/server.crt")
-        .and_then(|b| crate::cert::Cert::first_in_pem(&b, "pki/etcd/server.crt"))
-        .and_then(|c| c.subject.cn().map(str::to_string))
-        .unwrap_or_else(|| "node-1".into());
+    let main = crate::audit::node_name(&tree.root, &audit_options(0)).unwrap_or_else(|| "node-1".into());
     let mut out = vec![Node { name: main.clone(), control_plane: true }];
     for n in tree.nodes.iter().filter(|n| **n != main) {
         let control_plane = tree.root.join("nodes").join(n).join("pki/etcd").is_dir();
