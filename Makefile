@@ -8,6 +8,8 @@ OUT      ?= ./cluster
 NODE     ?= node-1
 NODES    ?= $(NODE)
 ADVERTISE_IP ?= 10.0.0.10
+# The kubeadm release to follow (1.28 to 1.33); empty: the newest.
+K8S_VERSION ?=
 BINS     := k8s-genkey k8s-csr k8s-sign k8s-kubeconfig k8s-verify k8s-rotate
 RELEASE  := target/release
 
@@ -29,8 +31,9 @@ release:
 	$(CARGO) build $(LOCKED) --release --workspace --bins
 
 ## pki: build the whole kubeadm-style PKI into $(OUT) with the tools, then verify it
+## (K8S_VERSION=1.28 as that kubeadm release wrote it)
 pki: release
-	PATH="$(CURDIR)/$(RELEASE):$$PATH" examples/kubeadm-pki.sh "$(OUT)" "$(NODES)" "$(ADVERTISE_IP)"
+	PATH="$(CURDIR)/$(RELEASE):$$PATH" K8S_VERSION="$(K8S_VERSION)" examples/kubeadm-pki.sh "$(OUT)" "$(NODES)" "$(ADVERTISE_IP)"
 
 ## install: the binaries, man pages and completions under $(DESTDIR)$(PREFIX)
 ## (BIN_SRC=target/debug installs a debug build without rebuilding)

@@ -23,7 +23,7 @@ _k8s__verify() {
 
     case "${cmd}" in
         k8s__verify)
-            opts="-O -v -h -V --ca-cert --untrusted --each --go-release --purpose --host --cn --org --key --signer --join-hash --pki-dir --connect --servername --cert --kubeconfig --timeout --node-name --root --advertise-address --service-cidr --dns-domain --expiry --at --warn-within --format --color --verbose --graph --flags --explain --help --version"
+            opts="-O -v -h -V --ca-cert --untrusted --each --go-release --purpose --host --cn --org --key --signer --join-hash --pki-dir --connect --servername --cert --kubeconfig --timeout --node-name --root --advertise-address --kubernetes-version --service-cidr --dns-domain --expiry --at --warn-within --format --color --verbose --graph --flags --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -102,6 +102,10 @@ _k8s__verify() {
                     return 0
                     ;;
                 --advertise-address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubernetes-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

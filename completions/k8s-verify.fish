@@ -17,6 +17,7 @@ complete -c k8s-verify -l timeout -d 'Give up on the endpoint after this long (c
 complete -c k8s-verify -l node-name -d 'With --pki-dir: the node name (default: read from pki/apiserver.crt)' -r
 complete -c k8s-verify -l root -d 'With --pki-dir: a copy of the node\'s file system; absolute paths in kubeconfigs (kubelet.conf\'s /var/lib/kubelet/pki/kubelet-client-current.pem) are read under it' -r -F
 complete -c k8s-verify -l advertise-address -d 'With --pki-dir: the advertise address (default: read from pki/apiserver.crt)' -r
+complete -c k8s-verify -l kubernetes-version -d 'With --pki-dir: the kubeadm release the tree must match (1.28 to 1.33; default: told by the groups of admin.conf and the apiserver and etcd client certificates, else the newest)' -r
 complete -c k8s-verify -l service-cidr -d 'Service CIDR, for the API server\'s service IP' -r
 complete -c k8s-verify -l dns-domain -d 'Cluster DNS domain' -r
 complete -c k8s-verify -l at -d 'Evaluate everything as of this date (YYYY-MM-DD or RFC 3339)' -r

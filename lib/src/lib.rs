@@ -36,6 +36,7 @@ pub mod name_constraints;
 pub mod pem;
 pub mod profile;
 pub mod pubkey;
+pub mod release;
 pub mod renew;
 pub mod report;
 pub mod request;

@@ -112,6 +112,12 @@ pub struct Report {
     /// Advertise address used for SAN checks.
     #[serde(rename = "advertiseAddress", skip_serializing_if = "Option::is_none")]
     pub advertise_address: Option<String>,
+    /// The kubeadm release the tree was checked against (`1.33`).
+    #[serde(rename = "kubernetesVersion")]
+    pub kubernetes_version: String,
+    /// How it was chosen: `--kubernetes-version`, detected (and from what), or the default.
+    #[serde(rename = "kubernetesVersionSource")]
+    pub version_source: String,
     /// `control-plane` or `worker`: which of kubeadm's file sets was expected.
     pub role: &'static str,
     /// Worst status of all files.
@@ -196,11 +202,13 @@ pub fn audit_text(report: &Report, verbose: bool, paint: &Paint) -> String {
         "{}  {}\n",
         paint.bold(&sanitize_line(&report.dir)),
         paint.dim(&format!(
-            "(at {}; {} node {}, {})",
+            "(at {}; {} node {}, {}; kubeadm {}, {})",
             report.at,
             report.role,
             report.node_name.as_deref().unwrap_or("?"),
-            report.advertise_address.as_deref().unwrap_or("?")
+            report.advertise_address.as_deref().unwrap_or("?"),
+            report.kubernetes_version,
+            report.version_source
         ))
     );
     let mut files: Vec<&FileReport> = report.files.iter().collect();
@@ -389,6 +397,8 @@ mod tests {
             at_secs: AT,
             node_name: Some("n1".into()),
             advertise_address: None,
+            kubernetes_version: "1.33".into(),
+            version_source: "the default".into(),
             status: Status::Fail,
             files: vec![
                 file("ca", "pki/ca.crt", FileKind::Ca, Some(AT + 100 * 86_400), Status::Ok),

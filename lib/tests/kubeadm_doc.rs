@@ -46,27 +46,47 @@ fn the_profile_table_is_the_documented_one() {
 }
 
 #[test]
-fn older_groups_are_the_documented_1_28_ones() {
+fn the_release_rows_are_the_documented_release_table() {
+    use k8s_pki::release::{KubeletServer, NotBefore, RELEASES, Residual};
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/kubeadm.md"))
         .expect("docs/kubeadm.md is in the repository");
-    let releases = table(&doc, "releases");
-    let header_ok = doc.contains("| what | 1.28 | 1.29 | 1.30 | 1.31 | 1.32 | 1.33 | upstream |");
-    assert!(header_ok, "the release table's columns are 1.28 to 1.33");
+    let rows = table(&doc, "releases");
+    let header: Vec<String> = RELEASES.iter().map(|r| r.name()).collect();
+    let want_header = format!("| what | {} | upstream |", header.join(" | "));
+    assert!(doc.contains(&want_header), "the release table's columns are {header:?}");
+    let row = |what: &str| {
+        rows.iter().find(|r| r[0] == what).unwrap_or_else(|| panic!("docs/kubeadm.md has no release row '{what}'"))
+    };
     let mut checked = 0;
-    for row in &releases {
-        let Some(file) = row[0].strip_suffix(" O") else { continue };
+    for r in rows.iter().filter(|r| r[0].ends_with(" O")) {
+        let file = r[0].trim_end_matches(" O");
         let profile = PROFILES
             .iter()
             .find(|p| p.name == file || p.path().as_deref() == Some(file))
             .unwrap_or_else(|| panic!("no profile for release row {file}"));
-        let newest = &row[6];
-        let oldest = &row[1];
-        assert_eq!(newest, &joined(profile.orgs), "{file}: the default release's O");
-        if oldest != newest {
-            let older: Vec<String> = profile.older_orgs.iter().map(|set| joined(set)).collect();
-            assert!(older.contains(oldest), "{file}: 1.28's O {oldest} is not among the older groups {older:?}");
+        for (i, release) in RELEASES.iter().enumerate() {
+            assert_eq!(r[i + 1], joined(profile.orgs_in(release)), "{file} in {}", release.name());
         }
         checked += 1;
     }
     assert_eq!(checked, 4, "admin.conf, apiserver-kubelet-client and the two etcd clients");
+    let super_admin = PROFILES.iter().find(|p| p.name == "super-admin").expect("super-admin");
+    let leaves = row("NotBefore of leaves under pki/");
+    let kubelet = row("kubelet.conf server written by init");
+    let residual = row("check-expiration text RESIDUAL TIME");
+    for (i, release) in RELEASES.iter().enumerate() {
+        let cell = |r: &Vec<String>| r[i + 1].clone();
+        let name = release.name();
+        assert_eq!(
+            cell(row("super-admin.conf written by kubeadm init")) == "yes",
+            release.writes(super_admin.name),
+            "{name}"
+        );
+        let backdated = release.leaf_not_before == NotBefore::Backdated5m;
+        assert_eq!(cell(leaves).starts_with("START − 5m"), backdated, "{name}: {}", cell(leaves));
+        let local = release.kubelet_server == KubeletServer::Local;
+        assert_eq!(cell(kubelet).starts_with("local URL"), local, "{name}: {}", cell(kubelet));
+        let short = release.residual == Residual::Short;
+        assert_eq!(cell(residual).starts_with("ShortHumanDuration"), short, "{name}: {}", cell(residual));
+    }
 }

@@ -16,6 +16,7 @@ mod hostile;
 mod interop;
 mod kubeconfig;
 mod policy;
+mod releases;
 mod renew;
 mod rotate;
 mod sanitize;

@@ -86,6 +86,10 @@ fn reissue(target: &Target, pki: &Path, found: &Found<'_>) -> Option<String> {
     let params = &target.params;
     let signer = profile.signer?;
     let mut csr = format!("k8s-csr --profile {}", sh(profile.name));
+    if profile.orgs_in(params.release) != profile.orgs {
+        // The tree's release writes other groups than the newest: keep them.
+        csr.push_str(&format!(" --kubernetes-version {}", params.release.name()));
+    }
     if profile.needs_node() {
         csr.push_str(&format!(" --node-name {}", sh(params.node_name.as_deref().unwrap_or("NODE"))));
     }

@@ -5,6 +5,8 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+use crate::release::Release;
+
 use super::{AuditOptions, load_cert};
 use crate::error::{Error, Result};
 use crate::profile::{Location, PROFILES, Params, Profile};
@@ -125,6 +127,50 @@ pub(super) fn infer_params(pki: &Path, root: &Path, opts: &AuditOptions) -> Para
         service_cidr: opts.service_cidr.clone(),
         dns_domain: opts.dns_domain.clone(),
         control_plane_endpoint: None,
+        release: opts.release.unwrap_or_else(|| detect(root, pki).0),
+    }
+}
+
+/// The release whose subjects a tree carries, as far as its certificates tell: each one whose
+/// groups changed between releases (admin.conf, apiserver-kubelet-client, the etcd clients)
+/// keeps the releases that write its groups; the newest release left wins, and the newest
+/// overall when nothing tells (1.29–1.33 write the same subjects) or the files disagree.
+/// super-admin.conf is no evidence: kubeadm's docs suggest keeping it off the node.
+fn detect(root: &Path, pki: &Path) -> (&'static Release, Vec<String>) {
+    let mut left: Vec<&'static Release> = crate::release::RELEASES.iter().collect();
+    let mut told = Vec::new();
+    for profile in PROFILES.iter().filter(|p| !p.older_orgs().is_empty()) {
+        let cert = match profile.location {
+            Location::Pki(stem) => load_cert(root, &pki.join(format!("{stem}.crt"))).ok().flatten(),
+            Location::Kubeconfig(file) => super::kubeconfig::audit(&root.join(file), root, None, &[]).cert,
+            Location::Elsewhere => None,
+        };
+        let Some(cert) = cert else { continue };
+        let writers = profile.writers_of(&cert.subject.orgs());
+        if writers.is_empty() {
+            continue;
+        }
+        left.retain(|r| writers.contains(&r.name()));
+        told.push(
+            profile.path().map(|p| if p.ends_with(".conf") { p } else { format!("{p}.crt") }).unwrap_or_default(),
+        );
+    }
+    match left.last() {
+        Some(r) => (r, told),
+        None => (crate::release::newest(), Vec::new()),
+    }
+}
+
+/// How the audit's release was chosen, for its report.
+pub(super) fn version_source(root: &Path, pki: &Path, opts: &AuditOptions) -> String {
+    if opts.release.is_some() {
+        return "--kubernetes-version".into();
+    }
+    match detect(root, pki) {
+        (r, told) if r.minor != crate::release::newest().minor => {
+            format!("detected from the groups of {}", told.join(", "))
+        }
+        _ => "the default; no certificate's groups name an older release".into(),
     }
 }
 

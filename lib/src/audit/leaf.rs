@@ -93,6 +93,7 @@ pub(super) fn audit(
             ..Expect::default()
         };
         findings.extend(check(cert, &expect));
+        findings.extend(release_groups(profile, cert, target.params.release, opts.release.is_some()));
         if let (Some(signer), None) = (signer, ca_cert) {
             findings.push(Finding::fail(
                 Check::Chain,
@@ -102,9 +103,16 @@ pub(super) fn audit(
         }
     }
     let mut status = if cert.is_none() && findings.is_empty() { Status::Missing } else { worst(&findings) };
-    if status == Status::Missing && profile.optional {
+    let release = target.params.release;
+    if status == Status::Missing && !release.writes(profile.name) {
         status = Status::Ok;
-        findings.push(Finding::ok(Check::Present, "absent (kubeadm < 1.29 does not write it)"));
+        findings.push(Finding::ok(Check::Present, format!("absent: kubeadm {} does not write it", release.name())));
+    } else if status == Status::Missing && profile.optional && opts.release.is_none() {
+        status = Status::Ok;
+        findings.push(Finding::ok(
+            Check::Present,
+            "absent (kubeadm < 1.29 does not write it; later ones suggest keeping it off the node)",
+        ));
     }
     let name = if target.is_kubeconfig() {
         rel(&path)
@@ -142,4 +150,37 @@ pub(super) fn audit(
         generation: None,
         members: Vec::new(),
     }
+}
+
+/// The groups as a release wrote them: information when the tree's release was detected (or is
+/// the default), a warning when `--kubernetes-version` named a release that writes others.
+/// Groups no followed release wrote are the subject check's failure, not this.
+fn release_groups(
+    profile: &crate::profile::Profile,
+    cert: &Cert,
+    release: &crate::release::Release,
+    explicit: bool,
+) -> Option<Finding> {
+    let orgs = cert.subject.orgs();
+    let writers = profile.writers_of(&orgs);
+    if writers.is_empty() || writers.contains(&release.name()) {
+        return None;
+    }
+    let got = format!("[{}]", orgs.join(", "));
+    let by = format!("kubeadm {}", writers.join(", "));
+    Some(if explicit {
+        Finding::warn(
+            Check::O,
+            format!(
+                "groups {got} are what {by} wrote; kubeadm {} writes {}",
+                release.name(),
+                match profile.orgs_in(release) {
+                    [] => "none".to_string(),
+                    orgs => format!("[{}]", orgs.join(", ")),
+                }
+            ),
+        )
+    } else {
+        Finding::ok(Check::O, format!("groups {got}, as {by} writes them"))
+    })
 }

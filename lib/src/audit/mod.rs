@@ -42,6 +42,8 @@ pub struct AuditOptions {
     pub warn_within: i64,
     /// A copy of the node's file system: kubeconfigs' absolute file references are read under it.
     pub root: Option<std::path::PathBuf>,
+    /// `--kubernetes-version`: the kubeadm release the tree must match; detected when absent.
+    pub release: Option<&'static crate::release::Release>,
 }
 
 /// A CA as the audit found it, for checking what it signed.
@@ -108,6 +110,8 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
         at_secs: opts.at,
         node_name: params.node_name.clone(),
         advertise_address: params.advertise_address.map(|i| i.to_string()),
+        kubernetes_version: params.release.name(),
+        version_source: layout::version_source(&root, &pki, opts),
         status,
         files,
         rotation: None,
@@ -252,6 +256,7 @@ mod tests {
             at: NOW + DAY,
             warn_within: 30 * DAY,
             root: None,
+            release: None,
         };
         audit(root, &opts).expect("audit")
     }
@@ -335,6 +340,7 @@ mod tests {
             at: NOW,
             warn_within: 0,
             root: None,
+            release: None,
         };
         assert_eq!(audit(dir.path(), &opts).expect_err("no pki/").exit_code(), 3);
         assert_eq!(audit(&dir.path().join("nope"), &opts).expect_err("no dir").exit_code(), 5);

@@ -3,6 +3,8 @@
 //! parameters. The rows themselves are data, in [`table`]; this is the only place kubeadm
 //! knowledge lives, and `docs/kubeadm.md` cites the kubeadm source for each column.
 
+mod listing;
+mod releases;
 mod table;
 
 use std::net::IpAddr;
@@ -13,6 +15,7 @@ use crate::request::Request;
 use crate::san::{San, ServiceCidr};
 use crate::usage::Usage;
 
+pub use listing::{table, table_json};
 pub use table::PROFILES;
 
 /// Which SANs a profile gets.
@@ -102,8 +105,6 @@ pub struct Profile {
     pub cn: &'static str,
     /// O values (Kubernetes groups).
     pub orgs: &'static [&'static str],
-    /// Other sets of O values that older kubeadm releases wrote for the same identity.
-    pub older_orgs: &'static [&'static [&'static str]],
     /// Extended key usages.
     pub usages: &'static [Usage],
     /// Whether it is a CA.
@@ -188,64 +189,6 @@ pub fn names() -> Vec<&'static str> {
     PROFILES.iter().map(|p| p.name).collect()
 }
 
-/// The profile table as JSON, for scripts (`k8s-csr --list-profiles --format json`): one object
-/// per profile with its name, signer (the CA's profile) and signer's file stem, file stem and
-/// kind, CN, O (and older releases' O), usages, the copy each extra node has, and whether a
-/// tree may lack it.
-pub fn table_json() -> String {
-    let rows: Vec<serde_json::Value> = PROFILES
-        .iter()
-        .map(|p| {
-            let kind = match (p.is_ca, p.location) {
-                (true, _) => "ca",
-                (false, Location::Pki(_)) => "certificate",
-                (false, Location::Kubeconfig(_)) => "kubeconfig",
-                (false, Location::Elsewhere) => "other",
-            };
-            serde_json::json!({
-                "name": p.name,
-                "summary": p.summary,
-                "signer": p.signer.map(CaName::profile),
-                "signerFile": p.signer.map(|s| format!("pki/{}", s.file())),
-                "file": p.path(),
-                "kind": kind,
-                "cn": p.cn.replace("{node}", "NODE"),
-                "o": p.orgs,
-                "olderO": p.older_orgs,
-                "usages": p.usages.iter().map(|u| u.name()).collect::<Vec<_>>(),
-                "isCA": p.is_ca,
-                "perNode": p.per_node.and_then(Location::path),
-                "optional": p.optional,
-                "renewedByKubeadm": p.renewed_by_kubeadm,
-            })
-        })
-        .collect();
-    serde_json::Value::Array(rows).to_string() + "\n"
-}
-
-/// The `--list-profiles` table.
-pub fn table() -> String {
-    let mut out =
-        format!("{:<26} {:<15} {:<31} {:<24} {:<14} {}\n", "PROFILE", "SIGNED BY", "CN", "O", "USAGES", "FILE");
-    for p in PROFILES {
-        let signer = p.signer.map(|c| c.file()).unwrap_or("(self-signed)");
-        let orgs = if p.orgs.is_empty() { "-".to_string() } else { p.orgs.join(",") };
-        let usages =
-            if p.is_ca { "CA".to_string() } else { p.usages.iter().map(|u| u.name()).collect::<Vec<_>>().join(",") };
-        let file = p.path().unwrap_or_else(|| "-".into());
-        out.push_str(&format!(
-            "{:<26} {:<15} {:<31} {:<24} {:<14} {}\n",
-            p.name,
-            signer,
-            p.cn.replace("{node}", "NODE"),
-            orgs,
-            usages,
-            file
-        ));
-    }
-    out
-}
-
 /// The cluster parameters a profile is filled with.
 #[derive(Clone, Debug)]
 pub struct Params {
@@ -259,6 +202,8 @@ pub struct Params {
     pub dns_domain: String,
     /// `--control-plane-endpoint` host (name or IP), if not the advertise address.
     pub control_plane_endpoint: Option<String>,
+    /// `--kubernetes-version`: the kubeadm release whose subjects are written.
+    pub release: &'static crate::release::Release,
 }
 
 impl Default for Params {
@@ -269,6 +214,7 @@ impl Default for Params {
             service_cidr: ServiceCidr::default(),
             dns_domain: "cluster.local".into(),
             control_plane_endpoint: None,
+            release: crate::release::newest(),
         }
     }
 }
@@ -292,10 +238,11 @@ impl Profile {
         }
     }
 
-    /// Every set of O values kubeadm has written for it: the current one first, then older ones.
+    /// Every set of O values kubeadm has written for it: the current one first, then older
+    /// releases' ([`crate::release`]).
     pub fn org_sets(&self) -> Vec<Vec<String>> {
         std::iter::once(self.orgs)
-            .chain(self.older_orgs.iter().copied())
+            .chain(self.older_orgs().into_iter().map(|(orgs, _)| orgs))
             .map(|set| set.iter().map(|o| o.to_string()).collect())
             .collect()
     }
@@ -322,8 +269,15 @@ impl Profile {
         if self.needs_address() && params.advertise_address.is_none() {
             return Err(Error::usage(format!("profile '{}' needs --advertise-address", self.name)));
         }
+        if !params.release.writes(self.name) {
+            return Err(Error::usage(format!(
+                "kubeadm {} does not write profile '{}' (it came later)",
+                params.release.name(),
+                self.name
+            )));
+        }
         let cn = self.cn.replace("{node}", node.unwrap_or(""));
-        let orgs: Vec<String> = self.orgs.iter().map(|s| s.to_string()).collect();
+        let orgs: Vec<String> = self.orgs_in(params.release).iter().map(|s| s.to_string()).collect();
         let mut req = Request {
             subject: Subject::new(Some(&cn), &orgs),
             sans: Vec::new(),

@@ -19,7 +19,6 @@ const CA: Profile = Profile {
     location: Elsewhere,
     cn: "",
     orgs: &[],
-    older_orgs: &[],
     usages: &[],
     is_ca: true,
     sans: SanRule::CaName,
@@ -73,7 +72,6 @@ pub const PROFILES: &[Profile] = &[
         location: Pki("apiserver-kubelet-client"),
         cn: "kube-apiserver-kubelet-client",
         orgs: &["kubeadm:cluster-admins"],
-        older_orgs: &[&["system:masters"]],
         usages: CLIENT,
         ..LEAF
     },
@@ -114,7 +112,6 @@ pub const PROFILES: &[Profile] = &[
         signer: Some(Etcd),
         location: Pki("etcd/healthcheck-client"),
         cn: "kube-etcd-healthcheck-client",
-        older_orgs: &[&["system:masters"]],
         usages: CLIENT,
         ..LEAF
     },
@@ -124,7 +121,6 @@ pub const PROFILES: &[Profile] = &[
         signer: Some(Etcd),
         location: Pki("apiserver-etcd-client"),
         cn: "kube-apiserver-etcd-client",
-        older_orgs: &[&["system:masters"]],
         usages: CLIENT,
         ..LEAF
     },
@@ -135,7 +131,6 @@ pub const PROFILES: &[Profile] = &[
         location: Kubeconfig("admin.conf"),
         cn: "kubernetes-admin",
         orgs: &["kubeadm:cluster-admins"],
-        older_orgs: &[&["system:masters"]],
         usages: CLIENT,
         ..LEAF
     },

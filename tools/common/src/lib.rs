@@ -60,6 +60,11 @@ pub fn profile_parser() -> impl clap::builder::TypedValueParser<Value = &'static
         .try_map(|name| k8s_pki::profile::find(&name).map_err(|e| e.to_string()))
 }
 
+/// `--kubernetes-version`: `1.31`, `v1.31` or `1.31.2`, one of the releases followed.
+pub fn release_parser(text: &str) -> Result<&'static k8s_pki::release::Release, String> {
+    k8s_pki::release::parse(text).map_err(|e| e.to_string())
+}
+
 /// A signer's `--profile`: a profile's name or `auto`.
 pub fn profile_choice_parser() -> impl clap::builder::TypedValueParser<Value = k8s_pki::profile::Choice> {
     use clap::builder::TypedValueParser;

@@ -73,6 +73,12 @@ pub struct Cli {
     #[arg(long, value_name = "HOST", help_heading = "Profile")]
     pub control_plane_endpoint: Option<String>,
 
+    /// The kubeadm release whose subjects to write (1.28 to 1.33; v1.31 and 1.31.2 also work;
+    /// default: the newest). 1.28 puts O=system:masters in admin and the apiserver and etcd
+    /// client certificates and has no super-admin (docs/kubeadm.md, the release table)
+    #[arg(long, value_name = "VERSION", value_parser = k8s_pki_cli::release_parser, help_heading = "Profile")]
+    pub kubernetes_version: Option<&'static k8s_pki::release::Release>,
+
     /// Common name: the Kubernetes user name
     #[arg(long, value_name = "NAME", help_heading = "Subject")]
     pub cn: Option<String>,
@@ -166,6 +172,7 @@ impl Cli {
                 service_cidr: self.service_cidr.clone(),
                 dns_domain: self.dns_domain.clone(),
                 control_plane_endpoint: self.control_plane_endpoint.clone(),
+                release: self.kubernetes_version.unwrap_or_else(k8s_pki::release::newest),
             },
             subj: self.subj.clone(),
             cn: self.cn.clone(),

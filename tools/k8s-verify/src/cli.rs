@@ -164,6 +164,11 @@ pub struct Cli {
     #[arg(long, value_name = "IP", help_heading = "Audit")]
     pub advertise_address: Option<IpAddr>,
 
+    /// With --pki-dir: the kubeadm release the tree must match (1.28 to 1.33; default: told by the
+    /// groups of admin.conf and the apiserver and etcd client certificates, else the newest)
+    #[arg(long, value_name = "VERSION", value_parser = k8s_pki_cli::release_parser, help_heading = "Audit")]
+    pub kubernetes_version: Option<&'static k8s_pki::release::Release>,
+
     /// Service CIDR, for the API server's service IP
     #[arg(long, value_name = "CIDR", default_value = "10.96.0.0/12", help_heading = "Audit")]
     pub service_cidr: k8s_pki::san::ServiceCidr,
@@ -235,6 +240,7 @@ impl Cli {
             key: self.key.clone(),
             pki_dir: self.pki_dir.clone(),
             node_name: self.node_name.clone(),
+            kubernetes_version: self.kubernetes_version,
             advertise_address: self.advertise_address,
             root: self.root.clone(),
             service_cidr: self.service_cidr.clone(),

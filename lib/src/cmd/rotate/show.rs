@@ -66,6 +66,7 @@ pub(super) fn audit_options(now: i64) -> crate::audit::AuditOptions {
         at: now,
         warn_within: 0,
         root: None,
+        release: None,
     }
 }
 

@@ -58,6 +58,8 @@ pub struct Options {
     pub pki_dir: Option<PathBuf>,
     /// With `pki_dir`: node name.
     pub node_name: Option<String>,
+    /// With `pki_dir`: the kubeadm release the tree must match.
+    pub kubernetes_version: Option<&'static crate::release::Release>,
     /// With `pki_dir`: advertise address.
     pub advertise_address: Option<IpAddr>,
     /// With `pki_dir`: a copy of the node's file system holding the files kubeconfigs reference.
@@ -198,6 +200,7 @@ impl Options {
         belongs("--node-name", self.node_name.is_some(), audits, "--pki-dir")?;
         belongs("--advertise-address", self.advertise_address.is_some(), audits, "--pki-dir")?;
         belongs("--root", self.root.is_some(), audits, "--pki-dir")?;
+        belongs("--kubernetes-version", self.kubernetes_version.is_some(), audits, "--pki-dir")?;
         let live = mode == Mode::Connect;
         belongs("--servername", self.servername.is_some(), live, "--connect")?;
         belongs("--cert", self.client_cert.is_some(), live, "--connect")?;
@@ -227,6 +230,7 @@ fn audit_options(opts: &Options, at: i64, warn_within: i64) -> AuditOptions {
         at,
         warn_within,
         root: opts.root.clone(),
+        release: opts.kubernetes_version,
     }
 }
 

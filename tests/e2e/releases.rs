@@ -1,0 +1,94 @@
+//! kubeadm releases as data (`--kubernetes-version`): a tree built as kubeadm 1.28 wrote it
+//! audits clean, is recognised as 1.28, keeps its groups through fixes and renewal, and is
+//! told apart from the newest release when that is asked for.
+
+use std::path::Path;
+
+use crate::util::*;
+
+fn orgs_of_kubeconfig(conf: &Path) -> Vec<String> {
+    let out = tool("k8s-verify").arg(conf).args(["--format", "json"]).output().expect("k8s-verify");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("inspect json");
+    let cert = v.as_array().and_then(|a| a.iter().find(|i| i["kind"] == "certificate")).cloned().unwrap_or_default();
+    cert["o"].as_array().cloned().unwrap_or_default().iter().filter_map(|x| x.as_str().map(str::to_string)).collect()
+}
+
+#[test]
+fn a_kubeadm_1_28_tree_is_built_audited_fixed_and_renewed_as_1_28() {
+    let dir = scratch();
+    let out = dir.path().join("cluster");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/kubeadm-pki.sh");
+    let built = pipe("K8S_VERSION=1.28 \"$1\" \"$2\" 'node-1 node-2' 10.0.0.10", &[script.as_path(), out.as_path()]);
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    assert!(!out.join("super-admin.conf").exists(), "kubeadm 1.28 has no super-admin.conf");
+    assert_eq!(orgs_of_kubeconfig(&out.join("admin.conf")), ["system:masters"]);
+    // Audited as 1.28 without being told: no failure, no warning.
+    let audit = |extra: &[&str]| {
+        let res = tool("k8s-verify").arg("--pki-dir").arg(&out).args(extra).output().expect("k8s-verify");
+        (res.status.code(), String::from_utf8_lossy(&res.stdout).into_owned())
+    };
+    let (code, text) = audit(&[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.lines().next().unwrap_or("").contains("kubeadm 1.28, detected from the groups of pki/apiserver-kubelet-client.crt, pki/etcd/healthcheck-client.crt, pki/apiserver-etcd-client.crt, admin.conf)"), "{text}");
+    // Against the newest release: each 1.28 group is named, as a warning.
+    let (code, text) = audit(&["--kubernetes-version", "v1.33.1"]);
+    assert_eq!(code, Some(6), "{text}");
+    assert!(
+        text.contains(
+            "o: groups [system:masters] are what kubeadm 1.28 wrote; kubeadm 1.33 writes [kubeadm:cluster-admins]"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("o: groups [system:masters] are what kubeadm 1.28 wrote; kubeadm 1.33 writes none"),
+        "{text}"
+    );
+    // A lost admin.conf: the fix line re-creates it with 1.28's groups, and runs as printed.
+    std::fs::remove_file(out.join("admin.conf")).expect("rm");
+    let v: serde_json::Value = serde_json::from_slice(
+        &tool("k8s-verify").arg("--pki-dir").arg(&out).args(["--format", "json"]).output().expect("audit").stdout,
+    )
+    .expect("audit json");
+    let fix =
+        v["files"].as_array().expect("files").iter().find(|f| f["path"] == "admin.conf").expect("admin.conf")["fix"]
+            .as_str()
+            .expect("a fix line")
+            .to_string();
+    assert!(fix.contains("k8s-csr --profile admin --kubernetes-version 1.28"), "{fix}");
+    let ran = pipe(&fix, &[] as &[&str]);
+    assert!(ran.status.success(), "{fix}: {}", String::from_utf8_lossy(&ran.stderr));
+    assert_eq!(orgs_of_kubeconfig(&out.join("admin.conf")), ["system:masters"]);
+    assert_eq!(audit(&[]).0, Some(0));
+    // make renew keeps each certificate's subject: still 1.28's.
+    let renew = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/renew-pki.sh");
+    let renewed = pipe("\"$1\" \"$2\"", &[renew.as_path(), out.as_path()]);
+    assert!(renewed.status.success(), "{}", String::from_utf8_lossy(&renewed.stderr));
+    assert_eq!(orgs_of_kubeconfig(&out.join("admin.conf")), ["system:masters"]);
+    let (code, text) = audit(&[]);
+    assert_eq!(code, Some(0), "{text}");
+}
+
+#[test]
+fn the_release_is_named_as_users_write_it_and_limits_the_profiles() {
+    let list = |v: &str| {
+        String::from_utf8(run_ok("k8s-csr", &["--list-profiles", "--kubernetes-version", v], b"")).expect("utf8")
+    };
+    let old = list("1.28");
+    assert!(!old.contains("\nsuper-admin "), "{old}");
+    let admin = old.lines().find(|l| l.starts_with("admin ")).expect("admin row");
+    assert!(admin.contains("system:masters"), "{admin}");
+    assert!(list("v1.29.4").contains("\nsuper-admin "));
+    let out = tool("k8s-csr")
+        .args(["--profile", "super-admin", "--kubernetes-version", "1.28"])
+        .write_stdin(Vec::new())
+        .output()
+        .expect("k8s-csr");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kubeadm 1.28 does not write profile 'super-admin'"));
+    let out = tool("k8s-csr").args(["--list-profiles", "--kubernetes-version", "1.27"]).output().expect("k8s-csr");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("not a release this version follows (1.28, 1.29, 1.30, 1.31, 1.32, 1.33)")
+    );
+}
