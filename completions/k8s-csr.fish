@@ -19,7 +19,7 @@ complete -c k8s-csr -l node-name -d 'Node name (CN of etcd and kubelet certs, a 
 complete -c k8s-csr -l advertise-address -d 'The node\'s IP: the API server\'s advertise address, etcd\'s listen address, the kubelet\'s IP' -r
 complete -c k8s-csr -l service-cidr -d 'Service CIDR; its first address (the `kubernetes` service) goes into the API server\'s SANs' -r
 complete -c k8s-csr -l dns-domain -d 'Cluster DNS domain, for kubernetes.default.svc.DOMAIN' -r
-complete -c k8s-csr -l control-plane-endpoint -d 'Control-plane endpoint host (load balancer name or IP), added to the API server\'s SANs' -r
+complete -c k8s-csr -l control-plane-endpoint -d 'Control-plane endpoint, HOST[:PORT] as kubeadm takes it (a load balancer\'s name, an IPv4 address, or [IPv6]:PORT); its host is added to the API server\'s SANs' -r
 complete -c k8s-csr -l kubernetes-version -d 'The kubeadm release whose subjects to write (1.28 to 1.33; v1.31 and 1.31.2 also work; default: the newest). 1.28 puts O=system:masters in admin and the apiserver and etcd client certificates and has no super-admin (docs/kubeadm.md, the release table)' -r
 complete -c k8s-csr -l cn -d 'Common name: the Kubernetes user name' -r
 complete -c k8s-csr -s O -l org -d 'Organization: a Kubernetes group; repeat for more groups (all are kept, in order)' -r

@@ -99,7 +99,7 @@ fn profile_apiserver_with_cluster_parameters() {
         "--dns-domain",
         "k8s.example",
         "--control-plane-endpoint",
-        "lb.example.com",
+        "lb.example.com:6443",
         "--san",
         "10.0.0.99",
         "--san",
@@ -114,6 +114,38 @@ fn profile_apiserver_with_cluster_parameters() {
          DNS:kubernetes.default.svc.k8s.example, DNS:lb.example.com, DNS:node-1, \
          IP Address:10.100.0.1, IP Address:10.0.0.10, IP Address:10.0.0.99"
     );
+}
+
+#[test]
+fn a_control_plane_endpoint_is_host_and_port_as_kubeadm_takes_it() {
+    for (endpoint, san) in [
+        ("10.0.0.100:8443", "IP Address:10.0.0.100"),
+        ("[fd00::100]:6443", "IP Address:FD00:0:0:0:0:0:0:100"),
+        ("fd00::100", "IP Address:FD00:0:0:0:0:0:0:100"),
+        ("lb.example.com", "DNS:lb.example.com"),
+    ] {
+        let mut args = NODE.to_vec();
+        args.extend(["--control-plane-endpoint", endpoint]);
+        let s = profile_cert("apiserver", &args);
+        assert!(s.sans.contains(san), "{endpoint}: {}", s.sans);
+    }
+    for (endpoint, why) in [
+        ("lb.example.com:0", "the port must be a number from 1 to 65535"),
+        ("lb.example.com:http", "the port must be a number from 1 to 65535"),
+        ("[fd00::100:6443", "unclosed [ in an IPv6 address"),
+        ("lb_1.example.com:6443", "the host must be an IP address or a lower-case RFC 1123 subdomain"),
+        ("LB.example.com", "the host must be an IP address or a lower-case RFC 1123 subdomain"),
+    ] {
+        let out = tool("k8s-csr")
+            .args(["--profile", "apiserver", "--node-name", "node-1", "--advertise-address", "10.0.0.10"])
+            .args(["--control-plane-endpoint", endpoint])
+            .write_stdin(run_ok("k8s-genkey", &[], b""))
+            .output()
+            .expect("k8s-csr");
+        assert_eq!(out.status.code(), Some(2), "{endpoint}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("--control-plane-endpoint '{endpoint}': {why}")), "{endpoint}: {err}");
+    }
 }
 
 #[test]

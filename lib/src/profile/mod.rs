@@ -200,7 +200,8 @@ pub struct Params {
     pub service_cidr: ServiceCidr,
     /// `--dns-domain`, default cluster.local.
     pub dns_domain: String,
-    /// `--control-plane-endpoint` host (name or IP), if not the advertise address.
+    /// `--control-plane-endpoint` `HOST[:PORT]` (a name, an IPv4 address or `[IPv6]`), if not
+    /// the advertise address.
     pub control_plane_endpoint: Option<String>,
     /// `--kubernetes-version`: the kubeadm release whose subjects are written.
     pub release: &'static crate::release::Release,
@@ -299,7 +300,7 @@ impl Profile {
                 let mut ips = vec![San::Ip(params.service_cidr.first_ip())];
                 ips.extend(params.advertise_address.map(San::Ip));
                 if let Some(endpoint) = &params.control_plane_endpoint {
-                    match San::parse(endpoint)? {
+                    match crate::san::control_plane_host(endpoint)? {
                         ip @ San::Ip(_) => ips.push(ip),
                         other => dns.push(other),
                     }

@@ -69,8 +69,9 @@ pub struct Cli {
     #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", help_heading = "Profile")]
     pub dns_domain: String,
 
-    /// Control-plane endpoint host (load balancer name or IP), added to the API server's SANs
-    #[arg(long, value_name = "HOST", help_heading = "Profile")]
+    /// Control-plane endpoint, HOST[:PORT] as kubeadm takes it (a load balancer's name, an IPv4
+    /// address, or [IPv6]:PORT); its host is added to the API server's SANs
+    #[arg(long, value_name = "HOST[:PORT]", help_heading = "Profile")]
     pub control_plane_endpoint: Option<String>,
 
     /// The kubeadm release whose subjects to write (1.28 to 1.33; v1.31 and 1.31.2 also work;
