@@ -15,16 +15,17 @@ use crate::cert::Cert;
 use crate::finding::{Check, Finding, Status, worst};
 use crate::report::{FileKind, FileReport, Report};
 
-/// The report entry for the tree at `dir`; `None` when no rotation is under way.
-pub fn audit(dir: &Path, at: i64) -> Option<FileReport> {
-    let tree = Tree::open(dir).ok()?;
-    let mut findings = Vec::new();
-    match State::load(&tree.pki()) {
-        Ok(None) => return None,
-        Ok(Some(state)) => findings.extend(check(&tree, &state, at)),
-        Err(e) => findings.push(Finding::fail(Check::Read, e.to_string(), None)),
-    }
-    Some(FileReport {
+/// Adds a rotation under way at `dir` to its audit `report`: one more entry (phase, next step,
+/// whether the files hold what the phase says, the transition since the last step), the
+/// top-level `rotation` summary, and each file's generation. Nothing when none is under way.
+pub fn add_to(dir: &Path, at: i64, report: &mut Report) {
+    let Ok(tree) = Tree::open(dir) else { return };
+    let (findings, state) = match State::load(&tree.pki()) {
+        Ok(None) => return,
+        Ok(Some(state)) => (check(&tree, &state, at), Some(state)),
+        Err(e) => (vec![Finding::fail(Check::Read, e.to_string(), None)], None),
+    };
+    let entry = FileReport {
         path: format!("pki/{}", super::state::FILE),
         name: "rotation".into(),
         kind: FileKind::Rotation,
@@ -39,14 +40,18 @@ pub fn audit(dir: &Path, at: i64) -> Option<FileReport> {
         fix: None,
         generation: None,
         members: Vec::new(),
-    })
+    };
+    report.status = report.status.max(entry.status);
+    report.files.push(entry);
+    if let Some(state) = state {
+        report.rotation = summary(&state);
+        label(&tree, &state, report);
+    }
 }
 
 /// The rotation for the top level of the audit's JSON (`"rotation"`): its phase, targets, the
 /// next step's command, and the step being applied when one was interrupted.
-pub fn summary(dir: &Path) -> Option<serde_json::Value> {
-    let tree = Tree::open(dir).ok()?;
-    let state = State::load(&tree.pki()).ok()??;
+fn summary(state: &State) -> Option<serde_json::Value> {
     let phase = state.phase().ok()?;
     Some(serde_json::json!({
         "phase": phase.word(),
@@ -59,9 +64,7 @@ pub fn summary(dir: &Path) -> Option<serde_json::Value> {
 /// Marks each file of `report` with the generation that signed it, read from the signature and
 /// named by `rotation.json`'s ids: `signedBy` becomes `pki/ca.crt#2 (new, sha256:41aa…)`, CA
 /// files list each member's generation, and the service-account pair says which key `sa.key` is.
-pub fn label(dir: &Path, report: &mut Report) {
-    let Ok(tree) = Tree::open(dir) else { return };
-    let Ok(Some(state)) = State::load(&tree.pki()) else { return };
+fn label(tree: &Tree, state: &State, report: &mut Report) {
     let word = |t: Target, id: &str| {
         let ts = state.targets.get(t.name())?;
         [(&ts.old, Generation::Old), (&ts.new, Generation::New)]
@@ -104,11 +107,12 @@ const OLD_CA_MARGIN: i64 = 30 * 86_400;
 /// I10 and I11 of docs/rotation.md: each leaf's authorityKeyIdentifier names exactly one CA of
 /// its bundle (else Go's path building picks by subject alone), and an old CA does not expire
 /// before distrust can be reached. (A leaf outliving its CA is the leaf audit's `lifetime` check.)
-fn invariants(tree: &Tree, state: &State, phase: Phase, at: i64) -> Vec<Finding> {
+fn invariants(tree: &Tree, materials: &[Material], phase: Phase, at: i64) -> Vec<Finding> {
     let mut out = Vec::new();
     let now = View::current(tree, "now");
-    for t in state.target_list() {
-        let (Some(ca), Ok(m)) = (t.ca(), Material::load(&tree.pki(), t)) else { continue };
+    for m in materials {
+        let t = m.target;
+        let Some(ca) = t.ca() else { continue };
         let trust = t.trust_file();
         let bundle = now.certs(&trust);
         for leaf in tree.leaves().iter().filter(|l| l.profile.signer == Some(ca)) {
@@ -165,6 +169,7 @@ fn check(tree: &Tree, state: &State, at: i64) -> Vec<Finding> {
     for f in forced {
         out.push(Finding::warn(Check::Rotation, format!("a gate was overridden ({f})")));
     }
+    let mut materials = Vec::new();
     for t in state.target_list() {
         let Ok(m) = Material::load(&tree.pki(), t) else {
             out.push(Finding::fail(Check::Rotation, format!("pki/rotation/ lacks the material of {}", t.name()), None));
@@ -180,8 +185,9 @@ fn check(tree: &Tree, state: &State, at: i64) -> Vec<Finding> {
                 None,
             ));
         }
+        materials.push(m);
     }
-    out.extend(invariants(tree, state, phase, at));
+    out.extend(invariants(tree, &materials, phase, at));
     // The transition: the last step's originals against the files now.
     if let Some(backup) = state.backups.get(phase.word())
         && phase != Phase::Idle

@@ -44,12 +44,7 @@ pub(super) fn graph(opts: &Options, format: GraphFormat, at: i64, warn_within: i
 pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> Result<()> {
     let Some(dir) = &opts.pki_dir else { return Err(Error::usage("--pki-dir is needed")) };
     let mut rep = audit(dir, &audit_options(opts, at, warn_within))?;
-    if let Some(rotation) = crate::rotation::report::audit(dir, at) {
-        rep.status = rep.status.max(rotation.status);
-        rep.files.push(rotation);
-        rep.rotation = crate::rotation::report::summary(dir);
-        crate::rotation::report::label(dir, &mut rep);
-    }
+    crate::rotation::report::add_to(dir, at, &mut rep);
     // The audit text is coloured, so report.rs sanitises each value before painting; the
     // expiry table has no colour and is sanitised whole.
     match (opts.expiry, opts.format) {
