@@ -95,7 +95,7 @@ pub(super) fn locate(dir: &Path) -> Result<(PathBuf, PathBuf)> {
 /// Infers the node name and advertise address by a vote of the certificates that carry them
 /// (the API server's SANs, etcd's server and peer certificates, kubelet.conf's CN), so that
 /// one broken certificate shows up as the odd one out instead of setting the expectation.
-pub(super) fn infer_params(pki: &Path, root: &Path, opts: &AuditOptions) -> Params {
+pub(super) fn infer_params(pki: &Path, root: &Path, opts: &AuditOptions, release: &'static Release) -> Params {
     let service_ip = Some(opts.service_cidr.first_ip());
     let mut names: Vec<String> = Vec::new();
     let mut ips: Vec<IpAddr> = Vec::new();
@@ -127,7 +127,7 @@ pub(super) fn infer_params(pki: &Path, root: &Path, opts: &AuditOptions) -> Para
         service_cidr: opts.service_cidr.clone(),
         dns_domain: opts.dns_domain.clone(),
         control_plane_endpoint: None,
-        release: opts.release.unwrap_or_else(|| detect(root, pki).0),
+        release,
     }
 }
 
@@ -161,16 +161,17 @@ fn detect(root: &Path, pki: &Path) -> (&'static Release, Vec<String>) {
     }
 }
 
-/// How the audit's release was chosen, for its report.
-pub(super) fn version_source(root: &Path, pki: &Path, opts: &AuditOptions) -> String {
-    if opts.release.is_some() {
-        return "--kubernetes-version".into();
+/// The release the audit checks against, and how it was chosen (for its report):
+/// `--kubernetes-version`, else what the tree's groups tell ([`detect`]), else the newest.
+pub(super) fn release_of(root: &Path, pki: &Path, opts: &AuditOptions) -> (&'static Release, String) {
+    if let Some(r) = opts.release {
+        return (r, "--kubernetes-version".into());
     }
     match detect(root, pki) {
         (r, told) if r.minor != crate::release::newest().minor => {
-            format!("detected from the groups of {}", told.join(", "))
+            (r, format!("detected from the groups of {}", told.join(", ")))
         }
-        _ => "the default; no certificate's groups name an older release".into(),
+        (r, _) => (r, "the default; no certificate's groups name an older release".into()),
     }
 }
 

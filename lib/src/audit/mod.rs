@@ -77,14 +77,16 @@ pub use layout::extra_nodes;
 /// certificates that carry it (the API server's SANs, etcd's certificates, kubelet.conf's CN).
 pub fn node_name(dir: &Path, opts: &AuditOptions) -> Option<String> {
     let (root, pki) = layout::locate(dir).ok()?;
-    layout::infer_params(&pki, &root, opts).node_name
+    let release = opts.release.unwrap_or_else(crate::release::newest);
+    layout::infer_params(&pki, &root, opts, release).node_name
 }
 
 /// Audits `dir` (a directory holding `pki/` and the kubeconfigs, like /etc/kubernetes).
 pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
     let (root, pki) = layout::locate(dir)?;
     let rel = |p: &Path| p.strip_prefix(&root).unwrap_or(p).display().to_string();
-    let params = layout::infer_params(&pki, &root, opts);
+    let (release, version_source) = layout::release_of(&root, &pki, opts);
+    let params = layout::infer_params(&pki, &root, opts, release);
     let role = layout::Role::of(&root, &pki);
     let mut files = Vec::new();
     let mut cas = Vec::new();
@@ -111,7 +113,7 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
         node_name: params.node_name.clone(),
         advertise_address: params.advertise_address.map(|i| i.to_string()),
         kubernetes_version: params.release.name(),
-        version_source: layout::version_source(&root, &pki, opts),
+        version_source,
         status,
         files,
         rotation: None,
