@@ -54,6 +54,24 @@ pub struct Release {
     pub residual: Residual,
 }
 
+/// 1.29 and 1.30: the newest groups, the issuing CA's NotBefore, kubelet.conf at the
+/// control-plane endpoint, `ShortHumanDuration`. Each later row says what it changed.
+const V1_29: Release = Release {
+    minor: 29,
+    orgs: &[],
+    absent: &[],
+    leaf_not_before: NotBefore::CaNotBefore,
+    kubelet_server: KubeletServer::ControlPlaneEndpoint,
+    residual: Residual::Short,
+};
+
+/// 1.31: v1beta4's `GetConfig` backdates every certificate; `HumanDuration`.
+const V1_31: Release =
+    Release { minor: 31, leaf_not_before: NotBefore::Backdated5m, residual: Residual::Human, ..V1_29 };
+
+/// 1.33: `ControlPlaneKubeletLocalMode` on by default.
+const V1_33: Release = Release { minor: 33, kubelet_server: KubeletServer::Local, ..V1_31 };
+
 /// The releases followed, oldest first; the last is the default.
 pub const RELEASES: &[Release] = &[
     Release {
@@ -65,66 +83,19 @@ pub const RELEASES: &[Release] = &[
             ("apiserver-etcd-client", MASTERS),
         ],
         absent: &["super-admin"],
-        leaf_not_before: NotBefore::CaNotBefore,
-        kubelet_server: KubeletServer::ControlPlaneEndpoint,
-        residual: Residual::Short,
+        ..V1_29
     },
-    Release {
-        minor: 29,
-        orgs: &[],
-        absent: &[],
-        leaf_not_before: NotBefore::CaNotBefore,
-        kubelet_server: KubeletServer::ControlPlaneEndpoint,
-        residual: Residual::Short,
-    },
-    Release {
-        minor: 30,
-        orgs: &[],
-        absent: &[],
-        leaf_not_before: NotBefore::CaNotBefore,
-        kubelet_server: KubeletServer::ControlPlaneEndpoint,
-        residual: Residual::Short,
-    },
-    Release {
-        minor: 31,
-        orgs: &[],
-        absent: &[],
-        leaf_not_before: NotBefore::Backdated5m,
-        kubelet_server: KubeletServer::ControlPlaneEndpoint,
-        residual: Residual::Human,
-    },
-    Release {
-        minor: 32,
-        orgs: &[],
-        absent: &[],
-        leaf_not_before: NotBefore::Backdated5m,
-        kubelet_server: KubeletServer::ControlPlaneEndpoint,
-        residual: Residual::Human,
-    },
-    Release {
-        minor: 33,
-        orgs: &[],
-        absent: &[],
-        leaf_not_before: NotBefore::Backdated5m,
-        kubelet_server: KubeletServer::Local,
-        residual: Residual::Human,
-    },
+    V1_29,
+    Release { minor: 30, ..V1_29 },
+    V1_31,
+    Release { minor: 32, ..V1_31 },
+    V1_33,
 ];
 
 /// The release followed when none is named: the newest.
 pub fn newest() -> &'static Release {
-    RELEASES.last().unwrap_or(&FALLBACK)
+    &V1_33
 }
-
-/// Never used: [`RELEASES`] is not empty; it keeps [`newest`] free of a panic path.
-const FALLBACK: Release = Release {
-    minor: 33,
-    orgs: &[],
-    absent: &[],
-    leaf_not_before: NotBefore::Backdated5m,
-    kubelet_server: KubeletServer::Local,
-    residual: Residual::Human,
-};
 
 /// The release `text` names: `v1.31`, `1.31` or `1.31.2` (a patch release behaves as its
 /// minor release here).
@@ -177,6 +148,7 @@ mod tests {
             assert!(parse(text).is_err(), "{text}");
         }
         assert_eq!(newest().minor, 33);
+        assert_eq!(RELEASES.last().map(|r| r.minor), Some(newest().minor), "the default is the last row");
         let err = parse("1.40").expect_err("unknown").to_string();
         assert!(err.contains("1.28, 1.29, 1.30, 1.31, 1.32, 1.33"), "{err}");
     }
