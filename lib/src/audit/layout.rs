@@ -77,7 +77,7 @@ impl Role {
 }
 
 /// The tree's root (holding the kubeconfigs) and its `pki/`, from `dir` being either.
-pub(super) fn locate(dir: &Path) -> Result<(PathBuf, PathBuf)> {
+pub fn locate(dir: &Path) -> Result<(PathBuf, PathBuf)> {
     if dir.join("pki").is_dir() {
         Ok((dir.to_path_buf(), dir.join("pki")))
     } else if dir.join("ca.crt").is_file() {

@@ -71,7 +71,7 @@ impl LoadedCa {
     }
 }
 
-pub use layout::extra_nodes;
+pub use layout::{extra_nodes, locate};
 
 /// The name of the node whose files `dir` holds, as the audit infers it: a vote of the
 /// certificates that carry it (the API server's SANs, etcd's certificates, kubelet.conf's CN).
