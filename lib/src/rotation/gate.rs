@@ -216,6 +216,7 @@ pub struct KubeletClients {
 /// [`KubeletClients`] of the tree for the cluster CA's material `m`.
 pub fn kubelet_clients(tree: &Tree, m: &super::material::Material) -> KubeletClients {
     let mut out = KubeletClients { stale: Vec::new(), elsewhere: Vec::new() };
+    let root = tree.root.canonicalize().unwrap_or_else(|_| tree.root.clone());
     for leaf in tree.leaves().iter().filter(|l| l.kubeconfig) {
         let Some(bytes) = tree.read(&leaf.rel) else { continue };
         let Ok(kc) = Kubeconfig::from_slice(&bytes, &leaf.rel) else { continue };
@@ -239,7 +240,6 @@ pub fn kubelet_clients(tree: &Tree, m: &super::material::Material) -> KubeletCli
         // cannot be the kubelet's renewed certificate.
         let dir = tree.root.join(&leaf.rel).parent().map(Path::to_path_buf).unwrap_or_else(|| tree.root.clone());
         let real = dir.join(reference).canonicalize().ok();
-        let root = tree.root.canonicalize().unwrap_or_else(|_| tree.root.clone());
         let cert = real
             .filter(|p| p.starts_with(&root))
             .and_then(|p| crate::input::read_regular(&p).ok())
