@@ -18,6 +18,7 @@ pub mod csr;
 pub mod csrapi;
 pub mod endpoint;
 pub mod error;
+pub mod expiry;
 pub mod explain;
 pub mod ext;
 pub mod finding;

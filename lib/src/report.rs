@@ -3,13 +3,13 @@
 //! kubeadm's `CertificateExpirationInfo`).
 
 use serde::Serialize;
-use serde_json::json;
 
 use crate::cert::Cert;
 use crate::finding::{Finding, Status};
+use crate::release::Residual;
 use crate::term::Paint;
 use crate::term::sanitize_line;
-use crate::validity::{format_kubeadm, format_residual, format_time};
+use crate::validity::{format_residual, format_time};
 
 /// What kind of file an audited file is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -118,6 +118,9 @@ pub struct Report {
     /// How it was chosen: `--kubernetes-version`, detected (and from what), or the default.
     #[serde(rename = "kubernetesVersionSource")]
     pub version_source: String,
+    /// How that release words time left (`364d`, `2y327d`).
+    #[serde(skip)]
+    pub residual: Residual,
     /// `control-plane` or `worker`: which of kubeadm's file sets was expected.
     pub role: &'static str,
     /// Worst status of all files.
@@ -169,10 +172,10 @@ pub fn findings_text(findings: &[Finding], indent: &str, verbose: bool, paint: &
     out
 }
 
-fn line(file: &FileReport, at: i64, paint: &Paint) -> String {
+fn line(file: &FileReport, at: i64, residual: Residual, paint: &Paint) -> String {
     let name = sanitize_line(file.path.rsplit('/').next().unwrap_or(&file.path));
     let expiry = match file.not_after {
-        Some(t) => format!("expires {} ({})", &format_time(t)[..10], format_residual(t - at)),
+        Some(t) => format!("expires {} ({})", &format_time(t)[..10], format_residual(t - at, residual)),
         None if file.status == Status::Missing => "missing".into(),
         None => String::new(),
     };
@@ -226,7 +229,7 @@ pub fn audit_text(report: &Report, verbose: bool, paint: &Paint) -> String {
             ));
             current_dir = Some(dir.clone());
         }
-        out.push_str(&format!("  {}\n", line(f, report.at_secs, paint)));
+        out.push_str(&format!("  {}\n", line(f, report.at_secs, report.residual, paint)));
         out.push_str(&findings_text(&f.findings, "      ", verbose, paint));
         if let Some(fix) = &f.fix {
             out.push_str(&format!("      {}\n", paint.dim(&format!("fix: {}", sanitize_line(fix)))));
@@ -249,115 +252,8 @@ pub fn audit_json(report: &Report) -> String {
     serde_json::to_string_pretty(report).unwrap_or_default() + "\n"
 }
 
-/// One row of the expiry table: kubeadm's name for the file, its notAfter, and the file.
-struct ExpiryRow<'a> {
-    name: String,
-    not_after: Option<i64>,
-    file: &'a FileReport,
-}
-
-/// The rows of `kubeadm certs check-expiration`, each named and sorted as kubeadm does
-/// (phases/certs/renewal/manager.go sorts the certificates and CAs it handles by name). A CA
-/// file holding a bundle mid-rotation gives one row per certificate: the signer under kubeadm's
-/// name, each other one as `ca (old)` (or `(new)`, or its place, `(#2)`).
-fn expiring(report: &Report) -> (Vec<ExpiryRow<'_>>, Vec<ExpiryRow<'_>>) {
-    let rows = |ca: bool| {
-        let mut rows: Vec<ExpiryRow<'_>> = Vec::new();
-        for f in report.files.iter().filter(|f| (f.kind == FileKind::Ca) == ca) {
-            let Some(name) = f.kubeadm_name.as_deref() else { continue };
-            rows.push(ExpiryRow { name: name.to_string(), not_after: f.not_after, file: f });
-            for (i, m) in f.members.iter().enumerate().skip(1) {
-                let which = m.generation.clone().unwrap_or_else(|| format!("#{}", i + 1));
-                rows.push(ExpiryRow { name: format!("{name} ({which})"), not_after: Some(m.not_after), file: f });
-            }
-        }
-        rows.sort_by(|a, b| a.name.cmp(&b.name));
-        rows
-    };
-    (rows(false), rows(true))
-}
-
-/// The `kubeadm certs check-expiration` table.
-pub fn expiry_text(report: &Report) -> String {
-    let (certs, cas) = expiring(report);
-    let yes = |b: bool| if b { "yes" } else { "no" };
-    let mut out = format!(
-        "{:<28} {:<25} {:<15} {:<24} {}\n",
-        "CERTIFICATE", "EXPIRES", "RESIDUAL TIME", "CERTIFICATE AUTHORITY", "EXTERNALLY MANAGED"
-    );
-    for ExpiryRow { name, not_after, file: f } in certs {
-        match not_after {
-            Some(t) => out.push_str(&format!(
-                "{:<28} {:<25} {:<15} {:<24} {}\n",
-                name,
-                format_kubeadm(t),
-                format_residual(t - report.at_secs),
-                f.ca_name.as_deref().unwrap_or(""),
-                yes(f.externally_managed)
-            )),
-            None => out.push_str(&format!("!MISSING! {name}\n")),
-        }
-    }
-    out.push_str(&format!(
-        "\n{:<28} {:<25} {:<15} {}\n",
-        "CERTIFICATE AUTHORITY", "EXPIRES", "RESIDUAL TIME", "EXTERNALLY MANAGED"
-    ));
-    for ExpiryRow { name, not_after, file: f } in cas {
-        match not_after {
-            Some(t) => out.push_str(&format!(
-                "{:<28} {:<25} {:<15} {}\n",
-                name,
-                format_kubeadm(t),
-                format_residual(t - report.at_secs),
-                yes(f.externally_managed)
-            )),
-            None => out.push_str(&format!("!MISSING! {name}\n")),
-        }
-    }
-    out
-}
-
-/// kubeadm's `CertificateExpirationInfo` (output.kubeadm.k8s.io/v1alpha3), so alerting built for
-/// `kubeadm certs check-expiration -o json` keeps working. Residual times are whole seconds, as
-/// kubeadm's `ResidualTimeSeconds` is.
-pub fn expiry_json(report: &Report) -> String {
-    let (certs, cas) = expiring(report);
-    // kubeadm's output.kubeadm.k8s.io/v1alpha3 Certificate (cmd/kubeadm/app/apis/output/v1alpha3
-    // types.go; filled in cmd/kubeadm/app/cmd/certs.go): residualTime is whole seconds, negative
-    // once expired; a missing file has only its name and `missing: true` (a zero metav1.Time is
-    // `null`); caName is omitted when empty.
-    let row = |ExpiryRow { name, not_after, file: f }: &ExpiryRow<'_>| match *not_after {
-        Some(t) => {
-            let mut row = serde_json::Map::new();
-            row.insert("name".into(), json!(name));
-            row.insert("expirationDate".into(), json!(format_time(t)));
-            row.insert("residualTime".into(), json!(t - report.at_secs));
-            row.insert("externallyManaged".into(), json!(f.externally_managed));
-            if let Some(ca) = &f.ca_name {
-                row.insert("caName".into(), json!(ca));
-            }
-            row.insert("missing".into(), json!(false));
-            serde_json::Value::Object(row)
-        }
-        None => json!({
-            "name": name,
-            "expirationDate": null,
-            "residualTime": 0,
-            "externallyManaged": false,
-            "missing": true,
-        }),
-    };
-    let doc = json!({
-        "kind": "CertificateExpirationInfo",
-        "apiVersion": "output.kubeadm.k8s.io/v1alpha3",
-        "certificates": certs.iter().map(row).collect::<Vec<_>>(),
-        "certificateAuthorities": cas.iter().map(row).collect::<Vec<_>>(),
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::finding::Check;
 
@@ -382,7 +278,8 @@ mod tests {
         }
     }
 
-    fn report() -> Report {
+    /// A small report: a CA, an expired apiserver.crt, a missing admin.conf.
+    pub(crate) fn report() -> Report {
         let mut bad = file("apiserver", "pki/apiserver.crt", FileKind::Certificate, Some(AT - 10), Status::Fail);
         bad.findings.push(Finding::fail(
             Check::Validity,
@@ -398,6 +295,7 @@ mod tests {
             node_name: Some("n1".into()),
             advertise_address: None,
             kubernetes_version: "1.33".into(),
+            residual: Residual::Human,
             version_source: "the default".into(),
             status: Status::Fail,
             files: vec![
@@ -419,31 +317,6 @@ mod tests {
         assert!(text.contains("fix: k8s-genkey | k8s-csr --profile apiserver"), "{text}");
         assert!(!text.contains('\u{1b}'), "finding text is sanitised: {text:?}");
         assert!(text.ends_with("3 files: 1 ok, 0 warnings, 1 missing, 1 failed\n"), "{text}");
-    }
-
-    #[test]
-    fn the_expiry_json_is_kubeadms_shape() {
-        let v: serde_json::Value = serde_json::from_str(&expiry_json(&report())).expect("json");
-        assert_eq!(v["apiVersion"], "output.kubeadm.k8s.io/v1alpha3");
-        let certs = v["certificates"].as_array().expect("certificates");
-        let api = certs.iter().find(|c| c["name"] == "apiserver").expect("apiserver");
-        assert_eq!(api["residualTime"], -10, "seconds, negative once expired");
-        assert_eq!(api["caName"], "ca");
-        let admin = certs.iter().find(|c| c["name"] == "admin.conf").expect("admin.conf");
-        assert_eq!(admin["missing"], true);
-        assert!(admin["expirationDate"].is_null() && admin.get("caName").is_none(), "{admin}");
-        let ca = &v["certificateAuthorities"][0];
-        assert_eq!(ca["residualTime"], 100 * 86_400);
-        assert!(ca.get("caName").is_none(), "a root CA has no caName");
-    }
-
-    #[test]
-    fn the_expiry_table_marks_missing_files_as_kubeadm_does() {
-        let text = expiry_text(&report());
-        assert!(text.starts_with("CERTIFICATE "), "{text}");
-        assert!(text.contains("\n!MISSING! admin.conf\n"), "{text}");
-        let apiserver = text.find("apiserver").expect("apiserver");
-        assert!(text.find("admin.conf").is_some_and(|a| a < apiserver), "sorted by name: {text}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use crate::error::{Error, Result};
+use crate::release::Residual;
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
@@ -119,20 +120,61 @@ pub fn format_kubeadm(secs: i64) -> String {
         .unwrap_or_else(|_| secs.to_string())
 }
 
-/// Time left in kubeadm's style: `364d`, `9y`, `5h`, `<invalid>` when past.
-pub fn format_residual(secs: i64) -> String {
-    if secs <= 0 {
+/// Time left until a NotAfter, worded as `kubeadm certs check-expiration` words it in the
+/// release whose style is `style` (apimachinery `pkg/util/duration`, docs/kubeadm.md section 7):
+/// below -1 s `<invalid>`, between -1 s and 0 `0s`.
+pub fn format_residual(secs: i64, style: Residual) -> String {
+    if secs < -1 {
         return "<invalid>".into();
     }
-    let days = secs / DAY;
-    if days >= 365 * 2 {
-        format!("{}y", days / 365)
-    } else if days >= 1 {
-        format!("{days}d")
-    } else if secs >= 3600 {
-        format!("{}h", secs / 3600)
+    let secs = secs.max(0);
+    match style {
+        Residual::Short => short_human(secs),
+        Residual::Human => human(secs),
+    }
+}
+
+/// `ShortHumanDuration`: the largest whole unit only.
+fn short_human(secs: i64) -> String {
+    let (mins, hours) = (secs / 60, secs / 3600);
+    if secs < 60 {
+        format!("{secs}s")
+    } else if mins < 60 {
+        format!("{mins}m")
+    } else if hours < 24 {
+        format!("{hours}h")
+    } else if hours < 24 * 365 {
+        format!("{}d", hours / 24)
     } else {
-        format!("{}m", (secs / 60).max(1))
+        format!("{}y", hours / 24 / 365)
+    }
+}
+
+/// `HumanDuration`: two or three significant figures, a second unit where the first is small.
+fn human(secs: i64) -> String {
+    let (mins, hours) = (secs / 60, secs / 3600);
+    let (days, years) = (hours / 24, hours / 24 / 365);
+    let pair = |big: i64, a: &str, small: i64, b: &str| {
+        if small == 0 { format!("{big}{a}") } else { format!("{big}{a}{small}{b}") }
+    };
+    if secs < 120 {
+        format!("{secs}s")
+    } else if mins < 10 {
+        pair(mins, "m", secs % 60, "s")
+    } else if mins < 180 {
+        format!("{mins}m")
+    } else if hours < 8 {
+        pair(hours, "h", mins % 60, "m")
+    } else if hours < 48 {
+        format!("{hours}h")
+    } else if hours < 24 * 8 {
+        pair(days, "d", hours % 24, "h")
+    } else if hours < 24 * 365 * 2 {
+        format!("{days}d")
+    } else if hours < 24 * 365 * 8 {
+        pair(years, "y", days % 365, "d")
+    } else {
+        format!("{years}y")
     }
 }
 
@@ -175,10 +217,30 @@ mod tests {
     }
 
     #[test]
-    fn residuals_like_kubeadm() {
-        assert_eq!(format_residual(364 * DAY + 5), "364d");
-        assert_eq!(format_residual(3650 * DAY), "10y");
-        assert_eq!(format_residual(-1), "<invalid>");
-        assert_eq!(format_residual(7200), "2h");
+    fn residuals_as_each_release_words_them() {
+        // (seconds, ShortHumanDuration, HumanDuration), from apimachinery's duration.go cases.
+        let h = 3600;
+        let cases = [
+            (-2, "<invalid>", "<invalid>"),
+            (-1, "0s", "0s"),
+            (59, "59s", "59s"),
+            (119, "1m", "119s"),
+            (5 * 60 + 30, "5m", "5m30s"),
+            (9 * 60, "9m", "9m"),
+            (179 * 60, "2h", "179m"),
+            (3 * h + 20 * 60, "3h", "3h20m"),
+            (7 * h, "7h", "7h"),
+            (47 * h, "1d", "47h"),
+            (6 * DAY + 4 * h, "6d", "6d4h"),
+            (364 * DAY + 5, "364d", "364d"),
+            (400 * DAY, "1y", "400d"),
+            (2 * 365 * DAY + 327 * DAY, "2y", "2y327d"),
+            (3 * 365 * DAY, "3y", "3y"),
+            (3650 * DAY, "10y", "10y"),
+        ];
+        for (secs, short, human) in cases {
+            assert_eq!(format_residual(secs, Residual::Short), short, "{secs} s, short");
+            assert_eq!(format_residual(secs, Residual::Human), human, "{secs} s, human");
+        }
     }
 }

@@ -129,7 +129,12 @@ pub(super) fn audit(
         signed_by: cert.as_ref().and_then(|c| cas.iter().find_map(|l| l.signer_of(c))),
         externally_managed: ca.is_some_and(|c| !c.has_key),
         status,
-        kubeadm_name: match (target.in_main_tree && profile.renewed_by_kubeadm, profile.location) {
+        // The rows of check-expiration: what this release's kubeadm renews (1.28 has no
+        // super-admin.conf, so it lists none, present or not).
+        kubeadm_name: match (
+            target.in_main_tree && profile.renewed_by_kubeadm && release.writes(profile.name),
+            profile.location,
+        ) {
             (true, Location::Kubeconfig(file)) => Some(file.to_string()),
             (true, _) => Some(profile.name.to_string()),
             (false, _) => None,

@@ -113,6 +113,7 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
         node_name: params.node_name.clone(),
         advertise_address: params.advertise_address.map(|i| i.to_string()),
         kubernetes_version: params.release.name(),
+        residual: params.release.residual,
         version_source,
         status,
         files,

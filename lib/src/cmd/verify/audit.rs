@@ -4,6 +4,7 @@
 use super::{Options, OutputFormat, audit_options};
 use crate::audit::audit;
 use crate::error::{Error, Result};
+use crate::expiry;
 use crate::finding::Status;
 use crate::report;
 use crate::sink::{print, print_text};
@@ -47,8 +48,8 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
     // The audit text is coloured, so report.rs sanitises each value before painting; the
     // expiry table has no colour and is sanitised whole.
     match (opts.expiry, opts.format) {
-        (true, OutputFormat::Text) => print_text(&report::expiry_text(&rep))?,
-        (true, OutputFormat::Json) => print(&report::expiry_json(&rep))?,
+        (true, OutputFormat::Text) => print_text(&expiry::expiry_text(&rep))?,
+        (true, OutputFormat::Json) => print(&expiry::expiry_json(&rep))?,
         (false, OutputFormat::Text) => print(&report::audit_text(&rep, opts.verbose, paint))?,
         (false, OutputFormat::Json) => print(&report::audit_json(&rep))?,
     }
