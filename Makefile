@@ -10,6 +10,8 @@ NODES    ?= $(NODE)
 ADVERTISE_IP ?= 10.0.0.10
 # The kubeadm release to follow (1.28 to 1.33); empty: the newest.
 K8S_VERSION ?=
+# The control-plane endpoint HOST[:PORT] (a load balancer); empty: https://ADVERTISE_IP:6443.
+CONTROL_PLANE_ENDPOINT ?=
 BINS     := k8s-genkey k8s-csr k8s-sign k8s-kubeconfig k8s-verify k8s-rotate
 RELEASE  := target/release
 
@@ -31,9 +33,9 @@ release:
 	$(CARGO) build $(LOCKED) --release --workspace --bins
 
 ## pki: build the whole kubeadm-style PKI into $(OUT) with the tools, then verify it
-## (K8S_VERSION=1.28 as that kubeadm release wrote it)
+## (K8S_VERSION=1.28 as that kubeadm release wrote it; CONTROL_PLANE_ENDPOINT=lb.example:6443 behind a load balancer)
 pki: release
-	PATH="$(CURDIR)/$(RELEASE):$$PATH" K8S_VERSION="$(K8S_VERSION)" examples/kubeadm-pki.sh "$(OUT)" "$(NODES)" "$(ADVERTISE_IP)"
+	PATH="$(CURDIR)/$(RELEASE):$$PATH" K8S_VERSION="$(K8S_VERSION)" CONTROL_PLANE_ENDPOINT="$(CONTROL_PLANE_ENDPOINT)" examples/kubeadm-pki.sh "$(OUT)" "$(NODES)" "$(ADVERTISE_IP)"
 
 ## install: the binaries, man pages and completions under $(DESTDIR)$(PREFIX)
 ## (BIN_SRC=target/debug installs a debug build without rebuilding)

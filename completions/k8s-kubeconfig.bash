@@ -23,7 +23,7 @@ _k8s__kubeconfig() {
 
     case "${cmd}" in
         k8s__kubeconfig)
-            opts="-i -o -f -h -V --ca-cert --server --tls-server-name --cluster-name --user --context --embed --cert --key --in --merge --extract --renew --ca --ca-key --days --reuse-key --clamp --out --format --force --explain --help --version"
+            opts="-i -o -f -h -V --ca-cert --server --advertise-address --control-plane-endpoint --kubernetes-version --tls-server-name --cluster-name --user --context --embed --cert --key --in --merge --extract --renew --ca --ca-key --days --reuse-key --clamp --out --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -34,6 +34,18 @@ _k8s__kubeconfig() {
                     return 0
                     ;;
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --advertise-address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --control-plane-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubernetes-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -14,6 +14,7 @@ pub mod cert;
 pub mod cfssl;
 pub mod chain;
 pub mod cmd;
+pub mod control_plane;
 pub mod csr;
 pub mod csrapi;
 pub mod endpoint;

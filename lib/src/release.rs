@@ -18,13 +18,13 @@ pub enum NotBefore {
     Backdated5m,
 }
 
-/// The server `kubeadm init` writes into kubelet.conf on a control-plane node.
+/// Which API server URL kubeadm writes into a kubeconfig (util/endpoint.go).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KubeletServer {
-    /// The control-plane endpoint (or the advertise address when there is none).
-    ControlPlaneEndpoint,
-    /// The node's own API server, `https://ADVERTISE:6443` (`ControlPlaneKubeletLocalMode`,
-    /// on by default from 1.33).
+pub enum Server {
+    /// The control-plane endpoint, `https://CPE` (`GetControlPlaneEndpoint`; the local URL when
+    /// there is none).
+    ControlPlane,
+    /// The node's own API server, `https://ADVERTISE:6443` (`GetLocalAPIEndpoint`).
     Local,
 }
 
@@ -48,8 +48,9 @@ pub struct Release {
     pub absent: &'static [&'static str],
     /// NotBefore of the certificates under `pki/`.
     pub leaf_not_before: NotBefore,
-    /// kubelet.conf's server on a control-plane node.
-    pub kubelet_server: KubeletServer,
+    /// kubelet.conf's server on a control-plane node (the local one from 1.33:
+    /// `ControlPlaneKubeletLocalMode` on by default).
+    pub kubelet_server: Server,
     /// `check-expiration`'s residual-time wording.
     pub residual: Residual,
 }
@@ -61,7 +62,7 @@ const V1_29: Release = Release {
     orgs: &[],
     absent: &[],
     leaf_not_before: NotBefore::CaNotBefore,
-    kubelet_server: KubeletServer::ControlPlaneEndpoint,
+    kubelet_server: Server::ControlPlane,
     residual: Residual::Short,
 };
 
@@ -70,7 +71,7 @@ const V1_31: Release =
     Release { minor: 31, leaf_not_before: NotBefore::Backdated5m, residual: Residual::Human, ..V1_29 };
 
 /// 1.33: `ControlPlaneKubeletLocalMode` on by default.
-const V1_33: Release = Release { minor: 33, kubelet_server: KubeletServer::Local, ..V1_31 };
+const V1_33: Release = Release { minor: 33, kubelet_server: Server::Local, ..V1_31 };
 
 /// The releases followed, oldest first; the last is the default.
 pub const RELEASES: &[Release] = &[

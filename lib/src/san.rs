@@ -22,48 +22,6 @@ pub enum San {
     Uri(String),
 }
 
-/// The SAN kubeadm adds for a control-plane endpoint `HOST[:PORT]`: the host, as an IP or a DNS
-/// name (kubeadm util/endpoint.go `ParseHostPort`, used by pkiutil `GetAPIServerAltNames`). The
-/// host may be a DNS name, an IPv4 address, or an IPv6 address in brackets (or bare, without a
-/// port); the port, when given, is 1 to 65535.
-pub fn control_plane_host(endpoint: &str) -> Result<San> {
-    let bad = |m: &str| Error::usage(format!("--control-plane-endpoint '{}': {m}", crate::term::sanitize(endpoint)));
-    let (host, port) = if let Some(rest) = endpoint.strip_prefix('[') {
-        let (h, after) = rest.split_once(']').ok_or_else(|| bad("unclosed [ in an IPv6 address"))?;
-        match after {
-            "" => (h, None),
-            _ => (h, Some(after.strip_prefix(':').ok_or_else(|| bad("expected :PORT after ]"))?)),
-        }
-    } else if endpoint.matches(':').count() > 1 {
-        (endpoint, None) // a bare IPv6 address
-    } else {
-        match endpoint.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (endpoint, None),
-        }
-    };
-    if let Some(p) = port
-        && !p.parse::<u16>().is_ok_and(|n| n > 0)
-    {
-        return Err(bad("the port must be a number from 1 to 65535"));
-    }
-    if endpoint.starts_with('[') || host.contains(':') {
-        return host
-            .parse::<std::net::Ipv6Addr>()
-            .map(|ip| San::Ip(IpAddr::V6(ip)))
-            .map_err(|_| bad("not an IPv6 address"));
-    }
-    if let Ok(ip) = host.parse::<IpAddr>() {
-        return Ok(San::Ip(ip));
-    }
-    if !is_dns1123_subdomain(host) {
-        return Err(bad(
-            "the host must be an IP address or a lower-case RFC 1123 subdomain (letters, digits, '-' and '.')",
-        ));
-    }
-    Ok(San::Dns(host.to_string()))
-}
-
 /// apimachinery's `validation.IsDNS1123Subdomain`: at most 253 characters of lower-case
 /// letters, digits, `-` and `.`, each dot-separated part starting and ending with a letter or
 /// digit.

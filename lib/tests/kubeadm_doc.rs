@@ -47,7 +47,7 @@ fn the_profile_table_is_the_documented_one() {
 
 #[test]
 fn the_release_rows_are_the_documented_release_table() {
-    use k8s_pki::release::{KubeletServer, NotBefore, RELEASES, Residual};
+    use k8s_pki::release::{NotBefore, RELEASES, Residual, Server};
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/kubeadm.md"))
         .expect("docs/kubeadm.md is in the repository");
     let rows = table(&doc, "releases");
@@ -84,7 +84,7 @@ fn the_release_rows_are_the_documented_release_table() {
         );
         let backdated = release.leaf_not_before == NotBefore::Backdated5m;
         assert_eq!(cell(leaves).starts_with("START − 5m"), backdated, "{name}: {}", cell(leaves));
-        let local = release.kubelet_server == KubeletServer::Local;
+        let local = release.kubelet_server == Server::Local;
         assert_eq!(cell(kubelet).starts_with("local URL"), local, "{name}: {}", cell(kubelet));
         let short = release.residual == Residual::Short;
         assert_eq!(cell(residual).starts_with("ShortHumanDuration"), short, "{name}: {}", cell(residual));

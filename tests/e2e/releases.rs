@@ -160,3 +160,71 @@ fn check_expiration_text_and_json_are_kubeadms_byte_for_byte() {
         assert_eq!(ours(at, 28, json), go(at, 28, json), "1.28");
     }
 }
+
+/// Each kubeconfig's server as kubeadm writes it, per release, behind a load balancer and on an
+/// IPv6 node; leaves start when their CA started up to 1.30, five minutes ago from 1.31.
+#[test]
+fn kubeconfig_servers_and_not_before_follow_the_release() {
+    let dir = scratch();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/kubeadm-pki.sh");
+    let build = |name: &str, env: &str, ip: &str| {
+        let out = dir.path().join(name);
+        let built = pipe(&format!("{env} \"$1\" \"$2\" 'node-1 node-2' {ip}"), &[script.as_path(), out.as_path()]);
+        assert!(built.status.success(), "{name}: {}", String::from_utf8_lossy(&built.stderr));
+        out
+    };
+    // kubectl reads the server as written: an IPv6 host stays in brackets.
+    let server = |conf: &Path| {
+        let out = require("kubectl", "kubectl (it comes with the machine image)")
+            .arg("--kubeconfig")
+            .arg(conf)
+            .args(["config", "view", "-o", "jsonpath={.clusters[0].cluster.server}"])
+            .output()
+            .expect("kubectl");
+        assert!(out.status.success(), "kubectl: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let lb = build("lb-1.32", "CONTROL_PLANE_ENDPOINT=lb.example:8443 K8S_VERSION=1.32", "10.0.0.10");
+    let local = "https://10.0.0.10:6443";
+    for (file, want) in [
+        ("admin.conf", "https://lb.example:8443"),
+        ("super-admin.conf", "https://lb.example:8443"),
+        ("kubelet.conf", "https://lb.example:8443"),
+        ("nodes/node-2/kubelet.conf", "https://lb.example:8443"),
+        ("controller-manager.conf", local),
+        ("scheduler.conf", local),
+    ] {
+        assert_eq!(server(&lb.join(file)), want, "1.32 behind lb.example:8443: {file}");
+    }
+    let sans =
+        openssl_ok(dir.path(), &["x509", "-noout", "-ext", "subjectAltName", "-in", &s(&lb.join("pki/apiserver.crt"))]);
+    assert!(sans.contains("DNS:lb.example"), "the endpoint is a SAN: {sans}");
+    // 1.33: kubelet.conf at the node's own API server; IPv6 in brackets.
+    let v6 = build("v6-1.33", "CONTROL_PLANE_ENDPOINT='[fd00::100]:6443'", "fd00::10");
+    for (file, want) in [
+        ("admin.conf", "https://[fd00::100]:6443"),
+        ("kubelet.conf", "https://[fd00::10]:6443"),
+        ("nodes/node-2/kubelet.conf", "https://[fd00::11]:6443"),
+        ("scheduler.conf", "https://[fd00::10]:6443"),
+    ] {
+        assert_eq!(server(&v6.join(file)), want, "1.33 on fd00::10: {file}");
+    }
+    let sans =
+        openssl_ok(dir.path(), &["x509", "-noout", "-ext", "subjectAltName", "-in", &s(&v6.join("pki/apiserver.crt"))]);
+    assert!(sans.contains("IP Address:FD00:0:0:0:0:0:0:100"), "{sans}");
+    // NotBefore: the CA's up to 1.30 (lb-1.32 is from 1.31 on: five minutes before now).
+    let start = |tree: &Path, file: &str| {
+        openssl_ok(dir.path(), &["x509", "-noout", "-startdate", "-in", &s(&tree.join(file))])
+    };
+    let old = build("1.30", "K8S_VERSION=1.30", "10.0.0.10");
+    for file in ["pki/apiserver.crt", "pki/etcd/peer.crt"] {
+        let ca = if file.contains("etcd") { "pki/etcd/ca.crt" } else { "pki/ca.crt" };
+        assert_eq!(start(&old, file), start(&old, ca), "1.30: {file} starts with its CA");
+    }
+    let signed = tool("k8s-sign")
+        .args(["--kubernetes-version", "1.30", "--not-before", "2026-01-01", "--ca"])
+        .arg(old.join("pki/ca"))
+        .output()
+        .expect("k8s-sign");
+    assert_eq!(signed.status.code(), Some(2), "--not-before and --kubernetes-version conflict");
+}

@@ -105,17 +105,16 @@ fn reissue(target: &Target, pki: &Path, found: &Found<'_>) -> Option<String> {
     let sign = format!("k8s-sign --ca {}", sh_path(&pki.join(signer.file())));
     let out = sh_path(&target.name);
     if target.is_kubeconfig() {
-        let server = match found.server {
-            Some(s) => s.to_string(),
-            None => {
-                let host = params.advertise_address.map(|i| i.to_string()).unwrap_or_else(|| "HOST".into());
-                format!("https://{host}:6443")
-            }
+        // The server as found; for a lost file, the one kubeadm writes for it from this node's
+        // address (k8s-kubeconfig picks it by identity, an IPv6 address in brackets).
+        let server = match (found.server, params.advertise_address) {
+            (Some(s), _) => format!("--server {}", sh(s)),
+            (None, Some(ip)) => format!("--advertise-address {ip}"),
+            (None, None) => "--server https://HOST:6443".to_string(),
         };
         Some(format!(
-            "k8s-genkey | {csr} | {sign} | k8s-kubeconfig --ca-cert {} --server {} --out {out} --force",
+            "k8s-genkey | {csr} | {sign} | k8s-kubeconfig --ca-cert {} {server} --out {out} --force",
             sh_path(&pki.join("ca.crt")),
-            sh(&server)
         ))
     } else {
         Some(format!("k8s-genkey | {csr} | {sign} --out {out} --force"))

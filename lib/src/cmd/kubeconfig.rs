@@ -23,6 +23,11 @@ pub struct Options {
     pub ca_cert: Option<PathBuf>,
     /// API server URL.
     pub server: Option<String>,
+    /// Without `server`: the node's endpoints, from which the server kubeadm writes for the
+    /// certificate's identity is taken.
+    pub endpoints: Option<crate::control_plane::Endpoints>,
+    /// The kubeadm release whose servers to follow (kubelet.conf's changed in 1.33).
+    pub release: Option<&'static crate::release::Release>,
     /// Name to verify the server certificate against.
     pub tls_server_name: Option<String>,
     /// Cluster name.
@@ -135,6 +140,25 @@ fn absolute(path: &Path) -> Result<String> {
     std::path::absolute(path).map(|p| p.display().to_string()).map_err(|e| Error::io(path, &e))
 }
 
+/// `--server`, or the URL kubeadm writes for the certificate's identity: admin and super-admin
+/// at the control-plane endpoint, controller-manager and scheduler at the local API server,
+/// kubelet as the release says (docs/kubeadm.md section 5).
+fn server_for(opts: &Options, cert: &Cert) -> Result<String> {
+    let (Some(endpoints), None) = (&opts.endpoints, &opts.server) else {
+        return Ok(opts.server.clone().unwrap_or_default());
+    };
+    let release = opts.release.unwrap_or_else(crate::release::newest);
+    let (cn, orgs) = (cert.subject.cn().unwrap_or(""), cert.subject.orgs());
+    let server = crate::profile::kubeconfig_for(cn, &orgs).and_then(|p| p.server_in(release)).ok_or_else(|| {
+        Error::usage(format!(
+            "kubeadm writes no kubeconfig for CN={} O=[{}] (only admin, super-admin, kubelet, controller-manager and scheduler): give --server URL",
+            crate::term::sanitize(cn),
+            crate::term::sanitize(&orgs.join(","))
+        ))
+    })?;
+    Ok(endpoints.url(server))
+}
+
 /// Builds (or merges) the kubeconfig, or extracts credentials. Returns the files written.
 pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<PathBuf>> {
     if opts.extract {
@@ -144,8 +168,14 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
         return renew(opts, path, now, note);
     }
     let ca_path = opts.ca_cert.as_ref().ok_or_else(|| Error::usage("--ca-cert FILE is required (pki/ca.crt)"))?;
-    let server = opts.server.as_deref().ok_or_else(|| Error::usage("--server URL is required (https://HOST:6443)"))?;
-    check_server(server)?;
+    if opts.server.is_none() && opts.endpoints.is_none() {
+        return Err(Error::usage(
+            "--server URL is required (https://HOST:6443), or --advertise-address IP for the server kubeadm writes",
+        ));
+    }
+    if let Some(server) = &opts.server {
+        check_server(server)?;
+    }
     let ca_name = ca_path.display().to_string();
     // A bundle (old and new CAs mid-rotation) is embedded whole, in the file's order.
     let ca_blocks: Vec<Block> =
@@ -180,6 +210,7 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
     };
     let client = client(opts, stdin)?;
     check(&client, &ca, &ca_name, now)?;
+    let server = &server_for(opts, &client.cert)?;
 
     let user = match &opts.user {
         Some(u) => u.clone(),

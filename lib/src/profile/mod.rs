@@ -33,6 +33,17 @@ pub enum SanRule {
     KubeletServing,
 }
 
+/// Which API server kubeadm points a profile's kubeconfig at (docs/kubeadm.md section 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerRule {
+    /// Not one of kubeadm's kubeconfigs.
+    None,
+    /// The same in every release followed.
+    Fixed(crate::release::Server),
+    /// kubelet.conf: the release's `kubelet_server`.
+    Kubelet,
+}
+
 /// The CAs of a kubeadm cluster.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CaName {
@@ -118,6 +129,8 @@ pub struct Profile {
     /// Whether `kubeadm certs renew` renews it and `check-expiration` lists it (kubelet.conf is
     /// left to the kubelet's own rotation; phases/certs/renewal/manager.go).
     pub renewed_by_kubeadm: bool,
+    /// The server of its kubeconfig.
+    pub server: ServerRule,
 }
 
 /// The profiles an identity fits: a CA by its CN; a leaf by its CN, its O values (current or an
@@ -182,6 +195,12 @@ pub fn for_identity(cn: &str, orgs: &[String], sans: &[San]) -> Option<&'static 
         })
         .collect();
     candidates.iter().find(|p| (p.sans == SanRule::None) == sans.is_empty()).or_else(|| candidates.first()).copied()
+}
+
+/// The kubeconfig profile a client certificate's identity is (admin, super-admin, kubelet,
+/// controller-manager, scheduler), in the current or an older release's groups.
+pub fn kubeconfig_for(cn: &str, orgs: &[String]) -> Option<&'static Profile> {
+    PROFILES.iter().find(|p| p.server != ServerRule::None && p.matches(cn, orgs))
 }
 
 /// The names of every profile (for completions and help).
@@ -300,7 +319,7 @@ impl Profile {
                 let mut ips = vec![San::Ip(params.service_cidr.first_ip())];
                 ips.extend(params.advertise_address.map(San::Ip));
                 if let Some(endpoint) = &params.control_plane_endpoint {
-                    match crate::san::control_plane_host(endpoint)? {
+                    match crate::control_plane::parse(endpoint)?.host {
                         ip @ San::Ip(_) => ips.push(ip),
                         other => dns.push(other),
                     }

@@ -1,13 +1,22 @@
 //! A profile across the kubeadm releases followed ([`crate::release`]): the groups each release
 //! writes for it, and which releases wrote a given set.
 
-use super::Profile;
-use crate::release::{RELEASES, Release};
+use super::{Profile, ServerRule};
+use crate::release::{RELEASES, Release, Server};
 
 impl Profile {
     /// The O values `release` writes for it.
     pub fn orgs_in(&self, release: &Release) -> &'static [&'static str] {
         release.orgs_for(self.name).unwrap_or(self.orgs)
+    }
+
+    /// The API server `release` writes into its kubeconfig, if kubeadm writes one for it.
+    pub fn server_in(&self, release: &Release) -> Option<Server> {
+        match self.server {
+            ServerRule::None => None,
+            ServerRule::Fixed(server) => Some(server),
+            ServerRule::Kubelet => Some(release.kubelet_server),
+        }
     }
 
     /// Every O set a followed release wrote for it other than the profile table's, with the

@@ -4,7 +4,8 @@
 
 use super::CaName::{Cluster, Etcd, FrontProxy};
 use super::Location::{Elsewhere, Kubeconfig, Pki};
-use super::{Profile, SanRule};
+use super::{Profile, SanRule, ServerRule};
+use crate::release::Server::{ControlPlane, Local};
 use crate::usage::Usage;
 
 const SERVER: &[Usage] = &[Usage::Server];
@@ -25,6 +26,7 @@ const CA: Profile = Profile {
     per_node: None,
     optional: false,
     renewed_by_kubeadm: true,
+    server: ServerRule::None,
 };
 
 /// The columns a leaf row does not set.
@@ -129,6 +131,7 @@ pub const PROFILES: &[Profile] = &[
         summary: "cluster administrator (admin.conf), cluster-admin through RBAC; --org system:masters as kubeadm <= 1.28 wrote it",
         signer: Some(Cluster),
         location: Kubeconfig("admin.conf"),
+        server: ServerRule::Fixed(ControlPlane),
         cn: "kubernetes-admin",
         orgs: &["kubeadm:cluster-admins"],
         usages: CLIENT,
@@ -139,6 +142,7 @@ pub const PROFILES: &[Profile] = &[
         summary: "break-glass administrator that bypasses RBAC (super-admin.conf)",
         signer: Some(Cluster),
         location: Kubeconfig("super-admin.conf"),
+        server: ServerRule::Fixed(ControlPlane),
         cn: "kubernetes-super-admin",
         orgs: &["system:masters"],
         usages: CLIENT,
@@ -150,6 +154,7 @@ pub const PROFILES: &[Profile] = &[
         summary: "the kubelet's client identity (kubelet.conf), seen by the Node authorizer",
         signer: Some(Cluster),
         location: Kubeconfig("kubelet.conf"),
+        server: ServerRule::Kubelet,
         cn: "system:node:{node}",
         orgs: &["system:nodes"],
         usages: CLIENT,
@@ -184,6 +189,7 @@ pub const PROFILES: &[Profile] = &[
         summary: "kube-controller-manager's client identity (controller-manager.conf)",
         signer: Some(Cluster),
         location: Kubeconfig("controller-manager.conf"),
+        server: ServerRule::Fixed(Local),
         cn: "system:kube-controller-manager",
         usages: CLIENT,
         ..LEAF
@@ -193,6 +199,7 @@ pub const PROFILES: &[Profile] = &[
         summary: "kube-scheduler's client identity (scheduler.conf)",
         signer: Some(Cluster),
         location: Kubeconfig("scheduler.conf"),
+        server: ServerRule::Fixed(Local),
         cn: "system:kube-scheduler",
         usages: CLIENT,
         ..LEAF

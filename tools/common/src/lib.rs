@@ -65,6 +65,11 @@ pub fn release_parser(text: &str) -> Result<&'static k8s_pki::release::Release, 
     k8s_pki::release::parse(text).map_err(|e| e.to_string())
 }
 
+/// `--control-plane-endpoint HOST[:PORT]`, as kubeadm parses it.
+pub fn endpoint_parser(text: &str) -> Result<k8s_pki::control_plane::Endpoint, String> {
+    k8s_pki::control_plane::parse(text).map_err(|e| e.to_string())
+}
+
 /// A signer's `--profile`: a profile's name or `auto`.
 pub fn profile_choice_parser() -> impl clap::builder::TypedValueParser<Value = k8s_pki::profile::Choice> {
     use clap::builder::TypedValueParser;

@@ -47,6 +47,22 @@ pub struct Cli {
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
 
+    /// Without --server: this node's address; the server is the one kubeadm writes for the
+    /// certificate's identity (admin and super-admin: the control-plane endpoint;
+    /// controller-manager and scheduler: https://IP:6443; kubelet: by release)
+    #[arg(long, value_name = "IP", conflicts_with = "server", help_heading = "kubeadm's servers")]
+    pub advertise_address: Option<std::net::IpAddr>,
+
+    /// The load balancer's or DNS name's HOST[:PORT] (default port 6443); without it, the
+    /// control-plane endpoint is https://ADVERTISE:6443
+    #[arg(long, value_name = "HOST[:PORT]", value_parser = k8s_pki_cli::endpoint_parser, requires = "advertise_address", help_heading = "kubeadm's servers")]
+    pub control_plane_endpoint: Option<k8s_pki::control_plane::Endpoint>,
+
+    /// The kubeadm release whose servers to follow (1.28 to 1.33; default: the newest): before
+    /// 1.33 kubelet.conf points at the control-plane endpoint, from 1.33 at the local API server
+    #[arg(long, value_name = "VERSION", value_parser = k8s_pki_cli::release_parser, requires = "advertise_address", help_heading = "kubeadm's servers")]
+    pub kubernetes_version: Option<&'static k8s_pki::release::Release>,
+
     /// Name to check the API server's certificate against, when the URL's host is not in its SANs
     #[arg(long, value_name = "NAME")]
     pub tls_server_name: Option<String>,
@@ -149,6 +165,11 @@ impl Cli {
             clamp: self.clamp,
             explain: self.explain.explain,
             server: self.server.clone(),
+            endpoints: self.advertise_address.map(|advertise| k8s_pki::control_plane::Endpoints {
+                advertise,
+                control_plane: self.control_plane_endpoint.clone(),
+            }),
+            release: self.kubernetes_version,
             tls_server_name: self.tls_server_name.clone(),
             cluster_name: self.cluster_name.clone(),
             user: self.user.clone(),

@@ -81,6 +81,11 @@ pub struct Cli {
     #[arg(long, value_name = "DATE", value_parser = k8s_pki::validity::parse_date, conflicts_with_all = ["days", "duration"], help_heading = "Validity")]
     pub not_after: Option<k8s_pki::validity::Timestamp>,
 
+    /// Set NotBefore as this kubeadm release does (1.28 to 1.33; default: the newest): 1.28 to
+    /// 1.30 start a certificate at its CA's NotBefore, 1.31 and later 5 minutes before now
+    #[arg(long, value_name = "VERSION", value_parser = k8s_pki_cli::release_parser, conflicts_with = "not_before", help_heading = "Validity")]
+    pub kubernetes_version: Option<&'static k8s_pki::release::Release>,
+
     /// Cut a certificate that would outlive its CA to the CA's expiry (default: warn)
     #[arg(long, help_heading = "Validity")]
     pub clamp: bool,
@@ -153,6 +158,7 @@ impl Cli {
             duration: self.duration.clone(),
             not_before: self.not_before,
             not_after: self.not_after,
+            release: self.kubernetes_version,
             usages: self.usages.iter().map(|u| Usage::from(*u)).collect(),
             profile: self.profile,
             allow_ca: self.allow_ca,

@@ -40,6 +40,8 @@ pub struct Options {
     pub not_before: Option<validity::Timestamp>,
     /// `--not-after`.
     pub not_after: Option<validity::Timestamp>,
+    /// `--kubernetes-version`: the release whose NotBefore rule to follow.
+    pub release: Option<&'static crate::release::Release>,
     /// Usages decided by the signer.
     pub usages: Vec<Usage>,
     /// A profile whose usages (and CA-ness) the signer applies; `auto` picks kubeadm's profile
@@ -100,7 +102,7 @@ pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
 /// Signs every CSR on the input. Returns the files written.
 pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     let now = validity::now();
-    let issue_opts = issue_options(opts, now)?;
+    let mut issue_opts = issue_options(opts, now)?;
     let signer = match (opts.self_sign, &opts.ca_cert, &opts.ca_key) {
         (true, None, None) => {
             Signer::SelfSign { file_key: opts.key.as_deref().map(PrivateKey::read_file).transpose()? }
@@ -111,6 +113,10 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
                 return Err(Error::usage("--key goes with --self-sign; the CA key is --ca-key"));
             }
             let ca = Ca::from_files(cert_path, key_path, now)?;
+            // kubeadm 1.28-1.30 start a leaf when its CA started (pki_helpers.go NewSignedCert).
+            if opts.release.is_some_and(|r| r.leaf_not_before == crate::release::NotBefore::CaNotBefore) {
+                issue_opts.not_before = issue_opts.not_before.or(Some(ca.cert.not_before));
+            }
             Signer::Ca(Box::new(ca))
         }
         (false, None, None) => {
