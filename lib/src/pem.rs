@@ -54,6 +54,16 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The mode a file of this kind is written with, as kubeadm writes them (docs/kubeadm.md
+    /// section 4): keys, public keys (`sa.pub`: `WritePublicKey`) and CSRs (`WriteCSR`) 0600,
+    /// certificates 0644.
+    pub fn file_mode(self) -> u32 {
+        match self {
+            Kind::Key | Kind::PublicKey | Kind::Csr => 0o600,
+            Kind::Cert | Kind::Other => 0o644,
+        }
+    }
+
     /// The kind of a PEM label.
     pub fn of(label: &str) -> Kind {
         match label {

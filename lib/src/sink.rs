@@ -191,8 +191,7 @@ impl Sink {
             .pending_files
             .drain(..)
             .map(|(path, kind, text)| {
-                let mode = if kind == Kind::Key { 0o600 } else { 0o644 };
-                FileWrite::new(path, mode, Zeroizing::new(text.as_bytes().to_vec()))
+                FileWrite::new(path, kind.file_mode(), Zeroizing::new(text.as_bytes().to_vec()))
                     .named_by_user(self.options.files.is_explicit(kind))
             })
             .collect();

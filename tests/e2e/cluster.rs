@@ -77,9 +77,17 @@ fn the_layout_is_kubeadms() {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     use std::os::unix::fs::PermissionsExt;
-    for key in ["pki/ca.key", "pki/sa.key", "pki/etcd/peer.key", "admin.conf"] {
-        let mode = std::fs::metadata(out.join(key)).expect("meta").permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600, "{key}");
+    // kubeadm's modes (docs/kubeadm.md section 4): keys, kubeconfigs and sa.pub 0600,
+    // certificates 0644, directories 0755.
+    let mode = |f: &str| std::fs::metadata(out.join(f)).expect("meta").permissions().mode() & 0o777;
+    for private in ["pki/ca.key", "pki/sa.key", "pki/sa.pub", "pki/etcd/peer.key", "admin.conf"] {
+        assert_eq!(mode(private), 0o600, "{private}");
+    }
+    for cert in ["pki/ca.crt", "pki/etcd/peer.crt"] {
+        assert_eq!(mode(cert), 0o644, "{cert}");
+    }
+    for dir in ["pki", "pki/etcd"] {
+        assert_eq!(mode(dir) & 0o022, 0, "{dir} is writable by others");
     }
 }
 

@@ -9,10 +9,11 @@ use zeroize::Zeroizing;
 use super::tree::{Change, Tree};
 use crate::error::{Error, Result};
 
-/// The mode a file of the tree is kept with: keys and kubeconfigs (which embed keys) 0600,
-/// certificates and public keys 0644.
+/// The mode a file of the tree is kept with, as kubeadm keeps it: keys, kubeconfigs (which
+/// embed keys), `sa.pub` and CSRs 0600, certificates 0644.
 pub fn mode_of(rel: &str) -> u32 {
-    if rel.ends_with(".key") || rel.ends_with(".conf") { 0o600 } else { 0o644 }
+    let private = [".key", ".conf", ".pub", ".csr"];
+    if private.iter().any(|ext| rel.ends_with(ext)) { 0o600 } else { 0o644 }
 }
 
 /// Applies `changes` under `tree`: each existing file is first copied into `backup` (relative to

@@ -189,7 +189,7 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
         out.push(write(
             t.trust_file(),
             trust_pem.clone().into_bytes(),
-            0o644,
+            super::backup::mode_of(&t.trust_file()),
             members_words(m, phase),
             "every reader trusts what this phase trusts, the signer first".into(),
             format!("cat {} > {}", parts.join(" "), tree.sh(&t.trust_file())),
