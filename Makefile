@@ -63,9 +63,10 @@ uninstall:
 	done
 	rm -f $(MANDIR)/man7/k8s-pki.7
 
-## renew: re-issue every leaf certificate and kubeconfig under PKI=dir (WITHIN=days to renew only those due)
+## renew: re-issue every leaf certificate and kubeconfig under PKI=dir (WITHIN=days to renew only those due,
+## KEEP_KEYS=1 to keep the keys, KUBELET=1 to renew kubelet.conf too)
 renew: release
-	PATH="$(CURDIR)/$(RELEASE):$$PATH" examples/renew-pki.sh "$(PKI)" $(if $(WITHIN),--within $(WITHIN))
+	PATH="$(CURDIR)/$(RELEASE):$$PATH" examples/renew-pki.sh "$(PKI)" $(if $(WITHIN),--within $(WITHIN)) $(if $(KEEP_KEYS),--keep-keys) $(if $(KUBELET),--kubelet)
 
 ## bench: k8s-pki against openssl and cfssl in one run; writes BENCHMARKS.md
 bench:

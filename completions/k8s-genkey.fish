@@ -5,6 +5,7 @@ rsa3072\t'RSA 3072'
 rsa4096\t'RSA 4096'
 ecdsa-p256\t'ECDSA P-256'
 ecdsa-p384\t'ECDSA P-384'"
+complete -c k8s-genkey -l like -d 'Take the algorithm and size from the key of FILE: a certificate, CSR, public or private key (a renewed certificate keeps its kind of key)' -r -F
 complete -c k8s-genkey -l cfssl -d 'Take the algorithm and size from a cfssl CSR JSON file\'s "key" object' -r -F
 complete -c k8s-genkey -s b -l bits -d 'Key size: RSA modulus bits (2048, 3072, 4096) or ECDSA curve bits (256, 384)' -r
 complete -c k8s-genkey -l key-format -d 'Private key encoding' -r -f -a "traditional\t'As kubeadm writes keys: PKCS#1 "RSA PRIVATE KEY" or SEC1 "EC PRIVATE KEY"'

@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Renews a kubeadm PKI like `kubeadm certs renew all`: every leaf certificate under pki/ (and
-# under nodes/N/ for extra nodes) and every kubeconfig's client certificate is re-issued with the same subject, SANs and usages
-# and a new key (--keep-keys keeps the old keys); the CAs are never renewed. Old files go to
-# DIR/backup-TIMESTAMP/ first. Ends with the k8s-verify audit.
+# under nodes/N/ for extra nodes) and every kubeconfig's client certificate is re-issued with the
+# same subject, SANs and usages and a new key of the same algorithm and size (--keep-keys keeps
+# the old keys); renewed kubeconfigs embed the current pki/ca.crt. The CAs are never renewed, and
+# kubelet.conf only with --kubelet: kubeadm leaves it to the kubelet's own certificate rotation.
+# Old files go to DIR/backup-TIMESTAMP/ first. Ends with which component reads each renewed file
+# (and so must restart), then the k8s-verify audit.
 #
-#   examples/renew-pki.sh DIR [--within DAYS] [--keep-keys] [--days N]
+#   examples/renew-pki.sh DIR [--within DAYS] [--keep-keys] [--days N] [--kubelet]
 #
 # --within DAYS renews only what expires within DAYS days.
 set -euo pipefail
-dir=${1:?usage: renew-pki.sh DIR [--within DAYS] [--keep-keys] [--days N]}; shift
-within=""; keep=0; days=365
+dir=${1:?usage: renew-pki.sh DIR [--within DAYS] [--keep-keys] [--days N] [--kubelet]}; shift
+within=""; keep=0; days=365; kubelet=false
 while (($#)); do
     case $1 in
         --within) within=$2; shift 2 ;;
         --keep-keys) keep=1; shift ;;
         --days) days=$2; shift 2 ;;
+        --kubelet) kubelet=true; shift ;;
         *) echo "renew-pki: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -40,8 +44,10 @@ due() { [ -z "$within" ] || ! openssl x509 -noout -checkend $((within * 86400)) 
 profiles=$(k8s-csr --list-profiles --format json)
 leaf_pairs=$(jq -r '.[] | select(.kind == "certificate") | "\(.file | ltrimstr("pki/")):\(.signerFile | ltrimstr("pki/"))"' <<<"$profiles")
 node_pairs=$(jq -r '.[] | select(.perNode != null and (.perNode | startswith("pki/"))) | "\(.perNode | ltrimstr("pki/")):\(.signerFile | ltrimstr("pki/"))"' <<<"$profiles")
-mapfile -t confs < <(jq -r '.[] | select(.kind == "kubeconfig") | .file' <<<"$profiles")
-node_confs=$(jq -r '.[] | select(.perNode != null and (.perNode | endswith(".conf"))) | .perNode' <<<"$profiles")
+# Kubeconfigs kubeadm renews (renewedByKubeadm: not kubelet.conf), and kubelet.conf with --kubelet.
+ours='.kind == "kubeconfig" and (.renewedByKubeadm or $kubelet)'
+mapfile -t confs < <(jq -r --argjson kubelet "$kubelet" ".[] | select($ours) | .file" <<<"$profiles")
+node_confs=$(jq -r --argjson kubelet "$kubelet" ".[] | select($ours and .perNode != null) | .perNode" <<<"$profiles")
 
 renewed=()
 # Leaf certificates under pki/ and the CA that signs each.
@@ -55,7 +61,7 @@ for pair in $leaf_pairs; do
         k8s-csr --from-cert "$pki/$leaf.crt" --key "$pki/$leaf.key" --reuse-key \
             | k8s-sign --ca "$pki/$ca" --days "$days" --cert-out "$pki/$leaf.crt" --force
     else
-        k8s-genkey | k8s-csr --from-cert "$pki/$leaf.crt" \
+        k8s-genkey --like "$pki/$leaf.crt" | k8s-csr --from-cert "$pki/$leaf.crt" \
             | k8s-sign --ca "$pki/$ca" --days "$days" --out "$pki/$leaf" --force
     fi
     renewed+=("pki/$leaf.crt")
@@ -75,7 +81,7 @@ for nodedir in "$dir"/nodes/*/; do
             k8s-csr --from-cert "$crt" --key "$nodedir/pki/$leaf.key" --reuse-key \
                 | k8s-sign --ca "$pki/$ca" --days "$days" --cert-out "$crt" --force
         else
-            k8s-genkey | k8s-csr --from-cert "$crt" | k8s-sign --ca "$pki/$ca" --days "$days" --out "$nodedir/pki/$leaf" --force
+            k8s-genkey --like "$crt" | k8s-csr --from-cert "$crt" | k8s-sign --ca "$pki/$ca" --days "$days" --out "$nodedir/pki/$leaf" --force
         fi
         renewed+=("$rel""pki/$leaf.crt")
     done
@@ -102,4 +108,26 @@ done
 
 echo "renewed ${#renewed[@]} certificates${renewed:+: ${renewed[*]}}"
 [ -d "$backup" ] && echo "old files in $backup"
+
+# Who reads each renewed file (the component flags, k8s-verify --flags): each of those processes
+# must restart to use it, as kubeadm says after certs renew; a static pod restarts when its
+# manifest leaves /etc/kubernetes/manifests and comes back. A file under nodes/N/ is read on N.
+if ((${#renewed[@]})); then
+    flags=$(k8s-verify --pki-dir "$dir" --flags --format json)
+    echo "to load them:"
+    for f in "${renewed[@]}"; do
+        rel=$(sed -E 's|^nodes/[^/]+/||' <<<"$f"); node=""
+        [ "$rel" = "$f" ] || node=" on $(cut -d/ -f2 <<<"$f")"
+        readers=$(jq -r --arg crt "$rel" --arg key "${rel%.crt}.key" '[.[] | select(.file == $crt or .file == $key)
+            | select(.component != "kubectl")] | group_by(.component)
+            | map("\(.[0].component) (\(map(.flag) | join(", ")))") | join("; ")' <<<"$flags")
+        if [ -n "$readers" ]; then
+            echo "  $f: restart$node $readers"
+        elif [[ $f == *.conf ]]; then
+            echo "  $f: nothing to restart (kubectl and other clients read it on each run)"
+        else
+            echo "  $f: no kubeadm component flag names it: restart whatever reads it$node"
+        fi
+    done
+fi
 k8s-verify --pki-dir "$dir"

@@ -212,6 +212,20 @@ pub fn flags_text(root: &str, ca_signer: bool) -> String {
     out
 }
 
+/// The component flags as JSON: one object per flag, `file` relative to the tree and `path`
+/// under `root`, in the text's order.
+pub fn flags_json(root: &str, ca_signer: bool) -> String {
+    let items: Vec<serde_json::Value> = flags_for(ca_signer)
+        .into_iter()
+        .map(|(component, flag, file, why)| {
+            serde_json::json!({
+                "component": component, "flag": flag, "file": file, "path": format!("{root}/{file}"), "why": why,
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap_or_default() + "\n"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

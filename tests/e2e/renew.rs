@@ -174,18 +174,80 @@ fn renewing_a_whole_tree_keeps_everything_but_keys_and_dates() {
     let admin_serial_before =
         String::from_utf8(run_ok("k8s-kubeconfig", &["--extract", "--in", &s(&out.join("admin.conf"))], b""))
             .expect("pem");
+    // Keys of other kinds than the default: renewal keeps each one's algorithm and size.
+    let kinds = [
+        ("pki/apiserver", "--algo ecdsa", "ASN1 OID: prime256v1"),
+        ("pki/etcd/peer", "--algo ecdsa --bits 384", "ASN1 OID: secp384r1"),
+        ("pki/front-proxy-client", "--bits 3072", "Public-Key: (3072 bit)"),
+    ];
+    for (stem, algo, _) in kinds {
+        let ca = if stem.contains("etcd") {
+            "pki/etcd/ca"
+        } else if stem.contains("front") {
+            "pki/front-proxy-ca"
+        } else {
+            "pki/ca"
+        };
+        let made = pipe(
+            &format!(
+                "cd \"$1\" && k8s-genkey {algo} | k8s-csr --from-cert {stem}.crt | k8s-sign --ca {ca} --out {stem} --force"
+            ),
+            &[&out],
+        );
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    }
+    let key_text = |stem: &str| openssl_ok(&out, &["x509", "-noout", "-text", "-in", &format!("{stem}.crt")]);
+    let kubelet_conf = std::fs::read(out.join("kubelet.conf")).expect("kubelet.conf");
     // Only what expires within 30 days: nothing on a fresh tree.
     let res = run_script("renew-pki.sh", &[&s(&out), "--within", "30"]);
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     assert!(String::from_utf8_lossy(&res.stdout).contains("renewed 0 certificates"));
+    // admin.conf trusting another CA than pki/ca.crt: renewal embeds pki/ca.crt again.
+    let admin = std::fs::read_to_string(out.join("admin.conf")).expect("admin.conf");
+    let b64 = |p: &str| {
+        let out = pipe("base64 -w0 < \"$1\"", &[&out.join(p)]);
+        String::from_utf8(out.stdout).expect("base64")
+    };
+    std::fs::write(out.join("admin.conf"), admin.replace(&b64("pki/ca.crt"), &b64("pki/front-proxy-ca.crt")))
+        .expect("write");
     // Everything.
     let res = run_script("renew-pki.sh", &[&s(&out)]);
     let stdout = String::from_utf8_lossy(&res.stdout);
     assert!(res.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&res.stderr));
-    // 7 leaves + 5 kubeconfigs of the control plane, and per extra node (node-2, node-3) etcd
-    // server and peer, the kubelet serving certificate and kubelet.conf; node-1's serving cert too.
-    assert!(stdout.contains("renewed 21 certificates"), "{stdout}");
+    // 7 leaves + 4 kubeconfigs of the control plane (not kubelet.conf: the kubelet rotates its
+    // own), and per extra node (node-2, node-3) etcd server and peer and the kubelet serving
+    // certificate; node-1's serving cert too.
+    assert!(stdout.contains("renewed 18 certificates"), "{stdout}");
     assert!(stdout.contains("25 files: 25 ok"), "the audit passes after renewal:\n{stdout}");
+    assert_eq!(
+        std::fs::read(out.join("kubelet.conf")).expect("kubelet.conf"),
+        kubelet_conf,
+        "kubelet.conf is left alone"
+    );
+    for (stem, _, kind) in kinds {
+        assert!(key_text(stem).contains(kind), "{stem} keeps its kind of key ({kind})");
+    }
+    assert!(
+        std::fs::read_to_string(out.join("admin.conf")).expect("admin").contains(&b64("pki/ca.crt")),
+        "admin.conf embeds pki/ca.crt"
+    );
+    // Which process reads each renewed file, from the component flags.
+    for line in [
+        "  pki/apiserver.crt: restart kube-apiserver (--tls-cert-file, --tls-private-key-file)",
+        "  pki/etcd/peer.crt: restart etcd (--peer-cert-file, --peer-key-file)",
+        "  nodes/node-2/pki/etcd/server.crt: restart on node-2 etcd (--cert-file, --key-file)",
+        "  controller-manager.conf: restart kube-controller-manager (--kubeconfig)",
+        "  admin.conf: nothing to restart (kubectl and other clients read it on each run)",
+    ] {
+        assert!(stdout.lines().any(|l| l == line), "{line:?} in\n{stdout}");
+    }
+    // --kubelet renews kubelet.conf too (each node's), and says the kubelet reads it.
+    let res = run_script("renew-pki.sh", &[&s(&out), "--kubelet"]);
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    assert!(res.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&res.stderr));
+    assert!(stdout.contains("renewed 21 certificates"), "{stdout}");
+    assert!(stdout.lines().any(|l| l == "  kubelet.conf: restart kubelet (--kubeconfig)"), "{stdout}");
+    assert_ne!(std::fs::read(out.join("kubelet.conf")).expect("kubelet.conf"), kubelet_conf);
     for (c, (id, key)) in leaves.iter().zip(&before) {
         assert_eq!(&identity(&out, c), id, "{c}: identity kept");
         assert_ne!(&pubkey(&out, c), key, "{c}: new key");
@@ -200,7 +262,7 @@ fn renewing_a_whole_tree_keeps_everything_but_keys_and_dates() {
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with("backup-"))
         .collect();
-    assert_eq!(backups.len(), 1);
+    assert_eq!(backups.len(), 2, "one per run");
     let backup = backups[0].path();
     assert!(backup.join("pki/apiserver.crt").exists() && backup.join("pki/etcd/peer.key").exists(), "leaf backups");
     let conf_backups = std::fs::read_dir(&backup)
@@ -228,7 +290,7 @@ fn kubeconfig_renewal_keeps_the_identity_and_a_backup() {
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with("kubelet.conf.bak-"))
         .collect();
-    assert_eq!(backups.len(), 1);
+    assert_eq!(backups.len(), 2, "one per run");
     run_ok(
         "k8s-verify",
         &[

@@ -1,6 +1,6 @@
 //! `k8s-genkey`: new private keys (or an existing key re-encoded, or its public half).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cmd::{Note, Warn};
 use crate::error::{Error, Result};
@@ -73,6 +73,26 @@ pub fn run(opts: &Options, note: Warn<'_>) -> Result<Vec<PathBuf>> {
         sink.flush_json()?;
     }
     sink.finish()
+}
+
+/// `--like FILE`: the algorithm and size of the key in FILE — a certificate, a CSR, a public or
+/// a private key — so that a renewed certificate keeps its kind of key (an ECDSA cluster stays
+/// ECDSA).
+pub fn algorithm_like(path: &Path) -> Result<Algorithm> {
+    let source = path.display().to_string();
+    let blocks = crate::input::read_blocks(path)?;
+    let block = blocks.first().ok_or_else(|| Error::input(&source, "no PEM block to take a key algorithm from"))?;
+    let public = match block.kind() {
+        Kind::Cert => crate::cert::Cert::from_der(&block.der, &source)?.public_key,
+        Kind::Csr => crate::csr::Csr::from_der(&block.der, &source)?.public_key,
+        Kind::PublicKey => crate::pubkey::PublicKey::from_spki_der(&block.der, &source)?,
+        Kind::Key => return Ok(PrivateKey::from_pem_block(&block.label, &block.der, &source)?.algorithm()),
+        Kind::Other => return Err(Error::input(&source, "expected a certificate, a CSR or a key")),
+    };
+    let bits = public.bits().and_then(|b| u32::try_from(b).ok()).ok_or_else(|| {
+        Error::input(&source, format!("a {} key: not one k8s-genkey makes (RSA or ECDSA)", public.describe()))
+    })?;
+    Algorithm::from_family(if public.is_rsa() { "rsa" } else { "ecdsa" }, Some(bits))
 }
 
 fn emit_key(sink: &mut Sink, key: &PrivateKey, format: KeyFormat) -> Result<()> {

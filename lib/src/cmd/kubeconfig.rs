@@ -355,11 +355,27 @@ fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::Warn<'_>) -> R
     let new_client =
         Client { cert: renewed.cert, cert_pem: renewed.cert_pem, key: renewed.key, key_pem: renewed.key_pem };
     check(&new_client, std::slice::from_ref(&ca.cert), &ca_name, now)?;
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
     if let Some(u) = kc.users.iter_mut().find(|u| u.name == creds.user) {
-        use base64::Engine;
-        let b64 = base64::engine::general_purpose::STANDARD;
         u.user.client_certificate_data = Some(b64.encode(&new_client.cert_pem));
         u.user.client_key_data = Some(b64.encode(new_client.key_pem.as_bytes()));
+    }
+    // The embedded CA becomes the CA file's certificates (all of a bundle mid-rotation), as
+    // kubeadm's renewal refreshes it; a CA named by file reference is left to that file.
+    let ca_pem: String = crate::input::read_blocks(ca_cert_path)?
+        .iter()
+        .filter(|b| b.kind() == Kind::Cert)
+        .map(|b| b.text.to_string())
+        .collect();
+    if let Some(c) = kc.clusters.iter_mut().find(|c| c.name == creds.cluster)
+        && c.cluster.certificate_authority_data.is_some()
+        && creds.ca.as_deref().map(|s| s.as_str()) != Some(ca_pem.as_str())
+    {
+        c.cluster.certificate_authority_data = Some(b64.encode(&ca_pem));
+        note(crate::cmd::Note::Warning(&format!(
+            "{name}: its embedded CA was not {ca_name}; it is now (kubectl trusts the API server through it)"
+        )));
     }
     let yaml = kc.to_yaml()?;
     let stamp = crate::validity::format_time(now).replace([':', '-'], "");

@@ -67,6 +67,11 @@ pub struct Cli {
     #[arg(short, long, value_enum, default_value = "rsa")]
     pub algo: AlgoArg,
 
+    /// Take the algorithm and size from the key of FILE: a certificate, CSR, public or private
+    /// key (a renewed certificate keeps its kind of key)
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["algo", "bits", "cfssl", "input"])]
+    pub like: Option<PathBuf>,
+
     /// Take the algorithm and size from a cfssl CSR JSON file's "key" object
     #[arg(long, value_name = "FILE", conflicts_with_all = ["algo", "bits"])]
     pub cfssl: Option<PathBuf>,
@@ -120,7 +125,9 @@ impl Cli {
             ),
             None => None,
         };
+        let like = self.like.as_deref().map(k8s_pki::cmd::genkey::algorithm_like).transpose()?;
         let algorithm = match (self.algo, self.bits) {
+            _ if like.is_some() => like.unwrap_or(Algorithm::Rsa2048),
             _ if from_cfssl.is_some() => from_cfssl.unwrap_or(Algorithm::Rsa2048),
             (AlgoArg::Rsa, bits) => Algorithm::from_family("rsa", bits)?,
             (AlgoArg::Ecdsa, bits) => Algorithm::from_family("ecdsa", bits)?,

@@ -14,7 +14,11 @@ use crate::wiring::GraphFormat;
 /// `--flags`: the component flags that point at each file of the tree.
 pub(super) fn flags(opts: &Options) -> Result<()> {
     let root = opts.pki_dir.as_deref().map(|p| p.display().to_string()).unwrap_or_else(|| "/etc/kubernetes".into());
-    print_text(&crate::wiring::flags_text(root.trim_end_matches('/'), has_ca_signer(opts)))
+    let (root, ca_signer) = (root.trim_end_matches('/'), has_ca_signer(opts));
+    match opts.format {
+        OutputFormat::Json => print(&crate::wiring::flags_json(root, ca_signer)),
+        OutputFormat::Text => print_text(&crate::wiring::flags_text(root, ca_signer)),
+    }
 }
 
 /// Whether `--pki-dir` holds `pki/ca-signer.crt` (a CA rotation has started): then
