@@ -23,7 +23,7 @@ _k8s__csr() {
 
     case "${cmd}" in
         k8s__csr)
-            opts="-p -O -u -k -i -o -f -h -V --profile --list-profiles --node-name --advertise-address --service-cidr --dns-domain --control-plane-endpoint --kubernetes-version --cn --org --subj --san --usage --ca --signer --manifest --name --expiration --cfssl --key --from-cert --reuse-key --in --csr-out --key-out --out --format --force --explain --help --version"
+            opts="-p -O -u -k -i -o -f -h -V --profile --list-profiles --node-name --advertise-address --service-cidr --dns-domain --control-plane-endpoint --kubernetes-version --cn --org --subj --san --usage --no-usages --ca --signer --manifest --name --expiration --cfssl --key --from-cert --reuse-key --in --csr-out --key-out --out --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

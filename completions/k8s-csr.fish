@@ -40,6 +40,7 @@ complete -c k8s-csr -s o -l out -d 'Write the stream into files PREFIX.key (0600
 complete -c k8s-csr -l format -d 'Output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
 json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
 complete -c k8s-csr -l list-profiles -d 'List the profiles with their CN, groups, usages and kubeadm file, then exit (with --format json: one object per profile, for scripts)'
+complete -c k8s-csr -l no-usages -d 'Request no usages, as kubeadm certs generate-csr does for an external CA: the signer applies the profile\'s (k8s-sign --profile auto)'
 complete -c k8s-csr -l ca -d 'Ask for a CA certificate (basicConstraints CA:TRUE); implied by --profile ca'
 complete -c k8s-csr -l manifest -d 'Print a certificates.k8s.io/v1 CertificateSigningRequest for kubectl apply -f - (YAML; JSON with --format json); the key and CSR are kept in --out PREFIX files, never printed'
 complete -c k8s-csr -l reuse-key -d 'With --from-cert: keep the old key (--key) instead of a fresh one'

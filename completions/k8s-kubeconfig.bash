@@ -23,7 +23,7 @@ _k8s__kubeconfig() {
 
     case "${cmd}" in
         k8s__kubeconfig)
-            opts="-i -o -f -h -V --ca-cert --server --advertise-address --control-plane-endpoint --kubernetes-version --tls-server-name --cluster-name --user --context --embed --cert --key --in --merge --extract --renew --ca --ca-key --days --reuse-key --clamp --out --format --force --explain --help --version"
+            opts="-i -o -f -h -V --ca-cert --server --advertise-address --control-plane-endpoint --kubernetes-version --tls-server-name --cluster-name --user --context --embed --cert --key --in --merge --extract --renew --complete --ca --ca-key --days --reuse-key --clamp --out --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -90,6 +90,10 @@ _k8s__kubeconfig() {
                     return 0
                     ;;
                 --renew)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --complete)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

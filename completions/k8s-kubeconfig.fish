@@ -14,6 +14,7 @@ complete -c k8s-kubeconfig -l key -d 'Client private key file, instead of stdin'
 complete -c k8s-kubeconfig -s i -l in -d 'Read the stream (or, with --extract, the kubeconfig) from FILE instead of stdin' -r -F
 complete -c k8s-kubeconfig -l merge -d 'Add the cluster, user and context to this existing kubeconfig (replacing entries of the same name) and write the result' -r -F
 complete -c k8s-kubeconfig -l renew -d 'Re-issue the client certificate of this kubeconfig with the same identity and a fresh key, signed by the CA (--ca or --ca-cert/--ca-key); the old file is kept as FILE.bak-TIMESTAMP' -r -F
+complete -c k8s-kubeconfig -l complete -d 'Finish a kubeconfig that kubeadm certs generate-csr wrote (it holds the key only): put the signed --cert and the --ca-cert into it, in place, after checking them' -r -F
 complete -c k8s-kubeconfig -l ca -d 'With --renew: the CA as PREFIX.crt and PREFIX.key' -r -F
 complete -c k8s-kubeconfig -l ca-key -d 'With --renew: the CA private key' -r -F
 complete -c k8s-kubeconfig -l days -d 'With --renew: validity in days' -r

@@ -7,7 +7,10 @@
 #   external-ca.sh finish NODE_DIR ADVERTISE_IP       # on the node: kubeconfigs from the certs
 #
 # CA_DIR holds pki/ca.{crt,key}, pki/etcd/ca.{crt,key}, pki/front-proxy-ca.{crt,key}. The CSRs
-# request no usages, like kubeadm's: the signer applies kubeadm's table (--profile auto).
+# request no usages, as kubeadm's do (k8s-csr --no-usages): the signer applies kubeadm's table
+# (--profile auto). Keys and CSRs are 0600. `finish` also completes what `kubeadm certs
+# generate-csr` wrote: its kubeconfigs hold the key themselves (NAME.conf beside NAME.conf.csr),
+# and k8s-kubeconfig --complete puts the signed NAME.conf.crt and the CA into them.
 set -euo pipefail
 step=${1:?usage: external-ca.sh csrs|sign|finish ...}; shift
 
@@ -24,7 +27,7 @@ csrs)
     out=$1; node=$2; ip=$3; pki="$out/pki"
     n=(--node-name "$node" --advertise-address "$ip")
     for pair in $issued; do
-        k8s-genkey | k8s-csr --profile "${pair%%:*}" "${n[@]}" --out "$out/${pair#*:}"
+        k8s-genkey | k8s-csr --profile "${pair%%:*}" "${n[@]}" --no-usages --out "$out/${pair#*:}"
     done
     k8s-genkey --public --out "$pki/sa"
     ;;
@@ -45,8 +48,13 @@ sign)
 finish)
     out=$1; ip=$2
     for conf in $kubeconfigs; do
-        k8s-kubeconfig --ca-cert "$out/pki/ca.crt" --cert "$out/$conf.crt" --key "$out/$conf.key" \
-            --server "https://$ip:6443" --out "$out/$conf"
+        [ -f "$out/$conf.crt" ] || continue
+        if [ -f "$out/$conf" ]; then # kubeadm's: the key is inside
+            k8s-kubeconfig --complete "$out/$conf" --cert "$out/$conf.crt" --ca-cert "$out/pki/ca.crt"
+        else
+            k8s-kubeconfig --ca-cert "$out/pki/ca.crt" --cert "$out/$conf.crt" --key "$out/$conf.key" \
+                --advertise-address "$ip" --out "$out/$conf"
+        fi
         rm -f "$out/$conf.crt" "$out/$conf.key" "$out/$conf.csr"
     done
     rm -f "$out"/pki/*.csr "$out"/pki/etcd/*.csr

@@ -324,8 +324,38 @@ fn external_ca_round_trip_without_the_ca_key_on_the_node() {
         !node.join("pki/ca.key").exists() && !node.join("pki/ca.crt").exists(),
         "no CA on the node while it makes CSRs"
     );
+    // Like kubeadm's (pki_helpers.go NewCSR): no usages requested, files 0600.
+    let csr = openssl_ok(&node, &["req", "-noout", "-text", "-in", "pki/etcd/peer.csr"]);
+    assert!(!csr.contains("Extended Key Usage") && !csr.contains("Key Usage"), "{csr}");
+    use std::os::unix::fs::PermissionsExt;
+    for f in ["pki/etcd/peer.csr", "pki/etcd/peer.key", "admin.conf.csr"] {
+        assert_eq!(std::fs::metadata(node.join(f)).expect(f).permissions().mode() & 0o777, 0o600, "{f}");
+    }
+    // scheduler.conf as kubeadm certs generate-csr writes it: a kubeconfig holding only the key
+    // (docs/kubeadm.md section 9), beside scheduler.conf.csr.
+    let key = read(node.join("scheduler.conf.key"));
+    let key_b64 =
+        String::from_utf8(pipe("base64 -w0 < \"$1\"", &[node.join("scheduler.conf.key")]).stdout).expect("base64");
+    std::fs::remove_file(node.join("scheduler.conf.key")).expect("rm");
+    let partial = format!(
+        "apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.0.0.10:6443\n  name: kubernetes\ncontexts:\n- context:\n    cluster: kubernetes\n    user: system:kube-scheduler\n  name: system:kube-scheduler@kubernetes\ncurrent-context: system:kube-scheduler@kubernetes\nkind: Config\npreferences: {{}}\nusers:\n- name: system:kube-scheduler\n  user:\n    client-key-data: {}\n",
+        key_b64
+    );
+    std::fs::write(node.join("scheduler.conf"), partial).expect("partial kubeconfig");
     let res = run_script("external-ca.sh", &["sign", &s(&ca), &s(&node)]);
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    // Completing with a certificate from the wrong CA is refused, and says why.
+    let wrong = tool("k8s-kubeconfig")
+        .arg("--complete")
+        .arg(node.join("scheduler.conf"))
+        .arg("--cert")
+        .arg(node.join("scheduler.conf.crt"))
+        .arg("--ca-cert")
+        .arg(ca.join("pki/etcd/ca.crt"))
+        .output()
+        .expect("k8s-kubeconfig");
+    assert_eq!(wrong.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("was not signed by"), "{wrong:?}");
     let res = run_script("external-ca.sh", &["finish", &s(&node), "10.0.0.10"]);
     let stdout = String::from_utf8_lossy(&res.stdout);
     assert!(res.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&res.stderr));
@@ -333,6 +363,15 @@ fn external_ca_round_trip_without_the_ca_key_on_the_node() {
     for key in ["pki/ca.key", "pki/etcd/ca.key", "pki/front-proxy-ca.key"] {
         assert!(!node.join(key).exists(), "{key} must never reach the node");
     }
+    // kubeadm's partial scheduler.conf was completed in place: its key, the signed certificate.
+    let creds = run_ok("k8s-kubeconfig", &["--extract", "--in", &s(&node.join("scheduler.conf"))], b"");
+    assert!(String::from_utf8_lossy(&creds).contains(key.trim()), "the key is kept");
+    let completed = tool("k8s-kubeconfig")
+        .args(["--complete", &s(&node.join("scheduler.conf")), "--cert", &s(&node.join("pki/apiserver.crt"))])
+        .args(["--ca-cert", &s(&node.join("pki/ca.crt"))])
+        .output()
+        .expect("k8s-kubeconfig");
+    assert_eq!(completed.status.code(), Some(2), "a complete kubeconfig is renewed, not completed");
     // The signer chose kubeadm's usages: etcd peer is server+client, admin client only.
     let peer = identity(&node, "pki/etcd/peer.crt");
     assert!(peer.contains("TLS Web Server Authentication, TLS Web Client Authentication"), "{peer}");

@@ -37,6 +37,8 @@ pub struct Options {
     pub sans: Vec<San>,
     /// Usages, replacing the profile's when any are given.
     pub usages: Vec<Usage>,
+    /// Request no usages, as `kubeadm certs generate-csr` does: the signer applies them.
+    pub no_usages: bool,
     /// Ask to be a CA.
     pub ca: bool,
     /// Key file; when set, stdin is not read and only the CSR is written. With `from_cert`,
@@ -143,6 +145,13 @@ pub fn request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>)
     }
     if opts.ca {
         req.is_ca = true;
+    }
+    if opts.no_usages {
+        if req.is_ca {
+            return Err(Error::usage("--no-usages is for leaf certificates; a CA request asks for CA:TRUE"));
+        }
+        // kubeadm certs generate-csr's CSRs (pki_helpers.go NewCSR): subject and SANs only.
+        req.usages.clear();
     }
     if req.names_nobody() {
         return Err(Error::usage("say who the CSR is for: --cn NAME, --subj /CN=..., or --profile NAME"));

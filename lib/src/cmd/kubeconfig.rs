@@ -58,6 +58,8 @@ pub struct Options {
     pub renew: Option<PathBuf>,
     /// With `renew`: the CA key (`ca_cert` is the CA certificate).
     pub ca_key: Option<PathBuf>,
+    /// Fill this kubeconfig (`kubeadm certs generate-csr`'s, key only) with `cert` and `ca_cert`.
+    pub complete: Option<PathBuf>,
     /// With `renew`: validity in days (default 365).
     pub days: Option<i64>,
     /// With `renew`: keep the old key.
@@ -68,11 +70,12 @@ pub struct Options {
     pub explain: bool,
 }
 
-struct Client {
-    cert: Cert,
-    cert_pem: String,
-    key: PrivateKey,
-    key_pem: Zeroizing<String>,
+/// A client certificate with its key, as read.
+pub(crate) struct Client {
+    pub(crate) cert: Cert,
+    pub(crate) cert_pem: String,
+    pub(crate) key: PrivateKey,
+    pub(crate) key_pem: Zeroizing<String>,
 }
 
 fn first_of(blocks: &[Block], kind: Kind, source: &str, what: &str) -> Result<Block> {
@@ -108,7 +111,7 @@ fn client(opts: &Options, stdin: Option<(String, Vec<u8>)>) -> Result<Client> {
 /// The checks kube-apiserver would make, before anything is written.
 /// Checks the client against the CA file, which may be a bundle (old and new CAs mid-rotation):
 /// one of its certificates must have signed the client certificate.
-fn check(client: &Client, bundle: &[Cert], ca_name: &str, now: i64) -> Result<()> {
+pub(crate) fn check(client: &Client, bundle: &[Cert], ca_name: &str, now: i64) -> Result<()> {
     if client.cert.public_key != *client.key.public_key() {
         return Err(Error::refused("the private key does not match the client certificate"));
     }
@@ -166,6 +169,9 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
     }
     if let Some(path) = &opts.renew {
         return renew(opts, path, now, note);
+    }
+    if let Some(path) = &opts.complete {
+        return super::external_ca::complete(opts, path, now);
     }
     let ca_path = opts.ca_cert.as_ref().ok_or_else(|| Error::usage("--ca-cert FILE is required (pki/ca.crt)"))?;
     if opts.server.is_none() && opts.endpoints.is_none() {

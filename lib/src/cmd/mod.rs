@@ -4,6 +4,7 @@
 //! `run` function. Warnings go to a callback so the binary decides how to print them.
 
 pub mod csr;
+pub mod external_ca;
 pub mod genkey;
 pub mod kubeconfig;
 pub mod rotate;

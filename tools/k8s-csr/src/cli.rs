@@ -101,6 +101,11 @@ pub struct Cli {
     #[arg(short, long = "usage", value_enum, value_name = "USAGE", help_heading = "Subject")]
     pub usages: Vec<UsageArg>,
 
+    /// Request no usages, as kubeadm certs generate-csr does for an external CA: the signer
+    /// applies the profile's (k8s-sign --profile auto)
+    #[arg(long, conflicts_with_all = ["usages", "ca", "signer"], help_heading = "Subject")]
+    pub no_usages: bool,
+
     /// Ask for a CA certificate (basicConstraints CA:TRUE); implied by --profile ca
     #[arg(long, help_heading = "Subject")]
     pub ca: bool,
@@ -180,6 +185,7 @@ impl Cli {
             orgs: self.orgs.clone(),
             sans: self.sans.clone(),
             usages: self.usages.iter().map(|u| Usage::from(*u)).collect(),
+            no_usages: self.no_usages,
             ca: self.ca,
             key: self.key.clone(),
             from_cert: self.from_cert.clone(),

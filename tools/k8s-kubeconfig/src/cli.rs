@@ -109,6 +109,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["extract", "merge", "server"], help_heading = "Renewal")]
     pub renew: Option<PathBuf>,
 
+    /// Finish a kubeconfig that kubeadm certs generate-csr wrote (it holds the key only): put
+    /// the signed --cert and the --ca-cert into it, in place, after checking them
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["extract", "merge", "server", "renew", "key"], requires_all = ["cert", "ca_cert"], help_heading = "Renewal")]
+    pub complete: Option<PathBuf>,
+
     /// With --renew: the CA as PREFIX.crt and PREFIX.key
     #[arg(long, value_name = "PREFIX", conflicts_with_all = ["ca_cert", "ca_key"], help_heading = "Renewal")]
     pub ca: Option<PathBuf>,
@@ -160,6 +165,7 @@ impl Cli {
             ca_cert: prefixed(".crt").or_else(|| self.ca_cert.clone()),
             ca_key: prefixed(".key").or_else(|| self.ca_key.clone()),
             renew: self.renew.clone(),
+            complete: self.complete.clone(),
             days: self.days,
             reuse_key: self.reuse_key,
             clamp: self.clamp,
