@@ -35,6 +35,8 @@ if [ -f "$pki/rotation.json" ] && jq -e '[.targets[].phase] | index("issue/clien
     exit 4
 fi
 backup="$dir/backup-$(date -u +%Y%m%dT%H%M%SZ)"
+# Two runs within one second never share (and overwrite) a backup directory.
+n=1; base=$backup; while [ -e "$backup" ]; do backup="$base.$n"; n=$((n + 1)); done
 
 # Whether a certificate (on stdin) is due: always, or when it expires within --within days.
 due() { [ -z "$within" ] || ! openssl x509 -noout -checkend $((within * 86400)) >/dev/null; }

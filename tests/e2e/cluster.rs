@@ -106,7 +106,11 @@ fn kubectl_reads_every_kubeconfig_and_the_data_is_right() {
         let v: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
         assert_eq!(v["current-context"], format!("{user}@kubernetes"), "{file}");
         assert_eq!(v["clusters"][0]["name"], "kubernetes");
-        assert_eq!(v["clusters"][0]["cluster"]["server"], "https://10.0.0.10:6443");
+        // kubeadm 1.33: every kubeconfig of node-1 at https://10.0.0.10:6443 (no control-plane
+        // endpoint), node-2's kubelet.conf at its own API server (ControlPlaneKubeletLocalMode).
+        let server =
+            if file.starts_with("nodes/node-2/") { "https://10.0.0.11:6443" } else { "https://10.0.0.10:6443" };
+        assert_eq!(v["clusters"][0]["cluster"]["server"], server, "{file}");
         let ca_data = b64_decode(v["clusters"][0]["cluster"]["certificate-authority-data"].as_str().expect("ca data"));
         assert_eq!(String::from_utf8_lossy(&ca_data), ca, "{file}: embedded CA is pki/ca.crt");
         let dir = scratch();
