@@ -372,6 +372,11 @@ fn external_ca_round_trip_without_the_ca_key_on_the_node() {
         .output()
         .expect("k8s-kubeconfig");
     assert_eq!(completed.status.code(), Some(2), "a complete kubeconfig is renewed, not completed");
+    assert!(
+        String::from_utf8_lossy(&completed.stderr)
+            .contains("already holds a client certificate; renew it with k8s-kubeconfig --renew"),
+        "{completed:?}"
+    );
     // The signer chose kubeadm's usages: etcd peer is server+client, admin client only.
     let peer = identity(&node, "pki/etcd/peer.crt");
     assert!(peer.contains("TLS Web Server Authentication, TLS Web Client Authentication"), "{peer}");

@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use zeroize::Zeroizing;
 
-use super::kubeconfig::{Client, Options, check};
+use super::kubeconfig::{CaBundle, Client, Options, ca_bundle, check, first_of};
 use crate::atomic::{FileWrite, write_files_atomic};
 use crate::cert::Cert;
 use crate::error::{Error, Result};
 use crate::key::PrivateKey;
 use crate::kubeconfig::Kubeconfig;
-use crate::pem::{Block, Kind};
+use crate::pem::Kind;
 
 /// Completes `path` in place with `--cert` and `--ca-cert`. Returns the file written.
 pub fn complete(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
@@ -36,19 +36,13 @@ pub fn complete(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
         .ok_or_else(|| Error::input(&name, "client-key-data holds no private key"))?;
     let key = PrivateKey::from_pem_block(&key_block.label, &key_block.der, &name)?;
     let cert_name = cert_path.display().to_string();
-    let cert_block = only(crate::input::read_blocks(cert_path)?, Kind::Cert, &cert_name)?;
+    let cert_block = first_of(&crate::input::read_blocks(cert_path)?, Kind::Cert, &cert_name, "client CERTIFICATE")?;
     let cert = Cert::from_der(&cert_block.der, &cert_name)?;
     let ca_name = ca_path.display().to_string();
-    let ca_blocks: Vec<Block> =
-        crate::input::read_blocks(ca_path)?.into_iter().filter(|b| b.kind() == Kind::Cert).collect();
-    let ca = ca_blocks.iter().map(|b| Cert::from_der(&b.der, &ca_name)).collect::<Result<Vec<_>>>()?;
-    if ca.is_empty() {
-        return Err(Error::input(&ca_name, "no CERTIFICATE found"));
-    }
+    let CaBundle { certs: ca, pem: ca_pem } = ca_bundle(ca_path)?;
     let client = Client { cert, cert_pem: cert_block.text.to_string(), key, key_pem: key_block.text.clone() };
     check(&client, &ca, &ca_name, now)?;
     let b64 = base64::engine::general_purpose::STANDARD;
-    let ca_pem: String = ca_blocks.iter().map(|b| b.text.to_string()).collect();
     if let Some(u) = kc.users.iter_mut().find(|u| u.name == creds.user) {
         u.user.client_certificate_data = Some(b64.encode(&client.cert_pem));
     }
@@ -58,14 +52,4 @@ pub fn complete(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
     let yaml = kc.to_yaml()?;
     write_files_atomic(&[FileWrite::new(path.to_path_buf(), 0o600, Zeroizing::new(yaml.as_bytes().to_vec()))], true)?;
     Ok(vec![path.to_path_buf()])
-}
-
-/// The one block of `kind` in `blocks`.
-fn only(blocks: Vec<Block>, kind: Kind, source: &str) -> Result<Block> {
-    let mut it = blocks.into_iter().filter(|b| b.kind() == kind);
-    match (it.next(), it.next()) {
-        (Some(b), None) => Ok(b),
-        (None, _) => Err(Error::input(source, "no CERTIFICATE found")),
-        (Some(_), Some(_)) => Err(Error::input(source, "more than one CERTIFICATE; give the client's alone")),
-    }
 }

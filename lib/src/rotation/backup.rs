@@ -8,12 +8,20 @@ use zeroize::Zeroizing;
 
 use super::tree::{Change, Tree};
 use crate::error::{Error, Result};
+use crate::pem::Kind;
 
-/// The mode a file of the tree is kept with, as kubeadm keeps it: keys, kubeconfigs (which
-/// embed keys), `sa.pub` and CSRs 0600, certificates 0644.
+/// The mode a file of the tree is kept with, as kubeadm keeps it: kubeconfigs (which embed keys)
+/// 0600, every other file as its kind is written ([`Kind::file_mode`]: keys, `sa.pub` and CSRs
+/// 0600, certificates 0644).
 pub fn mode_of(rel: &str) -> u32 {
-    let private = [".key", ".conf", ".pub", ".csr"];
-    if private.iter().any(|ext| rel.ends_with(ext)) { 0o600 } else { 0o644 }
+    let kind = match rel.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("conf") => return 0o600,
+        Some("key") => Kind::Key,
+        Some("pub") => Kind::PublicKey,
+        Some("csr") => Kind::Csr,
+        _ => Kind::Cert,
+    };
+    kind.file_mode()
 }
 
 /// Applies `changes` under `tree`: each existing file is first copied into `backup` (relative to
