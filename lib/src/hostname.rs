@@ -106,6 +106,12 @@ fn hostname_error(cert: &Cert, host: &str) -> String {
     format!("x509: certificate is valid for {valid}, not {host}")
 }
 
+/// Whether Go would match a dialled name against this CN or SAN as a host name pattern (Go's
+/// `validHostname(name, true)`): otherwise only an exact match counts.
+pub fn valid_pattern(name: &str) -> bool {
+    valid_hostname(name, true)
+}
+
 /// Go's validHostname: labels of letters, digits, `-` (not first), `_`; a pattern may start
 /// with a `*` label; an input may end with one dot.
 fn valid_hostname(host: &str, is_pattern: bool) -> bool {

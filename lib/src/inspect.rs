@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::cert::Cert;
 use crate::csr::Csr;
+use crate::identity::{Identity, Signer};
 use crate::usage::Usage;
 use crate::validity::{DAY, format_time};
 use crate::verify::describe_usages;
@@ -47,60 +48,24 @@ impl Summary {
             let text = match v {
                 serde_json::Value::String(s) => s.clone(),
                 serde_json::Value::Array(a) => {
-                    let items: Vec<String> =
-                        a.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect();
+                    let items: Vec<String> = a
+                        .iter()
+                        .map(|i| {
+                            crate::term::sanitize_line(&i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+                        })
+                        .collect();
                     let sep = if k == "kubernetes" { "\n               " } else { ", " };
                     if items.is_empty() { "none".into() } else { items.join(sep) }
                 }
                 serde_json::Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
                 other => other.to_string(),
             };
-            out.push_str(&format!("  {:<12} {}\n", format!("{k}:"), crate::term::sanitize_line(&text)));
+            // Array items were sanitized one by one: their separator may be a line break.
+            let text = if v.is_array() { text } else { crate::term::sanitize_line(&text) };
+            out.push_str(&format!("  {:<12} {}\n", format!("{k}:"), text));
         }
         out
     }
-}
-
-/// What kube-apiserver and kubeadm make of a subject and usages.
-pub fn kubernetes_view(cn: Option<&str>, orgs: &[String], usages: &[Usage], has_eku: bool, is_ca: bool) -> Vec<String> {
-    let mut lines = Vec::new();
-    if is_ca {
-        lines.push("a CA: components trust what it signs when they are given it as --client-ca-file, --etcd-cafile, --trusted-ca-file, ...".into());
-        return lines;
-    }
-    let client = !has_eku || usages.contains(&Usage::Client);
-    if client {
-        let mut groups: Vec<String> = orgs.iter().map(|o| format!("\"{o}\"")).collect();
-        groups.push("\"system:authenticated\"".into());
-        lines.push(format!("kube-apiserver would see user \"{}\" in groups {}", cn.unwrap_or(""), groups.join(", ")));
-        if let Some(node) = cn.and_then(|c| c.strip_prefix("system:node:")) {
-            if orgs.iter().any(|o| o == "system:nodes") {
-                lines.push(format!("the Node authorizer applies: it may act only for node '{node}'"));
-            } else {
-                lines.push(
-                    "named like a node but not in group system:nodes: the Node authorizer will not recognise it".into(),
-                );
-            }
-        }
-        if orgs.iter().any(|o| o == "system:masters") {
-            lines.push("group system:masters bypasses all authorization (superuser)".into());
-        }
-        if let Some(role) = match cn {
-            Some("system:kube-controller-manager") => Some("system:kube-controller-manager"),
-            Some("system:kube-scheduler") => Some("system:kube-scheduler"),
-            Some("system:kube-proxy") => Some("system:node-proxier"),
-            _ => None,
-        } {
-            lines.push(format!("RBAC's built-in ClusterRole {role} is bound to this identity"));
-        }
-    }
-    if usages.contains(&Usage::Server) {
-        lines.push("a serving certificate: TLS clients accept it for the names and IPs in its SANs".into());
-    }
-    if !client && !usages.contains(&Usage::Server) {
-        lines.push("neither a TLS client nor a server certificate".into());
-    }
-    lines
 }
 
 /// kubeadm profiles whose CN, O (current or older release) and usages this identity has.
@@ -169,7 +134,18 @@ pub fn certificate(cert: &Cert, source: &str, at: i64) -> Summary {
     }
     let orgs = cert.subject.orgs();
     s.add("kubeadm", matching_profiles(cert.subject.cn(), &orgs, &cert.ext.usages, cert.is_ca()));
-    s.add("kubernetes", kubernetes_view(cert.subject.cn(), &orgs, &cert.ext.usages, cert.ext.has_eku, cert.is_ca()));
+    s.add(
+        "kubernetes",
+        crate::identity::explain(&Identity {
+            cn: cert.subject.cn(),
+            orgs: &orgs,
+            usages: &cert.ext.usages,
+            has_eku: cert.ext.has_eku,
+            is_ca: cert.is_ca(),
+            sans: &cert.ext.sans,
+            signer: Signer::Issuer(cert.issuer.cn().unwrap_or("")),
+        }),
+    );
     s
 }
 
@@ -194,7 +170,18 @@ pub fn csr(csr: &Csr, source: &str) -> Summary {
     s.add("ca", req.is_ca);
     let orgs = req.subject.orgs();
     s.add("kubeadm", matching_profiles(req.subject.cn(), &orgs, &req.usages, req.is_ca));
-    s.add("kubernetes", kubernetes_view(req.subject.cn(), &orgs, &req.usages, !req.usages.is_empty(), req.is_ca));
+    s.add(
+        "kubernetes",
+        crate::identity::explain(&Identity {
+            cn: req.subject.cn(),
+            orgs: &orgs,
+            usages: &req.usages,
+            has_eku: !req.usages.is_empty(),
+            is_ca: req.is_ca,
+            sans: &req.sans,
+            signer: Signer::Request,
+        }),
+    );
     s
 }
 
@@ -232,21 +219,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kubelet_identity_is_explained() {
+    fn kubelet_identity_is_matched_to_its_profile() {
         let orgs = vec!["system:nodes".to_string()];
-        let view = kubernetes_view(Some("system:node:n1"), &orgs, &[Usage::Client], true, false);
-        assert!(view[0].contains("user \"system:node:n1\" in groups \"system:nodes\", \"system:authenticated\""));
-        assert!(view[1].contains("Node authorizer"));
         assert_eq!(
             matching_profiles(Some("system:node:n1"), &orgs, &[Usage::Client], false),
             vec!["kubelet (kubelet.conf)"]
         );
-    }
-
-    #[test]
-    fn admin_is_a_superuser() {
-        let orgs = vec!["system:masters".to_string()];
-        let view = kubernetes_view(Some("kubernetes-admin"), &orgs, &[Usage::Client], true, false);
-        assert!(view.iter().any(|l| l.contains("superuser")));
     }
 }

@@ -27,6 +27,7 @@ pub mod finding;
 pub mod fuzzing;
 pub mod go_signature;
 pub mod hostname;
+pub mod identity;
 pub mod input;
 pub mod inspect;
 pub mod issue;

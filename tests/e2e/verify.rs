@@ -379,6 +379,55 @@ fn inspect_explains_in_kubernetes_terms() {
     assert!(text.contains("RSA 2048") && !text.contains("BEGIN"), "{text}");
 }
 
+/// The `kubernetes` lines k8s-verify prints for a file.
+fn identity_lines(path: &Path) -> Vec<String> {
+    let res = tool("k8s-verify").args(["--format", "json"]).arg(path).output().expect("runs");
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
+    let item = v.as_array().expect("list").iter().find(|i| i["kind"] == "certificate").expect("a certificate");
+    item["kubernetes"].as_array().expect("lines").iter().map(|l| l.as_str().expect("text").to_string()).collect()
+}
+
+#[test]
+fn identity_is_explained_by_the_ca_that_trusts_it() {
+    let out = demo_pki();
+    let has = |file: &str, needle: &str| {
+        let lines = identity_lines(&out.join(file));
+        assert!(lines.iter().any(|l| l.contains(needle)), "{file}: no '{needle}' in {lines:#?}");
+        lines
+    };
+    // Only certificates from the cluster CA make a kube-apiserver user.
+    for file in ["pki/etcd/healthcheck-client.crt", "pki/apiserver-etcd-client.crt", "pki/etcd/peer.crt"] {
+        let lines = has(file, "etcd accepts it");
+        assert!(lines.iter().all(|l| !l.contains("would see user")), "{file}: {lines:#?}");
+    }
+    has("pki/etcd/healthcheck-client.crt", "the CN \"kube-etcd-healthcheck-client\" is its etcd user");
+    let proxy = has("pki/front-proxy-client.crt", "--requestheader-allowed-names (kubeadm: front-proxy-client)");
+    assert!(proxy.iter().any(|l| l.contains("X-Remote-User")) && proxy.iter().all(|l| !l.contains("would see user")));
+    // Server certificates are server identities.
+    let api = has("pki/apiserver.crt", "against its SANs only, never the CN");
+    assert!(api.iter().all(|l| !l.contains("would see user")), "{api:#?}");
+    has("pki/apiserver.crt", "KUBERNETES_SERVICE_HOST");
+    has("pki/etcd/server.crt", "--etcd-servers");
+    // Groups by the bindings that name them.
+    has("admin.conf", "group kubeadm:cluster-admins: ClusterRoleBinding kubeadm:cluster-admins");
+    has("super-admin.conf", "group system:masters bypasses all authorization");
+    has("controller-manager.conf", "user system:kube-controller-manager: ClusterRoleBinding");
+    has("pki/ca.crt", "read by kube-apiserver --client-ca-file");
+
+    // kube-proxy's group is bound to nothing; a server certificate without SANs gets Go's words.
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    issue(dir.path(), "ca", "proxy", &["--profile", "kube-proxy"]);
+    let lines = identity_lines(&dir.path().join("proxy.crt"));
+    assert!(lines.iter().any(|l| l.starts_with("group system:node-proxier is bound to nothing")), "{lines:#?}");
+    issue(dir.path(), "ca", "bare", &["--cn", "kube-apiserver", "--usage", "server"]);
+    let bare = dir.path().join("bare.crt");
+    let go = go_x509(&[format!("{} {} server kube-apiserver", s(&bare), s(&dir.path().join("ca.crt")))]);
+    let lines = identity_lines(&bare);
+    assert!(lines[0].contains(&format!("Go says \"{}\"", go[0])), "{lines:#?} vs Go {go:?}");
+}
+
 #[test]
 fn expiry_table_and_kubeadm_json() {
     let out = demo_pki();
