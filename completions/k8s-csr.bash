@@ -23,7 +23,7 @@ _k8s__csr() {
 
     case "${cmd}" in
         k8s__csr)
-            opts="-p -O -u -k -i -o -f -h -V --profile --list-profiles --node-name --advertise-address --service-cidr --dns-domain --control-plane-endpoint --kubernetes-version --cn --org --subj --san --usage --no-usages --ca --signer --manifest --name --expiration --cfssl --key --from-cert --reuse-key --in --csr-out --key-out --out --format --force --explain --help --version"
+            opts="-p -O -u -k -i -o -f -h -V --profile --list-profiles --node-name --apiserver-advertise-address --advertise-address --service-cidr --service-dns-domain --dns-domain --control-plane-endpoint --kubernetes-version --cn --org --subj --apiserver-cert-extra-sans --san --purpose --usage --no-usages --is-ca --signer --manifest --name --expiration --duration --days --cfssl --key --from-cert --reuse-key --in --csr-out --key-out --out --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -45,11 +45,19 @@ _k8s__csr() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --apiserver-advertise-address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --service-cidr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --dns-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-dns-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -81,7 +89,15 @@ _k8s__csr() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --apiserver-cert-extra-sans)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --usage)
+                    COMPREPLY=($(compgen -W "server client" -- "${cur}"))
+                    return 0
+                    ;;
+                --purpose)
                     COMPREPLY=($(compgen -W "server client" -- "${cur}"))
                     return 0
                     ;;
@@ -97,7 +113,15 @@ _k8s__csr() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --expiration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --days)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -23,7 +23,7 @@ _k8s__genkey() {
 
     case "${cmd}" in
         k8s__genkey)
-            opts="-a -b -i -n -j -o -f -h -V --algo --like --cfssl --bits --key-format --public --in --count --jobs --key-out --pub-out --out --format --force --explain --help --version"
+            opts="-a -b -i -n -j -o -f -h -V --algo --curve --like --cfssl --bits --key-format --public --in --count --jobs --key-out --pub-out --out --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -35,6 +35,10 @@ _k8s__genkey() {
                     ;;
                 -a)
                     COMPREPLY=($(compgen -W "rsa ecdsa rsa2048 rsa3072 rsa4096 ecdsa-p256 ecdsa-p384" -- "${cur}"))
+                    return 0
+                    ;;
+                --curve)
+                    COMPREPLY=($(compgen -W "P-256 P-384" -- "${cur}"))
                     return 0
                     ;;
                 --like)

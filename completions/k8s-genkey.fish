@@ -1,10 +1,12 @@
-complete -c k8s-genkey -s a -l algo -d 'Key algorithm' -r -f -a "rsa\t'RSA, 2048 bits unless --bits says otherwise (kubeadm\'s default)'
-ecdsa\t'ECDSA on P-256 unless --bits 384'
+complete -c k8s-genkey -s a -l algo -d 'Key algorithm [default: rsa]' -r -f -a "rsa\t'RSA, 2048 bits unless --bits says otherwise (kubeadm\'s default)'
+ecdsa\t'ECDSA on P-256 unless --bits 384 or --curve P-384 (also: ec)'
 rsa2048\t'RSA 2048'
 rsa3072\t'RSA 3072'
 rsa4096\t'RSA 4096'
 ecdsa-p256\t'ECDSA P-256'
 ecdsa-p384\t'ECDSA P-384'"
+complete -c k8s-genkey -l curve -d 'ECDSA curve (openssl\'s -name, cfssl\'s size): implies --algo ecdsa' -r -f -a "P-256\t'NIST P-256 (also: prime256v1, secp256r1, p256), kubeadm\'s ECDSA curve'
+P-384\t'NIST P-384 (also: secp384r1, p384)'"
 complete -c k8s-genkey -l like -d 'Take the algorithm and size from the key of FILE: a certificate, CSR, public or private key (a renewed certificate keeps its kind of key)' -r -F
 complete -c k8s-genkey -l cfssl -d 'Take the algorithm and size from a cfssl CSR JSON file\'s "key" object' -r -F
 complete -c k8s-genkey -s b -l bits -d 'Key size: RSA modulus bits (2048, 3072, 4096) or ECDSA curve bits (256, 384)' -r

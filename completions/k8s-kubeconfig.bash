@@ -23,7 +23,7 @@ _k8s__kubeconfig() {
 
     case "${cmd}" in
         k8s__kubeconfig)
-            opts="-i -o -f -h -V --ca-cert --server --advertise-address --control-plane-endpoint --kubernetes-version --tls-server-name --cluster-name --user --context --embed --cert --key --in --merge --extract --renew --complete --ca --ca-key --days --reuse-key --clamp --out --format --force --explain --help --version"
+            opts="-i -o -f -h -V --certificate-authority --ca-cert --server --apiserver-advertise-address --advertise-address --control-plane-endpoint --kubernetes-version --tls-server-name --cluster-name --user --context --embed-certs --embed --client-certificate --cert --client-key --key --in --merge --extract --renew --complete --ca --ca-key --days --reuse-key --clamp --out --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -33,11 +33,19 @@ _k8s__kubeconfig() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --certificate-authority)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --advertise-address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apiserver-advertise-address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -69,11 +77,23 @@ _k8s__kubeconfig() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --embed-certs)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --cert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-certificate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,16 +1,16 @@
-complete -c k8s-kubeconfig -l ca-cert -d 'The cluster CA certificate (pki/ca.crt), embedded as certificate-authority-data' -r -F
+complete -c k8s-kubeconfig -l ca-cert -l certificate-authority -d 'The cluster CA certificate (pki/ca.crt), embedded as certificate-authority-data' -r -F
 complete -c k8s-kubeconfig -l server -d 'API server URL' -r
-complete -c k8s-kubeconfig -l advertise-address -d 'Without --server: this node\'s address; the server is the one kubeadm writes for the certificate\'s identity (admin and super-admin: the control-plane endpoint; controller-manager and scheduler: https://IP:6443; kubelet: by release)' -r
+complete -c k8s-kubeconfig -l advertise-address -l apiserver-advertise-address -d 'Without --server: this node\'s address; the server is the one kubeadm writes for the certificate\'s identity (admin and super-admin: the control-plane endpoint; controller-manager and scheduler: https://IP:6443; kubelet: by release)' -r
 complete -c k8s-kubeconfig -l control-plane-endpoint -d 'The load balancer\'s or DNS name\'s HOST[:PORT] (default port 6443); without it, the control-plane endpoint is https://ADVERTISE:6443' -r
 complete -c k8s-kubeconfig -l kubernetes-version -d 'The kubeadm release whose servers to follow (1.28 to 1.33; default: the newest): before 1.33 kubelet.conf points at the control-plane endpoint, from 1.33 at the local API server' -r
 complete -c k8s-kubeconfig -l tls-server-name -d 'Name to check the API server\'s certificate against, when the URL\'s host is not in its SANs' -r
 complete -c k8s-kubeconfig -l cluster-name -d 'Cluster name' -r
 complete -c k8s-kubeconfig -l user -d 'User name (default: the certificate\'s CN)' -r
 complete -c k8s-kubeconfig -l context -d 'Context name (default USER@CLUSTER); with --extract, the context to read (default: current)' -r
-complete -c k8s-kubeconfig -l embed -d 'Embed certificates and key as base64 data; --embed=false writes the paths of --ca-cert, --cert, --key' -r -f -a "true\t''
+complete -c k8s-kubeconfig -l embed -l embed-certs -d 'Embed certificates and key as base64 data; --embed=false writes the paths of --ca-cert, --cert, --key' -r -f -a "true\t''
 false\t''"
-complete -c k8s-kubeconfig -l cert -d 'Client certificate file, instead of stdin' -r -F
-complete -c k8s-kubeconfig -l key -d 'Client private key file, instead of stdin' -r -F
+complete -c k8s-kubeconfig -l cert -l client-certificate -d 'Client certificate file, instead of stdin' -r -F
+complete -c k8s-kubeconfig -l key -l client-key -d 'Client private key file, instead of stdin' -r -F
 complete -c k8s-kubeconfig -s i -l in -d 'Read the stream (or, with --extract, the kubeconfig) from FILE instead of stdin' -r -F
 complete -c k8s-kubeconfig -l merge -d 'Add the cluster, user and context to this existing kubeconfig (replacing entries of the same name) and write the result' -r -F
 complete -c k8s-kubeconfig -l renew -d 'Re-issue the client certificate of this kubeconfig with the same identity and a fresh key, signed by the CA (--ca or --ca-cert/--ca-key); the old file is kept as FILE.bak-TIMESTAMP' -r -F

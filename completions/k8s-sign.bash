@@ -23,7 +23,7 @@ _k8s__sign() {
 
     case "${cmd}" in
         k8s__sign)
-            opts="-k -u -p -i -o -f -h -V --ca --ca-cert --ca-key --self-sign --key --days --duration --not-before --not-after --kubernetes-version --clamp --usage --profile --signer --allow-ca --in --beside --keep-csr --cert-out --key-out --out --format --force --explain --help --version"
+            opts="-k -u -p -i -o -f -h -V --ca --ca-cert --ca-key --self-sign --key --days --duration --not-before --not-after --kubernetes-version --clamp --purpose --usage --profile --signer --allow-ca --in --beside --keep-csr --cert-out --key-out --out --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -70,6 +70,10 @@ _k8s__sign() {
                     return 0
                     ;;
                 --usage)
+                    COMPREPLY=($(compgen -W "server client" -- "${cur}"))
+                    return 0
+                    ;;
+                --purpose)
                     COMPREPLY=($(compgen -W "server client" -- "${cur}"))
                     return 0
                     ;;

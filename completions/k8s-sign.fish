@@ -7,8 +7,8 @@ complete -c k8s-sign -l duration -d 'Validity as a duration: 8760h, 365d, 1y, 90
 complete -c k8s-sign -l not-before -d 'Start of validity (YYYY-MM-DD or RFC 3339; default now - 5 minutes, for clock skew)' -r
 complete -c k8s-sign -l not-after -d 'End of validity (YYYY-MM-DD or RFC 3339), instead of --days' -r
 complete -c k8s-sign -l kubernetes-version -d 'Set NotBefore as this kubeadm release does (1.28 to 1.33; default: the newest): 1.28 to 1.30 start a certificate at its CA\'s NotBefore, 1.31 and later 5 minutes before now' -r
-complete -c k8s-sign -s u -l usage -d 'Grant these usages whatever the CSR asked for; repeat for both' -r -f -a "server\t'TLS server auth (serverAuth): the API server, etcd, a kubelet\'s serving endpoint'
-client\t'TLS client auth (clientAuth): every identity that talks to the API server or etcd'"
+complete -c k8s-sign -s u -l usage -l purpose -d 'Grant these usages whatever the CSR asked for; repeat for both' -r -f -a "server\t'TLS server auth (serverAuth): the API server, etcd, a kubelet\'s serving endpoint (also: openssl\'s sslserver, the EKU name serverAuth, cfssl\'s "server auth")'
+client\t'TLS client auth (clientAuth): every identity that talks to the API server or etcd (also: sslclient, clientAuth, "client auth")'"
 complete -c k8s-sign -s p -l profile -d 'Grant the usages of a kubeadm profile (see k8s-csr --list-profiles); "auto" picks the profile of each CSR\'s identity (CN and O), for CSRs that request no usages' -r -f -a "ca\t''
 etcd-ca\t''
 front-proxy-ca\t''

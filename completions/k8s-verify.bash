@@ -23,13 +23,17 @@ _k8s__verify() {
 
     case "${cmd}" in
         k8s__verify)
-            opts="-O -v -h -V --ca-cert --untrusted --each --go-release --purpose --host --cn --org --key --signer --join-hash --pki-dir --connect --servername --cert --kubeconfig --timeout --node-name --root --advertise-address --kubernetes-version --service-cidr --dns-domain --expiry --at --warn-within --format --color --verbose --graph --flags --explain --help --version"
+            opts="-O -v -h -V --ca-cert --ca --untrusted --each --go-release --usage --purpose --host --cn --org --key --signer --join-hash --pki-dir --cert-dir --connect --servername --cert --kubeconfig --timeout --node-name --root --apiserver-advertise-address --advertise-address --kubernetes-version --service-cidr --service-dns-domain --dns-domain --expiry --at --warn-within --format --color --verbose --graph --flags --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -42,6 +46,10 @@ _k8s__verify() {
                     return 0
                     ;;
                 --purpose)
+                    COMPREPLY=($(compgen -W "server client" -- "${cur}"))
+                    return 0
+                    ;;
+                --usage)
                     COMPREPLY=($(compgen -W "server client" -- "${cur}"))
                     return 0
                     ;;
@@ -70,6 +78,10 @@ _k8s__verify() {
                     return 0
                     ;;
                 --pki-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -105,6 +117,10 @@ _k8s__verify() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --apiserver-advertise-address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --kubernetes-version)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -114,6 +130,10 @@ _k8s__verify() {
                     return 0
                     ;;
                 --dns-domain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-dns-domain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -30,8 +30,11 @@ pub const EXIT_INTERNAL: i32 = 70;
 pub const EXIT_CODES: &[(i32, &str)] = &[
     (EXIT_OK, "success"),
     (EXIT_CHECK_FAILED, "a check failed (k8s-verify only)"),
-    (EXIT_USAGE, "usage error: unknown flag, missing or conflicting arguments"),
-    (EXIT_BAD_INPUT, "bad input: not PEM, wrong block type, truncated data, invalid SAN, ..."),
+    (
+        EXIT_USAGE,
+        "usage error: unknown flag, missing or conflicting arguments, an invalid flag value (a SAN, a node name)",
+    ),
+    (EXIT_BAD_INPUT, "bad input: not PEM, wrong block type, truncated data, an invalid field inside a file, ..."),
     (EXIT_REFUSED, "refused: bad CSR signature, CA key does not match, CA not a CA, policy, a rotation gate"),
     (EXIT_IO, "I/O error: missing or unreadable file, unwritable output, file exists"),
     (EXIT_WARNINGS, "only warnings (k8s-verify only): something expires within --warn-within, or a file is missing"),

@@ -154,6 +154,18 @@ impl Ca {
                 ));
             }
         }
+        if !is_ca && usages.contains(&Usage::Server) && csr.request.sans.is_empty() {
+            warnings.push(format!(
+                "a server certificate without SANs: Go clients ignore the CN (since Go 1.15) and refuse it: \
+                 'x509: certificate relies on legacy Common Name field, use SANs instead'; add the names clients dial \
+                 (k8s-csr --san){}",
+                csr.request
+                    .subject
+                    .cn()
+                    .map(|cn| format!(", e.g. --san {}", crate::explain::sh(cn)))
+                    .unwrap_or_default()
+            ));
+        }
         let der = build(csr, &usages, is_ca, (not_before, not_after), &self.name, &self.key, Some(&self.ski))?;
         Ok(Issued { der, warnings })
     }
@@ -212,12 +224,14 @@ fn decide_usages(csr: &Csr, opts: &IssueOptions, self_signing: bool) -> Result<(
             // A self-signed certificate with no requested usage is a new root CA.
             return Ok((Vec::new(), true));
         }
-        return Err(Error::refused(
-            "the CSR requests no usages; choose them with --usage server|client or --profile NAME",
-        ));
+        return Err(Error::refused(format!("{NO_USAGES}; choose them with --usage server|client or --profile NAME")));
     }
     Ok((req.usages.clone(), false))
 }
+
+/// The start of the refusal for a CSR that requests no usages (k8s-sign completes it with the
+/// corrected command).
+pub const NO_USAGES: &str = "the CSR requests no usages";
 
 fn window(opts: &IssueOptions) -> Result<(i64, i64)> {
     let not_before = opts.not_before.unwrap_or(opts.now - BACKDATE);

@@ -199,3 +199,64 @@ fn the_readmes_shell_snippets_run_as_written() {
         assert!(out.status.success(), "README snippet failed:\n{block}\n{}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// The code spans of each row of the README table under `heading`: (left, right).
+fn table_rows(readme: &str, heading: &str) -> Vec<(String, String)> {
+    let start = readme.find(heading).unwrap_or_else(|| panic!("README has no '{heading}'"));
+    let mut rows = Vec::new();
+    for line in readme[start..].lines().skip_while(|l| !l.starts_with('|')).take_while(|l| l.starts_with('|')) {
+        let line = line.replace("\\|", "\u{1}");
+        let cells: Vec<String> = line.split('|').map(|c| c.trim().replace('\u{1}', "|")).collect();
+        let span = |c: &str| c.strip_prefix('`').and_then(|c| c.strip_suffix('`')).map(str::to_string);
+        if let (Some(l), Some(Some(right))) = (cells.get(1), cells.get(2).map(|r| span(r))) {
+            rows.push((span(l).unwrap_or_default(), right));
+        }
+    }
+    rows
+}
+
+#[test]
+fn the_readmes_openssl_and_cfssl_table_runs_both_columns() {
+    // Each cell runs in a fresh directory holding every file the table names as an input;
+    // the files a cell writes are removed first (the tools never overwrite without --force).
+    let readme = read(repo().join("README.md"));
+    let rows = table_rows(&readme, "## From openssl and cfssl");
+    assert!(rows.len() >= 10, "{rows:#?}");
+    let setup = r#"
+openssl genrsa -out x.key 2048 2>/dev/null
+k8s-genkey | k8s-csr --profile ca --cn kubernetes --out ca
+k8s-sign --self-sign --key ca.key --in ca.csr --cert-out ca.crt
+cp ca.crt ca.pem && cp ca.key ca-key.pem
+openssl req -new -key x.key -subj /CN=u/O=g -out x.csr
+echo extendedKeyUsage=clientAuth > client.ext
+k8s-sign --ca ca --usage client --in x.csr --cert-out x.crt
+k8s-genkey --key-out sa.key
+echo '{"CN":"u","key":{"algo":"ecdsa","size":256},"names":[{"O":"g"}]}' > x-csr.json
+echo '{"signing":{"default":{"expiry":"8760h"},"profiles":{"kubernetes":{"usages":["signing","key encipherment","client auth"],"expiry":"8760h"}}}}' > ca-config.json
+"#;
+    let writes = ["-out", "--key-out", "--csr-out", "--cert-out", "--pub-out"];
+    for (theirs, ours) in &rows {
+        for cell in [theirs, ours].into_iter().filter(|c| !c.is_empty()) {
+            let dir = scratch();
+            let words: Vec<&str> = cell.split_whitespace().collect();
+            let mut outputs: Vec<String> =
+                words.windows(2).filter(|w| writes.contains(&w[0])).map(|w| w[1].to_string()).collect();
+            if let Some(i) = words.iter().position(|w| *w == "-bare") {
+                let base = words.get(i + 1).expect("-bare NAME");
+                outputs.extend([format!("{base}.pem"), format!("{base}-key.pem"), format!("{base}.csr")]);
+            }
+            let script = format!("set -euo pipefail\n{setup}\nrm -f {}\n{cell}", outputs.join(" "));
+            let out = pipe(&format!("cd \"$1\"\n{script}"), &[dir.path()]);
+            assert!(
+                out.status.success(),
+                "README table cell failed:\n{cell}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            for file in outputs.iter().filter(|f| f.ends_with(".crt") || f.as_str() == "x.pem") {
+                // Every certificate either column issues is one openssl accepts for its purpose.
+                let purpose = if file.starts_with("ca") { "any" } else { "sslclient" };
+                openssl_ok(dir.path(), &["verify", "-x509_strict", "-purpose", purpose, "-CAfile", "ca.crt", file]);
+            }
+        }
+    }
+}

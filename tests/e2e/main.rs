@@ -10,6 +10,7 @@ mod differential;
 mod documents;
 mod ecosystem;
 mod etcd;
+mod examples;
 mod explain;
 mod genkey;
 mod hostile;

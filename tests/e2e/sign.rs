@@ -138,7 +138,7 @@ fn the_signer_decides_usages() {
     let eku = openssl_ok(dir.path(), &["x509", "-in", "a.crt", "-noout", "-ext", "extendedKeyUsage"]);
     assert!(eku.contains("TLS Web Client Authentication") && !eku.contains("Server"), "{eku}");
     // A CSR asking for CA:TRUE is refused unless allowed.
-    let wants_ca = run_ok("k8s-csr", &["--cn", "sub", "--ca"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
+    let wants_ca = run_ok("k8s-csr", &["--cn", "sub", "--is-ca"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
     tool("k8s-sign")
         .args(["--ca", &p(&dir, "ca")])
         .write_stdin(wants_ca.clone())
@@ -239,4 +239,60 @@ fn batches_larger_than_a_chunk_keep_their_order() {
         let subject = openssl_ok(dir.path(), &["x509", "-in", "c.crt", "-noout", "-subject"]);
         assert_eq!(subject.trim(), format!("subject=CN = n{i}"));
     }
+}
+
+#[test]
+fn a_server_certificate_without_sans_signs_with_gos_refusal_as_a_warning() {
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "kubernetes");
+    let csr =
+        run_ok("k8s-csr", &["--subj", "/CN=kube-apiserver", "--usage", "server"], &run_ok("k8s-genkey", &[], b""));
+    let res = tool("k8s-sign").args(["--ca", &s(&dir.path().join("ca"))]).write_stdin(csr).output().expect("runs");
+    assert!(res.status.success());
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(
+        err.contains("warning: stdin: a server certificate without SANs")
+            && err.contains("'x509: certificate relies on legacy Common Name field, use SANs instead'"),
+        "{err}"
+    );
+    // With a SAN, no such warning.
+    let csr = run_ok(
+        "k8s-csr",
+        &["--cn", "kube-apiserver", "--san", "kubernetes", "--usage", "server"],
+        &run_ok("k8s-genkey", &[], b""),
+    );
+    let res = tool("k8s-sign").args(["--ca", &s(&dir.path().join("ca"))]).write_stdin(csr).output().expect("runs");
+    assert!(res.status.success() && res.stderr.is_empty(), "{}", String::from_utf8_lossy(&res.stderr));
+}
+
+#[test]
+fn vocabulary_is_shared_and_other_tools_spellings_work() {
+    let dir = scratch();
+    let d = dir.path();
+    make_ca(d, "ca", "kubernetes");
+    let key = run_ok("k8s-genkey", &["--curve", "secp384r1"], b"");
+    let text = run_ok("k8s-verify", &[], &key);
+    assert!(String::from_utf8_lossy(&text).contains("ECDSA P-384"));
+    // openssl's single-dash words, openssl's usage names; k8s-verify takes --ca PREFIX.
+    let csr = run_ok("k8s-csr", &["-subj", "/CN=u/O=g", "--purpose", "clientAuth"], &key);
+    let ca = s(&d.join("ca"));
+    let crt = run_ok("k8s-sign", &["-CA", &format!("{ca}.crt"), "-CAkey", &format!("{ca}.key"), "-days", "30"], &csr);
+    let res = tool("k8s-verify").args(["--ca", &ca, "--usage", "sslclient"]).write_stdin(crt).output().expect("runs");
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stdout));
+    // A node name Kubernetes would refuse is refused, with the reason.
+    let res = tool("k8s-csr")
+        .args(["--profile", "kubelet", "--node-name", "Node_1"])
+        .write_stdin(key)
+        .output()
+        .expect("runs");
+    assert_eq!(res.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&res.stderr).contains("no node could register as system:node:Node_1"));
+    // A CSR that requests no usages: the refusal names the command with the flag it needs.
+    let bare = run_ok("k8s-csr", &["--subj", "/CN=u"], &run_ok("k8s-genkey", &[], b""));
+    std::fs::write(d.join("u.csr"), &bare).expect("write");
+    let res =
+        tool("k8s-sign").args(["--ca", &ca, "--days", "30", "--in", &s(&d.join("u.csr"))]).output().expect("runs");
+    assert_eq!(res.status.code(), Some(4));
+    let expected = format!("k8s-sign --ca {ca} --days 30 --in {} --usage client", s(&d.join("u.csr")));
+    assert!(String::from_utf8_lossy(&res.stderr).contains(&expected), "{}", String::from_utf8_lossy(&res.stderr));
 }

@@ -38,9 +38,25 @@ pub struct ExplainArgs {
 /// A TLS usage, as every command names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum UsageArg {
-    /// TLS server auth (serverAuth): the API server, etcd, a kubelet's serving endpoint
+    /// TLS server auth (serverAuth): the API server, etcd, a kubelet's serving endpoint (also:
+    /// openssl's sslserver, the EKU name serverAuth, cfssl's "server auth")
+    #[value(
+        alias = "sslserver",
+        alias = "serverAuth",
+        alias = "serverauth",
+        alias = "server-auth",
+        alias = "server auth"
+    )]
     Server,
-    /// TLS client auth (clientAuth): every identity that talks to the API server or etcd
+    /// TLS client auth (clientAuth): every identity that talks to the API server or etcd (also:
+    /// sslclient, clientAuth, "client auth")
+    #[value(
+        alias = "sslclient",
+        alias = "clientAuth",
+        alias = "clientauth",
+        alias = "client-auth",
+        alias = "client auth"
+    )]
     Client,
 }
 
@@ -50,6 +66,41 @@ impl From<UsageArg> for k8s_pki::usage::Usage {
             UsageArg::Server => k8s_pki::usage::Usage::Server,
             UsageArg::Client => k8s_pki::usage::Usage::Client,
         }
+    }
+}
+
+/// `--node-name`: a name a node can register with, as Kubernetes validates it (apimachinery's
+/// IsDNS1123Subdomain: lower-case letters, digits, `-` and `.`).
+pub fn node_name_parser(text: &str) -> Result<String, String> {
+    if k8s_pki::san::is_dns1123_subdomain(text) {
+        return Ok(text.to_string());
+    }
+    Err(format!(
+        "'{}' is not a valid node name: Kubernetes requires a lower-case RFC 1123 subdomain (a-z, 0-9, '-' and '.', at most 253 characters), so no node could register as system:node:{}",
+        k8s_pki::term::sanitize(text),
+        k8s_pki::term::sanitize(text)
+    ))
+}
+
+/// `PREFIX` + `suffix` (`pki/etcd/ca` + `.crt`), as `--ca PREFIX` names its files.
+pub fn with_suffix(prefix: &std::path::Path, suffix: &str) -> PathBuf {
+    let mut name = prefix.as_os_str().to_os_string();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// `--cert-dir DIR`, kubeadm's certificate directory: the tree it belongs to is its parent, as
+/// kubeadm's default `/etc/kubernetes/pki` belongs to `/etc/kubernetes`.
+pub fn cert_dir_parser(text: &str) -> Result<PathBuf, String> {
+    let dir = std::path::Path::new(text.trim_end_matches('/'));
+    match (dir.file_name(), dir.parent()) {
+        (Some(name), Some(parent)) if name == "pki" => {
+            Ok(if parent.as_os_str().is_empty() { PathBuf::from(".") } else { parent.to_path_buf() })
+        }
+        _ => Err(format!(
+            "'{}' is not a directory named pki: k8s-pki reads kubeadm's layout DIR/pki plus DIR's kubeconfigs; give --pki-dir DIR",
+            k8s_pki::term::sanitize(text)
+        )),
     }
 }
 
@@ -107,6 +158,41 @@ impl OutputArgs {
             key_file_flags: None,
         }
     }
+}
+
+/// Another tool's spelling of one of our flags or values, accepted as written: `theirs` as
+/// openssl, cfssl, kubeadm or kubectl write it, `ours` the flag (and value) it means, `from` the
+/// command it comes from. A single-dash `theirs` (`-days`, `-CAkey`) is rewritten to `ours`
+/// before parsing, since clap has no single-dash long flags; the others are clap aliases of
+/// `ours` (a test checks each). Man pages list them under COMING FROM OPENSSL, CFSSL, KUBEADM.
+#[derive(Clone, Copy, Debug)]
+pub struct Spelling {
+    /// Their spelling.
+    pub theirs: &'static str,
+    /// What it means here.
+    pub ours: &'static str,
+    /// Where the spelling comes from.
+    pub from: &'static str,
+}
+
+impl Spelling {
+    /// Whether `theirs` is rewritten before parsing (a single-dash word).
+    pub fn rewritten(&self) -> bool {
+        self.theirs.starts_with('-') && !self.theirs.starts_with("--")
+    }
+}
+
+/// The arguments with each single-dash spelling replaced by the words of `ours` (only whole
+/// words that are exactly a spelling; everything else untouched).
+pub fn respell(args: impl IntoIterator<Item = std::ffi::OsString>, spellings: &[Spelling]) -> Vec<std::ffi::OsString> {
+    let mut out = Vec::new();
+    for arg in args {
+        match spellings.iter().find(|s| s.rewritten() && arg.to_str() == Some(s.theirs)) {
+            Some(s) => out.extend(s.ours.split_whitespace().map(std::ffi::OsString::from)),
+            None => out.push(arg),
+        }
+    }
+    out
 }
 
 /// One example: what it does (with the openssl command it replaces), and the command line.

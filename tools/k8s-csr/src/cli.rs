@@ -10,26 +10,53 @@ use k8s_pki::sink::FileTargets;
 use k8s_pki::usage::Usage;
 use k8s_pki_cli::{OutputArgs, UsageArg};
 
+/// Other tools' spellings of these flags (see `k8s_pki_cli::Spelling`).
+pub const SPELLINGS: &[k8s_pki_cli::Spelling] = &[
+    k8s_pki_cli::Spelling { theirs: "-subj", ours: "--subj", from: "openssl req" },
+    k8s_pki_cli::Spelling { theirs: "-key", ours: "--key", from: "openssl req" },
+    k8s_pki_cli::Spelling { theirs: "--apiserver-cert-extra-sans", ours: "--san", from: "kubeadm init" },
+    k8s_pki_cli::Spelling {
+        theirs: "--apiserver-advertise-address",
+        ours: "--advertise-address",
+        from: "kubeadm init",
+    },
+    k8s_pki_cli::Spelling { theirs: "--service-dns-domain", ours: "--dns-domain", from: "kubeadm init" },
+    k8s_pki_cli::Spelling { theirs: "--purpose", ours: "--usage", from: "openssl verify" },
+    k8s_pki_cli::Spelling { theirs: "--usage sslserver", ours: "--usage server", from: "openssl verify -purpose" },
+    k8s_pki_cli::Spelling {
+        theirs: "--usage serverAuth",
+        ours: "--usage server",
+        from: "x509 EKU names, cfssl's \"server auth\"",
+    },
+    k8s_pki_cli::Spelling { theirs: "--usage sslclient", ours: "--usage client", from: "openssl verify -purpose" },
+    k8s_pki_cli::Spelling {
+        theirs: "--usage clientAuth",
+        ours: "--usage client",
+        from: "x509 EKU names, cfssl's \"client auth\"",
+    },
+    k8s_pki_cli::Spelling { theirs: "--expiration", ours: "--duration", from: "kubectl (spec.expirationSeconds)" },
+];
+
 pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
     (
         "a CA; openssl req -x509 -new -key ca.key -subj /CN=kubernetes -days 3650",
-        "k8s-genkey | k8s-csr --profile ca --cn kubernetes | k8s-sign --self-sign --out pki/ca",
+        "k8s-genkey | k8s-csr --profile ca --cn kubernetes \\\n  | k8s-sign --self-sign --out pki/ca",
     ),
     (
-        "the API server's serving cert with kubeadm's SANs; openssl req -new ... -config san.cnf",
-        "k8s-genkey | k8s-csr --profile apiserver --node-name node-1 --advertise-address 10.0.0.10 \\\n  | k8s-sign --ca pki/ca --out pki/apiserver",
+        "the API server's certificate with kubeadm's SANs",
+        "k8s-genkey | k8s-csr --profile apiserver --node-name node-1 \\\n    --advertise-address 10.0.0.10 | k8s-sign --ca pki/ca --out pki/apiserver",
     ),
     (
-        "a user in two groups; openssl req -new -key alice.key -subj /CN=alice/O=dev/O=ops",
-        "k8s-genkey | k8s-csr --cn alice --org dev --org ops --usage client | k8s-sign --ca pki/ca",
+        "a user in two groups; openssl req -new -subj /CN=bob/O=dev/O=ops",
+        "k8s-genkey | k8s-csr --cn bob --org dev --org ops --usage client \\\n  | k8s-sign --ca pki/ca --out bob",
     ),
     (
         "a CSR for an existing key, to carry to an offline CA",
-        "k8s-csr --key node.key --profile kubelet --node-name node-1 > node.csr",
+        "k8s-csr --key node.key --profile kubelet --node-name node-1 \\\n  --csr-out node.csr",
     ),
     (
-        "the certificates API: the manifest goes to the cluster, the key stays in alice.key",
-        "k8s-genkey | k8s-csr --cn alice --org dev --signer kubernetes.io/kube-apiserver-client --manifest --out alice | kubectl apply -f -",
+        "the certificates API: the manifest to the cluster, the key in alice.key",
+        "k8s-genkey | k8s-csr --cn alice --org dev --out alice --manifest \\\n    --signer kubernetes.io/kube-apiserver-client | kubectl apply -f -",
     ),
     ("see every profile's CN, groups, usages and kubeadm file", "k8s-csr --list-profiles"),
 ];
@@ -54,11 +81,17 @@ pub struct Cli {
 
     /// Node name (CN of etcd and kubelet certs, a SAN of the API server's); must equal the
     /// name the node registers with
-    #[arg(long, value_name = "NAME", help_heading = "Profile")]
+    #[arg(long, value_name = "NAME", value_parser = k8s_pki_cli::node_name_parser, help_heading = "Profile")]
     pub node_name: Option<String>,
 
     /// The node's IP: the API server's advertise address, etcd's listen address, the kubelet's IP
-    #[arg(long, value_name = "IP", alias = "node-ip", help_heading = "Profile")]
+    #[arg(
+        long,
+        value_name = "IP",
+        visible_alias = "apiserver-advertise-address",
+        alias = "node-ip",
+        help_heading = "Profile"
+    )]
     pub advertise_address: Option<IpAddr>,
 
     /// Service CIDR; its first address (the `kubernetes` service) goes into the API server's SANs
@@ -66,7 +99,13 @@ pub struct Cli {
     pub service_cidr: k8s_pki::san::ServiceCidr,
 
     /// Cluster DNS domain, for kubernetes.default.svc.DOMAIN
-    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", help_heading = "Profile")]
+    #[arg(
+        long,
+        value_name = "DOMAIN",
+        default_value = "cluster.local",
+        visible_alias = "service-dns-domain",
+        help_heading = "Profile"
+    )]
     pub dns_domain: String,
 
     /// Control-plane endpoint, HOST[:PORT] as kubeadm takes it (a load balancer's name, an IPv4
@@ -94,21 +133,34 @@ pub struct Cli {
 
     /// Subject alternative name: DNS name or IP (v4 or v6, told apart automatically); repeat,
     /// or separate with commas
-    #[arg(long = "san", value_name = "NAME|IP", value_delimiter = ',', help_heading = "Subject")]
+    #[arg(
+        long = "san",
+        value_name = "NAME|IP",
+        value_delimiter = ',',
+        visible_alias = "apiserver-cert-extra-sans",
+        help_heading = "Subject"
+    )]
     pub sans: Vec<k8s_pki::san::San>,
 
     /// Requested usage; repeat for both (the signer may decide otherwise)
-    #[arg(short, long = "usage", value_enum, value_name = "USAGE", help_heading = "Subject")]
+    #[arg(
+        short,
+        long = "usage",
+        value_enum,
+        value_name = "USAGE",
+        visible_alias = "purpose",
+        help_heading = "Subject"
+    )]
     pub usages: Vec<UsageArg>,
 
     /// Request no usages, as kubeadm certs generate-csr does for an external CA: the signer
     /// applies the profile's (k8s-sign --profile auto)
-    #[arg(long, conflicts_with_all = ["usages", "ca", "signer"], help_heading = "Subject")]
+    #[arg(long, conflicts_with_all = ["usages", "is_ca", "signer"], help_heading = "Subject")]
     pub no_usages: bool,
 
-    /// Ask for a CA certificate (basicConstraints CA:TRUE); implied by --profile ca
+    /// Ask for a CA certificate (basicConstraints CA:TRUE; cfssl's is_ca); implied by --profile ca
     #[arg(long, help_heading = "Subject")]
-    pub ca: bool,
+    pub is_ca: bool,
 
     /// Certificates API signer this CSR is for: sets its default usages and checks its rules
     /// (kubernetes.io/kube-apiserver-client, kubernetes.io/kube-apiserver-client-kubelet,
@@ -125,9 +177,14 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", help_heading = "Certificates API")]
     pub name: Option<String>,
 
-    /// With --manifest: spec.expirationSeconds, as a duration (at least 10m; e.g. 24h, 30d)
-    #[arg(long, value_name = "SPAN", help_heading = "Certificates API")]
-    pub expiration: Option<k8s_pki::validity::Duration>,
+    /// With --manifest: the validity asked for, spec.expirationSeconds (at least 10m; e.g. 24h,
+    /// 30d, 1y; --expiration, kubectl's field name, is an alias)
+    #[arg(long, value_name = "SPAN", visible_alias = "expiration", help_heading = "Certificates API")]
+    pub duration: Option<k8s_pki::validity::Duration>,
+
+    /// With --manifest: the validity asked for, in days (spec.expirationSeconds)
+    #[arg(long, value_name = "N", conflicts_with = "duration", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Certificates API")]
+    pub days: Option<u32>,
 
     /// Take the subject (CN, names) and hosts (SANs) from a cfssl CSR JSON file
     #[arg(long, value_name = "FILE", conflicts_with_all = ["profile", "from_cert"], help_heading = "Subject")]
@@ -186,7 +243,7 @@ impl Cli {
             sans: self.sans.clone(),
             usages: self.usages.iter().map(|u| Usage::from(*u)).collect(),
             no_usages: self.no_usages,
-            ca: self.ca,
+            ca: self.is_ca,
             key: self.key.clone(),
             from_cert: self.from_cert.clone(),
             reuse_key: self.reuse_key,
@@ -196,7 +253,10 @@ impl Cli {
             signer: self.signer.clone(),
             manifest: self.manifest,
             name: self.name.clone(),
-            expiration: self.expiration.clone(),
+            expiration: match self.days {
+                Some(days) => Some(format!("{days}d").parse().map_err(k8s_pki::Error::usage)?),
+                None => self.duration.clone(),
+            },
             manifest_json: self.output.format == k8s_pki_cli::FormatArg::Json,
             cfssl: self.cfssl.clone(),
         })

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 
 /// Runs `k8s-csr` with these arguments and returns the exit code.
 pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
-    let cli: cli::Cli = k8s_pki_cli::parse(cli::command(), args);
+    let cli: cli::Cli = k8s_pki_cli::parse(cli::command(), k8s_pki_cli::respell(args, cli::SPELLINGS));
     if cli.list_profiles {
         let release = cli.kubernetes_version.unwrap_or_else(k8s_pki::release::newest);
         let table = match cli.output.format {

@@ -13,7 +13,8 @@ use k8s_pki_cli::OutputArgs;
 pub enum AlgoArg {
     /// RSA, 2048 bits unless --bits says otherwise (kubeadm's default)
     Rsa,
-    /// ECDSA on P-256 unless --bits 384
+    /// ECDSA on P-256 unless --bits 384 or --curve P-384 (also: ec)
+    #[value(alias = "ec")]
     Ecdsa,
     /// RSA 2048
     Rsa2048,
@@ -29,6 +30,17 @@ pub enum AlgoArg {
     EcdsaP384,
 }
 
+/// ECDSA curves, by the names NIST, openssl and SEC 2 give them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CurveArg {
+    /// NIST P-256 (also: prime256v1, secp256r1, p256), kubeadm's ECDSA curve
+    #[value(name = "P-256", alias = "prime256v1", alias = "secp256r1", alias = "p256", alias = "p-256")]
+    P256,
+    /// NIST P-384 (also: secp384r1, p384)
+    #[value(name = "P-384", alias = "secp384r1", alias = "p384", alias = "p-384")]
+    P384,
+}
+
 /// How the private key is encoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum KeyFormatArg {
@@ -38,21 +50,32 @@ pub enum KeyFormatArg {
     Pkcs8,
 }
 
+/// Other tools' spellings of these flags (see `k8s_pki_cli::Spelling`).
+pub const SPELLINGS: &[k8s_pki_cli::Spelling] = &[
+    k8s_pki_cli::Spelling { theirs: "-in", ours: "--in", from: "openssl pkey" },
+    k8s_pki_cli::Spelling { theirs: "-pubout", ours: "--public", from: "openssl pkey, openssl rsa" },
+    k8s_pki_cli::Spelling { theirs: "-topk8", ours: "--key-format pkcs8", from: "openssl pkcs8" },
+    k8s_pki_cli::Spelling { theirs: "--algo ec", ours: "--algo ecdsa", from: "cfssl's key.algo" },
+    k8s_pki_cli::Spelling { theirs: "--curve prime256v1", ours: "--curve P-256", from: "openssl ecparam -name" },
+    k8s_pki_cli::Spelling { theirs: "--curve secp256r1", ours: "--curve P-256", from: "SEC 2" },
+    k8s_pki_cli::Spelling { theirs: "--curve secp384r1", ours: "--curve P-384", from: "openssl ecparam -name" },
+];
+
 pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
-    ("an RSA-2048 key, as kubeadm; openssl genrsa -traditional -out ca.key 2048", "k8s-genkey > ca.key"),
+    ("an RSA-2048 key, as kubeadm writes it; openssl genrsa -traditional 2048", "k8s-genkey --key-out ca.key"),
     (
-        "an ECDSA P-256 key into pki/etcd/ca.key; openssl ecparam -name prime256v1 -genkey -noout",
-        "k8s-genkey --algo ecdsa --out pki/etcd/ca",
+        "an ECDSA P-256 key; openssl ecparam -name prime256v1 -genkey -noout",
+        "k8s-genkey --curve prime256v1 --out pki/etcd/ca",
     ),
-    ("the service-account key pair sa.key + sa.pub", "k8s-genkey --public --out pki/sa"),
-    ("the public half of a key; openssl pkey -in sa.key -pubout", "k8s-genkey --in sa.key --public > sa.pub"),
+    ("the service-account key pair pki/sa.key + pki/sa.pub", "k8s-genkey --public --out pki/sa"),
+    ("the public half of a key; openssl pkey -in sa.key -pubout", "k8s-genkey --in sa.key --public --pub-out sa.pub"),
     (
         "convert a key to PKCS#8; openssl pkcs8 -topk8 -nocrypt -in k.key",
-        "k8s-genkey --in k.key --key-format pkcs8 > k8.key",
+        "k8s-genkey --in k.key --key-format pkcs8 --key-out k8.key",
     ),
     (
-        "the start of a pipeline: key -> CSR -> certificate",
-        "k8s-genkey | k8s-csr --cn alice --org dev --usage client | k8s-sign --ca pki/ca > alice.pem",
+        "key -> CSR -> certificate, into alice.key (0600) and alice.crt",
+        "k8s-genkey | k8s-csr --cn alice --org dev --usage client \\\n  | k8s-sign --ca pki/ca --out alice",
     ),
 ];
 
@@ -63,17 +86,21 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
 #[derive(Parser, Debug)]
 #[command(name = "k8s-genkey", version)]
 pub struct Cli {
-    /// Key algorithm
-    #[arg(short, long, value_enum, default_value = "rsa")]
-    pub algo: AlgoArg,
+    /// Key algorithm [default: rsa]
+    #[arg(short, long, value_enum)]
+    pub algo: Option<AlgoArg>,
+
+    /// ECDSA curve (openssl's -name, cfssl's size): implies --algo ecdsa
+    #[arg(long, value_enum, value_name = "CURVE", conflicts_with = "bits")]
+    pub curve: Option<CurveArg>,
 
     /// Take the algorithm and size from the key of FILE: a certificate, CSR, public or private
     /// key (a renewed certificate keeps its kind of key)
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["algo", "bits", "cfssl", "input"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["algo", "bits", "curve", "cfssl", "input"])]
     pub like: Option<PathBuf>,
 
     /// Take the algorithm and size from a cfssl CSR JSON file's "key" object
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["algo", "bits"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["algo", "bits", "curve"])]
     pub cfssl: Option<PathBuf>,
 
     /// Key size: RSA modulus bits (2048, 3072, 4096) or ECDSA curve bits (256, 384)
@@ -126,7 +153,25 @@ impl Cli {
             None => None,
         };
         let like = self.like.as_deref().map(k8s_pki::cmd::genkey::algorithm_like).transpose()?;
-        let algorithm = match (self.algo, self.bits) {
+        let bits = match self.curve {
+            Some(CurveArg::P256) => Some(256),
+            Some(CurveArg::P384) => Some(384),
+            None => self.bits,
+        };
+        let algo = match (self.algo, self.curve) {
+            (None | Some(AlgoArg::Ecdsa), Some(_)) => AlgoArg::Ecdsa,
+            (Some(AlgoArg::EcdsaP256), Some(CurveArg::P256)) | (Some(AlgoArg::EcdsaP384), Some(CurveArg::P384)) => {
+                AlgoArg::Ecdsa
+            }
+            (Some(other), Some(_)) => {
+                return Err(k8s_pki::Error::usage(format!(
+                    "--curve goes with --algo ecdsa, not {}",
+                    other.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+                )));
+            }
+            (algo, None) => algo.unwrap_or(AlgoArg::Rsa),
+        };
+        let algorithm = match (algo, bits) {
             _ if like.is_some() => like.unwrap_or(Algorithm::Rsa2048),
             _ if from_cfssl.is_some() => from_cfssl.unwrap_or(Algorithm::Rsa2048),
             (AlgoArg::Rsa, bits) => Algorithm::from_family("rsa", bits)?,

@@ -7,22 +7,35 @@ use k8s_pki::cmd::kubeconfig::Options;
 use k8s_pki::sink::{FileTargets, OutputOptions};
 use k8s_pki_cli::FormatArg;
 
+/// Other tools' spellings of these flags (see `k8s_pki_cli::Spelling`).
+pub const SPELLINGS: &[k8s_pki_cli::Spelling] = &[
+    k8s_pki_cli::Spelling { theirs: "--certificate-authority", ours: "--ca-cert", from: "kubectl config set-cluster" },
+    k8s_pki_cli::Spelling { theirs: "--client-certificate", ours: "--cert", from: "kubectl config set-credentials" },
+    k8s_pki_cli::Spelling { theirs: "--client-key", ours: "--key", from: "kubectl config set-credentials" },
+    k8s_pki_cli::Spelling { theirs: "--embed-certs", ours: "--embed", from: "kubectl config set-cluster" },
+    k8s_pki_cli::Spelling {
+        theirs: "--apiserver-advertise-address",
+        ours: "--advertise-address",
+        from: "kubeadm init",
+    },
+];
+
 pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
     (
-        "admin.conf in one pipe; kubectl config set-cluster/set-credentials/set-context with --embed-certs",
-        "k8s-genkey | k8s-csr --profile admin | k8s-sign --ca pki/ca \\\n  | k8s-kubeconfig --ca-cert pki/ca.crt --server https://10.0.0.10:6443 --out admin.conf",
+        "admin.conf in one pipe; kubectl config set-cluster, set-credentials ...",
+        "k8s-genkey | k8s-csr --profile admin | k8s-sign --ca pki/ca \\\n  | k8s-kubeconfig --ca-cert pki/ca.crt --server https://10.0.0.10:6443 \\\n      --out admin.conf",
     ),
     (
         "a kubelet.conf from files already on disk",
-        "k8s-kubeconfig --ca-cert pki/ca.crt --cert kubelet.crt --key kubelet.key --server https://10.0.0.10:6443 > kubelet.conf",
+        "k8s-kubeconfig --ca-cert pki/ca.crt --cert kubelet.crt --key kubelet.key \\\n  --server https://10.0.0.10:6443 --out kubelet.conf",
     ),
     (
-        "add a user to an existing kubeconfig, as kubectl config set-credentials does",
-        "k8s-kubeconfig --ca-cert pki/ca.crt --server https://10.0.0.10:6443 --merge ~/.kube/config < alice.pem > config.new",
+        "add a user to a kubeconfig, as kubectl config set-credentials does",
+        "k8s-kubeconfig --ca-cert pki/ca.crt --server https://10.0.0.10:6443 \\\n  --merge ~/.kube/config --out config.new < alice.pem",
     ),
     (
-        "renew admin.conf's client certificate in place (kubeadm certs renew admin.conf)",
-        "k8s-kubeconfig --renew /etc/kubernetes/admin.conf --ca /etc/kubernetes/pki/ca",
+        "renew admin.conf's client certificate in place (kubeadm certs renew)",
+        "k8s-kubeconfig --renew /etc/kubernetes/admin.conf \\\n  --ca /etc/kubernetes/pki/ca",
     ),
     (
         "the credentials inside a kubeconfig, as PEM: key, client certificate, CA",
@@ -40,7 +53,7 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
 #[command(name = "k8s-kubeconfig", version)]
 pub struct Cli {
     /// The cluster CA certificate (pki/ca.crt), embedded as certificate-authority-data
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", visible_alias = "certificate-authority")]
     pub ca_cert: Option<PathBuf>,
 
     /// API server URL
@@ -50,7 +63,13 @@ pub struct Cli {
     /// Without --server: this node's address; the server is the one kubeadm writes for the
     /// certificate's identity (admin and super-admin: the control-plane endpoint;
     /// controller-manager and scheduler: https://IP:6443; kubelet: by release)
-    #[arg(long, value_name = "IP", conflicts_with = "server", help_heading = "kubeadm's servers")]
+    #[arg(
+        long,
+        value_name = "IP",
+        conflicts_with = "server",
+        visible_alias = "apiserver-advertise-address",
+        help_heading = "kubeadm's servers"
+    )]
     pub advertise_address: Option<std::net::IpAddr>,
 
     /// The load balancer's or DNS name's HOST[:PORT] (default port 6443); without it, the
@@ -80,15 +99,15 @@ pub struct Cli {
     pub context: Option<String>,
 
     /// Embed certificates and key as base64 data; --embed=false writes the paths of --ca-cert, --cert, --key
-    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", visible_alias = "embed-certs")]
     pub embed: bool,
 
     /// Client certificate file, instead of stdin
-    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    #[arg(long, value_name = "FILE", visible_alias = "client-certificate", help_heading = "Input")]
     pub cert: Option<PathBuf>,
 
     /// Client private key file, instead of stdin
-    #[arg(long, value_name = "FILE", help_heading = "Input")]
+    #[arg(long, value_name = "FILE", visible_alias = "client-key", help_heading = "Input")]
     pub key: Option<PathBuf>,
 
     /// Read the stream (or, with --extract, the kubeconfig) from FILE instead of stdin

@@ -8,6 +8,9 @@ use k8s_pki::key::Algorithm;
 use k8s_pki::rotation::material::NewOptions;
 use k8s_pki::rotation::{Phase, Target};
 
+/// Other tools' spellings of these flags (see `k8s_pki_cli::Spelling`).
+pub const SPELLINGS: &[k8s_pki_cli::Spelling] = &[];
+
 pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
     (
         "what each step writes and restarts, node by node; nothing is written",
@@ -15,12 +18,12 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
     ),
     ("new CAs and SA key; every trust file becomes old+new", "k8s-rotate prepare --pki-dir /etc/kubernetes --all"),
     (
-        "after the restarts prepare listed: the new CAs sign, client certificates are re-issued",
-        "k8s-rotate issue --pki-dir /etc/kubernetes --step clients --confirm prepare-restarts",
+        "after the restarts prepare listed: new CAs sign, clients are re-issued",
+        "k8s-rotate issue --pki-dir /etc/kubernetes --step clients \\\n  --confirm prepare-restarts",
     ),
     (
-        "after the clients and Pods restarted: server certificates are re-issued",
-        "k8s-rotate issue --pki-dir /etc/kubernetes --step servers --confirm clients-refreshed",
+        "after clients and Pods restarted: server certificates are re-issued",
+        "k8s-rotate issue --pki-dir /etc/kubernetes --step servers \\\n  --confirm clients-refreshed",
     ),
     ("the old CAs and SA key leave every trust file", "k8s-rotate distrust --pki-dir /etc/kubernetes"),
     ("the old private keys are deleted", "k8s-rotate finish --pki-dir /etc/kubernetes"),
@@ -28,7 +31,7 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
     ("one step back, from any phase before finish", "k8s-rotate rollback --pki-dir /etc/kubernetes"),
     (
         "a new etcd CA made by the other tools",
-        "k8s-genkey | k8s-csr --profile etcd-ca --cn etcd-ca-2027 | k8s-sign --self-sign \\\n  | k8s-rotate prepare --target etcd-ca --pki-dir /etc/kubernetes -",
+        "k8s-genkey | k8s-csr --profile etcd-ca --cn etcd-ca-2027 \\\n  | k8s-sign --self-sign \\\n  | k8s-rotate prepare --target etcd-ca --pki-dir /etc/kubernetes -",
     ),
 ];
 

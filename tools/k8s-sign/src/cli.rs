@@ -8,22 +8,36 @@ use k8s_pki::sink::FileTargets;
 use k8s_pki::usage::Usage;
 use k8s_pki_cli::{OutputArgs, UsageArg};
 
+/// Other tools' spellings of these flags (see `k8s_pki_cli::Spelling`).
+pub const SPELLINGS: &[k8s_pki_cli::Spelling] = &[
+    k8s_pki_cli::Spelling { theirs: "-CA", ours: "--ca-cert", from: "openssl x509 -req" },
+    k8s_pki_cli::Spelling { theirs: "-CAkey", ours: "--ca-key", from: "openssl x509 -req" },
+    k8s_pki_cli::Spelling { theirs: "-ca", ours: "--ca-cert", from: "cfssl gencert" },
+    k8s_pki_cli::Spelling { theirs: "-ca-key", ours: "--ca-key", from: "cfssl gencert" },
+    k8s_pki_cli::Spelling { theirs: "-days", ours: "--days", from: "openssl x509 -req" },
+    k8s_pki_cli::Spelling { theirs: "-in", ours: "--in", from: "openssl x509 -req" },
+    k8s_pki_cli::Spelling { theirs: "-signkey", ours: "--self-sign --key", from: "openssl x509 -req" },
+    k8s_pki_cli::Spelling { theirs: "--purpose", ours: "--usage", from: "openssl verify" },
+    k8s_pki_cli::Spelling { theirs: "--usage sslserver", ours: "--usage server", from: "openssl verify -purpose" },
+    k8s_pki_cli::Spelling { theirs: "--usage clientAuth", ours: "--usage client", from: "x509 EKU names" },
+];
+
 pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
     (
-        "a self-signed CA, 10 years; openssl req -x509 -new -key ca.key -subj /CN=kubernetes -days 3650",
-        "k8s-genkey | k8s-csr --profile ca --cn kubernetes | k8s-sign --self-sign --out pki/ca",
+        "a self-signed CA, 10 years; openssl req -x509 -new -subj /CN=kubernetes",
+        "k8s-genkey | k8s-csr --profile ca --cn kubernetes \\\n  | k8s-sign --self-sign --out pki/ca",
     ),
     (
-        "openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -days 365 -extfile san.cnf",
-        "k8s-sign --ca pki/ca --in apiserver.csr --cert-out pki/apiserver.crt",
+        "openssl x509 -req -CA ca.crt -CAkey ca.key -days 365 -extfile san.cnf",
+        "k8s-sign --ca pki/ca --days 365 --in apiserver.csr \\\n  --cert-out pki/apiserver.crt",
     ),
     (
         "a CSR from someone else: the signer decides usages and validity",
         "k8s-sign --ca pki/ca --profile admin --days 30 < alice.csr > alice.crt",
     ),
     (
-        "kubeadm's external-CA flow: sign the node's CSRs in one batch, usages from kubeadm's table",
-        "k8s-sign --ca pki/ca --profile auto --beside node/pki/apiserver.csr node/admin.conf.csr",
+        "kubeadm's external CA: the node's CSRs in one batch, kubeadm's usages",
+        "k8s-sign --ca pki/ca --profile auto --beside \\\n  node/pki/apiserver.csr node/admin.conf.csr",
     ),
     (
         "batch: many CSRs in, as many certificates out, in order",
@@ -91,7 +105,7 @@ pub struct Cli {
     pub clamp: bool,
 
     /// Grant these usages whatever the CSR asked for; repeat for both
-    #[arg(short, long = "usage", value_enum, value_name = "USAGE", help_heading = "Policy")]
+    #[arg(short, long = "usage", value_enum, value_name = "USAGE", visible_alias = "purpose", help_heading = "Policy")]
     pub usages: Vec<UsageArg>,
 
     /// Grant the usages of a kubeadm profile (see k8s-csr --list-profiles); "auto" picks the

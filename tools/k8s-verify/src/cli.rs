@@ -28,31 +28,48 @@ pub enum ColorArg {
     Never,
 }
 
+/// Other tools' spellings of these flags (see `k8s_pki_cli::Spelling`).
+pub const SPELLINGS: &[k8s_pki_cli::Spelling] = &[
+    k8s_pki_cli::Spelling { theirs: "-CAfile", ours: "--ca-cert", from: "openssl verify" },
+    k8s_pki_cli::Spelling { theirs: "-untrusted", ours: "--untrusted", from: "openssl verify" },
+    k8s_pki_cli::Spelling { theirs: "-purpose", ours: "--purpose", from: "openssl verify" },
+    k8s_pki_cli::Spelling { theirs: "--purpose sslserver", ours: "--purpose server", from: "openssl verify -purpose" },
+    k8s_pki_cli::Spelling { theirs: "--purpose sslclient", ours: "--purpose client", from: "openssl verify -purpose" },
+    k8s_pki_cli::Spelling { theirs: "--usage", ours: "--purpose", from: "k8s-csr, k8s-sign" },
+    k8s_pki_cli::Spelling { theirs: "--cert-dir", ours: "--cert-dir", from: "kubeadm certs check-expiration" },
+    k8s_pki_cli::Spelling {
+        theirs: "--apiserver-advertise-address",
+        ours: "--advertise-address",
+        from: "kubeadm init",
+    },
+    k8s_pki_cli::Spelling { theirs: "--service-dns-domain", ours: "--dns-domain", from: "kubeadm init" },
+];
+
 pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
     (
-        "check a serving certificate as a client would; openssl verify -x509_strict -purpose sslserver -CAfile ca.crt",
-        "k8s-verify --ca-cert pki/ca.crt --purpose server --host 10.0.0.10 --host kubernetes pki/apiserver.crt",
+        "check a serving certificate as a client would; openssl verify -purpose",
+        "k8s-verify --ca-cert pki/ca.crt --purpose server \\\n  --host 10.0.0.10 --host kubernetes pki/apiserver.crt",
     ),
     (
-        "check a kubelet's identity: user system:node:node-1 in group system:nodes",
-        "k8s-verify --ca-cert pki/ca.crt --purpose client --cn system:node:node-1 --org system:nodes kubelet.conf",
+        "check a kubelet's identity: user system:node:node-1, group system:nodes",
+        "k8s-verify --ca-cert pki/ca.crt --purpose client \\\n  --cn system:node:node-1 --org system:nodes kubelet.conf",
     ),
-    (
-        "what is this certificate, and what does Kubernetes make of it? openssl x509 -noout -text",
-        "k8s-verify < pki/apiserver.crt",
-    ),
+    ("what is this certificate, and what does Kubernetes make of it?", "k8s-verify < pki/apiserver.crt"),
     ("audit a whole control-plane node", "k8s-verify --pki-dir /etc/kubernetes"),
     (
-        "is the renewed certificate being served? compares with the file on disk",
-        "k8s-verify --connect 10.0.0.10:6443 --servername kubernetes --ca-cert pki/ca.crt --pki-dir /etc/kubernetes",
+        "is the renewed certificate being served? compared with the file on disk",
+        "k8s-verify --connect 10.0.0.10:6443 --servername kubernetes \\\n  --ca-cert pki/ca.crt --pki-dir /etc/kubernetes",
     ),
     (
         "does etcd accept this client certificate?",
-        "k8s-verify --connect 127.0.0.1:2379 --ca-cert pki/etcd/ca.crt --cert pki/etcd/healthcheck-client.crt --key pki/etcd/healthcheck-client.key",
+        "k8s-verify --connect 127.0.0.1:2379 --ca-cert pki/etcd/ca.crt \\\n  --cert pki/etcd/healthcheck-client.crt \\\n  --key pki/etcd/healthcheck-client.key",
     ),
     ("kubeadm certs check-expiration, for monitoring", "k8s-verify --pki-dir /etc/kubernetes --expiry --format json"),
     ("what breaks on 2027-06-01?", "k8s-verify --pki-dir /etc/kubernetes --at 2027-06-01"),
-    ("the three-CA wiring as a picture", "k8s-verify --pki-dir /etc/kubernetes --graph dot | dot -Tsvg > pki.svg"),
+    (
+        "the three-CA wiring as Graphviz DOT (render: dot -Tsvg pki.dot)",
+        "k8s-verify --pki-dir /etc/kubernetes --graph dot > pki.dot",
+    ),
     ("which component flag reads which file", "k8s-verify --flags --pki-dir /etc/kubernetes"),
 ];
 
@@ -78,6 +95,11 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", help_heading = "Checks")]
     pub ca_cert: Option<PathBuf>,
 
+    /// The CA as PREFIX, meaning PREFIX.crt (as k8s-sign --ca PREFIX names PREFIX.crt and
+    /// PREFIX.key; the key is not needed to verify)
+    #[arg(long, value_name = "PREFIX", conflicts_with = "ca_cert", help_heading = "Checks")]
+    pub ca: Option<PathBuf>,
+
     /// Intermediate CA certificates offered for every chain (openssl's -untrusted); repeat
     #[arg(long, value_name = "FILE", help_heading = "Checks")]
     pub untrusted: Vec<PathBuf>,
@@ -93,7 +115,7 @@ pub struct Cli {
     pub go_release: u32,
 
     /// Required usage; repeat for both
-    #[arg(long = "purpose", value_enum, value_name = "PURPOSE", help_heading = "Checks")]
+    #[arg(long = "purpose", value_enum, value_name = "PURPOSE", visible_alias = "usage", help_heading = "Checks")]
     pub purposes: Vec<k8s_pki_cli::UsageArg>,
 
     /// A name or IP a TLS client would dial; must be in the SANs (repeat, or separate with commas)
@@ -127,6 +149,11 @@ pub struct Cli {
     #[arg(long, value_name = "DIR", help_heading = "Audit")]
     pub pki_dir: Option<PathBuf>,
 
+    /// kubeadm's --cert-dir (e.g. /etc/kubernetes/pki): audits the tree it is the pki/ of, as
+    /// --pki-dir of its parent
+    #[arg(long, value_name = "DIR", value_parser = k8s_pki_cli::cert_dir_parser, conflicts_with = "pki_dir", help_heading = "Audit")]
+    pub cert_dir: Option<PathBuf>,
+
     /// Connect to a live endpoint (HOST:PORT, or https://HOST:PORT), show the chain it serves and
     /// check it as a Go client would: --host defaults to HOST, --purpose to server
     #[arg(long, value_name = "HOST:PORT", help_heading = "Live endpoint")]
@@ -152,7 +179,7 @@ pub struct Cli {
     pub timeout: Option<std::time::Duration>,
 
     /// With --pki-dir: the node name (default: read from pki/apiserver.crt)
-    #[arg(long, value_name = "NAME", help_heading = "Audit")]
+    #[arg(long, value_name = "NAME", value_parser = k8s_pki_cli::node_name_parser, help_heading = "Audit")]
     pub node_name: Option<String>,
 
     /// With --pki-dir: a copy of the node's file system; absolute paths in kubeconfigs (kubelet.conf's
@@ -161,7 +188,7 @@ pub struct Cli {
     pub root: Option<PathBuf>,
 
     /// With --pki-dir: the advertise address (default: read from pki/apiserver.crt)
-    #[arg(long, value_name = "IP", help_heading = "Audit")]
+    #[arg(long, value_name = "IP", visible_alias = "apiserver-advertise-address", help_heading = "Audit")]
     pub advertise_address: Option<IpAddr>,
 
     /// With --pki-dir: the kubeadm release the tree must match (1.28 to 1.33; default: told by the
@@ -174,7 +201,13 @@ pub struct Cli {
     pub service_cidr: k8s_pki::san::ServiceCidr,
 
     /// Cluster DNS domain
-    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local", help_heading = "Audit")]
+    #[arg(
+        long,
+        value_name = "DOMAIN",
+        default_value = "cluster.local",
+        visible_alias = "service-dns-domain",
+        help_heading = "Audit"
+    )]
     pub dns_domain: String,
 
     /// With --pki-dir: print when each certificate expires, like kubeadm certs check-expiration
@@ -229,7 +262,7 @@ impl Cli {
     pub fn options(&self) -> Options {
         Options {
             inputs: self.inputs.clone(),
-            ca_cert: self.ca_cert.clone(),
+            ca_cert: self.ca_cert.clone().or_else(|| self.ca.as_ref().map(|p| k8s_pki_cli::with_suffix(p, ".crt"))),
             untrusted: self.untrusted.clone(),
             each: self.each,
             go: k8s_pki::go_signature::GoRelease { minor: self.go_release },
@@ -238,7 +271,7 @@ impl Cli {
             cn: self.cn.clone(),
             orgs: self.orgs.clone(),
             key: self.key.clone(),
-            pki_dir: self.pki_dir.clone(),
+            pki_dir: self.pki_dir.clone().or_else(|| self.cert_dir.clone()),
             node_name: self.node_name.clone(),
             kubernetes_version: self.kubernetes_version,
             advertise_address: self.advertise_address,

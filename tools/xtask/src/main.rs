@@ -5,6 +5,7 @@
 
 mod deps;
 mod overview;
+mod spellings;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use k8s_pki_cli::Example;
 struct Tool {
     command: clap::Command,
     examples: &'static [Example],
+    spellings: &'static [k8s_pki_cli::Spelling],
     files: &'static [(&'static str, &'static str)],
 }
 
@@ -29,6 +31,7 @@ fn tools() -> Vec<Tool> {
         Tool {
             command: k8s_genkey::cli::command(),
             examples: k8s_genkey::cli::EXAMPLES,
+            spellings: k8s_genkey::cli::SPELLINGS,
             files: &[
                 ("PREFIX.key", "the private key written by --out, mode 0600 whatever the umask"),
                 ("PREFIX.pub", "the public key written by --out with --public"),
@@ -37,6 +40,7 @@ fn tools() -> Vec<Tool> {
         Tool {
             command: k8s_csr::cli::command(),
             examples: k8s_csr::cli::EXAMPLES,
+            spellings: k8s_csr::cli::SPELLINGS,
             files: &[
                 ("PREFIX.key", "the private key passing through, written by --out, mode 0600"),
                 ("PREFIX.csr", "the CSR written by --out"),
@@ -45,6 +49,7 @@ fn tools() -> Vec<Tool> {
         Tool {
             command: k8s_sign::cli::command(),
             examples: k8s_sign::cli::EXAMPLES,
+            spellings: k8s_sign::cli::SPELLINGS,
             files: &[
                 ("PREFIX.crt, PREFIX.key", "the CA read by --ca PREFIX (kubeadm's naming: pki/ca, pki/etcd/ca)"),
                 ("PREFIX.crt", "the certificate written by --out, mode 0644"),
@@ -54,6 +59,7 @@ fn tools() -> Vec<Tool> {
         Tool {
             command: k8s_kubeconfig::cli::command(),
             examples: k8s_kubeconfig::cli::EXAMPLES,
+            spellings: k8s_kubeconfig::cli::SPELLINGS,
             files: &[
                 ("FILE", "the kubeconfig written by --out, mode 0600 (it holds a private key)"),
                 ("~/.kube/config", "kubectl's default kubeconfig, a typical --merge target"),
@@ -62,6 +68,7 @@ fn tools() -> Vec<Tool> {
         Tool {
             command: k8s_verify::cli::command(),
             examples: k8s_verify::cli::EXAMPLES,
+            spellings: k8s_verify::cli::SPELLINGS,
             files: &[
                 (
                     "DIR/pki/",
@@ -76,6 +83,7 @@ fn tools() -> Vec<Tool> {
         Tool {
             command: k8s_rotate::cli::command(),
             examples: k8s_rotate::cli::EXAMPLES,
+            spellings: k8s_rotate::cli::SPELLINGS,
             files: &[
                 (
                     "DIR/pki/rotation.json",
@@ -103,7 +111,7 @@ fn main() -> Result<()> {
 }
 
 fn generate(root: &Path) -> Result<()> {
-    let files = render_all()?;
+    let files = render_all(root)?;
     for (rel, contents) in &files {
         let path = root.join(rel);
         fs::create_dir_all(path.parent().context("parent")?)?;
@@ -115,7 +123,7 @@ fn generate(root: &Path) -> Result<()> {
 
 fn check(root: &Path) -> Result<()> {
     let mut stale = Vec::new();
-    for (rel, contents) in render_all()? {
+    for (rel, contents) in render_all(root)? {
         let current = fs::read(root.join(&rel)).unwrap_or_default();
         if current != contents {
             stale.push(rel.display().to_string());
@@ -140,7 +148,7 @@ fn check(root: &Path) -> Result<()> {
 }
 
 /// Every generated file: relative path and contents.
-fn render_all() -> Result<Vec<(PathBuf, Vec<u8>)>> {
+fn render_all(root: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>> {
     let mut out = Vec::new();
     let names: Vec<String> = tools().iter().map(|t| t.command.get_name().to_string()).collect();
     for tool in tools() {
@@ -157,7 +165,8 @@ fn render_all() -> Result<Vec<(PathBuf, Vec<u8>)>> {
             out.push((PathBuf::from(file), buf));
         }
     }
-    out.push((PathBuf::from("man/k8s-pki.7"), overview::page(&names)));
+    let readme = std::fs::read_to_string(root.join("README.md"))?;
+    out.push((PathBuf::from("man/k8s-pki.7"), overview::page(&names, &readme)));
     Ok(out)
 }
 
@@ -189,6 +198,7 @@ fn man_page(tool: &Tool, all: &[String]) -> Result<Vec<u8>> {
         roff.control("fi", []);
         roff.control("RE", []);
     }
+    spellings::section(&mut roff, tool.spellings);
     exit_status(&mut roff);
     roff.control("SH", ["FILES"]);
     for (file, what) in tool.files {
@@ -269,4 +279,18 @@ pub(crate) fn see_also(roff: &mut Roff, name: &str, all: &[String]) {
     }
     refs.push("openssl(1)".into());
     roff.text([roman(refs.join(", "))]);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_spelling_is_accepted() {
+        for tool in super::tools() {
+            for spelling in tool.spellings {
+                if let Err(why) = super::spellings::check(&tool.command, spelling) {
+                    panic!("{}: {} -> {}: {why}", tool.command.get_name(), spelling.theirs, spelling.ours);
+                }
+            }
+        }
+    }
 }
