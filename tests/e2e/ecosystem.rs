@@ -186,16 +186,8 @@ fn the_readmes_shell_snippets_run_as_written() {
     assert!(blocks.len() >= 6, "found {} sh blocks", blocks.len());
     let dir = scratch();
     build_demo_pki(&dir.path().join("cluster"));
-    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
     for block in blocks.iter().filter(|b| !b.trim_start().starts_with("make ")) {
-        let script = format!("set -euo pipefail\n{block}");
-        let out = StdCommand::new("bash")
-            .arg("-c")
-            .arg(&script)
-            .current_dir(dir.path())
-            .env("PATH", &path)
-            .output()
-            .expect("bash");
+        let out = script_in(dir.path(), block, &[]);
         assert!(out.status.success(), "README snippet failed:\n{block}\n{}", String::from_utf8_lossy(&out.stderr));
     }
 }
@@ -245,8 +237,7 @@ echo '{"signing":{"default":{"expiry":"8760h"},"profiles":{"kubernetes":{"usages
                 let base = words.get(i + 1).expect("-bare NAME");
                 outputs.extend([format!("{base}.pem"), format!("{base}-key.pem"), format!("{base}.csr")]);
             }
-            let script = format!("set -euo pipefail\n{setup}\nrm -f {}\n{cell}", outputs.join(" "));
-            let out = pipe(&format!("cd \"$1\"\n{script}"), &[dir.path()]);
+            let out = script_in(dir.path(), &format!("{setup}\nrm -f {}\n{cell}", outputs.join(" ")), &[]);
             assert!(
                 out.status.success(),
                 "README table cell failed:\n{cell}\n{}",

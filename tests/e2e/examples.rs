@@ -7,7 +7,6 @@
 //! server stand-in (without client-side validation: it serves no OpenAPI document), and a day passes (in rotation.json) before the SA key's soak gate.
 
 use std::path::Path;
-use std::process::Command as StdCommand;
 
 use crate::util::*;
 
@@ -47,15 +46,9 @@ fn examples(tool_name: &str) -> Vec<(String, String)> {
     list
 }
 
-/// Runs `script` in `dir` with the tools first on PATH and `env` set.
+/// Runs `script` in `dir` (see [`script_in`]), which must succeed.
 fn bash(dir: &Path, script: &str, env: &[(&str, String)]) {
-    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
-    let mut cmd = StdCommand::new("bash");
-    cmd.arg("-c").arg(format!("set -euo pipefail\n{script}")).current_dir(dir).env("PATH", path);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("bash");
+    let out = script_in(dir, script, env);
     assert!(
         out.status.success(),
         "failed in {}:\n{script}\n{}{}",
@@ -154,28 +147,12 @@ mkdir -p home/.kube && cp etc-kubernetes/admin.conf home/.kube/config"
     assert!(read(d.join("config.new")).contains("alice"));
 }
 
-/// An `openssl s_server` on a free loopback port, serving `cert`, asking for a client
-/// certificate from `client_ca`: required (as etcd with --client-cert-auth) or optional (as
-/// kube-apiserver).
-fn s_server(dir: &Path, cert: &str, key: &str, client_ca: &str, required: bool) -> (Daemon, u16) {
-    let port = free_port();
-    let mut cmd = require("openssl", "openssl");
-    cmd.args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-cert", cert, "-key", key, "-quiet"]);
-    cmd.args(["-CAfile", client_ca]);
-    cmd.args(if required { ["-Verify", "1", "-verify_return_error"].as_slice() } else { ["-verify", "1"].as_slice() });
-    let child = cmd
-        .current_dir(dir)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("openssl s_server");
-    let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed().as_secs() < 10, "openssl s_server did not listen on {port}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    (Daemon(child), port)
+/// connect.rs's `openssl s_server` serving `cert`, asking for a client certificate from
+/// `client_ca`: required (as etcd with --client-cert-auth) or optional (as kube-apiserver).
+fn s_server(dir: &Path, cert: &str, key: &str, client_ca: &str, required: bool) -> (Daemon, String) {
+    let ask = if required { ["-Verify", "1", "-verify_return_error"].as_slice() } else { ["-verify", "1"].as_slice() };
+    let args: Vec<&str> = ["-cert", cert, "-key", key, "-CAfile", client_ca].iter().chain(ask).copied().collect();
+    crate::connect::s_server(dir, &args)
 }
 
 #[test]
@@ -186,11 +163,7 @@ fn verify_and_rotate_help_examples_run_as_written() {
     build_demo_pki(&d);
     let (_api, api) = s_server(&d, "pki/apiserver.crt", "pki/apiserver.key", "pki/ca.crt", false);
     let (_etcd, etcd) = s_server(&d, "pki/etcd/server.crt", "pki/etcd/server.key", "pki/etcd/ca.crt", true);
-    let replace = [
-        ("/etc/kubernetes", s(&d)),
-        ("10.0.0.10:6443", format!("127.0.0.1:{api}")),
-        ("127.0.0.1:2379", format!("127.0.0.1:{etcd}")),
-    ];
+    let replace = [("/etc/kubernetes", s(&d)), ("10.0.0.10:6443", api), ("127.0.0.1:2379", etcd)];
     run_all("k8s-verify", &d, &replace, &[], &[]);
     assert!(read(d.join("pki.dot")).starts_with("digraph"));
 
@@ -254,13 +227,11 @@ fn the_overview_pages_commands_run_as_written() {
     let (_etcd, etcd) = s_server(&d, "pki/etcd/server.crt", "pki/etcd/server.key", "pki/etcd/ca.crt", true);
     // admin.conf names the API server by the address the node would have.
     let set = format!(
-        "kubectl --kubeconfig admin.conf config set-cluster kubernetes --server https://127.0.0.1:{api} --tls-server-name kubernetes >/dev/null"
+        "kubectl --kubeconfig admin.conf config set-cluster kubernetes --server https://{api} --tls-server-name kubernetes >/dev/null"
     );
     require("kubectl", "kubectl (it comes with the machine image)");
     bash(&d, &set, &[]);
-    let script = served[0]
-        .replace("/etc/kubernetes", &s(&d))
-        .replace("10.0.0.10:6443", &format!("127.0.0.1:{api}"))
-        .replace("127.0.0.1:2379", &format!("127.0.0.1:{etcd}"));
+    let script =
+        served[0].replace("/etc/kubernetes", &s(&d)).replace("10.0.0.10:6443", &api).replace("127.0.0.1:2379", &etcd);
     bash(&d, &script, &[]);
 }

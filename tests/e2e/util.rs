@@ -254,16 +254,26 @@ pub fn start_apiserver(cert: &Path, key: &Path, client_ca: &Path) -> (Daemon, St
     (Daemon(child), line.trim().to_string())
 }
 
+/// `bash -c 'set -euo pipefail; SCRIPT'` with our tools first on PATH.
+fn bash_with_tools(script: &str) -> StdCommand {
+    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+    let mut cmd = StdCommand::new("bash");
+    cmd.arg("-c").arg(format!("set -euo pipefail\n{script}")).env("PATH", path);
+    cmd
+}
+
 /// Runs `script` in bash (`set -euo pipefail`) with our tools first on PATH; `args` are its
 /// `$1`, `$2`, … (paths stay out of the script's text).
 pub fn pipe<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> Output {
-    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
-    StdCommand::new("bash")
-        .arg("-c")
-        .arg(format!("set -euo pipefail; {script}"))
-        .arg("sh")
-        .args(args)
-        .env("PATH", path)
-        .output()
-        .expect("bash")
+    bash_with_tools(script).arg("sh").args(args).output().expect("bash")
+}
+
+/// Runs `script` as [`pipe`] does, in `dir`, with `env` set (documented commands run as written).
+pub fn script_in(dir: &Path, script: &str, env: &[(&str, String)]) -> Output {
+    let mut cmd = bash_with_tools(script);
+    cmd.current_dir(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("bash")
 }

@@ -173,13 +173,7 @@ pub struct Cli {
 impl Cli {
     /// The options for `k8s_pki::cmd::kubeconfig::run`.
     pub fn options(&self) -> Options {
-        let prefixed = |ext: &str| {
-            self.ca.as_ref().map(|p| {
-                let mut s = p.as_os_str().to_owned();
-                s.push(ext);
-                PathBuf::from(s)
-            })
-        };
+        let prefixed = |suffix: &str| self.ca.as_ref().map(|p| k8s_pki_cli::with_suffix(p, suffix));
         Options {
             ca_cert: prefixed(".crt").or_else(|| self.ca_cert.clone()),
             ca_key: prefixed(".key").or_else(|| self.ca_key.clone()),

@@ -6,7 +6,7 @@ use clap::{CommandFactory, Parser};
 use k8s_pki::cmd::sign::Options;
 use k8s_pki::sink::FileTargets;
 use k8s_pki::usage::Usage;
-use k8s_pki_cli::{OutputArgs, UsageArg};
+use k8s_pki_cli::{OutputArgs, UsageArg, with_suffix};
 
 /// Other tools' spellings of these flags (see `k8s_pki_cli::Spelling`).
 pub const SPELLINGS: &[k8s_pki_cli::Spelling] = &[
@@ -159,7 +159,7 @@ impl Cli {
     /// The options for `k8s_pki::cmd::sign::run`.
     pub fn options(&self) -> k8s_pki::Result<Options> {
         let (ca_cert, ca_key) = match &self.ca {
-            Some(prefix) => (Some(with_ext(prefix, "crt")), Some(with_ext(prefix, "key"))),
+            Some(prefix) => (Some(with_suffix(prefix, ".crt")), Some(with_suffix(prefix, ".key"))),
             None => (self.ca_cert.clone(), self.ca_key.clone()),
         };
         let files = FileTargets { cert: self.cert_out.clone(), key: self.key_out.clone(), ..FileTargets::default() };
@@ -186,13 +186,6 @@ impl Cli {
             signer: self.signer.clone(),
         })
     }
-}
-
-fn with_ext(prefix: &std::path::Path, ext: &str) -> PathBuf {
-    let mut s = prefix.as_os_str().to_owned();
-    s.push(".");
-    s.push(ext);
-    PathBuf::from(s)
 }
 
 /// The clap command, for man pages and completions.
