@@ -22,6 +22,7 @@ complete -c k8s-kubeconfig -s o -l out -d 'Write to FILE (mode 0600, atomically)
 complete -c k8s-kubeconfig -l format -d 'With --extract: output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
 json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
 complete -c k8s-kubeconfig -l extract -d 'Read a kubeconfig and write its credentials as PEM: key, client certificate, CA'
+complete -c k8s-kubeconfig -l partial -d 'Write what kubeadm certs generate-csr writes for an external CA, from the key and CSR on stdin (pipe k8s-csr): --out FILE holding the key and the server only, and FILE.csr'
 complete -c k8s-kubeconfig -l reuse-key -d 'With --renew: keep the old key instead of generating a new one'
 complete -c k8s-kubeconfig -l clamp -d 'With --renew: cut a certificate that would outlive its CA to the CA\'s expiry (default: warn)'
 complete -c k8s-kubeconfig -s f -l force -d 'Overwrite an existing file; allow a kubeconfig holding a key to be printed to a terminal'

@@ -227,3 +227,45 @@ fn merge_into_a_hand_written_kubeconfig_keeps_what_it_does_not_know() {
     let bob = json["users"].as_array().expect("users").iter().find(|u| u["name"] == "bob").expect("bob");
     assert_eq!(bob["user"]["exec"]["command"], "get-token");
 }
+
+#[test]
+fn partial_writes_kubeadms_key_only_kubeconfig_and_its_csr() {
+    let dir = scratch();
+    let out = dir.path().join("node/kubelet.conf");
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    let stream = run_ok("k8s-csr", &["--profile", "kubelet", "--node-name", "node-1", "--no-usages"], &key);
+    let partial = |extra: &[&str], input: &[u8]| {
+        tool("k8s-kubeconfig")
+            .args(["--partial", "--advertise-address", "fd00::10", "--kubernetes-version", "1.32"])
+            .args(["--control-plane-endpoint", "lb.example.com"])
+            .args(extra)
+            .write_stdin(input.to_vec())
+            .assert()
+    };
+    partial(&["--out", &s(&out)], &stream).success();
+    // kubelet.conf up to 1.32 points at the control-plane endpoint (default port 6443).
+    let yaml = read(&out);
+    assert!(yaml.contains("server: https://lb.example.com:6443\n"), "{yaml}");
+    assert!(yaml.contains("name: system:node:node-1@kubernetes\n"), "{yaml}");
+    assert!(!yaml.contains("certificate-authority") && !yaml.contains("client-certificate"), "{yaml}");
+    assert_eq!(run_ok("k8s-kubeconfig", &["--extract", "--in", &s(&out)], b""), key, "the key, as given");
+    let csr = openssl_ok(dir.path(), &["req", "-noout", "-subject", "-in", "node/kubelet.conf.csr"]);
+    assert!(csr.contains("CN = system:node:node-1"), "{csr}");
+    // Neither file is replaced without --force; nothing is written on a refusal.
+    partial(&["--out", &s(&out)], &stream).code(5).stderr(contains("file exists (use --force to overwrite)"));
+    partial(&["--out", &s(&out), "--force"], &stream).success();
+    // A key that is not the CSR's, and a stream without a CSR, are refused with the reason.
+    let other = dir.path().join("other.conf");
+    let mut wrong = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    wrong.extend(read(dir.path().join("node/kubelet.conf.csr")).into_bytes());
+    partial(&["--out", &s(&other)], &wrong).code(4).stderr(contains("the private key does not match the CSR"));
+    partial(&["--out", &s(&other)], &key).code(3).stderr(contains("no CERTIFICATE REQUEST found"));
+    assert!(!other.exists() && !dir.path().join("other.conf.csr").exists());
+    // Two files cannot go to stdout.
+    tool("k8s-kubeconfig")
+        .args(["--partial", "--server", "https://10.0.0.10:6443"])
+        .write_stdin(stream)
+        .assert()
+        .code(2)
+        .stderr(contains("--out"));
+}

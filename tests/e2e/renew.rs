@@ -331,17 +331,27 @@ fn external_ca_round_trip_without_the_ca_key_on_the_node() {
     for f in ["pki/etcd/peer.csr", "pki/etcd/peer.key", "admin.conf.csr"] {
         assert_eq!(std::fs::metadata(node.join(f)).expect(f).permissions().mode() & 0o777, 0o600, "{f}");
     }
-    // scheduler.conf as kubeadm certs generate-csr writes it: a kubeconfig holding only the key
-    // (docs/kubeadm.md section 9), beside scheduler.conf.csr.
-    let key = read(node.join("scheduler.conf.key"));
-    let key_b64 =
-        String::from_utf8(pipe("base64 -w0 < \"$1\"", &[node.join("scheduler.conf.key")]).stdout).expect("base64");
-    std::fs::remove_file(node.join("scheduler.conf.key")).expect("rm");
-    let partial = format!(
+    // Each kubeconfig as kubeadm certs generate-csr writes it (createKubeConfigAndCSR): the key and
+    // the server only, byte for byte the YAML of clientcmd's CreateWithCerts with an empty CA and
+    // certificate (docs/kubeadm.md section 9), beside NAME.conf.csr; no NAME.conf.key.
+    assert!(!node.join("scheduler.conf.key").exists());
+    let creds = run_ok("k8s-kubeconfig", &["--extract", "--in", &s(&node.join("scheduler.conf"))], b"");
+    let key = String::from_utf8(creds).expect("utf-8");
+    assert!(key.starts_with("-----BEGIN") && !key.contains("CERTIFICATE"), "the key only: {key}");
+    let key_b64 = String::from_utf8(
+        pipe("k8s-kubeconfig --extract --in \"$1\" | base64 -w0", &[node.join("scheduler.conf")]).stdout,
+    )
+    .expect("base64");
+    let kubeadms = format!(
         "apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.0.0.10:6443\n  name: kubernetes\ncontexts:\n- context:\n    cluster: kubernetes\n    user: system:kube-scheduler\n  name: system:kube-scheduler@kubernetes\ncurrent-context: system:kube-scheduler@kubernetes\nkind: Config\npreferences: {{}}\nusers:\n- name: system:kube-scheduler\n  user:\n    client-key-data: {}\n",
         key_b64
     );
-    std::fs::write(node.join("scheduler.conf"), partial).expect("partial kubeconfig");
+    assert_eq!(read(node.join("scheduler.conf")), kubeadms);
+    let csr = openssl_ok(&node, &["req", "-noout", "-subject", "-in", "scheduler.conf.csr"]);
+    assert!(csr.contains("CN = system:kube-scheduler"), "{csr}");
+    for f in ["scheduler.conf", "scheduler.conf.csr"] {
+        assert_eq!(std::fs::metadata(node.join(f)).expect(f).permissions().mode() & 0o777, 0o600, "{f}");
+    }
     let res = run_script("external-ca.sh", &["sign", &s(&ca), &s(&node)]);
     assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
     // Completing with a certificate from the wrong CA is refused, and says why.

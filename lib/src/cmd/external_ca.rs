@@ -1,20 +1,85 @@
-//! `k8s-kubeconfig --complete`: finishes a kubeconfig that `kubeadm certs generate-csr` wrote for
-//! an external CA (docs/kubeadm.md section 9). Such a file holds the client key only; the CA
-//! signs `NAME.conf.csr` elsewhere, and the certificate comes back as `NAME.conf.crt`. This puts
-//! the certificate and the CA into the file, after the checks kube-apiserver would make.
+//! The kubeconfigs of kubeadm's external-CA flow (`kubeadm certs generate-csr`, docs/kubeadm.md
+//! section 9). `--partial` writes what kubeadm writes on the node: `NAME.conf` holding the client
+//! key only (no CA, no certificate) and `NAME.conf.csr` beside it. The CA signs the CSR elsewhere
+//! and the certificate comes back as `NAME.conf.crt`; `--complete` puts it and the CA into the
+//! file, after the checks kube-apiserver would make.
 
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use zeroize::Zeroizing;
 
-use super::kubeconfig::{CaBundle, Client, Options, ca_bundle, check, first_of};
+use super::kubeconfig::{CaBundle, Client, Options, ca_bundle, check, first_of, read_blocks_bytes, server_for};
 use crate::atomic::{FileWrite, write_files_atomic};
 use crate::cert::Cert;
 use crate::error::{Error, Result};
+use crate::input::Input;
 use crate::key::PrivateKey;
-use crate::kubeconfig::Kubeconfig;
+use crate::kubeconfig::{Kubeconfig, Material, Names, check_server};
 use crate::pem::Kind;
+
+/// Writes `--out` as kubeadm's `createKubeConfigAndCSR` does (phases/kubeconfig/kubeconfig.go):
+/// the kubeconfig of `CreateWithCerts` with an empty CA and an empty client certificate, so it
+/// holds the server, the names `USER@CLUSTER` and the key; and the CSR as `OUT.csr`, both 0600.
+/// The key and the CSR come from the stream (`k8s-csr`'s output) and must belong together.
+pub fn partial(opts: &Options) -> Result<Vec<PathBuf>> {
+    let Some(out) = opts.out.as_deref().filter(|p| *p != Path::new("-")) else {
+        return Err(Error::usage(
+            "--partial writes two files: name the kubeconfig with --out FILE (FILE.csr beside it)",
+        ));
+    };
+    if opts.server.is_none() && opts.endpoints.is_none() {
+        return Err(Error::usage(
+            "--server URL is required (https://HOST:6443), or --advertise-address IP for the server kubeadm writes",
+        ));
+    }
+    if let Some(server) = &opts.server {
+        check_server(server)?;
+    }
+    let input = Input::open(opts.input.as_deref(), "a private key and its CSR (pipe k8s-csr)")?;
+    let (source, bytes) = input.read_all()?;
+    let blocks = read_blocks_bytes(&bytes, &source)?;
+    let key_block = first_of(&blocks, Kind::Key, &source, "private key")?;
+    let csr_block = first_of(&blocks, Kind::Csr, &source, "CERTIFICATE REQUEST")?;
+    let key = PrivateKey::from_pem_block(&key_block.label, &key_block.der, &source)?;
+    let csr = crate::csr::Csr::from_der(&csr_block.der, &source)?;
+    if csr.public_key != *key.public_key() {
+        return Err(Error::refused("the private key does not match the CSR"));
+    }
+    let subject = &csr.request.subject;
+    let server = server_for(opts, subject)?;
+    let user = match &opts.user {
+        Some(u) => u.clone(),
+        None => subject
+            .cn()
+            .map(str::to_string)
+            .ok_or_else(|| Error::usage("the CSR has no CN; name the user with --user"))?,
+    };
+    let names = Names {
+        context: opts.context.clone().unwrap_or_else(|| format!("{user}@{}", opts.cluster_name)),
+        cluster: opts.cluster_name.clone(),
+        user,
+    };
+    let material = Material::Embedded { ca: String::new(), cert: String::new(), key: key_block.text.clone() };
+    let mut kc = Kubeconfig::new(&names, &server, opts.tls_server_name.as_deref(), &material);
+    // kubeadm passes empty CA and certificate bytes, which its YAML leaves out.
+    for c in &mut kc.clusters {
+        c.cluster.certificate_authority_data = None;
+    }
+    for u in &mut kc.users {
+        u.user.client_certificate_data = None;
+    }
+    let yaml = kc.to_yaml()?;
+    let mut csr_path = out.as_os_str().to_owned();
+    csr_path.push(".csr");
+    let csr_path = PathBuf::from(csr_path);
+    let files = [
+        FileWrite::new(out.to_path_buf(), 0o600, Zeroizing::new(yaml.as_bytes().to_vec())).named_by_user(true),
+        FileWrite::new(csr_path.clone(), Kind::Csr.file_mode(), Zeroizing::new(csr_block.text.as_bytes().to_vec())),
+    ];
+    write_files_atomic(&files, opts.force)?;
+    Ok(vec![out.to_path_buf(), csr_path])
+}
 
 /// Completes `path` in place with `--cert` and `--ca-cert`. Returns the file written.
 pub fn complete(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {

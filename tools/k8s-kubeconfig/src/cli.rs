@@ -38,6 +38,10 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
         "k8s-kubeconfig --renew /etc/kubernetes/admin.conf \\\n  --ca /etc/kubernetes/pki/ca",
     ),
     (
+        "kubeadm certs generate-csr's csr/admin.conf (key only) and its CSR",
+        "k8s-genkey | k8s-csr --profile admin --no-usages \\\n  | k8s-kubeconfig --partial --advertise-address 10.0.0.10 \\\n      --out csr/admin.conf",
+    ),
+    (
         "the credentials inside a kubeconfig, as PEM: key, client certificate, CA",
         "k8s-kubeconfig --extract < admin.conf | openssl x509 -noout -subject",
     ),
@@ -130,8 +134,13 @@ pub struct Cli {
 
     /// Finish a kubeconfig that kubeadm certs generate-csr wrote (it holds the key only): put
     /// the signed --cert and the --ca-cert into it, in place, after checking them
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["extract", "merge", "server", "renew", "key"], requires_all = ["cert", "ca_cert"], help_heading = "Renewal")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["extract", "merge", "server", "renew", "key"], requires_all = ["cert", "ca_cert"], help_heading = "External CA")]
     pub complete: Option<PathBuf>,
+
+    /// Write what kubeadm certs generate-csr writes for an external CA, from the key and CSR on
+    /// stdin (pipe k8s-csr): --out FILE holding the key and the server only, and FILE.csr
+    #[arg(long, conflicts_with_all = ["extract", "merge", "renew", "complete", "cert", "key", "ca_cert", "ca"], requires = "out", help_heading = "External CA")]
+    pub partial: bool,
 
     /// With --renew: the CA as PREFIX.crt and PREFIX.key
     #[arg(long, value_name = "PREFIX", conflicts_with_all = ["ca_cert", "ca_key"], help_heading = "Renewal")]
@@ -179,6 +188,7 @@ impl Cli {
             ca_key: prefixed(".key").or_else(|| self.ca_key.clone()),
             renew: self.renew.clone(),
             complete: self.complete.clone(),
+            partial: self.partial,
             days: self.days,
             reuse_key: self.reuse_key,
             clamp: self.clamp,

@@ -61,6 +61,9 @@ pub struct Options {
     pub ca_key: Option<PathBuf>,
     /// Fill this kubeconfig (`kubeadm certs generate-csr`'s, key only) with `cert` and `ca_cert`.
     pub complete: Option<PathBuf>,
+    /// Write `kubeadm certs generate-csr`'s pair from a key and CSR stream: `out` holding the
+    /// key only, and `out`.csr.
+    pub partial: bool,
     /// With `renew`: validity in days (default 365).
     pub days: Option<i64>,
     /// With `renew`: keep the old key.
@@ -107,7 +110,7 @@ pub(crate) fn first_of(blocks: &[Block], kind: Kind, source: &str, what: &str) -
     Ok(first)
 }
 
-fn read_blocks_bytes(bytes: &[u8], source: &str) -> Result<Vec<Block>> {
+pub(crate) fn read_blocks_bytes(bytes: &[u8], source: &str) -> Result<Vec<Block>> {
     let input = Input::from_bytes(source, bytes.to_vec());
     input.blocks()?.collect()
 }
@@ -166,12 +169,12 @@ fn absolute(path: &Path) -> Result<String> {
 /// `--server`, or the URL kubeadm writes for the certificate's identity: admin and super-admin
 /// at the control-plane endpoint, controller-manager and scheduler at the local API server,
 /// kubelet as the release says (docs/kubeadm.md section 5).
-fn server_for(opts: &Options, cert: &Cert) -> Result<String> {
+pub(crate) fn server_for(opts: &Options, subject: &crate::name::Subject) -> Result<String> {
     let (Some(endpoints), None) = (&opts.endpoints, &opts.server) else {
         return Ok(opts.server.clone().unwrap_or_default());
     };
     let release = opts.release.unwrap_or_else(crate::release::newest);
-    let (cn, orgs) = (cert.subject.cn().unwrap_or(""), cert.subject.orgs());
+    let (cn, orgs) = (subject.cn().unwrap_or(""), subject.orgs());
     let server = crate::profile::kubeconfig_for(cn, &orgs).and_then(|p| p.server_in(release)).ok_or_else(|| {
         Error::usage(format!(
             "kubeadm writes no kubeconfig for CN={} O=[{}] (only admin, super-admin, kubelet, controller-manager and scheduler): give --server URL",
@@ -192,6 +195,9 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
     }
     if let Some(path) = &opts.complete {
         return super::external_ca::complete(opts, path, now);
+    }
+    if opts.partial {
+        return super::external_ca::partial(opts);
     }
     let ca_path = opts.ca_cert.as_ref().ok_or_else(|| Error::usage("--ca-cert FILE is required (pki/ca.crt)"))?;
     if opts.server.is_none() && opts.endpoints.is_none() {
@@ -230,7 +236,7 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
     };
     let client = client(opts, stdin)?;
     check(&client, &ca, &ca_name, now)?;
-    let server = &server_for(opts, &client.cert)?;
+    let server = &server_for(opts, &client.cert.subject)?;
 
     let user = match &opts.user {
         Some(u) => u.clone(),
