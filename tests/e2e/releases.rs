@@ -228,3 +228,104 @@ fn kubeconfig_servers_and_not_before_follow_the_release() {
         .expect("k8s-sign");
     assert_eq!(signed.status.code(), Some(2), "--not-before and --kubernetes-version conflict");
 }
+
+/// The first line where two descriptions differ, with its file, for a readable failure.
+fn first_difference(ours: &str, theirs: &str) -> Option<String> {
+    let mut file = "";
+    for (a, b) in ours.lines().zip(theirs.lines()) {
+        if a.starts_with("== ") {
+            file = a;
+        }
+        if a != b {
+            return Some(format!("in {file}:\n  ours:    {a}\n  kubeadm: {b}"));
+        }
+    }
+    (ours.lines().count() != theirs.lines().count()).then(|| "one tree has more files".to_string())
+}
+
+#[test]
+fn kubeadms_generation_code_in_go_and_our_pipes_write_the_same_tree_for_every_release() {
+    // tests/go/kubeadmref.go follows kubeadm's own generation code (pki_helpers.go, certlist.go,
+    // kubeconfig.go, clientcmd's YAML) with Go's crypto/x509; its describer prints both trees
+    // field by field: subjects and O order, SANs in order, key usage bits, EKUs, basic
+    // constraints, criticality, validity length and backdating, key type and PEM encoding, file
+    // and directory modes, kubeconfig YAML with names, servers and what each data field holds.
+    // Only keys, serial values and exact times may differ, and the describer leaves them out.
+    let kubeadmref = go_helper("kubeadmref");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/kubeadm-pki.sh");
+    let dir = scratch();
+    // One release each, with the endpoints kubeadm users write: none, a DNS name, a name with a
+    // port, an IP, and IPv6 advertise addresses.
+    for (minor, cpe, ip) in [
+        ("28", "", "10.0.0.10"),
+        ("29", "lb.example.com", "10.0.0.10"),
+        ("30", "lb.example.com:8443", "10.0.0.10"),
+        ("31", "192.168.1.5", "10.0.0.10"),
+        ("32", "lb.example.com", "fd00::10"),
+        ("33", "[fd00::1]:6443", "fd00::10"),
+    ] {
+        let (reference, ours) = (dir.path().join(format!("kubeadm-{minor}")), dir.path().join(format!("ours-{minor}")));
+        let generated = std::process::Command::new(&kubeadmref)
+            .args(["gen", "-out", &s(&reference), "-minor", minor, "-node", "node-1", "-advertise", ip, "-cpe", cpe])
+            .output()
+            .expect("kubeadmref gen");
+        assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+        let built = script_in(
+            dir.path(),
+            &format!("\"{}\" \"{}\" node-1 {ip} >/dev/null", s(&script), s(&ours)),
+            &[("K8S_VERSION", format!("1.{minor}")), ("CONTROL_PLANE_ENDPOINT", cpe.to_string())],
+        );
+        assert!(built.status.success(), "1.{minor}: {}", String::from_utf8_lossy(&built.stderr));
+        let describe = |tree: &Path| {
+            let out = std::process::Command::new(&kubeadmref).arg("describe").arg(tree).output().expect("describe");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8(out.stdout).expect("utf-8")
+        };
+        let (theirs, mine) = (describe(&reference), describe(&ours));
+        assert!(theirs.contains("== pki/etcd/peer.crt 0644") && theirs.contains("client-key-data: <PEM"), "{theirs}");
+        if let Some(difference) = first_difference(&mine, &theirs) {
+            panic!("kubeadm 1.{minor} (endpoint {cpe:?}, advertise {ip}): {difference}");
+        }
+        // kubeadm's own tree audits clean: no failure, no warning, and 1.28's groups are told.
+        let audit = tool("k8s-verify").arg("--pki-dir").arg(&reference).output().expect("k8s-verify");
+        let text = String::from_utf8_lossy(&audit.stdout);
+        assert_eq!(audit.status.code(), Some(0), "1.{minor}: {text}");
+        assert!(text.contains(" 0 warnings, 0 missing, 0 failed"), "1.{minor}: {text}");
+        assert_eq!(text.contains("kubeadm 1.28, detected"), minor == "28", "1.{minor}: {text}");
+        // Our renewal of kubeadm's own tree keeps every field kubeadm's tree has (the backups
+        // aside), as kubeadm certs renew does.
+        if minor == "28" || minor == "33" {
+            let renewed = script_in(
+                dir.path(),
+                &format!("\"{}\" \"{}\" >/dev/null", s(&script.with_file_name("renew-pki.sh")), s(&reference)),
+                &[],
+            );
+            assert!(renewed.status.success(), "1.{minor}: {}", String::from_utf8_lossy(&renewed.stderr));
+            let after = without_backups(&describe(&reference));
+            assert!(description_has_backup(&describe(&reference)), "renew-pki.sh kept backups");
+            if let Some(difference) = first_difference(&after, &theirs) {
+                panic!("kubeadm 1.{minor} tree renewed by renew-pki.sh: {difference}");
+            }
+        }
+    }
+}
+
+fn description_has_backup(description: &str) -> bool {
+    description.lines().any(|l| l.starts_with("== backup-"))
+}
+
+/// A description without the `backup-*/` directories a renewal leaves.
+fn without_backups(description: &str) -> String {
+    let mut keep = true;
+    let mut out = String::new();
+    for line in description.lines() {
+        if let Some(header) = line.strip_prefix("== ") {
+            keep = !header.starts_with("backup-");
+        }
+        if keep {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
