@@ -33,6 +33,7 @@ complete -c k8s-verify -l graph -d 'Print the trust graph: which CA signs which 
 mermaid\t'Mermaid flowchart (renders in Markdown on most forges)'"
 complete -c k8s-verify -l each -d 'Check every certificate of the inputs on its own, not the first of each input with the rest as its chain'
 complete -c k8s-verify -l join-hash -d 'Print each certificate\'s kubeadm join discovery hash (sha256:HEX of its public key), the value kubeadm join --discovery-token-ca-cert-hash takes; give it pki/ca.crt'
+complete -c k8s-verify -l external-etcd -d 'With --pki-dir: the cluster\'s etcd is external (kubeadm\'s etcd.external): no etcd certificate is expected and --expiry lists none, as kubeadm\'s does (default: external when manifests/ holds kube-apiserver.yaml and no etcd.yaml)'
 complete -c k8s-verify -l expiry -d 'With --pki-dir: print when each certificate expires, like kubeadm certs check-expiration'
 complete -c k8s-verify -s v -l verbose -d 'Show passing checks too'
 complete -c k8s-verify -l flags -d 'Print the kube-apiserver, controller-manager, scheduler, kubelet and etcd flags that point at each file of the PKI (under --pki-dir, default /etc/kubernetes)'

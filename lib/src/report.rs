@@ -118,6 +118,8 @@ pub struct Report {
     /// How it was chosen: `--kubernetes-version`, detected (and from what), or the default.
     #[serde(rename = "kubernetesVersionSource")]
     pub version_source: String,
+    /// `local`, or `external (why)`: with an external etcd no etcd certificate is expected.
+    pub etcd: String,
     /// How that release words time left (`364d`, `2y327d`).
     #[serde(skip)]
     pub residual: Residual,
@@ -174,20 +176,28 @@ pub fn findings_text(findings: &[Finding], indent: &str, verbose: bool, paint: &
 
 fn line(file: &FileReport, at: i64, residual: Residual, paint: &Paint) -> String {
     let name = sanitize_line(file.path.rsplit('/').next().unwrap_or(&file.path));
-    let expiry = match file.not_after {
-        Some(t) => format!("expires {} ({})", &format_time(t)[..10], format_residual(t - at, residual)),
-        None if file.status == Status::Missing => "missing".into(),
-        None => String::new(),
+    // A file the tree need not hold says why it is absent (the release, an external etcd).
+    let absent = file
+        .findings
+        .iter()
+        .find(|f| f.check == crate::finding::Check::Present && f.status == Status::Ok)
+        .map(|f| f.message.trim_start_matches("absent").trim_start_matches(':').trim());
+    let expiry = match (file.not_after, absent) {
+        (Some(t), _) => format!("expires {} ({})", &format_time(t)[..10], format_residual(t - at, residual)),
+        (None, _) if file.status == Status::Missing => "missing".into(),
+        (None, Some(_)) => "absent".into(),
+        (None, None) => String::new(),
     };
-    let who = match &file.subject {
-        Some(s) => {
+    let who = match (&file.subject, absent) {
+        (Some(s), _) => {
             let mut w = format!("CN={}", s.cn.as_deref().unwrap_or(""));
             if !s.o.is_empty() {
                 w.push_str(&format!(" O={}", s.o.join(",")));
             }
             w
         }
-        None => String::new(),
+        (None, Some(why)) => why.to_string(),
+        (None, None) => String::new(),
     };
     format!(
         "{} {:<28} {:<16} {:<28} {}",
@@ -205,13 +215,14 @@ pub fn audit_text(report: &Report, verbose: bool, paint: &Paint) -> String {
         "{}  {}\n",
         paint.bold(&sanitize_line(&report.dir)),
         paint.dim(&format!(
-            "(at {}; {} node {}, {}; kubeadm {}, {})",
+            "(at {}; {} node {}, {}; kubeadm {}, {}{})",
             report.at,
             report.role,
             report.node_name.as_deref().unwrap_or("?"),
             report.advertise_address.as_deref().unwrap_or("?"),
             report.kubernetes_version,
-            report.version_source
+            report.version_source,
+            if report.etcd == "local" { String::new() } else { format!("; etcd {}", report.etcd) }
         ))
     );
     let mut files: Vec<&FileReport> = report.files.iter().collect();
@@ -297,6 +308,7 @@ pub(crate) mod tests {
             kubernetes_version: "1.33".into(),
             residual: Residual::Human,
             version_source: "the default".into(),
+            etcd: "local".into(),
             status: Status::Fail,
             files: vec![
                 file("ca", "pki/ca.crt", FileKind::Ca, Some(AT + 100 * 86_400), Status::Ok),

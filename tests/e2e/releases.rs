@@ -159,6 +159,62 @@ fn check_expiration_text_and_json_are_kubeadms_byte_for_byte() {
     for json in [false, true] {
         assert_eq!(ours(at, 28, json), go(at, 28, json), "1.28");
     }
+    // An external etcd: kubeadm lists neither the etcd CA nor anything it signs
+    // (GetCertsWithoutEtcd), whether the etcd client files are here or not. The audit is told by
+    // --external-etcd, or sees it in manifests/ (kube-apiserver.yaml without etcd.yaml).
+    let external = |at: i64, json: bool, flag: bool| {
+        let mut cmd = tool("k8s-verify");
+        cmd.arg("--pki-dir").arg(&tree).args([
+            "--expiry",
+            "--at",
+            &jiff::Timestamp::from_second(at).expect("t").to_string(),
+        ]);
+        if flag {
+            cmd.arg("--external-etcd");
+        }
+        if json {
+            cmd.args(["--format", "json"]);
+        }
+        let go = std::process::Command::new(go_helper("checkexp"))
+            .arg("-dir")
+            .arg(&tree)
+            .args(["-at", &at.to_string(), "-minor", "33", "-o", if json { "json" } else { "text" }, "-external-etcd"])
+            .output()
+            .expect("checkexp");
+        assert!(go.status.success(), "checkexp: {}", String::from_utf8_lossy(&go.stderr));
+        let out = cmd.output().expect("k8s-verify");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&go.stdout),
+            "external etcd, json {json}"
+        );
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("etcd"), "no etcd row");
+    };
+    for json in [false, true] {
+        external(at, json, true);
+    }
+    for f in ["etcd/server", "etcd/healthcheck-client", "etcd/ca"] {
+        for ext in ["crt", "key"] {
+            let _ = std::fs::remove_file(tree.join(format!("pki/{f}.{ext}")));
+        }
+    }
+    std::fs::create_dir_all(tree.join("manifests")).expect("manifests");
+    std::fs::write(tree.join("manifests/kube-apiserver.yaml"), "kind: Pod\n").expect("manifest");
+    for json in [false, true] {
+        external(at, json, false);
+    }
+    // The audit expects no etcd certificate and says why; without the etcd CA the etcd client's
+    // chain is a warning (the CA may live elsewhere), never a failure.
+    let audit = tool("k8s-verify").arg("--pki-dir").arg(&tree).output().expect("k8s-verify");
+    let text = String::from_utf8_lossy(&audit.stdout);
+    assert_eq!(audit.status.code(), Some(6), "{text}");
+    assert!(text.contains("etcd external (manifests/ has kube-apiserver.yaml and no etcd.yaml)"), "{text}");
+    assert!(text.contains("server.crt                   etcd-ca          absent"), "{text}");
+    assert!(
+        text.contains("cannot check: pki/etcd/ca.crt is missing (with an external etcd its CA may live elsewhere)"),
+        "{text}"
+    );
+    assert!(!text.contains("✗"), "{text}");
 }
 
 /// Each kubeconfig's server as kubeadm writes it, per release, behind a load balancer and on an

@@ -1,13 +1,14 @@
 // `kubeadm certs check-expiration` for a kubeadm tree, with Go's standard library only: the
-// rows kubeadm lists for a control-plane node with local etcd (phases/certs/renewal
-// manager.go: the certificates and kubeconfigs with a client certificate, then the CAs, each
-// list sorted by name), the text printed through text/tabwriter with kubeadm's settings and
+// rows kubeadm lists for a control-plane node (phases/certs/renewal manager.go NewManager: the
+// certificates and kubeconfigs with a client certificate, then the CAs, each list sorted by
+// name; with -external-etcd certlist.go GetCertsWithoutEtcd's, without the etcd CA and what it
+// signs), the text printed through text/tabwriter with kubeadm's settings and
 // format strings (cmd/certs.go), and the JSON as cli-runtime's JSONPrinter marshals
 // output.kubeadm.k8s.io/v1alpha3 CertificateExpirationInfo (apis/output/v1alpha3/types.go).
 // Residual time is worded by the release: ShortHumanDuration up to 1.30, HumanDuration from
 // 1.31 (apimachinery pkg/util/duration).
 //
-// Usage: checkexp -dir DIR -at UNIX-SECONDS -minor 33 [-o json]
+// Usage: checkexp -dir DIR -at UNIX-SECONDS -minor 33 [-o json] [-external-etcd]
 package main
 
 import (
@@ -51,6 +52,7 @@ func main() {
 	at := flag.Int64("at", 0, "now, seconds since the epoch")
 	minor := flag.Int("minor", 33, "the kubeadm release's minor version")
 	format := flag.String("o", "text", "text or json")
+	external := flag.Bool("external-etcd", false, "etcd.external: certlist.go GetCertsWithoutEtcd")
 	flag.Parse()
 	now := time.Unix(*at, 0)
 
@@ -73,6 +75,18 @@ func main() {
 		{"ca", "pki/ca.crt", "", "ca", false},
 		{"front-proxy-ca", "pki/front-proxy-ca.crt", "", "front-proxy-ca", false},
 		{"etcd-ca", "pki/etcd/ca.crt", "", "etcd/ca", false},
+	}
+	if *external { // GetCertsWithoutEtcd: neither the etcd CA nor anything it signs
+		keep := func(rows []row) []row {
+			var out []row
+			for _, r := range rows {
+				if r.caBase != "etcd/ca" {
+					out = append(out, r)
+				}
+			}
+			return out
+		}
+		certs, cas = keep(certs), keep(cas)
 	}
 	for _, list := range [][]row{certs, cas} {
 		sort.Slice(list, func(i, j int) bool { return list[i].name < list[j].name })

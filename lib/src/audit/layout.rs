@@ -76,6 +76,18 @@ impl Role {
     }
 }
 
+/// Why the cluster's etcd is external, if it is: `--external-etcd`, or a `manifests/` directory
+/// holding kube-apiserver's static pod and none for etcd (kubeadm writes `manifests/etcd.yaml`
+/// only for a local etcd: phases/etcd/local.go). A tree without `manifests/` tells nothing.
+pub(super) fn external_etcd(root: &Path, opts: &AuditOptions) -> Option<String> {
+    if opts.external_etcd {
+        return Some("--external-etcd".into());
+    }
+    let manifests = root.join("manifests");
+    (manifests.join("kube-apiserver.yaml").is_file() && !manifests.join("etcd.yaml").exists())
+        .then(|| "manifests/ has kube-apiserver.yaml and no etcd.yaml".into())
+}
+
 /// The tree's root (holding the kubeconfigs) and its `pki/`, from `dir` being either.
 pub fn locate(dir: &Path) -> Result<(PathBuf, PathBuf)> {
     if dir.join("pki").is_dir() {

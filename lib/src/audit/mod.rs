@@ -44,6 +44,9 @@ pub struct AuditOptions {
     pub root: Option<std::path::PathBuf>,
     /// `--kubernetes-version`: the kubeadm release the tree must match; detected when absent.
     pub release: Option<&'static crate::release::Release>,
+    /// `--external-etcd`: the cluster's etcd is external (kubeadm's `etcd.external`); detected
+    /// from `manifests/` when false.
+    pub external_etcd: bool,
 }
 
 /// A CA as the audit found it, for checking what it signed.
@@ -103,6 +106,10 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
     if role == layout::Role::ControlPlane {
         files.push(service_account::audit(&root, &pki, &rel));
     }
+    let etcd = layout::external_etcd(&root, opts);
+    if let Some(why) = &etcd {
+        external_etcd(&mut files, why);
+    }
     missing_cas_fail(&mut files);
     let status = files.iter().map(|f| f.status).max().unwrap_or(Status::Ok);
     Ok(Report {
@@ -115,10 +122,36 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
         kubernetes_version: params.release.name(),
         residual: params.release.residual,
         version_source,
+        etcd: etcd.map(|why| format!("external ({why})")).unwrap_or_else(|| "local".into()),
         status,
         files,
         rotation: None,
     })
+}
+
+/// With an external etcd kubeadm writes no etcd certificate and `check-expiration` lists none
+/// (certlist.go `GetCertsWithoutEtcd`, renewal/manager.go `NewManager`): the etcd CA and what it
+/// signs are not expected and not in the expiry table; the etcd CA and apiserver-etcd-client
+/// are checked where they are (kubeadm's external-etcd guide copies them to pki/), and a chain
+/// that cannot be checked because the etcd CA lives elsewhere is a warning.
+fn external_etcd(files: &mut [crate::report::FileReport], why: &str) {
+    let etcd = CaName::Etcd.profile();
+    for f in files.iter_mut().filter(|f| f.ca_name.as_deref() == Some(etcd) || f.name == etcd) {
+        f.kubeadm_name = None;
+        if f.status == Status::Missing {
+            f.status = Status::Ok;
+            f.findings.push(Finding::ok(Check::Present, format!("absent: etcd is external ({why})")));
+            f.fix = None;
+            continue;
+        }
+        for finding in
+            f.findings.iter_mut().filter(|x| x.check == Check::Chain && x.message.starts_with("cannot check:"))
+        {
+            finding.status = Status::Warn;
+            finding.message.push_str(" (with an external etcd its CA may live elsewhere)");
+        }
+        f.status = crate::finding::worst(&f.findings);
+    }
 }
 
 /// A missing CA is only "missing" (a worker node, external etcd) while nothing it signs is
@@ -260,6 +293,7 @@ mod tests {
             warn_within: 30 * DAY,
             root: None,
             release: None,
+            external_etcd: false,
         };
         audit(root, &opts).expect("audit")
     }
@@ -344,6 +378,7 @@ mod tests {
             warn_within: 0,
             root: None,
             release: None,
+            external_etcd: false,
         };
         assert_eq!(audit(dir.path(), &opts).expect_err("no pki/").exit_code(), 3);
         assert_eq!(audit(&dir.path().join("nope"), &opts).expect_err("no dir").exit_code(), 5);

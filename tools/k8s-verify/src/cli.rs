@@ -196,6 +196,12 @@ pub struct Cli {
     #[arg(long, value_name = "VERSION", value_parser = k8s_pki_cli::release_parser, help_heading = "Audit")]
     pub kubernetes_version: Option<&'static k8s_pki::release::Release>,
 
+    /// With --pki-dir: the cluster's etcd is external (kubeadm's etcd.external): no etcd
+    /// certificate is expected and --expiry lists none, as kubeadm's does (default: external when
+    /// manifests/ holds kube-apiserver.yaml and no etcd.yaml)
+    #[arg(long, help_heading = "Audit")]
+    pub external_etcd: bool,
+
     /// Service CIDR, for the API server's service IP
     #[arg(long, value_name = "CIDR", default_value = "10.96.0.0/12", help_heading = "Audit")]
     pub service_cidr: k8s_pki::san::ServiceCidr,
@@ -274,6 +280,7 @@ impl Cli {
             pki_dir: self.pki_dir.clone().or_else(|| self.cert_dir.clone()),
             node_name: self.node_name.clone(),
             kubernetes_version: self.kubernetes_version,
+            external_etcd: self.external_etcd,
             advertise_address: self.advertise_address,
             root: self.root.clone(),
             service_cidr: self.service_cidr.clone(),

@@ -67,6 +67,7 @@ pub(super) fn audit_options(now: i64) -> crate::audit::AuditOptions {
         warn_within: 0,
         root: None,
         release: None,
+        external_etcd: false,
     }
 }
 

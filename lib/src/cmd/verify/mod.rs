@@ -60,6 +60,8 @@ pub struct Options {
     pub node_name: Option<String>,
     /// With `pki_dir`: the kubeadm release the tree must match.
     pub kubernetes_version: Option<&'static crate::release::Release>,
+    /// With `--pki-dir`: the cluster's etcd is external (no etcd certificate expected).
+    pub external_etcd: bool,
     /// With `pki_dir`: advertise address.
     pub advertise_address: Option<IpAddr>,
     /// With `pki_dir`: a copy of the node's file system holding the files kubeconfigs reference.
@@ -201,6 +203,7 @@ impl Options {
         belongs("--advertise-address", self.advertise_address.is_some(), audits, "--pki-dir")?;
         belongs("--root", self.root.is_some(), audits, "--pki-dir")?;
         belongs("--kubernetes-version", self.kubernetes_version.is_some(), audits, "--pki-dir")?;
+        belongs("--external-etcd", self.external_etcd, audits, "--pki-dir")?;
         let live = mode == Mode::Connect;
         belongs("--servername", self.servername.is_some(), live, "--connect")?;
         belongs("--cert", self.client_cert.is_some(), live, "--connect")?;
@@ -231,6 +234,7 @@ fn audit_options(opts: &Options, at: i64, warn_within: i64) -> AuditOptions {
         warn_within,
         root: opts.root.clone(),
         release: opts.kubernetes_version,
+        external_etcd: opts.external_etcd,
     }
 }
 
