@@ -23,7 +23,7 @@ _k8s__sign() {
 
     case "${cmd}" in
         k8s__sign)
-            opts="-k -u -p -i -o -f -h -V --ca --ca-cert --ca-key --self-sign --key --days --duration --not-before --not-after --kubernetes-version --clamp --purpose --usage --profile --signer --allow-ca --in --beside --keep-csr --cert-out --key-out --out --format --force --explain --help --version"
+            opts="-k -u -p -i -o -f -h -V --ca --ca-cert --ca-key --self-sign --key --days --duration --not-before --not-after --kubernetes-version --clamp --purpose --usage --profile --config --signer --allow-ca --in --beside --keep-csr --cert-out --key-out --out --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -87,6 +87,10 @@ _k8s__sign() {
                     ;;
                 -p)
                     COMPREPLY=($(compgen -W "ca etcd-ca front-proxy-ca apiserver apiserver-kubelet-client front-proxy-client etcd-server etcd-peer etcd-healthcheck-client apiserver-etcd-client admin super-admin kubelet kubelet-serving kube-proxy controller-manager scheduler auto" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --signer)

@@ -9,7 +9,7 @@ complete -c k8s-sign -l not-after -d 'End of validity (YYYY-MM-DD or RFC 3339), 
 complete -c k8s-sign -l kubernetes-version -d 'Set NotBefore as this kubeadm release does (1.28 to 1.33; default: the newest): 1.28 to 1.30 start a certificate at its CA\'s NotBefore, 1.31 and later 5 minutes before now' -r
 complete -c k8s-sign -s u -l usage -l purpose -d 'Grant these usages whatever the CSR asked for; repeat for both' -r -f -a "server\t'TLS server auth (serverAuth): the API server, etcd, a kubelet\'s serving endpoint (also: openssl\'s sslserver, the EKU name serverAuth, cfssl\'s "server auth")'
 client\t'TLS client auth (clientAuth): every identity that talks to the API server or etcd (also: sslclient, clientAuth, "client auth")'"
-complete -c k8s-sign -s p -l profile -d 'Grant the usages of a kubeadm profile (see k8s-csr --list-profiles); "auto" picks the profile of each CSR\'s identity (CN and O), for CSRs that request no usages' -r -f -a "ca\t''
+complete -c k8s-sign -s p -l profile -d 'Grant the usages of a kubeadm profile (see k8s-csr --list-profiles); "auto" picks the profile of each CSR\'s identity (CN and O), for CSRs that request no usages. With --config: a profile of that file' -r -f -a "ca\t''
 etcd-ca\t''
 front-proxy-ca\t''
 apiserver\t''
@@ -27,6 +27,7 @@ kube-proxy\t''
 controller-manager\t''
 scheduler\t''
 auto\t''"
+complete -c k8s-sign -l config -d 'cfssl\'s signing config (ca-config.json): sign with its --profile NAME (default: its default profile), taking the usages, expiry and ca_constraint; --days/--duration override the expiry, and fields k8s-sign does not apply are named in a warning' -r -F
 complete -c k8s-sign -l signer -d 'Sign as kube-controller-manager\'s signer NAME would: its rules (refused in its words), usages from the request, validity from spec.expirationSeconds (default 1 year) clamped to the CA; reads a CertificateSigningRequest object (kubectl get csr -o json|yaml) or PEM, and writes the object back with status.certificate set' -r
 complete -c k8s-sign -s i -l in -d 'Read the stream from FILE instead of stdin' -r -F
 complete -c k8s-sign -l cert-out -d 'Write the certificate to FILE instead of stdout' -r -F

@@ -68,7 +68,7 @@ pub fn build_with_subject(req: &Request, key: &PrivateKey, subject: Option<&Name
         extensions.push(ext::extended_key_usage(&req.usages)?);
     }
     if req.is_ca {
-        extensions.push(ext::basic_constraints(true)?);
+        extensions.push(ext::basic_constraints(true, None)?);
     }
     let mut attributes = SetOfVec::new();
     if !extensions.is_empty() {

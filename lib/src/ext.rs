@@ -65,9 +65,10 @@ pub fn extended_key_usage(usages: &[Usage]) -> Result<Extension> {
     encode(&ExtendedKeyUsage(oids), false)
 }
 
-/// Basic constraints, critical; no path length limit.
-pub fn basic_constraints(is_ca: bool) -> Result<Extension> {
-    encode(&BasicConstraints { ca: is_ca, path_len_constraint: None }, true)
+/// Basic constraints, critical: a CA with its path length limit (none unless the signer set one),
+/// or not a CA.
+pub fn basic_constraints(is_ca: bool, path_len: Option<u8>) -> Result<Extension> {
+    encode(&BasicConstraints { ca: is_ca, path_len_constraint: path_len.filter(|_| is_ca) }, true)
 }
 
 /// Subject key identifier.
@@ -223,7 +224,7 @@ mod tests {
             subject_alt_name(&sans, false).expect("san"),
             key_usage(true).expect("ku"),
             extended_key_usage(&[Usage::Client, Usage::Server]).expect("eku"),
-            basic_constraints(true).expect("bc"),
+            basic_constraints(true, None).expect("bc"),
             subject_key_identifier(&[1, 2, 3]).expect("ski"),
             authority_key_identifier(&[4, 5]).expect("aki"),
         ];

@@ -36,6 +36,8 @@ pub struct IssueOptions {
     pub usages: Option<Vec<Usage>>,
     /// Whether the signer's choice makes a CA (from `--profile ca` etc).
     pub make_ca: bool,
+    /// A CA's path length constraint (cfssl's `max_path_len`); none by default, as kubeadm.
+    pub path_len: Option<u8>,
     /// Allow issuing a CA certificate from a CSR that asks for CA:TRUE.
     pub allow_ca: bool,
     /// Issue a leaf (CA:FALSE) whatever the CSR asks, with a warning when it asked for CA:TRUE:
@@ -166,7 +168,8 @@ impl Ca {
                     .unwrap_or_default()
             ));
         }
-        let der = build(csr, &usages, is_ca, (not_before, not_after), &self.name, &self.key, Some(&self.ski))?;
+        let basic = (is_ca, opts.path_len);
+        let der = build(csr, &usages, basic, (not_before, not_after), &self.name, &self.key, Some(&self.ski))?;
         Ok(Issued { der, warnings })
     }
 }
@@ -179,7 +182,7 @@ pub fn self_sign(csr: &Csr, key: &PrivateKey, opts: &IssueOptions) -> Result<Iss
     refuse_nameless(csr)?;
     let (usages, is_ca) = decide_usages(csr, opts, true)?;
     let window = window(opts)?;
-    let der = build(csr, &usages, is_ca, window, &csr.subject_name, key, None)?;
+    let der = build(csr, &usages, (is_ca, opts.path_len), window, &csr.subject_name, key, None)?;
     Ok(Issued { der, warnings: Vec::new() })
 }
 
@@ -268,7 +271,7 @@ fn time(secs: i64) -> Result<Time> {
 fn build(
     csr: &Csr,
     usages: &[Usage],
-    is_ca: bool,
+    (is_ca, path_len): (bool, Option<u8>),
     (not_before, not_after): (i64, i64),
     issuer: &Name,
     key: &PrivateKey,
@@ -293,7 +296,7 @@ fn build(
     if !usages.is_empty() {
         extensions.push(ext::extended_key_usage(usages)?);
     }
-    extensions.push(ext::basic_constraints(is_ca)?);
+    extensions.push(ext::basic_constraints(is_ca, path_len)?);
     extensions.push(ext::subject_key_identifier(&ski)?);
     // A self-signed CA names itself as its authority, as `openssl req -x509` does.
     extensions.push(ext::authority_key_identifier(authority_key_id.unwrap_or(&ski))?);

@@ -12,6 +12,7 @@ pub mod atomic;
 pub mod audit;
 pub mod cert;
 pub mod cfssl;
+pub mod cfssl_signing;
 pub mod chain;
 pub mod cmd;
 pub mod control_plane;

@@ -4,6 +4,9 @@
 use std::path::Path;
 use std::process::Command as StdCommand;
 
+use predicates::prelude::PredicateBooleanExt;
+use predicates::str::contains;
+
 use crate::util::*;
 
 fn repo() -> std::path::PathBuf {
@@ -250,4 +253,101 @@ echo '{"signing":{"default":{"expiry":"8760h"},"profiles":{"kubernetes":{"usages
             }
         }
     }
+}
+
+/// notAfter of a certificate file, in seconds since the epoch (openssl's reading).
+fn not_after_of(dir: &std::path::Path, file: &str) -> i64 {
+    let out = openssl_ok(dir, &["x509", "-in", file, "-noout", "-enddate", "-dateopt", "iso_8601"]);
+    let date = out.trim().trim_start_matches("notAfter=").replace(' ', "T");
+    date.parse::<jiff::Timestamp>().expect("iso 8601").as_second()
+}
+
+#[test]
+fn cfssl_signing_config_profiles_sign_as_cfssl_does() {
+    let dir = scratch();
+    let d = dir.path();
+    let config = r#"{"signing":{"default":{"expiry":"168h"},"profiles":{
+        "kubernetes":{"usages":["signing","key encipherment","server auth","client auth"],"expiry":"8760h"},
+        "intermediate":{"usages":["cert sign","crl sign"],"expiry":"43800h",
+            "ca_constraint":{"is_ca":true,"max_path_len":0,"max_path_len_zero":true}},
+        "short":{"usages":["signing","client auth"],"expiry":"10h","ocsp_url":"http://ocsp.example"}}}}"#;
+    std::fs::write(d.join("ca-config.json"), config).expect("config");
+    std::fs::write(d.join("ca-csr.json"), r#"{"CN":"kubernetes","key":{"algo":"ecdsa","size":256}}"#).expect("ca");
+    std::fs::write(d.join("x-csr.json"), r#"{"CN":"x","hosts":["x.example"],"key":{"algo":"ecdsa","size":256}}"#)
+        .expect("x");
+    let cfssl = |script: &str| {
+        require("cfssl", "golang-cfssl");
+        let out = script_in(d, script, &[]);
+        assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    cfssl("cfssl gencert -initca ca-csr.json | cfssljson -bare ca");
+    // Each extension on its own: the two tools write them in different orders (docs/kubeadm.md
+    // section 11).
+    // cfssl leaves a CA profile's certificate without the CSR's SANs; k8s-sign copies them (Go
+    // ignores a CA's SANs), so those are compared for the leaf profiles only.
+    let ext = |file: &str, names: &[&str]| {
+        names.iter().map(|name| openssl_ok(d, &["x509", "-in", file, "-noout", "-ext", name])).collect::<String>()
+    };
+    for profile in ["kubernetes", "intermediate", "short"] {
+        cfssl(&format!(
+            "cfssl gencert -ca ca.pem -ca-key ca-key.pem -config ca-config.json -profile {profile} x-csr.json \
+             | cfssljson -bare theirs-{profile}"
+        ));
+        // The same command in cfssl's words, Go's -flag=value form included.
+        let ours = cfssl(&format!(
+            "k8s-genkey --cfssl x-csr.json | k8s-csr --cfssl x-csr.json \
+             | k8s-sign -ca ca.pem -ca-key ca-key.pem -config=ca-config.json -profile={profile} --format json \
+             | cfssljson -bare ours-{profile}"
+        ));
+        let (theirs_file, ours_file) = (format!("theirs-{profile}.pem"), format!("ours-{profile}.pem"));
+        let names: &[&str] = match profile {
+            "intermediate" => &["basicConstraints", "extendedKeyUsage"],
+            _ => &["basicConstraints", "extendedKeyUsage", "subjectAltName"],
+        };
+        assert_eq!(ext(&ours_file, names), ext(&theirs_file, names), "{profile}: {names:?} as cfssl's");
+        // cfssl counts the expiry from its 5-minute backdated start, k8s-sign from now.
+        let drift = not_after_of(d, &ours_file) - not_after_of(d, &theirs_file);
+        assert!((0..=6 * 60).contains(&drift), "{profile}: notAfter {drift}s from cfssl's");
+        let warnings = String::from_utf8_lossy(&ours.stderr);
+        match profile {
+            "intermediate" => assert!(
+                warnings.contains("cfssl profile intermediate: key usages are kubeadm's (digital signature, key encipherment, cert sign), not crl sign"),
+                "{warnings}"
+            ),
+            "short" => assert!(
+                warnings.contains("cfssl config: \"ocsp_url\" of profile short is not applied by k8s-sign"),
+                "{warnings}"
+            ),
+            _ => assert!(warnings.is_empty(), "{warnings}"),
+        }
+    }
+    openssl_ok(d, &["verify", "-CAfile", "ca.pem", "-untrusted", "ours-intermediate.pem", "ours-kubernetes.pem"]);
+    // Where cfssl signs silently with its default profile, k8s-sign names the profiles it has.
+    let csr = run_ok("k8s-csr", &["--cn", "x", "--san", "x.example"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
+    tool("k8s-sign")
+        .current_dir(d)
+        .args(["--ca-cert", "ca.pem", "--ca-key", "ca-key.pem", "--config", "ca-config.json", "--profile", "kubrnetes"])
+        .write_stdin(csr.clone())
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "ca-config.json has no profile 'kubrnetes' (it has: intermediate, kubernetes, short); cfssl would sign with the default profile instead",
+        ));
+    // The default profile grants no usage: cfssl refuses too ("no key usage available").
+    tool("k8s-sign")
+        .current_dir(d)
+        .args(["--ca-cert", "ca.pem", "--ca-key", "ca-key.pem", "--config", "ca-config.json"])
+        .write_stdin(csr.clone())
+        .assert()
+        .code(3)
+        .stderr(contains("profile default grants no server auth or client auth (cfssl: no key usage available)"));
+    // Without --config, --profile is kubeadm's.
+    tool("k8s-sign")
+        .current_dir(d)
+        .args(["--ca-cert", "ca.pem", "--ca-key", "ca-key.pem", "--profile", "kubernetes"])
+        .write_stdin(csr)
+        .assert()
+        .code(2)
+        .stderr(contains("unknown profile 'kubernetes'").and(contains("(a cfssl profile goes with --config FILE)")));
 }

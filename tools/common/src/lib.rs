@@ -121,13 +121,36 @@ pub fn endpoint_parser(text: &str) -> Result<k8s_pki::control_plane::Endpoint, S
     k8s_pki::control_plane::parse(text).map_err(|e| e.to_string())
 }
 
-/// A signer's `--profile`: a profile's name or `auto`.
-pub fn profile_choice_parser() -> impl clap::builder::TypedValueParser<Value = k8s_pki::profile::Choice> {
-    use clap::builder::TypedValueParser;
-    let mut names = k8s_pki::profile::names();
-    names.push("auto");
-    clap::builder::PossibleValuesParser::new(names)
-        .try_map(|name| k8s_pki::profile::Choice::parse(&name).map_err(|e| e.to_string()))
+/// `--profile NAME` of a signer: kubeadm's profile names and `auto` (offered to completions and
+/// listed in --help), or, with `--config`, the name of a profile in cfssl's signing config; the
+/// tool resolves which with [`profile_choice`].
+#[derive(Clone, Copy, Debug)]
+pub struct ProfileName;
+
+impl clap::builder::TypedValueParser for ProfileName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::NonEmptyStringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let mut names = k8s_pki::profile::names();
+        names.push("auto");
+        Some(Box::new(names.into_iter().map(clap::builder::PossibleValue::new)))
+    }
+}
+
+/// A `--profile NAME` without `--config`: kubeadm's profile of that name, or `auto` (exit 2 for
+/// any other name, naming kubeadm's).
+pub fn profile_choice(name: &str) -> Result<k8s_pki::profile::Choice, Error> {
+    k8s_pki::profile::Choice::parse(name)
+        .map_err(|e| Error::usage(format!("--profile: {e} (a cfssl profile goes with --config FILE)")))
 }
 
 /// Output flags every stream-writing command takes.
@@ -187,8 +210,22 @@ impl Spelling {
 pub fn respell(args: impl IntoIterator<Item = std::ffi::OsString>, spellings: &[Spelling]) -> Vec<std::ffi::OsString> {
     let mut out = Vec::new();
     for arg in args {
-        match spellings.iter().find(|s| s.rewritten() && arg.to_str() == Some(s.theirs)) {
-            Some(s) => out.extend(s.ours.split_whitespace().map(std::ffi::OsString::from)),
+        // `-config ca-config.json`, or Go's flag package's `-config=ca-config.json`.
+        let hit = arg.to_str().and_then(|text| {
+            spellings.iter().filter(|s| s.rewritten()).find_map(|s| match text.strip_prefix(s.theirs)? {
+                "" => Some((s, None)),
+                rest => rest.strip_prefix('=').map(|value| (s, Some(value.to_string()))),
+            })
+        });
+        match hit {
+            Some((s, value)) => {
+                let mut words: Vec<String> = s.ours.split_whitespace().map(str::to_string).collect();
+                if let (Some(last), Some(value)) = (words.last_mut(), value) {
+                    last.push('=');
+                    last.push_str(&value);
+                }
+                out.extend(words.into_iter().map(std::ffi::OsString::from));
+            }
             None => out.push(arg),
         }
     }
@@ -263,5 +300,34 @@ pub fn finish(tool: &str, result: Result<Vec<PathBuf>, Error>) -> i32 {
             stderr_line(&format!("{tool}: error: {e}"));
             e.exit_code()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn respell_takes_both_of_gos_flag_forms() {
+        let spellings = [
+            Spelling { theirs: "-config", ours: "--config", from: "cfssl gencert" },
+            Spelling { theirs: "-signkey", ours: "--self-sign --key", from: "openssl x509 -req" },
+        ];
+        let args = ["k8s-sign", "-config=c.json", "-config", "d.json", "-signkey=k.pem", "-configx", "--config=e"];
+        let out = respell(args.iter().map(std::ffi::OsString::from), &spellings);
+        let out: Vec<&str> = out.iter().filter_map(|a| a.to_str()).collect();
+        assert_eq!(
+            out,
+            [
+                "k8s-sign",
+                "--config=c.json",
+                "--config",
+                "d.json",
+                "--self-sign",
+                "--key=k.pem",
+                "-configx",
+                "--config=e"
+            ]
+        );
     }
 }

@@ -14,6 +14,8 @@ pub const SPELLINGS: &[k8s_pki_cli::Spelling] = &[
     k8s_pki_cli::Spelling { theirs: "-CAkey", ours: "--ca-key", from: "openssl x509 -req" },
     k8s_pki_cli::Spelling { theirs: "-ca", ours: "--ca-cert", from: "cfssl gencert" },
     k8s_pki_cli::Spelling { theirs: "-ca-key", ours: "--ca-key", from: "cfssl gencert" },
+    k8s_pki_cli::Spelling { theirs: "-config", ours: "--config", from: "cfssl gencert" },
+    k8s_pki_cli::Spelling { theirs: "-profile", ours: "--profile", from: "cfssl gencert" },
     k8s_pki_cli::Spelling { theirs: "-days", ours: "--days", from: "openssl x509 -req" },
     k8s_pki_cli::Spelling { theirs: "-in", ours: "--in", from: "openssl x509 -req" },
     k8s_pki_cli::Spelling { theirs: "-signkey", ours: "--self-sign --key", from: "openssl x509 -req" },
@@ -109,9 +111,16 @@ pub struct Cli {
     pub usages: Vec<UsageArg>,
 
     /// Grant the usages of a kubeadm profile (see k8s-csr --list-profiles); "auto" picks the
-    /// profile of each CSR's identity (CN and O), for CSRs that request no usages
-    #[arg(short, long, value_name = "NAME", value_parser = k8s_pki_cli::profile_choice_parser(), help_heading = "Policy")]
-    pub profile: Option<k8s_pki::profile::Choice>,
+    /// profile of each CSR's identity (CN and O), for CSRs that request no usages. With --config:
+    /// a profile of that file
+    #[arg(short, long, value_name = "NAME", value_parser = k8s_pki_cli::ProfileName, help_heading = "Policy")]
+    pub profile: Option<String>,
+
+    /// cfssl's signing config (ca-config.json): sign with its --profile NAME (default: its
+    /// default profile), taking the usages, expiry and ca_constraint; --days/--duration override
+    /// the expiry, and fields k8s-sign does not apply are named in a warning
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["usages", "signer", "self_sign"], help_heading = "Policy")]
+    pub config: Option<PathBuf>,
 
     /// Sign as kube-controller-manager's signer NAME would: its rules (refused in its words), usages
     /// from the request, validity from spec.expirationSeconds (default 1 year) clamped to the CA;
@@ -174,7 +183,14 @@ impl Cli {
             not_after: self.not_after,
             release: self.kubernetes_version,
             usages: self.usages.iter().map(|u| Usage::from(*u)).collect(),
-            profile: self.profile,
+            profile: match (&self.config, &self.profile) {
+                (None, Some(name)) => Some(k8s_pki_cli::profile_choice(name)?),
+                _ => None,
+            },
+            cfssl: match &self.config {
+                Some(path) => Some(k8s_pki::cfssl_signing::read(path, self.profile.as_deref())?),
+                None => None,
+            },
             allow_ca: self.allow_ca,
             clamp: self.clamp,
             keep_csr: self.keep_csr,

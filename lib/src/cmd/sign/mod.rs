@@ -63,6 +63,9 @@ pub struct Options {
     pub output: OutputOptions,
     /// Print what was done and the openssl equivalent.
     pub explain: bool,
+    /// A profile of cfssl's signing config (`--config FILE [--profile NAME]`): its usages,
+    /// expiry and CA constraint.
+    pub cfssl: Option<crate::cfssl_signing::SigningProfile>,
     /// Sign as kube-controller-manager's signer of this name would (its rules, usages and
     /// validity); accepts a CertificateSigningRequest object as well as PEM.
     pub signer: Option<crate::signer::Signer>,
@@ -76,22 +79,26 @@ enum Signer {
 /// The signer's decisions from the flags.
 pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
     let profile = opts.profile.and_then(profile::Choice::named);
-    let make_ca = profile.is_some_and(|p| p.is_ca);
+    let cfssl = opts.cfssl.as_ref();
+    let make_ca = profile.is_some_and(|p| p.is_ca) || cfssl.is_some_and(|c| c.is_ca);
     let usages = if !opts.usages.is_empty() {
         let mut u = opts.usages.clone();
         u.sort();
         u.dedup();
         Some(u)
     } else {
-        profile.map(|p| p.usages.to_vec())
+        profile.map(|p| p.usages.to_vec()).or_else(|| cfssl.map(|c| c.usages.clone()))
     };
     let default_days = if make_ca || (opts.self_sign && usages.is_none()) { 3650 } else { 365 };
+    // The profile's expiry unless --days or --duration says otherwise.
+    let duration = opts.duration.as_ref().or(cfssl.filter(|_| opts.days.is_none()).map(|c| &c.expiry));
     Ok(IssueOptions {
-        lifetime: validity::lifetime(opts.days, opts.duration.as_ref(), default_days, now)?,
+        lifetime: validity::lifetime(opts.days, duration, default_days, now)?,
         not_before: opts.not_before.map(|t| t.as_second()),
         not_after: opts.not_after.map(|t| t.as_second()),
         usages,
         make_ca,
+        path_len: cfssl.and_then(|c| c.path_len),
         allow_ca: opts.allow_ca,
         leaf_only: false,
         clamp: opts.clamp,
@@ -102,6 +109,19 @@ pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
 /// Signs every CSR on the input. Returns the files written.
 pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     let now = validity::now();
+    if let Some(c) = &opts.cfssl {
+        for field in &c.ignored {
+            warn(Note::Warning(&format!("cfssl config: {field} is not applied by k8s-sign")));
+        }
+        if !c.other_key_usages.is_empty() {
+            warn(Note::Warning(&format!(
+                "cfssl profile {}: key usages are kubeadm's (digital signature, key encipherment{}), not {}",
+                crate::term::sanitize(&c.name),
+                if c.is_ca { ", cert sign" } else { "" },
+                crate::term::sanitize(&c.other_key_usages.join(", "))
+            )));
+        }
+    }
     let mut issue_opts = issue_options(opts, now)?;
     let signer = match (opts.self_sign, &opts.ca_cert, &opts.ca_key) {
         (true, None, None) => {
