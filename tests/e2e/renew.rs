@@ -431,3 +431,22 @@ fn a_renewed_kubeconfig_never_silently_outlives_its_ca() {
     std::fs::copy(out2.join("pki/ca.crt"), dir.path().join("ca.crt")).expect("copy");
     assert_eq!(end("client.crt"), end("ca.crt"), "--clamp cuts it to the CA's expiry");
 }
+
+#[test]
+fn renewing_a_kubeconfig_whose_certificate_is_a_file_reference_is_a_usage_error() {
+    // The README's exit-code table: 2. The file the kubeconfig names is what to renew.
+    let (_dir, tree) = copy_of_demo();
+    let conf = tree.join("ref.conf");
+    std::fs::write(
+        &conf,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster:\n    server: https://10.0.0.10:6443\n    certificate-authority: pki/ca.crt\nusers:\n- name: u\n  user:\n    client-certificate: pki/apiserver-kubelet-client.crt\n    client-key: pki/apiserver-kubelet-client.key\ncontexts:\n- name: c\n  context:\n    cluster: k\n    user: u\ncurrent-context: c\n",
+    )
+    .expect("kubeconfig");
+    let before = read(&conf);
+    tool("k8s-kubeconfig").arg("--renew").arg(&conf).arg("--ca").arg(tree.join("pki/ca")).assert().code(2).stderr(
+        predicates::str::contains(
+            "the client certificate is a file reference, not embedded data; renew that file with k8s-csr --from-cert",
+        ),
+    );
+    assert_eq!(read(&conf), before, "nothing written");
+}
