@@ -95,11 +95,12 @@ pub(super) fn audit(
         findings.extend(check(cert, &expect));
         findings.extend(release_groups(profile, cert, target.params.release, opts.release.is_some()));
         if let (Some(signer), None) = (signer, ca_cert) {
-            findings.push(Finding::fail(
-                Check::Chain,
-                format!("cannot check: pki/{}.crt is missing", signer.file()),
-                None,
-            ));
+            let missing = format!("cannot check: pki/{}.crt is missing", signer.file());
+            findings.push(if opts.external_etcd && signer == crate::profile::CaName::Etcd {
+                Finding::warn(Check::Chain, format!("{missing} (with an external etcd its CA may live elsewhere)"))
+            } else {
+                Finding::fail(Check::Chain, missing, None)
+            });
         }
     }
     let mut status = if cert.is_none() && findings.is_empty() { Status::Missing } else { worst(&findings) };

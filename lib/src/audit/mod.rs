@@ -91,6 +91,9 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
     let (release, version_source) = layout::release_of(&root, &pki, opts);
     let params = layout::infer_params(&pki, &root, opts, release);
     let role = layout::Role::of(&root, &pki);
+    // Told or seen in manifests/, the rest of the audit knows it as `opts.external_etcd`.
+    let etcd = layout::external_etcd(&root, opts);
+    let opts = &AuditOptions { external_etcd: etcd.is_some(), ..opts.clone() };
     let mut files = Vec::new();
     let mut cas = Vec::new();
     // A worker holds the cluster CA's certificate only (kubeadm join writes pki/ca.crt).
@@ -106,7 +109,6 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
     if role == layout::Role::ControlPlane {
         files.push(service_account::audit(&root, &pki, &rel));
     }
-    let etcd = layout::external_etcd(&root, opts);
     if let Some(why) = &etcd {
         external_etcd(&mut files, why);
     }
@@ -132,8 +134,8 @@ pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
 /// With an external etcd kubeadm writes no etcd certificate and `check-expiration` lists none
 /// (certlist.go `GetCertsWithoutEtcd`, renewal/manager.go `NewManager`): the etcd CA and what it
 /// signs are not expected and not in the expiry table; the etcd CA and apiserver-etcd-client
-/// are checked where they are (kubeadm's external-etcd guide copies them to pki/), and a chain
-/// that cannot be checked because the etcd CA lives elsewhere is a warning.
+/// are checked where they are (kubeadm's external-etcd guide copies them to pki/; a chain that
+/// cannot be checked because the etcd CA lives elsewhere is the leaf audit's warning).
 fn external_etcd(files: &mut [crate::report::FileReport], why: &str) {
     let etcd = CaName::Etcd.profile();
     for f in files.iter_mut().filter(|f| f.ca_name.as_deref() == Some(etcd) || f.name == etcd) {
@@ -142,15 +144,7 @@ fn external_etcd(files: &mut [crate::report::FileReport], why: &str) {
             f.status = Status::Ok;
             f.findings.push(Finding::ok(Check::Present, format!("absent: etcd is external ({why})")));
             f.fix = None;
-            continue;
         }
-        for finding in
-            f.findings.iter_mut().filter(|x| x.check == Check::Chain && x.message.starts_with("cannot check:"))
-        {
-            finding.status = Status::Warn;
-            finding.message.push_str(" (with an external etcd its CA may live elsewhere)");
-        }
-        f.status = crate::finding::worst(&f.findings);
     }
 }
 
