@@ -78,13 +78,16 @@ impl FileTargets {
             Kind::PublicKey => "pub",
             Kind::Other => return None,
         };
-        self.prefix.as_ref().map(|p| {
-            let mut s = p.as_os_str().to_owned();
-            s.push(".");
-            s.push(ext);
-            PathBuf::from(s)
-        })
+        self.prefix.as_ref().map(|p| with_suffix(p, &format!(".{ext}")))
     }
+}
+
+/// `path` with `suffix` appended to its file name (`pki/etcd/ca` + `.crt`, `admin.conf` + `.csr`):
+/// how a PREFIX names its files.
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
 }
 
 /// Output options shared by every tool.

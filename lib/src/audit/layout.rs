@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::profile::{Location, PROFILES, Params, Profile};
 use crate::request::Request;
 use crate::san::San;
+pub(super) use crate::sink::with_suffix;
 
 /// One file the audit expects, with the identity it should hold.
 pub(super) struct Target {
@@ -35,13 +36,6 @@ impl Target {
     pub fn path(&self) -> PathBuf {
         if self.is_kubeconfig() { self.name.clone() } else { with_suffix(&self.name, ".crt") }
     }
-}
-
-/// `path` with `suffix` appended to its file name.
-pub(super) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
 }
 
 /// Which of kubeadm's file sets a tree holds.

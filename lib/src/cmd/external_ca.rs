@@ -9,13 +9,15 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use zeroize::Zeroizing;
 
-use super::kubeconfig::{CaBundle, Client, Options, ca_bundle, check, first_of, read_blocks_bytes, server_for};
+use super::kubeconfig::{
+    CaBundle, Client, Options, ca_bundle, check, first_of, names_for, read_blocks_bytes, require_server, server_for,
+};
 use crate::atomic::{FileWrite, write_files_atomic};
 use crate::cert::Cert;
 use crate::error::{Error, Result};
 use crate::input::Input;
 use crate::key::PrivateKey;
-use crate::kubeconfig::{Kubeconfig, Material, Names, check_server};
+use crate::kubeconfig::{Kubeconfig, Material};
 use crate::pem::Kind;
 
 /// Writes `--out` as kubeadm's `createKubeConfigAndCSR` does (phases/kubeconfig/kubeconfig.go):
@@ -28,14 +30,7 @@ pub fn partial(opts: &Options) -> Result<Vec<PathBuf>> {
             "--partial writes two files: name the kubeconfig with --out FILE (FILE.csr beside it)",
         ));
     };
-    if opts.server.is_none() && opts.endpoints.is_none() {
-        return Err(Error::usage(
-            "--server URL is required (https://HOST:6443), or --advertise-address IP for the server kubeadm writes",
-        ));
-    }
-    if let Some(server) = &opts.server {
-        check_server(server)?;
-    }
+    require_server(opts)?;
     let input = Input::open(opts.input.as_deref(), "a private key and its CSR (pipe k8s-csr)")?;
     let (source, bytes) = input.read_all()?;
     let blocks = read_blocks_bytes(&bytes, &source)?;
@@ -48,18 +43,7 @@ pub fn partial(opts: &Options) -> Result<Vec<PathBuf>> {
     }
     let subject = &csr.request.subject;
     let server = server_for(opts, subject)?;
-    let user = match &opts.user {
-        Some(u) => u.clone(),
-        None => subject
-            .cn()
-            .map(str::to_string)
-            .ok_or_else(|| Error::usage("the CSR has no CN; name the user with --user"))?,
-    };
-    let names = Names {
-        context: opts.context.clone().unwrap_or_else(|| format!("{user}@{}", opts.cluster_name)),
-        cluster: opts.cluster_name.clone(),
-        user,
-    };
+    let names = names_for(opts, subject, "CSR")?;
     let material = Material::Embedded { ca: String::new(), cert: String::new(), key: key_block.text.clone() };
     let mut kc = Kubeconfig::new(&names, &server, opts.tls_server_name.as_deref(), &material);
     // kubeadm passes empty CA and certificate bytes, which its YAML leaves out.
@@ -70,9 +54,7 @@ pub fn partial(opts: &Options) -> Result<Vec<PathBuf>> {
         u.user.client_certificate_data = None;
     }
     let yaml = kc.to_yaml()?;
-    let mut csr_path = out.as_os_str().to_owned();
-    csr_path.push(".csr");
-    let csr_path = PathBuf::from(csr_path);
+    let csr_path = crate::sink::with_suffix(out, ".csr");
     let files = [
         FileWrite::new(out.to_path_buf(), 0o600, Zeroizing::new(yaml.as_bytes().to_vec())).named_by_user(true),
         FileWrite::new(csr_path.clone(), Kind::Csr.file_mode(), Zeroizing::new(csr_block.text.as_bytes().to_vec())),

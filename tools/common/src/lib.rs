@@ -84,9 +84,7 @@ pub fn node_name_parser(text: &str) -> Result<String, String> {
 
 /// `PREFIX` + `suffix` (`pki/etcd/ca` + `.crt`), as `--ca PREFIX` names its files.
 pub fn with_suffix(prefix: &std::path::Path, suffix: &str) -> PathBuf {
-    let mut name = prefix.as_os_str().to_os_string();
-    name.push(suffix);
-    PathBuf::from(name)
+    k8s_pki::sink::with_suffix(prefix, suffix)
 }
 
 /// `--cert-dir DIR`, kubeadm's certificate directory: the tree it belongs to is its parent, as

@@ -185,6 +185,34 @@ pub(crate) fn server_for(opts: &Options, subject: &crate::name::Subject) -> Resu
     Ok(endpoints.url(server))
 }
 
+/// `--server URL` (checked), or `--advertise-address` for the server kubeadm writes: one of them.
+pub(crate) fn require_server(opts: &Options) -> Result<()> {
+    match (&opts.server, &opts.endpoints) {
+        (Some(server), _) => check_server(server),
+        (None, Some(_)) => Ok(()),
+        (None, None) => Err(Error::usage(
+            "--server URL is required (https://HOST:6443), or --advertise-address IP for the server kubeadm writes",
+        )),
+    }
+}
+
+/// The user (`--user`, else the CN of the `what`'s subject), the cluster and the context
+/// (`--context`, else USER@CLUSTER), as kubectl and kubeadm name them.
+pub(crate) fn names_for(opts: &Options, subject: &crate::name::Subject, what: &str) -> Result<Names> {
+    let user = match &opts.user {
+        Some(u) => u.clone(),
+        None => subject
+            .cn()
+            .map(str::to_string)
+            .ok_or_else(|| Error::usage(format!("the {what} has no CN; name the user with --user")))?,
+    };
+    Ok(Names {
+        context: opts.context.clone().unwrap_or_else(|| format!("{user}@{}", opts.cluster_name)),
+        cluster: opts.cluster_name.clone(),
+        user,
+    })
+}
+
 /// Builds (or merges) the kubeconfig, or extracts credentials. Returns the files written.
 pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<PathBuf>> {
     if opts.extract {
@@ -200,14 +228,7 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
         return super::external_ca::partial(opts);
     }
     let ca_path = opts.ca_cert.as_ref().ok_or_else(|| Error::usage("--ca-cert FILE is required (pki/ca.crt)"))?;
-    if opts.server.is_none() && opts.endpoints.is_none() {
-        return Err(Error::usage(
-            "--server URL is required (https://HOST:6443), or --advertise-address IP for the server kubeadm writes",
-        ));
-    }
-    if let Some(server) = &opts.server {
-        check_server(server)?;
-    }
+    require_server(opts)?;
     let ca_name = ca_path.display().to_string();
     let CaBundle { certs: ca, pem: ca_pem } = ca_bundle(ca_path)?;
 
@@ -238,20 +259,7 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
     check(&client, &ca, &ca_name, now)?;
     let server = &server_for(opts, &client.cert.subject)?;
 
-    let user = match &opts.user {
-        Some(u) => u.clone(),
-        None => client
-            .cert
-            .subject
-            .cn()
-            .map(str::to_string)
-            .ok_or_else(|| Error::usage("the certificate has no CN; name the user with --user"))?,
-    };
-    let names = Names {
-        context: opts.context.clone().unwrap_or_else(|| format!("{user}@{}", opts.cluster_name)),
-        cluster: opts.cluster_name.clone(),
-        user,
-    };
+    let names = names_for(opts, &client.cert.subject, "certificate")?;
     let material = if opts.embed {
         Material::Embedded { ca: ca_pem, cert: client.cert_pem.clone(), key: client.key_pem.clone() }
     } else {
