@@ -101,28 +101,30 @@ fn the_release_is_named_as_users_write_it_and_limits_the_profiles() {
 #[test]
 fn check_expiration_text_and_json_are_kubeadms_byte_for_byte() {
     let (_dir, tree) = copy_of_demo();
-    let ours = |at: i64, minor: u32, json: bool| {
+    // `extra`: more flags for k8s-verify, or for checkexp.
+    let ours = |at: i64, minor: u32, json: bool, extra: &[&str]| {
         let stamp = jiff::Timestamp::from_second(at).expect("time").to_string();
         let mut cmd = tool("k8s-verify");
         cmd.arg("--pki-dir").arg(&tree).args(["--expiry", "--at", &stamp]);
-        cmd.args(["--kubernetes-version", &format!("1.{minor}")]);
+        cmd.args(["--kubernetes-version", &format!("1.{minor}")]).args(extra);
         if json {
             cmd.args(["--format", "json"]);
         }
         String::from_utf8(cmd.output().expect("k8s-verify").stdout).expect("utf-8")
     };
-    let go = |at: i64, minor: u32, json: bool| {
+    let go = |at: i64, minor: u32, json: bool, extra: &[&str]| {
         let out = std::process::Command::new(go_helper("checkexp"))
             .arg("-dir")
             .arg(&tree)
             .args(["-at", &at.to_string(), "-minor", &minor.to_string(), "-o", if json { "json" } else { "text" }])
+            .args(extra)
             .output()
             .expect("checkexp");
         assert!(out.status.success(), "checkexp: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).expect("utf-8")
     };
     let not_after = |name: &str| {
-        let v: serde_json::Value = serde_json::from_str(&ours(0, 33, true)).expect("json");
+        let v: serde_json::Value = serde_json::from_str(&ours(0, 33, true, &[])).expect("json");
         let rows = v["certificates"].as_array().into_iter().chain(v["certificateAuthorities"].as_array()).flatten();
         let row = rows.clone().find(|r| r["name"] == name).expect("row");
         let date = row["expirationDate"].as_str().expect("date");
@@ -143,7 +145,7 @@ fn check_expiration_text_and_json_are_kubeadms_byte_for_byte() {
         for at in moments {
             for minor in [30, 33] {
                 for json in [false, true] {
-                    let (a, b) = (ours(at, minor, json), go(at, minor, json));
+                    let (a, b) = (ours(at, minor, json, &[]), go(at, minor, json, &[]));
                     assert_eq!(a, b, "{what}, at {at}, 1.{minor}, json {json}:\nours:\n{a}\nGo:\n{b}");
                 }
             }
@@ -157,41 +159,18 @@ fn check_expiration_text_and_json_are_kubeadms_byte_for_byte() {
     // 1.28 has no super-admin.conf: kubeadm 1.28 does not list it.
     let at = moments[0];
     for json in [false, true] {
-        assert_eq!(ours(at, 28, json), go(at, 28, json), "1.28");
+        assert_eq!(ours(at, 28, json, &[]), go(at, 28, json, &[]), "1.28");
     }
     // An external etcd: kubeadm lists neither the etcd CA nor anything it signs
     // (GetCertsWithoutEtcd), whether the etcd client files are here or not. The audit is told by
     // --external-etcd, or sees it in manifests/ (kube-apiserver.yaml without etcd.yaml).
-    let external = |at: i64, json: bool, flag: bool| {
-        let mut cmd = tool("k8s-verify");
-        cmd.arg("--pki-dir").arg(&tree).args([
-            "--expiry",
-            "--at",
-            &jiff::Timestamp::from_second(at).expect("t").to_string(),
-        ]);
-        if flag {
-            cmd.arg("--external-etcd");
-        }
-        if json {
-            cmd.args(["--format", "json"]);
-        }
-        let go = std::process::Command::new(go_helper("checkexp"))
-            .arg("-dir")
-            .arg(&tree)
-            .args(["-at", &at.to_string(), "-minor", "33", "-o", if json { "json" } else { "text" }, "-external-etcd"])
-            .output()
-            .expect("checkexp");
-        assert!(go.status.success(), "checkexp: {}", String::from_utf8_lossy(&go.stderr));
-        let out = cmd.output().expect("k8s-verify");
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&go.stdout),
-            "external etcd, json {json}"
-        );
-        assert!(!String::from_utf8_lossy(&out.stdout).contains("etcd"), "no etcd row");
+    let external = |json: bool, told: &[&str]| {
+        let (a, b) = (ours(at, 33, json, told), go(at, 33, json, &["-external-etcd"]));
+        assert_eq!(a, b, "external etcd, json {json}");
+        assert!(!a.contains("etcd"), "no etcd row");
     };
     for json in [false, true] {
-        external(at, json, true);
+        external(json, &["--external-etcd"]);
     }
     for f in ["etcd/server", "etcd/healthcheck-client", "etcd/ca"] {
         for ext in ["crt", "key"] {
@@ -201,7 +180,7 @@ fn check_expiration_text_and_json_are_kubeadms_byte_for_byte() {
     std::fs::create_dir_all(tree.join("manifests")).expect("manifests");
     std::fs::write(tree.join("manifests/kube-apiserver.yaml"), "kind: Pod\n").expect("manifest");
     for json in [false, true] {
-        external(at, json, false);
+        external(json, &[]);
     }
     // The audit expects no etcd certificate and says why; without the etcd CA the etcd client's
     // chain is a warning (the CA may live elsewhere), never a failure.
