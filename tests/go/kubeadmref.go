@@ -147,11 +147,7 @@ func (g *gen) run() {
 	local := g.url(g.advertise.String(), "6443")
 	cpe := local
 	if g.cpe != "" {
-		host, port, err := net.SplitHostPort(g.cpe)
-		if err != nil {
-			host, port = strings.Trim(g.cpe, "[]"), "6443"
-		}
-		cpe = g.url(host, port)
+		cpe = g.url(g.cpeHostPort())
 	}
 	kubelet := cpe
 	if g.minor >= 33 { // ControlPlaneKubeletLocalMode on by default
@@ -178,6 +174,16 @@ func (g *gen) run() {
 	}
 }
 
+// cpeHostPort splits the control-plane endpoint as kubeadm's ParseHostPort does: HOST[:PORT], an
+// IPv6 host in brackets, port 6443 when none is written.
+func (g *gen) cpeHostPort() (string, string) {
+	host, port, err := net.SplitHostPort(g.cpe)
+	if err != nil {
+		return strings.Trim(g.cpe, "[]"), "6443"
+	}
+	return host, port
+}
+
 func (g *gen) url(host, port string) string {
 	return "https://" + net.JoinHostPort(host, port)
 }
@@ -188,10 +194,7 @@ func (g *gen) apiserverAltNames() ([]string, []net.IP) {
 	dns := []string{g.node, "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}
 	ips := []net.IP{net.ParseIP("10.96.0.1"), g.advertise}
 	if g.cpe != "" {
-		host, _, err := net.SplitHostPort(g.cpe)
-		if err != nil {
-			host = strings.Trim(g.cpe, "[]")
-		}
+		host, _ := g.cpeHostPort()
 		if ip := net.ParseIP(host); ip != nil {
 			ips = append(ips, ip)
 		} else {
