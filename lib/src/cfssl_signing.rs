@@ -95,7 +95,7 @@ pub fn profile(bytes: &[u8], source: &str, profile: Option<&str>) -> Result<Sign
     let config: ConfigJson = serde_json::from_slice(bytes)
         .map_err(|e| Error::input(source, format!("not a cfssl signing config{}", crate::input::json_where(&e))))?;
     let signing = config.signing.ok_or_else(|| Error::input(source, "no \"signing\" object"))?;
-    let mut ignored: Vec<String> = config.other.keys().map(|k| format!("\"{k}\"")).collect();
+    let mut ignored: Vec<String> = config.other.keys().map(|k| format!("\"{}\"", crate::term::sanitize(k))).collect();
     let (name, chosen) = match profile {
         Some(name) => match signing.profiles.get(name) {
             Some(p) => (name.to_string(), p.clone()),
