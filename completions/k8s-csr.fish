@@ -38,6 +38,7 @@ complete -c k8s-csr -s i -l in -d 'Read the key stream from FILE instead of stdi
 complete -c k8s-csr -l csr-out -d 'Write the CSR to FILE instead of stdout' -r -F
 complete -c k8s-csr -l key-out -d 'Write the private key to FILE (0600) instead of stdout' -r -F
 complete -c k8s-csr -s o -l out -d 'Write the stream into files PREFIX.key (0600), PREFIX.csr, PREFIX.crt, PREFIX.pub instead of stdout; directories are created; files are written atomically' -r -F
+complete -c k8s-csr -l bare -d 'Write the stream into files named as cfssljson -bare NAME names them instead of stdout: NAME.pem (certificate), NAME-key.pem (0600), NAME.csr, NAME.pub' -r -F
 complete -c k8s-csr -l format -d 'Output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
 json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
 complete -c k8s-csr -l list-profiles -d 'List the profiles with their CN, groups, usages and kubeadm file, then exit (with --format json: one object per profile, for scripts)'

@@ -23,7 +23,7 @@ _k8s__genkey() {
 
     case "${cmd}" in
         k8s__genkey)
-            opts="-a -b -i -n -j -o -f -h -V --algo --curve --like --cfssl --bits --key-format --public --in --count --jobs --key-out --pub-out --out --format --force --explain --help --version"
+            opts="-a -b -i -n -j -o -f -h -V --algo --curve --like --cfssl --bits --key-format --public --in --count --jobs --key-out --pub-out --out --bare --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -98,6 +98,10 @@ _k8s__genkey() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bare)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

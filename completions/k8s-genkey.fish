@@ -18,6 +18,7 @@ complete -c k8s-genkey -s j -l jobs -d 'Generate on up to N threads (default: al
 complete -c k8s-genkey -l key-out -d 'Write the private key to FILE (0600) instead of stdout' -r -F
 complete -c k8s-genkey -l pub-out -d 'Write the public key to FILE instead of stdout' -r -F
 complete -c k8s-genkey -s o -l out -d 'Write the stream into files PREFIX.key (0600), PREFIX.csr, PREFIX.crt, PREFIX.pub instead of stdout; directories are created; files are written atomically' -r -F
+complete -c k8s-genkey -l bare -d 'Write the stream into files named as cfssljson -bare NAME names them instead of stdout: NAME.pem (certificate), NAME-key.pem (0600), NAME.csr, NAME.pub' -r -F
 complete -c k8s-genkey -l format -d 'Output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
 json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
 complete -c k8s-genkey -l public -d 'Also emit the public key ("PUBLIC KEY"), as sa.pub; with --in, emit only the public key'

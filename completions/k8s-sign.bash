@@ -23,7 +23,7 @@ _k8s__sign() {
 
     case "${cmd}" in
         k8s__sign)
-            opts="-k -u -p -i -o -f -h -V --ca --ca-cert --ca-key --self-sign --key --days --duration --not-before --not-after --kubernetes-version --clamp --purpose --usage --profile --config --signer --allow-ca --in --beside --keep-csr --cert-out --key-out --out --format --force --explain --help --version"
+            opts="-k -u -p -i -o -f -h -V --ca --ca-cert --ca-key --self-sign --key --days --duration --not-before --not-after --kubernetes-version --clamp --purpose --usage --profile --config --cfssl --signer --allow-ca --in --beside --keep-csr --drop-csr --cert-out --key-out --out --bare --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -93,6 +93,10 @@ _k8s__sign() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --cfssl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --signer)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -118,6 +122,10 @@ _k8s__sign() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bare)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -28,18 +28,21 @@ controller-manager\t''
 scheduler\t''
 auto\t''"
 complete -c k8s-sign -l config -d 'cfssl\'s signing config (ca-config.json): sign with its --profile NAME (default: its default profile), taking the usages, expiry and ca_constraint; --days/--duration override the expiry, and fields k8s-sign does not apply are named in a warning' -r -F
+complete -c k8s-sign -l cfssl -d 'With --self-sign: a cfssl CSR JSON whose "ca" object sets the new CA\'s lifetime ("expiry"; cfssl\'s 43800h when absent) and path length ("pathlen", "pathlenzero"), as cfssl gencert -initca reads them; --days/--duration override the expiry' -r -F
 complete -c k8s-sign -l signer -d 'Sign as kube-controller-manager\'s signer NAME would: its rules (refused in its words), usages from the request, validity from spec.expirationSeconds (default 1 year) clamped to the CA; reads a CertificateSigningRequest object (kubectl get csr -o json|yaml) or PEM, and writes the object back with status.certificate set' -r
 complete -c k8s-sign -s i -l in -d 'Read the stream from FILE instead of stdin' -r -F
 complete -c k8s-sign -l cert-out -d 'Write the certificate to FILE instead of stdout' -r -F
 complete -c k8s-sign -l key-out -d 'Write the private key passing through to FILE (0600) instead of stdout' -r -F
 complete -c k8s-sign -s o -l out -d 'Write the stream into files PREFIX.key (0600), PREFIX.csr, PREFIX.crt, PREFIX.pub instead of stdout; directories are created; files are written atomically' -r -F
+complete -c k8s-sign -l bare -d 'Write the stream into files named as cfssljson -bare NAME names them instead of stdout: NAME.pem (certificate), NAME-key.pem (0600), NAME.csr, NAME.pub' -r -F
 complete -c k8s-sign -l format -d 'Output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
 json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
 complete -c k8s-sign -l self-sign -d 'Self-sign each CSR with its own key (from the stream, or --key): makes a root CA'
 complete -c k8s-sign -l clamp -d 'Cut a certificate that would outlive its CA to the CA\'s expiry (default: warn)'
 complete -c k8s-sign -l allow-ca -d 'Allow a CSR that asks for CA:TRUE (an intermediate CA)'
 complete -c k8s-sign -l beside -d 'Write each certificate beside its CSR file (x.csr -> x.crt), all or none'
-complete -c k8s-sign -l keep-csr -d 'Keep each CSR in the output stream, before its certificate'
+complete -c k8s-sign -l keep-csr -d 'Keep each CSR in the output stream, before its certificate (the default with --format json and --bare, as cfssl gencert\'s JSON carries it and cfssljson writes NAME.csr)'
+complete -c k8s-sign -l drop-csr -d 'Leave each CSR out of the output, also with --format json and --bare'
 complete -c k8s-sign -s f -l force -d 'Overwrite existing files (the old file stays intact until the new one is complete); also allows printing a private key to a terminal'
 complete -c k8s-sign -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'
 complete -c k8s-sign -s h -l help -d 'Print help (see more with \'--help\')'

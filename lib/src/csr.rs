@@ -29,6 +29,7 @@ pub fn request_from_cert(cert: &crate::cert::Cert) -> Result<(Request, Name)> {
         sans: cert.ext.sans.clone(),
         usages: cert.ext.usages.clone(),
         is_ca: cert.is_ca(),
+        path_len: cert.ext.path_len.filter(|_| cert.is_ca()),
     };
     Ok((req, name))
 }
@@ -68,7 +69,7 @@ pub fn build_with_subject(req: &Request, key: &PrivateKey, subject: Option<&Name
         extensions.push(ext::extended_key_usage(&req.usages)?);
     }
     if req.is_ca {
-        extensions.push(ext::basic_constraints(true, None)?);
+        extensions.push(ext::basic_constraints(true, req.path_len)?);
     }
     let mut attributes = SetOfVec::new();
     if !extensions.is_empty() {
@@ -171,6 +172,7 @@ impl Csr {
                 sans: decoded.sans,
                 usages: decoded.usages,
                 is_ca: decoded.is_ca == Some(true),
+                path_len: decoded.path_len.filter(|_| decoded.is_ca == Some(true)),
             },
             subject_name,
             public_key,

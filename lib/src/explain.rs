@@ -83,6 +83,11 @@ fn why_san(san: &San) -> &'static str {
     }
 }
 
+/// openssl's words for a path length constraint, after `CA:TRUE`.
+fn pathlen(path_len: Option<u8>) -> String {
+    path_len.map(|n| format!(",pathlen:{n}")).unwrap_or_default()
+}
+
 /// The `-addext` arguments for a request's extensions.
 fn addext(req: &Request) -> Vec<String> {
     let mut out = Vec::new();
@@ -91,7 +96,7 @@ fn addext(req: &Request) -> Vec<String> {
         out.push(format!("-addext {}", sh(&format!("subjectAltName={}", sans.join(",")))));
     }
     if req.is_ca {
-        out.push(format!("-addext {}", sh("basicConstraints=critical,CA:TRUE")));
+        out.push(format!("-addext {}", sh(&format!("basicConstraints=critical,CA:TRUE{}", pathlen(req.path_len)))));
         out.push(format!("-addext {}", sh("keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign")));
     } else if !req.usages.is_empty() {
         out.push(format!("-addext {}", sh("keyUsage=critical,digitalSignature,keyEncipherment")));
@@ -147,6 +152,11 @@ pub fn csr(req: &Request, key_file: &str, csr_file: &str) -> Vec<String> {
     }
     if req.is_ca {
         out.push("#   CA:TRUE: asks to be a certificate authority that signs other certificates".into());
+        if let Some(n) = req.path_len {
+            out.push(format!(
+                "#   pathlen:{n}: at most {n} intermediate CA(s) may follow it in a chain (RFC 5280 4.2.1.9)"
+            ));
+        }
     }
     if req.usages.is_empty() && !req.is_ca {
         out.push("#   no usages requested: the signer will choose them (k8s-sign --usage/--profile)".into());
@@ -193,7 +203,10 @@ pub fn issued(cert: &Cert, signer: &SignedWith<'_>, csr_file: &str, crt_file: &s
         ),
     ];
     let mut ext = vec![
-        format!("basicConstraints=critical,CA:{}", if cert.is_ca() { "TRUE" } else { "FALSE" }),
+        format!(
+            "basicConstraints=critical,CA:{}",
+            if cert.is_ca() { format!("TRUE{}", pathlen(cert.ext.path_len)) } else { "FALSE".to_string() }
+        ),
         format!("keyUsage=critical,digitalSignature,keyEncipherment{}", if cert.is_ca() { ",keyCertSign" } else { "" }),
     ];
     if !cert.ext.usages.is_empty() {

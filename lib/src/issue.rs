@@ -168,7 +168,7 @@ impl Ca {
                     .unwrap_or_default()
             ));
         }
-        let basic = (is_ca, opts.path_len);
+        let basic = (is_ca, path_len(csr, opts));
         let der = build(csr, &usages, basic, (not_before, not_after), &self.name, &self.key, Some(&self.ski))?;
         Ok(Issued { der, warnings })
     }
@@ -182,8 +182,15 @@ pub fn self_sign(csr: &Csr, key: &PrivateKey, opts: &IssueOptions) -> Result<Iss
     refuse_nameless(csr)?;
     let (usages, is_ca) = decide_usages(csr, opts, true)?;
     let window = window(opts)?;
-    let der = build(csr, &usages, (is_ca, opts.path_len), window, &csr.subject_name, key, None)?;
+    let der = build(csr, &usages, (is_ca, path_len(csr, opts)), window, &csr.subject_name, key, None)?;
     Ok(Issued { der, warnings: Vec::new() })
+}
+
+/// A CA's path length constraint: the signer's (a cfssl profile's `max_path_len`), else the one
+/// the CSR asks for (cfssl's CSR JSON `ca.pathlen`, a renewed CA's). A limit only narrows what
+/// the CA may do, so taking the CSR's is safe.
+fn path_len(csr: &Csr, opts: &IssueOptions) -> Option<u8> {
+    opts.path_len.or(csr.request.path_len)
 }
 
 /// RFC 5280 4.1.2.6: a certificate names its subject in the subject field or, when that is

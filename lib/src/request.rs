@@ -16,6 +16,8 @@ pub struct Request {
     pub usages: Vec<Usage>,
     /// Whether it asks to be a CA.
     pub is_ca: bool,
+    /// The path length constraint a CA asks for (basicConstraints pathLenConstraint).
+    pub path_len: Option<u8>,
 }
 
 impl Request {

@@ -29,6 +29,9 @@ pub enum Format {
 pub struct FileTargets {
     /// `PREFIX.key`, `PREFIX.csr`, `PREFIX.crt`, `PREFIX.pub`.
     pub prefix: Option<PathBuf>,
+    /// cfssljson's naming (`cfssljson -bare NAME`): `NAME.pem`, `NAME-key.pem`, `NAME.csr`, and
+    /// `NAME.pub` for a public key.
+    pub bare: Option<PathBuf>,
     /// Explicit key file.
     pub key: Option<PathBuf>,
     /// Explicit CSR file.
@@ -43,6 +46,7 @@ impl FileTargets {
     /// Whether any file target is set.
     pub fn any(&self) -> bool {
         self.prefix.is_some()
+            || self.bare.is_some()
             || self.key.is_some()
             || self.csr.is_some()
             || self.cert.is_some()
@@ -70,6 +74,16 @@ impl FileTargets {
     pub fn path_for(&self, kind: Kind) -> Option<PathBuf> {
         if let Some(p) = self.explicit(kind) {
             return Some(p.clone());
+        }
+        if let Some(name) = &self.bare {
+            let suffix = match kind {
+                Kind::Key => "-key.pem",
+                Kind::Csr => ".csr",
+                Kind::Cert => ".pem",
+                Kind::PublicKey => ".pub",
+                Kind::Other => return None,
+            };
+            return Some(with_suffix(name, suffix));
         }
         let ext = match kind {
             Kind::Key => "key",

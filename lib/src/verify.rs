@@ -337,6 +337,7 @@ mod tests {
             sans: sans.iter().map(|s| San::parse(s).expect("san")).collect(),
             usages: usages.to_vec(),
             is_ca: false,
+            path_len: None,
         };
         let csr = Csr::from_der(&build(&req, &key).expect("csr"), "t").expect("csr");
         let opts = IssueOptions { lifetime: 365 * DAY, now: NOW, ..IssueOptions::default() };

@@ -227,6 +227,7 @@ echo extendedKeyUsage=clientAuth > client.ext
 k8s-sign --ca ca --usage client --in x.csr --cert-out x.crt
 k8s-genkey --key-out sa.key
 echo '{"CN":"u","key":{"algo":"ecdsa","size":256},"names":[{"O":"g"}]}' > x-csr.json
+echo '{"CN":"root","key":{"algo":"ecdsa","size":256},"ca":{"expiry":"87600h","pathlen":1}}' > root-csr.json
 echo '{"signing":{"default":{"expiry":"8760h"},"profiles":{"kubernetes":{"usages":["signing","key encipherment","client auth"],"expiry":"8760h"}}}}' > ca-config.json
 "#;
     let writes = ["-out", "--key-out", "--csr-out", "--cert-out", "--pub-out"];
@@ -236,7 +237,7 @@ echo '{"signing":{"default":{"expiry":"8760h"},"profiles":{"kubernetes":{"usages
             let words: Vec<&str> = cell.split_whitespace().collect();
             let mut outputs: Vec<String> =
                 words.windows(2).filter(|w| writes.contains(&w[0])).map(|w| w[1].to_string()).collect();
-            if let Some(i) = words.iter().position(|w| *w == "-bare") {
+            for i in words.iter().enumerate().filter(|(_, w)| ["-bare", "--bare"].contains(w)).map(|(i, _)| i) {
                 let base = words.get(i + 1).expect("-bare NAME");
                 outputs.extend([format!("{base}.pem"), format!("{base}-key.pem"), format!("{base}.csr")]);
             }
@@ -246,10 +247,17 @@ echo '{"signing":{"default":{"expiry":"8760h"},"profiles":{"kubernetes":{"usages
                 "README table cell failed:\n{cell}\n{}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            for file in outputs.iter().filter(|f| f.ends_with(".crt") || f.as_str() == "x.pem") {
+            let signs = cell.contains("gencert") || cell.contains("k8s-sign");
+            for file in outputs.iter().filter(|f| f.ends_with(".crt") || (signs && f.as_str() == "x.pem")) {
                 // Every certificate either column issues is one openssl accepts for its purpose.
                 let purpose = if file.starts_with("ca") { "any" } else { "sslclient" };
                 openssl_ok(dir.path(), &["verify", "-x509_strict", "-purpose", purpose, "-CAfile", "ca.crt", file]);
+            }
+            if outputs.iter().any(|f| f == "root.pem") {
+                // A new root: it verifies as its own trust anchor, with the path length asked for.
+                openssl_ok(dir.path(), &["verify", "-x509_strict", "-CAfile", "root.pem", "root.pem"]);
+                let bc = openssl_ok(dir.path(), &["x509", "-in", "root.pem", "-noout", "-ext", "basicConstraints"]);
+                assert!(bc.contains("CA:TRUE, pathlen:1"), "{cell}: {bc}");
             }
         }
     }
@@ -350,4 +358,67 @@ fn cfssl_signing_config_profiles_sign_as_cfssl_does() {
         .assert()
         .code(2)
         .stderr(contains("unknown profile 'kubernetes'").and(contains("(a cfssl profile goes with --config FILE)")));
+}
+
+#[test]
+fn cfssl_initca_ca_object_and_cfssljson_names_as_cfssl_writes_them() {
+    let dir = scratch();
+    let d = dir.path();
+    let run = |script: &str| {
+        require("cfssl", "golang-cfssl");
+        let out = script_in(d, script, &[]);
+        assert!(out.status.success(), "{script}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let cases = [
+        // (the "ca" object, what k8s-csr warns about, if anything)
+        (r#"{"expiry":"87600h","pathlen":1}"#, None),
+        (r#"{"expiry":"87600h","pathlen":0,"pathlenzero":true}"#, None),
+        (r#"{"expiry":"87600h","pathlen":0}"#, Some("add \"pathlenzero\": true for a CA that may sign no CA")),
+        (r#"{"pathlen":2,"backdate":"1h"}"#, Some("ca-csr.json: fields not applied: \"ca\".\"backdate\", \"extra\"")),
+    ];
+    for (i, (ca, warning)) in cases.iter().enumerate() {
+        let extra = if i == 3 { r#","extra":true"# } else { "" };
+        let json = format!(r#"{{"CN":"kubernetes","key":{{"algo":"ecdsa","size":256}},"ca":{ca}{extra}}}"#);
+        std::fs::write(d.join("ca-csr.json"), json).expect("csr json");
+        run(&format!("rm -f theirs{i}* ours{i}*; cfssl gencert -initca ca-csr.json | cfssljson -bare theirs{i}"));
+        // cfssljson's names without cfssljson: NAME.pem, NAME-key.pem and NAME.csr.
+        let stderr = run(&format!(
+            "k8s-genkey --cfssl ca-csr.json | k8s-csr --cfssl ca-csr.json \
+             | k8s-sign --self-sign --cfssl ca-csr.json -bare ours{i}"
+        ));
+        for suffix in [".pem", "-key.pem", ".csr"] {
+            assert!(d.join(format!("ours{i}{suffix}")).exists(), "{ca}: ours{i}{suffix}");
+        }
+        let (theirs, ours) = (format!("theirs{i}.pem"), format!("ours{i}.pem"));
+        let bc = |file: &str| openssl_ok(d, &["x509", "-in", file, "-noout", "-ext", "basicConstraints"]);
+        assert_eq!(bc(&ours), bc(&theirs), "{ca}: basicConstraints as cfssl's");
+        let drift = not_after_of(d, &ours) - not_after_of(d, &theirs);
+        assert!((0..=6 * 60).contains(&drift), "{ca}: notAfter {drift}s from cfssl's");
+        match warning {
+            Some(w) => assert!(stderr.contains(w), "{ca}: {stderr}"),
+            None => assert!(stderr.is_empty(), "{ca}: {stderr}"),
+        }
+        // The CSR asks for what the certificate holds (cfssl's appendCAInfoToCSR).
+        let req = openssl_ok(d, &["req", "-in", &format!("ours{i}.csr"), "-noout", "-text"]);
+        let want = bc(&theirs).lines().last().map(str::trim).unwrap_or_default().to_string();
+        assert!(req.contains(&want), "{ca}: the CSR asks for {want}:\n{req}");
+    }
+    // --days overrides the expiry; a leaf signed under pathlen 0 verifies, --drop-csr keeps no CSR.
+    run("k8s-genkey --cfssl ca-csr.json | k8s-csr --cfssl ca-csr.json \
+         | k8s-sign --self-sign --cfssl ca-csr.json --days 30 --bare short");
+    let shorter = not_after_of(d, "ours3.pem") - not_after_of(d, "short.pem");
+    assert!((shorter - (43800 * 3600 - 30 * 86400)).abs() < 600, "--days 30, not cfssl's 43800h: {shorter}s");
+    run("k8s-genkey | k8s-csr --cn u --usage client \
+         | k8s-sign --ca-cert ours1.pem --ca-key ours1-key.pem --bare leaf --drop-csr");
+    assert!(!d.join("leaf.csr").exists(), "--drop-csr writes no leaf.csr");
+    openssl_ok(d, &["verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", "ours1.pem", "leaf.pem"]);
+    // With pathlen 0, the CA signs no CA (k8s-sign refuses, as Go's verifier would fail it).
+    tool("k8s-sign")
+        .current_dir(d)
+        .args(["--ca-cert", "ours1.pem", "--ca-key", "ours1-key.pem", "--allow-ca"])
+        .write_stdin(run_ok("k8s-csr", &["--profile", "ca", "--cn", "sub"], &run_ok("k8s-genkey", &[], b"")))
+        .assert()
+        .code(4)
+        .stderr(contains("the signing CA has pathLenConstraint 0: it may not issue another CA"));
 }

@@ -92,9 +92,12 @@ pub fn request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>)
         }
         (None, None) => match &opts.cfssl {
             Some(path) => {
-                let json =
-                    crate::cfssl::CsrJson::from_slice(&crate::input::read_file(path)?, &path.display().to_string())?;
-                (json.request()?, None)
+                let source = path.display().to_string();
+                let json = crate::cfssl::CsrJson::from_slice(&crate::input::read_file(path)?, &source)?;
+                for w in json.warnings() {
+                    warn(Note::Warning(&format!("{}: {w}", crate::term::sanitize(&source))));
+                }
+                (json.request(&source)?, None)
             }
             None => (Request::default(), None),
         },

@@ -303,6 +303,7 @@ impl Profile {
             sans: Vec::new(),
             usages: self.usages.to_vec(),
             is_ca: self.is_ca,
+            path_len: None,
         };
         let node_san = || San::parse(node.unwrap_or_default());
         match self.sans {

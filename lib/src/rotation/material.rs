@@ -178,7 +178,7 @@ pub fn generate(target: Target, old: &Side, opts: &NewOptions) -> Result<Side> {
     // kubeadm's CAs carry their CN as a DNS SAN (pkiutil NewSelfSignedCACert); a CN that is not a
     // DNS name (`kubernetes@1767225600`) gets none.
     let sans = San::parse(&cn).ok().filter(|s| matches!(s, San::Dns(_)) && s.check().is_ok()).into_iter().collect();
-    let req = Request { subject: Subject::new(Some(&cn), &[]), sans, usages: Vec::new(), is_ca: true };
+    let req = Request { subject: Subject::new(Some(&cn), &[]), sans, usages: Vec::new(), is_ca: true, path_len: None };
     let csr = crate::csr::Csr::from_der(&crate::csr::build(&req, &key)?, "new CA")?;
     let issue_opts = IssueOptions {
         lifetime: opts.days * 86_400,

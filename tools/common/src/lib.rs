@@ -159,6 +159,11 @@ pub struct OutputArgs {
     #[arg(short = 'o', long, value_name = "PREFIX", help_heading = "Output")]
     pub out: Option<PathBuf>,
 
+    /// Write the stream into files named as cfssljson -bare NAME names them instead of stdout:
+    /// NAME.pem (certificate), NAME-key.pem (0600), NAME.csr, NAME.pub
+    #[arg(long, value_name = "NAME", conflicts_with = "out", help_heading = "Output")]
+    pub bare: Option<PathBuf>,
+
     /// Output format on stdout
     #[arg(long, value_enum, default_value = "pem", help_heading = "Output")]
     pub format: FormatArg,
@@ -174,7 +179,7 @@ impl OutputArgs {
     pub fn options(&self, files: FileTargets) -> OutputOptions {
         OutputOptions {
             format: self.format.into(),
-            files: FileTargets { prefix: self.out.clone(), ..files },
+            files: FileTargets { prefix: self.out.clone(), bare: self.bare.clone(), ..files },
             force: self.force,
             key_file_flags: None,
         }

@@ -14,6 +14,7 @@ use k8s_pki_cli::{OutputArgs, UsageArg};
 pub const SPELLINGS: &[k8s_pki_cli::Spelling] = &[
     k8s_pki_cli::Spelling { theirs: "-subj", ours: "--subj", from: "openssl req" },
     k8s_pki_cli::Spelling { theirs: "-key", ours: "--key", from: "openssl req" },
+    k8s_pki_cli::Spelling { theirs: "-bare", ours: "--bare", from: "cfssljson" },
     k8s_pki_cli::Spelling { theirs: "--apiserver-cert-extra-sans", ours: "--san", from: "kubeadm init" },
     k8s_pki_cli::Spelling {
         theirs: "--apiserver-advertise-address",

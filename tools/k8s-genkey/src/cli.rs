@@ -56,6 +56,7 @@ pub const SPELLINGS: &[k8s_pki_cli::Spelling] = &[
     k8s_pki_cli::Spelling { theirs: "-pubout", ours: "--public", from: "openssl pkey, openssl rsa" },
     k8s_pki_cli::Spelling { theirs: "-topk8", ours: "--key-format pkcs8", from: "openssl pkcs8" },
     k8s_pki_cli::Spelling { theirs: "--algo ec", ours: "--algo ecdsa", from: "cfssl's key.algo" },
+    k8s_pki_cli::Spelling { theirs: "-bare", ours: "--bare", from: "cfssljson" },
     k8s_pki_cli::Spelling { theirs: "--curve prime256v1", ours: "--curve P-256", from: "openssl ecparam -name" },
     k8s_pki_cli::Spelling { theirs: "--curve secp256r1", ours: "--curve P-256", from: "SEC 2" },
     k8s_pki_cli::Spelling { theirs: "--curve secp384r1", ours: "--curve P-384", from: "openssl ecparam -name" },

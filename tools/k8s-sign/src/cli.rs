@@ -16,6 +16,7 @@ pub const SPELLINGS: &[k8s_pki_cli::Spelling] = &[
     k8s_pki_cli::Spelling { theirs: "-ca-key", ours: "--ca-key", from: "cfssl gencert" },
     k8s_pki_cli::Spelling { theirs: "-config", ours: "--config", from: "cfssl gencert" },
     k8s_pki_cli::Spelling { theirs: "-profile", ours: "--profile", from: "cfssl gencert" },
+    k8s_pki_cli::Spelling { theirs: "-bare", ours: "--bare", from: "cfssljson" },
     k8s_pki_cli::Spelling { theirs: "-days", ours: "--days", from: "openssl x509 -req" },
     k8s_pki_cli::Spelling { theirs: "-in", ours: "--in", from: "openssl x509 -req" },
     k8s_pki_cli::Spelling { theirs: "-signkey", ours: "--self-sign --key", from: "openssl x509 -req" },
@@ -122,6 +123,12 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["usages", "signer", "self_sign"], help_heading = "Policy")]
     pub config: Option<PathBuf>,
 
+    /// With --self-sign: a cfssl CSR JSON whose "ca" object sets the new CA's lifetime ("expiry";
+    /// cfssl's 43800h when absent) and path length ("pathlen", "pathlenzero"), as cfssl gencert
+    /// -initca reads them; --days/--duration override the expiry
+    #[arg(long, value_name = "FILE", requires = "self_sign", conflicts_with_all = ["config", "profile"], help_heading = "Policy")]
+    pub cfssl: Option<PathBuf>,
+
     /// Sign as kube-controller-manager's signer NAME would: its rules (refused in its words), usages
     /// from the request, validity from spec.expirationSeconds (default 1 year) clamped to the CA;
     /// reads a CertificateSigningRequest object (kubectl get csr -o json|yaml) or PEM, and writes
@@ -145,9 +152,14 @@ pub struct Cli {
     #[arg(long, help_heading = "Output")]
     pub beside: bool,
 
-    /// Keep each CSR in the output stream, before its certificate
+    /// Keep each CSR in the output stream, before its certificate (the default with --format json
+    /// and --bare, as cfssl gencert's JSON carries it and cfssljson writes NAME.csr)
     #[arg(long, help_heading = "Output")]
     pub keep_csr: bool,
+
+    /// Leave each CSR out of the output, also with --format json and --bare
+    #[arg(long, conflicts_with = "keep_csr", help_heading = "Output")]
+    pub drop_csr: bool,
 
     /// Write the certificate to FILE instead of stdout
     #[arg(long, value_name = "FILE", help_heading = "Output")]
@@ -191,9 +203,19 @@ impl Cli {
                 Some(path) => Some(k8s_pki::cfssl_signing::read(path, self.profile.as_deref())?),
                 None => None,
             },
+            initca: match &self.cfssl {
+                Some(path) => {
+                    let source = path.display().to_string();
+                    let json = k8s_pki::cfssl::CsrJson::from_slice(&k8s_pki::input::read_file(path)?, &source)?;
+                    Some(json.initca(&source)?)
+                }
+                None => None,
+            },
             allow_ca: self.allow_ca,
             clamp: self.clamp,
-            keep_csr: self.keep_csr,
+            keep_csr: self.keep_csr
+                || (!self.drop_csr
+                    && (self.output.format == k8s_pki_cli::FormatArg::Json || self.output.bare.is_some())),
             input: self.input.clone(),
             files: self.files.clone(),
             beside: self.beside,

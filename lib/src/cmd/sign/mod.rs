@@ -66,6 +66,9 @@ pub struct Options {
     /// A profile of cfssl's signing config (`--config FILE [--profile NAME]`): its usages,
     /// expiry and CA constraint.
     pub cfssl: Option<crate::cfssl_signing::SigningProfile>,
+    /// With `self_sign`: what a cfssl CSR JSON's `ca` object decides for the new CA
+    /// (`--cfssl FILE`, as `cfssl gencert -initca`).
+    pub initca: Option<crate::cfssl::InitCa>,
     /// Sign as kube-controller-manager's signer of this name would (its rules, usages and
     /// validity); accepts a CertificateSigningRequest object as well as PEM.
     pub signer: Option<crate::signer::Signer>,
@@ -80,7 +83,8 @@ enum Signer {
 pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
     let profile = opts.profile.and_then(profile::Choice::named);
     let cfssl = opts.cfssl.as_ref();
-    let make_ca = profile.is_some_and(|p| p.is_ca) || cfssl.is_some_and(|c| c.is_ca);
+    let initca = opts.initca.as_ref();
+    let make_ca = profile.is_some_and(|p| p.is_ca) || cfssl.is_some_and(|c| c.is_ca) || initca.is_some();
     let usages = if !opts.usages.is_empty() {
         let mut u = opts.usages.clone();
         u.sort();
@@ -90,15 +94,16 @@ pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
         profile.map(|p| p.usages.to_vec()).or_else(|| cfssl.map(|c| c.usages.clone()))
     };
     let default_days = if make_ca || (opts.self_sign && usages.is_none()) { 3650 } else { 365 };
-    // The profile's expiry unless --days or --duration says otherwise.
-    let duration = opts.duration.as_ref().or(cfssl.filter(|_| opts.days.is_none()).map(|c| &c.expiry));
+    // The cfssl file's expiry unless --days or --duration says otherwise.
+    let cfssl_expiry = cfssl.map(|c| &c.expiry).or(initca.map(|i| &i.expiry));
+    let duration = opts.duration.as_ref().or(cfssl_expiry.filter(|_| opts.days.is_none()));
     Ok(IssueOptions {
         lifetime: validity::lifetime(opts.days, duration, default_days, now)?,
         not_before: opts.not_before.map(|t| t.as_second()),
         not_after: opts.not_after.map(|t| t.as_second()),
         usages,
         make_ca,
-        path_len: cfssl.and_then(|c| c.path_len),
+        path_len: cfssl.and_then(|c| c.path_len).or(initca.and_then(|i| i.path_len)),
         allow_ca: opts.allow_ca,
         leaf_only: false,
         clamp: opts.clamp,
