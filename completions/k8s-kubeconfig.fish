@@ -12,7 +12,7 @@ false\t''"
 complete -c k8s-kubeconfig -l cert -l client-certificate -d 'Client certificate file, instead of stdin' -r -F
 complete -c k8s-kubeconfig -l key -l client-key -d 'Client private key file, instead of stdin' -r -F
 complete -c k8s-kubeconfig -s i -l in -d 'Read the stream (or, with --extract, the kubeconfig) from FILE instead of stdin' -r -F
-complete -c k8s-kubeconfig -l merge -d 'Add the cluster, user and context to this existing kubeconfig (replacing entries of the same name) and write the result' -r -F
+complete -c k8s-kubeconfig -l merge -d 'Add the cluster, user and context to this existing kubeconfig (replacing entries of the same name, keeping their other fields) and write the result to stdout, --out, or back to FILE with --in-place (or --out FILE); current-context stays unless --use-context' -r -F
 complete -c k8s-kubeconfig -l renew -d 'Re-issue the client certificate of this kubeconfig with the same identity and a fresh key, signed by the CA (--ca or --ca-cert/--ca-key); the old file is kept as FILE.bak-TIMESTAMP' -r -F
 complete -c k8s-kubeconfig -l complete -d 'Finish a kubeconfig that kubeadm certs generate-csr wrote (it holds the key only): put the signed --cert and the --ca-cert into it, in place, after checking them' -r -F
 complete -c k8s-kubeconfig -l ca -d 'With --renew: the CA as PREFIX.crt and PREFIX.key' -r -F
@@ -21,6 +21,8 @@ complete -c k8s-kubeconfig -l days -d 'With --renew: validity in days' -r
 complete -c k8s-kubeconfig -s o -l out -d 'Write to FILE (mode 0600, atomically) instead of stdout; with --extract, the credentials as PEM (key, client certificate, CA)' -r -F
 complete -c k8s-kubeconfig -l format -d 'With --extract: output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
 json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
+complete -c k8s-kubeconfig -l in-place -d 'With --merge: write the result back to the merged file (atomically, 0600)'
+complete -c k8s-kubeconfig -l use-context -d 'With --merge: make the new context current (kubectl config use-context); a new kubeconfig\'s one context is always current'
 complete -c k8s-kubeconfig -l extract -d 'Read a kubeconfig and write its credentials as PEM: key, client certificate, CA'
 complete -c k8s-kubeconfig -l partial -d 'Write what kubeadm certs generate-csr writes for an external CA, from the key and CSR on stdin (pipe k8s-csr): --out FILE holding the key and the server only, and FILE.csr'
 complete -c k8s-kubeconfig -l reuse-key -d 'With --renew: keep the old key instead of generating a new one'

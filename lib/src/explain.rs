@@ -231,26 +231,35 @@ pub fn issued(cert: &Cert, signer: &SignedWith<'_>, csr_file: &str, crt_file: &s
     out
 }
 
-/// Explains a kubeconfig.
+/// Explains a kubeconfig: written to `out_file`, starting from a copy of `merged_into` when
+/// merging, and made the current context when `use_context`.
 pub fn kubeconfig(
-    user: &str,
-    cluster: &str,
-    context: &str,
+    names: &crate::kubeconfig::Names,
     server: &str,
     files: [&str; 3],
     out_file: &str,
+    merged_into: Option<&str>,
+    use_context: bool,
 ) -> Vec<String> {
+    let crate::kubeconfig::Names { user, cluster, context } = names;
     let [ca, crt, key] = files.map(sh);
     let kc = sh(out_file);
-    vec![
+    let mut out = Vec::new();
+    if let Some(from) = merged_into.filter(|from| *from != out_file) {
+        out.push(format!("$ cp {} {kc}", sh(from)));
+    }
+    out.extend([
         "# k8s-kubeconfig: checked that the key matches the certificate, that it chains to the CA and allows clientAuth".into(),
         format!("# user {user}: the certificate's CN, the name kube-apiserver will know this client by; its O values are the groups"),
         format!("# cluster {cluster}: {server}, trusted through the embedded CA; context {context} = that user on that cluster"),
         format!("$ kubectl config set-cluster {} --server={} --certificate-authority={ca} --embed-certs=true --kubeconfig={kc}", sh(cluster), sh(server)),
         format!("$ kubectl config set-credentials {} --client-certificate={crt} --client-key={key} --embed-certs=true --kubeconfig={kc}", sh(user)),
         format!("$ kubectl config set-context {} --cluster={} --user={} --kubeconfig={kc}", sh(context), sh(cluster), sh(user)),
-        format!("$ kubectl config use-context {} --kubeconfig={kc}", sh(context)),
-    ]
+    ]);
+    if use_context {
+        out.push(format!("$ kubectl config use-context {} --kubeconfig={kc}", sh(context)));
+    }
+    out
 }
 
 #[cfg(test)]

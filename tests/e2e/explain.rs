@@ -165,3 +165,42 @@ fn verify_explains_with_openssl_verify() {
     );
     assert_eq!(run_explained(&err, dir.path()), 1);
 }
+
+#[test]
+fn the_explained_kubectl_commands_merge_as_k8s_kubeconfig_merges() {
+    let ours = scratch();
+    make_ca(ours.path(), "ca", "kubernetes");
+    issue(ours.path(), "ca", "admin", &["--profile", "admin"]);
+    issue(ours.path(), "ca", "alice", &["--cn", "alice", "--org", "dev", "--usage", "client"]);
+    let base = ["--ca-cert", "ca.crt", "--server", "https://10.0.0.10:6443"];
+    let admin = [&base[..], &["--cert", "admin.crt", "--key", "admin.key", "--out", "base.conf"]].concat();
+    explained("k8s-kubeconfig", &admin, b"", ours.path());
+    let theirs = scratch();
+    for f in ["ca.crt", "alice.crt", "alice.key", "base.conf"] {
+        std::fs::copy(ours.path().join(f), theirs.path().join(f)).expect("copy");
+    }
+    let view = |d: &Path, file: &str| {
+        let out = std::process::Command::new("kubectl")
+            .args(["--kubeconfig", file, "config", "view", "--raw", "-o", "json"])
+            .current_dir(d)
+            .output()
+            .expect("kubectl");
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        v.as_object_mut().expect("object").remove("preferences");
+        v
+    };
+    // Into a new file: a copy, then set-cluster, set-credentials, set-context; no use-context.
+    let alice = [&base[..], &["--cert", "alice.crt", "--key", "alice.key", "--merge", "base.conf"]].concat();
+    let (_, err) = explained("k8s-kubeconfig", &[&alice[..], &["--out", "merged.conf"]].concat(), b"", ours.path());
+    assert_eq!(run_explained(&err, theirs.path()), 4);
+    let merged = view(ours.path(), "merged.conf");
+    assert_eq!(merged["current-context"], "kubernetes-admin@kubernetes", "as kubectl config set-context leaves it");
+    assert_eq!(merged, view(theirs.path(), "merged.conf"));
+    // Back into the file itself, switching context: the same commands on it, and use-context.
+    let (_, err) =
+        explained("k8s-kubeconfig", &[&alice[..], &["--in-place", "--use-context"]].concat(), b"", ours.path());
+    assert_eq!(run_explained(&err, theirs.path()), 4);
+    let merged = view(ours.path(), "base.conf");
+    assert_eq!(merged["current-context"], "alice@kubernetes");
+    assert_eq!(merged, view(theirs.path(), "base.conf"));
+}

@@ -269,3 +269,79 @@ fn partial_writes_kubeadms_key_only_kubeconfig_and_its_csr() {
         .code(2)
         .stderr(contains("--out"));
 }
+
+#[test]
+fn merge_writes_back_when_asked_and_keeps_the_current_context() {
+    let dir = scratch();
+    let d = dir.path();
+    let stream = admin_stream(d);
+    let ca = s(&d.join("ca.crt"));
+    let conf = d.join("config");
+    run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &s(&conf)], &stream);
+    issue(d, "ca", "alice", &["--cn", "alice", "--usage", "client"]);
+    let mut alice = std::fs::read(d.join("alice.key")).expect("key");
+    alice.extend(std::fs::read(d.join("alice.crt")).expect("crt"));
+    let merge = |extra: &[&str]| {
+        tool("k8s-kubeconfig")
+            .args(["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--merge", &s(&conf)])
+            .args(extra)
+            .write_stdin(alice.clone())
+            .assert()
+    };
+    let current = || {
+        let out = std::process::Command::new("kubectl")
+            .args(["--kubeconfig", &s(&conf), "config", "current-context"])
+            .output()
+            .expect("kubectl");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    // --in-place: nothing on stdout, the file has alice, current-context stays (and says so).
+    merge(&["--in-place"]).success().stdout("").stderr(contains(
+        "current-context stays 'kubernetes-admin@kubernetes'; --use-context makes 'alice@kubernetes' current",
+    ));
+    assert!(read(&conf).contains("name: alice@kubernetes\n"));
+    assert_eq!(current(), "kubernetes-admin@kubernetes");
+    // --out naming the merged file is the same request: no --force needed; --use-context switches.
+    merge(&["--out", &s(&conf), "--use-context"]).success().stderr(contains("user 'alice' updated"));
+    assert_eq!(current(), "alice@kubernetes");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&conf).expect("conf").permissions().mode() & 0o777, 0o600);
+    // Another existing file is still not replaced without --force; the flags are checked.
+    std::fs::write(d.join("other"), "x").expect("other");
+    merge(&["--out", &s(&d.join("other"))]).code(5).stderr(contains("file exists (use --force to overwrite)"));
+    merge(&["--in-place", "--out", &s(&d.join("new"))]).code(2).stderr(contains("--in-place"));
+    tool("k8s-kubeconfig")
+        .args(["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--in-place"])
+        .write_stdin(alice.clone())
+        .assert()
+        .code(2)
+        .stderr(contains("--merge"));
+}
+
+#[test]
+fn a_ca_of_the_same_name_with_another_key_is_named_as_such() {
+    // Two clusters, each with a CA named CN=kubernetes: the subjects match, the keys differ.
+    let dir = scratch();
+    let d = dir.path();
+    let stream = admin_stream(d);
+    make_ca(d, "other", "kubernetes");
+    std::fs::write(d.join("admin.pem"), &stream).expect("admin");
+    let out = tool("k8s-kubeconfig")
+        .args(["--ca-cert", &s(&d.join("other.crt")), "--server", "https://10.0.0.10:6443"])
+        .write_stdin(stream)
+        .assert()
+        .code(4);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains(&format!(
+            "the client certificate's issuer and {} have the same subject ('CN=kubernetes') but not the same key",
+            s(&d.join("other.crt"))
+        )),
+        "{err}"
+    );
+    assert!(err.contains("its authority key ID is not the CA's subject key ID"), "{err}");
+    // What Go's Verify with ClientAuth (kube-apiserver's client-certificate check) says, word for word.
+    let go = crate::cluster::go_x509(&[format!("{} {} client", s(&d.join("admin.pem")), s(&d.join("other.crt")))]);
+    assert!(go[0].contains("possibly because of"), "Go names the candidate: {go:?}");
+    assert!(err.contains(&format!("kube-apiserver would say '{}'", go[0])), "{err}\nGo: {}", go[0]);
+}

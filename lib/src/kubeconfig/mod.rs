@@ -212,13 +212,15 @@ impl Kubeconfig {
         let mut kc =
             Kubeconfig { api_version: v1(), kind: config(), preferences: empty_map(), ..Kubeconfig::default() };
         kc.set_credentials(names, server, tls_server_name, material);
+        kc.current_context = names.context.clone();
         kc
     }
 
-    /// Adds or updates the cluster, user and context `names` describe, and makes the context
-    /// current — what `kubectl config set-cluster/set-credentials/set-context/use-context` do: an
-    /// entry that exists gets the new server and credentials and keeps every other field
-    /// (extensions, proxy-url, namespace, ...). Returns the entries that existed.
+    /// Adds or updates the cluster, user and context `names` describe — what `kubectl config
+    /// set-cluster/set-credentials/set-context` do: an entry that exists gets the new server and
+    /// credentials and keeps every other field (extensions, proxy-url, namespace, ...), and
+    /// `current-context` is left as it is (`use-context` is the caller's choice). Returns the
+    /// entries that existed.
     pub fn set_credentials(
         &mut self,
         names: &Names,
@@ -288,7 +290,6 @@ impl Kubeconfig {
         ) {
             updated.push(format!("context '{}'", names.context));
         }
-        self.current_context = names.context.clone();
         updated
     }
 
@@ -378,7 +379,7 @@ mod tests {
         kc.set_credentials(&other, "https://a:6443", None, &embedded());
         assert_eq!(kc.users.len(), 2);
         assert_eq!(kc.clusters.len(), 1);
-        assert_eq!(kc.current_context, "alice@kubernetes");
+        assert_eq!(kc.current_context, "system:node:n1@kubernetes", "as kubectl config set-context leaves it");
         let again = Kubeconfig::from_slice(kc.to_yaml().expect("yaml").as_bytes(), "t").expect("parse");
         assert!(again.extra.contains_key("extensions"));
     }

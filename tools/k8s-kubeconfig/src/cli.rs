@@ -34,6 +34,10 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
         "k8s-kubeconfig --ca-cert pki/ca.crt --server https://10.0.0.10:6443 \\\n  --merge ~/.kube/config --out config.new < alice.pem",
     ),
     (
+        "the same, written back to the file, switching to alice's context",
+        "k8s-kubeconfig --ca-cert pki/ca.crt --server https://10.0.0.10:6443 \\\n  --merge ~/.kube/config --in-place --use-context < alice.pem",
+    ),
+    (
         "renew admin.conf's client certificate in place (kubeadm certs renew)",
         "k8s-kubeconfig --renew /etc/kubernetes/admin.conf \\\n  --ca /etc/kubernetes/pki/ca",
     ),
@@ -119,9 +123,19 @@ pub struct Cli {
     pub input: Option<PathBuf>,
 
     /// Add the cluster, user and context to this existing kubeconfig (replacing entries of the
-    /// same name) and write the result
+    /// same name, keeping their other fields) and write the result to stdout, --out, or back to
+    /// FILE with --in-place (or --out FILE); current-context stays unless --use-context
     #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub merge: Option<PathBuf>,
+
+    /// With --merge: write the result back to the merged file (atomically, 0600)
+    #[arg(long, requires = "merge", conflicts_with = "out", help_heading = "Output")]
+    pub in_place: bool,
+
+    /// With --merge: make the new context current (kubectl config use-context); a new
+    /// kubeconfig's one context is always current
+    #[arg(long, requires = "merge", help_heading = "Output")]
+    pub use_context: bool,
 
     /// Read a kubeconfig and write its credentials as PEM: key, client certificate, CA
     #[arg(long, conflicts_with_all = ["merge", "server", "cert", "key"])]
@@ -208,6 +222,8 @@ impl Cli {
             key: self.key.clone(),
             input: self.input.clone(),
             merge: self.merge.clone(),
+            in_place: self.in_place,
+            use_context: self.use_context,
             extract: self.extract,
             out: self.out.clone(),
             force: self.force,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use crate::cert::Cert;
+use crate::chain::GoError;
 use crate::error::{Error, Result};
 use crate::input::Input;
 use crate::key::PrivateKey;
@@ -47,6 +48,11 @@ pub struct Options {
     pub input: Option<PathBuf>,
     /// Existing kubeconfig to add the user to.
     pub merge: Option<PathBuf>,
+    /// With `merge`: write the result back to that file.
+    pub in_place: bool,
+    /// With `merge`: make the new context current (`kubectl config use-context`); without it
+    /// `current-context` stays, as `kubectl config set-credentials` leaves it.
+    pub use_context: bool,
     /// Read a kubeconfig and write its credentials as PEM.
     pub extract: bool,
     /// Output file (default stdout).
@@ -138,28 +144,46 @@ pub(crate) fn check(client: &Client, bundle: &[Cert], ca_name: &str, now: i64) -
     if client.cert.public_key != *client.key.public_key() {
         return Err(Error::refused("the private key does not match the client certificate"));
     }
-    let signed = |ca: &Cert| client.cert.issuer_raw == ca.subject_raw && client.cert.signed_by(&ca.public_key).is_ok();
-    if !bundle.iter().any(signed) {
-        let subjects: Vec<String> = bundle.iter().map(|c| c.subject.to_string()).collect();
-        return Err(Error::refused(format!(
-            "the client certificate (issuer {}) was not signed by {ca_name} ({}): kube-apiserver would say \
-             'x509: certificate signed by unknown authority'",
-            client.cert.issuer,
-            subjects.join("; ")
-        )));
-    }
-    if now > client.cert.not_after {
-        return Err(Error::refused(format!(
-            "the client certificate expired on {}",
-            format_time(client.cert.not_after)
-        )));
-    }
-    if client.cert.ext.has_eku && !client.cert.ext.usages.contains(&Usage::Client) {
-        return Err(Error::refused(
-            "the certificate has no clientAuth usage: kube-apiserver would say 'x509: certificate specifies an incompatible key usage'",
-        ));
-    }
-    Ok(())
+    // kube-apiserver's client-certificate authenticator: Go's Verify with the client CA bundle
+    // as roots and ClientAuth (k8s.io/apiserver pkg/authentication/request/x509/x509.go).
+    let opts = crate::chain::Options {
+        roots: bundle,
+        intermediates: &[],
+        at: now,
+        usages: vec![Usage::Client],
+        go: crate::go_signature::GoRelease::default(),
+    };
+    let Err(go) = crate::chain::verify(&client.cert, &opts) else {
+        return Ok(());
+    };
+    let cert = &client.cert;
+    let same_name = bundle.iter().find(|ca| ca.subject_raw == cert.issuer_raw);
+    let why = match (&go, same_name) {
+        (GoError::UnknownAuthority(..), Some(ca)) => format!(
+            "the client certificate's issuer and {ca_name} have the same subject ('{}') but not the same key: \
+             it was signed by another CA of that name (another cluster's, or a CA made again){}",
+            ca.subject,
+            match (&cert.ext.aki, &ca.ext.ski) {
+                (Some(aki), Some(ski)) if aki != ski => ", and its authority key ID is not the CA's subject key ID",
+                _ => "",
+            }
+        ),
+        (GoError::UnknownAuthority(..), None) => format!(
+            "the client certificate (issuer {}) was not signed by {ca_name} ({})",
+            cert.issuer,
+            bundle.iter().map(|c| c.subject.to_string()).collect::<Vec<_>>().join("; ")
+        ),
+        (GoError::Expired(_), _) if now > cert.not_after => {
+            format!("the client certificate expired on {}", format_time(cert.not_after))
+        }
+        (GoError::Expired(_), _) if now < cert.not_before => {
+            format!("the client certificate is not valid before {}", format_time(cert.not_before))
+        }
+        (GoError::Expired(_), _) => format!("the CA in {ca_name} is expired or not yet valid"),
+        (GoError::IncompatibleUsage, _) => "the certificate has no clientAuth usage".to_string(),
+        _ => format!("the client certificate does not verify against {ca_name}"),
+    };
+    Err(Error::refused(format!("{why}: kube-apiserver would say '{go}'")))
 }
 
 fn absolute(path: &Path) -> Result<String> {
@@ -276,6 +300,14 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
             for entry in kc.set_credentials(&names, server, opts.tls_server_name.as_deref(), &material) {
                 note(crate::cmd::Note::Warning(&format!("{name}: {entry} updated; its other fields are kept")));
             }
+            if opts.use_context || kc.current_context.is_empty() {
+                kc.current_context = names.context.clone();
+            } else if kc.current_context != names.context {
+                note(crate::cmd::Note::Warning(&format!(
+                    "{name}: current-context stays '{}'; --use-context makes '{}' current",
+                    kc.current_context, names.context
+                )));
+            }
             let shape = crate::yaml::shape(&bytes);
             if shape.comments > 0 {
                 note(crate::cmd::Note::Warning(&format!(
@@ -291,21 +323,30 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
         None => Kubeconfig::new(&names, server, opts.tls_server_name.as_deref(), &material),
     };
     let yaml = kc.to_yaml()?;
+    // --in-place, or --out naming the file merged into: writing it back is what was asked for.
+    let target = if opts.in_place { opts.merge.clone() } else { opts.out.clone() };
+    let back = opts.merge.as_deref().zip(target.as_deref()).is_some_and(|(m, t)| same_file(m, t));
     if opts.explain {
         let name = |p: &Option<PathBuf>, default: &str| {
             p.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| default.into())
         };
-        let out = name(&opts.out, "kubeconfig");
+        let out = name(&target, "kubeconfig");
         let files = [ca_name.as_str(), &name(&opts.cert, "cert.crt"), &name(&opts.key, "key.pem")];
-        for line in crate::explain::kubeconfig(&names.user, &names.cluster, &names.context, server, files, &out) {
+        let merged_into = opts.merge.as_ref().map(|p| p.display().to_string());
+        let current = kc.current_context == names.context;
+        for line in crate::explain::kubeconfig(&names, server, files, &out, merged_into.as_deref(), current) {
             note(crate::cmd::Note::Explain(&line));
         }
     }
-    write_output(opts, &yaml, opts.embed)
+    crate::sink::write_document(target.as_deref(), &yaml, 0o600, opts.embed, opts.force || back)
 }
 
-fn write_output(opts: &Options, text: &Zeroizing<String>, holds_key: bool) -> Result<Vec<PathBuf>> {
-    crate::sink::write_document(opts.out.as_deref(), text, 0o600, holds_key, opts.force)
+/// Whether two paths name one file (the second may not exist yet).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn extract(opts: &Options) -> Result<Vec<PathBuf>> {
