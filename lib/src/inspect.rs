@@ -19,15 +19,26 @@ pub struct Summary {
     pub source: String,
     /// Labelled fields, in display order.
     pub fields: Vec<(String, serde_json::Value)>,
+    /// Fields whose JSON differs from their text (a duration in seconds with its words beside
+    /// it, a list the text words): the label and what JSON writes in its place.
+    pub json_fields: Vec<(String, Vec<(String, serde_json::Value)>)>,
 }
 
 impl Summary {
-    fn new(kind: &'static str, source: &str) -> Summary {
-        Summary { kind, source: source.to_string(), fields: Vec::new() }
+    /// An empty summary of a `kind` item from `source`.
+    pub fn new(kind: &'static str, source: &str) -> Summary {
+        Summary { kind, source: source.to_string(), fields: Vec::new(), json_fields: Vec::new() }
     }
 
-    fn add(&mut self, label: &str, value: impl Into<serde_json::Value>) {
+    /// Adds a field, shown and written as `value`.
+    pub fn add(&mut self, label: &str, value: impl Into<serde_json::Value>) {
         self.fields.push((label.to_string(), value.into()));
+    }
+
+    /// A field shown as `text`, written in JSON as `json` (label and value pairs) instead.
+    fn add_as(&mut self, label: &str, text: impl Into<serde_json::Value>, json: Vec<(&str, serde_json::Value)>) {
+        self.add(label, text);
+        self.json_fields.push((label.to_string(), json.into_iter().map(|(k, v)| (k.to_string(), v)).collect()));
     }
 
     /// As a JSON object: `{"kind":…, "source":…, <field>: <value>…}`.
@@ -36,7 +47,12 @@ impl Summary {
         map.insert("kind".into(), self.kind.into());
         map.insert("source".into(), self.source.clone().into());
         for (k, v) in &self.fields {
-            map.insert(k.clone(), v.clone());
+            match self.json_fields.iter().find(|(label, _)| label == k) {
+                Some((_, json)) => map.extend(json.iter().cloned()),
+                None => {
+                    map.insert(k.clone(), v.clone());
+                }
+            }
         }
         serde_json::Value::Object(map)
     }
@@ -91,19 +107,26 @@ pub fn certificate(cert: &Cert, source: &str, at: i64) -> Summary {
     s.add("notBefore", format_time(cert.not_before));
     s.add("notAfter", format_time(cert.not_after));
     let left = cert.not_after - at;
-    s.add(
-        "timeLeft",
-        if left <= 0 {
-            format!("expired {} days ago", (-left) / DAY)
-        } else if at < cert.not_before {
-            "not valid yet".into()
-        } else {
-            format!("{} days", left / DAY)
-        },
-    );
+    let words = if left <= 0 {
+        format!("expired {} days ago", (-left) / DAY)
+    } else if at < cert.not_before {
+        "not valid yet".into()
+    } else {
+        format!("{} days", left / DAY)
+    };
+    // Seconds, negative once expired, as kubeadm's residualTime; the words beside them.
+    s.add_as("timeLeft", words.clone(), vec![("timeLeft", left.into()), ("timeLeftHuman", words.into())]);
     s.add("key", cert.public_key.describe());
     s.add("sans", cert.ext.sans.iter().map(|x| x.to_openssl()).collect::<Vec<_>>());
-    s.add("usages", describe_usages(cert));
+    let mut ekus: Vec<String> = cert.ext.usages.iter().map(|u| u.eku_name().to_string()).collect();
+    ekus.extend(
+        cert.ext
+            .other_ekus
+            .iter()
+            .map(|o| crate::usage::eku_name(&o.to_string()).map_or(o.to_string(), str::to_string)),
+    );
+    // No extendedKeyUsage extension: any usage (Go's reading); JSON says so in anyUsage.
+    s.add_as("usages", describe_usages(cert), vec![("usages", ekus.into()), ("anyUsage", (!cert.ext.has_eku).into())]);
     let ku: Vec<&str> = cert
         .ext
         .key_usage
@@ -159,13 +182,15 @@ pub fn csr(csr: &Csr, source: &str) -> Summary {
     s.add("key", csr.public_key.describe());
     s.add("signature", "verified (the requester holds the private key)");
     s.add("sans", req.sans.iter().map(|x| x.to_openssl()).collect::<Vec<_>>());
-    s.add(
+    let ekus: Vec<&str> = req.usages.iter().map(|u| u.eku_name()).collect();
+    s.add_as(
         "usages",
         if csr.requests_no_usages {
             "none requested: the signer must choose (k8s-sign --usage or --profile)".to_string()
         } else {
-            req.usages.iter().map(|u| format!("{}Auth", u.name())).collect::<Vec<_>>().join(", ")
+            ekus.join(", ")
         },
+        vec![("usages", ekus.clone().into())],
     );
     s.add("ca", req.is_ca);
     let orgs = req.subject.orgs();

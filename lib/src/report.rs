@@ -48,8 +48,8 @@ pub struct FileReport {
     /// Subject of the certificate, if one was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<SubjectJson>,
-    /// notAfter, seconds since the epoch.
-    #[serde(rename = "notAfter", skip_serializing_if = "Option::is_none")]
+    /// notAfter, seconds since the epoch (RFC 3339 in JSON).
+    #[serde(rename = "notAfter", skip_serializing_if = "Option::is_none", serialize_with = "rfc3339_opt")]
     pub not_after: Option<i64>,
     /// The CA that should have signed it (`ca`, `etcd-ca`, `front-proxy-ca`).
     #[serde(rename = "caName", skip_serializing_if = "Option::is_none")]
@@ -88,8 +88,8 @@ pub struct BundleMember {
     pub reference: String,
     /// `sha256:` and the SHA-256 of its public key (kubeadm's CA-hash form).
     pub id: String,
-    /// notAfter, seconds since the epoch.
-    #[serde(rename = "notAfter")]
+    /// notAfter, seconds since the epoch (RFC 3339 in JSON).
+    #[serde(rename = "notAfter", serialize_with = "rfc3339")]
     pub not_after: i64,
     /// `old` or `new` when a rotation recorded it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -132,6 +132,18 @@ pub struct Report {
     /// A rotation under way (`pki/rotation.json`): phase, targets, next step, interrupted step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rotation: Option<serde_json::Value>,
+}
+
+/// A time in JSON: RFC 3339 in UTC (`2036-11-21T02:50:31Z`), as every JSON output writes times.
+fn rfc3339<S: serde::Serializer>(secs: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&format_time(*secs))
+}
+
+fn rfc3339_opt<S: serde::Serializer>(secs: &Option<i64>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match secs {
+        Some(secs) => rfc3339(secs, s),
+        None => s.serialize_none(),
+    }
 }
 
 impl SubjectJson {

@@ -29,6 +29,14 @@ impl Usage {
             Usage::Client => "client",
         }
     }
+
+    /// The extended key usage's name: `serverAuth` or `clientAuth` (as JSON writes usages).
+    pub fn eku_name(self) -> &'static str {
+        match self {
+            Usage::Server => "serverAuth",
+            Usage::Client => "clientAuth",
+        }
+    }
 }
 
 /// anyExtendedKeyUsage (RFC 5280 4.2.1.12).

@@ -47,6 +47,9 @@ pub fn connect_json(addr: &str, args: &[&str]) -> (i32, serde_json::Value) {
         .output()
         .expect("runs");
     let code = out.status.code().expect("exit code");
+    if !out.stdout.is_empty() {
+        assert_schema("connect", &out.stdout);
+    }
     let v = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("{args:?}: no JSON (exit {code}): {}", String::from_utf8_lossy(&out.stderr)));
     (code, v)
@@ -228,6 +231,7 @@ fn the_go_server_judges_kubeconfigs_as_kube_apiserver_would() {
         .output()
         .expect("runs");
     assert_eq!(out_cmd.status.code(), Some(1), "{}", String::from_utf8_lossy(&out_cmd.stderr));
+    assert_schema("connect", &out_cmd.stdout);
     let v: serde_json::Value = serde_json::from_slice(&out_cmd.stdout).expect("json");
     assert_eq!(v["serverName"], "kubernetes", "tls-server-name from the kubeconfig");
     let go = StdCommand::new("go").arg("version").output().expect("go version");

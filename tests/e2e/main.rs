@@ -21,6 +21,7 @@ mod releases;
 mod renew;
 mod rotate;
 mod sanitize;
+mod schemas;
 mod sign;
 mod util;
 mod verify;

@@ -31,7 +31,9 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// Which components the current phase's plan restarts (`status --format json`).
 fn restarted(dir: &Path) -> Vec<String> {
-    let v: serde_json::Value = serde_json::from_str(&rotate_ok(dir, &["status", "--format", "json"])).expect("json");
+    let status = rotate_ok(dir, &["status", "--format", "json"]);
+    assert_schema("rotate", status.as_bytes());
+    let v: serde_json::Value = serde_json::from_str(&status).expect("json");
     v["restarts"]
         .as_array()
         .expect("restarts")
@@ -251,6 +253,7 @@ fn rollback_restores_the_earlier_phase_byte_for_byte() {
 
 fn audit_json(dir: &Path) -> serde_json::Value {
     let out = tool("k8s-verify").arg("--pki-dir").arg(dir).args(["--format", "json"]).output().expect("k8s-verify");
+    assert_schema("audit", &out.stdout);
     serde_json::from_slice(&out.stdout).expect("audit json")
 }
 
@@ -662,7 +665,7 @@ fn the_audit_warns_about_ambiguous_chains_leaves_outliving_their_ca_and_an_old_c
     let ca = v["files"].as_array().expect("files").iter().find(|f| f["path"] == "pki/front-proxy-ca.crt").cloned();
     let members = ca.expect("front-proxy-ca")["members"].clone();
     let old = members.as_array().expect("members").iter().find(|m| m["generation"] == "old").cloned().expect("old");
-    let end = old["notAfter"].as_i64().expect("notAfter");
+    let end = old["notAfter"].as_str().and_then(|t| t.parse::<jiff::Timestamp>().ok()).expect("notAfter").as_second();
     let day = |secs: i64| {
         let out = StdCommand::new("date").arg("-u").arg("-d").arg(format!("@{secs}")).arg("+%Y-%m-%d").output();
         String::from_utf8_lossy(&out.expect("date").stdout).trim().to_string()

@@ -200,9 +200,13 @@ fn json_stream_round_trip() {
     let csr = run_ok("k8s-csr", &["--cn", "j", "--usage", "client", "--format", "json"], &key);
     let v: serde_json::Value = serde_json::from_slice(&csr).expect("json");
     assert!(v["key"].is_string() && v["csr"].is_string());
+    // The CSR stays beside its certificate, as cfssl gencert's JSON carries it, unless dropped.
     let cert = run_ok("k8s-sign", &["--ca", &p(&dir, "ca"), "--format", "json"], &csr);
     let v: serde_json::Value = serde_json::from_slice(&cert).expect("json");
-    assert!(v["key"].is_string() && v["cert"].is_string() && v.get("csr").is_none());
+    assert!(v["key"].is_string() && v["cert"].is_string() && v["csr"].is_string(), "{v}");
+    let cert = run_ok("k8s-sign", &["--ca", &p(&dir, "ca"), "--format", "json", "--drop-csr"], &csr);
+    let v: serde_json::Value = serde_json::from_slice(&cert).expect("json");
+    assert!(v["key"].is_string() && v["cert"].is_string() && v.get("csr").is_none(), "{v}");
 }
 
 #[test]

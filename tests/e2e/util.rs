@@ -277,3 +277,28 @@ pub fn script_in(dir: &Path, script: &str, env: &[(&str, String)]) -> Output {
     }
     cmd.output().expect("bash")
 }
+
+/// Validates `json` (with `lines`, one document per line) against `docs/schemas/KIND.schema.json`
+/// with Python's jsonschema (tests/schema/validate.py), an implementation independent of ours.
+/// Returns whether it is valid, and the validator's report of each violation.
+pub fn schema_check(kind: &str, json: &[u8], lines: bool) -> (bool, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = scratch();
+    let file = dir.path().join(format!("{kind}.json"));
+    std::fs::write(&file, json).expect("write json");
+    let mut cmd = require("python3", "python3");
+    cmd.arg(root.join("tests/schema/validate.py")).arg(root.join("docs/schemas")).arg(kind);
+    if lines {
+        cmd.arg("--lines");
+    }
+    let out = cmd.arg(&file).output().expect("python3 runs");
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!report.contains("jsonschema module is missing"), "{report}");
+    (out.status.success(), report)
+}
+
+/// Asserts that `json` is valid for the schema of `kind` (see [`schema_check`]).
+pub fn assert_schema(kind: &str, json: &[u8]) {
+    let (ok, report) = schema_check(kind, json, kind == "stream-item");
+    assert!(ok, "the {kind} JSON does not follow docs/schemas/{kind}.schema.json:\n{report}");
+}

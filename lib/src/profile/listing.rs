@@ -33,7 +33,7 @@ pub fn table_json(release: &Release) -> String {
                     .map(|(o, releases)| serde_json::json!({"o": o, "releases": releases}))
                     .collect::<Vec<_>>(),
                 "kubernetesVersion": release.name(),
-                "usages": p.usages.iter().map(|u| u.name()).collect::<Vec<_>>(),
+                "usages": p.usages.iter().map(|u| u.eku_name()).collect::<Vec<_>>(),
                 "isCA": p.is_ca,
                 "perNode": p.per_node.and_then(Location::path),
                 "optional": p.optional,

@@ -52,12 +52,33 @@ pub struct TargetState {
     /// Gates overridden with `--force REASON`: `step: reason`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forced: Vec<String>,
-    /// For `sa`: the least time between the new key starting to sign and distrust.
+    /// For `sa`: the least time, in seconds, between the new key starting to sign and distrust.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "soak")]
+    pub min_soak: Option<i64>,
+    /// `min_soak` in words (`24h`), beside the seconds as every JSON output writes durations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_soak: Option<String>,
+    pub min_soak_human: Option<String>,
     /// For `sa`: when the new key started signing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing_since: Option<String>,
+}
+
+/// `minSoak` as written: seconds, or the words of a state written before durations were
+/// seconds (`"24h"`), so that a rotation under way continues across an upgrade.
+fn soak<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Soak {
+        Seconds(i64),
+        Words(String),
+    }
+    match Option::<Soak>::deserialize(d)? {
+        None => Ok(None),
+        Some(Soak::Seconds(n)) => Ok(Some(n)),
+        Some(Soak::Words(w)) => {
+            w.parse::<jiff::SignedDuration>().map(|d| Some(d.as_secs())).map_err(serde::de::Error::custom)
+        }
+    }
 }
 
 impl State {

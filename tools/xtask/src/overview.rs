@@ -10,11 +10,25 @@ const STREAM: &[&str] = &[
      a certificate, in order (many CSRs in, as many certificates out), and passes the keys on.",
     "--out PREFIX writes the stream into PREFIX.key (mode 0600 whatever the umask), PREFIX.csr, PREFIX.crt and \
      PREFIX.pub instead; --key-out, --csr-out, --cert-out and --pub-out name single files for installers that use \
-     other conventions (cfssljson's name.pem and name-key.pem). Files are written to a temporary file in the same \
+     other conventions, and --bare NAME writes cfssljson's NAME.pem, NAME-key.pem and NAME.csr. Files are written to a temporary file in the same \
      directory, fsynced and renamed into place; an existing file is never replaced without --force.",
     "--format json writes one JSON object per item, with cfssl's field names: {\"key\": PEM, \"csr\": PEM, \"cert\": PEM}. \
      JSON input is recognised by its leading {.",
     "A private key is never written to a terminal unless --force is given.",
+];
+
+/// The convention every JSON output follows (docs/json.md; a schema per output in docs/schemas).
+const JSON: &[&str] = &[
+    "Field names are lowerCamelCase, as Kubernetes and kubeadm write them; the stream items keep cfssl's names \
+     (key, csr, cert). Times are RFC 3339 in UTC to the second (2036-11-21T02:50:31Z). Durations are whole seconds \
+     as integers, negative once past (kubeadm's residualTime), with the words beside them where a person reads them \
+     (timeLeft and timeLeftHuman). Usages and SANs are arrays of strings even when there is one: extended key \
+     usages by name (serverAuth, clientAuth), SANs as openssl writes them (DNS:x, IP:10.0.0.1). Subjects are \
+     {cn, o} with o an array (Kubernetes groups). Booleans are booleans; an absent value is null or left out, \
+     never an empty string. k8s-verify --pki-dir --expiry --format json is kubeadm's own CertificateExpirationInfo.",
+    "Each output has a JSON Schema (Draft 2020-12) in docs/schemas of the source tree: stream-item, inspect, \
+     check, connect, audit, expiry, flags, profiles and rotate; the test suite validates every output with \
+     Python's jsonschema.",
 ];
 
 /// The README's "From openssl and cfssl" table (the test suite runs both columns of every
@@ -84,6 +98,11 @@ pub fn page(all: &[String], readme: &str) -> Vec<u8> {
         roff.text([bold(theirs)]);
         roff.text([roman(format!("    {ours}"))]);
         roff.control("fi", []);
+    }
+    roff.control("SH", ["JSON OUTPUT"]);
+    for paragraph in JSON {
+        roff.control("PP", []);
+        roff.text([roman(*paragraph)]);
     }
     roff.control("SH", ["CHAINS AND BUNDLES"]);
     roff.text([roman(

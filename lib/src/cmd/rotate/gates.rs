@@ -35,7 +35,7 @@ pub(super) fn gates(
     {
         missing.push(format!(
             "the new service-account key has signed for less than minSoak ({}); wait {soaked}",
-            sa.min_soak.as_deref().unwrap_or("24h")
+            show::duration_words(sa.min_soak.unwrap_or(show::DEFAULT_MIN_SOAK))
         ));
     }
     for m in ms.iter().filter(|m| step.to == Phase::Prepare && m.old.public == m.new.public) {

@@ -276,7 +276,8 @@ fn new_state(ms: &[Material], now: &str, opts: &Options) -> State {
                 new: m.new.id(),
                 confirmed: Vec::new(),
                 forced: Vec::new(),
-                min_soak: (m.target == Target::Sa).then(|| show::duration_words(opts.sa_min_soak)),
+                min_soak: (m.target == Target::Sa).then_some(opts.sa_min_soak),
+                min_soak_human: (m.target == Target::Sa).then(|| show::duration_words(opts.sa_min_soak)),
                 signing_since: None,
             },
         );

@@ -44,14 +44,13 @@ pub(super) fn duration_words(secs: i64) -> String {
     out
 }
 
-fn parse_secs(text: &str) -> i64 {
-    text.parse::<jiff::SignedDuration>().map(|d| d.as_secs()).unwrap_or(86_400)
-}
+/// The SA target's soak when the state does not say (`--min-soak`'s default).
+pub(super) const DEFAULT_MIN_SOAK: i64 = 86_400;
 
 /// How long the SA target must still wait before its old key may go, if at all.
 pub(super) fn soak_left(sa: &TargetState, now: i64) -> Option<String> {
     let since = sa.signing_since.as_deref()?.parse::<jiff::Timestamp>().ok()?.as_second();
-    let soak = parse_secs(sa.min_soak.as_deref().unwrap_or("24h"));
+    let soak = sa.min_soak.unwrap_or(DEFAULT_MIN_SOAK);
     let left = since + soak - now;
     (left > 0).then(|| duration_words(left))
 }

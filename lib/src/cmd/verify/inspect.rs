@@ -68,11 +68,11 @@ fn kubeconfig_items(bytes: &[u8], name: &str, path: Option<&Path>, index: usize,
     let base = path.filter(|p| *p != Path::new("-")).map(|p| p.parent().unwrap_or(Path::new(".")));
     let creds = kc.credentials(None, name, base)?;
     let source = format!("{name}: user {}", creds.user);
-    let mut summary = inspect::Summary { kind: "kubeconfig", source: name.to_string(), fields: Vec::new() };
-    summary.fields.push(("context".into(), creds.context.clone().into()));
-    summary.fields.push(("cluster".into(), creds.cluster.clone().into()));
-    summary.fields.push(("server".into(), creds.server.clone().into()));
-    summary.fields.push(("user".into(), creds.user.clone().into()));
+    let mut summary = inspect::Summary::new("kubeconfig", name);
+    summary.add("context", creds.context.clone());
+    summary.add("cluster", creds.cluster.clone());
+    summary.add("server", creds.server.clone());
+    summary.add("user", creds.user.clone());
     let mut key = None;
     let first = |pem: &Option<zeroize::Zeroizing<String>>, kind: Kind| match pem {
         Some(text) => first_block_of(text, kind, name),
@@ -83,7 +83,7 @@ fn kubeconfig_items(bytes: &[u8], name: &str, path: Option<&Path>, index: usize,
     }
     if let Some(b) = first(&creds.ca, Kind::Cert)? {
         let ca = Cert::from_der(&b.der, name)?;
-        summary.fields.push(("ca".into(), ca.subject.to_string().into()));
+        summary.add("ca", ca.subject.to_string());
     }
     items.push(Item::Kubeconfig(summary));
     if let Some(b) = first(&creds.cert, Kind::Cert)? {
