@@ -17,7 +17,8 @@ complete -c k8s-kubeconfig -l renew -d 'Re-issue the client certificate of this 
 complete -c k8s-kubeconfig -l complete -d 'Finish a kubeconfig that kubeadm certs generate-csr wrote (it holds the key only): put the signed --cert and the --ca-cert into it, in place, after checking them' -r -F
 complete -c k8s-kubeconfig -l ca -d 'With --renew: the CA as PREFIX.crt and PREFIX.key' -r -F
 complete -c k8s-kubeconfig -l ca-key -d 'With --renew: the CA private key' -r -F
-complete -c k8s-kubeconfig -l days -d 'With --renew: validity in days' -r
+complete -c k8s-kubeconfig -l days -d 'With --renew: validity in days (default 365)' -r
+complete -c k8s-kubeconfig -l duration -d 'With --renew: validity as a duration: 8760h, 1y, 90d' -r
 complete -c k8s-kubeconfig -s o -l out -d 'Write to FILE (mode 0600, atomically) instead of stdout; with --extract, the credentials as PEM (key, client certificate, CA)' -r -F
 complete -c k8s-kubeconfig -l format -d 'With --extract: output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
 json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"

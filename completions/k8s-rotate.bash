@@ -279,7 +279,7 @@ _k8s__rotate() {
             return 0
             ;;
         k8s__subcmd__rotate__subcmd__issue)
-            opts="-h --pki-dir --dry-run --force --confirm --node --format --explain --step --keep-keys --days --help"
+            opts="-h --pki-dir --dry-run --force --confirm --node --format --explain --step --keep-keys --days --duration --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -310,6 +310,10 @@ _k8s__rotate() {
                     return 0
                     ;;
                 --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -363,7 +367,7 @@ _k8s__rotate() {
             return 0
             ;;
         k8s__subcmd__rotate__subcmd__prepare)
-            opts="-h --pki-dir --dry-run --force --confirm --node --format --explain --all --target --cn --same-cn --days --algo --sa-min-soak --help"
+            opts="-h --pki-dir --dry-run --force --confirm --node --format --explain --all --target --cn --same-cn --days --duration --algo --sa-min-soak --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -398,6 +402,10 @@ _k8s__rotate() {
                     return 0
                     ;;
                 --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -64,7 +64,8 @@ etcd-ca\t'The etcd CA (pki/etcd/ca)'
 front-proxy-ca\t'The front-proxy CA (pki/front-proxy-ca)'
 sa\t'The service-account key (pki/sa.key, pki/sa.pub)'"
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand prepare" -l cn -d 'CN of the new CA (default: kubeadm\'s CN and @ and the Unix time, e.g. kubernetes@1795000000)' -r
-complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand prepare" -l days -d 'Lifetime of new CAs, days' -r
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand prepare" -l days -d 'Lifetime of new CAs, days (default 3650, kubeadm\'s)' -r
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand prepare" -l duration -d 'Lifetime of new CAs as a duration: 87600h, 10y' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand prepare" -l algo -d 'Key algorithm of new CAs and keys (default: the old key\'s)' -r -f -a "rsa2048\t'RSA 2048 (kubeadm\'s default)'
 rsa3072\t'RSA 3072'
 rsa4096\t'RSA 4096'
@@ -84,7 +85,8 @@ complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l format -
 json\t'JSON'"
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l step -d 'Which certificates: clients first, then servers' -r -f -a "clients\t'Client certificates and kubeconfigs; the new CAs and SA key start signing'
 servers\t'Server certificates (etcd peers too)'"
-complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l days -d 'Lifetime of re-issued certificates, days' -r
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l days -d 'Lifetime of re-issued certificates, days (default 365, kubeadm\'s)' -r
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l duration -d 'Lifetime of re-issued certificates as a duration: 8760h, 1y, 90d' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l dry-run -d 'Show what the step would write and restart; write nothing'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand issue" -l keep-keys -d 'Keep each certificate\'s key (default: a fresh key of the same algorithm)'

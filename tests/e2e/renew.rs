@@ -285,6 +285,8 @@ fn kubeconfig_renewal_keeps_the_identity_and_a_backup() {
     assert_eq!(a[1]["subject"], b[1]["subject"]);
     assert_ne!(a[1]["serial"], b[1]["serial"]);
     assert_eq!(a[0]["server"], "https://10.0.0.10:6443");
+    let left = a[1]["timeLeft"].as_i64().expect("seconds");
+    assert!((left - 90 * 86_400).abs() < 3600, "--days 90: {left}s");
     let backups: Vec<_> = std::fs::read_dir(&out)
         .expect("dir")
         .flatten()
@@ -306,6 +308,22 @@ fn kubeconfig_renewal_keeps_the_identity_and_a_backup() {
         ],
         b"",
     );
+    // --duration says the same as --days, in the words k8s-sign takes; not both. A second
+    // renewal within the same second keeps both backups.
+    let ca = s(&out.join("pki/ca"));
+    let renew = |extra: &[&str]| tool("k8s-kubeconfig").args(["--renew", &s(&conf), "--ca", &ca]).args(extra).assert();
+    renew(&["--days", "1", "--duration", "1d"]).code(2).stderr(contains("--duration"));
+    renew(&["--duration", "720h"]).success();
+    let after: serde_json::Value =
+        serde_json::from_slice(&run_ok("k8s-verify", &[&s(&conf), "--format", "json"], b"")).expect("j");
+    let left = after[1]["timeLeft"].as_i64().expect("seconds");
+    assert!((left - 30 * 86_400).abs() < 3600, "--duration 720h: {left}s");
+    let backups = std::fs::read_dir(&out)
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("kubelet.conf.bak-"))
+        .count();
+    assert_eq!(backups, 2, "each renewal keeps its own backup");
 }
 
 #[test]

@@ -650,7 +650,8 @@ fn the_audit_warns_about_ambiguous_chains_leaves_outliving_their_ca_and_an_old_c
     );
     // A new CA that ends before the leaves it will sign, and an old CA near its end.
     let (_dir2, tree) = copy_of_demo();
-    rotate_ok(&tree, &["prepare", "--target", "front-proxy-ca", "--days", "100"]);
+    // 100 days, as --duration (--days 100 says the same).
+    rotate_ok(&tree, &["prepare", "--target", "front-proxy-ca", "--duration", "2400h"]);
     rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
     let long = pipe(
         "k8s-genkey | k8s-csr --profile front-proxy-client | k8s-sign --ca \"$1/pki/front-proxy-ca\" --days 365 --out \"$1/pki/front-proxy-client\" --force",

@@ -148,8 +148,8 @@ pub struct NewOptions {
     pub cn: Option<String>,
     /// Keep the old CA's CN.
     pub same_cn: bool,
-    /// Lifetime in days (kubeadm: 3650).
-    pub days: i64,
+    /// Lifetime in seconds (kubeadm: 3650 days).
+    pub lifetime: i64,
     /// Key algorithm; default the old key's.
     pub algo: Option<Algorithm>,
     /// Now.
@@ -181,7 +181,7 @@ pub fn generate(target: Target, old: &Side, opts: &NewOptions) -> Result<Side> {
     let req = Request { subject: Subject::new(Some(&cn), &[]), sans, usages: Vec::new(), is_ca: true, path_len: None };
     let csr = crate::csr::Csr::from_der(&crate::csr::build(&req, &key)?, "new CA")?;
     let issue_opts = IssueOptions {
-        lifetime: opts.days * 86_400,
+        lifetime: opts.lifetime,
         not_before: Some(opts.now - 3600),
         make_ca: true,
         now: opts.now,

@@ -164,9 +164,19 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", help_heading = "Renewal")]
     pub ca_key: Option<PathBuf>,
 
-    /// With --renew: validity in days
-    #[arg(long, value_name = "N", allow_negative_numbers = true, help_heading = "Renewal")]
+    /// With --renew: validity in days (default 365)
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        conflicts_with = "duration",
+        help_heading = "Renewal"
+    )]
     pub days: Option<i64>,
+
+    /// With --renew: validity as a duration: 8760h, 1y, 90d
+    #[arg(long, value_name = "SPAN", help_heading = "Renewal")]
+    pub duration: Option<k8s_pki::validity::Duration>,
 
     /// With --renew: keep the old key instead of generating a new one
     #[arg(long, requires = "renew", help_heading = "Renewal")]
@@ -204,6 +214,7 @@ impl Cli {
             complete: self.complete.clone(),
             partial: self.partial,
             days: self.days,
+            duration: self.duration.clone(),
             reuse_key: self.reuse_key,
             clamp: self.clamp,
             explain: self.explain.explain,

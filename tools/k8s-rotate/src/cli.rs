@@ -168,9 +168,12 @@ pub struct New {
     /// Keep the old CA's CN (Go's messages then cannot tell old and new apart)
     #[arg(long)]
     pub same_cn: bool,
-    /// Lifetime of new CAs, days
-    #[arg(long, value_name = "N", default_value_t = 3650)]
-    pub days: i64,
+    /// Lifetime of new CAs, days (default 3650, kubeadm's)
+    #[arg(long, value_name = "N", allow_negative_numbers = true, conflicts_with = "duration")]
+    pub days: Option<i64>,
+    /// Lifetime of new CAs as a duration: 87600h, 10y
+    #[arg(long, value_name = "SPAN")]
+    pub duration: Option<k8s_pki::validity::Duration>,
     /// Key algorithm of new CAs and keys (default: the old key's)
     #[arg(long, value_enum, value_name = "ALGO")]
     pub algo: Option<AlgoArg>,
@@ -189,9 +192,12 @@ pub struct IssueArgs {
     /// Keep each certificate's key (default: a fresh key of the same algorithm)
     #[arg(long)]
     pub keep_keys: bool,
-    /// Lifetime of re-issued certificates, days
-    #[arg(long, value_name = "N", default_value_t = 365)]
-    pub days: i64,
+    /// Lifetime of re-issued certificates, days (default 365, kubeadm's)
+    #[arg(long, value_name = "N", allow_negative_numbers = true, conflicts_with = "duration")]
+    pub days: Option<i64>,
+    /// Lifetime of re-issued certificates as a duration: 8760h, 1y, 90d
+    #[arg(long, value_name = "SPAN")]
+    pub duration: Option<k8s_pki::validity::Duration>,
 }
 
 /// `--step`.
@@ -284,10 +290,10 @@ impl Cli {
                 })?,
             None => 86_400,
         };
-        let days = new.map(|n| n.days).unwrap_or(3650);
-        if days < 1 || issue.is_some_and(|i| i.days < 1) {
-            return Err(k8s_pki::Error::usage("--days must be at least 1"));
-        }
+        let ca_lifetime =
+            k8s_pki::validity::lifetime(new.and_then(|n| n.days), new.and_then(|n| n.duration.as_ref()), 3650, now)?;
+        let leaf_lifetime =
+            k8s_pki::validity::lifetime(issue.and_then(|i| i.days), issue.and_then(|i| i.duration.as_ref()), 365, now)?;
         Ok(Options {
             command,
             pki_dir: common.pki_dir.clone(),
@@ -297,13 +303,13 @@ impl Cli {
             new: NewOptions {
                 cn: new.and_then(|n| n.cn.clone()),
                 same_cn: new.is_some_and(|n| n.same_cn),
-                days,
+                lifetime: ca_lifetime,
                 algo: new.and_then(|n| n.algo).map(algorithm),
                 now,
             },
             sa_min_soak,
             keep_keys: issue.is_some_and(|i| i.keep_keys),
-            leaf_days: issue.map(|i| i.days).unwrap_or(365),
+            leaf_lifetime,
             confirm: common.confirm.clone(),
             force: common.force.clone(),
             dry_run: common.dry_run || command == Command::Plan,

@@ -72,6 +72,8 @@ pub struct Options {
     pub partial: bool,
     /// With `renew`: validity in days (default 365).
     pub days: Option<i64>,
+    /// With `renew`: validity as a duration, instead of `days`.
+    pub duration: Option<crate::validity::Duration>,
     /// With `renew`: keep the old key.
     pub reuse_key: bool,
     /// With `renew`: cut a certificate that would outlive its CA to the CA's expiry.

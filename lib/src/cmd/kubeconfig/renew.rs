@@ -47,7 +47,7 @@ pub(super) fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::War
     let ca = crate::issue::Ca::from_files(ca_cert_path, ca_key_path, now)?;
     let renew_opts = crate::renew::RenewOptions {
         keep_key: opts.reuse_key,
-        lifetime: crate::validity::lifetime(opts.days, None, 365, now)?,
+        lifetime: crate::validity::lifetime(opts.days, opts.duration.as_ref(), 365, now)?,
         clamp: opts.clamp,
         now,
     };
@@ -79,7 +79,13 @@ pub(super) fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::War
     }
     let yaml = kc.to_yaml()?;
     let stamp = crate::validity::format_time(now).replace([':', '-'], "");
-    let backup = PathBuf::from(format!("{}.bak-{stamp}", path.display()));
+    // A second renewal within the same second gets FILE.bak-STAMP.2, and so on: a backup is
+    // never replaced (the write below refuses an existing file, whatever races it).
+    let base = format!("{}.bak-{stamp}", path.display());
+    let backup = (1..100)
+        .map(|n| PathBuf::from(if n == 1 { base.clone() } else { format!("{base}.{n}") }))
+        .find(|p| std::fs::symlink_metadata(p).is_err())
+        .unwrap_or_else(|| PathBuf::from(&base));
     let files = [
         FileWrite::new(backup.clone(), 0o600, Zeroizing::new(bytes)),
         FileWrite::new(path.to_path_buf(), 0o600, Zeroizing::new(yaml.as_bytes().to_vec())),

@@ -59,7 +59,7 @@ pub struct Options {
     /// `--keep-keys`.
     pub keep_keys: bool,
     /// `--days` of re-issued certificates.
-    pub leaf_days: i64,
+    pub leaf_lifetime: i64,
     /// `--confirm` words.
     pub confirm: Vec<String>,
     /// `--force REASON`.
@@ -175,8 +175,7 @@ fn materials(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<(Vec<
 
 /// The writes of the step into `phase` for every target.
 pub(super) fn changes(tree: &Tree, ms: &[Material], phase: Phase, opts: &Options) -> Result<Vec<Change>> {
-    let want =
-        Want { phase, keep_keys: opts.keep_keys, lifetime: opts.leaf_days * 86_400, now: opts.now, renew_within: 0 };
+    let want = Want { phase, keep_keys: opts.keep_keys, lifetime: opts.leaf_lifetime, now: opts.now, renew_within: 0 };
     let mut out = Vec::new();
     for m in ms {
         out.extend(crate::rotation::tree::compute(tree, m, &want)?);

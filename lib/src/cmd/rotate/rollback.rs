@@ -105,7 +105,7 @@ fn renew_expiring(tree: &Tree, state: &State, mut all: Vec<Change>, opts: &Optio
     let want = Want {
         phase: Phase::Prepare,
         keep_keys: opts.keep_keys,
-        lifetime: opts.leaf_days * 86_400,
+        lifetime: opts.leaf_lifetime,
         now: opts.now,
         renew_within: RENEW_WITHIN,
     };
