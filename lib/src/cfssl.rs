@@ -123,6 +123,11 @@ fn object<'a>(v: &'a Value, source: &str, field: &str) -> Result<&'a Map<String,
 }
 
 impl CsrJson {
+    /// Reads the cfssl CSR JSON file at `path` (named by its path in messages).
+    pub fn read(path: &std::path::Path) -> Result<CsrJson> {
+        CsrJson::from_slice(&crate::input::read_file(path)?, &path.display().to_string())
+    }
+
     /// Reads a cfssl CSR JSON document.
     pub fn from_slice(bytes: &[u8], source: &str) -> Result<CsrJson> {
         let value: Value = serde_json::from_slice(bytes)
@@ -275,13 +280,8 @@ impl CaJson {
     /// The constraint cfssl's appendCAInfoToCSR and initca write: `pathlen` when positive, 0
     /// only with `pathlenzero`, none otherwise (a negative `pathlen` is none, Go's -1).
     pub fn path_len(&self, source: &str) -> Result<Option<u8>> {
-        match (self.pathlen, self.pathlenzero) {
-            (0, true) => Ok(Some(0)),
-            (n, _) if n > 0 => u8::try_from(n)
-                .map(Some)
-                .map_err(|_| Error::input(source, format!("ca.pathlen {n} is too large (at most 255)"))),
-            _ => Ok(None),
-        }
+        crate::ext::go_path_len(self.pathlen, self.pathlenzero)
+            .map_err(|n| Error::input(source, format!("ca.pathlen {n} is too large (at most 255)")))
     }
 }
 

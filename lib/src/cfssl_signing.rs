@@ -147,13 +147,10 @@ pub fn profile(bytes: &[u8], source: &str, profile: Option<&str>) -> Result<Sign
             format!("profile {shown} grants no server auth or client auth (cfssl: no key usage available)"),
         ));
     }
-    let path_len = match (is_ca, constraint.max_path_len, constraint.max_path_len_zero) {
-        (true, 0, true) => Some(0),
-        (true, n, _) if n > 0 => Some(
-            u8::try_from(n)
-                .map_err(|_| Error::input(source, format!("profile {shown}: max_path_len {n} is too large")))?,
-        ),
-        _ => None,
+    let path_len = match is_ca {
+        true => crate::ext::go_path_len(constraint.max_path_len, constraint.max_path_len_zero)
+            .map_err(|n| Error::input(source, format!("profile {shown}: max_path_len {n} is too large")))?,
+        false => None,
     };
     ignored.extend(chosen.other.keys().map(|k| format!("\"{}\" of profile {shown}", crate::term::sanitize(k))));
     Ok(SigningProfile { name, usages, other_key_usages, expiry, is_ca, path_len, ignored })

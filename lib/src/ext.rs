@@ -71,6 +71,17 @@ pub fn basic_constraints(is_ca: bool, path_len: Option<u8>) -> Result<Extension>
     encode(&BasicConstraints { ca: is_ca, path_len_constraint: path_len.filter(|_| is_ca) }, true)
 }
 
+/// The pathLenConstraint Go's crypto/x509 writes for a template's MaxPathLen and MaxPathLenZero
+/// (x509.go, CreateCertificate): a positive value, 0 only with MaxPathLenZero, none for 0 alone or
+/// a negative value. `Err` holds a value past 255, which no CA here is given.
+pub fn go_path_len(max_path_len: i64, max_path_len_zero: bool) -> std::result::Result<Option<u8>, i64> {
+    match (max_path_len, max_path_len_zero) {
+        (0, true) => Ok(Some(0)),
+        (n, _) if n > 0 => u8::try_from(n).map(Some).map_err(|_| n),
+        _ => Ok(None),
+    }
+}
+
 /// Subject key identifier.
 pub fn subject_key_identifier(id: &[u8]) -> Result<Extension> {
     let id = OctetString::new(id).map_err(|_| Error::internal("cannot encode a key identifier"))?;

@@ -75,24 +75,18 @@ impl FileTargets {
         if let Some(p) = self.explicit(kind) {
             return Some(p.clone());
         }
-        if let Some(name) = &self.bare {
-            let suffix = match kind {
-                Kind::Key => "-key.pem",
-                Kind::Csr => ".csr",
-                Kind::Cert => ".pem",
-                Kind::PublicKey => ".pub",
-                Kind::Other => return None,
-            };
-            return Some(with_suffix(name, suffix));
-        }
-        let ext = match kind {
-            Kind::Key => "key",
-            Kind::Csr => "csr",
-            Kind::Cert => "crt",
-            Kind::PublicKey => "pub",
+        // Each kind's suffix after --out PREFIX (kubeadm's names) and after --bare NAME (cfssljson's).
+        let (prefix_suffix, bare_suffix) = match kind {
+            Kind::Key => (".key", "-key.pem"),
+            Kind::Csr => (".csr", ".csr"),
+            Kind::Cert => (".crt", ".pem"),
+            Kind::PublicKey => (".pub", ".pub"),
             Kind::Other => return None,
         };
-        self.prefix.as_ref().map(|p| with_suffix(p, &format!(".{ext}")))
+        match (&self.bare, &self.prefix) {
+            (Some(name), _) => Some(with_suffix(name, bare_suffix)),
+            (None, prefix) => prefix.as_ref().map(|p| with_suffix(p, prefix_suffix)),
+        }
     }
 }
 

@@ -93,7 +93,7 @@ pub fn request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>)
         (None, None) => match &opts.cfssl {
             Some(path) => {
                 let source = path.display().to_string();
-                let json = crate::cfssl::CsrJson::from_slice(&crate::input::read_file(path)?, &source)?;
+                let json = crate::cfssl::CsrJson::read(path)?;
                 for w in json.warnings() {
                     warn(Note::Warning(&format!("{}: {w}", crate::term::sanitize(&source))));
                 }

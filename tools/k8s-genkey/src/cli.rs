@@ -147,10 +147,7 @@ impl Cli {
     /// The options for `k8s_pki::cmd::genkey::run`.
     pub fn options(&self) -> k8s_pki::Result<Options> {
         let from_cfssl = match &self.cfssl {
-            Some(path) => Some(
-                k8s_pki::cfssl::CsrJson::from_slice(&k8s_pki::input::read_file(path)?, &path.display().to_string())?
-                    .algorithm()?,
-            ),
+            Some(path) => Some(k8s_pki::cfssl::CsrJson::read(path)?.algorithm()?),
             None => None,
         };
         let like = self.like.as_deref().map(k8s_pki::cmd::genkey::algorithm_like).transpose()?;

@@ -204,11 +204,7 @@ impl Cli {
                 None => None,
             },
             initca: match &self.cfssl {
-                Some(path) => {
-                    let source = path.display().to_string();
-                    let json = k8s_pki::cfssl::CsrJson::from_slice(&k8s_pki::input::read_file(path)?, &source)?;
-                    Some(json.initca(&source)?)
-                }
+                Some(path) => Some(k8s_pki::cfssl::CsrJson::read(path)?.initca(&path.display().to_string())?),
                 None => None,
             },
             allow_ca: self.allow_ca,
