@@ -317,7 +317,7 @@ fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
 fn the_hard_way_flavour_works_with_kubectl_and_go() {
     let dir = scratch();
     let out = dir.path().join("hw");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/hard-way-pki.sh");
+    let script = repo().join("examples/hard-way-pki.sh");
     let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
     let res = StdCommand::new("bash")
         .arg(script)

@@ -9,10 +9,6 @@ use predicates::str::contains;
 
 use crate::util::*;
 
-fn repo() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 const ADMIN_JSON: &str = r#"{"CN":"admin","key":{"algo":"rsa","size":2048},"hosts":[],
  "names":[{"C":"US","L":"Portland","O":"system:masters","OU":"Kubernetes The Hard Way","ST":"Oregon"},{"O":"ops"}]}"#;
 

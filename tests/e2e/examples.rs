@@ -211,7 +211,7 @@ fn man_blocks(page: &str, section: &str) -> Vec<String> {
 fn the_overview_pages_commands_run_as_written() {
     // k8s-pki(7): the cluster PKI block in an empty directory, the "is it being served" block on
     // a node tree with stand-in servers (its openssl/cfssl table is the README's, run there).
-    let page = read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../man/k8s-pki.7"));
+    let page = read(repo().join("man/k8s-pki.7"));
     let pki = man_blocks(&page, "EXAMPLE: A CLUSTER PKI");
     assert_eq!(pki.len(), 1, "{page}");
     let dir = scratch();

@@ -17,7 +17,7 @@ fn orgs_of_kubeconfig(conf: &Path) -> Vec<String> {
 fn a_kubeadm_1_28_tree_is_built_audited_fixed_and_renewed_as_1_28() {
     let dir = scratch();
     let out = dir.path().join("cluster");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/kubeadm-pki.sh");
+    let script = repo().join("examples/kubeadm-pki.sh");
     let built = pipe("K8S_VERSION=1.28 \"$1\" \"$2\" 'node-1 node-2' 10.0.0.10", &[script.as_path(), out.as_path()]);
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
     assert!(!out.join("super-admin.conf").exists(), "kubeadm 1.28 has no super-admin.conf");
@@ -60,7 +60,7 @@ fn a_kubeadm_1_28_tree_is_built_audited_fixed_and_renewed_as_1_28() {
     assert_eq!(orgs_of_kubeconfig(&out.join("admin.conf")), ["system:masters"]);
     assert_eq!(audit(&[]).0, Some(0));
     // make renew keeps each certificate's subject: still 1.28's.
-    let renew = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/renew-pki.sh");
+    let renew = repo().join("examples/renew-pki.sh");
     let renewed = pipe("\"$1\" \"$2\"", &[renew.as_path(), out.as_path()]);
     assert!(renewed.status.success(), "{}", String::from_utf8_lossy(&renewed.stderr));
     assert_eq!(orgs_of_kubeconfig(&out.join("admin.conf")), ["system:masters"]);
@@ -201,7 +201,7 @@ fn check_expiration_text_and_json_are_kubeadms_byte_for_byte() {
 #[test]
 fn kubeconfig_servers_and_not_before_follow_the_release() {
     let dir = scratch();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/kubeadm-pki.sh");
+    let script = repo().join("examples/kubeadm-pki.sh");
     let build = |name: &str, env: &str, ip: &str| {
         let out = dir.path().join(name);
         let built = pipe(&format!("{env} \"$1\" \"$2\" 'node-1 node-2' {ip}"), &[script.as_path(), out.as_path()]);
@@ -287,7 +287,7 @@ fn kubeadms_generation_code_in_go_and_our_pipes_write_the_same_tree_for_every_re
     // and directory modes, kubeconfig YAML with names, servers and what each data field holds.
     // Only keys, serial values and exact times may differ, and the describer leaves them out.
     let kubeadmref = go_helper("kubeadmref");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/kubeadm-pki.sh");
+    let script = repo().join("examples/kubeadm-pki.sh");
     let dir = scratch();
     // One release each, with the endpoints kubeadm users write: none, a DNS name, a name with a
     // port, an IP, and IPv6 advertise addresses.

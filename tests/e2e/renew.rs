@@ -29,7 +29,7 @@ fn pubkey(dir: &Path, cert: &str) -> String {
 
 fn run_script(script: &str, args: &[&str]) -> std::process::Output {
     let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(script);
+    let script = repo().join("examples").join(script);
     std::process::Command::new("bash").arg(script).args(args).env("PATH", path).output().expect("script")
 }
 

@@ -289,7 +289,7 @@ fn an_interrupted_step_finishes_when_run_again() {
     let status = rotate_ok(&tree, &["status"]);
     assert!(status.contains("interrupted: `k8s-rotate issue --step clients` did not finish"), "{status}");
     // make renew (examples/renew-pki.sh) refuses while a step is being applied.
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/renew-pki.sh");
+    let script = repo().join("examples/renew-pki.sh");
     let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
     let renew = StdCommand::new("bash").arg(&script).arg(&tree).env("PATH", &path).output().expect("renew-pki.sh");
     assert_eq!(renew.status.code(), Some(4));

@@ -47,6 +47,11 @@ pub fn require(program: &str, package: &str) -> StdCommand {
     StdCommand::new(program)
 }
 
+/// The source tree's root (README.md, examples/, docs/, man/).
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 /// Runs openssl with args in `dir`, returning the output.
 pub fn openssl(dir: &Path, args: &[&str]) -> Output {
     require("openssl", "openssl").args(args).current_dir(dir).output().expect("openssl runs")
@@ -118,7 +123,7 @@ pub fn go_helper(name: &str) -> PathBuf {
     let _guard = LOCK.get_or_init(|| Mutex::new(())).lock().unwrap_or_else(|e| e.into_inner());
     let out_dir = bin_dir().join("go-helpers");
     let out = out_dir.join(name);
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("go").join(format!("{name}.go"));
+    let source = repo().join("tests/go").join(format!("{name}.go"));
     let fresh = |o: &Path| {
         let (Ok(a), Ok(b)) = (std::fs::metadata(o), std::fs::metadata(&source)) else { return false };
         matches!((a.modified(), b.modified()), (Ok(a), Ok(b)) if a >= b)
@@ -201,7 +206,7 @@ pub fn demo_pki() -> &'static Path {
 
 /// Runs examples/kubeadm-pki.sh into `out` with our binaries on PATH.
 pub fn build_demo_pki(out: &Path) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/kubeadm-pki.sh");
+    let script = repo().join("examples/kubeadm-pki.sh");
     let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
     let result = StdCommand::new("bash")
         .arg(&script)
@@ -282,7 +287,7 @@ pub fn script_in(dir: &Path, script: &str, env: &[(&str, String)]) -> Output {
 /// with Python's jsonschema (tests/schema/validate.py), an implementation independent of ours.
 /// Returns whether it is valid, and the validator's report of each violation.
 pub fn schema_check(kind: &str, json: &[u8], lines: bool) -> (bool, String) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = repo();
     let dir = scratch();
     let file = dir.path().join(format!("{kind}.json"));
     std::fs::write(&file, json).expect("write json");
