@@ -22,7 +22,7 @@ TEST_PACKAGES := $(shell grep -v '^\#' .ci/debian-packages)
 # The Rust release Cargo.toml's rust-version claims; `make msrv` builds with it.
 MSRV     := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 
-.PHONY: all build release renew bench fuzz install uninstall test test-deps unit e2e lint deps msrv docs docs-check pki clean
+.PHONY: all build release renew bench fuzz fresh install uninstall test test-deps unit e2e lint deps msrv docs docs-check pki clean
 
 all: build
 
@@ -73,9 +73,16 @@ bench:
 	bench/run.sh
 
 ## fuzz: coverage-guided fuzzing of every parser of untrusted bytes (cargo-fuzz, nightly), FUZZ_SECONDS per target
+## (installs cargo-fuzz from crates.io when it is missing; the nightly toolchain must be there)
 FUZZ_SECONDS ?= 60
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+## fresh: the README's commands as a fresh machine runs them: a clean clone of HEAD, an empty
+## CARGO_HOME, no target/ (FRESH="pki test" the make targets, or FRESH=ci for .ci/run)
+FRESH ?= pki test
+fresh:
+	scripts/fresh-machine.sh $(FRESH)
 
 ## test: everything CI checks — dependencies, lint, generated docs, unit and end-to-end tests
 ## (PROPTEST_CASES sets how many cases each parser property test runs)
@@ -91,14 +98,16 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy $(LOCKED) --workspace --all-targets -- -D warnings
 
-## deps: licences and duplicate versions of every dependency (offline; see README)
+## deps: licences and duplicate versions of every dependency built for this platform (see README)
 deps:
 	$(CARGO) run $(LOCKED) -q -p xtask -- deps
 
 ## msrv: the workspace builds with the Rust release rust-version claims
+## (with the default toolchain when that is the release; otherwise the toolchain named $(MSRV))
+MSRV_TOOLCHAIN = $(shell rustc --version 2>/dev/null | grep -q '^rustc $(MSRV) ' || echo +$(MSRV))
 msrv:
-	@rustup run $(MSRV) rustc --version >/dev/null 2>&1 || { echo "msrv: the Rust $(MSRV) toolchain that rust-version claims is not installed (rustup toolchain install $(MSRV))" >&2; exit 1; }
-	$(CARGO) +$(MSRV) check $(LOCKED) --workspace --all-targets
+	@[ -z "$(MSRV_TOOLCHAIN)" ] || rustup run $(MSRV) rustc --version >/dev/null 2>&1 || { echo "msrv: the Rust $(MSRV) toolchain that rust-version claims is not installed (rustup toolchain install $(MSRV))" >&2; exit 1; }
+	$(CARGO) $(MSRV_TOOLCHAIN) check $(LOCKED) --workspace --all-targets
 
 docs:
 	$(CARGO) run $(LOCKED) -q -p xtask -- generate

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of every parser that reads untrusted bytes, with cargo-fuzz
-# (libFuzzer) on the nightly toolchain. Each target runs for SECONDS (default 60) from the
-# corpus kept in fuzz/corpus/TARGET; new inputs go to target/fuzz-corpus/TARGET. A crash
-# stops the run and leaves its input in fuzz/artifacts/TARGET: copy it to
-# fuzz/regressions/TARGET/ so that `make test` replays it forever (lib/tests/fuzz_corpus.rs).
+# (libFuzzer) on the nightly toolchain; cargo-fuzz is installed from crates.io when missing.
+# Each target runs for SECONDS (default 60) from the corpus kept in fuzz/corpus/TARGET; new
+# inputs go to target/fuzz-corpus/TARGET. A crash stops the run and leaves its input in
+# fuzz/artifacts/TARGET: copy it to fuzz/regressions/TARGET/ so that `make test` replays it
+# forever (lib/tests/fuzz_corpus.rs).
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
@@ -15,8 +16,9 @@ if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
     exit 1
 fi
 if ! cargo fuzz --version >/dev/null 2>&1; then
-    echo "fuzz: cargo-fuzz is missing: cargo install cargo-fuzz --locked" >&2
-    exit 1
+    # As the README tells a user to: from crates.io, at the versions its lock file names.
+    echo "fuzz: installing cargo-fuzz (cargo install --locked cargo-fuzz)" >&2
+    cargo install --locked --quiet cargo-fuzz
 fi
 mapfile -t targets < <(if [ $# -gt 0 ]; then printf '%s\n' "$@"; else cargo +nightly fuzz list; fi)
 for t in "${targets[@]}"; do
