@@ -1,14 +1,23 @@
 //! All-or-nothing file writes: each file is written whole as an unnamed inode (O_TMPFILE, or a
 //! hidden temp file where the file system lacks it), 0600 from birth, set to its mode whatever
-//! the umask, fsynced, and only then linked or renamed to its name. Writers into the same
-//! directory are serialised by a lock on the directory, so two runs writing the same prefix
-//! never leave a key from one beside a certificate from the other.
+//! the umask, fsynced, and only then linked or renamed to its name. Every operation is made
+//! relative to the file's directory, opened once: for a file of a tree ([`FileWrite::in_tree`])
+//! that directory is opened beneath the tree without following any link
+//! ([`crate::beneath::Beneath::make_dir`]), so nothing is written through a link the tool did not
+//! choose. Writers into the same directory are serialised by a lock on the directory, so two runs
+//! writing the same prefix never leave a key from one beside a certificate from the other. What a
+//! killed run leaves (temp files, some of them holding keys) is removed by the next writer there,
+//! overwritten first ([`crate::scrub`]).
 
-use std::fs::{self, File, OpenOptions};
+use std::ffi::{OsStr, OsString};
+use std::fs::{self, File};
 use std::io::{self, IsTerminal, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use rustix::fs::{AtFlags, Mode, OFlags};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -26,12 +35,22 @@ pub struct FileWrite {
     /// there is written in place. A name the tool made itself (`PREFIX.key`, a file in a tree)
     /// that turns out to be a device, a FIFO or a link is refused without `force`.
     pub named_by_user: bool,
+    /// The tree the file belongs to, and its path there: its directory is opened beneath the
+    /// tree, never through a link.
+    tree: Option<(PathBuf, String)>,
 }
 
 impl FileWrite {
     /// A file whose name the tool chose.
     pub fn new(path: PathBuf, mode: u32, contents: Zeroizing<Vec<u8>>) -> FileWrite {
-        FileWrite { path, mode, contents, named_by_user: false }
+        FileWrite { path, mode, contents, named_by_user: false, tree: None }
+    }
+
+    /// A file of the tree at `root`, at `rel` in it: written into its directory as opened beneath
+    /// the tree without following any link (a link on the way is an error, nothing is written).
+    pub fn in_tree(root: &Path, rel: &str, mode: u32, contents: Zeroizing<Vec<u8>>) -> FileWrite {
+        let tree = Some((root.to_path_buf(), rel.to_string()));
+        FileWrite { path: root.join(rel), mode, contents, named_by_user: false, tree }
     }
 
     /// A file whose exact path the user named.
@@ -45,12 +64,35 @@ impl FileWrite {
     }
 }
 
+/// A directory, opened once, that files are written into.
+#[derive(Clone)]
+struct Dir {
+    fd: Arc<OwnedFd>,
+    path: PathBuf,
+    /// Device and inode: the same directory reached twice is locked once.
+    id: (u64, u64),
+}
+
+/// One write: the file, its directory and its name there.
+struct Slot<'a> {
+    f: &'a FileWrite,
+    dir: Dir,
+    name: OsString,
+}
+
+impl Slot<'_> {
+    fn stat(&self, follow: bool) -> Option<rustix::fs::Stat> {
+        let flags = if follow { AtFlags::empty() } else { AtFlags::SYMLINK_NOFOLLOW };
+        rustix::fs::statat(self.dir.fd.as_fd(), self.name.as_os_str(), flags).ok()
+    }
+}
+
 /// Where one write goes.
 enum Target<'a> {
     /// A device or FIFO named by the user, written in place (never renamed over).
-    InPlace(&'a FileWrite),
+    InPlace(&'a Slot<'a>),
     /// A file, written through a temp file and given its name at the end.
-    File(&'a FileWrite),
+    File(&'a Slot<'a>),
 }
 
 /// Writes every file in `files`, all or none.
@@ -67,23 +109,29 @@ enum Target<'a> {
 ///
 /// Temp files a killed run left beside these names are removed under the lock.
 pub fn write_files_atomic(files: &[FileWrite], force: bool) -> Result<()> {
-    let mut targets = Vec::with_capacity(files.len());
-    for f in files {
-        targets.push(classify(f, force)?);
+    let slots = open_slots(files)?;
+    let mut targets = Vec::with_capacity(slots.len());
+    for s in &slots {
+        targets.push(classify(s, force)?);
     }
     let mut devices = Vec::new();
     for t in &targets {
-        if let Target::InPlace(f) = t {
-            devices.push((f, open_device(f, force)?));
+        if let Target::InPlace(s) = t {
+            devices.push((s.f, open_device(s, force)?));
         }
     }
-    let regular: Vec<&FileWrite> =
-        targets.iter().filter_map(|t| if let Target::File(f) = t { Some(*f) } else { None }).collect();
+    let regular: Vec<&Slot> =
+        targets.iter().filter_map(|t| if let Target::File(s) = t { Some(*s) } else { None }).collect();
     let _locks = lock_dirs(&regular)?;
-    remove_stale_temps(&regular);
+    // What a run killed between writing and naming left beside these names (under the
+    // directories' locks, so no live run owns them).
+    for dir in distinct(&regular) {
+        let names: Vec<&OsStr> = regular.iter().filter(|s| s.dir.id == dir.id).map(|s| s.name.as_os_str()).collect();
+        crate::scrub::sweep_locked(dir.fd.as_fd(), Some(&names));
+    }
     let mut temps: Vec<Temp> = Vec::new();
-    for f in &regular {
-        temps.push(write_temp(f)?);
+    for s in &regular {
+        temps.push(write_temp(s)?);
     }
     for (f, mut out) in devices {
         out.write_all(&f.contents).and_then(|()| out.flush()).map_err(|e| Error::io(&f.path, &e))?;
@@ -91,32 +139,79 @@ pub fn write_files_atomic(files: &[FileWrite], force: bool) -> Result<()> {
     if force { commit_replacing(&regular, temps) } else { commit_new(&regular, temps) }
 }
 
-/// Decides how `f` is written, refusing what must not be written at all.
-fn classify(f: &FileWrite, force: bool) -> Result<Target<'_>> {
-    let Ok(here) = f.path.symlink_metadata() else {
-        return Ok(Target::File(f));
+/// Opens the directory of every file once: beneath its tree for a file of a tree, else as
+/// named (creating what is missing).
+fn open_slots(files: &[FileWrite]) -> Result<Vec<Slot<'_>>> {
+    let mut trees: Vec<(PathBuf, crate::beneath::Beneath)> = Vec::new();
+    let mut dirs: Vec<(PathBuf, Dir)> = Vec::new();
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let name = f.path.file_name().map(OsStr::to_os_string).ok_or_else(|| Error::io_msg(&f.path, "no file name"))?;
+        let parent = parent_dir(&f.path);
+        let dir = match dirs.iter().find(|(p, _)| *p == parent) {
+            Some((_, d)) => d.clone(),
+            None => {
+                let fd = match &f.tree {
+                    Some((root, rel)) => {
+                        if !trees.iter().any(|(r, _)| r == root) {
+                            trees.push((root.clone(), crate::beneath::Beneath::open(root)?));
+                        }
+                        let (_, tree) = trees.iter().find(|(r, _)| r == root).ok_or_else(|| Error::internal("tree"))?;
+                        let rel_dir = Path::new(rel).parent().map(|p| p.display().to_string()).unwrap_or_default();
+                        tree.make_dir(&rel_dir)?
+                    }
+                    None => {
+                        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, &e))?;
+                        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+                        rustix::fs::open(&parent, flags, Mode::empty())
+                            .map_err(|e| Error::io(&parent, &io::Error::from(e)))?
+                    }
+                };
+                let st = rustix::fs::fstat(&fd).map_err(|e| Error::io(&parent, &io::Error::from(e)))?;
+                let dir = Dir { fd: Arc::new(fd), path: parent.clone(), id: (st.st_dev, st.st_ino) };
+                dirs.push((parent, dir.clone()));
+                dir
+            }
+        };
+        out.push(Slot { f, dir, name });
+    }
+    Ok(out)
+}
+
+/// Decides how a file is written, refusing what must not be written at all.
+fn classify<'a>(s: &'a Slot<'a>, force: bool) -> Result<Target<'a>> {
+    let Some(here) = s.stat(false) else {
+        return Ok(Target::File(s));
     };
-    let followed = fs::metadata(&f.path);
-    if f.named_by_user && followed.as_ref().is_ok_and(|m| !m.is_file() && !m.is_dir()) {
-        return Ok(Target::InPlace(f));
+    use rustix::fs::FileType;
+    let (f, kind) = (s.f, |st: &rustix::fs::Stat| FileType::from_raw_mode(st.st_mode));
+    let special = s.stat(true).is_some_and(|m| !matches!(kind(&m), FileType::RegularFile | FileType::Directory));
+    if f.named_by_user && f.tree.is_none() && special {
+        return Ok(Target::InPlace(s));
     }
     if force {
-        return Ok(Target::File(f));
+        return Ok(Target::File(s));
     }
-    let what = if here.file_type().is_symlink() {
-        "is a symbolic link"
-    } else if here.is_file() || here.is_dir() {
-        return Err(Error::io_msg(&f.path, "file exists (use --force to overwrite)"));
-    } else {
-        crate::input::kind_of(&here.file_type())
+    let what = match kind(&here) {
+        FileType::Symlink => "is a symbolic link",
+        FileType::RegularFile | FileType::Directory => {
+            return Err(Error::io_msg(&f.path, "file exists (use --force to overwrite)"));
+        }
+        FileType::Fifo => "is a FIFO",
+        FileType::Socket => "is a socket",
+        _ => "is a device",
     };
     Err(Error::io_msg(&f.path, format!("{what}, not a file (use --force to replace it)")))
 }
 
 /// Opens a device or FIFO the user named. A secret never goes to a terminal without `force`,
 /// whatever the path that leads there (`/dev/tty`, `/dev/stdout`, `/dev/pts/N`).
-fn open_device(f: &FileWrite, force: bool) -> Result<File> {
-    let out = OpenOptions::new().write(true).open(&f.path).map_err(|e| Error::io(&f.path, &e))?;
+fn open_device(s: &Slot<'_>, force: bool) -> Result<File> {
+    let f = s.f;
+    let flags = OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let fd = rustix::fs::openat(s.dir.fd.as_fd(), s.name.as_os_str(), flags, Mode::empty())
+        .map_err(|e| Error::io(&f.path, &io::Error::from(e)))?;
+    let out = File::from(fd);
     if f.is_secret() && out.is_terminal() && !force {
         return Err(Error::refused(format!(
             "refusing to write a private key to a terminal ({}); name a file, pipe the output, or pass --force",
@@ -126,53 +221,31 @@ fn open_device(f: &FileWrite, force: bool) -> Result<File> {
     Ok(out)
 }
 
-/// Exclusive locks on the directories of `files` (flock on the directory itself: nothing is
+/// The directories of `slots`, each once (by device and inode), in one order.
+fn distinct(slots: &[&Slot<'_>]) -> Vec<Dir> {
+    let mut dirs: Vec<Dir> = Vec::new();
+    for s in slots {
+        if !dirs.iter().any(|d| d.id == s.dir.id) {
+            dirs.push(s.dir.clone());
+        }
+    }
+    dirs.sort_by_key(|d| d.id);
+    dirs
+}
+
+/// Exclusive locks on the directories of `slots` (flock on the directory itself: nothing is
 /// left behind), taken in one order so that two writers never wait on each other.
-fn lock_dirs(files: &[&FileWrite]) -> Result<Vec<File>> {
+fn lock_dirs(slots: &[&Slot<'_>]) -> Result<Vec<Arc<OwnedFd>>> {
     let mut locks = Vec::new();
-    for dir in dirs_of(files) {
-        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, &e))?;
-        let handle = File::open(&dir).map_err(|e| Error::io(&dir, &e))?;
-        rustix::fs::flock(&handle, rustix::fs::FlockOperation::LockExclusive)
-            .map_err(|e| Error::io(&dir, &io::Error::from(e)))?;
-        locks.push(handle);
+    for dir in distinct(slots) {
+        lock(&dir.fd, &dir.path)?;
+        locks.push(dir.fd.clone());
     }
     Ok(locks)
 }
 
-/// Removes `.NAME.XXXXXXXXXXXX.tmp` files beside the files to write: what a run killed between
-/// writing and naming left (called under the directories' locks, so no live run owns them).
-/// Each directory is read once.
-fn remove_stale_temps(files: &[&FileWrite]) {
-    for dir in dirs_of(files) {
-        let names: Vec<String> = files
-            .iter()
-            .filter(|f| parent_dir(&f.path) == dir)
-            .filter_map(|f| f.path.file_name())
-            .map(|n| n.to_string_lossy().to_string())
-            .collect();
-        let ours = |file: &str| {
-            names.iter().any(|name| {
-                let rest = file.strip_prefix(&format!(".{name}.")).and_then(|r| r.strip_suffix(".tmp"));
-                rest.is_some_and(|r| r.len() == 12 && r.bytes().all(|b| b.is_ascii_hexdigit()))
-            })
-        };
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let stale = ours(&entry.file_name().to_string_lossy()) && entry.file_type().is_ok_and(|t| t.is_file());
-            if stale {
-                let _ = fs::remove_file(entry.path());
-            }
-        }
-    }
-}
-
-/// The directories of `files`, each once, in one order.
-fn dirs_of(files: &[&FileWrite]) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = files.iter().map(|f| parent_dir(&f.path)).collect();
-    dirs.sort();
-    dirs.dedup();
-    dirs
+fn lock(fd: &OwnedFd, path: &Path) -> Result<()> {
+    rustix::fs::flock(fd, rustix::fs::FlockOperation::LockExclusive).map_err(|e| Error::io(path, &io::Error::from(e)))
 }
 
 fn parent_dir(path: &Path) -> PathBuf {
@@ -186,24 +259,26 @@ fn parent_dir(path: &Path) -> PathBuf {
 enum Temp {
     /// An unnamed inode (O_TMPFILE), gone if we die before naming it.
     Anonymous(File),
-    /// A hidden temp file, removed on drop unless renamed.
-    Named(PathBuf),
+    /// A hidden temp file in a directory, removed on drop unless renamed.
+    Named(Arc<OwnedFd>, OsString),
 }
 
 impl Drop for Temp {
     fn drop(&mut self) {
-        if let Temp::Named(p) = self {
-            let _ = fs::remove_file(p);
+        if let Temp::Named(dir, name) = self {
+            let _ = rustix::fs::unlinkat(dir.as_fd(), name.as_os_str(), AtFlags::empty());
         }
     }
 }
 
-fn temp_name(dir: &Path, dest: &Path) -> Result<PathBuf> {
-    let name = dest.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+fn temp_name(s: &Slot<'_>) -> Result<OsString> {
     let mut suffix = [0u8; 6];
-    aws_lc_rs::rand::fill(&mut suffix).map_err(|_| Error::io_msg(dest, "no randomness for a temp file"))?;
+    aws_lc_rs::rand::fill(&mut suffix).map_err(|_| Error::io_msg(&s.f.path, "no randomness for a temp file"))?;
     let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(dir.join(format!(".{name}.{suffix}.tmp")))
+    let mut name = OsString::from(".");
+    name.push(&s.name);
+    name.push(format!(".{suffix}.tmp"));
+    Ok(name)
 }
 
 fn fill(mut file: &File, f: &FileWrite) -> io::Result<()> {
@@ -212,111 +287,114 @@ fn fill(mut file: &File, f: &FileWrite) -> io::Result<()> {
     file.sync_all()
 }
 
-fn write_temp(f: &FileWrite) -> Result<Temp> {
-    use rustix::fs::{CWD, Mode, OFlags, openat};
-    let dir = parent_dir(&f.path);
-    fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, &e))?;
+fn write_temp(s: &Slot<'_>) -> Result<Temp> {
+    let f = s.f;
     let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
-    if let Ok(fd) = openat(CWD, &dir, flags, Mode::from_raw_mode(0o600)) {
+    if let Ok(fd) = rustix::fs::openat(s.dir.fd.as_fd(), ".", flags, Mode::from_raw_mode(0o600)) {
         let file = File::from(fd);
         fill(&file, f).map_err(|e| Error::io(&f.path, &e))?;
         return Ok(Temp::Anonymous(file));
     }
-    let path = temp_name(&dir, &f.path)?;
-    let file =
-        OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).map_err(|e| Error::io(&f.path, &e))?;
+    let name = temp_name(s)?;
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(s.dir.fd.as_fd(), name.as_os_str(), flags, Mode::from_raw_mode(0o600))
+        .map_err(|e| Error::io(&f.path, &io::Error::from(e)))?;
+    let file = File::from(fd);
     // Owned from here: a name we did not create is never removed.
-    let temp = Temp::Named(path);
+    let temp = Temp::Named(s.dir.fd.clone(), name);
     // On error `temp` is dropped and removes the partial file; the message names the destination.
     fill(&file, f).map_err(|e| Error::io(&f.path, &e))?;
     Ok(temp)
 }
 
-fn link_anonymous(file: &File, dest: &Path) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
-    rustix::fs::linkat(rustix::fs::CWD, proc_path.as_str(), rustix::fs::CWD, dest, rustix::fs::AtFlags::SYMLINK_FOLLOW)
-        .map_err(io::Error::from)
-}
-
-/// Gives `temp` the name `dest`, which must not exist.
-fn link_new(temp: &Temp, dest: &Path) -> Result<()> {
+/// Gives `temp` the name `to` in `s`'s directory, which must not exist.
+fn link_new(temp: &Temp, s: &Slot<'_>, to: &OsStr) -> io::Result<()> {
+    let dir = s.dir.fd.as_fd();
     match temp {
-        Temp::Anonymous(file) => link_anonymous(file, dest).map_err(|e| Error::io(dest, &e)),
-        Temp::Named(path) => match fs::hard_link(path, dest) {
+        Temp::Anonymous(file) => {
+            let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
+            rustix::fs::linkat(rustix::fs::CWD, proc_path.as_str(), dir, to, AtFlags::SYMLINK_FOLLOW)
+                .map_err(io::Error::from)
+        }
+        Temp::Named(_, name) => match rustix::fs::linkat(dir, name.as_os_str(), dir, to, AtFlags::empty()) {
             Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::io(dest, &e)),
-            Err(_) if dest.symlink_metadata().is_ok() => {
-                Err(Error::io_msg(dest, "file exists (use --force to overwrite)"))
-            }
+            Err(rustix::io::Errno::EXIST) => Err(io::Error::from(rustix::io::Errno::EXIST)),
             // A file system without hard links: the name was free a moment ago.
-            Err(_) => fs::rename(path, dest).map_err(|e| Error::io(dest, &e)),
+            Err(_) if rustix::fs::statat(dir, to, AtFlags::SYMLINK_NOFOLLOW).is_err() => {
+                rustix::fs::renameat(dir, name.as_os_str(), dir, to).map_err(io::Error::from)
+            }
+            Err(e) => Err(e.into()),
         },
     }
 }
 
 /// Names every file; a failure removes the names already given.
-fn commit_new(files: &[&FileWrite], temps: Vec<Temp>) -> Result<()> {
-    let mut committed: Vec<&Path> = Vec::new();
-    for (f, temp) in files.iter().zip(temps) {
-        if let Err(e) = link_new(&temp, &f.path) {
-            for p in &committed {
-                let _ = fs::remove_file(p);
+fn commit_new(slots: &[&Slot<'_>], temps: Vec<Temp>) -> Result<()> {
+    let mut committed: Vec<&Slot> = Vec::new();
+    for (s, temp) in slots.iter().zip(temps) {
+        if let Err(e) = link_new(&temp, s, &s.name) {
+            for c in &committed {
+                let _ = rustix::fs::unlinkat(c.dir.fd.as_fd(), c.name.as_os_str(), AtFlags::empty());
             }
-            return Err(e);
+            return Err(match e.kind() {
+                io::ErrorKind::AlreadyExists => Error::io_msg(&s.f.path, "file exists (use --force to overwrite)"),
+                _ => Error::io(&s.f.path, &e),
+            });
         }
-        committed.push(&f.path);
+        committed.push(s);
     }
-    sync_dirs(files);
+    sync_dirs(slots);
     Ok(())
 }
 
 /// Replaces every file. The old ones stay under temp names until all new ones have their
 /// names; a failure part-way puts them back.
-fn commit_replacing(files: &[&FileWrite], temps: Vec<Temp>) -> Result<()> {
+fn commit_replacing(slots: &[&Slot<'_>], temps: Vec<Temp>) -> Result<()> {
     let mut named = Vec::with_capacity(temps.len());
-    for (f, temp) in files.iter().zip(temps) {
+    for (s, temp) in slots.iter().zip(temps) {
         named.push(match temp {
             Temp::Anonymous(_) => {
-                let name = temp_name(&parent_dir(&f.path), &f.path)?;
-                link_new(&temp, &name)?;
-                Temp::Named(name)
+                let name = temp_name(s)?;
+                link_new(&temp, s, &name).map_err(|e| Error::io(&s.f.path, &e))?;
+                Temp::Named(s.dir.fd.clone(), name)
             }
-            named @ Temp::Named(_) => named,
+            named @ Temp::Named(..) => named,
         });
     }
-    let mut olds: Vec<Option<Temp>> = Vec::with_capacity(files.len());
-    for f in files {
-        olds.push(if f.path.symlink_metadata().is_ok() {
-            let name = temp_name(&parent_dir(&f.path), &f.path)?;
+    let mut olds: Vec<Option<Temp>> = Vec::with_capacity(slots.len());
+    for s in slots {
+        olds.push(if s.stat(false).is_some() {
+            let name = temp_name(s)?;
+            let dir = s.dir.fd.as_fd();
             // link(2) without following: a symlink is kept as the link it is.
-            fs::hard_link(&f.path, &name).map_err(|e| Error::io(&f.path, &e))?;
-            Some(Temp::Named(name))
+            rustix::fs::linkat(dir, s.name.as_os_str(), dir, name.as_os_str(), AtFlags::empty())
+                .map_err(|e| Error::io(&s.f.path, &io::Error::from(e)))?;
+            Some(Temp::Named(s.dir.fd.clone(), name))
         } else {
             None
         });
     }
-    for (i, (f, new)) in files.iter().zip(&named).enumerate() {
-        let Temp::Named(from) = new else { continue };
-        if let Err(e) = fs::rename(from, &f.path) {
-            for (g, old) in files.iter().zip(&olds).take(i) {
+    for (i, (s, new)) in slots.iter().zip(&named).enumerate() {
+        let Temp::Named(_, from) = new else { continue };
+        let dir = s.dir.fd.as_fd();
+        if let Err(e) = rustix::fs::renameat(dir, from.as_os_str(), dir, s.name.as_os_str()) {
+            for (g, old) in slots.iter().zip(&olds).take(i) {
+                let gdir = g.dir.fd.as_fd();
                 let _ = match old {
-                    Some(Temp::Named(o)) => fs::rename(o, &g.path),
-                    _ => fs::remove_file(&g.path),
+                    Some(Temp::Named(_, o)) => rustix::fs::renameat(gdir, o.as_os_str(), gdir, g.name.as_os_str()),
+                    _ => rustix::fs::unlinkat(gdir, g.name.as_os_str(), AtFlags::empty()),
                 };
             }
-            return Err(Error::io(&f.path, &e));
+            return Err(Error::io(&s.f.path, &io::Error::from(e)));
         }
     }
-    sync_dirs(files);
+    sync_dirs(slots);
     Ok(())
 }
 
-fn sync_dirs(files: &[&FileWrite]) {
-    for f in files {
-        if let Ok(dir) = File::open(parent_dir(&f.path)) {
-            let _ = dir.sync_all();
-        }
+fn sync_dirs(slots: &[&Slot<'_>]) {
+    for d in distinct(slots) {
+        let _ = rustix::fs::fsync(d.fd.as_fd());
     }
 }
 

@@ -80,25 +80,33 @@ impl Cert {
 
     /// Reads the first certificate of a file named by a flag (a CA file may hold a chain).
     pub fn read_file(path: &Path) -> Result<Cert> {
-        let name = path.display().to_string();
-        let blocks = crate::input::read_blocks(path)?;
+        Cert::from_blocks(&crate::input::read_blocks(path)?, &path.display().to_string())
+    }
+
+    /// The first certificate among the PEM blocks of the file `name` (read by the caller: a file
+    /// of a tree, read beneath it).
+    pub fn from_blocks(blocks: &[crate::pem::Block], name: &str) -> Result<Cert> {
         let block = blocks.iter().find(|b| b.kind() == Kind::Cert).ok_or_else(|| {
             let found = blocks.first().map(|b| format!(", found a {} block", b.label)).unwrap_or_default();
-            Error::input(&name, format!("expected a CERTIFICATE{found}"))
+            Error::input(name, format!("expected a CERTIFICATE{found}"))
         })?;
-        Cert::from_der(&block.der, &name)
+        Cert::from_der(&block.der, name)
     }
 
     /// Every certificate of a file named by a flag (`--ca-cert` and `--untrusted` may be bundles).
     pub fn read_all(path: &Path) -> Result<Vec<Cert>> {
-        let name = path.display().to_string();
-        let certs = crate::input::read_blocks(path)?
+        Cert::all_from_blocks(&crate::input::read_blocks(path)?, &path.display().to_string())
+    }
+
+    /// Every certificate among the PEM blocks of the file `name`; at least one.
+    pub fn all_from_blocks(blocks: &[crate::pem::Block], name: &str) -> Result<Vec<Cert>> {
+        let certs = blocks
             .iter()
             .filter(|b| b.kind() == Kind::Cert)
-            .map(|b| Cert::from_der(&b.der, &name))
+            .map(|b| Cert::from_der(&b.der, name))
             .collect::<Result<Vec<_>>>()?;
         if certs.is_empty() {
-            return Err(Error::input(&name, "expected a CERTIFICATE"));
+            return Err(Error::input(name, "expected a CERTIFICATE"));
         }
         Ok(certs)
     }

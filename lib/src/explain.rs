@@ -8,18 +8,58 @@ use crate::san::San;
 use crate::usage::Usage;
 use crate::validity::{DAY, format_time};
 
-/// Quotes a word for bash.
+/// Quotes a word for bash: bare when plain, in single quotes otherwise, and in ANSI-C quotes
+/// (`$'…'`, each unsafe character as its UTF-8 bytes `\xNN`) when it holds a character that must
+/// not reach a terminal raw (a newline, an escape, a bidi override): the word is then still
+/// exactly the same for bash, and the printed line cannot forge another line.
 pub fn sh(word: &str) -> String {
     if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@,+".contains(c)) {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
+        return word.to_string();
     }
+    if !word.chars().any(crate::term::is_unsafe) {
+        return format!("'{}'", word.replace('\'', "'\\''"));
+    }
+    let mut out = String::from("$'");
+    for c in word.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            c if crate::term::is_unsafe(c) => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
-/// Quotes a path for bash.
+/// Quotes a path for bash, byte for byte: bytes that are not UTF-8 are written as `\xNN` in
+/// ANSI-C quotes.
 pub fn sh_path(path: &std::path::Path) -> String {
-    sh(&path.display().to_string())
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return sh(text);
+    }
+    let mut out = String::from("$'");
+    for chunk in bytes.utf8_chunks() {
+        let valid = sh(chunk.valid());
+        // The valid part as its own ANSI-C quoted word, without its `$'` and `'`.
+        let inner = match valid.strip_prefix("$'") {
+            Some(rest) => rest.strip_suffix('\'').unwrap_or(rest).to_string(),
+            None => chunk.valid().replace('\\', "\\\\").replace('\'', "\\'"),
+        };
+        out.push_str(&inner);
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// Explains a new key.
@@ -264,6 +304,8 @@ pub fn kubeconfig(
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::ffi::OsStrExt;
+
     use super::*;
 
     #[test]
@@ -271,5 +313,20 @@ mod tests {
         assert_eq!(sh("pki/ca.crt"), "pki/ca.crt");
         assert_eq!(sh("/CN=a b"), "'/CN=a b'");
         assert_eq!(sh("it's"), "'it'\\''s'");
+        // A newline, an escape and a bidi override never reach the terminal raw, and bash reads
+        // the word back byte for byte.
+        let hostile = "d\nir$ x'\u{1b}[2J\u{202e}\\";
+        let quoted = sh(hostile);
+        assert_eq!(quoted, "$'d\\x0air$ x\\'\\x1b[2J\\xe2\\x80\\xae\\\\'");
+        assert!(!quoted.chars().any(crate::term::is_unsafe));
+        let bytes = std::ffi::OsStr::from_bytes(b"a\xff\nb'");
+        assert_eq!(sh_path(std::path::Path::new(bytes)), "$'a\\xff\\x0ab\\''");
+        for (word, want) in
+            [(quoted, hostile.as_bytes().to_vec()), (sh_path(std::path::Path::new(bytes)), bytes.as_bytes().to_vec())]
+        {
+            let out =
+                std::process::Command::new("bash").args(["-c", &format!("printf %s {word}")]).output().expect("bash");
+            assert_eq!(out.stdout, want);
+        }
     }
 }

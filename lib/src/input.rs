@@ -153,7 +153,10 @@ pub fn read_regular(path: &Path) -> Result<Vec<u8>> {
     let file = File::from(fd);
     let meta = file.metadata().map_err(|e| Error::io(path, &e))?;
     if !meta.is_file() {
-        return Err(Error::io_msg(path, format!("{}, not a regular file: not read", kind_of(&meta.file_type()))));
+        return Err(Error::io_msg(
+            path,
+            format!("{}, not a regular file: not read", crate::beneath::kind_of(&meta.file_type())),
+        ));
     }
     Input { name: path.display().to_string(), reader: Box::new(BufReader::new(file)) }.read_all().map(|(_, b)| b)
 }
@@ -183,23 +186,19 @@ pub fn tree_file(root: &Path, path: &Path) -> std::result::Result<bool, String> 
     } else {
         here
     };
-    if meta.is_file() { Ok(true) } else { Err(format!("{}, not a regular file: not read", kind_of(&meta.file_type()))) }
+    if meta.is_file() {
+        Ok(true)
+    } else {
+        Err(format!("{}, not a regular file: not read", crate::beneath::kind_of(&meta.file_type())))
+    }
 }
 
-/// "is a FIFO", "is a directory", ... for a file that is not a regular file.
-pub(crate) fn kind_of(t: &std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if t.is_dir() {
-        "is a directory"
-    } else if t.is_fifo() {
-        "is a FIFO"
-    } else if t.is_char_device() || t.is_block_device() {
-        "is a device"
-    } else if t.is_socket() {
-        "is a socket"
-    } else {
-        "is not a regular file"
-    }
+/// The PEM blocks of a file of a tree, read beneath it ([`crate::beneath::Beneath::read`]); `None`
+/// when nothing is there. Errors name the file as the user sees it.
+pub fn tree_blocks(tree: &crate::beneath::Beneath, rel: &str) -> Result<Option<Vec<Block>>> {
+    let Some(bytes) = tree.read(rel)? else { return Ok(None) };
+    let name = tree.path(rel).display().to_string();
+    Input::from_bytes(&name, bytes.to_vec()).blocks()?.collect::<Result<Vec<_>>>().map(Some)
 }
 
 /// Reads the blocks of a file named by a flag.

@@ -169,17 +169,21 @@ impl PrivateKey {
 
     /// Reads exactly one private key from a file named by a flag.
     pub fn read_file(path: &Path) -> Result<Self> {
-        let name = path.display().to_string();
-        let blocks = crate::input::read_blocks(path)?;
+        Self::from_blocks(&crate::input::read_blocks(path)?, &path.display().to_string())
+    }
+
+    /// The one private key among the PEM blocks of the file `name` (read by the caller: a file of
+    /// a tree, read beneath it).
+    pub fn from_blocks(blocks: &[crate::pem::Block], name: &str) -> Result<Self> {
         let mut keys = blocks.iter().filter(|b| b.kind() == Kind::Key);
         let block = keys.next().ok_or_else(|| {
             let found = blocks.first().map(|b| format!(", found a {} block", b.label)).unwrap_or_default();
-            Error::input(&name, format!("expected a private key{found}"))
+            Error::input(name, format!("expected a private key{found}"))
         })?;
         if keys.next().is_some() {
-            return Err(Error::input(&name, "holds two private keys where one is expected"));
+            return Err(Error::input(name, "holds two private keys where one is expected"));
         }
-        Self::from_pem_block(&block.label, &block.der, &name)
+        Self::from_pem_block(&block.label, &block.der, name)
     }
 
     fn from_rsa(pair: RsaKeyPair, source: &str) -> Result<Self> {

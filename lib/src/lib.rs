@@ -10,6 +10,7 @@
 
 pub mod atomic;
 pub mod audit;
+pub mod beneath;
 pub mod cert;
 pub mod cfssl;
 pub mod cfssl_signing;
@@ -46,6 +47,7 @@ pub mod report;
 pub mod request;
 pub mod rotation;
 pub mod san;
+pub mod scrub;
 pub mod signer;
 pub mod sink;
 pub mod term;

@@ -69,7 +69,9 @@ impl Paint {
 /// Whether `c` must not reach a terminal raw: C0/C1 controls (escape sequences start with
 /// ESC or CSI), Unicode bidi controls (which reorder what is shown), and zero-width or
 /// invisible characters (which hide what is there).
-fn is_unsafe(c: char) -> bool {
+/// Whether a character must not reach a terminal raw: controls (C0, DEL, C1), bidi overrides and
+/// isolates, zero-width and other invisible characters.
+pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c,
             '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'

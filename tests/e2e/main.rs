@@ -4,6 +4,7 @@
 mod bad_input;
 mod cluster;
 mod connect;
+mod crash;
 mod csr;
 mod csrapi;
 mod differential;

@@ -227,7 +227,8 @@ fn rollback_restores_the_earlier_phase_byte_for_byte() {
         serde_json::from_str(&rotate_ok(&tree, &["status", "--format", "json"])).expect("status json");
     let rotation = &audit_json(&tree)["rotation"];
     assert_eq!(rotation["phase"], status["phase"], "{rotation}");
-    assert_eq!(rotation["next"], "k8s-rotate issue --step servers", "{rotation}");
+    let next = format!("k8s-rotate issue --step servers --pki-dir {} --confirm clients-refreshed", tree.display());
+    assert_eq!(rotation["next"], next.as_str(), "{rotation}");
     assert_eq!(rotation["targets"], serde_json::json!(["ca", "etcd-ca", "front-proxy-ca", "sa"]), "{rotation}");
     assert_eq!(rotation["interrupted"], serde_json::Value::Null);
     let out = rotate_ok(&tree, &["rollback"]);
@@ -287,7 +288,9 @@ fn an_interrupted_step_finishes_when_run_again() {
     assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("pki/etcd"), "{}", String::from_utf8_lossy(&out.stderr));
     let status = rotate_ok(&tree, &["status"]);
-    assert!(status.contains("interrupted: `k8s-rotate issue --step clients` did not finish"), "{status}");
+    let finish = format!("k8s-rotate issue --step clients --pki-dir {} --confirm prepare-restarts", tree.display());
+    assert!(status.contains(&format!("interrupted: `{finish}` did not finish; run it again")), "{status}");
+    assert!(status.contains(&format!("next: {finish}\n")), "{status}");
     // make renew (examples/renew-pki.sh) refuses while a step is being applied.
     let script = repo().join("examples/renew-pki.sh");
     let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
@@ -617,7 +620,14 @@ fn plan_to_a_step_stops_there() {
             .expect("json");
     let commands: Vec<&str> =
         v["steps"].as_array().expect("steps").iter().filter_map(|s| s["command"].as_str()).collect();
-    assert_eq!(commands, ["k8s-rotate prepare", "k8s-rotate issue --step clients"]);
+    let dir = tree.display().to_string();
+    assert_eq!(
+        commands,
+        [
+            format!("k8s-rotate prepare --pki-dir {dir} --all"),
+            format!("k8s-rotate issue --step clients --pki-dir {dir} --confirm prepare-restarts")
+        ]
+    );
     let text = rotate_ok(&tree, &["plan", "--all", "--to", "finish"]);
     assert!(text.starts_with("rotation of ca, etcd-ca, front-proxy-ca, sa: 5 step(s) left"), "{text}");
     let out = rotate(&tree, &["plan", "--all", "--to", "later"]);

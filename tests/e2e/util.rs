@@ -204,14 +204,37 @@ pub fn demo_pki() -> &'static Path {
     })
 }
 
+/// A two-node demo PKI (node-1 and node-2, both control-plane) with ECDSA P-256 keys throughout
+/// (k8s-genkey with `--algo ecdsa-p256` first on PATH), built once: for tests that rotate many
+/// copies, where RSA key generation would dominate.
+pub fn ecdsa_demo_pki() -> &'static Path {
+    use std::sync::OnceLock;
+    static PKI: OnceLock<PathBuf> = OnceLock::new();
+    PKI.get_or_init(|| {
+        let out = bin_dir().join("e2e-demo-pki-ecdsa");
+        let shim = bin_dir().join("e2e-ecdsa-shim");
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&shim).expect("shim dir");
+        let genkey = format!("#!/bin/sh\nexec '{}' --algo ecdsa-p256 \"$@\"\n", bin_dir().join("k8s-genkey").display());
+        std::fs::write(shim.join("k8s-genkey"), genkey).expect("shim");
+        assert!(StdCommand::new("chmod").arg("755").arg(shim.join("k8s-genkey")).status().expect("chmod").success());
+        build_pki_with(&out, &format!("{}:{}", shim.display(), bin_dir().display()), "node-1 node-2");
+        out
+    })
+}
+
 /// Runs examples/kubeadm-pki.sh into `out` with our binaries on PATH.
 pub fn build_demo_pki(out: &Path) {
+    build_pki_with(out, &bin_dir().display().to_string(), "node-1 node-2 node-3");
+}
+
+fn build_pki_with(out: &Path, bins: &str, nodes: &str) {
     let script = repo().join("examples/kubeadm-pki.sh");
-    let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!("{bins}:{}", std::env::var("PATH").unwrap_or_default());
     let result = StdCommand::new("bash")
         .arg(&script)
         .arg(out)
-        .arg("node-1 node-2 node-3")
+        .arg(nodes)
         .arg("10.0.0.10")
         .env("PATH", path)
         .output()

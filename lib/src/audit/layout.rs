@@ -206,17 +206,9 @@ pub(super) fn expected_request(profile: &Profile, params: &Params) -> Option<Req
 }
 
 /// The extra nodes of a tree: the directories under `nodes/` (examples/kubeadm-pki.sh's layout),
-/// sorted; hidden ones (a temporary copy) are not nodes.
-pub fn extra_nodes(root: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(root.join("nodes")) else { return Vec::new() };
-    let mut out: Vec<String> = entries
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.starts_with('.'))
-        .collect();
-    out.sort();
-    out
+/// sorted; hidden ones (a temporary copy) are not nodes, and neither is a link (never followed).
+pub fn extra_nodes(tree: &crate::beneath::Beneath) -> Vec<String> {
+    tree.list("nodes").into_iter().filter(|(n, dir)| *dir && !n.starts_with('.')).map(|(n, _)| n).collect()
 }
 
 /// kubeadm's files, then every extra node's under `nodes/N/` (as examples/kubeadm-pki.sh lays
@@ -233,7 +225,8 @@ pub(super) fn targets(root: &Path, pki: &Path, params: &Params, role: Role) -> V
         };
         out.push(Target { profile, params: params.clone(), name, in_main_tree: true });
     }
-    for node in extra_nodes(root) {
+    let nodes = crate::beneath::Beneath::open(root).map(|t| extra_nodes(&t)).unwrap_or_default();
+    for node in nodes {
         let dir = root.join("nodes").join(&node);
         // The node's own address is not recorded anywhere we can trust: check names only.
         let node_params = Params { node_name: Some(node.clone()), advertise_address: None, ..params.clone() };

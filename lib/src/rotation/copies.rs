@@ -10,7 +10,6 @@
 use serde::Serialize;
 
 use super::plan::Node;
-use super::tree::Change;
 
 /// The kubeconfigs kubeadm writes on every control-plane node, each pointing at that node's own
 /// API endpoint or the control-plane endpoint (kubeadm phases/kubeconfig/kubeconfig.go).
@@ -44,36 +43,61 @@ pub struct NodeCopies {
     pub update_in_place: Vec<String>,
 }
 
-/// The copies for every node (or `only` one) after `changes`; `main` is the tree's own node.
-pub fn copies(changes: &[Change], nodes: &[Node], main: &str, only: Option<&str>) -> Vec<NodeCopies> {
-    let written: Vec<&str> = changes
+/// Whether `rel` (of the main node) is a file every node has its own of: a row of the profile
+/// table with a `per_node` place (etcd's server and peer certificates, kubelet.conf, the kubelet's
+/// serving certificate), or the API server's certificate (it names the node's address).
+fn per_node(rel: &str) -> bool {
+    let stem = rel.strip_suffix(".crt").or_else(|| rel.strip_suffix(".key"));
+    PER_NODE_PKI.contains(&rel)
+        || crate::profile::PROFILES.iter().filter_map(|p| p.per_node).any(|loc| match loc {
+            crate::profile::Location::Pki(s) => stem.and_then(|st| st.strip_prefix("pki/")) == Some(s),
+            crate::profile::Location::Kubeconfig(f) => rel == f,
+            crate::profile::Location::Elsewhere => false,
+        })
+}
+
+/// Whether a worker has a file like `rel` at all (kubeadm join writes kubelet.conf and pki/ca.crt;
+/// the kubelet its serving certificate).
+fn on_worker(rel: &str) -> bool {
+    rel == "kubelet.conf" || rel == "pki/ca.crt" || rel.starts_with("pki/kubelet.")
+}
+
+/// The copies for every node (or `only` one) after a step that wrote `written` (relative to the
+/// tree; what the step as a whole writes, however often it was run); `main` is the tree's own
+/// node. A node never gets another node's own file: what every node has its own of (per the
+/// profile table) comes from its `nodes/NAME/`, or is listed to update in place.
+pub fn copies(written: &[String], nodes: &[Node], main: &str, only: Option<&str>) -> Vec<NodeCopies> {
+    let written: Vec<&str> = written
         .iter()
-        .filter(|c| c.contents.is_some())
-        .map(|c| c.rel.as_str())
+        .map(String::as_str)
         .filter(|rel| !rel.starts_with(&format!("pki/{}/", super::material::DIR)) && !rel.starts_with("backup-"))
-        .collect();
-    let own_files: Vec<String> = CONTROL_PLANE_KUBECONFIGS
-        .iter()
-        .filter(|f| written.contains(f))
-        .chain(PER_NODE_PKI.iter().filter(|f| f.ends_with(".crt") && written.contains(f)))
-        .map(|f| f.to_string())
         .collect();
     let mut out = Vec::new();
     for node in nodes.iter().filter(|n| only.is_none_or(|o| o == n.name)) {
         let own = format!("nodes/{}/", node.name);
-        let shared = written.iter().filter(|rel| {
-            node.name != main
-                && rel.starts_with("pki/")
-                && !PER_NODE_PKI.contains(rel)
-                && (node.control_plane || **rel == "pki/ca.crt")
-        });
-        let mut copy: Vec<Copy> = shared.map(|rel| Copy { from: rel.to_string(), to: rel.to_string() }).collect();
+        let mut copy: Vec<Copy> = Vec::new();
+        let mut update_in_place = Vec::new();
+        if node.name != main {
+            for rel in written.iter().filter(|rel| !rel.starts_with("nodes/")) {
+                let reads = node.control_plane || on_worker(rel);
+                if !reads {
+                    continue;
+                }
+                if !per_node(rel) && rel.starts_with("pki/") {
+                    copy.push(Copy { from: rel.to_string(), to: rel.to_string() });
+                } else if (per_node(rel) || CONTROL_PLANE_KUBECONFIGS.contains(rel))
+                    && !rel.ends_with(".key")
+                    && !written.contains(&format!("{own}{rel}").as_str())
+                {
+                    update_in_place.push(rel.to_string());
+                }
+            }
+        }
         copy.extend(
             written
                 .iter()
                 .filter_map(|rel| rel.strip_prefix(&own).map(|to| Copy { from: rel.to_string(), to: to.to_string() })),
         );
-        let update_in_place = if node.name != main && node.control_plane { own_files.clone() } else { Vec::new() };
         if !copy.is_empty() || !update_in_place.is_empty() {
             out.push(NodeCopies { node: node.name.clone(), copy, update_in_place });
         }
@@ -85,16 +109,6 @@ pub fn copies(changes: &[Change], nodes: &[Node], main: &str, only: Option<&str>
 mod tests {
     use super::*;
 
-    fn change(rel: &str) -> Change {
-        Change {
-            rel: rel.into(),
-            contents: Some((zeroize::Zeroizing::new(Vec::new()), 0o644)),
-            now: String::new(),
-            why: String::new(),
-            pipe: String::new(),
-        }
-    }
-
     #[test]
     fn each_node_gets_the_shared_files_it_reads_and_its_own_under_their_names() {
         let nodes = [
@@ -102,7 +116,7 @@ mod tests {
             Node { name: "n2".into(), control_plane: true },
             Node { name: "w1".into(), control_plane: false },
         ];
-        let changes: Vec<Change> = [
+        let changes: Vec<String> = [
             "pki/ca.crt",
             "pki/etcd/ca.crt",
             "pki/rotation/ca.new.key",
@@ -114,7 +128,7 @@ mod tests {
             "nodes/w1/kubelet.conf",
         ]
         .iter()
-        .map(|r| change(r))
+        .map(|r| r.to_string())
         .collect();
         let all = copies(&changes, &nodes, "n1", None);
         let of = |n: &str| all.iter().find(|c| c.node == n).expect("node").clone();
@@ -132,5 +146,25 @@ mod tests {
         assert_eq!(pairs(of("w1")), ["pki/ca.crt>pki/ca.crt", "nodes/w1/kubelet.conf>kubelet.conf"]);
         assert!(of("w1").update_in_place.is_empty());
         assert_eq!(copies(&changes, &nodes, "n1", Some("w1")).len(), 1);
+        // The main node's own etcd certificates never go to another node, whatever the order.
+        let servers: Vec<String> = [
+            "pki/etcd/server.crt",
+            "pki/etcd/server.key",
+            "nodes/n2/pki/etcd/server.crt",
+            "nodes/n2/pki/etcd/server.key",
+        ]
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+        let n2 = copies(&servers, &nodes, "n1", Some("n2"));
+        assert_eq!(
+            pairs(n2[0].clone()),
+            ["nodes/n2/pki/etcd/server.crt>pki/etcd/server.crt", "nodes/n2/pki/etcd/server.key>pki/etcd/server.key"]
+        );
+        assert!(n2[0].update_in_place.is_empty());
+        // A control-plane node without its own copy in the tree re-issues it in place.
+        let lone: Vec<String> = vec!["pki/etcd/peer.crt".into(), "pki/etcd/peer.key".into()];
+        assert_eq!(copies(&lone, &nodes, "n1", Some("n2"))[0].update_in_place, ["pki/etcd/peer.crt"]);
+        assert!(copies(&lone, &nodes, "n1", Some("w1")).is_empty());
     }
 }

@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::tree::{Change, Leaf, Tree};
+use super::changes::Change;
+use super::tree::{Leaf, Tree};
 use crate::cert::Cert;
 use crate::chain;
 use crate::key::PublicKey;
@@ -68,7 +69,7 @@ impl<'a> View<'a> {
     fn kubeconfig(&self, rel: &str) -> Option<(Option<String>, Option<String>)> {
         let bytes = self.read(rel)?;
         let kc = Kubeconfig::from_slice(&bytes, rel).ok()?;
-        let creds = super::tree::embedded(&kc, rel).ok()?;
+        let creds = super::changes::embedded(&kc, rel).ok()?;
         Some((creds.ca.map(|s| s.to_string()), creds.cert.map(|s| s.to_string())))
     }
 

@@ -6,7 +6,11 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+use super::changes::Change;
+use super::state::State;
+use super::tree::Tree;
 use super::{Generation, Target};
+use crate::beneath::Beneath;
 use crate::cert::Cert;
 use crate::error::{Error, Result};
 use crate::issue::{Ca, IssueOptions};
@@ -46,20 +50,24 @@ impl Side {
         }
     }
 
-    /// A generation from its files: the certificate (the first of a bundle) or `sa.pub`'s key,
-    /// and the private key when the file exists.
-    pub fn from_files(target: Target, crt: &Path, key: &Path) -> Result<Side> {
-        let key = if key.exists() { Some(PrivateKey::read_file(key)?) } else { None };
+    /// A generation from its files in the tree (read beneath it): the certificate (the first of
+    /// a bundle) or `sa.pub`'s key, and the private key when the file exists.
+    pub fn from_tree(tree: &Beneath, target: Target, crt: &str, key: &str) -> Result<Side> {
+        let key = match crate::input::tree_blocks(tree, key)? {
+            Some(blocks) => Some(PrivateKey::from_blocks(&blocks, &tree.path(key).display().to_string())?),
+            None => None,
+        };
+        let name = tree.path(crt).display().to_string();
+        let blocks = crate::input::tree_blocks(tree, crt)?.ok_or_else(|| Error::io_msg(&tree.path(crt), "missing"))?;
         if target == Target::Sa {
-            let blocks = crate::input::read_blocks(crt)?;
             let block = blocks
                 .iter()
                 .find(|b| b.kind() == crate::pem::Kind::PublicKey)
-                .ok_or_else(|| Error::input(crt.display().to_string(), "expected a PUBLIC KEY"))?;
-            let public = PublicKey::from_spki_der(&block.der, &crt.display().to_string())?;
+                .ok_or_else(|| Error::input(&name, "expected a PUBLIC KEY"))?;
+            let public = PublicKey::from_spki_der(&block.der, &name)?;
             return Ok(Side { cert: None, pem: public.to_pem(), public, key });
         }
-        let cert = Cert::read_file(crt)?;
+        let cert = Cert::from_blocks(&blocks, &name)?;
         let pem = crate::pem::encode_pem(crate::pem::CERTIFICATE, &cert.der);
         Ok(Side { public: cert.public_key.clone(), cert: Some(cert), pem, key })
     }
@@ -98,10 +106,20 @@ pub fn file(pki: &Path, target: Target, generation: Generation, what: &str) -> P
 }
 
 impl Material {
-    /// Reads a target's material from `pki/rotation/`.
-    pub fn load(pki: &Path, target: Target) -> Result<Material> {
-        let side = |g| Side::from_files(target, &file(pki, target, g, "crt"), &file(pki, target, g, "key"));
+    /// Reads a target's material from the tree's `pki/rotation/`.
+    pub fn load(tree: &Beneath, target: Target) -> Result<Material> {
+        let rel = |g, what| file(Path::new("pki"), target, g, what).display().to_string();
+        let side = |g| Side::from_tree(tree, target, &rel(g, "crt"), &rel(g, "key"));
         Ok(Material { target, old: side(Generation::Old)?, new: side(Generation::New)? })
+    }
+
+    /// Whether a target's material is in the tree: both certificates (or `sa`'s public keys)
+    /// always, the private keys unless `finish` may have removed them already.
+    pub fn complete(tree: &Beneath, target: Target, keys: bool) -> bool {
+        let whats: &[&str] = if keys { &["crt", "key"] } else { &["crt"] };
+        [Generation::Old, Generation::New].into_iter().all(|g| {
+            whats.iter().all(|w| tree.file(&file(Path::new("pki"), target, g, w).display().to_string()) == Ok(true))
+        })
     }
 
     /// One generation.
@@ -139,6 +157,102 @@ impl Material {
     pub fn bundle_pem(&self, members: &[&Side]) -> String {
         members.iter().map(|s| s.pem.as_str()).collect()
     }
+}
+
+/// How `prepare` makes the new generation: from a CA given on stdin or a file, or generated.
+pub struct Making<'a> {
+    /// `prepare -`: the new CA (certificate and key) from stdin or a file.
+    pub input: Option<&'a Path>,
+    /// How a generated one is made.
+    pub new: &'a NewOptions,
+    /// Now.
+    pub now: i64,
+}
+
+/// The material a prepare that stopped before writing its state left in `pki/rotation/`: never
+/// trusted by anything (no file of the tree changes before the state names the material).
+pub fn leftovers(tree: &Tree) -> Vec<String> {
+    tree.dir()
+        .list(&format!("pki/{DIR}"))
+        .into_iter()
+        .filter(|(_, dir)| !dir)
+        .map(|(name, _)| format!("pki/{DIR}/{name}"))
+        .collect()
+}
+
+/// The material of every target: read from `pki/rotation/`, or made by `prepare` (returned with
+/// the writes that keep it there).
+pub fn materials(
+    tree: &Tree,
+    state: Option<&State>,
+    targets: &[Target],
+    made: &Making<'_>,
+) -> Result<(Vec<Material>, Vec<Change>)> {
+    if made.input.is_some() && (state.is_some() || targets.len() != 1) {
+        return Err(Error::usage("a new CA on stdin goes with prepare and exactly one --target"));
+    }
+    let mut out = Vec::new();
+    let mut writes = Vec::new();
+    for &t in targets {
+        if let Some(state) = state {
+            let finishing =
+                state.applying.as_deref() == Some("finish") || state.phase().ok() == Some(super::Phase::Done);
+            if !Material::complete(tree.dir(), t, !finishing) {
+                return Err(Error::io_msg(
+                    &tree.pki().join(DIR),
+                    format!(
+                        "the material of {} is missing: `k8s-rotate rollback --pki-dir {}` undoes the step",
+                        t.name(),
+                        crate::explain::sh_path(&tree.root)
+                    ),
+                ));
+            }
+            out.push(Material::load(tree.dir(), t)?);
+            continue;
+        }
+        let (m, w) = new_material(tree, t, made)?;
+        out.push(m);
+        writes.extend(w);
+    }
+    Ok((out, writes))
+}
+
+/// A new generation for target `t` (generated, or the CA given on stdin) beside the old one read
+/// from the tree, and the four writes that keep both under `pki/rotation/`.
+fn new_material(tree: &Tree, t: Target, made: &Making<'_>) -> Result<(Material, Vec<Change>)> {
+    if !tree.has(&t.key_file()) {
+        return Err(Error::refused(format!(
+            "{} is missing: an externally managed {} is rotated where its key is",
+            t.key_file(),
+            t.name()
+        )));
+    }
+    let wanted = if t == Target::Sa { crate::pem::Kind::PublicKey } else { crate::pem::Kind::Cert };
+    let bundle = crate::input::tree_blocks(tree.dir(), &t.trust_file())?.unwrap_or_default();
+    if bundle.iter().filter(|b| b.kind() == wanted).count() != 1 {
+        return Err(Error::refused(format!(
+            "{} holds more than one {}: finish or undo the earlier rotation first",
+            t.trust_file(),
+            if t == Target::Sa { "key" } else { "CA" }
+        )));
+    }
+    let old = Side::from_tree(tree.dir(), t, &t.trust_file(), &t.key_file())?;
+    let new = match (made.input, t.ca()) {
+        (Some(path), Some(_)) => {
+            let (name, bytes) =
+                crate::input::Input::open(Some(path), "the new CA (k8s-sign --self-sign)")?.read_all()?;
+            from_stream(t, &bytes, &name, made.now)?
+        }
+        _ => generate(t, &old, made.new)?,
+    };
+    let mut writes = Vec::new();
+    for (g, side) in [(Generation::Old, &old), (Generation::New, &new)] {
+        let rel = |what| file(Path::new("pki"), t, g, what).display().to_string();
+        let key_pem = side.key_pem()?.ok_or_else(|| Error::internal("a new key without its private half"))?;
+        writes.push(Change::write(rel("crt"), side.pem.clone().into_bytes(), 0o644, "kept for the whole rotation"));
+        writes.push(Change::write(rel("key"), key_pem.as_bytes().to_vec(), 0o600, "kept until finish"));
+    }
+    Ok((Material { target: t, old, new }, writes))
 }
 
 /// How a new CA or key is made.

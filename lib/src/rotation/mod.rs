@@ -6,11 +6,13 @@
 //! each node.
 
 pub mod backup;
+pub mod changes;
 pub mod copies;
 pub mod gate;
 pub mod material;
 pub mod plan;
 pub mod report;
+pub mod secrets;
 pub mod state;
 pub mod tree;
 
@@ -251,6 +253,25 @@ pub const STEPS: &[Step] = &[
     Step { command: "distrust", from: Phase::IssueServers, to: Phase::Distrust, confirm: None },
     Step { command: "finish", from: Phase::Distrust, to: Phase::Done, confirm: None },
 ];
+
+/// The command line of `step` on the tree `dir` (already quoted for bash), complete: prepare
+/// names its targets (`--all` for every one), a gated step its `--confirm` word.
+pub fn command_line(step: &Step, dir: &str, targets: &[Target]) -> String {
+    let mut out = format!("k8s-rotate {} --pki-dir {dir}", step.command);
+    if step.from == Phase::Idle {
+        if targets.len() == Target::ALL.len() {
+            out.push_str(" --all");
+        } else {
+            for t in targets {
+                out.push_str(&format!(" --target {}", t.name()));
+            }
+        }
+    }
+    if let Some(word) = step.confirm {
+        out.push_str(&format!(" --confirm {word}"));
+    }
+    out
+}
 
 /// The step that leads into `to`.
 pub fn step_into(to: Phase) -> Option<&'static Step> {

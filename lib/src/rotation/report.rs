@@ -20,7 +20,7 @@ use crate::report::{FileKind, FileReport, Report};
 /// top-level `rotation` summary, and each file's generation. Nothing when none is under way.
 pub fn add_to(dir: &Path, at: i64, report: &mut Report) {
     let Ok(tree) = Tree::open(dir) else { return };
-    let (findings, state) = match State::load(&tree.pki()) {
+    let (findings, state) = match State::load(tree.dir()) {
         Ok(None) => return,
         Ok(Some(state)) => (check(&tree, &state, at), Some(state)),
         Err(e) => (vec![Finding::fail(Check::Read, e.to_string(), None)], None),
@@ -44,19 +44,27 @@ pub fn add_to(dir: &Path, at: i64, report: &mut Report) {
     report.status = report.status.max(entry.status);
     report.files.push(entry);
     if let Some(state) = state {
-        report.rotation = summary(&state);
+        report.rotation = summary(&tree, &state);
         label(&tree, &state, report);
     }
 }
 
 /// The rotation for the top level of the audit's JSON (`"rotation"`): its phase, targets, the
-/// next step's command, and the step being applied when one was interrupted.
-fn summary(state: &State) -> Option<serde_json::Value> {
+/// next command (complete: it runs as printed; an interrupted step's own command first), and the
+/// step being applied when one was interrupted.
+fn summary(tree: &Tree, state: &State) -> Option<serde_json::Value> {
     let phase = state.phase().ok()?;
+    let dir = crate::explain::sh_path(&tree.root);
+    let targets = state.target_list();
+    let next = match state.applying.as_deref() {
+        Some(super::state::ROLLBACK) => Some(format!("k8s-rotate rollback --pki-dir {dir}")),
+        Some(_) => state.interrupted_step().map(|s| super::command_line(s, &dir, &targets)),
+        None => super::step_from(phase).map(|s| super::command_line(s, &dir, &targets)),
+    };
     Some(serde_json::json!({
         "phase": phase.word(),
         "targets": state.targets.keys().collect::<Vec<_>>(),
-        "next": super::step_from(phase).map(|s| format!("k8s-rotate {}", s.command)),
+        "next": next,
         "interrupted": state.applying,
     }))
 }
@@ -94,7 +102,7 @@ fn label(tree: &Tree, state: &State, report: &mut Report) {
             m.generation = members.get(&m.reference).and_then(|(g, _)| g.clone());
         }
         if f.kind == FileKind::KeyPair
-            && let Ok(key) = crate::key::PrivateKey::read_file(&tree.root.join(Target::Sa.key_file()))
+            && let Some(key) = tree.key(&Target::Sa.key_file())
         {
             f.generation = word(Target::Sa, &format!("kid:{}", super::material::kid(key.public_key())));
         }
@@ -154,12 +162,22 @@ fn check(tree: &Tree, state: &State, at: i64) -> Vec<Finding> {
         Err(e) => return vec![Finding::fail(Check::Rotation, e.to_string(), None)],
     };
     let names: Vec<&str> = state.targets.keys().map(String::as_str).collect();
-    let next = super::step_from(phase).map(|s| format!("; next: k8s-rotate {}", s.command)).unwrap_or_default();
+    let dir = crate::explain::sh_path(&tree.root);
+    let targets = state.target_list();
+    let next = super::step_from(phase)
+        .map(|s| format!("; next: {}", super::command_line(s, &dir, &targets)))
+        .unwrap_or_default();
     out.push(Finding::ok(Check::Rotation, format!("{}: {}{next}", names.join(", "), phase.word())));
     if let Some(step) = &state.applying {
+        let finish = match state.interrupted_step() {
+            Some(s) => super::command_line(s, &dir, &targets),
+            None => format!("k8s-rotate rollback --pki-dir {dir}"),
+        };
         out.push(Finding::fail(
             Check::Rotation,
-            format!("`k8s-rotate {step}` was interrupted: run it again to finish it"),
+            format!(
+                "`k8s-rotate {step}` was interrupted: run `{finish}` to finish it, or `k8s-rotate rollback --pki-dir {dir}` to undo it"
+            ),
             None,
         ));
     }
@@ -167,16 +185,16 @@ fn check(tree: &Tree, state: &State, at: i64) -> Vec<Finding> {
     forced.sort();
     forced.dedup();
     for f in forced {
-        out.push(Finding::warn(Check::Rotation, format!("a gate was overridden ({f})")));
+        out.push(Finding::warn(Check::Rotation, format!("a gate was overridden ({})", crate::term::sanitize(f))));
     }
     let mut materials = Vec::new();
     for t in state.target_list() {
-        let Ok(m) = Material::load(&tree.pki(), t) else {
+        let Ok(m) = Material::load(tree.dir(), t) else {
             out.push(Finding::fail(Check::Rotation, format!("pki/rotation/ lacks the material of {}", t.name()), None));
             continue;
         };
         let want = m.bundle_pem(&phase.bundle().members(&m.old, &m.new));
-        if tree.read(&t.trust_file()).as_deref() != Some(want.as_bytes()) {
+        if state.applying.is_none() && tree.read(&t.trust_file()).as_deref() != Some(want.as_bytes()) {
             let words: Vec<&str> =
                 phase.bundle().members(&Generation::Old, &Generation::New).iter().map(|g| g.word()).collect();
             out.push(Finding::fail(
@@ -188,26 +206,40 @@ fn check(tree: &Tree, state: &State, at: i64) -> Vec<Finding> {
         materials.push(m);
     }
     out.extend(invariants(tree, &materials, phase, at));
-    // The transition: the last step's originals against the files now.
-    if let Some(backup) = state.backups.get(phase.word())
-        && phase != Phase::Idle
-    {
-        match super::backup::backup_files(tree, backup) {
-            Ok(files) => {
-                let before =
-                    View::with_files(tree, files.into_iter().collect::<HashMap<_, _>>(), "before the last step");
-                let now = View::current(tree, "now");
-                for edge in transition(tree, &[&before, &now], at) {
-                    out.push(Finding::fail(Check::Rotation, edge, None));
-                }
-            }
-            Err(e) => {
-                out.push(Finding::fail(Check::Rotation, format!("the backup {backup} cannot be read: {e}"), None))
-            }
-        }
-    }
+    out.extend(since_last_step(tree, state, phase, at));
     if out.iter().all(|f| f.status == Status::Ok) && phase == Phase::Done {
         out.push(Finding::ok(Check::Rotation, "the old private keys are gone"));
     }
     out
+}
+
+/// The transition: the originals of the last step (or of the one under way, interrupted or being
+/// rolled back) against the files now. Only the files the step's record names are read back.
+fn since_last_step(tree: &Tree, state: &State, phase: Phase, at: i64) -> Vec<Finding> {
+    let key = match (&state.rollback, state.interrupted_step()) {
+        (Some(u), _) => u.phase.clone(),
+        (None, Some(step)) => step.to.word().to_string(),
+        (None, None) if phase != Phase::Idle && phase != Phase::Done => phase.word().to_string(),
+        _ => return Vec::new(),
+    };
+    let Some(backup) = state.backups.get(&key) else { return Vec::new() };
+    let files: Vec<String> = match state.steps.get(&key) {
+        Some(rec) => rec.replaced.clone(),
+        None => tree.universe().into_iter().collect(),
+    };
+    if files.is_empty() {
+        return Vec::new();
+    }
+    match super::backup::originals(tree, backup, &files) {
+        Ok(files) => {
+            let files: HashMap<String, Vec<u8>> = files.into_iter().map(|(k, v)| (k, v.to_vec())).collect();
+            let before = View::with_files(tree, files, "before the last step");
+            let now = View::current(tree, "now");
+            transition(tree, &[&before, &now], at)
+                .into_iter()
+                .map(|edge| Finding::fail(Check::Rotation, edge, None))
+                .collect()
+        }
+        Err(e) => vec![Finding::fail(Check::Rotation, format!("the backup {backup} cannot be read: {e}"), None)],
+    }
 }

@@ -1,29 +1,28 @@
-//! The files of a kubeadm tree a rotation touches, what a phase wants in each; [`super::backup`] writes the
-//! difference: originals copied to the step's backup first (once: a re-run after a crash
-//! keeps the first copy), each file replaced atomically.
+//! A kubeadm tree as a rotation sees it: its directory (read beneath it), its extra nodes, the
+//! leaves the layout places there, and every file a rotation may read or write.
 
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
 use zeroize::Zeroizing;
 
-use super::material::Material;
-use super::{Generation, Phase, Target};
-use crate::cert::Cert;
+use super::changes::Change;
+use super::{Generation, Target};
 use crate::error::{Error, Result};
-use crate::kubeconfig::Kubeconfig;
 use crate::pem::Kind;
 use crate::profile::{Location, PROFILES, Profile};
 use crate::usage::Usage;
 
 /// A kubeadm tree: the directory holding `pki/` and the kubeconfigs, and its extra nodes
-/// (`nodes/NAME/`).
+/// (`nodes/NAME/`). Every file is read beneath it ([`crate::beneath`]): a link that leads out of
+/// the tree is never followed.
 #[derive(Clone)]
 pub struct Tree {
     /// The directory.
     pub root: PathBuf,
     /// The extra nodes' names, sorted.
     pub nodes: Vec<String>,
+    /// The directory's handle.
+    dir: std::sync::Arc<crate::beneath::Beneath>,
     /// Files read as if written already (see [`Tree::with_changes`]).
     overlay: std::collections::HashMap<String, Zeroizing<Vec<u8>>>,
 }
@@ -51,31 +50,42 @@ impl Leaf {
     }
 }
 
-/// One write (or removal) of a step, with what it changes and why.
-pub struct Change {
-    /// The file, relative to the tree.
-    pub rel: String,
-    /// New contents and mode; `None` removes the file.
-    pub contents: Option<(Zeroizing<Vec<u8>>, u32)>,
-    /// What it holds after the step, in words.
-    pub now: String,
-    /// Why the step writes it.
-    pub why: String,
-    /// The equivalent command (for `--explain`).
-    pub pipe: String,
+/// Whether `rel` is a plain path inside a tree: relative, no `.` or `..` part, no empty part, no
+/// control character.
+pub fn plain_rel(rel: &str) -> bool {
+    !rel.is_empty()
+        && rel.len() <= 4096
+        && !rel.chars().any(crate::term::is_unsafe)
+        && rel.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
 }
 
 impl Tree {
-    /// The tree at `dir`, which must hold `pki/`.
+    /// The tree at `dir`, which must hold `pki/`. Every file a rotation reads or writes is
+    /// looked at first: a link out of the tree, a FIFO or a device where one of them should be,
+    /// at any depth, is refused (exit 5) before anything is read or written.
     pub fn open(dir: &Path) -> Result<Tree> {
-        if !dir.join("pki").is_dir() {
-            return Err(Error::io_msg(
-                dir,
-                "no pki/ directory here: give the directory holding pki/ (/etc/kubernetes)",
-            ));
+        let handle = crate::beneath::Beneath::open(dir)?;
+        if !handle.is_dir("pki") {
+            let why = match handle.entry("pki") {
+                crate::beneath::Entry::Refused(why) => format!("pki {why}"),
+                _ => "no pki/ directory here: give the directory holding pki/ (/etc/kubernetes)".into(),
+            };
+            return Err(Error::io_msg(dir, why));
         }
-        let nodes = crate::audit::extra_nodes(dir);
-        Ok(Tree { root: dir.to_path_buf(), nodes, overlay: Default::default() })
+        let nodes = crate::audit::extra_nodes(&handle);
+        let tree =
+            Tree { root: dir.to_path_buf(), nodes, dir: std::sync::Arc::new(handle), overlay: Default::default() };
+        for rel in tree.universe() {
+            if let crate::beneath::Entry::Refused(why) = tree.dir.entry(&rel) {
+                return Err(Error::io_msg(&tree.root.join(&rel), why));
+            }
+        }
+        Ok(tree)
+    }
+
+    /// The directory's handle.
+    pub fn dir(&self) -> &crate::beneath::Beneath {
+        &self.dir
     }
 
     /// `pki/`.
@@ -101,12 +111,17 @@ impl Tree {
         tree
     }
 
-    /// A file's bytes; `None` when absent or unreadable.
+    /// A file's bytes; `None` when absent or not readable beneath the tree.
     pub fn read(&self, rel: &str) -> Option<Vec<u8>> {
         if let Some(bytes) = self.overlay.get(rel) {
             return Some(bytes.to_vec());
         }
-        crate::input::read_file(&self.root.join(rel)).ok()
+        self.dir.read(rel).ok().flatten().map(|b| b.to_vec())
+    }
+
+    /// Whether a regular file is at `rel` (read beneath the tree).
+    pub fn has(&self, rel: &str) -> bool {
+        self.overlay.contains_key(rel) || self.dir.file(rel).unwrap_or(false)
     }
 
     /// A private key of the tree; `None` when absent or unreadable.
@@ -116,22 +131,23 @@ impl Tree {
         crate::key::PrivateKey::from_pem_block(&block.label, &block.der, rel).ok()
     }
 
-    /// Every leaf present: the main node's, then each extra node's copies.
-    pub fn leaves(&self) -> Vec<Leaf> {
+    /// Every leaf the layout places in this tree, present or not: the main node's, then each
+    /// extra node's copies.
+    pub fn layout(&self) -> Vec<Leaf> {
         let mut out = Vec::new();
-        let mut push = |rel: String, profile: &'static Profile, loc: Location| {
-            if self.root.join(&rel).is_file() {
-                out.push(Leaf { rel, profile, kubeconfig: matches!(loc, Location::Kubeconfig(_)) });
-            }
-        };
         let file_of = |loc: Location| match loc {
             Location::Pki(stem) => Some(format!("pki/{stem}.crt")),
             Location::Kubeconfig(file) => Some(file.to_string()),
             Location::Elsewhere => None,
         };
+        let leaf = |rel: String, profile: &'static Profile, loc: Location| Leaf {
+            rel,
+            profile,
+            kubeconfig: matches!(loc, Location::Kubeconfig(_)),
+        };
         for p in PROFILES.iter().filter(|p| !p.is_ca) {
             if let Some(rel) = file_of(p.location) {
-                push(rel, p, p.location);
+                out.push(leaf(rel, p, p.location));
             }
         }
         for node in &self.nodes {
@@ -139,246 +155,39 @@ impl Tree {
                 if let Some(loc) = p.per_node
                     && let Some(rel) = file_of(loc)
                 {
-                    push(format!("nodes/{node}/{rel}"), p, loc);
+                    out.push(leaf(format!("nodes/{node}/{rel}"), p, loc));
                 }
             }
         }
         out
     }
-}
 
-/// What a step wants.
-#[derive(Clone, Copy, Debug)]
-pub struct Want {
-    /// The phase the files should be in.
-    pub phase: Phase,
-    /// Keep leaves' keys when re-issuing.
-    pub keep_keys: bool,
-    /// Lifetime of re-issued certificates, seconds.
-    pub lifetime: i64,
-    /// Now.
-    pub now: i64,
-    /// Also re-issue leaves of the phase's generation that expire within this many seconds
-    /// (a rollback that puts back old certificates does not put back ones about to expire).
-    pub renew_within: i64,
-}
-
-fn write(rel: String, bytes: Vec<u8>, mode: u32, now: String, why: String, pipe: String) -> Change {
-    Change { rel, contents: Some((Zeroizing::new(bytes), mode)), now, why, pipe }
-}
-
-fn members_words(m: &Material, phase: Phase) -> String {
-    let words: Vec<&str> =
-        phase.bundle().members(&Generation::Old, &Generation::New).iter().map(|g| g.word()).collect();
-    format!("{} {}", words.join(" + "), if m.target == Target::Sa { "key" } else { "CA" })
-}
-
-/// The writes that bring the tree's files for `m`'s target into `want.phase`: only what
-/// differs (a leaf is re-issued when its generation, read from its signature, is not the
-/// phase's; a leaf signed by neither is left to the gate and the audit).
-pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
-    let phase = want.phase;
-    let mut out = Vec::new();
-    let t = m.target;
-    let trust = phase.bundle().members(&m.old, &m.new);
-    let trust_pem = m.bundle_pem(&trust);
-    let new_rel = super::material::file(Path::new("pki"), t, Generation::New, "crt").display().to_string();
-    let old_rel = super::material::file(Path::new("pki"), t, Generation::Old, "crt").display().to_string();
-    if tree.read(&t.trust_file()).as_deref() != Some(trust_pem.as_bytes()) {
-        let parts: Vec<String> = phase.bundle().members(&old_rel, &new_rel).into_iter().map(|r| tree.sh(r)).collect();
-        out.push(write(
-            t.trust_file(),
-            trust_pem.clone().into_bytes(),
-            super::backup::mode_of(&t.trust_file()),
-            members_words(m, phase),
-            "every reader trusts what this phase trusts, the signer first".into(),
-            format!("cat {} > {}", parts.join(" "), tree.sh(&t.trust_file())),
-        ));
+    /// Every leaf present: the main node's, then each extra node's copies.
+    pub fn leaves(&self) -> Vec<Leaf> {
+        self.layout().into_iter().filter(|l| self.has(&l.rel)).collect()
     }
-    let signer = m.side(phase.signer());
-    let current_key = tree.key(&t.key_file());
-    if current_key.as_ref().map(|k| k.public_key()) != Some(&signer.public) {
-        let pem = signer.key_pem()?.ok_or_else(|| Error::refused(format!("the {} key is gone", t.name())))?;
-        let src = super::material::file(Path::new("pki"), t, phase.signer(), "key").display().to_string();
-        out.push(write(
-            t.key_file(),
-            pem.as_bytes().to_vec(),
-            0o600,
-            format!("the {} key", phase.signer().word()),
-            "the signing key of this phase".into(),
-            format!("cp {} {}", tree.sh(&src), tree.sh(&t.key_file())),
-        ));
-    }
-    if t == Target::Ca && tree.read(crate::wiring::CA_SIGNER).as_deref() != Some(signer.pem.as_bytes()) {
-        let src = super::material::file(Path::new("pki"), t, phase.signer(), "crt").display().to_string();
-        out.push(write(
-            crate::wiring::CA_SIGNER.into(),
-            signer.pem.clone().into_bytes(),
-            0o644,
-            format!("the {} CA alone", phase.signer().word()),
-            "kube-controller-manager's --cluster-signing-cert-file takes exactly one certificate".into(),
-            format!("cp {} {}", tree.sh(&src), tree.sh(crate::wiring::CA_SIGNER)),
-        ));
-    }
-    let Some(ca_name) = t.ca() else { return Ok(out) };
-    for leaf in tree.leaves().iter().filter(|l| l.profile.signer == Some(ca_name)) {
-        let wanted = phase.leaf(leaf.server());
-        if leaf.kubeconfig {
-            if let Some(c) = kubeconfig(tree, leaf, m, wanted, &trust_pem, want)? {
-                out.push(c);
+
+    /// Every file a rotation may read or write: the CA files, keys and `sa.*`, the kcm signer,
+    /// the rotation's material, and each leaf of the layout with its key. A state file naming
+    /// anything else is not followed.
+    pub fn universe(&self) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        for t in Target::ALL {
+            out.insert(t.trust_file());
+            out.insert(t.key_file());
+            for g in [Generation::Old, Generation::New] {
+                for what in ["crt", "key"] {
+                    out.insert(super::material::file(Path::new("pki"), t, g, what).display().to_string());
+                }
             }
-            continue;
         }
-        let Some(cert) = tree.read(&leaf.rel).and_then(|b| Cert::first_in_pem(&b, &leaf.rel)) else { continue };
-        if !due(m, &cert, wanted, want) {
-            continue;
-        }
-        let key_rel = leaf.key_rel();
-        let key_block = tree
-            .read(&key_rel)
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|s| crate::pem::first_block_of(&s, Kind::Key, &key_rel).ok().flatten())
-            .ok_or_else(|| Error::io_msg(&tree.root.join(&key_rel), "missing or unreadable key"))?;
-        let old_key = crate::key::PrivateKey::from_pem_block(&key_block.label, &key_block.der, &key_rel)?;
-        let renewed = renew(&cert, old_key, crate::renew::format_of(&key_block.label), m, wanted, want)?;
-        let stem = leaf.rel.trim_end_matches(".crt");
-        let ca_prefix = super::material::file(Path::new("pki"), t, wanted, "crt").display().to_string();
-        let ca_prefix = tree.sh(ca_prefix.trim_end_matches(".crt"));
-        let (crt, key, stem) = (tree.sh(&leaf.rel), tree.sh(&key_rel), tree.sh(stem));
-        let why = format!(
-            "{} certificate: {} in {}",
-            if leaf.server() { "a server" } else { "a client" },
-            wanted.word(),
-            phase.word()
-        );
-        let pipe = if want.keep_keys {
-            format!(
-                "k8s-csr --from-cert {crt} --key {key} --reuse-key | k8s-sign --ca {ca_prefix} --cert-out {crt} --force"
-            )
-        } else {
-            format!("k8s-genkey | k8s-csr --from-cert {crt} | k8s-sign --ca {ca_prefix} --out {stem} --force")
-        };
-        if !want.keep_keys {
-            out.push(write(
-                key_rel,
-                renewed.key_pem.as_bytes().to_vec(),
-                0o600,
-                "a fresh key".into(),
-                why.clone(),
-                String::new(),
-            ));
-        }
-        out.push(write(
-            leaf.rel.clone(),
-            renewed.cert_pem.into_bytes(),
-            0o644,
-            format!("signed by the {} CA", wanted.word()),
-            why,
-            pipe,
-        ));
-    }
-    Ok(out)
-}
-
-fn renew(
-    cert: &Cert,
-    key: crate::key::PrivateKey,
-    format: crate::key::KeyFormat,
-    m: &Material,
-    wanted: Generation,
-    want: &Want,
-) -> Result<crate::renew::Renewed> {
-    let ca = m.ca(wanted, want.now)?;
-    // Going back to the old CA (rollback) must not outlive it.
-    let opts =
-        crate::renew::RenewOptions { keep_key: want.keep_keys, lifetime: want.lifetime, clamp: true, now: want.now };
-    crate::renew::renew(cert, key, format, &ca, opts)
-}
-
-/// Whether a leaf is re-issued: signed by the other generation, or by the wanted one but
-/// expiring within `want.renew_within`.
-fn due(m: &Material, cert: &Cert, wanted: Generation, want: &Want) -> bool {
-    match m.generation_of(cert) {
-        Some(g) if g == wanted.other() => true,
-        Some(_) => cert.not_after - want.now < want.renew_within,
-        None => false,
-    }
-}
-
-/// A kubeconfig's embedded credentials only. A file reference (kubelet.conf after
-/// kubelet-finalize names `/var/lib/kubelet/pki/kubelet-client-current.pem`) is a file on its
-/// node, not in the tree: it is never read from this machine, and a rotation leaves it to the
-/// kubelet, which renews it from the new signer.
-pub fn embedded(kc: &Kubeconfig, rel: &str) -> Result<crate::kubeconfig::Credentials> {
-    let mut only = kc.clone();
-    for u in &mut only.users {
-        u.user.client_certificate = None;
-        u.user.client_key = None;
-    }
-    for c in &mut only.clusters {
-        c.cluster.certificate_authority = None;
-    }
-    only.credentials(None, rel, None)
-}
-
-/// A kubeconfig's change: its CA data becomes the phase's bundle, its embedded client
-/// certificate the phase's generation (a file reference, the kubelet's rotated certificate, is
-/// the kubelet's to renew).
-fn kubeconfig(
-    tree: &Tree,
-    leaf: &Leaf,
-    m: &Material,
-    wanted: Generation,
-    trust_pem: &str,
-    want: &Want,
-) -> Result<Option<Change>> {
-    let Some(bytes) = tree.read(&leaf.rel) else { return Ok(None) };
-    let mut kc = Kubeconfig::from_slice(&bytes, &leaf.rel)?;
-    let creds = embedded(&kc, &leaf.rel)?;
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let mut what = vec!["the phase's CA data"];
-    if let Some(c) = kc.clusters.iter_mut().find(|c| c.name == creds.cluster) {
-        c.cluster.certificate_authority_data = Some(b64.encode(trust_pem));
-        c.cluster.certificate_authority = None;
-    }
-    let embedded =
-        kc.users.iter().find(|u| u.name == creds.user).is_some_and(|u| u.user.client_certificate_data.is_some());
-    if let (true, Some(cert_pem), Some(key_pem)) = (embedded, &creds.cert, &creds.key) {
-        let cert = crate::pem::first_block_of(cert_pem, Kind::Cert, &leaf.rel)?
-            .map(|b| Cert::from_der(&b.der, &leaf.rel))
-            .transpose()?;
-        let key = crate::pem::first_block_of(key_pem, Kind::Key, &leaf.rel)?;
-        if let (Some(cert), Some(key)) = (cert, key)
-            && due(m, &cert, wanted, want)
-        {
-            let old_key = crate::key::PrivateKey::from_pem_block(&key.label, &key.der, &leaf.rel)?;
-            let renewed = renew(&cert, old_key, crate::renew::format_of(&key.label), m, wanted, want)?;
-            if let Some(u) = kc.users.iter_mut().find(|u| u.name == creds.user) {
-                u.user.client_certificate_data = Some(b64.encode(&renewed.cert_pem));
-                u.user.client_key_data = Some(b64.encode(renewed.key_pem.as_bytes()));
+        out.insert(crate::wiring::CA_SIGNER.to_string());
+        for leaf in self.layout() {
+            if !leaf.kubeconfig {
+                out.insert(leaf.key_rel());
             }
-            what.push(if wanted == Generation::New {
-                "a client certificate from the new CA"
-            } else {
-                "a client certificate from the old CA"
-            });
+            out.insert(leaf.rel);
         }
+        out
     }
-    let yaml = kc.to_yaml()?;
-    if yaml.as_bytes() == bytes.as_slice() {
-        return Ok(None);
-    }
-    let ca_prefix = super::material::file(Path::new("pki"), m.target, wanted, "crt").display().to_string();
-    Ok(Some(write(
-        leaf.rel.clone(),
-        yaml.as_bytes().to_vec(),
-        0o600,
-        what.join(" and "),
-        "kubeconfigs trust what pki/ca.crt trusts; their client certificates move with the clients".into(),
-        format!(
-            "k8s-kubeconfig --renew {} --ca {}  # and certificate-authority-data: base64 of pki/ca.crt",
-            tree.sh(&leaf.rel),
-            tree.sh(ca_prefix.trim_end_matches(".crt"))
-        ),
-    )))
 }

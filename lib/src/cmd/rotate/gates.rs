@@ -4,10 +4,11 @@
 
 use super::{Options, show};
 use crate::error::{Error, Result};
+use crate::rotation::changes::Change;
 use crate::rotation::gate::{View, transition};
 use crate::rotation::material::Material;
 use crate::rotation::state::State;
-use crate::rotation::tree::{Change, Tree};
+use crate::rotation::tree::Tree;
 use crate::rotation::{Phase, Step, Target};
 
 /// What stops a step, one line each.

@@ -1,6 +1,7 @@
 //! `k8s-rotate`: staged rotation of a kubeadm tree's CAs and service-account key. Each step
-//! checks its gates, records `applying` in `pki/rotation.json`, backs the originals up, writes
-//! atomically and records the new phase last; a re-run of an interrupted step finishes it.
+//! checks its gates, records `applying` and the files it writes in `pki/rotation.json`, backs the
+//! originals up, writes atomically and records the new phase last; killed anywhere, it finishes
+//! when run again, or `rollback` undoes it.
 
 mod gates;
 mod rollback;
@@ -10,9 +11,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
+use crate::rotation::changes::{Change, Want};
 use crate::rotation::material::{self, Material, NewOptions};
-use crate::rotation::state::{State, TargetState};
-use crate::rotation::tree::{Change, Tree, Want};
+use crate::rotation::state::{State, StepFiles, TargetState};
+use crate::rotation::tree::Tree;
 use crate::rotation::{Phase, Step, Target, step_from};
 use crate::validity::format_time;
 
@@ -86,22 +88,17 @@ pub fn run(opts: &Options, note: super::Warn<'_>) -> Result<()> {
     {
         return Err(Error::usage(format!("no node '{}' in this tree", crate::term::sanitize(node))));
     }
-    let state = State::load(&tree.pki())?;
+    let state = State::load(tree.dir())?;
+    let step = |to| crate::rotation::step_into(to).ok_or_else(|| Error::internal("no step into a phase"));
     match opts.command {
         Command::Plan => plan(&tree, state.as_ref(), opts),
         Command::Status => status(&tree, state.as_ref(), opts),
         Command::Rollback => rollback::run(&tree, state, opts, note),
-        c => {
-            let to = match c {
-                Command::Prepare => Phase::Prepare,
-                Command::IssueClients => Phase::IssueClients,
-                Command::IssueServers => Phase::IssueServers,
-                Command::Distrust => Phase::Distrust,
-                _ => Phase::Done,
-            };
-            let step = crate::rotation::step_into(to).ok_or_else(|| Error::internal("no step into a phase"))?;
-            forward(&tree, state, step, opts, note)
-        }
+        Command::Prepare => forward(&tree, state, step(Phase::Prepare)?, opts, note),
+        Command::IssueClients => forward(&tree, state, step(Phase::IssueClients)?, opts, note),
+        Command::IssueServers => forward(&tree, state, step(Phase::IssueServers)?, opts, note),
+        Command::Distrust => forward(&tree, state, step(Phase::Distrust)?, opts, note),
+        Command::Finish => forward(&tree, state, step(Phase::Done)?, opts, note),
     }
 }
 
@@ -115,88 +112,89 @@ fn chosen(opts: &Options) -> Result<Vec<Target>> {
     }
 }
 
-/// The material of every target: read from `pki/rotation/`, or made by `prepare`.
+/// The material of every target: read from `pki/rotation/` while a rotation is under way, or
+/// made by `prepare` (with the writes that keep it there).
 fn materials(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<(Vec<Material>, Vec<Change>)> {
-    let pki = tree.pki();
     let targets = match state {
         Some(s) => s.target_list(),
         None => chosen(opts)?,
     };
-    if opts.input.is_some() && (state.is_some() || targets.len() != 1) {
-        return Err(Error::usage("a new CA on stdin goes with prepare and exactly one --target"));
-    }
-    let mut out = Vec::new();
-    let mut writes = Vec::new();
-    for t in targets {
-        if material::file(&pki, t, crate::rotation::Generation::New, "crt").exists() {
-            out.push(Material::load(&pki, t)?);
-            continue;
-        }
-        if state.is_some() {
-            return Err(Error::io_msg(&pki.join(material::DIR), format!("the material of {} is missing", t.name())));
-        }
-        let crt = tree.root.join(t.trust_file());
-        let key = tree.root.join(t.key_file());
-        if !key.exists() {
-            return Err(Error::refused(format!(
-                "{} is missing: an externally managed {} is rotated where its key is",
-                t.key_file(),
-                t.name()
-            )));
-        }
-        let bundle = crate::input::read_blocks(&crt)?;
-        let wanted = if t == Target::Sa { crate::pem::Kind::PublicKey } else { crate::pem::Kind::Cert };
-        if bundle.iter().filter(|b| b.kind() == wanted).count() != 1 {
-            return Err(Error::refused(format!(
-                "{} holds more than one {}: finish or undo the earlier rotation first",
-                t.trust_file(),
-                if t == Target::Sa { "key" } else { "CA" }
-            )));
-        }
-        let old = material::Side::from_files(t, &crt, &key)?;
-        let new = match (&opts.input, t.ca()) {
-            (Some(path), Some(_)) => {
-                let (name, bytes) =
-                    crate::input::Input::open(Some(path), "the new CA (k8s-sign --self-sign)")?.read_all()?;
-                material::from_stream(t, &bytes, &name, opts.now)?
-            }
-            _ => material::generate(t, &old, &opts.new)?,
-        };
-        for (g, side) in [(crate::rotation::Generation::Old, &old), (crate::rotation::Generation::New, &new)] {
-            let rel = |what| material::file(std::path::Path::new("pki"), t, g, what).display().to_string();
-            let key_pem = side.key_pem()?.ok_or_else(|| Error::internal("a new key without its private half"))?;
-            writes.push(show::change(rel("crt"), side.pem.clone().into_bytes(), 0o644, "kept for the whole rotation"));
-            writes.push(show::change(rel("key"), key_pem.as_bytes().to_vec(), 0o600, "kept until finish"));
-        }
-        out.push(Material { target: t, old, new });
-    }
-    Ok((out, writes))
+    let made = material::Making { input: opts.input.as_deref(), new: &opts.new, now: opts.now };
+    material::materials(tree, state, &targets, &made)
 }
 
-/// The writes of the step into `phase` for every target.
-pub(super) fn changes(tree: &Tree, ms: &[Material], phase: Phase, opts: &Options) -> Result<Vec<Change>> {
+/// The writes of the step into `phase` for every target (for finish: what it removes).
+pub(super) fn changes(
+    tree: &Tree,
+    state: Option<&State>,
+    ms: &[Material],
+    phase: Phase,
+    opts: &Options,
+) -> Result<Vec<Change>> {
     let want = Want { phase, keep_keys: opts.keep_keys, lifetime: opts.leaf_lifetime, now: opts.now, renew_within: 0 };
     let mut out = Vec::new();
     for m in ms {
-        out.extend(crate::rotation::tree::compute(tree, m, &want)?);
+        out.extend(crate::rotation::changes::compute(tree, m, &want)?);
     }
     if phase == Phase::Done {
-        for m in ms {
-            for g in [crate::rotation::Generation::Old, crate::rotation::Generation::New] {
-                let rel = material::file(std::path::Path::new("pki"), m.target, g, "key").display().to_string();
-                if tree.root.join(&rel).exists() {
-                    out.push(Change {
-                        rel,
-                        contents: None,
-                        now: "deleted".into(),
-                        why: "the old private keys go at finish (the new one is in pki/)".into(),
-                        pipe: String::new(),
-                    });
-                }
-            }
-        }
+        out.extend(crate::rotation::secrets::removals(tree, state, ms)?);
     }
     Ok(out)
+}
+
+/// What a step writes, as its record says: files it replaces (they exist now), creates and
+/// removes. A re-run adds what it finds to the first run's record, which it never forgets.
+pub(super) fn record_of(tree: &Tree, changes: &[Change], earlier: Option<&StepFiles>) -> StepFiles {
+    let mut rec = earlier.cloned().unwrap_or_default();
+    for c in changes {
+        if rec.all().any(|r| *r == c.rel) {
+            continue;
+        }
+        match (&c.contents, tree.has(&c.rel)) {
+            (None, _) => rec.removed.push(c.rel.clone()),
+            (Some(_), true) => rec.replaced.push(c.rel.clone()),
+            (Some(_), false) => rec.created.push(c.rel.clone()),
+        }
+    }
+    rec
+}
+
+/// Refuses a step while another was interrupted, or before any rotation (unless forced).
+fn refuse_out_of_turn(tree: &Tree, state: Option<&State>, step: &Step, opts: &Options) -> Result<bool> {
+    let interrupted = state.and_then(|s| s.applying.clone());
+    let resuming = interrupted.as_deref() == Some(step.command);
+    if let Some(a) = interrupted.filter(|_| !resuming) {
+        let dir = crate::explain::sh_path(&tree.root);
+        let how = if a == crate::rotation::state::ROLLBACK {
+            format!("run `k8s-rotate rollback --pki-dir {dir}` again to finish it")
+        } else {
+            format!("run it again to finish it, or `k8s-rotate rollback --pki-dir {dir}` to undo it")
+        };
+        return Err(Error::refused(format!("gate: `{a}` was interrupted; {how}")));
+    }
+    if state.is_none() && step.from != Phase::Idle && opts.force.is_none() {
+        return Err(Error::refused(format!(
+            "gate: no rotation is under way; `{}` follows {}",
+            step.command,
+            step.from.word()
+        )));
+    }
+    Ok(resuming)
+}
+
+/// A step run again after it completed (its last write done, the run killed while it cleaned
+/// up, or run twice): nothing to write; its report again, from its record.
+fn already_done(tree: &Tree, state: &State, step: &'static Step, opts: &Options, note: super::Warn<'_>) -> Result<()> {
+    note(crate::cmd::Note::Warning(&format!(
+        "`{}` is done already (the tree is in {}): nothing written",
+        step.command,
+        step.to.word()
+    )));
+    let record = state.steps.get(step.to.word()).cloned().unwrap_or_default();
+    let targets = state.target_list();
+    let report = show::StepReport { step, targets: &targets, record: &record, changes: &[], resumed: false };
+    let kept = (step.to == Phase::Done).then(|| crate::rotation::secrets::kept(tree, state));
+    show::print_step(tree, &report, opts, kept.as_deref())
 }
 
 fn forward(
@@ -206,19 +204,18 @@ fn forward(
     opts: &Options,
     note: super::Warn<'_>,
 ) -> Result<()> {
-    let resuming = state.as_ref().and_then(|s| s.applying.as_deref()) == Some(step.command);
-    if let Some(a) = state.as_ref().and_then(|s| s.applying.clone())
-        && !resuming
+    if let Some(s) = &state
+        && s.applying.is_none()
+        && s.phase().ok() == Some(step.to)
     {
-        return Err(Error::refused(format!("gate: `{a}` was interrupted; run it again to finish it first")));
+        if !opts.dry_run {
+            for t in crate::rotation::backup::sweep(tree, &s.backup_dirs) {
+                note(crate::cmd::Note::Warning(&format!("removed {t}, left by a run that was killed")));
+            }
+        }
+        return already_done(tree, s, step, opts, note);
     }
-    if state.is_none() && step.from != Phase::Idle && opts.force.is_none() {
-        return Err(Error::refused(format!(
-            "gate: no rotation is under way; `{}` follows {}",
-            step.command,
-            step.from.word()
-        )));
-    }
+    let resuming = refuse_out_of_turn(tree, state.as_ref(), step, opts)?;
     // A forced step on an idle tree rotates everything (issue and the later steps name no target).
     let forced_all;
     let opts = if state.is_none() && step.from != Phase::Idle {
@@ -227,40 +224,92 @@ fn forward(
     } else {
         opts
     };
+    if state.is_none() {
+        clear_leftovers(tree, opts, note)?;
+    }
+    if !opts.dry_run {
+        let dirs = state.as_ref().map(|s| s.backup_dirs.clone()).unwrap_or_default();
+        for t in crate::rotation::backup::sweep(tree, &dirs) {
+            note(crate::cmd::Note::Warning(&format!("removed {t}, left by a run that was killed")));
+        }
+    }
     let (ms, material_writes) = materials(tree, state.as_ref(), opts)?;
-    let mut all = material_writes;
-    all.extend(changes(tree, &ms, step.to, opts)?);
+    let tree_changes = changes(tree, state.as_ref(), &ms, step.to, opts)?;
+    let mut all = material_writes.clone();
+    all.extend(tree_changes.iter().cloned());
     let missing = gates::gates(tree, state.as_ref(), step, (&ms, &all), opts, resuming);
     let forced = gates::refuse_or_force(&missing, opts, note)?;
     show::explain_changes(&all, opts, note);
+    let record = record_of(tree, &all, state.as_ref().and_then(|s| s.steps.get(step.to.word())));
+    let targets: Vec<Target> = ms.iter().map(|m| m.target).collect();
+    let report = show::StepReport { step, targets: &targets, record: &record, changes: &all, resumed: resuming };
     if opts.dry_run {
-        return show::print_step(tree, step, &ms, &all, opts);
+        return show::print_step(tree, &report, opts, None);
     }
+    // The material first: the state names it next, and nothing trusts it before that.
+    let material: Vec<crate::atomic::FileWrite> = material_writes
+        .iter()
+        .filter_map(|c| {
+            c.contents.as_ref().map(|(b, m)| crate::atomic::FileWrite::in_tree(&tree.root, &c.rel, *m, b.clone()))
+        })
+        .collect();
+    crate::atomic::write_files_atomic(&material, false)?;
     let now = format_time(opts.now);
     let mut state = state.unwrap_or_else(|| new_state(&ms, &now, opts));
     let backup =
         state.backups.get(step.to.word()).cloned().filter(|_| resuming).unwrap_or_else(|| backup_name(tree, opts.now));
     state.applying = Some(step.command.into());
+    state.steps.insert(step.to.word().into(), record.clone());
     state.backups.insert(step.to.word().into(), backup.clone());
-    state.save(&tree.pki())?;
-    crate::rotation::backup::apply(tree, &all, &backup)?;
-    state.enter(step.to, &now);
+    if !state.backup_dirs.contains(&backup) {
+        state.backup_dirs.push(backup.clone());
+    }
+    state.save(&tree.root)?;
+    crate::rotation::backup::back_up(tree, &tree_changes, &backup)?;
+    if !state.backed_up {
+        state.backed_up = true;
+        state.save(&tree.root)?;
+    }
+    crate::rotation::backup::write(tree, &tree_changes)?;
+    let kept = (step.to == Phase::Done).then(|| crate::rotation::secrets::kept(tree, &state));
+    enter(&mut state, step, opts, forced.as_deref(), &now);
+    state.save(&tree.root)?;
+    show::print_step(tree, &report, opts, kept.as_deref())
+}
+
+/// Records that every target entered the step's phase.
+fn enter(state: &mut State, step: &Step, opts: &Options, forced: Option<&str>, now: &str) {
+    state.enter(step.to, now);
     state.applying = None;
+    state.backed_up = false;
     for t in state.targets.values_mut() {
         if let Some(word) = step.confirm.filter(|w| opts.confirm.iter().any(|c| c == w)) {
             t.confirmed.push(word.into());
         }
-        if let Some(reason) = &forced {
+        if let Some(reason) = forced {
             t.forced.push(format!("{}: {reason}", step.command));
         }
     }
     if step.to == Phase::IssueClients
         && let Some(sa) = state.targets.get_mut("sa")
     {
-        sa.signing_since = Some(now.clone());
+        sa.signing_since = Some(now.into());
     }
-    state.save(&tree.pki())?;
-    show::print_step(tree, step, &ms, &all, opts)
+}
+
+/// Removes what a prepare killed before writing its state left in `pki/rotation/` (never
+/// trusted; its keys are overwritten first), saying so; with `--dry-run`, says it would.
+fn clear_leftovers(tree: &Tree, opts: &Options, note: super::Warn<'_>) -> Result<()> {
+    for rel in material::leftovers(tree) {
+        let verb = if opts.dry_run { "would remove" } else { "removed" };
+        if !opts.dry_run {
+            crate::rotation::backup::remove(tree, &rel)?;
+        }
+        note(crate::cmd::Note::Warning(&format!(
+            "{verb} {rel}: a prepare stopped before it began left it, and nothing trusts it"
+        )));
+    }
+    Ok(())
 }
 
 fn new_state(ms: &[Material], now: &str, opts: &Options) -> State {
@@ -286,8 +335,12 @@ fn new_state(ms: &[Material], now: &str, opts: &Options) -> State {
         kind: "Rotation".into(),
         started: now.into(),
         applying: None,
+        backed_up: false,
+        rollback: None,
         targets,
         backups: BTreeMap::new(),
+        steps: BTreeMap::new(),
+        backup_dirs: Vec::new(),
     }
 }
 
@@ -296,7 +349,7 @@ pub(super) fn backup_name(tree: &Tree, now: i64) -> String {
     let stamp = format_time(now).replace([':', '-'], "");
     let mut name = format!("backup-{stamp}");
     let mut n = 1;
-    while tree.root.join(&name).exists() {
+    while tree.dir().exists(&name) {
         n += 1;
         name = format!("backup-{stamp}-{n}");
     }

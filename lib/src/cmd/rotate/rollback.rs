@@ -1,62 +1,180 @@
-//! `k8s-rotate rollback`: one step back, from any phase before done, behind the same gate as a
-//! step (every certificate before and after verifies against every trust file before and after).
+//! `k8s-rotate rollback`: one step back, from any phase before done, or undoing a step that was
+//! interrupted, behind the same gate as a step (every certificate before and after verifies
+//! against every trust file before and after). It puts back exactly the files the step's record
+//! names, from the step's backup (a real directory of the tree, read beneath it), and removes
+//! what the step created; killed anywhere, it finishes when run again.
 
 use super::gates::refuse_or_force;
 use super::{Options, backup_name, show};
 use crate::error::{Error, Result};
-use crate::rotation::Phase;
+use crate::rotation::changes::{Change, Want};
 use crate::rotation::gate::{View, transition};
-use crate::rotation::material;
-use crate::rotation::state::State;
-use crate::rotation::tree::{Change, Tree, Want};
+use crate::rotation::state::{ROLLBACK, State, StepFiles, Undo};
+use crate::rotation::tree::Tree;
+use crate::rotation::{Phase, Step, material};
 use crate::validity::format_time;
 
-/// Rolls back one step: the files the step changed are put back from its backup (the rollback
-/// keeps its own backup of what it replaces); from prepare, the rotation's material and state go.
-pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate::cmd::Warn<'_>) -> Result<()> {
-    let Some(mut state) = state else { return Err(Error::refused("gate: no rotation is under way")) };
-    if let Some(a) = &state.applying {
-        return Err(Error::refused(format!("gate: `{a}` was interrupted; run it again to finish it, then roll back")));
-    }
-    let phase = state.phase()?;
-    let Some(step) = crate::rotation::step_into(phase).filter(|_| phase != Phase::Done) else {
-        return Err(Error::refused(format!("gate: nothing to roll back from {}: the old keys are gone", phase.word())));
+/// The step a rollback undoes, and whether a rollback of it was already under way.
+fn undone(state: &State) -> Result<(&'static Step, bool)> {
+    let resuming = state.applying.as_deref() == Some(ROLLBACK);
+    let phase = match (&state.rollback, state.interrupted_step()) {
+        (Some(u), _) if resuming => Phase::parse(&u.phase)?,
+        (_, Some(step)) => step.to,
+        _ => state.phase()?,
     };
-    let backup = state
-        .backups
-        .get(phase.word())
-        .cloned()
-        .ok_or_else(|| Error::refused(format!("gate: no backup of {} recorded", phase.word())))?;
-    let files = crate::rotation::backup::backup_files(tree, &backup)?;
-    let mut all: Vec<Change> = files
-        .iter()
-        .filter(|(rel, bytes)| tree.read(rel).as_deref() != Some(bytes.as_slice()))
-        .map(|(rel, bytes)| {
-            let mode = crate::rotation::backup::mode_of(rel);
-            show::change(rel.clone(), bytes.clone(), mode, &format!("as it was before {}", step.command))
-        })
+    match crate::rotation::step_into(phase).filter(|_| phase != Phase::Done) {
+        Some(step) => Ok((step, resuming)),
+        None => Err(Error::refused(format!("gate: nothing to roll back from {}: the old keys are gone", phase.word()))),
+    }
+}
+
+/// What the step's record says it wrote; for a state written before records were kept, the
+/// files of its backup that the rotation may write.
+fn record(tree: &Tree, state: &State, step: &Step, backup: &str) -> StepFiles {
+    if let Some(r) = state.steps.get(step.to.word()) {
+        return r.clone();
+    }
+    let universe = tree.universe();
+    let replaced = crate::rotation::secrets::walk(tree, backup)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|rel| rel.strip_prefix(&format!("{backup}/")).map(str::to_string))
+        .filter(|rel| universe.contains(rel))
         .collect();
+    StepFiles { replaced, ..Default::default() }
+}
+
+/// The writes that undo `step`: its replaced files put back, what it created removed (the kcm
+/// signer stays: it holds the CA that signs again), and for prepare the rotation's material.
+fn undo_changes(tree: &Tree, state: &State, step: &Step, resuming: bool) -> Result<Vec<Change>> {
+    let interrupted = !resuming && state.interrupted_step().is_some();
+    let backup = state.backups.get(step.to.word()).cloned();
+    // An interrupted step whose backup was not complete replaced nothing yet.
+    let replaced_any = !interrupted || state.backed_up;
+    let mut all = Vec::new();
+    match backup {
+        _ if !replaced_any => {}
+        None => return Err(Error::refused(format!("gate: no backup of {} recorded", step.to.word()))),
+        Some(backup) => {
+            let rec = record(tree, state, step, &backup);
+            let originals = crate::rotation::backup::originals(tree, &backup, &rec.replaced)?;
+            for rel in &rec.replaced {
+                // A rollback killed after its writes may have removed the backup's private keys
+                // already: those files were put back before that.
+                let Some(bytes) = originals.get(rel) else {
+                    if resuming {
+                        continue;
+                    }
+                    return Err(Error::io_msg(
+                        &tree.root.join(&backup),
+                        format!("lacks {rel}, which `{}` replaced: it cannot be put back", step.command),
+                    ));
+                };
+                if tree.read(rel).as_deref() != Some(bytes.as_slice()) {
+                    let why = format!("as it was before {}", step.command);
+                    all.push(show::change(rel.clone(), bytes.to_vec(), crate::rotation::backup::mode_of(rel), &why));
+                }
+            }
+            let kept = |r: &&String| *r != crate::wiring::CA_SIGNER && !r.starts_with("pki/rotation/");
+            for rel in rec.created.iter().filter(kept) {
+                if tree.dir().exists(rel) {
+                    all.push(removal(rel.clone(), "the undone step created it"));
+                }
+            }
+        }
+    }
     if step.from == Phase::Idle {
         for t in state.target_list() {
             for g in [crate::rotation::Generation::Old, crate::rotation::Generation::New] {
                 for what in ["crt", "key"] {
                     let rel = material::file(std::path::Path::new("pki"), t, g, what).display().to_string();
-                    all.push(Change {
-                        rel,
-                        contents: None,
-                        now: "deleted".into(),
-                        why: "nothing is signed by the new CA or key yet".into(),
-                        pipe: String::new(),
-                    });
+                    if tree.dir().exists(&rel) {
+                        all.push(removal(rel, "nothing is signed by the new CA or key yet"));
+                    }
                 }
             }
         }
     }
-    if phase == Phase::IssueClients {
+    Ok(all)
+}
+
+fn removal(rel: String, why: &str) -> Change {
+    Change { rel, contents: None, now: "deleted".into(), why: why.into(), pipe: String::new() }
+}
+
+/// Rolls back one step (see the module's text).
+pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate::cmd::Warn<'_>) -> Result<()> {
+    let Some(mut state) = state else {
+        let swept = if opts.dry_run { Vec::new() } else { crate::rotation::backup::sweep(tree, &[]) };
+        for t in &swept {
+            note(crate::cmd::Note::Warning(&format!("removed {t}, left by a run that was killed")));
+        }
+        if !crate::rotation::material::leftovers(tree).is_empty() {
+            return super::clear_leftovers(tree, opts, note);
+        }
+        if swept.is_empty() {
+            return Err(Error::refused("gate: no rotation is under way"));
+        }
+        return Ok(());
+    };
+    let (step, resuming) = undone(&state)?;
+    if !opts.dry_run {
+        for t in crate::rotation::backup::sweep(tree, &state.backup_dirs) {
+            note(crate::cmd::Note::Warning(&format!("removed {t}, left by a run that was killed")));
+        }
+    }
+    let mut all = undo_changes(tree, &state, step, resuming)?;
+    if step.to == Phase::IssueClients {
         all = renew_expiring(tree, &state, all, opts)?;
     }
+    let forced = gate(tree, &state, step, &all, opts, resuming, note)?;
+    show::explain_changes(&all, opts, note);
+    let targets = state.target_list();
+    let earlier = state.rollback.as_ref().filter(|_| resuming).map(|u| &u.files);
+    let files = super::record_of(tree, &all, earlier);
+    let report = show::StepReport { step, targets: &targets, record: &files, changes: &all, resumed: resuming };
+    if opts.dry_run {
+        return show::print_rollback(tree, &report, opts);
+    }
+    let undo = state.rollback.as_ref().filter(|_| resuming).map(|u| u.backup.clone());
+    let undo = undo.unwrap_or_else(|| backup_name(tree, opts.now));
+    state.applying = Some(ROLLBACK.into());
+    state.rollback = Some(Undo { phase: step.to.word().into(), backup: undo.clone(), files: files.clone() });
+    if !state.backup_dirs.contains(&undo) {
+        state.backup_dirs.push(undo.clone());
+    }
+    state.save(&tree.root)?;
+    // The rollback's own backup keeps what it replaces for the record: public files only.
+    let public: Vec<Change> =
+        all.iter().filter(|c| c.rel.ends_with(".crt") || c.rel.ends_with(".pub")).cloned().collect();
+    crate::rotation::backup::back_up(tree, &public, &undo)?;
+    crate::rotation::backup::write(tree, &all)?;
+    // The undone step's backup is consumed: its private keys go now, before the state says the
+    // rollback is done (killed in between, the rollback runs again without needing them).
+    if let Some(consumed) = state.backups.get(step.to.word()) {
+        crate::rotation::backup::remove_secrets(tree, std::slice::from_ref(consumed))?;
+    }
+    finish_rollback(tree, state, step, forced, opts)?;
+    show::print_rollback(tree, &report, opts)
+}
+
+/// The gates of a rollback: the SA soak when the new key would leave `sa.pub`, and the
+/// transition (skipped when finishing an interrupted rollback, which was gated already).
+fn gate(
+    tree: &Tree,
+    state: &State,
+    step: &Step,
+    all: &[Change],
+    opts: &Options,
+    resuming: bool,
+    note: crate::cmd::Warn<'_>,
+) -> Result<Option<String>> {
+    if resuming {
+        return Ok(None);
+    }
     let mut missing = Vec::new();
-    if step.from < Phase::IssueClients
+    // Only going back to idle drops the new SA key from sa.pub: before that it stays trusted.
+    if step.from == Phase::Idle
         && let Some(sa) = state.targets.get("sa")
         && sa.signing_since.is_some()
         && let Some(left) = show::soak_left(sa, opts.now)
@@ -66,30 +184,33 @@ pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate
         ));
     }
     let before = View::current(tree, "before the rollback");
-    let mut after = View::after(tree, &all);
+    let mut after = View::after(tree, all);
     after.label = "after the rollback";
     missing.extend(transition(tree, &[&before, &after], opts.now));
-    let forced = refuse_or_force(&missing, opts, note)?;
-    show::explain_changes(&all, opts, note);
-    if opts.dry_run {
-        return show::print_rollback(phase, step.from, &all);
-    }
-    let undo = backup_name(tree, opts.now);
-    crate::rotation::backup::apply(tree, &all, &undo)?;
+    refuse_or_force(&missing, opts, note)
+}
+
+/// Records the rollback as done: the state goes back a phase, or, back at idle, is removed after
+/// every private key the rotation's backups held.
+fn finish_rollback(tree: &Tree, mut state: State, step: &Step, forced: Option<String>, opts: &Options) -> Result<()> {
     if step.from == Phase::Idle {
-        let path = tree.pki().join(crate::rotation::state::FILE);
-        std::fs::remove_file(&path).map_err(|e| Error::io(&path, &e))?;
-    } else {
-        state.enter(step.from, &format_time(opts.now));
-        state.backups.remove(phase.word());
-        if let Some(reason) = forced {
-            for t in state.targets.values_mut() {
-                t.forced.push(format!("rollback: {reason}"));
-            }
-        }
-        state.save(&tree.pki())?;
+        // The keys first, the state last: killed in between, the rollback runs again.
+        crate::rotation::backup::remove_secrets(tree, &state.backup_dirs)?;
+        crate::rotation::backup::remove(tree, &format!("pki/{}", crate::rotation::state::FILE))?;
+        return Ok(());
     }
-    show::print_rollback(phase, step.from, &all)
+    state.enter(step.from, &format_time(opts.now));
+    state.applying = None;
+    state.rollback = None;
+    state.backed_up = false;
+    state.backups.remove(step.to.word());
+    state.steps.remove(step.to.word());
+    if let Some(reason) = forced {
+        for t in state.targets.values_mut() {
+            t.forced.push(format!("rollback: {reason}"));
+        }
+    }
+    state.save(&tree.root)
 }
 
 /// A client certificate put back by the rollback of issue/clients that expires within this long
@@ -110,8 +231,8 @@ fn renew_expiring(tree: &Tree, state: &State, mut all: Vec<Change>, opts: &Optio
         renew_within: RENEW_WITHIN,
     };
     for t in state.target_list() {
-        let m = material::Material::load(&tree.pki(), t)?;
-        for c in crate::rotation::tree::compute(&restored, &m, &want)? {
+        let m = material::Material::load(tree.dir(), t)?;
+        for c in crate::rotation::changes::compute(&restored, &m, &want)? {
             let crt = c.rel.strip_suffix(".key").map(|stem| format!("{stem}.crt")).unwrap_or_else(|| c.rel.clone());
             if put_back.contains(&c.rel) || put_back.contains(&crt) {
                 all.retain(|x| x.rel != c.rel);

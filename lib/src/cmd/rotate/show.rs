@@ -6,11 +6,11 @@ use zeroize::Zeroizing;
 
 use super::{Options, next_step};
 use crate::error::{Error, Result};
+use crate::rotation::changes::Change;
 use crate::rotation::copies::{NodeCopies, copies};
-use crate::rotation::material::Material;
 use crate::rotation::plan::{Node, Restart, restarts};
-use crate::rotation::state::{State, TargetState};
-use crate::rotation::tree::{Change, Tree};
+use crate::rotation::state::{State, StepFiles, TargetState};
+use crate::rotation::tree::Tree;
 use crate::rotation::{Phase, STEPS, Step, Target};
 
 /// A write of `bytes` to `rel`.
@@ -108,14 +108,6 @@ fn in_node(rel: &str, node: Option<&str>, main: &str) -> bool {
     }
 }
 
-fn writes_json(changes: &[Change], node: Option<&str>, main: &str) -> Vec<Value> {
-    changes
-        .iter()
-        .filter(|c| in_node(&c.rel, node, main))
-        .map(|c| json!({"path": c.rel, "now": c.now, "why": c.why, "removed": c.contents.is_none()}))
-        .collect()
-}
-
 /// JSON on stdout, as every command prints it (a closed pipe is a quiet stop).
 fn print(value: &Value) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::internal(e.to_string()))?;
@@ -174,49 +166,142 @@ fn copies_text(list: &[NodeCopies]) -> Result<()> {
     Ok(())
 }
 
-fn targets_of(ms: &[Material]) -> Vec<Target> {
-    ms.iter().map(|m| m.target).collect()
+/// The command line of `step` on `tree`, complete: it runs as printed (prepare names its
+/// targets; a gated step its `--confirm` word).
+pub(crate) fn command_line(tree: &Tree, step: &Step, targets: &[Target]) -> String {
+    crate::rotation::command_line(step, &crate::explain::sh_path(&tree.root), targets)
 }
 
-/// A step's result (or, with `--dry-run`, its plan): the writes, then the restarts.
-pub(super) fn print_step(tree: &Tree, step: &Step, ms: &[Material], changes: &[Change], opts: &Options) -> Result<()> {
+/// What a step did (or, with `--dry-run`, would do).
+pub(super) struct StepReport<'a> {
+    pub step: &'static Step,
+    pub targets: &'a [Target],
+    /// Every file the step as a whole writes, from its record (the same however often it ran).
+    pub record: &'a StepFiles,
+    /// This run's writes, for what each file holds now and why.
+    pub changes: &'a [Change],
+    /// Whether this run finished a step that was interrupted.
+    pub resumed: bool,
+}
+
+impl StepReport<'_> {
+    /// Each file of the record with what it holds and why.
+    fn files(&self) -> Vec<(String, String, String, bool)> {
+        self.record
+            .all()
+            .map(|rel| {
+                let removed = self.record.removed.contains(rel);
+                match self.changes.iter().find(|c| &c.rel == rel) {
+                    Some(c) => (rel.clone(), c.now.clone(), c.why.clone(), removed),
+                    None if removed => {
+                        (rel.clone(), "deleted".into(), "removed by an earlier run of the step".into(), true)
+                    }
+                    None => {
+                        (rel.clone(), "as the step wants".into(), "written by an earlier run of the step".into(), false)
+                    }
+                }
+            })
+            .collect()
+    }
+
+    fn written(&self) -> Vec<String> {
+        self.record.replaced.iter().chain(&self.record.created).cloned().collect()
+    }
+}
+
+/// A step's result (or, with `--dry-run`, its plan): the files, the copies to each node, the
+/// restarts and the next command; `kept` is what finish leaves.
+pub(super) fn print_step(tree: &Tree, r: &StepReport<'_>, opts: &Options, kept: Option<&[String]>) -> Result<()> {
     let nodes = nodes(tree);
-    let targets = targets_of(ms);
-    let list = restarts(step.to, &targets, &nodes, opts.node.as_deref());
-    let names: Vec<&str> = targets.iter().map(|t| t.name()).collect();
+    let list = restarts(r.step.to, r.targets, &nodes, opts.node.as_deref());
+    let names: Vec<&str> = r.targets.iter().map(|t| t.name()).collect();
     let main = nodes.first().map(|n| n.name.as_str()).unwrap_or_default();
+    let files = r.files();
+    let copies = copies(&r.written(), &nodes, main, opts.node.as_deref());
+    let next = crate::rotation::step_from(r.step.to).map(|s| command_line(tree, s, r.targets));
     if opts.json {
-        return print(&json!({
-            "targets": names, "from": step.from.word(), "to": step.to.word(), "dryRun": opts.dry_run,
-            "writes": writes_json(changes, opts.node.as_deref(), main), "restarts": list,
-            "copies": copies(changes, &nodes, main, opts.node.as_deref()),
-        }));
+        let writes: Vec<Value> = files
+            .iter()
+            .filter(|(rel, ..)| in_node(rel, opts.node.as_deref(), main))
+            .map(|(path, now, why, removed)| json!({"path": path, "now": now, "why": why, "removed": removed}))
+            .collect();
+        let mut v = json!({
+            "targets": names, "from": r.step.from.word(), "to": r.step.to.word(), "dryRun": opts.dry_run,
+            "resumed": r.resumed, "writes": writes, "restarts": list, "copies": copies, "next": next,
+        });
+        if let (Some(kept), Some(obj)) = (kept, v.as_object_mut()) {
+            obj.insert("kept".into(), json!(kept));
+        }
+        return print(&v);
     }
     let verb = if opts.dry_run { "would write" } else { "wrote" };
-    line(&format!("{}: {} → {} ({verb} {} files)", names.join(", "), step.from.word(), step.to.word(), changes.len()))?;
-    for c in changes.iter().filter(|c| in_node(&c.rel, opts.node.as_deref(), main)) {
-        let what = if c.contents.is_none() { "removed".to_string() } else { c.now.clone() };
-        line(&format!("  {}  {}", c.rel, what))?;
+    let resumed = if r.resumed { ", finishing the interrupted run" } else { "" };
+    line(&format!(
+        "{}: {} → {} ({verb} {} files{resumed})",
+        names.join(", "),
+        r.step.from.word(),
+        r.step.to.word(),
+        files.len()
+    ))?;
+    for (rel, now, _, removed) in files.iter().filter(|(rel, ..)| in_node(rel, opts.node.as_deref(), main)) {
+        let what = if *removed { "removed (overwritten, then unlinked)".to_string() } else { now.clone() };
+        line(&format!("  {rel}  {what}"))?;
     }
-    copies_text(&copies(changes, &nodes, main, opts.node.as_deref()))?;
+    if let Some(kept) = kept.filter(|k| !k.is_empty()) {
+        line("kept:")?;
+        for k in kept {
+            line(&format!("  {k}"))?;
+        }
+    }
+    copies_text(&copies)?;
     restarts_text(&list)?;
-    if let Some(next) = crate::rotation::step_from(step.to) {
-        let confirm = next.confirm.map(|w| format!(" --confirm {w}")).unwrap_or_default();
-        line(&format!("then: k8s-rotate {} --pki-dir {}{confirm}", next.command, crate::explain::sh_path(&tree.root)))?;
+    if let Some(next) = next {
+        line(&format!("then: {next}"))?;
     }
     Ok(())
 }
 
-/// A rollback's result.
-pub(super) fn print_rollback(from: Phase, to: Phase, changes: &[Change]) -> Result<()> {
-    line(&format!("rolled back: {} → {} ({} files)", from.word(), to.word(), changes.len()))?;
-    for c in changes {
-        line(&format!("  {}  {}", c.rel, if c.contents.is_none() { "removed" } else { "restored" }))?;
+/// A rollback's result, from its record: the files, the copies to each node and the restarts of
+/// the step it undoes (the same readers load the files again), then the next command.
+pub(super) fn print_rollback(tree: &Tree, r: &StepReport<'_>, opts: &Options) -> Result<()> {
+    let nodes = nodes(tree);
+    let main = nodes.first().map(|n| n.name.as_str()).unwrap_or_default();
+    let list = restarts(r.step.to, r.targets, &nodes, opts.node.as_deref());
+    let copies = copies(&r.written(), &nodes, main, opts.node.as_deref());
+    let next = if r.step.from == Phase::Idle {
+        None
+    } else {
+        crate::rotation::step_from(r.step.from).map(|s| command_line(tree, s, r.targets))
+    };
+    let (from, to) = (r.step.to.word(), r.step.from.word());
+    let files = r.files();
+    if opts.json {
+        let writes: Vec<Value> = files
+            .iter()
+            .filter(|(rel, ..)| in_node(rel, opts.node.as_deref(), main))
+            .map(|(path, now, why, removed)| json!({"path": path, "now": now, "why": why, "removed": removed}))
+            .collect();
+        return print(&json!({
+            "rollback": true, "targets": r.targets.iter().map(|t| t.name()).collect::<Vec<_>>(), "from": from,
+            "to": to, "dryRun": opts.dry_run, "writes": writes, "restarts": list, "copies": copies, "next": next,
+        }));
     }
-    line("restart what the undone step's plan listed, in the same order")
+    let verb = if opts.dry_run { "would roll back" } else { "rolled back" };
+    let resumed = if r.resumed { ", finishing the interrupted rollback" } else { "" };
+    line(&format!("{verb}: {from} → {to} ({} files{resumed})", files.len()))?;
+    for (rel, _, _, removed) in files.iter().filter(|(rel, ..)| in_node(rel, opts.node.as_deref(), main)) {
+        let what = if *removed { "removed (overwritten, then unlinked)" } else { "restored" };
+        line(&format!("  {rel}  {what}"))?;
+    }
+    copies_text(&copies)?;
+    restarts_text(&list)?;
+    if let Some(next) = next {
+        line(&format!("then, when ready again: {next}"))?;
+    }
+    Ok(())
 }
 
-/// `plan`: every remaining step with its restarts (the next one's writes computed exactly).
+/// `plan`: every remaining step with its restarts, each command complete.
 pub fn plan(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<()> {
     let targets = match state {
         Some(s) => s.target_list(),
@@ -233,7 +318,7 @@ pub fn plan(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<()> {
     for step in &steps {
         let list = restarts(step.to, &targets, &nodes, opts.node.as_deref());
         out.push(json!({
-            "command": format!("k8s-rotate {}", step.command), "from": step.from.word(), "to": step.to.word(),
+            "command": command_line(tree, step, &targets), "from": step.from.word(), "to": step.to.word(),
             "confirm": step.confirm, "restarts": list,
         }));
     }
@@ -245,14 +330,7 @@ pub fn plan(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<()> {
     }
     line(&format!("rotation of {}: {} step(s) left", names.join(", "), steps.len()))?;
     for step in steps {
-        let confirm = step.confirm.map(|w| format!(" --confirm {w}")).unwrap_or_default();
-        line(&format!(
-            "\nk8s-rotate {} --pki-dir {}{confirm}   ({} → {})",
-            step.command,
-            crate::explain::sh_path(&tree.root),
-            step.from.word(),
-            step.to.word()
-        ))?;
+        line(&format!("\n{}   ({} → {})", command_line(tree, step, &targets), step.from.word(), step.to.word()))?;
         restarts_text(&restarts(step.to, &targets, &nodes, opts.node.as_deref()))?;
     }
     Ok(())
@@ -261,33 +339,54 @@ pub fn plan(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<()> {
 /// `status`: the state file, the next step and, in JSON, the current phase's restarts.
 pub fn status(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<()> {
     let Some(state) = state else {
-        return if opts.json {
-            print(&json!({"rotation": null, "phase": "idle"}))
-        } else {
-            line("no rotation under way (idle)")
-        };
+        let left = crate::rotation::material::leftovers(tree);
+        if opts.json {
+            return print(&json!({"rotation": null, "phase": "idle"}));
+        }
+        line("no rotation under way (idle)")?;
+        if !left.is_empty() {
+            let dir = crate::explain::sh_path(&tree.root);
+            line(&format!(
+                "pki/rotation/ holds {} file(s) a prepare stopped before it began left; `k8s-rotate rollback --pki-dir {dir}` removes them",
+                left.len()
+            ))?;
+        }
+        return Ok(());
     };
     let phase = state.phase()?;
-    let next = next_step(Some(state));
-    let list = restarts(phase, &state.target_list(), &nodes(tree), opts.node.as_deref());
+    let targets = state.target_list();
+    let next = next_step(Some(state)).map(|s| command_line(tree, s, &targets));
+    let list = restarts(phase, &targets, &nodes(tree), opts.node.as_deref());
+    let resume = interrupted_line(tree, state, &targets);
     if opts.json {
         return print(&json!({
-            "rotation": state, "phase": phase.word(),
-            "next": next.map(|s| format!("k8s-rotate {}", s.command)), "confirm": next.and_then(|s| s.confirm),
-            "restarts": list,
+            "rotation": state, "phase": phase.word(), "next": resume.as_ref().map(|(c, _)| c.clone()).or(next),
+            "confirm": next_step(Some(state)).and_then(|s| s.confirm), "restarts": list,
         }));
     }
     line(&format!("rotation started {}: {}", state.started, phase.word()))?;
-    if let Some(a) = &state.applying {
-        line(&format!("interrupted: `k8s-rotate {a}` did not finish; run it again"))?;
-    }
     for (name, t) in &state.targets {
         line(&format!("  {name:<15} {:<14} since {}  old {}  new {}", t.phase, t.since, t.old, t.new))?;
     }
     restarts_text(&list)?;
-    if let Some(next) = next {
-        let confirm = next.confirm.map(|w| format!(" --confirm {w}")).unwrap_or_default();
-        line(&format!("next: k8s-rotate {} --pki-dir {}{confirm}", next.command, crate::explain::sh_path(&tree.root)))?;
+    match (resume, next) {
+        (Some((cmd, undo)), _) => {
+            line(&format!("interrupted: `{cmd}` did not finish; run it again"))?;
+            line(&format!("next: {cmd}"))?;
+            line(&format!("or undo it: {undo}"))?;
+        }
+        (None, Some(next)) => line(&format!("next: {next}"))?,
+        (None, None) => {}
     }
     Ok(())
+}
+
+/// For an interrupted step or rollback: the command that finishes it and the one that undoes it.
+fn interrupted_line(tree: &Tree, state: &State, targets: &[Target]) -> Option<(String, String)> {
+    let dir = crate::explain::sh_path(&tree.root);
+    let rollback = format!("k8s-rotate rollback --pki-dir {dir}");
+    match state.applying.as_deref()? {
+        crate::rotation::state::ROLLBACK => Some((rollback.clone(), rollback)),
+        _ => state.interrupted_step().map(|s| (command_line(tree, s, targets), rollback)),
+    }
 }
