@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod cluster;
+mod confined;
 mod connect;
 mod crash;
 mod csr;

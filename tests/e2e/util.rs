@@ -252,6 +252,13 @@ pub fn s(p: &Path) -> String {
     p.to_str().expect("utf8 path").to_string()
 }
 
+/// `k8s-verify --pki-dir DIR --format json`: its exit code and report (checked against its schema).
+pub fn audit_json(tree: &Path) -> (i32, serde_json::Value) {
+    let out = tool("k8s-verify").arg("--pki-dir").arg(tree).args(["--format", "json"]).output().expect("k8s-verify");
+    assert_schema("audit", &out.stdout);
+    (out.status.code().unwrap_or(-1), serde_json::from_slice(&out.stdout).expect("audit json"))
+}
+
 /// A private copy of the demo PKI, to break or renew.
 pub fn copy_of_demo() -> (tempfile::TempDir, PathBuf) {
     let dir = scratch();

@@ -14,7 +14,7 @@ use crate::verify::{Expect, check};
 /// The report on CA `name` under `pki`, and the CA as loaded for checking what it signed.
 pub(super) fn audit(
     name: CaName,
-    root: &Path,
+    tree: &crate::beneath::Beneath,
     pki: &Path,
     opts: &AuditOptions,
     rel: &dyn Fn(&Path) -> String,
@@ -22,7 +22,7 @@ pub(super) fn audit(
     let crt = pki.join(format!("{}.crt", name.file()));
     let key_path = pki.join(format!("{}.key", name.file()));
     let mut findings = Vec::new();
-    let bundle = match load_bundle(root, &crt) {
+    let bundle = match load_bundle(tree, &crt) {
         Ok(b) => b,
         Err(e) => {
             findings.push(Finding::fail(Check::Read, e, None));
@@ -30,9 +30,11 @@ pub(super) fn audit(
         }
     };
     let cert = bundle.first().cloned();
-    bundle_findings(&bundle, pki, opts, &mut findings);
-    let key = load_key(root, &key_path);
-    let has_key = matches!(key, Ok(Some(_)));
+    bundle_findings(tree, &bundle, pki, opts, &mut findings);
+    let key = load_key(tree, &key_path);
+    // No key file here: an externally managed CA. A key that cannot be read (a FIFO, behind a
+    // link out of the tree) is not that: it is a failure.
+    let externally_managed = matches!(key, Ok(None));
     if let Some(cert) = &cert {
         findings.extend(check(cert, &Expect { at: opts.at, warn_within: opts.warn_within, ..Expect::default() }));
         if !cert.is_ca() {
@@ -52,7 +54,7 @@ pub(super) fn audit(
                         None,
                     ));
                 }
-                permissions(&key_path, &mut findings);
+                permissions(tree, &key_path, &mut findings);
             }
             Ok(None) => findings.push(Finding::ok(Check::Key, "no CA key here: an externally managed CA")),
             Err(e) => findings.push(Finding::fail(Check::Key, e, None)),
@@ -70,7 +72,7 @@ pub(super) fn audit(
             .as_ref()
             .filter(|c| c.signed_by(&c.public_key).is_ok())
             .map(|_| format!("pki/{}.crt{}", name.file(), if bundle.len() > 1 { "#1" } else { "" })),
-        externally_managed: !has_key,
+        externally_managed,
         status,
         findings,
         kubeadm_name: Some(name.profile().into()),
@@ -91,17 +93,23 @@ pub(super) fn audit(
             Vec::new()
         },
     };
-    (report, LoadedCa { name, bundle, has_key })
+    (report, LoadedCa { name, bundle, externally_managed })
 }
 
 /// A bundle (several CAs in one file) is normal mid-rotation, when `pki/rotation.json` says
 /// one is under way; otherwise a warning. Every further member must be a CA, self-signed,
 /// valid, and present once. The first is checked as the signer by the caller.
-fn bundle_findings(bundle: &[Cert], pki: &Path, opts: &AuditOptions, findings: &mut Vec<Finding>) {
+fn bundle_findings(
+    tree: &crate::beneath::Beneath,
+    bundle: &[Cert],
+    pki: &Path,
+    opts: &AuditOptions,
+    findings: &mut Vec<Finding>,
+) {
     if bundle.len() < 2 {
         return;
     }
-    if pki.join("rotation.json").exists() {
+    if super::exists(tree, &pki.join("rotation.json")) {
         findings.push(Finding::ok(Check::Ca, format!("a bundle of {} CAs (a rotation is under way)", bundle.len())));
     } else {
         findings.push(Finding::warn(

@@ -4,10 +4,12 @@
 use std::path::Path;
 
 use super::permissions;
+use crate::beneath::Beneath;
 use crate::cert::Cert;
 use crate::finding::{Check, Finding};
 use crate::key::{PrivateKey, PublicKey};
 use crate::kubeconfig::Kubeconfig;
+use crate::kubeconfig::Refs;
 use crate::pem::{Kind, first_block_of};
 
 /// What the audit read from a kubeconfig.
@@ -28,10 +30,10 @@ pub(super) struct Audited {
 /// Audits the kubeconfig at `path` (file references resolved against `root`); `ca` is the
 /// cluster CA file's certificates (a bundle mid-rotation), which its embedded CA data should
 /// equal as a set.
-pub(super) fn audit(path: &Path, root: &Path, node_root: Option<&Path>, ca: &[Cert]) -> Audited {
+pub(super) fn audit(path: &Path, tree: &Beneath, node_root: Option<&Path>, ca: &[Cert]) -> Audited {
     let mut findings = Vec::new();
     let mut out = Audited { cert: None, key: None, findings: Vec::new(), server: None, references_cert_file: false };
-    match super::present(root, path) {
+    match super::present(tree, path) {
         Ok(true) => {}
         Ok(false) => return out,
         Err(why) => {
@@ -39,15 +41,26 @@ pub(super) fn audit(path: &Path, root: &Path, node_root: Option<&Path>, ca: &[Ce
             return out;
         }
     }
-    permissions(path, &mut findings);
+    permissions(tree, path, &mut findings);
     let name = path.display().to_string();
-    let kc = crate::input::read_regular(path).and_then(|b| Kubeconfig::from_slice(&b, &name));
+    let rel = super::rel_in(tree, path);
+    let read = tree.read(&rel).and_then(|b| b.ok_or_else(|| crate::error::Error::io_msg(path, "no such file")));
+    let kc = read.and_then(|b| Kubeconfig::from_slice(&b, &name));
     if let Ok(kc) = &kc {
         let context = kc.contexts.iter().find(|c| c.name == kc.current_context);
         let user = context.and_then(|c| kc.users.iter().find(|u| u.name == c.context.user));
         out.references_cert_file = user.is_some_and(|u| u.user.client_certificate.is_some());
     }
-    let creds = kc.and_then(|kc| kc.credentials_in(None, &name, Some(root), node_root));
+    // File references: a relative one from the kubeconfig's directory, beneath the tree; an
+    // absolute one beneath --root (a copy of the node's file system), never anywhere else.
+    let dir = std::path::Path::new(&rel).parent().map(|p| p.display().to_string()).unwrap_or_default();
+    let node = node_root.map(Beneath::open).transpose();
+    let creds = match node {
+        Ok(node) => {
+            kc.and_then(|kc| kc.credentials_from(None, &name, Refs::Tree { tree, dir: &dir, root: node.as_ref() }))
+        }
+        Err(e) => Err(e),
+    };
     let creds = match creds {
         Ok(c) => c,
         // kubelet-finalize points kubelet.conf at the kubelet's own rotated certificate: normal,

@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+use crate::beneath::Beneath;
 use crate::release::Release;
 
 use super::{AuditOptions, load_cert};
@@ -58,14 +59,16 @@ impl Role {
 
     /// A worker's tree: a kubelet kubeconfig, and neither a CA key nor any control-plane
     /// certificate (apiserver, etcd, front proxy, service-account key).
-    pub fn of(root: &Path, pki: &Path) -> Role {
+    pub fn of(tree: &Beneath, pki: &Path) -> Role {
+        let root = tree.root();
+        let here = |p: PathBuf| super::exists(tree, &p);
         let control_plane = ["ca.key", "apiserver.crt", "etcd", "front-proxy-ca.crt", "sa.key", "sa.pub"]
             .iter()
-            .any(|f| pki.join(f).exists())
+            .any(|f| here(pki.join(f)))
             || ["admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf"]
                 .iter()
-                .any(|f| root.join(f).exists());
-        let kubelet = root.join("kubelet.conf").exists() || root.join("bootstrap-kubelet.conf").exists();
+                .any(|f| here(root.join(f)));
+        let kubelet = here(root.join("kubelet.conf")) || here(root.join("bootstrap-kubelet.conf"));
         if kubelet && !control_plane { Role::Worker } else { Role::ControlPlane }
     }
 }
@@ -73,12 +76,11 @@ impl Role {
 /// Why the cluster's etcd is external, if it is: `--external-etcd`, or a `manifests/` directory
 /// holding kube-apiserver's static pod and none for etcd (kubeadm writes `manifests/etcd.yaml`
 /// only for a local etcd: phases/etcd/local.go). A tree without `manifests/` tells nothing.
-pub(super) fn external_etcd(root: &Path, opts: &AuditOptions) -> Option<String> {
+pub(super) fn external_etcd(tree: &Beneath, opts: &AuditOptions) -> Option<String> {
     if opts.external_etcd {
         return Some("--external-etcd".into());
     }
-    let manifests = root.join("manifests");
-    (manifests.join("kube-apiserver.yaml").is_file() && !manifests.join("etcd.yaml").exists())
+    (tree.file("manifests/kube-apiserver.yaml") == Ok(true) && !tree.exists("manifests/etcd.yaml"))
         .then(|| "manifests/ has kube-apiserver.yaml and no etcd.yaml".into())
 }
 
@@ -101,11 +103,12 @@ pub fn locate(dir: &Path) -> Result<(PathBuf, PathBuf)> {
 /// Infers the node name and advertise address by a vote of the certificates that carry them
 /// (the API server's SANs, etcd's server and peer certificates, kubelet.conf's CN), so that
 /// one broken certificate shows up as the odd one out instead of setting the expectation.
-pub(super) fn infer_params(pki: &Path, root: &Path, opts: &AuditOptions, release: &'static Release) -> Params {
+pub(super) fn infer_params(pki: &Path, tree: &Beneath, opts: &AuditOptions, release: &'static Release) -> Params {
+    let root = tree.root();
     let service_ip = Some(opts.service_cidr.first_ip());
     let mut names: Vec<String> = Vec::new();
     let mut ips: Vec<IpAddr> = Vec::new();
-    if let Ok(Some(api)) = load_cert(root, &pki.join("apiserver.crt")) {
+    if let Ok(Some(api)) = load_cert(tree, &pki.join("apiserver.crt")) {
         for san in &api.ext.sans {
             match san {
                 San::Dns(d) if !d.starts_with("kubernetes") => names.push(d.clone()),
@@ -115,7 +118,7 @@ pub(super) fn infer_params(pki: &Path, root: &Path, opts: &AuditOptions, release
         }
     }
     for etcd in ["etcd/server.crt", "etcd/peer.crt"] {
-        if let Ok(Some(c)) = load_cert(root, &pki.join(etcd)) {
+        if let Ok(Some(c)) = load_cert(tree, &pki.join(etcd)) {
             names.extend(c.subject.cn().map(str::to_string));
             ips.extend(c.ext.sans.iter().find_map(|s| match s {
                 San::Ip(ip) if !ip.is_loopback() => Some(*ip),
@@ -123,7 +126,7 @@ pub(super) fn infer_params(pki: &Path, root: &Path, opts: &AuditOptions, release
             }));
         }
     }
-    let kubelet = super::kubeconfig::audit(&root.join("kubelet.conf"), root, opts.root.as_deref(), &[]).cert;
+    let kubelet = super::kubeconfig::audit(&root.join("kubelet.conf"), tree, opts.root.as_deref(), &[]).cert;
     if let Some(node) = kubelet.as_ref().and_then(|c| c.subject.cn()).and_then(|cn| cn.strip_prefix("system:node:")) {
         names.push(node.to_string());
     }
@@ -142,13 +145,14 @@ pub(super) fn infer_params(pki: &Path, root: &Path, opts: &AuditOptions, release
 /// keeps the releases that write its groups; the newest release left wins, and the newest
 /// overall when nothing tells (1.29–1.33 write the same subjects) or the files disagree.
 /// super-admin.conf is no evidence: kubeadm's docs suggest keeping it off the node.
-fn detect(root: &Path, pki: &Path) -> (&'static Release, Vec<String>) {
+fn detect(tree: &Beneath, pki: &Path) -> (&'static Release, Vec<String>) {
+    let root = tree.root();
     let mut left: Vec<&'static Release> = crate::release::RELEASES.iter().collect();
     let mut told = Vec::new();
     for profile in PROFILES.iter().filter(|p| !p.older_orgs().is_empty()) {
         let cert = match profile.location {
-            Location::Pki(stem) => load_cert(root, &pki.join(format!("{stem}.crt"))).ok().flatten(),
-            Location::Kubeconfig(file) => super::kubeconfig::audit(&root.join(file), root, None, &[]).cert,
+            Location::Pki(stem) => load_cert(tree, &pki.join(format!("{stem}.crt"))).ok().flatten(),
+            Location::Kubeconfig(file) => super::kubeconfig::audit(&root.join(file), tree, None, &[]).cert,
             Location::Elsewhere => None,
         };
         let Some(cert) = cert else { continue };
@@ -169,11 +173,11 @@ fn detect(root: &Path, pki: &Path) -> (&'static Release, Vec<String>) {
 
 /// The release the audit checks against, and how it was chosen (for its report):
 /// `--kubernetes-version`, else what the tree's groups tell ([`detect`]), else the newest.
-pub(super) fn release_of(root: &Path, pki: &Path, opts: &AuditOptions) -> (&'static Release, String) {
+pub(super) fn release_of(tree: &Beneath, pki: &Path, opts: &AuditOptions) -> (&'static Release, String) {
     if let Some(r) = opts.release {
         return (r, "--kubernetes-version".into());
     }
-    match detect(root, pki) {
+    match detect(tree, pki) {
         (r, told) if r.minor != crate::release::newest().minor => {
             (r, format!("detected from the groups of {}", told.join(", ")))
         }
@@ -207,13 +211,14 @@ pub(super) fn expected_request(profile: &Profile, params: &Params) -> Option<Req
 
 /// The extra nodes of a tree: the directories under `nodes/` (examples/kubeadm-pki.sh's layout),
 /// sorted; hidden ones (a temporary copy) are not nodes, and neither is a link (never followed).
-pub fn extra_nodes(tree: &crate::beneath::Beneath) -> Vec<String> {
+pub fn extra_nodes(tree: &Beneath) -> Vec<String> {
     tree.list("nodes").into_iter().filter(|(n, dir)| *dir && !n.starts_with('.')).map(|(n, _)| n).collect()
 }
 
 /// kubeadm's files, then every extra node's under `nodes/N/` (as examples/kubeadm-pki.sh lays
 /// them out: the rows with a `per_node` location), where they exist.
-pub(super) fn targets(root: &Path, pki: &Path, params: &Params, role: Role) -> Vec<Target> {
+pub(super) fn targets(tree: &Beneath, pki: &Path, params: &Params, role: Role) -> Vec<Target> {
+    let root = tree.root();
     let mut out = Vec::new();
     let on_worker = |p: &Profile| matches!(p.location, Location::Kubeconfig("kubelet.conf"));
     for profile in PROFILES.iter().filter(|p| p.signer.is_some()).filter(|p| role == Role::ControlPlane || on_worker(p))
@@ -225,15 +230,14 @@ pub(super) fn targets(root: &Path, pki: &Path, params: &Params, role: Role) -> V
         };
         out.push(Target { profile, params: params.clone(), name, in_main_tree: true });
     }
-    let nodes = crate::beneath::Beneath::open(root).map(|t| extra_nodes(&t)).unwrap_or_default();
-    for node in nodes {
+    for node in extra_nodes(tree) {
         let dir = root.join("nodes").join(&node);
         // The node's own address is not recorded anywhere we can trust: check names only.
         let node_params = Params { node_name: Some(node.clone()), advertise_address: None, ..params.clone() };
         for profile in PROFILES.iter().filter(|p| p.signer.is_some()) {
             let Some(rel) = profile.per_node.and_then(Location::path) else { continue };
             let target = Target { profile, params: node_params.clone(), name: dir.join(rel), in_main_tree: false };
-            if target.path().exists() {
+            if super::exists(tree, &target.path()) {
                 out.push(target);
             }
         }

@@ -17,21 +17,21 @@ use crate::verify::{Expect, check};
 /// The certificate, key and first findings of a `.crt`/`.key` pair.
 fn read_pair(
     target: &Target,
-    root: &Path,
+    tree: &crate::beneath::Beneath,
     rel: &dyn Fn(&Path) -> String,
 ) -> (Option<Cert>, Option<PublicKey>, Vec<Finding>) {
     let key_path = with_suffix(&target.name, ".key");
     let mut findings = Vec::new();
-    let cert = match load_cert(root, &target.path()) {
+    let cert = match load_cert(tree, &target.path()) {
         Ok(c) => c,
         Err(e) => {
             findings.push(Finding::fail(Check::Read, e, None));
             None
         }
     };
-    let key = match load_key(root, &key_path) {
+    let key = match load_key(tree, &key_path) {
         Ok(Some(k)) => {
-            permissions(&key_path, &mut findings);
+            permissions(tree, &key_path, &mut findings);
             Some(k.public_key().clone())
         }
         Ok(None) => {
@@ -52,7 +52,7 @@ fn read_pair(
 pub(super) fn audit(
     target: &Target,
     cas: &[LoadedCa],
-    root: &Path,
+    tree: &crate::beneath::Beneath,
     pki: &Path,
     opts: &AuditOptions,
     rel: &dyn Fn(&Path) -> String,
@@ -68,7 +68,7 @@ pub(super) fn audit(
     let (cert, key, mut findings) = if target.is_kubeconfig() {
         let k = kubeconfig::audit(
             &path,
-            root,
+            tree,
             opts.root.as_deref(),
             cas.iter().find(|c| c.name == crate::profile::CaName::Cluster).map(|c| c.bundle.as_slice()).unwrap_or(&[]),
         );
@@ -76,7 +76,7 @@ pub(super) fn audit(
         references_cert_file = k.references_cert_file;
         (k.cert, k.key, k.findings)
     } else {
-        read_pair(target, root, rel)
+        read_pair(target, tree, rel)
     };
     let expected = expected_request(profile, &target.params);
     if let Some(cert) = &cert {
@@ -95,7 +95,12 @@ pub(super) fn audit(
         findings.extend(check(cert, &expect));
         findings.extend(release_groups(profile, cert, target.params.release, opts.release.is_some()));
         if let (Some(signer), None) = (signer, ca_cert) {
-            let missing = format!("cannot check: pki/{}.crt is missing", signer.file());
+            let ca_rel = format!("pki/{}.crt", signer.file());
+            let why = match tree.file(&ca_rel) {
+                Err(why) => format!("cannot be read ({why})"),
+                Ok(_) => "is missing".into(),
+            };
+            let missing = format!("cannot check: {ca_rel} {why}");
             findings.push(if opts.external_etcd && signer == crate::profile::CaName::Etcd {
                 Finding::warn(Check::Chain, format!("{missing} (with an external etcd its CA may live elsewhere)"))
             } else {
@@ -128,7 +133,7 @@ pub(super) fn audit(
         not_after: cert.as_ref().map(|c| c.not_after),
         ca_name: signer.map(|s| s.profile().into()),
         signed_by: cert.as_ref().and_then(|c| cas.iter().find_map(|l| l.signer_of(c))),
-        externally_managed: ca.is_some_and(|c| !c.has_key),
+        externally_managed: ca.is_some_and(|c| c.externally_managed),
         status,
         // The rows of check-expiration: what this release's kubeadm renews (1.28 has no
         // super-admin.conf, so it lists none, present or not).
@@ -140,18 +145,27 @@ pub(super) fn audit(
             (true, _) => Some(profile.name.to_string()),
             (false, _) => None,
         },
-        fix: fix::leaf(
-            target,
-            pki,
-            &fix::Found {
-                cert: cert.as_ref(),
-                expected: expected.as_ref(),
-                findings: &findings,
-                status,
-                server: server.as_deref(),
-                references_cert_file,
-            },
-        ),
+        // A fix must not read or write through a link out of the tree: none is printed where
+        // the file, its key or its CA lies behind one (the finding names the link).
+        fix: super::confined(
+            tree,
+            &[&path, &with_suffix(&target.name, ".key"), &pki.join(signer.map(|s| s.file()).unwrap_or("ca"))],
+        )
+        .then(|| {
+            fix::leaf(
+                target,
+                pki,
+                &fix::Found {
+                    cert: cert.as_ref(),
+                    expected: expected.as_ref(),
+                    findings: &findings,
+                    status,
+                    server: server.as_deref(),
+                    references_cert_file,
+                },
+            )
+        })
+        .flatten(),
         findings,
         generation: None,
         members: Vec::new(),

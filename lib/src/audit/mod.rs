@@ -14,9 +14,9 @@ mod leaf;
 mod service_account;
 
 use std::net::IpAddr;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use crate::beneath::Beneath;
 use crate::cert::Cert;
 use crate::error::Result;
 use crate::finding::{Check, Finding, Status};
@@ -54,7 +54,8 @@ struct LoadedCa {
     name: CaName,
     /// Every certificate of the file (a bundle mid-rotation: the signer first).
     bundle: Vec<Cert>,
-    has_key: bool,
+    /// No key file beside it (an unreadable one is a failure, not this).
+    externally_managed: bool,
 }
 
 impl LoadedCa {
@@ -80,34 +81,37 @@ pub use layout::{extra_nodes, locate};
 /// certificates that carry it (the API server's SANs, etcd's certificates, kubelet.conf's CN).
 pub fn node_name(dir: &Path, opts: &AuditOptions) -> Option<String> {
     let (root, pki) = layout::locate(dir).ok()?;
+    let tree = Beneath::open(&root).ok()?;
     let release = opts.release.unwrap_or_else(crate::release::newest);
-    layout::infer_params(&pki, &root, opts, release).node_name
+    layout::infer_params(&pki, &tree, opts, release).node_name
 }
 
 /// Audits `dir` (a directory holding `pki/` and the kubeconfigs, like /etc/kubernetes).
 pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
     let (root, pki) = layout::locate(dir)?;
+    // Every file is read beneath the tree: a link that leaves it, at any depth, is not followed.
+    let tree = Beneath::open(&root)?;
     let rel = |p: &Path| p.strip_prefix(&root).unwrap_or(p).display().to_string();
-    let (release, version_source) = layout::release_of(&root, &pki, opts);
-    let params = layout::infer_params(&pki, &root, opts, release);
-    let role = layout::Role::of(&root, &pki);
+    let (release, version_source) = layout::release_of(&tree, &pki, opts);
+    let params = layout::infer_params(&pki, &tree, opts, release);
+    let role = layout::Role::of(&tree, &pki);
     // Told or seen in manifests/, the rest of the audit knows it as `opts.external_etcd`.
-    let etcd = layout::external_etcd(&root, opts);
+    let etcd = layout::external_etcd(&tree, opts);
     let opts = &AuditOptions { external_etcd: etcd.is_some(), ..opts.clone() };
     let mut files = Vec::new();
     let mut cas = Vec::new();
     // A worker holds the cluster CA's certificate only (kubeadm join writes pki/ca.crt).
     let ca_names: &[CaName] = if role == layout::Role::Worker { &[CaName::Cluster] } else { &CaName::ALL };
     for name in ca_names {
-        let (report, loaded) = ca::audit(*name, &root, &pki, opts, &rel);
+        let (report, loaded) = ca::audit(*name, &tree, &pki, opts, &rel);
         files.push(report);
         cas.push(loaded);
     }
-    for target in layout::targets(&root, &pki, &params, role) {
-        files.push(leaf::audit(&target, &cas, &root, &pki, opts, &rel));
+    for target in layout::targets(&tree, &pki, &params, role) {
+        files.push(leaf::audit(&target, &cas, &tree, &pki, opts, &rel));
     }
     if role == layout::Role::ControlPlane {
-        files.push(service_account::audit(&root, &pki, &rel));
+        files.push(service_account::audit(&tree, &pki, &rel));
     }
     if let Some(why) = &etcd {
         external_etcd(&mut files, why);
@@ -170,40 +174,68 @@ fn missing_cas_fail(files: &mut [crate::report::FileReport]) {
     }
 }
 
-/// Whether `path` in the tree at `root` is there to be read: `Ok(false)` when absent; an error
-/// in words for anything that is not a regular file, or a link that leaves the tree.
-fn present(root: &Path, path: &Path) -> std::result::Result<bool, String> {
-    crate::input::tree_file(root, path).map_err(|why| format!("{}: {why}", path.display()))
+/// `path` (under the tree) relative to the tree, for reading it beneath the tree.
+fn rel_in(tree: &Beneath, path: &Path) -> String {
+    path.strip_prefix(tree.root()).unwrap_or(path).display().to_string()
+}
+
+/// Whether `path` in the tree is there to be read: `Ok(false)` when absent; an error in words
+/// for anything that is not a regular file, or a link that leaves the tree at any depth.
+fn present(tree: &Beneath, path: &Path) -> std::result::Result<bool, String> {
+    tree.file(&rel_in(tree, path)).map_err(|why| format!("{}: {why}", path.display()))
+}
+
+/// Whether every one of `paths` lies in the tree, not behind a link that leads out of it: what a
+/// fix line may name.
+fn confined(tree: &Beneath, paths: &[&Path]) -> bool {
+    paths.iter().all(|p| {
+        let rel = rel_in(tree, p);
+        let dir = Path::new(&rel).parent().map(|d| d.display().to_string()).unwrap_or_default();
+        dir.is_empty() || !matches!(tree.entry(&dir), crate::beneath::Entry::Refused(_))
+    })
+}
+
+/// Whether anything is at `path` in the tree.
+fn exists(tree: &Beneath, path: &Path) -> bool {
+    tree.exists(&rel_in(tree, path))
+}
+
+/// The PEM blocks of `path`, read beneath the tree; `None` when there is no such file.
+fn blocks(tree: &Beneath, path: &Path) -> std::result::Result<Option<Vec<crate::pem::Block>>, String> {
+    if !present(tree, path)? {
+        return Ok(None);
+    }
+    crate::input::tree_blocks(tree, &rel_in(tree, path)).map_err(|e| e.to_string())
 }
 
 /// Every certificate in `path` (a CA file may be a bundle); empty when there is no such file.
-fn load_bundle(root: &Path, path: &Path) -> std::result::Result<Vec<Cert>, String> {
-    if !present(root, path)? {
-        return Ok(Vec::new());
+fn load_bundle(tree: &Beneath, path: &Path) -> std::result::Result<Vec<Cert>, String> {
+    match blocks(tree, path)? {
+        Some(bs) => Cert::all_from_blocks(&bs, &path.display().to_string()).map_err(|e| e.to_string()),
+        None => Ok(Vec::new()),
     }
-    Cert::read_all(path).map_err(|e| e.to_string())
 }
 
 /// The certificate in `path`; `None` when there is no such file.
-fn load_cert(root: &Path, path: &Path) -> std::result::Result<Option<Cert>, String> {
-    if !present(root, path)? {
-        return Ok(None);
-    }
-    Cert::read_file(path).map(Some).map_err(|e| e.to_string())
+fn load_cert(tree: &Beneath, path: &Path) -> std::result::Result<Option<Cert>, String> {
+    blocks(tree, path)?
+        .map(|bs| Cert::from_blocks(&bs, &path.display().to_string()))
+        .transpose()
+        .map_err(|e| e.to_string())
 }
 
 /// The private key in `path`; `None` when there is no such file.
-fn load_key(root: &Path, path: &Path) -> std::result::Result<Option<PrivateKey>, String> {
-    if !present(root, path)? {
-        return Ok(None);
-    }
-    PrivateKey::read_file(path).map(Some).map_err(|e| e.to_string())
+fn load_key(tree: &Beneath, path: &Path) -> std::result::Result<Option<PrivateKey>, String> {
+    blocks(tree, path)?
+        .map(|bs| PrivateKey::from_blocks(&bs, &path.display().to_string()))
+        .transpose()
+        .map_err(|e| e.to_string())
 }
 
 /// A secret file's mode: readable by group or others is a failure, fixed by `chmod 600`.
-fn permissions(path: &Path, findings: &mut Vec<Finding>) {
-    if let Ok(meta) = std::fs::metadata(path) {
-        let mode = meta.permissions().mode() & 0o777;
+fn permissions(tree: &Beneath, path: &Path, findings: &mut Vec<Finding>) {
+    if let Some(mode) = tree.mode(&rel_in(tree, path)) {
+        let mode = mode & 0o777;
         let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         if mode & 0o077 != 0 {
             findings.push(Finding::fail(

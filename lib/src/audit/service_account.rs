@@ -6,27 +6,27 @@ use std::path::Path;
 use super::fix::{self, SaState};
 use super::{load_key, permissions};
 use crate::finding::{Check, Finding, Status, worst};
-use crate::input::read_blocks;
 use crate::key::PublicKey;
 use crate::pem::Kind;
 use crate::report::{FileKind, FileReport};
 
 /// The report on `sa.key` and `sa.pub` under `pki`.
-pub(super) fn audit(root: &Path, pki: &Path, rel: &dyn Fn(&Path) -> String) -> FileReport {
+pub(super) fn audit(tree: &crate::beneath::Beneath, pki: &Path, rel: &dyn Fn(&Path) -> String) -> FileReport {
     let key_path = pki.join("sa.key");
     let pub_path = pki.join("sa.pub");
     let mut findings = Vec::new();
-    let key = load_key(root, &key_path);
+    let key = load_key(tree, &key_path);
     // kube-apiserver's --service-account-key-file may hold several keys (during a rotation, or
     // after a lost sa.key): sa.key's public key must be one of them.
-    let pub_state = super::present(root, &pub_path);
+    let pub_state = super::present(tree, &pub_path);
     if let Err(why) = &pub_state {
         findings.push(Finding::fail(Check::Read, why.clone(), None));
     }
     let publics: Vec<PublicKey> = if pub_state == Ok(true) {
-        read_blocks(&pub_path)
+        super::blocks(tree, &pub_path)
             .map(|bs| {
-                bs.iter()
+                bs.unwrap_or_default()
+                    .iter()
                     .filter(|b| b.kind() == Kind::PublicKey)
                     .filter_map(|b| PublicKey::from_spki_der(&b.der, "sa.pub").ok())
                     .collect()
@@ -50,7 +50,7 @@ pub(super) fn audit(root: &Path, pki: &Path, rel: &dyn Fn(&Path) -> String) -> F
                 None,
             ))
         }
-        (Ok(None), _) if !pub_path.exists() => {}
+        (Ok(None), _) if !super::exists(tree, &pub_path) => {}
         (Ok(None), _) => {
             state = Some(SaState::KeyLost);
             findings.push(Finding::fail(Check::Key, "sa.key is missing", None))
@@ -61,8 +61,8 @@ pub(super) fn audit(root: &Path, pki: &Path, rel: &dyn Fn(&Path) -> String) -> F
         }
         (Err(e), _) => findings.push(Finding::fail(Check::Key, e.clone(), None)),
     }
-    if key_path.exists() {
-        permissions(&key_path, &mut findings);
+    if super::exists(tree, &key_path) {
+        permissions(tree, &key_path, &mut findings);
     }
     let status = if findings.is_empty() { Status::Missing } else { worst(&findings) };
     let mode_only = findings.iter().filter(|f| f.status == Status::Fail).all(|f| f.check == Check::Permissions);

@@ -30,6 +30,53 @@ pub struct Credentials {
     pub key: Option<Zeroizing<String>>,
 }
 
+/// How the file references of a kubeconfig are read.
+#[derive(Clone, Copy)]
+pub enum Refs<'a> {
+    /// None: a kubeconfig from stdin makes the tool read no file for it.
+    None,
+    /// Against `base`, the kubeconfig's own directory (as kubectl resolves them); absolute ones
+    /// under `root` when given (a copy of a node's file system: `/var/lib/kubelet/pki/…` is
+    /// `ROOT/var/lib/kubelet/pki/…`).
+    Paths { base: &'a std::path::Path, root: Option<&'a std::path::Path> },
+    /// A kubeconfig of a tree: a relative reference from its directory `dir`, read beneath the
+    /// tree; an absolute one beneath `root` when given; never anything outside them.
+    Tree { tree: &'a crate::beneath::Beneath, dir: &'a str, root: Option<&'a crate::beneath::Beneath> },
+}
+
+impl Refs<'_> {
+    /// The bytes of the file a reference names (regular files only).
+    fn read(&self, field: &str, source: &str, reference: &str) -> Result<Zeroizing<Vec<u8>>> {
+        let inside = std::path::Path::new(reference).strip_prefix("/").ok();
+        match (*self, inside) {
+            (Refs::None, _) => Err(Error::input(
+                source,
+                format!(
+                    "{field} is a file reference ({}); a kubeconfig from stdin does not follow file \
+                     references: name the file instead, or embed the data (kubectl config view --flatten)",
+                    crate::term::sanitize(reference)
+                ),
+            )),
+            (Refs::Paths { root: Some(root), .. }, Some(inside)) => {
+                crate::input::read_regular(&root.join(inside)).map(Zeroizing::new)
+            }
+            (Refs::Paths { base, .. }, _) => crate::input::read_regular(&base.join(reference)).map(Zeroizing::new),
+            (Refs::Tree { root: Some(root), .. }, Some(inside)) => {
+                let rel = inside.display().to_string();
+                root.read(&rel)?.ok_or_else(|| Error::io_msg(&root.path(&rel), "no such file"))
+            }
+            (Refs::Tree { tree, dir, .. }, None) => {
+                let rel = std::path::Path::new(dir).join(reference).display().to_string();
+                tree.read(&rel)?.ok_or_else(|| Error::io_msg(&tree.path(&rel), "no such file"))
+            }
+            (Refs::Tree { tree, .. }, Some(_)) => Err(Error::io_msg(
+                std::path::Path::new(reference),
+                format!("outside the tree {}: not read", crate::term::sanitize(&tree.root().display().to_string())),
+            )),
+        }
+    }
+}
+
 impl Kubeconfig {
     /// The credentials of a context (default: the current one): CA PEM, client cert PEM,
     /// client key PEM, each when present. File references are resolved relative to `base`, the
@@ -41,18 +88,15 @@ impl Kubeconfig {
         source: &str,
         base: Option<&std::path::Path>,
     ) -> Result<Credentials> {
-        self.credentials_in(context, source, base, None)
+        let refs = match base {
+            Some(base) => Refs::Paths { base, root: None },
+            None => Refs::None,
+        };
+        self.credentials_from(context, source, refs)
     }
 
-    /// [`Kubeconfig::credentials`], with absolute file references read under `root` (a copy of
-    /// a node's file system: `/var/lib/kubelet/pki/…` is `ROOT/var/lib/kubelet/pki/…`).
-    pub fn credentials_in(
-        &self,
-        context: Option<&str>,
-        source: &str,
-        base: Option<&std::path::Path>,
-        root: Option<&std::path::Path>,
-    ) -> Result<Credentials> {
+    /// [`Kubeconfig::credentials`], with file references read as `refs` says.
+    pub fn credentials_from(&self, context: Option<&str>, source: &str, refs: Refs<'_>) -> Result<Credentials> {
         let name = context.unwrap_or(&self.current_context);
         if name.is_empty() {
             return Err(Error::input(source, "the kubeconfig has no current-context; name one with --context"));
@@ -75,22 +119,8 @@ impl Kubeconfig {
                 return Ok(Some(Zeroizing::new(text)));
             }
             if let Some(p) = path {
-                let Some(base) = base else {
-                    return Err(Error::input(
-                        source,
-                        format!(
-                            "{field} is a file reference ({}); a kubeconfig from stdin does not follow file \
-                             references: name the file instead, or embed the data (kubectl config view --flatten)",
-                            crate::term::sanitize(p)
-                        ),
-                    ));
-                };
-                let full = match (root, std::path::Path::new(p).strip_prefix("/")) {
-                    (Some(root), Ok(inside)) => root.join(inside),
-                    _ => base.join(p),
-                };
-                let bytes = crate::input::read_regular(&full)?;
-                let text = String::from_utf8(bytes).map_err(|_| Error::input(p.as_str(), "not PEM text"))?;
+                let bytes = refs.read(field, source, p)?;
+                let text = String::from_utf8(bytes.to_vec()).map_err(|_| Error::input(p.as_str(), "not PEM text"))?;
                 return Ok(Some(Zeroizing::new(text)));
             }
             Ok(None)

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 
 mod credentials;
-pub use credentials::Credentials;
+pub use credentials::{Credentials, Refs};
 
 /// A kubeconfig (`kind: Config`). Unknown fields are kept on merge.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

@@ -24,11 +24,11 @@ pub(super) fn flags(opts: &Options) -> Result<()> {
 /// Whether `--pki-dir` holds `pki/ca-signer.crt` (a CA rotation has started): then
 /// kube-controller-manager's `--cluster-signing-cert-file` points at it.
 fn has_ca_signer(opts: &Options) -> bool {
-    let file = std::path::Path::new(crate::wiring::CA_SIGNER).file_name().unwrap_or_default();
     opts.pki_dir
         .as_deref()
         .and_then(|dir| crate::audit::locate(dir).ok())
-        .is_some_and(|(_, pki)| pki.join(file).is_file())
+        .and_then(|(root, _)| crate::beneath::Beneath::open(&root).ok())
+        .is_some_and(|tree| tree.file(crate::wiring::CA_SIGNER) == Ok(true))
 }
 /// `--graph`: the trust graph, with each file's actual signer when `--pki-dir` is given.
 pub(super) fn graph(opts: &Options, format: GraphFormat, at: i64, warn_within: i64) -> Result<()> {
