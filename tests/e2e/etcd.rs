@@ -23,6 +23,9 @@ pub struct Etcd {
     pub members: Vec<Member>,
     pub initial: String,
     pub data: PathBuf,
+    /// Whether a restart first copies the member's files from the tree (else each member's disk
+    /// is its node's own `pki/etcd/`, kept by the test as an operator keeps a node).
+    pub copies: bool,
 }
 
 impl Etcd {
@@ -60,7 +63,24 @@ impl Etcd {
             })
             .collect();
         let initial: Vec<String> = members.iter().map(|m| format!("{}=https://127.0.0.1:{}", m.name, m.peer)).collect();
-        Etcd { members, initial: initial.join(","), data: data.to_path_buf() }
+        Etcd { members, initial: initial.join(","), data: data.to_path_buf(), copies: true }
+    }
+
+    /// Three members, each loading its files from its own node's directory (`NODE/pki/etcd/`),
+    /// started and healthy.
+    pub fn on_nodes(data: &Path, nodes: &[PathBuf]) -> Etcd {
+        let mut etcd = Etcd::new(data);
+        etcd.copies = false;
+        for (m, node) in etcd.members.iter_mut().zip(nodes) {
+            m.disk = node.join("pki/etcd");
+        }
+        for i in 0..3 {
+            etcd.start(i, "new");
+        }
+        for (i, node) in nodes.iter().enumerate() {
+            etcd.wait(i, node);
+        }
+        etcd
     }
 
     /// Copies the tree's files for member `i` to its disk (what an operator copies to a node).
@@ -179,7 +199,9 @@ impl Etcd {
                 );
                 std::thread::sleep(Duration::from_millis(500));
             }
-            self.copy(i, tree);
+            if self.copies {
+                self.copy(i, tree);
+            }
             self.start(i, "existing");
             self.wait(i, tree);
         }

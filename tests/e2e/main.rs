@@ -18,6 +18,7 @@ mod genkey;
 mod hostile;
 mod interop;
 mod kubeconfig;
+mod multinode;
 mod policy;
 mod releases;
 mod renew;
