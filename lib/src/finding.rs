@@ -61,6 +61,8 @@ pub enum Check {
     OnDisk,
     /// A rotation under way: its phase, trust files and transition (`k8s-rotate`).
     Rotation,
+    /// A suggestion to renew a CA in place before its end (shown whatever its status).
+    Renew,
 }
 
 impl Check {
@@ -81,6 +83,7 @@ impl Check {
             Check::SelfSigned => "self-signed",
             Check::Permissions => "permissions",
             Check::Read => "read",
+            Check::Renew => "renew",
             Check::KubeconfigCa => "kubeconfig-ca",
             Check::ClientCertificate => "client-certificate",
             Check::Present => "present",

@@ -174,7 +174,8 @@ pub fn verdict(status: Status, paint: &Paint) -> String {
 /// The lines under a file for its failures and warnings (or all findings when `verbose`).
 pub fn findings_text(findings: &[Finding], indent: &str, verbose: bool, paint: &Paint) -> String {
     let mut out = String::new();
-    for f in findings.iter().filter(|f| verbose || f.status != Status::Ok) {
+    let shown = |f: &&Finding| verbose || f.status != Status::Ok || f.check == crate::finding::Check::Renew;
+    for f in findings.iter().filter(shown) {
         out.push_str(&format!("{indent}{} {}: {}\n", mark(f.status, paint), f.check, sanitize_line(&f.message)));
         if let Some(go) = &f.go_error {
             out.push_str(&format!(

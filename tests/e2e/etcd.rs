@@ -164,7 +164,7 @@ impl Etcd {
 
     pub fn wait(&self, i: usize, tree: &Path) {
         let start = Instant::now();
-        while !(self.healthy(i, tree) && self.started(tree) == 3) {
+        while !(self.healthy(i, tree) && self.started(tree) == self.members.len()) {
             if start.elapsed() > Duration::from_secs(60) {
                 let log = read(self.data.join(format!("{}.log", self.members[i].name)));
                 panic!("etcd member {i} not healthy after 60s:\n{}", &log[log.len().saturating_sub(3000)..]);

@@ -22,6 +22,7 @@ mod multinode;
 mod policy;
 mod releases;
 mod renew;
+mod renew_ca;
 mod rotate;
 mod sanitize;
 mod schemas;

@@ -6,10 +6,25 @@ use std::path::Path;
 
 use super::{AuditOptions, LoadedCa, load_bundle, load_key, permissions};
 use crate::cert::Cert;
+use crate::explain::sh_path;
 use crate::finding::{Check, Finding, Status, worst};
 use crate::profile::CaName;
 use crate::report::{BundleMember, FileKind, FileReport, SubjectJson};
 use crate::verify::{Expect, check};
+
+/// How long before its end a CA is suggested to be renewed in place.
+pub const RENEW_IN_PLACE_WITHIN: i64 = 365 * 86_400;
+
+/// The pipe that renews the CA at `prefix` (`.crt`, `.key`) in place: a new certificate with the
+/// same subject, key and subject key identifier, so that every certificate it signed still
+/// verifies and kubeadm's join hash (the hash of the key) does not change.
+pub fn renew_in_place(prefix: &Path) -> String {
+    let crt = sh_path(&super::layout::with_suffix(prefix, ".crt"));
+    let key = sh_path(&super::layout::with_suffix(prefix, ".key"));
+    format!(
+        "k8s-csr --from-cert {crt} --key {key} --reuse-key | k8s-sign --self-sign --key {key} --cert-out {crt} --force"
+    )
+}
 
 /// The report on CA `name` under `pki`, and the CA as loaded for checking what it signed.
 pub(super) fn audit(
@@ -32,6 +47,7 @@ pub(super) fn audit(
     let cert = bundle.first().cloned();
     bundle_findings(tree, &bundle, pki, opts, &mut findings);
     let key = load_key(tree, &key_path);
+    let has_key = matches!(&key, Ok(Some(k)) if cert.as_ref().is_some_and(|c| *k.public_key() == c.public_key));
     // No key file here: an externally managed CA. A key that cannot be read (a FIFO, behind a
     // link out of the tree) is not that: it is a failure.
     let externally_managed = matches!(key, Ok(None));
@@ -60,6 +76,24 @@ pub(super) fn audit(
             Err(e) => findings.push(Finding::fail(Check::Key, e, None)),
         }
     }
+    // A CA near its end (or past it) whose key is here, outside a rotation: renewed in place,
+    // everything it signed stays valid. (A bundle is a rotation's business.)
+    let renew = match (&cert, bundle.len(), has_key) {
+        (Some(c), 1, true) if c.not_after - opts.at < RENEW_IN_PLACE_WITHIN => {
+            let pipe = renew_in_place(&pki.join(name.file()));
+            let when = crate::validity::format_time(c.not_after);
+            let ends =
+                if c.not_after < opts.at { format!("ended {when}") } else { format!("ends {when}, within a year") };
+            findings.push(Finding::ok(
+                Check::Renew,
+                format!(
+                    "{ends}: renew it in place, keeping its key and subject, and everything it signed stays valid (docs/rotation.md, Renewing a CA in place)"
+                ),
+            ));
+            Some(pipe)
+        }
+        _ => None,
+    };
     let status = if cert.is_none() && findings.is_empty() { Status::Missing } else { worst(&findings) };
     let report = FileReport {
         path: rel(&crt),
@@ -76,7 +110,7 @@ pub(super) fn audit(
         status,
         findings,
         kubeadm_name: Some(name.profile().into()),
-        fix: None,
+        fix: renew,
         generation: None,
         members: if bundle.len() > 1 {
             bundle

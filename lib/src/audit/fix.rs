@@ -45,6 +45,23 @@ fn san_arg(san: &San) -> Option<String> {
     }
 }
 
+/// The fix for a kubeconfig whose only fault is CA data that is another certificate of
+/// `pki/ca.crt`'s CA (a CA renewed in place): embed the current file, as kubectl does it.
+pub(super) fn embed_ca(conf: &Path, pki: &Path, cluster: Option<&str>, findings: &[Finding]) -> Option<String> {
+    let cluster = cluster?;
+    let mut faults = findings.iter().filter(|f| f.status != Status::Ok).peekable();
+    faults.peek()?;
+    if !faults.all(|f| f.check == Check::KubeconfigCa) {
+        return None;
+    }
+    Some(format!(
+        "kubectl --kubeconfig {} config set-cluster {} --certificate-authority {} --embed-certs",
+        sh_path(conf),
+        sh(cluster),
+        sh_path(&pki.join("ca.crt"))
+    ))
+}
+
 /// The fix for a leaf (a `.crt`/`.key` pair or a kubeconfig), if it needs one.
 pub(super) fn leaf(target: &Target, pki: &Path, found: &Found<'_>) -> Option<String> {
     if !matches!(found.status, Status::Fail | Status::Missing) {

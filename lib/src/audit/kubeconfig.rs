@@ -25,14 +25,27 @@ pub(super) struct Audited {
     /// Whether the client certificate is a file reference (the kubelet's rotated
     /// `kubelet-client-current.pem`), not embedded data.
     pub references_cert_file: bool,
+    /// The current context's cluster.
+    pub cluster: Option<String>,
+    /// Whether the embedded CA data are other certificates of `pki/ca.crt`'s CAs (same subject
+    /// and key: a CA renewed in place), mended by embedding the current file.
+    pub renewed_ca: bool,
 }
 
 /// Audits the kubeconfig at `path` (file references resolved against `root`); `ca` is the
 /// cluster CA file's certificates (a bundle mid-rotation), which its embedded CA data should
 /// equal as a set.
-pub(super) fn audit(path: &Path, tree: &Beneath, node_root: Option<&Path>, ca: &[Cert]) -> Audited {
+pub(super) fn audit(path: &Path, tree: &Beneath, node_root: Option<&Path>, ca: &[Cert], at: i64) -> Audited {
     let mut findings = Vec::new();
-    let mut out = Audited { cert: None, key: None, findings: Vec::new(), server: None, references_cert_file: false };
+    let mut out = Audited {
+        cert: None,
+        key: None,
+        findings: Vec::new(),
+        server: None,
+        references_cert_file: false,
+        cluster: None,
+        renewed_ca: false,
+    };
     match super::present(tree, path) {
         Ok(true) => {}
         Ok(false) => return out,
@@ -88,7 +101,10 @@ pub(super) fn audit(path: &Path, tree: &Beneath, node_root: Option<&Path>, ca: &
     };
     out.server = Some(creds.server.clone()).filter(|s| !s.is_empty());
     let embedded = creds.ca.as_deref().map(|pem| Cert::all_in_pem(pem, &name)).unwrap_or_default();
-    findings.extend(ca_data(&embedded, ca));
+    let (ca_finding, renewed_ca) = ca_data(&embedded, ca, at);
+    findings.extend(ca_finding);
+    out.renewed_ca = renewed_ca;
+    out.cluster = Some(creds.cluster.clone());
     let cert = creds.cert.as_deref().and_then(|p| Cert::first_in_pem(p.as_bytes(), &name));
     if cert.is_none() {
         findings.push(Finding::fail(Check::ClientCertificate, "no client certificate in the current context", None));
@@ -104,17 +120,42 @@ pub(super) fn audit(path: &Path, tree: &Beneath, node_root: Option<&Path>, ca: &
 }
 
 /// The embedded CA data against `pki/ca.crt`, compared as sets (kubectl trusts every
-/// certificate of the data, in any order).
-fn ca_data(embedded: &[Cert], ca: &[Cert]) -> Option<Finding> {
+/// certificate of the data, in any order), as of `at`.
+fn ca_data(embedded: &[Cert], ca: &[Cert], at: i64) -> (Option<Finding>, bool) {
     let Some(first) = embedded.first() else {
-        return Some(Finding::fail(Check::KubeconfigCa, "no CA in the kubeconfig", None));
+        return (Some(Finding::fail(Check::KubeconfigCa, "no CA in the kubeconfig", None)), false);
     };
     if ca.is_empty() {
-        return None;
+        return (None, false);
     }
     let has = |set: &[Cert], c: &Cert| set.iter().any(|x| x.der == c.der);
     let same_set = embedded.iter().all(|c| has(ca, c)) && ca.iter().all(|c| has(embedded, c));
-    Some(if same_set && embedded.len() == ca.len() && embedded.iter().zip(ca).all(|(a, b)| a.der == b.der) {
+    // The same CAs by subject and key: certificates of a CA renewed in place (or of its
+    // renewal, here or there). A chain to one is a chain to the other while both are valid.
+    let same_ca = |a: &Cert, b: &Cert| a.subject_raw == b.subject_raw && a.public_key == b.public_key;
+    let like = |set: &[Cert], c: &Cert| set.iter().any(|x| same_ca(x, c));
+    if !same_set && embedded.iter().all(|c| like(ca, c)) && ca.iter().all(|c| like(embedded, c)) {
+        let end = embedded.iter().filter(|c| !has(ca, c)).map(|c| c.not_after).min().unwrap_or(first.not_after);
+        let when = crate::validity::format_time(end);
+        let finding = if end < at {
+            Finding::fail(
+                Check::KubeconfigCa,
+                format!(
+                    "the embedded CA is an earlier certificate of pki/ca.crt's CA (same subject and key) that ended {when}: clients refuse the API server; embed the current pki/ca.crt"
+                ),
+                None,
+            )
+        } else {
+            Finding::warn(
+                Check::KubeconfigCa,
+                format!(
+                    "the embedded CA is another certificate of pki/ca.crt's CA (same subject and key), valid until {when}: clients trust the API server until then; embed the current pki/ca.crt"
+                ),
+            )
+        };
+        return (Some(finding), true);
+    }
+    let finding = if same_set && embedded.len() == ca.len() && embedded.iter().zip(ca).all(|(a, b)| a.der == b.der) {
         Finding::ok(Check::KubeconfigCa, "the embedded CA is pki/ca.crt")
     } else if same_set {
         Finding::warn(Check::KubeconfigCa, "the embedded CAs are pki/ca.crt's, in another order")
@@ -136,5 +177,6 @@ fn ca_data(embedded: &[Cert], ca: &[Cert]) -> Option<Finding> {
             ),
             None,
         )
-    })
+    };
+    (Some(finding), false)
 }

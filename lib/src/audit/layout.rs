@@ -126,7 +126,7 @@ pub(super) fn infer_params(pki: &Path, tree: &Beneath, opts: &AuditOptions, rele
             }));
         }
     }
-    let kubelet = super::kubeconfig::audit(&root.join("kubelet.conf"), tree, opts.root.as_deref(), &[]).cert;
+    let kubelet = super::kubeconfig::audit(&root.join("kubelet.conf"), tree, opts.root.as_deref(), &[], opts.at).cert;
     if let Some(node) = kubelet.as_ref().and_then(|c| c.subject.cn()).and_then(|cn| cn.strip_prefix("system:node:")) {
         names.push(node.to_string());
     }
@@ -152,7 +152,7 @@ fn detect(tree: &Beneath, pki: &Path) -> (&'static Release, Vec<String>) {
     for profile in PROFILES.iter().filter(|p| !p.older_orgs().is_empty()) {
         let cert = match profile.location {
             Location::Pki(stem) => load_cert(tree, &pki.join(format!("{stem}.crt"))).ok().flatten(),
-            Location::Kubeconfig(file) => super::kubeconfig::audit(&root.join(file), tree, None, &[]).cert,
+            Location::Kubeconfig(file) => super::kubeconfig::audit(&root.join(file), tree, None, &[], 0).cert,
             Location::Elsewhere => None,
         };
         let Some(cert) = cert else { continue };

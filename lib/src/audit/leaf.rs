@@ -65,15 +65,19 @@ pub(super) fn audit(
     let path = target.path();
     let mut server = None;
     let mut references_cert_file = false;
+    // A kubeconfig whose CA data is another certificate of pki/ca.crt's CA: its cluster's name.
+    let mut renewed_ca = None;
     let (cert, key, mut findings) = if target.is_kubeconfig() {
         let k = kubeconfig::audit(
             &path,
             tree,
             opts.root.as_deref(),
             cas.iter().find(|c| c.name == crate::profile::CaName::Cluster).map(|c| c.bundle.as_slice()).unwrap_or(&[]),
+            opts.at,
         );
         server = k.server;
         references_cert_file = k.references_cert_file;
+        renewed_ca = k.renewed_ca.then_some(k.cluster).flatten();
         (k.cert, k.key, k.findings)
     } else {
         read_pair(target, tree, rel)
@@ -152,18 +156,20 @@ pub(super) fn audit(
             &[&path, &with_suffix(&target.name, ".key"), &pki.join(signer.map(|s| s.file()).unwrap_or("ca"))],
         )
         .then(|| {
-            fix::leaf(
-                target,
-                pki,
-                &fix::Found {
-                    cert: cert.as_ref(),
-                    expected: expected.as_ref(),
-                    findings: &findings,
-                    status,
-                    server: server.as_deref(),
-                    references_cert_file,
-                },
-            )
+            fix::embed_ca(&path, pki, renewed_ca.as_deref(), &findings).or_else(|| {
+                fix::leaf(
+                    target,
+                    pki,
+                    &fix::Found {
+                        cert: cert.as_ref(),
+                        expected: expected.as_ref(),
+                        findings: &findings,
+                        status,
+                        server: server.as_deref(),
+                        references_cert_file,
+                    },
+                )
+            })
         })
         .flatten(),
         findings,

@@ -45,10 +45,22 @@ pub(super) fn graph(opts: &Options, format: GraphFormat, at: i64, warn_within: i
 
 /// `--pki-dir`: the audit, or with `--expiry` the expiry table; exit 1 on a failure, 6 on
 /// warnings only.
-pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> Result<()> {
+pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note: crate::cmd::Warn<'_>) -> Result<()> {
     let Some(dir) = &opts.pki_dir else { return Err(Error::usage("--pki-dir is needed")) };
     let mut rep = audit(dir, &audit_options(opts, at, warn_within))?;
     crate::rotation::report::add_to(dir, at, &mut rep);
+    // kubeadm's table stays kubeadm's: the suggestion to renew a CA in place goes to stderr.
+    if opts.expiry {
+        for f in rep.files.iter().filter(|f| f.kind == crate::report::FileKind::Ca) {
+            if let (Some(fix), Some(end)) = (&f.fix, f.not_after) {
+                note(crate::cmd::Note::Warning(&format!(
+                    "the CA {} ends {}: renew it in place, keeping its key: {fix}",
+                    f.name,
+                    crate::validity::format_time(end)
+                )));
+            }
+        }
+    }
     // The audit text is coloured, so report.rs sanitises each value before painting; the
     // expiry table has no colour and is sanitised whole.
     match (opts.expiry, opts.format) {

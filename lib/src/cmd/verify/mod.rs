@@ -259,7 +259,7 @@ pub fn run(opts: &Options, note: crate::cmd::Warn<'_>) -> Result<()> {
     match mode {
         Mode::Flags => audit::flags(opts),
         Mode::Graph(format) => audit::graph(opts, format, at, warn_within),
-        Mode::Audit => audit::run(opts, at, warn_within, &paint),
+        Mode::Audit => audit::run(opts, at, warn_within, &paint, note),
         Mode::Signer => signer::run(opts),
         Mode::JoinHash => {
             let items = inspect::read_items(opts)?;
