@@ -320,3 +320,44 @@ fn printed_commands_paste_into_bash_even_for_a_hostile_directory_name() {
     let state: serde_json::Value = serde_json::from_str(&read(tree.join("pki/rotation.json"))).expect("state");
     assert_eq!(state["targets"]["ca"]["phase"], "done");
 }
+
+#[test]
+fn a_file_swapped_for_a_link_while_the_audit_runs_is_never_read_through_it() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (dir, tree) = copy_of_demo();
+    make_ca(dir.path(), "outside", "outside-the-tree");
+    let target = tree.join("pki/apiserver.crt");
+    let real = tree.join("pki/.real.crt");
+    std::fs::hard_link(&target, &real).expect("link");
+    let stop = Arc::new(AtomicBool::new(false));
+    let flipper = {
+        let (stop, target, real, outside) =
+            (stop.clone(), target.clone(), real.clone(), dir.path().join("outside.crt"));
+        let tmp = tree.join("pki/.swap");
+        std::thread::spawn(move || {
+            let mut flips = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let _ = std::fs::remove_file(&tmp);
+                if flips % 2 == 0 {
+                    std::os::unix::fs::symlink(&outside, &tmp).expect("symlink");
+                } else {
+                    std::fs::hard_link(&real, &tmp).expect("hard link");
+                }
+                std::fs::rename(&tmp, &target).expect("swap");
+                flips += 1;
+            }
+            flips
+        })
+    };
+    let mut saw_link = false;
+    for _ in 0..15 {
+        let out = tool("k8s-verify").arg("--pki-dir").arg(&tree).args(["--format", "json"]).output().expect("audit");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("outside-the-tree"), "the audit read a file through a link out of the tree");
+        saw_link |= text.contains("is a symbolic link out of the tree");
+    }
+    stop.store(true, Ordering::Relaxed);
+    let flips = flipper.join().expect("flipper");
+    assert!(flips > 100 && saw_link, "the race was run ({flips} swaps, a link seen: {saw_link})");
+}

@@ -325,3 +325,26 @@ fn an_immutable_directory_stops_a_step_which_finishes_once_it_is_writable() {
     let got = end(&tree, &rotate_json(&tree, STEPS[1].1));
     assert_eq!(got, want);
 }
+
+#[test]
+fn while_a_step_is_interrupted_the_audit_judges_it_against_the_right_files() {
+    let (dir, start) = tree_before(1);
+    let work = dir.path().join("work");
+    for n in [5, 12, 20] {
+        copy(&start, &work);
+        assert!(killed_at(&work, STEPS[1].1, "renameat", n), "not killed at rename {n}");
+        let out = tool("k8s-verify").arg("--pki-dir").arg(&work).args(["--format", "json"]).output().expect("audit");
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let rotation = report["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .find(|f| f["kind"] == "rotation")
+            .expect("the rotation's entry")
+            .to_string();
+        assert!(rotation.contains("was interrupted: run `k8s-rotate issue --step clients"), "{rotation}");
+        // Half-written, every edge still holds: the files before the step and after it coexist.
+        assert!(!rotation.contains("does not verify against"), "rename {n}: {rotation}");
+        assert_eq!(report["rotation"]["interrupted"], "issue --step clients");
+    }
+}
