@@ -339,7 +339,7 @@ fn a_file_swapped_for_a_link_while_the_audit_runs_is_never_read_through_it() {
             let mut flips = 0u64;
             while !stop.load(Ordering::Relaxed) {
                 let _ = std::fs::remove_file(&tmp);
-                if flips % 2 == 0 {
+                if flips.is_multiple_of(2) {
                     std::os::unix::fs::symlink(&outside, &tmp).expect("symlink");
                 } else {
                     std::fs::hard_link(&real, &tmp).expect("hard link");
