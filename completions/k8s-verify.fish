@@ -35,6 +35,7 @@ complete -c k8s-verify -l each -d 'Check every certificate of the inputs on its 
 complete -c k8s-verify -l join-hash -d 'Print each certificate\'s kubeadm join discovery hash (sha256:HEX of its public key), the value kubeadm join --discovery-token-ca-cert-hash takes; give it pki/ca.crt'
 complete -c k8s-verify -l external-etcd -d 'With --pki-dir: the cluster\'s etcd is external (kubeadm\'s etcd.external): no etcd certificate is expected and --expiry lists none, as kubeadm\'s does (default: external when manifests/ holds kube-apiserver.yaml and no etcd.yaml)'
 complete -c k8s-verify -l expiry -d 'With --pki-dir: print when each certificate expires, like kubeadm certs check-expiration'
+complete -c k8s-verify -l strict -d 'A check of certificates exits 6 on warnings too (something expires within --warn-within, a certificate outlives its CA), as --pki-dir and --connect always do: for health checks. Without it a valid chain exits 0, warnings printed, as openssl verify does'
 complete -c k8s-verify -s v -l verbose -d 'Show passing checks too'
 complete -c k8s-verify -l flags -d 'Print the kube-apiserver, controller-manager, scheduler, kubelet and etcd flags that point at each file of the PKI (under --pki-dir, default /etc/kubernetes)'
 complete -c k8s-verify -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'

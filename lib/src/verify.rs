@@ -44,9 +44,10 @@ pub fn go_validity_error(cert: &Cert, at: i64) -> Option<String> {
     chain::validity(cert, at).err().map(|e| e.to_string())
 }
 
-/// The usages the chain is checked for: those asked, else the certificate's own (server
-/// first), else client.
-fn chain_usages(cert: &Cert, expect: &Expect<'_>) -> Vec<Usage> {
+/// The usages the chain is checked for, decided once for the verdict, the findings and Go's
+/// line alike: those asked, else the certificate's own (server when its extended key usages
+/// name server auth, else client).
+pub fn chain_usages(cert: &Cert, expect: &Expect<'_>) -> Vec<Usage> {
     if !expect.purposes.is_empty() {
         expect.purposes.clone()
     } else if cert.ext.usages.contains(&Usage::Server) {
@@ -56,15 +57,15 @@ fn chain_usages(cert: &Cert, expect: &Expect<'_>) -> Vec<Usage> {
     }
 }
 
-/// What Go's `Verify` (with the usages asked, ServerAuth when none) followed by
-/// `VerifyHostname` for each host says at `expect.at`: `OK` or its error text, as the Go helper
-/// of the tests prints it.
+/// What Go's `Verify` (with the usages [`chain_usages`] decides) followed by `VerifyHostname`
+/// for each host says at `expect.at`: `OK` or its error text, as the Go helper of the tests
+/// prints it.
 pub fn go_verdict(cert: &Cert, expect: &Expect<'_>) -> String {
     go_result(cert, expect).err().unwrap_or_else(|| "OK".into())
 }
 
 fn go_result(cert: &Cert, expect: &Expect<'_>) -> Result<(), String> {
-    let usages = if expect.purposes.is_empty() { vec![Usage::Server] } else { expect.purposes.clone() };
+    let usages = chain_usages(cert, expect);
     let opts = chain::Options {
         roots: expect.roots,
         intermediates: expect.intermediates,
@@ -174,9 +175,10 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
             usages,
             go: expect.go,
         };
+        let mut path: Vec<&Cert> = Vec::new();
         let root = match chain::verify(cert, &opts(Vec::new())) {
             Ok(chains) => {
-                let path = chains.first().cloned().unwrap_or_default();
+                path = chains.first().cloned().unwrap_or_default();
                 out.push(Finding::ok(Check::Chain, describe_path(&path, &expect.ca_name)));
                 for usage in &usages {
                     let allowed = chain::verify(cert, &opts(vec![*usage])).is_ok();
@@ -202,16 +204,40 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
                 ));
             }
         }
+        for inter in path.iter().skip(1).filter(|c| root.is_none_or(|r| r.der != c.der)) {
+            if let Some(go) = go_validity_error(inter, at) {
+                out.push(Finding::fail(
+                    Check::CaValidity,
+                    format!(
+                        "the intermediate '{}' is not valid at {}: valid {} to {}",
+                        crate::term::sanitize_line(&inter.subject.to_string()),
+                        format_time(at),
+                        format_time(inter.not_before),
+                        format_time(inter.not_after)
+                    ),
+                    Some(go),
+                ));
+            }
+        }
+        // Verifies today, stops when the CA ends: a warning (the verdict is today's).
         if let Some(ca) = root.filter(|ca| cert.not_after > ca.not_after) {
-            out.push(Finding::fail(
+            out.push(Finding::warn(
                 Check::Lifetime,
                 format!(
                     "outlives its CA: expires {}, the CA {}; it stops verifying when the CA expires",
                     format_time(cert.not_after),
                     format_time(ca.not_after)
                 ),
-                None,
             ));
+        }
+        // One decision: whatever Go refuses at this time, for these usages and hosts, is a
+        // failure here too, said in Go's words when no finding above names it.
+        if let Err(go) = go_result(cert, expect)
+            && !out
+                .iter()
+                .any(|f| f.status == crate::finding::Status::Fail && f.go_error.as_deref() == Some(go.as_str()))
+        {
+            out.push(Finding::fail(Check::Chain, format!("Go refuses it at {}: {go}", format_time(at)), Some(go)));
         }
     } else if !expect.purposes.is_empty() {
         for usage in &expect.purposes {

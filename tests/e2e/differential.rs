@@ -50,6 +50,15 @@ fn k8s_verify_agrees_with_go_on_every_generated_chain() {
         if ours != *go_says {
             disagreements.push(format!("{name} {purpose} {host} {at}:\n  Go: {go_says}\n  us: {ours}"));
         }
+        // One decision: the status and the exit code say what the Go line says.
+        let accepted = *go_says == "OK";
+        let status = v[0]["status"].as_str().unwrap_or("");
+        if (status != "fail") != accepted || (res.status.code() == Some(0)) != accepted {
+            disagreements.push(format!(
+                "{name} {purpose} {host} {at}: Go says {go_says}, yet status {status}, exit {:?}",
+                res.status.code()
+            ));
+        }
     }
     println!("differential harness: {} cases, {} agree", cases.len(), cases.len() - disagreements.len());
     assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));

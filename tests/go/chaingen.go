@@ -5,7 +5,8 @@
 //	NAME|CHAIN_FILE|ROOTS_FILE|PURPOSE|HOST|UNIX_TIME|VERDICT
 //
 // CHAIN_FILE holds the leaf then the intermediates offered; PURPOSE is server, client or
-// default (no KeyUsages: Go checks ServerAuth); HOST may be empty; VERDICT is "OK" or Go's
+// default (the certificate's own: ServerAuth when its EKUs name it, else ClientAuth, as
+// k8s-verify decides without --purpose); HOST may be empty; VERDICT is "OK" or Go's
 // error string. Stdlib only.
 package main
 
@@ -128,6 +129,15 @@ func verdict(s scenario, purpose, host string, at time.Time) string {
 		opts.KeyUsages = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	case "client":
 		opts.KeyUsages = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	default:
+		// k8s-verify without --purpose checks the certificate's own purpose: server auth when its
+		// extended key usages name it, else client auth.
+		opts.KeyUsages = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+		for _, u := range s.chain[0].ExtKeyUsage {
+			if u == x509.ExtKeyUsageServerAuth {
+				opts.KeyUsages = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+			}
+		}
 	}
 	if _, err := s.chain[0].Verify(opts); err != nil {
 		return err.Error()
@@ -175,7 +185,9 @@ func main() {
 	kuNoSign := func(t *x509.Certificate) { t.KeyUsage = x509.KeyUsageDigitalSignature }
 	expired := func(t *x509.Certificate) { t.NotBefore = t0.Add(-48 * time.Hour); t.NotAfter = t0.Add(-time.Hour) }
 	future := func(t *x509.Certificate) { t.NotBefore = t0.Add(time.Hour) }
-	ekuOnly := func(u x509.ExtKeyUsage) opt { return func(t *x509.Certificate) { t.ExtKeyUsage = []x509.ExtKeyUsage{u} } }
+	ekuOnly := func(u x509.ExtKeyUsage) opt {
+		return func(t *x509.Certificate) { t.ExtKeyUsage = []x509.ExtKeyUsage{u} }
+	}
 	ekuAny := func(t *x509.Certificate) { t.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageAny} }
 	emptyEKU, _ := asn1.Marshal([]asn1.ObjectIdentifier{})
 	unknownOID := asn1.ObjectIdentifier{1, 2, 3, 4, 5, 6, 7}
@@ -222,6 +234,13 @@ func main() {
 	noBCInter := issue(ecKey(), root, ca("no-basic-constraints"), noBC)
 	kuInter := issue(ecKey(), root, ca("no-cert-sign"), kuNoSign)
 	expiredInter := issue(ecKey(), root, ca("expired-intermediate"), expired)
+	// An intermediate that ended (or has not begun) while its leaf and the root are valid: the
+	// chain is sound at some time, and Go refuses it at this one.
+	window := func(from, to time.Duration) opt {
+		return func(t *x509.Certificate) { t.NotBefore = t0.Add(from); t.NotAfter = t0.Add(to) }
+	}
+	endedInter := issue(ecKey(), root, ca("ended-intermediate"), window(-2*365*24*time.Hour, -time.Hour))
+	laterInter := issue(ecKey(), root, ca("later-intermediate"), window(time.Hour, 2*365*24*time.Hour))
 	expiredRoot := issue(ecKey(), nil, ca("expired-root"), expired)
 	critInter := issue(ecKey(), root, ca("critical-intermediate"), ext(unknownOID, true, []byte{5, 0}))
 	clientInter := issue(ecKey(), root, ca("client-only-intermediate"), ekuOnly(x509.ExtKeyUsageClientAuth))
@@ -256,6 +275,10 @@ func main() {
 		{"intermediate-no-cert-sign", []*x509.Certificate{leaf(kuInter), kuInter.cert}, []*x509.Certificate{root.cert}, nil, nil},
 		{"intermediate-expired", []*x509.Certificate{leaf(expiredInter), expiredInter.cert}, []*x509.Certificate{root.cert}, nil, nil},
 		{"root-expired", []*x509.Certificate{leaf(expiredRoot)}, []*x509.Certificate{expiredRoot.cert}, nil, nil},
+		{"intermediate-ended-leaf-valid", []*x509.Certificate{leaf(endedInter, window(-365*24*time.Hour, 365*24*time.Hour)), endedInter.cert},
+			[]*x509.Certificate{root.cert}, nil, []time.Time{now}},
+		{"intermediate-not-yet-valid-leaf-valid", []*x509.Certificate{leaf(laterInter, window(-24*time.Hour, 365*24*time.Hour)), laterInter.cert},
+			[]*x509.Certificate{root.cert}, nil, []time.Time{now}},
 		{"leaf-expired", []*x509.Certificate{leaf(root, expired)}, []*x509.Certificate{root.cert}, nil, nil},
 		{"leaf-not-yet-valid", []*x509.Certificate{leaf(root, future)}, []*x509.Certificate{root.cert}, nil, nil},
 		{"validity-boundary", []*x509.Certificate{direct}, []*x509.Certificate{root.cert}, nil,

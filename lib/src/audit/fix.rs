@@ -64,7 +64,10 @@ pub(super) fn embed_ca(conf: &Path, pki: &Path, cluster: Option<&str>, findings:
 
 /// The fix for a leaf (a `.crt`/`.key` pair or a kubeconfig), if it needs one.
 pub(super) fn leaf(target: &Target, pki: &Path, found: &Found<'_>) -> Option<String> {
-    if !matches!(found.status, Status::Fail | Status::Missing) {
+    // A leaf that outlives its CA verifies today (a warning), and is re-issued from its profile.
+    let outlives = found.status == Status::Warn
+        && found.findings.iter().any(|f| f.check == Check::Lifetime && f.status == Status::Warn);
+    if !matches!(found.status, Status::Fail | Status::Missing) && !outlives {
         return None;
     }
     if target.is_kubeconfig() && found.references_cert_file {

@@ -228,6 +228,12 @@ pub struct Cli {
     #[arg(long, value_name = "SPAN", default_value = "30d")]
     pub warn_within: k8s_pki::validity::Duration,
 
+    /// A check of certificates exits 6 on warnings too (something expires within --warn-within,
+    /// a certificate outlives its CA), as --pki-dir and --connect always do: for health checks.
+    /// Without it a valid chain exits 0, warnings printed, as openssl verify does
+    #[arg(long)]
+    pub strict: bool,
+
     /// Output format
     #[arg(long, value_enum, default_value = "text", help_heading = "Output")]
     pub format: FormatArg,
@@ -288,6 +294,7 @@ impl Cli {
             expiry: self.expiry,
             at: self.at,
             warn_within: Some(self.warn_within.clone()),
+            strict: self.strict,
             format: match self.format {
                 FormatArg::Text => OutputFormat::Text,
                 FormatArg::Json => OutputFormat::Json,

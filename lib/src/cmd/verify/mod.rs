@@ -74,6 +74,8 @@ pub struct Options {
     pub expiry: bool,
     /// Evaluate as of this date.
     pub at: Option<validity::Timestamp>,
+    /// `--strict`: a check exits 6 on warnings too (audits and `--connect` always do).
+    pub strict: bool,
     /// Warn within this duration.
     pub warn_within: Option<validity::Duration>,
     /// Output format.
@@ -211,6 +213,12 @@ impl Options {
         for (flag, set) in [("--cn", self.cn.is_some()), ("--org", !self.orgs.is_empty()), ("--each", self.each)] {
             belongs(flag, set, !live, "checking files")?;
         }
+        belongs(
+            "--strict",
+            self.strict,
+            mode == Mode::Check,
+            "--ca-cert (a check; audits and --connect always exit 6 on warnings)",
+        )?;
         let takes_files = matches!(mode, Mode::Check | Mode::Inspect | Mode::Signer | Mode::JoinHash);
         belongs("a FILE argument", !self.inputs.is_empty(), takes_files, "inspecting or checking files")?;
         Ok(mode)
