@@ -74,7 +74,7 @@ impl Cert {
             signature_algorithm: oid_of(&cert.signature_algorithm.algorithm)
                 .ok_or_else(|| Error::input(source, "invalid signature algorithm"))?,
             signature: cert.signature_value.data.to_vec(),
-            version: tbs.version().0 + 1,
+            version: tbs.version().0.saturating_add(1),
         })
     }
 

@@ -6,8 +6,9 @@
 use std::fmt;
 
 use crate::cert::Cert;
-use crate::go_signature::{GoRelease, check_signature_from};
-use crate::name_constraints::go_quote;
+use crate::go_release::GoRelease;
+use crate::go_signature::check_signature_from;
+use crate::name_constraints::{Refusal, go_quote};
 use crate::usage::Usage;
 use crate::validity::format_time;
 
@@ -41,6 +42,8 @@ pub enum GoError {
     IncompatibleUsage,
     /// NameMismatch.
     NameMismatch,
+    /// TooManyConstraints: the name-constraint comparison budget spent.
+    TooManyConstraints,
     /// CANotAuthorizedForThisName, with detail.
     NotAuthorizedForName(String),
     /// An error Go returns as is (constraint parsing, signature limit).
@@ -61,6 +64,8 @@ impl fmt::Display for GoError {
             GoError::TooManyIntermediates => f.write_str("x509: too many intermediates for path length constraint"),
             GoError::IncompatibleUsage => f.write_str("x509: certificate specifies an incompatible key usage"),
             GoError::NameMismatch => f.write_str("x509: issuer name does not match subject from issuing certificate"),
+            // CertificateInvalidError.Error() has no case for TooManyConstraints.
+            GoError::TooManyConstraints => f.write_str("x509: unknown error"),
             GoError::NotAuthorizedForName(detail) => {
                 write!(f, "x509: a root or intermediate certificate is not authorized to sign for this name: {detail}")
             }
@@ -112,6 +117,10 @@ fn has_unhandled_critical(c: &Cert, go: GoRelease) -> bool {
     unknown || san || nc
 }
 
+/// Go's default `VerifyOptions.MaxConstraintComparisions` (verify.go isValid: 250000), the
+/// name-constraint comparisons one candidate CA may cost before Go gives up.
+pub const MAX_CONSTRAINT_COMPARISONS: usize = 250_000;
+
 /// Go's validity check: `notBefore` and `notAfter` are inclusive.
 pub fn validity(c: &Cert, at: i64) -> Result<(), GoError> {
     if at < c.not_before {
@@ -144,14 +153,21 @@ fn is_valid(c: &Cert, kind: Kind, chain: &[&Cert], opts: &Options<'_>) -> Result
     if kind != Kind::Leaf
         && let Some((nc, _)) = &c.ext.name_constraints
     {
-        let leaf = chain.first().copied();
-        let with_sans =
-            leaf.into_iter().chain(std::iter::once(c)).filter(|x| !x.ext.sans.is_empty() || x.ext.san_critical);
+        // go1.19/1.20: the leaf's SANs and the CA's own; go1.21: every certificate below the CA.
+        let below: Vec<&Cert> = if opts.go.constrains_whole_chain() {
+            chain.to_vec()
+        } else {
+            chain.first().copied().into_iter().chain(std::iter::once(c)).collect()
+        };
+        let with_sans = below.into_iter().filter(|x| !x.ext.sans.is_empty() || x.ext.san_critical);
+        // Go's budget, counted afresh for each candidate (isValid: comparisonCount := 0).
+        let mut count = 0usize;
         for cert in with_sans {
             for san in &cert.ext.sans {
-                nc.check(san).map_err(|detail| match detail.strip_prefix("x509: cannot parse ") {
-                    Some(_) => GoError::Other(detail),
-                    None => GoError::NotAuthorizedForName(detail),
+                nc.check_counted(san, &mut count, MAX_CONSTRAINT_COMPARISONS, opts.go).map_err(|e| match e {
+                    Refusal::TooManyComparisons => GoError::TooManyConstraints,
+                    Refusal::Name(detail) if detail.starts_with("x509: cannot parse ") => GoError::Other(detail),
+                    Refusal::Name(detail) => GoError::NotAuthorizedForName(detail),
                 })?;
             }
         }
@@ -176,8 +192,11 @@ fn potential_parents<'a>(pool: &'a [Cert], cert: &Cert, go: GoRelease) -> Vec<&'
         if candidate.subject_raw != cert.issuer_raw || seen.contains(&candidate.der.as_slice()) {
             continue;
         }
-        // A pool never holds what Go cannot parse.
-        if go.refuses_negative_serials() && is_negative(candidate) {
+        // A pool never holds what Go cannot parse (AppendCertsFromPEM skips it); go1.22 also
+        // skips an issuer whose key it cannot use.
+        if crate::go_parse::check(&candidate.der, go).is_err()
+            || (go.skips_unknown_key_issuers() && !crate::go_signature::key_is_known(candidate))
+        {
             continue;
         }
         seen.push(&candidate.der);
@@ -255,11 +274,6 @@ fn build_chains<'a>(
     Err(err.unwrap_or_else(|| GoError::UnknownAuthority(hint, c.issuer.to_string())))
 }
 
-/// Whether the serial number (DER INTEGER content) is negative.
-fn is_negative(c: &Cert) -> bool {
-    c.serial.first().is_some_and(|b| b & 0x80 != 0)
-}
-
 /// Go's name for a candidate in the hint: its CN, else its first O, else `serial:N`.
 fn candidate_name(c: &Cert) -> String {
     if let Some(cn) = c.subject.cn().filter(|cn| !cn.is_empty()) {
@@ -317,9 +331,8 @@ fn chain_allows(chain: &[&Cert], wanted: &[Usage]) -> bool {
 
 /// `leaf.Verify(opts)`: the chains Go would return, or its error.
 pub fn verify<'a>(leaf: &'a Cert, opts: &Options<'a>) -> Result<Vec<Vec<&'a Cert>>, GoError> {
-    if opts.go.refuses_negative_serials() && is_negative(leaf) {
-        return Err(GoError::Other("x509: negative serial number".into()));
-    }
+    // A certificate Go cannot parse never reaches Verify: its parser's error is the verdict.
+    crate::go_parse::check(&leaf.der, opts.go).map_err(GoError::Other)?;
     is_valid(leaf, Kind::Leaf, &[], opts)?;
     let candidates = if opts.roots.iter().any(|r| r.der == leaf.der) {
         vec![vec![leaf]]

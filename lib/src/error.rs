@@ -113,6 +113,14 @@ impl Error {
         Error::Io { path: path.to_path_buf(), message: message.into() }
     }
 
+    /// The message without the file or source it names.
+    pub fn message(&self) -> String {
+        match self {
+            Error::Input { message, .. } | Error::Io { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// Re-attributes an input error to another source name (e.g. a file instead of "stdin").
     pub fn with_source(self, name: &str) -> Self {
         match self {

@@ -142,6 +142,8 @@ pub fn decode<'a>(exts: impl IntoIterator<Item = (ObjectIdentifier, bool, &'a [u
     let bad = |what: &str| Error::input(source, format!("malformed {what} extension"));
     let mut d = Decoded::default();
     for (oid, critical, value) in exts {
+        // Go reads name constraints whole and every other body from its first element on.
+        let value = if oid == NAME_CONSTRAINTS_OID { value } else { first_element(value) };
         match oid {
             o if o == NAME_CONSTRAINTS_OID => {
                 let nc = NameConstraints::decode(value).ok_or_else(|| bad("nameConstraints"))?;
@@ -172,9 +174,9 @@ pub fn decode<'a>(exts: impl IntoIterator<Item = (ObjectIdentifier, bool, &'a [u
                 }
             }
             o if o == BASIC_CONSTRAINTS_OID => {
-                let bc = BasicConstraints::from_der(value).map_err(|_| bad("basicConstraints"))?;
-                d.is_ca = Some(bc.ca);
-                d.path_len = bc.path_len_constraint;
+                let (ca, path_len) = basic_constraints_of(value).ok_or_else(|| bad("basicConstraints"))?;
+                d.is_ca = Some(ca);
+                d.path_len = path_len;
             }
             o if o == KEY_USAGE_OID => {
                 d.key_usage = Some(KeyUsage::from_der(value).map_err(|_| bad("keyUsage"))?);
@@ -184,13 +186,72 @@ pub fn decode<'a>(exts: impl IntoIterator<Item = (ObjectIdentifier, bool, &'a [u
                 d.ski = Some(ski.0.as_bytes().to_vec());
             }
             o if o == AKI_OID => {
-                let aki = AuthorityKeyIdentifier::from_der(value).map_err(|_| bad("authorityKeyIdentifier"))?;
-                d.aki = aki.key_identifier.map(|k| k.as_bytes().to_vec());
+                d.aki = key_identifier_of(value).ok_or_else(|| bad("authorityKeyIdentifier"))?;
             }
             other => d.unknown.push((other, critical)),
         }
     }
     Ok(d)
+}
+
+/// basicConstraints read as Go reads it (parser.go parseBasicConstraintsExtension, 1.19–1.24):
+/// an optional BOOLEAN then an optional INTEGER that fits an int64, anything after ignored. A
+/// negative pathLen is no constraint (Go's Verify skips `MaxPathLen < 0`), and so is one above 255,
+/// which no chain reaches.
+fn basic_constraints_of(value: &[u8]) -> Option<(bool, Option<u8>)> {
+    use der::{Reader, Tag, Tagged, asn1::AnyRef};
+    let outer = AnyRef::decode(&mut der::SliceReader::new(value).ok()?).ok()?;
+    if outer.tag() != Tag::Sequence {
+        return None;
+    }
+    let mut r = der::SliceReader::new(outer.value()).ok()?;
+    let mut ca = false;
+    if !r.is_finished() && Tag::peek(&r).ok()? == Tag::Boolean {
+        ca = bool::decode(&mut r).ok()?;
+    }
+    let mut path_len = None;
+    if !r.is_finished() && Tag::peek(&r).ok()? == Tag::Integer {
+        let int = der::asn1::Int::decode(&mut r).ok()?;
+        let bytes = int.as_bytes();
+        if bytes.len() > 8 {
+            return None;
+        }
+        let negative = bytes.first().is_some_and(|b| b & 0x80 != 0);
+        path_len = if negative {
+            None
+        } else {
+            bytes
+                .iter()
+                .try_fold(0u64, |n, b| n.checked_mul(256)?.checked_add(u64::from(*b)))
+                .and_then(|n| u8::try_from(n).ok())
+        };
+    }
+    Some((ca, path_len))
+}
+
+/// The first TLV of `value` (all of it when there is none to read).
+fn first_element(value: &[u8]) -> &[u8] {
+    use der::Reader;
+    let Ok(mut r) = der::SliceReader::new(value) else { return value };
+    let used = r.decode::<der::asn1::AnyRef<'_>>().ok().and_then(|_| usize::try_from(u32::from(r.position())).ok());
+    used.and_then(|n| value.get(..n)).unwrap_or(value)
+}
+
+/// An authority key identifier's keyIdentifier (`[0]`), as Go reads it: the SEQUENCE's first
+/// element when it is one, the rest unread.
+fn key_identifier_of(value: &[u8]) -> Option<Option<Vec<u8>>> {
+    use der::{Reader, Tag, asn1::AnyRef};
+    let outer: AnyRef<'_> = der::SliceReader::new(value).ok()?.decode().ok()?;
+    if der::Tagged::tag(&outer) != Tag::Sequence {
+        return None;
+    }
+    let key_id = Tag::ContextSpecific { constructed: false, number: der::TagNumber(0) };
+    let mut r = der::SliceReader::new(outer.value()).ok()?;
+    if r.is_finished() || Tag::peek(&r).ok()? != key_id {
+        return Some(None);
+    }
+    let id: AnyRef<'_> = r.decode().ok()?;
+    Some(Some(id.value().to_vec()))
 }
 
 fn general_name_to_san(name: &GeneralName) -> Option<San> {

@@ -9,39 +9,7 @@ use der::Decode;
 use spki::SubjectPublicKeyInfoOwned;
 
 use crate::cert::Cert;
-
-/// The Go release whose crypto/x509 is followed (Kubernetes 1.33 is built with Go 1.24).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct GoRelease {
-    /// The minor version: 19 for go1.19.
-    pub minor: u32,
-}
-
-impl Default for GoRelease {
-    fn default() -> GoRelease {
-        GoRelease { minor: 24 }
-    }
-}
-
-impl GoRelease {
-    /// go1.19–go1.23 suggest `GODEBUG=x509sha1=1` after a SHA-1 refusal; go1.24 removed the setting.
-    pub fn sha1_hint(self) -> bool {
-        self.minor < 24
-    }
-    /// go1.23 refuses negative serial numbers when parsing (GODEBUG x509negativeserial).
-    pub fn refuses_negative_serials(self) -> bool {
-        self.minor >= 23
-    }
-    /// go1.24 refuses RSA keys under 1024 bits (GODEBUG rsa1024min).
-    pub fn min_rsa_bits(self) -> usize {
-        if self.minor >= 24 { 1024 } else { 0 }
-    }
-    /// go1.24 handles the policy extensions (policy validation, RFC 9618); earlier releases
-    /// count them as unhandled when critical.
-    pub fn handles_policy_extensions(self) -> bool {
-        self.minor >= 24
-    }
-}
+use crate::go_release::GoRelease;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Hash {
@@ -105,6 +73,13 @@ fn key_of(spki_der: &[u8]) -> Option<Key> {
     let curve =
         spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<ObjectIdentifier>().ok()).map(|o| o.to_string());
     Some(Key { algo, curve, bits: spki.subject_public_key.raw_bytes().to_vec() })
+}
+
+/// Go leaves a certificate's `PublicKey` nil for an algorithm other than RSA, ECDSA, Ed25519
+/// and DSA (parser.go parsePublicKey; X25519 only through ParsePKIXPublicKey); from go1.22.1
+/// (and 1.21.8) `buildChains` skips such a candidate issuer (verify.go, CVE-2024-24783).
+pub fn key_is_known(cert: &Cert) -> bool {
+    key_of(cert.public_key.spki_der()).is_some()
 }
 
 fn key_type_name(algo: KeyAlgo) -> &'static str {

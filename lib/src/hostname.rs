@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 use crate::cert::Cert;
+use crate::go_release::GoRelease;
 use crate::san::San;
 
 /// A host as given: an IP address (optionally in `[ ]`) or a name.
@@ -60,15 +61,15 @@ impl Host {
 }
 
 /// Go's VerifyHostname: `Err` is HostnameError's text.
-pub fn verify_hostname(cert: &Cert, host: &Host) -> Result<(), String> {
+pub fn verify_hostname(cert: &Cert, host: &Host, go: GoRelease) -> Result<(), String> {
     if let Some(ip) = host.ip() {
         let found = cert.ext.sans.iter().any(|s| matches!(s, San::Ip(i) if i.to_canonical() == ip.to_canonical()));
         return if found { Ok(()) } else { Err(hostname_error(cert, host.unbracketed())) };
     }
     let candidate = host.0.to_ascii_lowercase();
-    let valid_candidate = valid_hostname(&candidate, false);
+    let valid_candidate = valid_hostname(&candidate, false, go);
     let found = dns_names(cert).iter().any(|pattern| {
-        if valid_candidate && valid_hostname(pattern, true) {
+        if valid_candidate && valid_hostname(pattern, true, go) {
             match_hostnames(pattern, &candidate)
         } else {
             match_exactly(pattern, &candidate)
@@ -108,15 +109,16 @@ fn hostname_error(cert: &Cert, host: &str) -> String {
 
 /// Whether Go would match a dialled name against this CN or SAN as a host name pattern (Go's
 /// `validHostname(name, true)`): otherwise only an exact match counts.
-pub fn valid_pattern(name: &str) -> bool {
-    valid_hostname(name, true)
+pub fn valid_pattern(name: &str, go: GoRelease) -> bool {
+    valid_hostname(name, true, go)
 }
 
 /// Go's validHostname: labels of letters, digits, `-` (not first), `_`; a pattern may start
-/// with a `*` label; an input may end with one dot.
-fn valid_hostname(host: &str, is_pattern: bool) -> bool {
+/// with a `*` label; an input may end with one dot. From go1.23 a bare `*` is not a pattern
+/// (verify.go validHostname), so it matches only a dialled `*`.
+fn valid_hostname(host: &str, is_pattern: bool, go: GoRelease) -> bool {
     let host = if is_pattern { host } else { host.strip_suffix('.').unwrap_or(host) };
-    if host.is_empty() {
+    if host.is_empty() || (go.refuses_bare_wildcard() && host == "*") {
         return false;
     }
     host.split('.').enumerate().all(|(i, part)| {
@@ -149,10 +151,13 @@ mod tests {
 
     #[test]
     fn go_hostname_rules() {
-        assert!(valid_hostname("a_b.example.com.", false));
-        assert!(!valid_hostname("-a.example.com", false));
-        assert!(valid_hostname("*.example.com", true));
-        assert!(!valid_hostname("a.*.com", true));
+        let go = GoRelease::default();
+        assert!(valid_hostname("a_b.example.com.", false, go));
+        assert!(!valid_hostname("-a.example.com", false, go));
+        assert!(valid_hostname("*.example.com", true, go));
+        assert!(!valid_hostname("a.*.com", true, go));
+        assert!(!valid_hostname("*", true, go), "go1.23+: a bare * is no pattern");
+        assert!(valid_hostname("*", true, GoRelease { minor: 22 }));
         assert!(match_hostnames("*.example.com", "a.example.com."));
         assert!(!match_hostnames("*.example.com", "example.com"));
         assert!(!match_hostnames("*.example.com", "a.b.example.com"));

@@ -275,7 +275,7 @@ fn front_proxy_lines(id: &Identity<'_>, basis: &str, lines: &mut Vec<String>) {
 fn server_lines(id: &Identity<'_>, profiles: &[&Profile], lines: &mut Vec<String>) {
     if id.sans.is_empty() {
         let cn = id.cn.unwrap_or("");
-        let message = if crate::hostname::valid_pattern(cn) {
+        let message = if crate::hostname::valid_pattern(cn, crate::go_release::GoRelease::default()) {
             format!(
                 ", and when they dial its CN \"{cn}\" Go says \"x509: certificate relies on legacy Common Name field, use SANs instead\""
             )

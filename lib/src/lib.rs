@@ -27,6 +27,8 @@ pub mod ext;
 pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod go_parse;
+pub mod go_release;
 pub mod go_signature;
 pub mod hostname;
 pub mod identity;

@@ -10,6 +10,7 @@ use x509_cert::ext::pkix::NameConstraints as Encoded;
 use x509_cert::ext::pkix::constraints::name::GeneralSubtrees;
 use x509_cert::ext::pkix::name::GeneralName;
 
+use crate::go_release::GoRelease;
 use crate::san::San;
 
 /// One CA's constraints, by kind.
@@ -49,12 +50,23 @@ impl NameConstraints {
 
     /// Go's verdict on one SAN: `Err(detail)` as in "… not authorized to sign for this name: DETAIL".
     pub fn check(&self, san: &San) -> Result<(), String> {
+        self.check_counted(san, &mut 0, usize::MAX, GoRelease::default()).map_err(|e| match e {
+            Refusal::Name(detail) => detail,
+            Refusal::TooManyComparisons => "too many comparisons".into(),
+        })
+    }
+
+    /// [`NameConstraints::check`], counting comparisons as Go's checkNameConstraints does: before
+    /// the excluded constraints of the SAN's kind are tried their number is added to `count`, then
+    /// that of the permitted ones; past `max`, Go gives up (`TooManyConstraints`).
+    pub fn check_counted(&self, san: &San, count: &mut usize, max: usize, go: GoRelease) -> Result<(), Refusal> {
         match san {
             San::Dns(name) => {
-                if reverse_labels(name).is_none() {
-                    return Err(format!("x509: cannot parse dnsName {}", go_quote(name)));
+                if reverse_labels(name, go).is_none() {
+                    return Err(Refusal::Name(format!("x509: cannot parse dnsName {}", go_quote(name))));
                 }
-                self.apply("DNS name", name, &self.excluded.dns, &self.permitted.dns, |c| match_domain(name, c))
+                let m = |c: &String| match_domain(name, c, go);
+                apply("DNS name", name, (&self.excluded.dns, &self.permitted.dns), (count, max), m)
             }
             San::Ip(ip) => {
                 let bytes = match ip {
@@ -65,56 +77,72 @@ impl NameConstraints {
                 let matches = |(net, mask): &(Vec<u8>, Vec<u8>)| {
                     Ok(net.len() == bytes.len() && bytes.iter().zip(net).zip(mask).all(|((b, n), m)| b & m == n & m))
                 };
-                self.apply_by("IP address", &shown, &self.excluded.ip, &self.permitted.ip, matches)
+                apply("IP address", &shown, (&self.excluded.ip, &self.permitted.ip), (count, max), matches)
             }
             San::Email(mailbox) => {
                 let Some((local, domain)) = mailbox.rsplit_once('@').filter(|(l, d)| !l.is_empty() && !d.is_empty())
                 else {
-                    return Err(format!("x509: cannot parse rfc822Name {}", go_quote(mailbox)));
+                    // Go prints the zero rfc2821Mailbox it failed to fill, not the name.
+                    return Err(Refusal::Name("x509: cannot parse rfc822Name {\"\" \"\"}".into()));
                 };
-                self.apply("email address", mailbox, &self.excluded.email, &self.permitted.email, |c| {
-                    match c.rsplit_once('@') {
-                        Some((cl, cd)) => Ok(cl == local && cd.eq_ignore_ascii_case(domain)),
-                        None => match_domain(domain, c),
-                    }
-                })
+                let m = |c: &String| match c.rsplit_once('@') {
+                    Some((cl, cd)) => Ok(cl == local && cd.eq_ignore_ascii_case(domain)),
+                    None => match_domain(domain, c, go),
+                };
+                apply("email address", mailbox, (&self.excluded.email, &self.permitted.email), (count, max), m)
             }
-            San::Uri(uri) => self.apply("URI", uri, &self.excluded.uri, &self.permitted.uri, |c| match_uri(uri, c)),
+            San::Uri(uri) => {
+                let m = |c: &String| match_uri(uri, c, go);
+                apply("URI", uri, (&self.excluded.uri, &self.permitted.uri), (count, max), m)
+            }
         }
     }
+}
 
-    fn apply(
-        &self,
-        kind: &str,
-        name: &str,
-        excluded: &[String],
-        permitted: &[String],
-        matches: impl Fn(&str) -> Result<bool, String>,
-    ) -> Result<(), String> {
-        self.apply_by(kind, name, excluded, permitted, |c: &String| matches(c))
+/// Why a SAN is refused: a name's detail, or Go's comparison budget spent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// "… not authorized to sign for this name: DETAIL", or a parse error in Go's words.
+    Name(String),
+    /// Go's `TooManyConstraints`.
+    TooManyComparisons,
+}
+
+fn apply<C: ConstraintText>(
+    kind: &str,
+    name: &str,
+    (excluded, permitted): (&[C], &[C]),
+    (count, max): (&mut usize, usize),
+    matches: impl Fn(&C) -> Result<bool, String>,
+) -> Result<(), Refusal> {
+    *count = count.saturating_add(excluded.len());
+    if *count > max {
+        return Err(Refusal::TooManyComparisons);
     }
-
-    fn apply_by<C: ConstraintText>(
-        &self,
-        kind: &str,
-        name: &str,
-        excluded: &[C],
-        permitted: &[C],
-        matches: impl Fn(&C) -> Result<bool, String>,
-    ) -> Result<(), String> {
-        for c in excluded {
-            if matches(c)? {
-                return Err(format!("{kind} {} is excluded by constraint {}", go_quote(name), go_quote(&c.text())));
-            }
+    for c in excluded {
+        if matches(c).map_err(Refusal::Name)? {
+            return Err(Refusal::Name(format!(
+                "{kind} {} is excluded by constraint {}",
+                go_quote(name),
+                go_quote(&c.text())
+            )));
         }
-        let mut ok = true;
-        for c in permitted {
-            ok = matches(c)?;
-            if ok {
-                break;
-            }
+    }
+    *count = count.saturating_add(permitted.len());
+    if *count > max {
+        return Err(Refusal::TooManyComparisons);
+    }
+    let mut ok = true;
+    for c in permitted {
+        ok = matches(c).map_err(Refusal::Name)?;
+        if ok {
+            break;
         }
-        if ok { Ok(()) } else { Err(format!("{kind} {} is not permitted by any constraint", go_quote(name))) }
+    }
+    if ok {
+        Ok(())
+    } else {
+        Err(Refusal::Name(format!("{kind} {} is not permitted by any constraint", go_quote(name))))
     }
 }
 
@@ -149,7 +177,7 @@ fn subtrees(trees: Option<&GeneralSubtrees>, unhandled: &mut bool) -> Option<Sub
             GeneralName::DnsName(d) => {
                 let d = d.to_string();
                 let trimmed = d.strip_prefix('.').unwrap_or(&d);
-                if !d.is_empty() && reverse_labels(trimmed).is_none() {
+                if !d.is_empty() && reverse_labels(trimmed, GoRelease { minor: 19 }).is_none() {
                     return None;
                 }
                 out.dns.push(d);
@@ -171,24 +199,29 @@ fn subtrees(trees: Option<&GeneralSubtrees>, unhandled: &mut bool) -> Option<Sub
 }
 
 /// Go's domainToReverseLabels: labels right to left; `None` for an empty label or a byte
-/// outside 33..=126.
-fn reverse_labels(domain: &str) -> Option<Vec<&str>> {
+/// outside 33..=126; the empty domain has no labels (and is fine); a leading dot is dropped
+/// before go1.23 and refused from it.
+fn reverse_labels(domain: &str, go: GoRelease) -> Option<Vec<&str>> {
+    let domain = if go.refuses_leading_dot() { domain } else { domain.strip_prefix('.').unwrap_or(domain) };
+    if domain.is_empty() {
+        return Some(Vec::new());
+    }
     let labels: Vec<&str> = domain.rsplit('.').collect();
-    let ok = !domain.is_empty() && labels.iter().all(|l| !l.is_empty() && l.bytes().all(|c| (33..=126).contains(&c)));
+    let ok = labels.iter().all(|l| !l.is_empty() && l.bytes().all(|c| (33..=126).contains(&c)));
     ok.then_some(labels)
 }
 
-fn match_domain(domain: &str, constraint: &str) -> Result<bool, String> {
+fn match_domain(domain: &str, constraint: &str, go: GoRelease) -> Result<bool, String> {
     if constraint.is_empty() {
         return Ok(true);
     }
-    let domain_labels = reverse_labels(domain)
+    let domain_labels = reverse_labels(domain, go)
         .ok_or_else(|| format!("x509: internal error: cannot parse domain {}", go_quote(domain)))?;
     let (must_have_subdomains, constraint) = match constraint.strip_prefix('.') {
         Some(rest) => (true, rest),
         None => (false, constraint),
     };
-    let constraint_labels = reverse_labels(constraint)
+    let constraint_labels = reverse_labels(constraint, go)
         .ok_or_else(|| format!("x509: internal error: cannot parse domain {}", go_quote(constraint)))?;
     if domain_labels.len() < constraint_labels.len()
         || (must_have_subdomains && domain_labels.len() == constraint_labels.len())
@@ -198,7 +231,7 @@ fn match_domain(domain: &str, constraint: &str) -> Result<bool, String> {
     Ok(constraint_labels.iter().zip(&domain_labels).all(|(c, d)| c.eq_ignore_ascii_case(d)))
 }
 
-fn match_uri(uri: &str, constraint: &str) -> Result<bool, String> {
+fn match_uri(uri: &str, constraint: &str, go: GoRelease) -> Result<bool, String> {
     let after_scheme = uri.split_once("://").map(|(_, rest)| rest);
     let host = after_scheme
         .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""))
@@ -214,7 +247,7 @@ fn match_uri(uri: &str, constraint: &str) -> Result<bool, String> {
     if (host.starts_with('[') && host.ends_with(']')) || host.parse::<IpAddr>().is_ok() {
         return Err(format!("URI with IP ({}) cannot be matched against constraints", go_quote(uri)));
     }
-    match_domain(host, constraint)
+    match_domain(host, constraint, go)
 }
 
 /// Go's `%q`: a double-quoted string with `"` and `\` escaped and non-printable characters
@@ -289,8 +322,12 @@ mod tests {
             c.check(&San::Ip("11.0.0.1".parse().expect("ip"))),
             Err("IP address \"11.0.0.1\" is not permitted by any constraint".into())
         );
-        assert_eq!(match_uri("spiffe://cluster.local/ns/a", "cluster.local"), Ok(true));
-        assert!(match_uri("https://10.0.0.1:443/", "x").is_err());
+        let go = GoRelease::default();
+        assert_eq!(match_uri("spiffe://cluster.local/ns/a", "cluster.local", go), Ok(true));
+        assert!(match_uri("https://10.0.0.1:443/", "x", go).is_err());
+        // A leading dot: dropped by go1.19, refused by go1.23.
+        assert!(reverse_labels(".a.com", GoRelease { minor: 19 }).is_some());
+        assert!(reverse_labels(".a.com", go).is_none());
     }
 
     #[test]

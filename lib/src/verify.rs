@@ -5,7 +5,7 @@
 use crate::cert::Cert;
 use crate::chain::{self, GoError};
 use crate::finding::{Check, Finding};
-use crate::go_signature::GoRelease;
+use crate::go_release::GoRelease;
 use crate::hostname::{Host, verify_hostname};
 use crate::key::PublicKey;
 use crate::san::San;
@@ -37,6 +37,9 @@ pub struct Expect<'a> {
     pub warn_within: i64,
     /// Whose rules.
     pub go: GoRelease,
+    /// A chain to `roots` is asked for even when none of them is left (a CA file whose every
+    /// certificate Go's parser refuses: Go's pool is empty).
+    pub chain_required: bool,
 }
 
 /// Go's wording for a certificate outside its validity at `at`.
@@ -75,7 +78,7 @@ fn go_result(cert: &Cert, expect: &Expect<'_>) -> Result<(), String> {
     };
     chain::verify(cert, &opts).map_err(|e| e.to_string())?;
     for host in &expect.hosts {
-        verify_hostname(cert, host)?;
+        verify_hostname(cert, host, expect.go)?;
     }
     Ok(())
 }
@@ -129,8 +132,12 @@ fn clamp(x: i64, lo: i64, hi: i64) -> i64 {
     if lo <= hi { x.max(lo).min(hi) } else { x }
 }
 
-/// Every check `expect` asks for, in a fixed order.
+/// Every check `expect` asks for, in a fixed order. A certificate Go's parser refuses gets that
+/// one finding: no Go program goes further with it.
 pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
+    if let Err(go) = crate::go_parse::check(&cert.der, expect.go) {
+        return vec![Finding::fail(Check::Read, format!("Go cannot parse this certificate: {go}"), Some(go))];
+    }
     let mut out = Vec::new();
     let at = expect.at;
 
@@ -162,7 +169,7 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
     // Chain to the roots, for each required usage, as Go builds it; first at a time inside
     // every validity period, so a chain defect is reported as such even when a certificate
     // has also expired (that is reported above and below with Go's words).
-    if !expect.roots.is_empty() {
+    if !expect.roots.is_empty() || expect.chain_required {
         let usages = chain_usages(cert, expect);
         let mut chain_time = clamp(at, cert.not_before, cert.not_after);
         for ca in expect.roots.iter().chain(expect.intermediates) {
@@ -247,7 +254,7 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
     }
 
     for host in &expect.hosts {
-        match verify_hostname(cert, host) {
+        match verify_hostname(cert, host, expect.go) {
             Ok(()) => out.push(Finding::ok(Check::Host, format!("valid for {host}"))),
             Err(go) => out.push(Finding::fail(
                 Check::Host,
@@ -353,7 +360,7 @@ mod tests {
     }
 
     fn go_hostname_error(cert: &Cert, h: &str) -> String {
-        verify_hostname(cert, &host(h)).expect_err("mismatch")
+        verify_hostname(cert, &host(h), GoRelease::default()).expect_err("mismatch")
     }
 
     fn leaf(ca: &Ca, usages: &[Usage], sans: &[&str]) -> Cert {

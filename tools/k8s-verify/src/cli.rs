@@ -277,7 +277,7 @@ impl Cli {
             ca_cert: self.ca_cert.clone().or_else(|| self.ca.as_ref().map(|p| k8s_pki_cli::with_suffix(p, ".crt"))),
             untrusted: self.untrusted.clone(),
             each: self.each,
-            go: k8s_pki::go_signature::GoRelease { minor: self.go_release },
+            go: k8s_pki::go_release::GoRelease { minor: self.go_release },
             purposes: self.purposes.iter().map(|p| Usage::from(*p)).collect(),
             hosts: self.hosts.clone(),
             cn: self.cn.clone(),

@@ -153,7 +153,7 @@ pub(crate) fn check(client: &Client, bundle: &[Cert], ca_name: &str, now: i64) -
         intermediates: &[],
         at: now,
         usages: vec![Usage::Client],
-        go: crate::go_signature::GoRelease::default(),
+        go: crate::go_release::GoRelease::default(),
     };
     let Err(go) = crate::chain::verify(&client.cert, &opts) else {
         return Ok(());

@@ -13,28 +13,81 @@ use crate::term::Paint;
 use crate::usage::Usage;
 use crate::verify::{Expect, chain_usages, check, go_verdict};
 
+/// One certificate to check: the item, its chain (the certificates after it in its input), and
+/// the first of those Go's parser refuses (a Go program reading the file stops there).
+struct ToCheck<'a> {
+    item: &'a Item,
+    chain: Vec<Cert>,
+    /// What to say, and Go's error.
+    unparsable: Option<(String, String)>,
+}
+
 /// The certificates to check, each with its chain: the first certificate of each input with
 /// the ones after it (a chain as a server sends it), or with `each` every certificate alone.
-fn chains<'a>(items: &'a [Item], each: bool, note: Warn<'_>) -> Vec<(&'a Item, Vec<Cert>)> {
-    let mut out: Vec<(&Item, Vec<Cert>)> = Vec::new();
+fn chains<'a>(items: &'a [Item], each: bool, go: crate::go_release::GoRelease, note: Warn<'_>) -> Vec<ToCheck<'a>> {
+    let mut out: Vec<ToCheck<'a>> = Vec::new();
     let mut last_input = None;
     for item in items {
-        let Item::Cert(cert, source, _, input) = item else { continue };
+        let (input, cert) = match item {
+            Item::Cert(cert, _, _, input) => (*input, Some(cert)),
+            Item::Unparsable(_, _, input) => (*input, None),
+            _ => continue,
+        };
         match out.last_mut() {
-            Some((_, chain)) if !each && last_input == Some(*input) => {
-                if !cert.is_ca() {
-                    note(crate::cmd::Note::Warning(&format!(
-                        "{}: not a CA, so only an unused intermediate: each input is one chain, the first certificate checked (--each checks every one)",
-                        crate::term::sanitize_line(source)
-                    )));
+            Some(current) if !each && last_input == Some(input) => match (cert, item) {
+                (Some(cert), Item::Cert(_, source, ..)) => {
+                    if !cert.is_ca() {
+                        note(crate::cmd::Note::Warning(&format!(
+                            "{}: not a CA, so only an unused intermediate: each input is one chain, the first certificate checked (--each checks every one)",
+                            crate::term::sanitize_line(source)
+                        )));
+                    }
+                    if current.unparsable.is_none() {
+                        current.unparsable = crate::go_parse::check(&cert.der, go)
+                            .err()
+                            .map(|e| (format!("Go cannot parse the intermediate '{}': {e}", cert.subject), e));
+                    }
+                    current.chain.push((**cert).clone());
                 }
-                chain.push((**cert).clone());
-            }
-            _ => out.push((item, Vec::new())),
+                (_, Item::Unparsable(source, e, _)) => {
+                    current
+                        .unparsable
+                        .get_or_insert_with(|| (format!("Go cannot parse the intermediate {source}: {e}"), e.clone()));
+                }
+                _ => {}
+            },
+            _ => out.push(ToCheck { item, chain: Vec::new(), unparsable: None }),
         }
-        last_input = Some(*input);
+        last_input = Some(input);
     }
     out
+}
+
+/// One verdict: the source, the subject, the findings and Go's line with the purposes checked.
+struct Checked {
+    source: String,
+    subject: serde_json::Value,
+    subject_text: String,
+    findings: Vec<crate::finding::Finding>,
+    go: Option<(String, Vec<&'static str>)>,
+}
+
+/// The roots of `--ca-cert`, without those Go's parser refuses (CertPool.AppendCertsFromPEM skips
+/// them), each said on stderr.
+fn roots(opts: &Options, note: Warn<'_>) -> Result<Vec<Cert>> {
+    let Some(path) = opts.ca_cert.as_deref() else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for (i, cert) in Cert::read_all(path)?.into_iter().enumerate() {
+        match crate::go_parse::check(&cert.der, opts.go) {
+            Ok(()) => out.push(cert),
+            Err(e) => note(crate::cmd::Note::Warning(&format!(
+                "{} #{}: Go cannot parse this certificate ({e}): Go components skip it",
+                crate::term::sanitize_line(&path.display().to_string()),
+                i + 1
+            ))),
+        }
+    }
+    Ok(out)
 }
 
 /// Checks every certificate of the inputs against what the flags ask; exit 1 on a failure,
@@ -44,7 +97,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
     if opts.explain {
         explain_checks(opts, &items, note);
     }
-    let roots = opts.ca_cert.as_deref().map(Cert::read_all).transpose()?.unwrap_or_default();
+    let roots = roots(opts, note)?;
     let ca_name = opts.ca_cert.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
     let mut untrusted = Vec::new();
     for path in &opts.untrusted {
@@ -52,8 +105,23 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
     }
     let key = opts.key.as_deref().map(crate::key::PrivateKey::read_file).transpose()?.map(|k| k.public_key().clone());
     let mut results = Vec::new();
-    for (leaf, chain) in chains(&items, opts.each, note) {
-        let Item::Cert(cert, source, kc_key, _) = leaf else { continue };
+    for ToCheck { item, chain, unparsable } in chains(&items, opts.each, opts.go, note) {
+        let (cert, source, kc_key) = match item {
+            Item::Cert(cert, source, kc_key, _) => (cert, source, kc_key),
+            Item::Unparsable(source, e, _) => {
+                let message = format!("Go cannot parse this certificate: {e}");
+                results.push(refused(source, message, e.clone(), opts.ca_cert.is_some()));
+                continue;
+            }
+            _ => continue,
+        };
+        if let Some((message, e)) = unparsable {
+            let mut r = refused(source, message, e, opts.ca_cert.is_some());
+            r.subject = serde_json::json!({"cn": cert.subject.cn(), "o": cert.subject.orgs()});
+            r.subject_text = cert.subject.to_string();
+            results.push(r);
+            continue;
+        }
         let intermediates: Vec<Cert> = chain.into_iter().chain(untrusted.iter().cloned()).collect();
         let expect = Expect {
             roots: &roots,
@@ -67,44 +135,61 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
             at,
             warn_within,
             go: opts.go,
+            chain_required: opts.ca_cert.is_some(),
         };
-        let findings = check(cert, &expect);
-        let go = if roots.is_empty() {
-            None
-        } else {
-            let purposes: Vec<&str> = chain_usages(cert, &expect).iter().map(|u| u.eku_name()).collect();
-            Some((go_verdict(cert, &expect), purposes))
-        };
-        results.push((source.clone(), cert, findings, go));
+        let go = opts.ca_cert.is_some().then(|| {
+            let purposes: Vec<&'static str> = chain_usages(cert, &expect).iter().map(|u| u.eku_name()).collect();
+            (go_verdict(cert, &expect), purposes)
+        });
+        results.push(Checked {
+            source: source.clone(),
+            subject: serde_json::json!({"cn": cert.subject.cn(), "o": cert.subject.orgs()}),
+            subject_text: cert.subject.to_string(),
+            findings: check(cert, &expect),
+            go,
+        });
     }
+    report(&results, opts, paint)
+}
+
+/// The verdict on a certificate (or chain) Go's parser refuses: that, and nothing else.
+fn refused(source: &str, message: String, go: String, with_roots: bool) -> Checked {
+    Checked {
+        source: source.to_string(),
+        subject: serde_json::json!({"cn": null, "o": []}),
+        subject_text: "?".into(),
+        findings: vec![crate::finding::Finding::fail(crate::finding::Check::Read, message, Some(go.clone()))],
+        go: with_roots.then_some((go, Vec::new())),
+    }
+}
+
+/// Prints the verdicts and turns them into the exit status.
+fn report(results: &[Checked], opts: &Options, paint: &Paint) -> Result<()> {
     if results.is_empty() {
         return Err(Error::input("input", "no certificate to check"));
     }
     let text = match opts.format {
         OutputFormat::Text => {
             let mut out = String::new();
-            for (source, cert, findings, _) in &results {
-                let verdict = report::verdict(worst(findings), paint);
+            for r in results {
+                let verdict = report::verdict(worst(&r.findings), paint);
                 out.push_str(&format!(
                     "{} ({}): {verdict}\n",
-                    crate::term::sanitize_line(source),
-                    crate::term::sanitize_line(&cert.subject.to_string())
+                    crate::term::sanitize_line(&r.source),
+                    crate::term::sanitize_line(&r.subject_text)
                 ));
-                out.push_str(&report::findings_text(findings, "  ", opts.verbose, paint));
+                out.push_str(&report::findings_text(&r.findings, "  ", opts.verbose, paint));
             }
             out
         }
         OutputFormat::Json => {
             let all: Vec<serde_json::Value> = results
                 .iter()
-                .map(|(source, cert, findings, go)| {
+                .map(|r| {
                     let mut v = serde_json::json!({
-                        "source": source,
-                        "subject": {"cn": cert.subject.cn(), "o": cert.subject.orgs()},
-                        "status": worst(findings),
-                        "findings": findings,
+                        "source": r.source, "subject": r.subject, "status": worst(&r.findings), "findings": r.findings,
                     });
-                    if let (Some((go, purposes)), Some(obj)) = (go, v.as_object_mut()) {
+                    if let (Some((go, purposes)), Some(obj)) = (&r.go, v.as_object_mut()) {
                         obj.insert("purposes".into(), serde_json::json!(purposes));
                         obj.insert("go".into(), go.clone().into());
                     }
@@ -115,13 +200,13 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
         }
     };
     print(&text)?;
-    let failed = results.iter().filter(|(_, _, f, _)| worst(f) == Status::Fail).count();
+    let failed = results.iter().filter(|r| worst(&r.findings) == Status::Fail).count();
     if failed > 0 {
         return Err(Error::CheckFailed(format!("{failed} of {} certificates failed", results.len())));
     }
     // A valid chain exits 0 with its warnings printed (as openssl verify does); --strict makes
     // them fail, for health checks.
-    if opts.strict && results.iter().any(|(_, _, f, _)| worst(f) != Status::Ok) {
+    if opts.strict && results.iter().any(|r| worst(&r.findings) != Status::Ok) {
         return Err(Error::Warnings("warnings only: see above".into()));
     }
     Ok(())

@@ -23,6 +23,21 @@ pub(super) enum Item {
     Key(PrivateKey, String, String),
     Public(PublicKey, String),
     Kubeconfig(inspect::Summary),
+    /// A certificate neither k8s-pki's parser nor Go's reads: its source, Go's error, its input.
+    Unparsable(String, String, usize),
+}
+
+/// A certificate block as an item: parsed, or, when Go's parser refuses it as ours does, what
+/// Go says (a check of it fails with that). One Go reads and we do not is an input error that
+/// says so.
+fn cert_item(der: &[u8], name: &str, source: String, index: usize, go: crate::go_release::GoRelease) -> Result<Item> {
+    match Cert::from_der(der, name) {
+        Ok(cert) => Ok(Item::Cert(Box::new(cert), source, None, index)),
+        Err(e) => match crate::go_parse::check(der, go) {
+            Err(go_error) => Ok(Item::Unparsable(source, go_error, index)),
+            Ok(()) => Err(Error::input(name, format!("{} (Go's parser reads it; k8s-pki's does not)", e.message()))),
+        },
+    }
 }
 
 pub(super) fn read_items(opts: &Options) -> Result<Vec<Item>> {
@@ -48,7 +63,7 @@ pub(super) fn read_items(opts: &Options) -> Result<Vec<Item>> {
             n += 1;
             let source = format!("{name} #{n}");
             match block.kind() {
-                Kind::Cert => items.push(Item::Cert(Box::new(Cert::from_der(&block.der, &name)?), source, None, index)),
+                Kind::Cert => items.push(cert_item(&block.der, &name, source, index, opts.go)?),
                 Kind::Csr => items.push(Item::Csr(Box::new(Csr::from_der(&block.der, &name)?), source)),
                 Kind::Key => items.push(Item::Key(
                     PrivateKey::from_pem_block(&block.label, &block.der, &name)?,
@@ -103,6 +118,11 @@ pub(super) fn run(opts: &Options, at: i64) -> Result<()> {
             Item::Key(k, label, source) => inspect::private_key(k, label, source),
             Item::Public(p, source) => inspect::public_key(p, source),
             Item::Kubeconfig(s) => s.clone(),
+            Item::Unparsable(source, go, _) => {
+                let mut s = inspect::Summary::new("certificate", source);
+                s.add("go", format!("Go cannot parse this certificate: {go}"));
+                s
+            }
         })
         .collect();
     let text = match opts.format {
@@ -113,7 +133,11 @@ pub(super) fn run(opts: &Options, at: i64) -> Result<()> {
         }
     };
     match opts.format {
-        OutputFormat::Text => print_text(&text),
-        OutputFormat::Json => print(&text),
+        OutputFormat::Text => print_text(&text)?,
+        OutputFormat::Json => print(&text)?,
+    }
+    match items.iter().filter(|i| matches!(i, Item::Unparsable(..))).count() {
+        0 => Ok(()),
+        n => Err(Error::CheckFailed(format!("Go cannot parse {n} of the certificates"))),
     }
 }

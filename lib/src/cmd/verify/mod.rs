@@ -43,7 +43,7 @@ pub struct Options {
     /// with the rest as its chain.
     pub each: bool,
     /// Whose crypto/x509 rules (`--go-release`).
-    pub go: crate::go_signature::GoRelease,
+    pub go: crate::go_release::GoRelease,
     /// Required usages.
     pub purposes: Vec<Usage>,
     /// Names and IPs that must be in the SANs.
