@@ -23,7 +23,7 @@ _k8s__verify() {
 
     case "${cmd}" in
         k8s__verify)
-            opts="-O -v -h -V --ca-cert --ca --untrusted --each --go-release --usage --purpose --host --cn --org --key --signer --join-hash --pki-dir --cert-dir --connect --servername --cert --kubeconfig --timeout --node-name --root --apiserver-advertise-address --advertise-address --kubernetes-version --external-etcd --service-cidr --service-dns-domain --dns-domain --expiry --at --warn-within --strict --format --color --verbose --graph --flags --explain --help --version"
+            opts="-O -v -h -V --ca-cert --ca --untrusted --each --go-release --usage --purpose --host --cn --org --key --signer --join-hash --pki-dir --cert-dir --connect --servername --cert --served-file --kubeconfig --timeout --node-name --root --apiserver-advertise-address --advertise-address --kubernetes-version --external-etcd --service-cidr --service-dns-domain --dns-domain --expiry --at --warn-within --strict --format --color --verbose --graph --flags --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -94,6 +94,10 @@ _k8s__verify() {
                     return 0
                     ;;
                 --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --served-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -14,6 +14,7 @@ complete -c k8s-verify -l cert-dir -d 'kubeadm\'s --cert-dir (e.g. /etc/kubernet
 complete -c k8s-verify -l connect -d 'Connect to a live endpoint (HOST:PORT, or https://HOST:PORT), show the chain it serves and check it as a Go client would: --host defaults to HOST, --purpose to server' -r
 complete -c k8s-verify -l servername -d 'The TLS server name to send and check, when not HOST (e.g. --connect 10.0.0.10:6443 --servername kubernetes)' -r
 complete -c k8s-verify -l cert -d 'A client certificate for mutual TLS (its chain, and its key unless --key; - is stdin); says whether the server accepted it' -r -F
+complete -c k8s-verify -l served-file -d 'With --connect and --pki-dir: the file of the tree that should be serving (e.g. pki/etcd/server.crt), instead of the one the served certificate and the port point to' -r
 complete -c k8s-verify -l kubeconfig -d 'A kubeconfig: its current context supplies the server (unless --connect), the CA (unless --ca-cert) and the client identity (unless --cert)' -r -F
 complete -c k8s-verify -l timeout -d 'Give up on the endpoint after this long (connect and handshake) [default: 5s]' -r
 complete -c k8s-verify -l node-name -d 'With --pki-dir: the node name (default: read from pki/apiserver.crt)' -r

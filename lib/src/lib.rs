@@ -50,6 +50,7 @@ pub mod request;
 pub mod rotation;
 pub mod san;
 pub mod scrub;
+pub mod served;
 pub mod signer;
 pub mod sink;
 pub mod term;

@@ -296,16 +296,27 @@ fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
     };
     let ca_flag = format!("--ca-cert={}", s(&ca));
     let [cert, key] = client("etcd/healthcheck-client");
-    let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.client), &[&ca_flag, &cert, &key]);
+    // The member listens on ports that are not etcd's 2379 and 2380: the served certificate is
+    // found in the tree by its bytes.
+    let tree = format!("--pki-dir={}", s(out));
+    let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.client), &[&ca_flag, &cert, &key, &tree]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["client"]["accepted"], true);
+    let on_disk = |v: &serde_json::Value| {
+        v["findings"].as_array().expect("findings").iter().find(|f| f["check"] == "on-disk").cloned().expect("on-disk")
+    };
+    let f = on_disk(&v);
+    assert_eq!(f["status"], "ok", "{f}");
+    assert!(f["message"].as_str().is_some_and(|m| m.ends_with("pki/etcd/server.crt (--cert-file)")), "{f}");
     let fingerprint = |file: &Path| {
         let text = openssl_ok(Path::new("."), &["x509", "-in", &s(file), "-noout", "-fingerprint", "-sha256"]);
         text.trim().rsplit('=').next().unwrap_or_default().to_string()
     };
     assert_eq!(v["served"][0]["sha256Fingerprint"].as_str(), Some(fingerprint(&m.disk.join("server.crt")).as_str()));
-    let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.peer), &[&ca_flag, &cert, &key]);
+    let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.peer), &[&ca_flag, &cert, &key, &tree]);
     assert_eq!(code, 0, "{v}");
+    let f = on_disk(&v);
+    assert!(f["message"].as_str().is_some_and(|m| m.ends_with("pki/etcd/peer.crt (--peer-cert-file)")), "{f}");
     assert_eq!(v["served"][0]["sha256Fingerprint"].as_str(), Some(fingerprint(&m.disk.join("peer.crt")).as_str()));
     let [cert, key] = client("apiserver-kubelet-client");
     let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.client), &[&ca_flag, &cert, &key]);

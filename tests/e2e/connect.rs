@@ -273,6 +273,109 @@ fn a_renewed_file_still_served_old_is_reported() {
     assert!(message.contains("the file was renewed but is not in use; kube-apiserver reloads"), "{message}");
 }
 
+/// etcd's serving certificate on ports that are not 2379 (minikube's and other layouts): found
+/// by its bytes, a renewal that kept the key found by the key, a certificate none of the files
+/// holds named as such, and `--served-file` naming the file outright.
+#[test]
+fn the_served_file_is_found_by_its_certificate_not_by_the_port() {
+    let (_dir, out) = copy_of_demo();
+    let etcd = out.join("pki/etcd");
+    std::fs::copy(etcd.join("server.crt"), etcd.join("old.crt")).expect("copy");
+    std::fs::copy(etcd.join("server.key"), etcd.join("old.key")).expect("copy");
+    let (_server, addr) = s_server(&etcd, &["-cert", "old.crt", "-key", "old.key"]);
+    let ca = format!("--ca-cert={}", s(&etcd.join("ca.crt")));
+    let tree = format!("--pki-dir={}", s(&out));
+    let on_disk = |args: &[&str]| {
+        let (code, v) = connect_json(&addr, args);
+        let f = v["findings"].as_array().expect("findings").iter().find(|f| f["check"] == "on-disk").cloned();
+        (code, f.expect("on-disk finding"))
+    };
+    let (code, f) = on_disk(&[&ca, "--servername", "localhost", &tree]);
+    assert_eq!(code, 0, "{f}");
+    assert!(f["message"].as_str().is_some_and(|m| m.ends_with("pki/etcd/server.crt (--cert-file)")), "{f}");
+
+    // Renewed on disk with the same key, one second later: the old one is still served.
+    std::thread::sleep(Duration::from_millis(1100));
+    let csr = run_ok(
+        "k8s-csr",
+        &["--from-cert", &s(&etcd.join("server.crt")), "--key", &s(&etcd.join("server.key")), "--reuse-key"],
+        b"",
+    );
+    let renewed = run_ok("k8s-sign", &["--ca", &s(&etcd.join("ca"))], &csr);
+    std::fs::write(etcd.join("server.crt"), &renewed).expect("write");
+    let (code, f) = on_disk(&[&ca, "--servername", "localhost", &tree]);
+    assert_eq!(code, 1, "{f}");
+    let message = f["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("etcd serves an older certificate than ") && message.contains("server.crt"),
+        "{message}"
+    );
+
+    // Renewed with a new key: neither the bytes nor the key nor the port name the file, and
+    // etcd's server and peer certificates are alike, so both are named.
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    let csr = run_ok("k8s-csr", &["--from-cert", &s(&etcd.join("old.crt"))], &key);
+    let signed = String::from_utf8(run_ok("k8s-sign", &["--ca", &s(&etcd.join("ca"))], &csr)).expect("utf-8");
+    let begin = signed.find("-----BEGIN CERTIFICATE-----").expect("a certificate");
+    std::fs::write(etcd.join("server.crt"), &signed[begin..]).expect("write");
+    let (code, f) = on_disk(&[&ca, "--servername", "localhost", &tree]);
+    assert_eq!(code, 1, "{f}");
+    let message = f["message"].as_str().expect("message");
+    assert!(
+        message.contains("is none of") && message.contains("server.crt and") && message.contains("peer.crt"),
+        "{message}"
+    );
+    let (code, f) = on_disk(&[&ca, "--servername", "localhost", &tree, "--served-file", "pki/etcd/server.crt"]);
+    assert_eq!(code, 1, "{f}");
+    assert!(f["message"].as_str().is_some_and(|m| m.starts_with("etcd serves an older certificate than ")), "{f}");
+
+    // --served-file is a path inside the tree, and goes with --connect and --pki-dir.
+    for (args, why) in [
+        (vec!["--served-file", "../etc/passwd"], "is not a path inside the tree"),
+        (vec!["--served-file", "/etc/passwd"], "is not a path inside the tree"),
+    ] {
+        let out = tool("k8s-verify").args(["--connect", &addr, &tree]).args(&args).output().expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(why), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out =
+        tool("k8s-verify").args(["--connect", &addr, "--served-file", "pki/etcd/server.crt"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--pki-dir"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A server that answers the ClientHello with a TLS record header announcing 16 KiB, then one
+/// byte every 50 ms (14 minutes for the record): `--timeout` bounds the whole handshake, not
+/// each read. The server thread stops when the client has gone (or after 60 s).
+#[test]
+fn a_server_dripping_bytes_is_cut_off_at_the_timeout() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let server = std::thread::spawn(move || {
+        let Ok((mut sock, _)) = listener.accept() else { return };
+        let _ = sock.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut hello = [0u8; 4096];
+        let _ = sock.read(&mut hello);
+        let start = Instant::now();
+        let mut bytes = vec![0x16u8, 0x03, 0x03, 0x40, 0x00, 0x02, 0x00, 0x3f, 0xfc];
+        bytes.extend(std::iter::repeat_n(0u8, 16_000));
+        for b in bytes {
+            if start.elapsed() > Duration::from_secs(60) || sock.write_all(&[b]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let start = Instant::now();
+    let out = tool("k8s-verify").args(["--connect", &addr, "--timeout", "1s"]).output().expect("runs");
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(5), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("timed out"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(took < Duration::from_secs(10), "held for {took:?} by a server sending a byte every 50 ms");
+    server.join().expect("server thread");
+}
+
 #[test]
 fn connection_failures_are_bounded_io_errors() {
     // Nothing listens: exit 5 at once.

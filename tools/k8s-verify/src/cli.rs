@@ -169,6 +169,11 @@ pub struct Cli {
     #[arg(long = "cert", value_name = "FILE", help_heading = "Live endpoint")]
     pub client_cert: Option<PathBuf>,
 
+    /// With --connect and --pki-dir: the file of the tree that should be serving (e.g.
+    /// pki/etcd/server.crt), instead of the one the served certificate and the port point to
+    #[arg(long, value_name = "REL", requires = "pki_dir", requires = "connect", value_parser = k8s_pki::served::parse_rel, help_heading = "Live endpoint")]
+    pub served_file: Option<String>,
+
     /// A kubeconfig: its current context supplies the server (unless --connect), the CA (unless
     /// --ca-cert) and the client identity (unless --cert)
     #[arg(long, value_name = "FILE", help_heading = "Live endpoint")]
@@ -222,7 +227,7 @@ pub struct Cli {
 
     /// Evaluate everything as of this date (YYYY-MM-DD or RFC 3339)
     #[arg(long, value_name = "DATE", value_parser = k8s_pki::validity::parse_date)]
-    pub at: Option<k8s_pki::validity::Timestamp>,
+    pub at: Option<k8s_pki::validity::Moment>,
 
     /// Warn about certificates expiring within this long (e.g. 30d, 720h)
     #[arg(long, value_name = "SPAN", default_value = "30d")]
@@ -284,6 +289,7 @@ impl Cli {
             orgs: self.orgs.clone(),
             key: self.key.clone(),
             pki_dir: self.pki_dir.clone().or_else(|| self.cert_dir.clone()),
+            served_file: self.served_file.clone(),
             node_name: self.node_name.clone(),
             kubernetes_version: self.kubernetes_version,
             external_etcd: self.external_etcd,

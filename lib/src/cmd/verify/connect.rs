@@ -15,7 +15,6 @@ use crate::pem::Kind;
 use crate::sink::print;
 use crate::term::{Paint, sanitize_line};
 use crate::usage::Usage;
-use crate::validity::format_time;
 use crate::verify::{Expect, check, go_verdict};
 
 /// Everything the handshake needs, from the flags and the kubeconfig.
@@ -154,77 +153,6 @@ fn client_finding(session: &Session, client: Option<&Cert>) -> Option<Finding> {
     }
 }
 
-/// Which file should be serving this: by the port kubeadm's component listens on, else by the
-/// one kubeadm profile the served certificate matches.
-fn served_entry(port: u16, leaf: Option<&Cert>) -> Result<&'static crate::wiring::Served> {
-    if let Some(entry) = crate::wiring::served_on(port) {
-        return Ok(entry);
-    }
-    let mut candidates: Vec<&'static crate::wiring::Served> = Vec::new();
-    if let Some(leaf) = leaf {
-        let cn = leaf.subject.cn().unwrap_or_default();
-        for p in crate::profile::matching(cn, &leaf.subject.orgs(), &leaf.ext.usages, false) {
-            let Some(path) = p.path() else { continue };
-            let file = format!("{path}.crt");
-            if let Some(entry) = crate::wiring::SERVED.iter().find(|s| s.files.contains(&file.as_str())) {
-                candidates.push(entry);
-            }
-        }
-    }
-    match candidates.as_slice() {
-        [one] => Ok(one),
-        _ => {
-            let known: Vec<String> =
-                crate::wiring::SERVED.iter().map(|s| format!("{} ({})", s.port, s.component)).collect();
-            Err(Error::usage(format!(
-                "--pki-dir: port {port} is none of kubeadm's ({}) and the certificate served matches {} of the files that serve them",
-                known.join(", "),
-                if candidates.is_empty() { "none" } else { "several" }
-            )))
-        }
-    }
-}
-
-/// Is the served leaf the file on disk that should be serving it?
-fn on_disk_finding(dir: &Path, port: u16, leaf: &Cert) -> Result<Finding> {
-    let served = served_entry(port, Some(leaf))?;
-    let Some(file) = served.files.iter().map(|f| dir.join(f)).find(|p| p.exists()) else {
-        return Ok(Finding {
-            check: Check::OnDisk,
-            status: Status::Missing,
-            message: format!(
-                "{} is not there to compare with",
-                dir.join(served.files.first().copied().unwrap_or_default()).display()
-            ),
-            go_error: None,
-        });
-    };
-    let on_disk = Cert::read_file(&file)?;
-    let shown = file.display();
-    if on_disk.der == leaf.der {
-        return Ok(Finding::ok(Check::OnDisk, format!("{} serves {shown} ({})", served.component, served.flag)));
-    }
-    let both = format!(
-        "serving serial {} valid from {}; {shown} holds serial {} valid from {}",
-        leaf.serial_hex(),
-        format_time(leaf.not_before),
-        on_disk.serial_hex(),
-        format_time(on_disk.not_before)
-    );
-    let message = if on_disk.not_before > leaf.not_before {
-        format!(
-            "{} serves an older certificate than {shown} ({both}): the file was renewed but is not in use; {}",
-            served.component, served.when_older
-        )
-    } else {
-        format!(
-            "{} serves a certificate other than {shown}, not older than it ({both}): is this the node whose files these are?",
-            served.component
-        )
-    };
-    Ok(Finding::fail(Check::OnDisk, message, None))
-}
-
 /// Connects, shows the served chain, checks it, and reports the client and on-disk verdicts.
 pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> Result<()> {
     let plan = plan(opts)?;
@@ -268,7 +196,9 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
     let go = (!plan.roots.is_empty()).then(|| go_verdict(leaf, &expect));
     findings.extend(client_finding(&session, plan.client_leaf.as_ref()));
     if let Some(dir) = &opts.pki_dir {
-        findings.push(on_disk_finding(dir, plan.target.port, leaf)?);
+        let tree = crate::beneath::Beneath::open(dir)?;
+        let ask = crate::served::Ask { port: plan.target.port, file: opts.served_file.as_deref() };
+        findings.push(crate::served::finding(&tree, &ask, leaf)?);
     }
     let summaries: Vec<crate::inspect::Summary> = served
         .iter()
@@ -328,76 +258,5 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
         Status::Fail => Err(Error::CheckFailed(format!("{endpoint}: failed"))),
         Status::Warn | Status::Missing => Err(Error::Warnings("warnings only: see above".into())),
         Status::Ok => Ok(()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::csr::{Csr, build};
-    use crate::issue::{Ca, IssueOptions};
-    use crate::key::Algorithm;
-    use crate::profile::{Params, find};
-    use crate::test_pki::{NOW, ca};
-    use crate::validity::DAY;
-
-    /// A certificate of a kubeadm profile issued at `now`.
-    fn issued(ca: &Ca, profile: &str, now: i64) -> Cert {
-        let key = PrivateKey::generate(Algorithm::EcdsaP256).expect("key");
-        let params = Params {
-            node_name: Some("node-1".into()),
-            advertise_address: Some("10.0.0.10".parse().expect("ip")),
-            ..Params::default()
-        };
-        let req = find(profile).and_then(|p| p.request(&params)).expect("req");
-        let csr = Csr::from_der(&build(&req, &key).expect("csr"), "t").expect("csr");
-        let opts = IssueOptions { lifetime: 365 * DAY, now, ..IssueOptions::default() };
-        Cert::from_der(&ca.issue(&csr, &opts).expect("leaf").der, "leaf").expect("parse")
-    }
-
-    fn write(dir: &Path, file: &str, cert: &Cert) {
-        let path = dir.join(file);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, crate::pem::encode_pem("CERTIFICATE", &cert.der)).expect("write");
-    }
-
-    #[test]
-    fn the_file_compared_is_the_ports_else_the_one_profile_the_certificate_matches() {
-        let ca = ca();
-        let api = issued(&ca, "apiserver", NOW);
-        let etcd = issued(&ca, "etcd-server", NOW);
-        assert_eq!(served_entry(6443, None).map(|s| s.files[0]).ok(), Some("pki/apiserver.crt"));
-        assert_eq!(served_entry(2380, Some(&etcd)).map(|s| s.files[0]).ok(), Some("pki/etcd/peer.crt"));
-        assert_eq!(served_entry(16443, Some(&api)).map(|s| s.component).ok(), Some("kube-apiserver"));
-        // etcd's server and peer certificates are alike: on another port, no guess.
-        let err = served_entry(12379, Some(&etcd)).expect_err("ambiguous");
-        assert!(err.to_string().contains("matches several"), "{err}");
-        assert_eq!(err.exit_code(), 2);
-    }
-
-    #[test]
-    fn same_older_newer_and_missing_files_are_told_apart() {
-        let ca = ca();
-        let dir = tempfile::tempdir().expect("dir");
-        let old = issued(&ca, "apiserver", NOW);
-        let new = issued(&ca, "apiserver", NOW + DAY);
-        let verdict = |served: &Cert| on_disk_finding(dir.path(), 6443, served).expect("finding");
-        assert_eq!(verdict(&old).status, Status::Missing);
-        write(dir.path(), "pki/apiserver.crt", &old);
-        assert_eq!(verdict(&old).status, Status::Ok);
-        write(dir.path(), "pki/apiserver.crt", &new);
-        let f = verdict(&old);
-        assert_eq!(f.status, Status::Fail);
-        assert!(f.message.starts_with("kube-apiserver serves an older certificate than"), "{}", f.message);
-        assert!(f.message.contains("kube-apiserver reloads --tls-cert-file by itself"), "{}", f.message);
-        write(dir.path(), "pki/apiserver.crt", &old);
-        let f = verdict(&new);
-        assert_eq!(f.status, Status::Fail);
-        assert!(f.message.contains("not older than it"), "{}", f.message);
-        // etcd's advice is etcd's: it reads the file on every connection.
-        let etcd = issued(&ca, "etcd-server", NOW);
-        write(dir.path(), "pki/etcd/server.crt", &issued(&ca, "etcd-server", NOW + DAY));
-        let f = on_disk_finding(dir.path(), 2379, &etcd).expect("finding");
-        assert!(f.message.contains("so it is not reading this file"), "{}", f.message);
     }
 }

@@ -56,6 +56,8 @@ pub struct Options {
     pub key: Option<PathBuf>,
     /// Audit this kubeadm directory.
     pub pki_dir: Option<PathBuf>,
+    /// With `connect` and `pki_dir`: the file of the tree that should be serving.
+    pub served_file: Option<String>,
     /// With `pki_dir`: node name.
     pub node_name: Option<String>,
     /// With `pki_dir`: the kubeadm release the tree must match.
@@ -73,7 +75,7 @@ pub struct Options {
     /// With `pki_dir`: print the expiry table.
     pub expiry: bool,
     /// Evaluate as of this date.
-    pub at: Option<validity::Timestamp>,
+    pub at: Option<validity::Moment>,
     /// `--strict`: a check exits 6 on warnings too (audits and `--connect` always do).
     pub strict: bool,
     /// Warn within this duration.
