@@ -9,6 +9,7 @@
 //! within what is left of it, no retries.
 
 mod alert;
+mod deadline;
 mod hooks;
 mod target;
 
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 use rustls::pki_types::ServerName;
 
 pub use alert::alert_text;
+use deadline::{Bounded, Deadline};
 use hooks::{Hooks, Tickets, build_config};
 pub use target::Target;
 
@@ -82,30 +84,6 @@ pub struct Session {
 /// certificate when it sends no session ticket.
 const VERDICT_WAIT: Duration = Duration::from_secs(2);
 
-/// A point in time the exchange with one endpoint must not pass, and that endpoint's name for
-/// the error when it does.
-struct Deadline {
-    at: Instant,
-    name: PathBuf,
-}
-
-impl Deadline {
-    /// What is left of the time, or the endpoint's "timed out" error.
-    fn left(&self) -> Result<Duration> {
-        self.at
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| Error::io_msg(&self.name, "timed out"))
-    }
-
-    /// Bounds the socket's next reads and writes by `left`.
-    fn arm(&self, sock: &TcpStream, left: Duration) -> Result<()> {
-        sock.set_read_timeout(Some(left))
-            .and_then(|_| sock.set_write_timeout(Some(left)))
-            .map_err(|e| Error::io(&self.name, &e))
-    }
-}
-
 /// Connects to the first address of the target that answers within the timeout.
 fn connect(target: &Target, deadline: &Deadline) -> Result<TcpStream> {
     let name = &deadline.name;
@@ -156,8 +134,7 @@ pub fn handshake(request: &Request<'_>) -> Result<Session> {
     let address = sock.peer_addr().map_err(|e| Error::io(name, &e))?;
     let mut rejected = None;
     while conn.is_handshaking() {
-        deadline.arm(&sock, deadline.left()?)?;
-        if let Err(e) = conn.complete_io(&mut sock) {
+        if let Err(e) = conn.complete_io(&mut Bounded { sock: &sock, deadline: &deadline }) {
             match tls_error(&e) {
                 Some(rustls::Error::AlertReceived(alert)) => {
                     let text = alert_text(u8::from(*alert));
@@ -205,7 +182,7 @@ pub fn handshake(request: &Request<'_>) -> Result<Session> {
             }
         }
     };
-    let _ = sock.flush();
+    let _ = Bounded { sock: &sock, deadline: &deadline }.flush();
     Ok(Session {
         address,
         served,
@@ -218,30 +195,26 @@ pub fn handshake(request: &Request<'_>) -> Result<Session> {
 
 /// TLS 1.3: the client's certificate travels in its last flight, so the server's verdict comes
 /// after the client has finished: an alert, or session tickets / data (accepted). A server that
-/// says nothing within [`VERDICT_WAIT`] kept the connection open: accepted.
+/// says nothing within [`VERDICT_WAIT`] (or what is left of the deadline) kept the connection
+/// open: accepted.
 fn await_verdict(
     conn: &mut rustls::ClientConnection,
     sock: &mut TcpStream,
     tickets: &Tickets,
     deadline: &Deadline,
 ) -> Result<ClientAuth> {
-    let until = Deadline { at: Instant::now() + VERDICT_WAIT, name: deadline.name.clone() };
+    let wait = Deadline { at: deadline.at.min(Instant::now() + VERDICT_WAIT), name: deadline.name.clone() };
+    let mut io = Bounded { sock, deadline: &wait };
     loop {
         while conn.wants_write() {
-            deadline.arm(sock, deadline.left()?)?;
-            if conn.write_tls(sock).is_err() {
+            if conn.write_tls(&mut io).is_err() {
                 break;
             }
         }
-        if tickets.received.load(Ordering::SeqCst) {
+        if tickets.received.load(Ordering::SeqCst) || wait.left().is_err() {
             return Ok(ClientAuth::Accepted);
         }
-        let left = match (deadline.left(), until.left()) {
-            (Ok(a), Ok(b)) => a.min(b),
-            _ => return Ok(ClientAuth::Accepted),
-        };
-        deadline.arm(sock, left)?;
-        match conn.read_tls(sock) {
+        match conn.read_tls(&mut io) {
             Ok(0) => return Ok(ClientAuth::Accepted),
             Ok(_) => {}
             Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
