@@ -29,7 +29,7 @@ scheduler\t''
 auto\t''"
 complete -c k8s-sign -l config -d 'cfssl\'s signing config (ca-config.json): sign with its --profile NAME (default: its default profile), taking the usages, expiry and ca_constraint; --days/--duration override the expiry, and fields k8s-sign does not apply are named in a warning' -r -F
 complete -c k8s-sign -l cfssl -d 'With --self-sign: a cfssl CSR JSON whose "ca" object sets the new CA\'s lifetime ("expiry"; cfssl\'s 43800h when absent) and path length ("pathlen", "pathlenzero"), as cfssl gencert -initca reads them; --days/--duration override the expiry' -r -F
-complete -c k8s-sign -l signer -d 'Sign as kube-controller-manager\'s signer NAME would: its rules (refused in its words), usages from the request, validity from spec.expirationSeconds (default 1 year) clamped to the CA; reads a CertificateSigningRequest object (kubectl get csr -o json|yaml) or PEM, and writes the object back with status.certificate set' -r
+complete -c k8s-sign -l signer -d 'Sign as kube-controller-manager\'s signer NAME would (kubernetes.io/kube-apiserver-client, kubernetes.io/kube-apiserver-client-kubelet or kubernetes.io/kubelet-serving; another name is refused): its rules (refused in its words), usages from the request, validity from spec.expirationSeconds (default 1 year) clamped to the CA; reads a CertificateSigningRequest object (kubectl get csr -o json|yaml) or PEM, and writes the object back with status.certificate set' -r
 complete -c k8s-sign -s i -l in -d 'Read the stream from FILE instead of stdin' -r -F
 complete -c k8s-sign -l cert-out -d 'Write the certificate to FILE instead of stdout' -r -F
 complete -c k8s-sign -l key-out -d 'Write the private key passing through to FILE (0600) instead of stdout' -r -F

@@ -278,10 +278,15 @@ impl CsrJson {
 
 impl CaJson {
     /// The constraint cfssl's appendCAInfoToCSR and initca write: `pathlen` when positive, 0
-    /// only with `pathlenzero`, none otherwise (a negative `pathlen` is none, Go's -1).
+    /// only with `pathlenzero`, none for 0 or -1; below -1 (which Go would write as a negative
+    /// pathLenConstraint) and above 255 are refused.
     pub fn path_len(&self, source: &str) -> Result<Option<u8>> {
-        crate::ext::go_path_len(self.pathlen, self.pathlenzero)
-            .map_err(|n| Error::input(source, format!("ca.pathlen {n} is too large (at most 255)")))
+        crate::ext::go_path_len(self.pathlen, self.pathlenzero).map_err(|n| {
+            Error::input(
+                source,
+                format!("ca.pathlen {n} is not a path length (-1 or 0 for none, 0 with pathlenzero, 1 to 255)"),
+            )
+        })
     }
 }
 

@@ -147,11 +147,16 @@ pub fn profile(bytes: &[u8], source: &str, profile: Option<&str>) -> Result<Sign
             format!("profile {shown} grants no server auth or client auth (cfssl: no key usage available)"),
         ));
     }
-    let path_len = match is_ca {
-        true => crate::ext::go_path_len(constraint.max_path_len, constraint.max_path_len_zero)
-            .map_err(|n| Error::input(source, format!("profile {shown}: max_path_len {n} is too large")))?,
-        false => None,
-    };
+    let path_len = crate::ext::go_path_len(constraint.max_path_len, constraint.max_path_len_zero)
+        .map_err(|n| {
+            Error::input(
+                source,
+                format!(
+                    "profile {shown}: max_path_len {n} is not a path length (-1 or 0 for none, 0 with max_path_len_zero, 1 to 255)"
+                ),
+            )
+        })?
+        .filter(|_| is_ca);
     ignored.extend(chosen.other.keys().map(|k| format!("\"{}\" of profile {shown}", crate::term::sanitize(k))));
     Ok(SigningProfile { name, usages, other_key_usages, expiry, is_ca, path_len, ignored })
 }

@@ -73,11 +73,13 @@ pub fn basic_constraints(is_ca: bool, path_len: Option<u8>) -> Result<Extension>
 
 /// The pathLenConstraint Go's crypto/x509 writes for a template's MaxPathLen and MaxPathLenZero
 /// (x509.go, CreateCertificate): a positive value, 0 only with MaxPathLenZero, none for 0 alone or
-/// a negative value. `Err` holds a value past 255, which no CA here is given.
+/// -1. `Err` holds a value past 255, which no CA here is given, or below -1, which Go would
+/// write as a negative pathLenConstraint.
 pub fn go_path_len(max_path_len: i64, max_path_len_zero: bool) -> std::result::Result<Option<u8>, i64> {
     match (max_path_len, max_path_len_zero) {
         (0, true) => Ok(Some(0)),
         (n, _) if n > 0 => u8::try_from(n).map(Some).map_err(|_| n),
+        (n, _) if n < -1 => Err(n),
         _ => Ok(None),
     }
 }

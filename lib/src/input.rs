@@ -198,6 +198,14 @@ pub fn tree_file(root: &Path, path: &Path) -> std::result::Result<bool, String> 
 pub fn tree_blocks(tree: &crate::beneath::Beneath, rel: &str) -> Result<Option<Vec<Block>>> {
     let Some(bytes) = tree.read(rel)? else { return Ok(None) };
     let name = tree.path(rel).display().to_string();
+    if bytes.starts_with(crate::pem::BOM) {
+        // A file of a tree is read by Kubernetes components, whose pem.Decode finds a block only
+        // at the start of the data or after a newline.
+        return Err(Error::input(
+            &name,
+            "starts with a UTF-8 byte order mark: Go's pem.Decode, which Kubernetes components read it with, finds no PEM block in it; remove its first three bytes",
+        ));
+    }
     Input::from_bytes(&name, bytes.to_vec()).blocks()?.collect::<Result<Vec<_>>>().map(Some)
 }
 

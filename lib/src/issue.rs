@@ -205,6 +205,12 @@ fn refuse_nameless(csr: &Csr) -> Result<()> {
 }
 
 fn decide_usages(csr: &Csr, opts: &IssueOptions, self_signing: bool) -> Result<(Vec<Usage>, bool)> {
+    if opts.make_ca && !self_signing && !opts.allow_ca {
+        return Err(Error::refused(
+            "the signing profile issues a CA (CA:TRUE: a cfssl profile's is_ca, or a kubeadm CA profile); \
+             pass --allow-ca to issue an intermediate CA",
+        ));
+    }
     if let Some(usages) = &opts.usages {
         if csr.request.is_ca && !opts.make_ca && !opts.leaf_only {
             if !opts.allow_ca {

@@ -23,6 +23,9 @@ pub const CSR: &str = "CERTIFICATE REQUEST";
 /// PEM label of public keys.
 pub const PUBLIC_KEY: &str = "PUBLIC KEY";
 
+/// The UTF-8 byte order mark some Windows editors write at the start of a text file.
+pub const BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// Whether a PEM label names a private key. One rule for every format, known or not:
 /// `RSA PRIVATE KEY`, `EC PRIVATE KEY`, `PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`,
 /// `DSA PRIVATE KEY`, `OPENSSH PRIVATE KEY`, ... are all keys, and are treated as secrets.
@@ -131,20 +134,25 @@ pub struct PemReader<R> {
     source: String,
     blocks_seen: usize,
     line: Vec<u8>,
+    /// Whether the first line has been read.
+    started: bool,
 }
 
 impl<R: BufRead> PemReader<R> {
     /// A reader over `reader`, named `source` in messages.
     pub fn new(reader: R, source: &str) -> Self {
-        PemReader { reader, source: source.to_string(), blocks_seen: 0, line: Vec::new() }
+        PemReader { reader, source: source.to_string(), blocks_seen: 0, line: Vec::new(), started: false }
     }
 
     fn err(&self, message: impl Into<String>) -> Error {
         Error::input(&self.source, message)
     }
 
-    /// Reads one line into `self.line` (without the line ending). Returns false at EOF.
+    /// Reads one line into `self.line` (without the line ending, and without a UTF-8 byte order
+    /// mark that starts the input, which openssl skips too). Returns false at EOF.
     fn read_line(&mut self) -> Result<bool> {
+        let first = !self.started;
+        self.started = true;
         self.line.clear();
         let n = (&mut self.reader)
             .take(MAX_LINE + 1)
@@ -158,6 +166,9 @@ impl<R: BufRead> PemReader<R> {
         }
         while matches!(self.line.last(), Some(b'\n' | b'\r')) {
             self.line.pop();
+        }
+        if first && self.line.starts_with(BOM) {
+            self.line.drain(..BOM.len());
         }
         Ok(true)
     }

@@ -46,6 +46,23 @@ impl FromStr for Signer {
     }
 }
 
+/// `k8s-sign --signer`'s value: a signer kube-controller-manager has (csrsigning: the three
+/// built-in signers; `kubernetes.io/legacy-unknown` is not allowed by certificates.k8s.io/v1).
+/// Another name is refused, since no rules are known to sign by.
+pub fn built_in(s: &str) -> Result<Signer, String> {
+    match s.parse::<Signer>() {
+        Ok(Signer::Other(_)) | Err(_) => {
+            let names: Vec<&str> = BUILT_IN.iter().map(|(_, name)| *name).collect();
+            Err(format!(
+                "kube-controller-manager has no signer '{}': it signs for {}",
+                crate::term::sanitize(s),
+                names.join(", ")
+            ))
+        }
+        Ok(known) => Ok(known),
+    }
+}
+
 impl fmt::Display for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -91,33 +91,74 @@ pub fn parse_timeout(text: &str) -> std::result::Result<std::time::Duration, Str
     Ok(d)
 }
 
+/// A moment in UTC, to the second, from 0000 to the end of 9999: certificates' times reach
+/// `99991231235959Z` (RFC 5280's "no well-defined expiration"), past the last instant jiff's
+/// `Timestamp` holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Moment(i64);
+
+impl Moment {
+    /// Seconds since the epoch.
+    pub fn as_second(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Moment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&format_time(self.0))
+    }
+}
+
 /// Parses a date or timestamp: `2027-06-01` (midnight UTC), `2027-06-01T12:00:00Z`, or `now`.
-pub fn parse_date(text: &str) -> std::result::Result<Timestamp, String> {
+pub fn parse_date(text: &str) -> std::result::Result<Moment, String> {
     let t = text.trim();
     if t == "now" {
-        return Ok(Timestamp::now());
+        return Ok(Moment(now()));
     }
     if let Ok(ts) = t.parse::<Timestamp>() {
-        return Ok(ts);
+        return Ok(Moment(ts.as_second()));
     }
-    if let Ok(date) = t.parse::<Date>()
-        && let Ok(z) = date.to_zoned(TimeZone::UTC)
-    {
-        return Ok(z.timestamp());
+    // A date (midnight UTC), or a UTC time past jiff's last Timestamp (9999-12-30T22:00:00Z).
+    let civil = match t.strip_suffix('Z') {
+        Some(time) => time.parse::<jiff::civil::DateTime>().ok(),
+        None => t.parse::<Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight())),
+    };
+    if let Some(secs) = civil.and_then(seconds_of) {
+        return Ok(Moment(secs));
     }
     Err(format!("invalid date '{}': use YYYY-MM-DD or RFC 3339 (2027-06-01T00:00:00Z)", crate::term::sanitize(text)))
 }
 
-/// `2027-11-23T13:19:56Z`.
+/// Seconds since the epoch of a civil time read as UTC.
+fn seconds_of(dt: jiff::civil::DateTime) -> Option<i64> {
+    let days = i64::from(dt.date().since(Date::constant(1970, 1, 1)).ok()?.get_days());
+    let time = i64::from(dt.hour()) * 3600 + i64::from(dt.minute()) * 60 + i64::from(dt.second());
+    days.checked_mul(DAY)?.checked_add(time)
+}
+
+/// The civil UTC time of `secs` seconds since the epoch, in 0000–9999.
+fn civil(secs: i64) -> Option<jiff::civil::DateTime> {
+    let date = Date::constant(1970, 1, 1).checked_add(Span::new().try_days(secs.div_euclid(DAY)).ok()?).ok()?;
+    let rem = secs.rem_euclid(DAY);
+    let time = jiff::civil::Time::new(
+        i8::try_from(rem / 3600).ok()?,
+        i8::try_from(rem % 3600 / 60).ok()?,
+        i8::try_from(rem % 60).ok()?,
+        0,
+    )
+    .ok()?;
+    Some(date.to_datetime(time))
+}
+
+/// `2027-11-23T13:19:56Z` (through `9999-12-31T23:59:59Z`).
 pub fn format_time(secs: i64) -> String {
-    Timestamp::from_second(secs).map(|t| t.to_string()).unwrap_or_else(|_| secs.to_string())
+    civil(secs).map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_else(|| secs.to_string())
 }
 
 /// `Nov 23, 2027 13:19 UTC`, the form `kubeadm certs check-expiration` prints.
 pub fn format_kubeadm(secs: i64) -> String {
-    Timestamp::from_second(secs)
-        .map(|t| t.strftime("%b %d, %Y %H:%M UTC").to_string())
-        .unwrap_or_else(|_| secs.to_string())
+    civil(secs).map(|t| t.strftime("%b %d, %Y %H:%M UTC").to_string()).unwrap_or_else(|| secs.to_string())
 }
 
 /// Time left until a NotAfter, worded as `kubeadm certs check-expiration` words it in the
@@ -214,6 +255,14 @@ mod tests {
         assert!(parse_date("June").is_err());
         assert_eq!(format_time(1_811_808_000), "2027-06-01T00:00:00Z");
         assert_eq!(format_kubeadm(1_811_808_000), "Jun 01, 2027 00:00 UTC");
+        // RFC 5280's "no well-defined expiration", past jiff's last Timestamp.
+        assert_eq!(format_time(LATEST), "9999-12-31T23:59:59Z");
+        assert_eq!(parse_date("9999-12-31T23:59:59Z").map(Moment::as_second), Ok(LATEST));
+        assert_eq!(parse_date("9999-12-31").map(Moment::as_second), Ok(LATEST - DAY + 1));
+        assert!(parse_date("10000-01-01").is_err() && parse_date("2027-02-30").is_err());
+        for secs in [0, 1_811_808_000, 951_782_400, LATEST] {
+            assert_eq!(parse_date(&format_time(secs)).map(Moment::as_second), Ok(secs), "{secs}");
+        }
     }
 
     #[test]

@@ -298,10 +298,12 @@ fn cfssl_signing_config_profiles_sign_as_cfssl_does() {
             "cfssl gencert -ca ca.pem -ca-key ca-key.pem -config ca-config.json -profile {profile} x-csr.json \
              | cfssljson -bare theirs-{profile}"
         ));
-        // The same command in cfssl's words, Go's -flag=value form included.
+        // The same command in cfssl's words, Go's -flag=value form included; a profile that
+        // grants a CA needs --allow-ca, as every way of issuing one does here.
+        let allow_ca = if profile == "intermediate" { " --allow-ca" } else { "" };
         let ours = cfssl(&format!(
             "k8s-genkey --cfssl x-csr.json | k8s-csr --cfssl x-csr.json \
-             | k8s-sign -ca ca.pem -ca-key ca-key.pem -config=ca-config.json -profile={profile} --format json \
+             | k8s-sign -ca ca.pem -ca-key ca-key.pem -config=ca-config.json -profile={profile}{allow_ca} --format json \
              | cfssljson -bare ours-{profile}"
         ));
         let (theirs_file, ours_file) = (format!("theirs-{profile}.pem"), format!("ours-{profile}.pem"));

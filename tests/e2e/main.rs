@@ -5,6 +5,7 @@ mod bad_input;
 mod cluster;
 mod confined;
 mod connect;
+mod contract;
 mod crash;
 mod csr;
 mod csrapi;

@@ -92,11 +92,11 @@ pub struct Cli {
 
     /// Start of validity (YYYY-MM-DD or RFC 3339; default now - 5 minutes, for clock skew)
     #[arg(long, value_name = "DATE", value_parser = k8s_pki::validity::parse_date, help_heading = "Validity")]
-    pub not_before: Option<k8s_pki::validity::Timestamp>,
+    pub not_before: Option<k8s_pki::validity::Moment>,
 
     /// End of validity (YYYY-MM-DD or RFC 3339), instead of --days
     #[arg(long, value_name = "DATE", value_parser = k8s_pki::validity::parse_date, conflicts_with_all = ["days", "duration"], help_heading = "Validity")]
-    pub not_after: Option<k8s_pki::validity::Timestamp>,
+    pub not_after: Option<k8s_pki::validity::Moment>,
 
     /// Set NotBefore as this kubeadm release does (1.28 to 1.33; default: the newest): 1.28 to
     /// 1.30 start a certificate at its CA's NotBefore, 1.31 and later 5 minutes before now
@@ -129,11 +129,13 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", requires = "self_sign", conflicts_with_all = ["config", "profile"], help_heading = "Policy")]
     pub cfssl: Option<PathBuf>,
 
-    /// Sign as kube-controller-manager's signer NAME would: its rules (refused in its words), usages
+    /// Sign as kube-controller-manager's signer NAME would (kubernetes.io/kube-apiserver-client,
+    /// kubernetes.io/kube-apiserver-client-kubelet or kubernetes.io/kubelet-serving; another name
+    /// is refused): its rules (refused in its words), usages
     /// from the request, validity from spec.expirationSeconds (default 1 year) clamped to the CA;
     /// reads a CertificateSigningRequest object (kubectl get csr -o json|yaml) or PEM, and writes
     /// the object back with status.certificate set
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["self_sign", "profile", "usages"], help_heading = "Certificates API")]
+    #[arg(long, value_name = "NAME", value_parser = k8s_pki::signer::built_in, conflicts_with_all = ["self_sign", "profile", "usages"], help_heading = "Certificates API")]
     pub signer: Option<k8s_pki::signer::Signer>,
 
     /// Allow a CSR that asks for CA:TRUE (an intermediate CA)

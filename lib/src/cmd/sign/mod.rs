@@ -37,9 +37,9 @@ pub struct Options {
     /// `--duration`.
     pub duration: Option<validity::Duration>,
     /// `--not-before`.
-    pub not_before: Option<validity::Timestamp>,
+    pub not_before: Option<validity::Moment>,
     /// `--not-after`.
-    pub not_after: Option<validity::Timestamp>,
+    pub not_after: Option<validity::Moment>,
     /// `--kubernetes-version`: the release whose NotBefore rule to follow.
     pub release: Option<&'static crate::release::Release>,
     /// Usages decided by the signer.
