@@ -123,6 +123,13 @@ func edit(der []byte, i int, element []byte, signer crypto.Signer) []byte {
 	return out
 }
 
+// writeKey writes a leaf's key as PKCS #8 PEM, for a server that sends its chain.
+func writeKey(name string, key crypto.Signer) {
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	must(err)
+	must(os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}), 0o600))
+}
+
 func tlv(tag byte, body []byte) []byte {
 	return append(append([]byte{tag}, length(len(body))...), body...)
 }
@@ -288,7 +295,18 @@ func main() {
 	wideDER := issue(wideKey, root, rootKey, ca("wide-intermediate"), func(t *x509.Certificate) { t.PermittedDNSDomains = dnsNames("d", 2048) })
 	wide, err := x509.ParseCertificate(wideDER)
 	must(err)
-	wideLeaf := issue(ecKey(), wide, wideKey, leafOpts, under(30000, "d2047.example.com"))
+	wideLeafKey := ecKey()
+	wideLeaf := issue(wideLeafKey, wide, wideKey, leafOpts, under(30000, "d2047.example.com"))
+	writeKey("nc-budget-trusted-wide.key", wideLeafKey)
+	// Past the budget and small enough for one TLS handshake message (64 KiB in Go and rustls):
+	// 600 subtrees × 1,000 SANs. The leaf's key is written for a server to send the chain.
+	servedKey := ecKey()
+	servedMidDER := issue(servedKey, root, rootKey, ca("served-intermediate"), func(t *x509.Certificate) { t.PermittedDNSDomains = dnsNames("d", 600) })
+	servedMid, err := x509.ParseCertificate(servedMidDER)
+	must(err)
+	servedLeafKey := ecKey()
+	servedLeaf := issue(servedLeafKey, servedMid, servedKey, leafOpts, under(1000, "d599.example.com"))
+	writeKey("nc-budget-served.key", servedLeafKey)
 	strangerKey := ecKey()
 	stranger := issue(strangerKey, nil, nil, ca("stranger-root"))
 	smallLeaf := issue(ecKey(), budgetRootCert, budgetKey, leafOpts, func(t *x509.Certificate) { t.DNSNames = []string{"a.d5.example.com"} })
@@ -334,7 +352,24 @@ func main() {
 	policyQualifier := tlv(0x30, tlv(0x30, append([]byte{0x06, 0x03, 0x55, 0x1d, 0x20}, 0x05, 0x00)))
 	policyNotOID := tlv(0x30, tlv(0x30, []byte{0x02, 0x01, 0x01}))
 
+	// 300 intermediates under one name and one key identifier, only one of them the leaf's
+	// issuer: Go tries at most 100 signatures, so the answer depends on where the real one is.
+	midKey := ecKey()
+	sameID := func(t *x509.Certificate) { t.SubjectKeyId = []byte("same-key-identifier") }
+	realMid := issue(midKey, root, rootKey, ca("crowded"), sameID)
+	realMidCert, err := x509.ParseCertificate(realMid)
+	must(err)
+	crowdLeaf := issue(ecKey(), realMidCert, midKey, leafOpts, func(t *x509.Certificate) { t.AuthorityKeyId = []byte("same-key-identifier") })
+	var decoys [][]byte
+	for i := 0; i < 300; i++ {
+		decoys = append(decoys, issue(ecKey(), root, rootKey, ca("crowded"), sameID))
+	}
+	realFirst := append([][]byte{crowdLeaf, realMid}, decoys...)
+	realLast := append(append([][]byte{crowdLeaf}, decoys...), realMid)
+
 	scenarios := []scenario{
+		{"many-candidates-real-first", realFirst, [][]byte{rootDER}, ""},
+		{"many-candidates-real-last", realLast, [][]byte{rootDER}, ""},
 		{"parse-key-usage-trailing-bytes", [][]byte{leaf(extra(ku, kuTrailing))}, [][]byte{rootDER}, ""},
 		{"parse-aki-trailing-bytes", [][]byte{leaf(extra(aki, akiTrailing))}, [][]byte{rootDER}, ""},
 		{"parse-crl-relative-name", [][]byte{leaf(extra(crl, crlRelative))}, [][]byte{rootDER}, ""},
@@ -371,6 +406,7 @@ func main() {
 		{"nc-budget-within", [][]byte{smallLeaf}, [][]byte{budgetRoot}, ""},
 		{"nc-budget-untrusted", [][]byte{wideLeaf, wideDER}, [][]byte{stranger}, ""},
 		{"nc-budget-trusted-wide", [][]byte{wideLeaf, wideDER}, [][]byte{rootDER}, ""},
+		{"nc-budget-served", [][]byte{servedLeaf, servedMidDER}, [][]byte{rootDER}, ""},
 		{"nc-email-san-malformed", [][]byte{issue(ecKey(), budgetRootCert, budgetKey, leafOpts, extra(san, emailBad))}, [][]byte{budgetRoot}, ""},
 		{"nc-dns-san-empty", [][]byte{issue(ecKey(), budgetRootCert, budgetKey, leafOpts, extra(san, dnsEmpty))}, [][]byte{budgetRoot}, ""},
 	}

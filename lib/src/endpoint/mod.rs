@@ -112,6 +112,18 @@ fn io_words(e: &std::io::Error) -> String {
     }
 }
 
+/// A TLS failure in words; a handshake message past the 64 KiB every Go client allows too
+/// (crypto/tls `maxHandshake`) is named as such.
+fn tls_words(e: &rustls::Error) -> String {
+    match e {
+        rustls::Error::InvalidMessage(rustls::InvalidMessage::HandshakePayloadTooLarge) => {
+            "the server sent a handshake message larger than 64 KiB (a Go client refuses it too: crypto/tls maxHandshake)"
+                .into()
+        }
+        other => crate::term::sanitize(&other.to_string()),
+    }
+}
+
 /// The rustls error inside an I/O error from a connection, if that is what it is.
 fn tls_error(e: &std::io::Error) -> Option<&rustls::Error> {
     e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>())
@@ -148,10 +160,7 @@ pub fn handshake(request: &Request<'_>) -> Result<Session> {
                     ));
                 }
                 Some(other) => {
-                    return Err(Error::io_msg(
-                        name,
-                        format!("TLS handshake failed: {}", crate::term::sanitize(&other.to_string())),
-                    ));
+                    return Err(Error::io_msg(name, format!("TLS handshake failed: {}", tls_words(other))));
                 }
                 None => return Err(Error::io_msg(name, format!("TLS handshake failed: {}", io_words(&e)))),
             }
