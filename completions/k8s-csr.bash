@@ -23,7 +23,7 @@ _k8s__csr() {
 
     case "${cmd}" in
         k8s__csr)
-            opts="-p -O -u -k -i -o -f -h -V --profile --list-profiles --node-name --apiserver-advertise-address --advertise-address --service-cidr --service-dns-domain --dns-domain --control-plane-endpoint --kubernetes-version --cn --org --subj --apiserver-cert-extra-sans --san --purpose --usage --no-usages --is-ca --signer --manifest --name --expiration --duration --days --cfssl --key --from-cert --reuse-key --in --csr-out --key-out --out --bare --format --force --explain --help --version"
+            opts="-p -O -u -k -i -o -f -h -V --profile --list-profiles --node-name --apiserver-advertise-address --advertise-address --service-cidr --service-dns-domain --dns-domain --control-plane-endpoint --kubernetes-version --cn --org --subj --apiserver-cert-extra-sans --san --purpose --usage --no-usages --is-ca --signer --manifest --name --expiration --duration --days --cfssl --key --from-cert --reuse-key --issued-by --in --csr-out --key-out --out --bare --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -138,6 +138,10 @@ _k8s__csr() {
                     return 0
                     ;;
                 --from-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --issued-by)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -34,6 +34,7 @@ complete -c k8s-csr -l days -d 'With --manifest: the validity asked for, in days
 complete -c k8s-csr -l cfssl -d 'Take the subject (CN, names) and hosts (SANs) from a cfssl CSR JSON file' -r -F
 complete -c k8s-csr -s k -l key -d 'Private key file; stdin is then not read and only the CSR is written. With --from-cert: the old key, checked against the certificate and used only with --reuse-key' -r -F
 complete -c k8s-csr -l from-cert -d 'Renew: copy the subject, SANs and usages of this certificate (from kubeadm, openssl or us); flags may change them (e.g. --san adds one). The new key comes from stdin' -r -F
+complete -c k8s-csr -l issued-by -d 'With --from-cert: refuse (exit 4) unless the certificate was issued by this CA (a file, a bundle mid-rotation), so that a renewal re-issues only what the CA issued' -r -F
 complete -c k8s-csr -s i -l in -d 'Read the key stream from FILE instead of stdin' -r -F
 complete -c k8s-csr -l csr-out -d 'Write the CSR to FILE instead of stdout' -r -F
 complete -c k8s-csr -l key-out -d 'Write the private key to FILE (0600) instead of stdout' -r -F

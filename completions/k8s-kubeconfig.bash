@@ -23,7 +23,7 @@ _k8s__kubeconfig() {
 
     case "${cmd}" in
         k8s__kubeconfig)
-            opts="-i -o -f -h -V --certificate-authority --ca-cert --server --apiserver-advertise-address --advertise-address --control-plane-endpoint --kubernetes-version --tls-server-name --cluster-name --user --context --embed-certs --embed --client-certificate --cert --client-key --key --in --merge --in-place --use-context --extract --renew --complete --partial --ca --ca-key --days --duration --reuse-key --clamp --out --format --force --explain --help --version"
+            opts="-i -o -f -h -V --certificate-authority --ca-cert --server --apiserver-advertise-address --advertise-address --control-plane-endpoint --kubernetes-version --tls-server-name --cluster-name --user --context --embed-certs --embed --client-certificate --cert --client-key --key --in --merge --in-place --use-context --extract --renew --complete --partial --ca --ca-key --days --duration --reuse-key --foreign-issuer --issued-by --clamp --out --format --force --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -130,6 +130,14 @@ _k8s__kubeconfig() {
                     return 0
                     ;;
                 --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --foreign-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --issued-by)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -19,6 +19,8 @@ complete -c k8s-kubeconfig -l ca -d 'With --renew: the CA as PREFIX.crt and PREF
 complete -c k8s-kubeconfig -l ca-key -d 'With --renew: the CA private key' -r -F
 complete -c k8s-kubeconfig -l days -d 'With --renew: validity in days (default 365)' -r
 complete -c k8s-kubeconfig -l duration -d 'With --renew: validity as a duration: 8760h, 1y, 90d' -r
+complete -c k8s-kubeconfig -l foreign-issuer -d 'With --renew: re-issue a client certificate that the CA did not issue (renewal otherwise refuses it, exit 4); REASON is said in the warning' -r
+complete -c k8s-kubeconfig -l issued-by -d 'With --renew: the CA that issued the old client certificate, when it is not the signing CA (a CA rotation re-issues under the new CA what the old one issued)' -r -F
 complete -c k8s-kubeconfig -s o -l out -d 'Write to FILE (mode 0600, atomically) instead of stdout; with --extract, the credentials as PEM (key, client certificate, CA)' -r -F
 complete -c k8s-kubeconfig -l format -d 'With --extract: output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
 json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"

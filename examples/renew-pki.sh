@@ -51,7 +51,22 @@ ours='.kind == "kubeconfig" and (.renewedByKubeadm or $kubelet)'
 mapfile -t confs < <(jq -r --argjson kubelet "$kubelet" ".[] | select($ours) | .file" <<<"$profiles")
 node_confs=$(jq -r --argjson kubelet "$kubelet" ".[] | select($ours and .perNode != null) | .perNode" <<<"$profiles")
 
-renewed=()
+# Renewal re-issues only what the tree's CAs issued: every certificate due is checked first, so
+# that a planted one (O=system:masters from another CA) stops the run before anything changes.
+foreign=0
+for pair in $leaf_pairs; do
+    leaf=${pair%%:*}; ca=${pair#*:}
+    for crt in "$pki/$leaf.crt" "$dir"/nodes/*/pki/"$leaf.crt"; do
+        [ -f "$crt" ] && due < "$crt" || continue
+        k8s-csr --from-cert "$crt" --issued-by "$pki/$ca.crt" --key "${crt%.crt}.key" --reuse-key >/dev/null || foreign=1
+    done
+done
+if ((foreign)); then
+    echo "renew-pki: nothing renewed: a certificate above was not issued by its CA in $pki" >&2
+    exit 4
+fi
+
+renewed=(); refused=()
 # Leaf certificates under pki/ and the CA that signs each.
 for pair in $leaf_pairs; do
     leaf=${pair%%:*}; ca=${pair#*:}
@@ -60,10 +75,10 @@ for pair in $leaf_pairs; do
     mkdir -p "$(dirname "$backup/pki/$leaf")"
     cp -p "$pki/$leaf.crt" "$pki/$leaf.key" "$(dirname "$backup/pki/$leaf")/"
     if ((keep)); then
-        k8s-csr --from-cert "$pki/$leaf.crt" --key "$pki/$leaf.key" --reuse-key \
+        k8s-csr --from-cert "$pki/$leaf.crt" --issued-by "$pki/$ca.crt" --key "$pki/$leaf.key" --reuse-key \
             | k8s-sign --ca "$pki/$ca" --days "$days" --cert-out "$pki/$leaf.crt" --force
     else
-        k8s-genkey --like "$pki/$leaf.crt" | k8s-csr --from-cert "$pki/$leaf.crt" \
+        k8s-genkey --like "$pki/$leaf.crt" | k8s-csr --from-cert "$pki/$leaf.crt" --issued-by "$pki/$ca.crt" \
             | k8s-sign --ca "$pki/$ca" --days "$days" --out "$pki/$leaf" --force
     fi
     renewed+=("pki/$leaf.crt")
@@ -80,10 +95,10 @@ for nodedir in "$dir"/nodes/*/; do
         mkdir -p "$backup/$rel/pki/$(dirname "$leaf")"
         cp -p "$crt" "$nodedir/pki/$leaf.key" "$backup/$rel/pki/$(dirname "$leaf")/"
         if ((keep)); then
-            k8s-csr --from-cert "$crt" --key "$nodedir/pki/$leaf.key" --reuse-key \
+            k8s-csr --from-cert "$crt" --issued-by "$pki/$ca.crt" --key "$nodedir/pki/$leaf.key" --reuse-key \
                 | k8s-sign --ca "$pki/$ca" --days "$days" --cert-out "$crt" --force
         else
-            k8s-genkey --like "$crt" | k8s-csr --from-cert "$crt" | k8s-sign --ca "$pki/$ca" --days "$days" --out "$nodedir/pki/$leaf" --force
+            k8s-genkey --like "$crt" | k8s-csr --from-cert "$crt" --issued-by "$pki/$ca.crt" | k8s-sign --ca "$pki/$ca" --days "$days" --out "$nodedir/pki/$leaf" --force
         fi
         renewed+=("$rel""pki/$leaf.crt")
     done
@@ -96,7 +111,15 @@ done
 for conf in "${confs[@]}"; do
     [ -f "$dir/$conf" ] || continue
     k8s-kubeconfig --extract --in "$dir/$conf" 2>/dev/null | due || continue
-    if ! k8s-kubeconfig --renew "$dir/$conf" --ca "$pki/ca" --days "$days" $( ((keep)) && echo --reuse-key ) >/dev/null 2>"$dir/.renew-err"; then
+    rc=0
+    k8s-kubeconfig --renew "$dir/$conf" --ca "$pki/ca" --days "$days" $( ((keep)) && echo --reuse-key ) >/dev/null 2>"$dir/.renew-err" || rc=$?
+    if ((rc == 4)); then
+        # Refused (a client certificate the cluster CA did not issue): said, and the run fails.
+        echo "renew-pki: not renewed: $(cat "$dir/.renew-err")" >&2
+        refused+=("$conf")
+        rm -f "$dir/.renew-err"
+        continue
+    elif ((rc)); then
         # kubelet.conf usually points at /var/lib/kubelet/pki (rotated by the kubelet): leave it.
         echo "renew-pki: skipped $conf: $(cat "$dir/.renew-err")" >&2
         rm -f "$dir/.renew-err"
@@ -132,4 +155,10 @@ if ((${#renewed[@]})); then
         fi
     done
 fi
-k8s-verify --pki-dir "$dir"
+k8s-verify --pki-dir "$dir" || audit=$?
+if ((${#refused[@]})); then
+    echo "renew-pki: ${#refused[@]} kubeconfig(s) refused: ${refused[*]}" >&2
+    exit 4
+fi
+exit "${audit:-0}"
+

@@ -16,6 +16,7 @@ pub mod cfssl;
 pub mod cfssl_signing;
 pub mod chain;
 pub mod cmd;
+pub mod config_lock;
 pub mod control_plane;
 pub mod csr;
 pub mod csrapi;

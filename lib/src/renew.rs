@@ -50,6 +50,24 @@ pub fn renew(old: &Cert, old_key: PrivateKey, format: KeyFormat, ca: &Ca, opts: 
     Ok(Renewed { cert: Cert::from_der(&issued.der, "renewal")?, cert_pem, key, key_pem, warnings: issued.warnings })
 }
 
+/// Renewal means the same identity again from the same issuer: `old` must have been signed by
+/// one of `cas` (its issuer name and its signature). Otherwise a refusal naming the issuer found,
+/// so that a certificate some other CA issued (`O=system:masters` from anyone) is not re-issued
+/// under the cluster's CA.
+pub fn check_issuer(old: &Cert, cas: &[Cert], what: &str, ca_name: &str) -> Result<()> {
+    let issued = cas.iter().any(|ca| old.issuer_raw == ca.subject_raw && old.signed_by(&ca.public_key).is_ok());
+    if issued {
+        return Ok(());
+    }
+    let ours: Vec<String> = cas.iter().map(|c| format!("'{}'", c.subject)).collect();
+    Err(crate::error::Error::refused(format!(
+        "{what} ('{}') was issued by '{}', not by {ca_name} ({}): renewal re-issues only what this CA issued",
+        old.subject,
+        old.issuer,
+        ours.join(", ")
+    )))
+}
+
 /// How [`renew`] issues.
 #[derive(Clone, Copy, Debug)]
 pub struct RenewOptions {

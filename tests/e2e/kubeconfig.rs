@@ -345,3 +345,78 @@ fn a_ca_of_the_same_name_with_another_key_is_named_as_such() {
     assert!(go[0].contains("possibly because of"), "Go names the candidate: {go:?}");
     assert!(err.contains(&format!("kube-apiserver would say '{}'", go[0])), "{err}\nGo: {}", go[0]);
 }
+
+/// Twelve `--merge F --in-place` writers at once, each adding its own user, and four
+/// `kubectl config set-credentials` beside them: every user is in the file afterwards. Both
+/// take kubectl's `F.lock` around their read-modify-write; kubectl gives up at once when the
+/// lock is held (client-go `ModifyConfig`), so its writes are retried until they land.
+#[test]
+fn concurrent_writers_lose_no_update() {
+    let dir = scratch();
+    let d = dir.path();
+    let stream = admin_stream(d);
+    let ca = s(&d.join("ca.crt"));
+    let conf = d.join("config");
+    run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &s(&conf)], &stream);
+    let mut streams = Vec::new();
+    for i in 0..12 {
+        let name = format!("user{i}");
+        issue(d, "ca", &name, &["--cn", &name, "--usage", "client"]);
+        let mut both = std::fs::read(d.join(format!("{name}.key"))).expect("key");
+        both.extend(std::fs::read(d.join(format!("{name}.crt"))).expect("crt"));
+        streams.push(both);
+    }
+    let ours: Vec<std::process::Child> = streams
+        .into_iter()
+        .map(|stdin| {
+            let mut child = std::process::Command::new(bin_dir().join("k8s-kubeconfig"))
+                .args(["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--merge", &s(&conf), "--in-place"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn");
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(&stdin).expect("write");
+            child
+        })
+        .collect();
+    let theirs: Vec<std::thread::JoinHandle<()>> = (0..4)
+        .map(|i| {
+            let conf = conf.clone();
+            std::thread::spawn(move || {
+                let start = std::time::Instant::now();
+                loop {
+                    let out = std::process::Command::new("kubectl")
+                        .args(["--kubeconfig", &s(&conf), "config", "set-credentials", &format!("kubectl{i}")])
+                        .args(["--token", &format!("token-{i}")])
+                        .output()
+                        .expect("kubectl");
+                    if out.status.success() {
+                        return;
+                    }
+                    let err = String::from_utf8_lossy(&out.stderr);
+                    assert!(err.contains(".lock"), "kubectl failed for another reason: {err}");
+                    assert!(start.elapsed() < std::time::Duration::from_secs(60), "kubectl never got the lock");
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+            })
+        })
+        .collect();
+    for child in ours {
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    for t in theirs {
+        t.join().expect("kubectl writer");
+    }
+    let users = std::process::Command::new("kubectl")
+        .args(["--kubeconfig", &s(&conf), "config", "get-users"])
+        .output()
+        .expect("kubectl");
+    let users = String::from_utf8_lossy(&users.stdout).into_owned();
+    for name in (0..12).map(|i| format!("user{i}")).chain((0..4).map(|i| format!("kubectl{i}"))) {
+        assert!(users.lines().any(|l| l.trim() == name), "{name} lost:\n{users}");
+    }
+    assert!(!d.join("config.lock").exists(), "the lock is released");
+}

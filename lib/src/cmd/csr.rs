@@ -48,6 +48,8 @@ pub struct Options {
     pub from_cert: Option<PathBuf>,
     /// With `from_cert`: sign the CSR with the old key (`key`) instead of a fresh one from stdin.
     pub reuse_key: bool,
+    /// With `from_cert`: the CA that must have issued it.
+    pub issued_by: Option<PathBuf>,
     /// Input stream file (default stdin).
     pub input: Option<PathBuf>,
     /// Where output goes.
@@ -78,6 +80,10 @@ pub fn request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>)
         (None, Some(path)) => {
             let name = path.display().to_string();
             let cert = crate::cert::Cert::read_file(path)?;
+            if let Some(ca_path) = &opts.issued_by {
+                let cas = crate::cert::Cert::read_all(ca_path)?;
+                crate::renew::check_issuer(&cert, &cas, &name, &ca_path.display().to_string())?;
+            }
             let (req, subject) = csr::request_from_cert(&cert)?;
             for dropped in csr::dropped_by_copy(&cert) {
                 warn(crate::cmd::Note::Warning(&format!("{name}: not copied to the CSR: {dropped}")));

@@ -238,6 +238,7 @@ fn kubeconfig(
     let creds = embedded(&kc, &leaf.rel)?;
     let b64 = base64::engine::general_purpose::STANDARD;
     let mut what = vec!["the phase's CA data"];
+    let mut issued_by = None;
     if let Some(c) = kc.clusters.iter_mut().find(|c| c.name == creds.cluster) {
         c.cluster.certificate_authority_data = Some(b64.encode(trust_pem));
         c.cluster.certificate_authority = None;
@@ -254,6 +255,7 @@ fn kubeconfig(
         {
             let old_key = crate::key::PrivateKey::from_pem_block(&key.label, &key.der, &leaf.rel)?;
             let renewed = renew(&cert, old_key, crate::renew::format_of(&key.label), m, wanted, want)?;
+            issued_by = m.generation_of(&cert).filter(|g| *g != wanted);
             if let Some(u) = kc.users.iter_mut().find(|u| u.name == creds.user) {
                 u.user.client_certificate_data = Some(b64.encode(&renewed.cert_pem));
                 u.user.client_key_data = Some(b64.encode(renewed.key_pem.as_bytes()));
@@ -270,6 +272,13 @@ fn kubeconfig(
         return Ok(None);
     }
     let ca_prefix = super::material::file(Path::new("pki"), m.target, wanted, "crt").display().to_string();
+    // Renewal re-issues what the CA named issued; under the other generation's CA, that one.
+    let issuer = issued_by
+        .map(|g| {
+            let file = super::material::file(Path::new("pki"), m.target, g, "crt").display().to_string();
+            format!(" --issued-by {}", tree.sh(&file))
+        })
+        .unwrap_or_default();
     Ok(Some(write(
         leaf.rel.clone(),
         yaml.as_bytes().to_vec(),
@@ -277,7 +286,7 @@ fn kubeconfig(
         what.join(" and "),
         "kubeconfigs trust what pki/ca.crt trusts; their client certificates move with the clients".into(),
         format!(
-            "k8s-kubeconfig --renew {} --ca {}  # and certificate-authority-data: base64 of pki/ca.crt",
+            "k8s-kubeconfig --renew {} --ca {}{issuer}  # and certificate-authority-data: base64 of pki/ca.crt",
             tree.sh(&leaf.rel),
             tree.sh(ca_prefix.trim_end_matches(".crt"))
         ),

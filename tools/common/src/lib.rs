@@ -250,10 +250,73 @@ pub fn after_help(examples: &[Example]) -> String {
 }
 
 /// Parses arguments against `cmd` (our command with its generated help), exiting with
-/// status 2 on a usage error, 0 for --help/--version.
+/// status 2 on a usage error, 0 for --help/--version. A single-dash word of more than one
+/// letter that no spelling rewrote is a usage error before clap sees it: clap would split it
+/// into short options (`-hostname=x` into `-h`, help and exit 0; `-out` into `-o ut`).
 pub fn parse<T: clap::FromArgMatches>(cmd: clap::Command, args: impl IntoIterator<Item = std::ffi::OsString>) -> T {
+    let args: Vec<std::ffi::OsString> = args.into_iter().collect();
+    if let Some(word) = single_dash_word(&args) {
+        let tool = cmd.get_name().to_string();
+        stderr_line(&format!("{tool}: error: {}", single_dash_hint(&cmd, &word)));
+        std::process::exit(k8s_pki::error::EXIT_USAGE);
+    }
     let matches = cmd.get_matches_from(args);
     T::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// The first argument (before a `--`) that is a single dash, a letter and more: not an option
+/// here, whatever clap would make of it. `-` (stdin) and negative numbers (`-5`) are values.
+pub fn single_dash_word(args: &[std::ffi::OsString]) -> Option<String> {
+    args.iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy())
+        .take_while(|a| a != "--")
+        .find(|a| {
+            let mut chars = a.chars();
+            chars.next() == Some('-')
+                && chars.next().is_some_and(|c| c != '-' && !c.is_ascii_digit())
+                && chars.next().is_some()
+        })
+        .map(|a| a.into_owned())
+}
+
+/// Why `word` is refused, and the long options it may have meant.
+fn single_dash_hint(cmd: &clap::Command, word: &str) -> String {
+    let bare = word.trim_start_matches('-').split('=').next().unwrap_or_default().to_ascii_lowercase();
+    let mut longs: Vec<String> = Vec::new();
+    collect_longs(cmd, &mut longs);
+    let mut near: Vec<&String> = longs
+        .iter()
+        .filter(|l| {
+            **l == bare
+                || l.ends_with(&format!("-{bare}"))
+                || l.starts_with(&format!("{bare}-"))
+                || (bare.len() > 2 && l.starts_with(&bare))
+        })
+        .collect();
+    near.sort_by_key(|l| (**l != bare, l.len()));
+    near.dedup();
+    let shown = k8s_pki::term::sanitize(word);
+    let what = "a single-dash word is not an option here (long options take two dashes; the openssl and cfssl spellings accepted are in the man page)";
+    match near.as_slice() {
+        [] => format!("{shown}: {what}"),
+        names => {
+            let names: Vec<String> = names.iter().take(3).map(|n| format!("--{n}")).collect();
+            format!("{shown}: {what}; did you mean {}?", names.join(" or "))
+        }
+    }
+}
+
+fn collect_longs(cmd: &clap::Command, out: &mut Vec<String>) {
+    for arg in cmd.get_arguments() {
+        if let Some(long) = arg.get_long() {
+            out.push(long.to_string());
+        }
+        out.extend(arg.get_all_aliases().unwrap_or_default().into_iter().map(str::to_string));
+    }
+    for sub in cmd.get_subcommands() {
+        collect_longs(sub, out);
+    }
 }
 
 /// The EXIT STATUS text for `--help` and man pages.

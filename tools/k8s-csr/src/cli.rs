@@ -15,6 +15,7 @@ pub const SPELLINGS: &[k8s_pki_cli::Spelling] = &[
     k8s_pki_cli::Spelling { theirs: "-subj", ours: "--subj", from: "openssl req" },
     k8s_pki_cli::Spelling { theirs: "-key", ours: "--key", from: "openssl req" },
     k8s_pki_cli::Spelling { theirs: "-bare", ours: "--bare", from: "cfssljson" },
+    k8s_pki_cli::Spelling { theirs: "-hostname", ours: "--san", from: "cfssl gencert" },
     k8s_pki_cli::Spelling { theirs: "--apiserver-cert-extra-sans", ours: "--san", from: "kubeadm init" },
     k8s_pki_cli::Spelling {
         theirs: "--apiserver-advertise-address",
@@ -205,6 +206,11 @@ pub struct Cli {
     #[arg(long, requires_all = ["from_cert", "key"], help_heading = "Renewal")]
     pub reuse_key: bool,
 
+    /// With --from-cert: refuse (exit 4) unless the certificate was issued by this CA (a file,
+    /// a bundle mid-rotation), so that a renewal re-issues only what the CA issued
+    #[arg(long, value_name = "CA_CERT", requires = "from_cert", help_heading = "Renewal")]
+    pub issued_by: Option<PathBuf>,
+
     /// Read the key stream from FILE instead of stdin
     #[arg(short = 'i', long = "in", value_name = "FILE", help_heading = "Input")]
     pub input: Option<PathBuf>,
@@ -248,6 +254,7 @@ impl Cli {
             key: self.key.clone(),
             from_cert: self.from_cert.clone(),
             reuse_key: self.reuse_key,
+            issued_by: self.issued_by.clone(),
             input: self.input.clone(),
             output: self.output.options(files),
             explain: self.explain.explain,

@@ -182,6 +182,22 @@ pub struct Cli {
     #[arg(long, requires = "renew", help_heading = "Renewal")]
     pub reuse_key: bool,
 
+    /// With --renew: re-issue a client certificate that the CA did not issue (renewal otherwise
+    /// refuses it, exit 4); REASON is said in the warning
+    #[arg(long, value_name = "REASON", requires = "renew", help_heading = "Renewal")]
+    pub foreign_issuer: Option<String>,
+
+    /// With --renew: the CA that issued the old client certificate, when it is not the signing
+    /// CA (a CA rotation re-issues under the new CA what the old one issued)
+    #[arg(
+        long,
+        value_name = "CA_CERT",
+        requires = "renew",
+        conflicts_with = "foreign_issuer",
+        help_heading = "Renewal"
+    )]
+    pub issued_by: Option<PathBuf>,
+
     /// With --renew: cut a certificate that would outlive its CA to the CA's expiry (default: warn)
     #[arg(long, requires = "renew", help_heading = "Renewal")]
     pub clamp: bool,
@@ -216,6 +232,8 @@ impl Cli {
             days: self.days,
             duration: self.duration.clone(),
             reuse_key: self.reuse_key,
+            foreign_issuer: self.foreign_issuer.clone(),
+            issued_by: self.issued_by.clone(),
             clamp: self.clamp,
             explain: self.explain.explain,
             server: self.server.clone(),

@@ -11,7 +11,7 @@ pub fn section(roff: &mut Roff, spellings: &[Spelling]) {
     }
     roff.control("SH", ["COMING FROM OPENSSL, CFSSL, KUBEADM"]);
     roff.text([roman(
-        "These spellings of other tools are accepted as written. Single-dash words are openssl's and cfssl's; the others are aliases.",
+        "These spellings of other tools are accepted as written. Single-dash words are openssl's and cfssl's (also as -word=value); the others are aliases. Any other single-dash word of more than one letter is a usage error (exit 2), never read as short options.",
     )]);
     for s in spellings {
         roff.control("TP", []);

@@ -76,6 +76,10 @@ pub struct Options {
     pub duration: Option<crate::validity::Duration>,
     /// With `renew`: keep the old key.
     pub reuse_key: bool,
+    /// With `renew`: re-issue a client certificate another CA issued, for this reason.
+    pub foreign_issuer: Option<String>,
+    /// With `renew`: the CA that issued the old certificate (default: the signing CA).
+    pub issued_by: Option<PathBuf>,
     /// With `renew`: cut a certificate that would outlive its CA to the CA's expiry.
     pub clamp: bool,
     /// Print what was done and the kubectl equivalent.
@@ -294,6 +298,14 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
         };
         Material::Files { ca: absolute(ca_path)?, cert: absolute(cert)?, key: absolute(key)? }
     };
+    // Written back (--in-place, or --out naming it): kubectl's FILE.lock is held from before the
+    // read to after the write, so that concurrent writers do not lose each other's entries.
+    let target = if opts.in_place { opts.merge.clone() } else { opts.out.clone() };
+    let back = opts.merge.as_deref().zip(target.as_deref()).is_some_and(|(m, t)| same_file(m, t));
+    let _lock = match &opts.merge {
+        Some(path) if back => Some(crate::config_lock::ConfigLock::take(path)?),
+        _ => None,
+    };
     let kc = match &opts.merge {
         Some(path) => {
             let bytes = crate::input::read_file(path)?;
@@ -325,9 +337,6 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
         None => Kubeconfig::new(&names, server, opts.tls_server_name.as_deref(), &material),
     };
     let yaml = kc.to_yaml()?;
-    // --in-place, or --out naming the file merged into: writing it back is what was asked for.
-    let target = if opts.in_place { opts.merge.clone() } else { opts.out.clone() };
-    let back = opts.merge.as_deref().zip(target.as_deref()).is_some_and(|(m, t)| same_file(m, t));
     if opts.explain {
         let name = |p: &Option<PathBuf>, default: &str| {
             p.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| default.into())

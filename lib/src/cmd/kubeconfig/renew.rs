@@ -20,6 +20,7 @@ pub(super) fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::War
         return Err(Error::usage("--renew needs the CA: --ca PREFIX, or --ca-cert FILE --ca-key FILE"));
     };
     let name = path.display().to_string();
+    let _lock = crate::config_lock::ConfigLock::take(path)?;
     let bytes = crate::input::read_file(path)?;
     let mut kc = Kubeconfig::from_slice(&bytes, &name)?;
     let base = path.parent().unwrap_or(Path::new("."));
@@ -43,8 +44,9 @@ pub(super) fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::War
     let old_key_block = first(&creds.key, Kind::Key, "client key")?;
     let old_cert = Cert::from_der(&old_cert_block.der, &name)?;
     let old_key = PrivateKey::from_pem_block(&old_key_block.label, &old_key_block.der, &name)?;
-    let ca_name = ca_cert_path.display().to_string();
     let ca = crate::issue::Ca::from_files(ca_cert_path, ca_key_path, now)?;
+    issuer_checked(opts, ca_cert_path, &old_cert, &name, note)?;
+    let ca_name = ca_cert_path.display().to_string();
     let renew_opts = crate::renew::RenewOptions {
         keep_key: opts.reuse_key,
         lifetime: crate::validity::lifetime(opts.days, opts.duration.as_ref(), 365, now)?,
@@ -93,4 +95,34 @@ pub(super) fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::War
     write_files_atomic(&files[..1], false)?;
     write_files_atomic(&files[1..], true)?;
     Ok(vec![backup, path.to_path_buf()])
+}
+
+/// Renewal re-issues what the CA issued: the old certificate must come from `--issued-by` (a CA
+/// rotation renews under the new CA what the old one issued), else from the signing CA's file (a
+/// bundle mid-rotation is fine); `--foreign-issuer REASON` re-issues it anyway, said.
+fn issuer_checked(
+    opts: &Options,
+    ca_cert_path: &Path,
+    old_cert: &Cert,
+    name: &str,
+    note: crate::cmd::Warn<'_>,
+) -> Result<()> {
+    let issuer_path = opts.issued_by.as_deref().unwrap_or(ca_cert_path);
+    let issuers = Cert::read_all(issuer_path)?;
+    let what = format!("{name}'s client certificate");
+    let issuer_name = issuer_path.display().to_string();
+    match (crate::renew::check_issuer(old_cert, &issuers, &what, &issuer_name), &opts.foreign_issuer) {
+        (Ok(()), _) => Ok(()),
+        (Err(refusal), None) => Err(Error::refused(format!("{refusal}; --foreign-issuer REASON re-issues it anyway"))),
+        (Err(_), Some(reason)) => {
+            note(crate::cmd::Note::Warning(&format!(
+                "{name}: re-issuing '{}', issued by '{}', under {} (--foreign-issuer: {})",
+                old_cert.subject,
+                old_cert.issuer,
+                ca_cert_path.display(),
+                crate::term::sanitize(reason)
+            )));
+            Ok(())
+        }
+    }
 }
