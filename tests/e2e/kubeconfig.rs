@@ -420,3 +420,62 @@ fn concurrent_writers_lose_no_update() {
     }
     assert!(!d.join("config.lock").exists(), "the lock is released");
 }
+
+/// What kubectl refuses to load is refused on read (duplicate names), and what a merge writes is
+/// a file kubectl loads: the insecure flag goes when CA data comes, as `kubectl config
+/// set-cluster --certificate-authority` clears it.
+#[test]
+fn merges_write_only_what_kubectl_loads() {
+    let dir = scratch();
+    let d = dir.path();
+    let stream = admin_stream(d);
+    let ca = s(&d.join("ca.crt"));
+    let conf = d.join("config");
+    run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &s(&conf)], &stream);
+    let kubectl = |file: &std::path::Path, args: &[&str]| {
+        std::process::Command::new("kubectl").arg("--kubeconfig").arg(file).args(args).output().expect("kubectl")
+    };
+    let merge = |file: &std::path::Path| {
+        tool("k8s-kubeconfig")
+            .args(["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--merge", &s(file)])
+            .write_stdin(stream.clone())
+            .output()
+            .expect("runs")
+    };
+    // A second cluster entry of the same name: kubectl refuses it, and so does the merge.
+    let text = read(&conf);
+    let dup = d.join("dup");
+    let cluster_entry = text.split("contexts:").next().expect("clusters").split("clusters:\n").nth(1).expect("entry");
+    std::fs::write(&dup, text.replacen("clusters:\n", &format!("clusters:\n{cluster_entry}"), 1)).expect("write");
+    let theirs = kubectl(&dup, &["config", "view"]);
+    assert!(!theirs.status.success() && String::from_utf8_lossy(&theirs.stderr).contains("duplicate name"));
+    let res = merge(&dup);
+    assert_eq!(res.status.code(), Some(3), "{}", String::from_utf8_lossy(&res.stderr));
+    assert!(String::from_utf8_lossy(&res.stderr).contains("two clusters are named 'kubernetes'"));
+
+    // The insecure flag beside the cluster: kubectl loads it (no CA data), and the merge writes CA
+    // data and no flag, which kubectl loads too.
+    let insecure = d.join("insecure");
+    let bare = text
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("certificate-authority-data:") {
+                "    insecure-skip-tls-verify: true"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&insecure, bare).expect("write");
+    assert!(kubectl(&insecure, &["config", "view"]).status.success());
+    let res = merge(&insecure);
+    assert_eq!(res.status.code(), Some(0), "{}", String::from_utf8_lossy(&res.stderr));
+    let merged = d.join("merged");
+    std::fs::write(&merged, &res.stdout).expect("write");
+    let view = kubectl(&merged, &["config", "view", "--raw"]);
+    assert!(view.status.success(), "{}", String::from_utf8_lossy(&view.stderr));
+    let raw = String::from_utf8_lossy(&view.stdout);
+    assert!(raw.contains("certificate-authority-data") && !raw.contains("insecure-skip-tls-verify"), "{raw}");
+    assert!(kubectl(&merged, &["config", "get-contexts"]).status.success());
+}

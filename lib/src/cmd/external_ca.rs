@@ -95,6 +95,7 @@ pub fn complete(opts: &Options, path: &Path, now: i64) -> Result<Vec<PathBuf>> {
     }
     if let Some(c) = kc.clusters.iter_mut().find(|c| c.name == creds.cluster) {
         c.cluster.certificate_authority_data = Some(b64.encode(&ca_pem));
+        c.cluster.extra.remove(crate::kubeconfig::INSECURE);
     }
     let yaml = kc.to_yaml()?;
     write_files_atomic(&[FileWrite::new(path.to_path_buf(), 0o600, Zeroizing::new(yaml.as_bytes().to_vec()))], true)?;

@@ -86,6 +86,9 @@ pub struct Cluster {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// The cluster field kubectl refuses beside CA data.
+pub const INSECURE: &str = "insecure-skip-tls-verify";
+
 /// A named context entry.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct NamedContext {
@@ -261,6 +264,9 @@ impl Kubeconfig {
             |new, old| {
                 new.extra = old.extra;
                 new.cluster.extra = old.cluster.extra;
+                // kubectl refuses a CA beside the insecure flag ("specifying a root certificates
+                // file with the insecure flag is not allowed"); set-cluster clears it.
+                new.cluster.extra.remove(INSECURE);
             },
         ) {
             updated.push(format!("cluster '{}'", names.cluster));
@@ -302,6 +308,35 @@ impl Kubeconfig {
 
     /// Reads a kubeconfig (YAML or JSON).
     pub fn from_slice(bytes: &[u8], source: &str) -> Result<Kubeconfig> {
+        let kc = Self::from_slice_unchecked(bytes, source)?;
+        kc.refuse_duplicates(source)?;
+        Ok(kc)
+    }
+
+    /// Two entries of one name in a list: kubectl refuses the file (client-go's `load` →
+    /// "duplicate name \"X\" in list"), so it is refused on read, naming the duplicate.
+    fn refuse_duplicates(&self, source: &str) -> Result<()> {
+        let lists: [(&str, Vec<&String>); 3] = [
+            ("clusters", self.clusters.iter().map(|c| &c.name).collect()),
+            ("users", self.users.iter().map(|u| &u.name).collect()),
+            ("contexts", self.contexts.iter().map(|c| &c.name).collect()),
+        ];
+        for (list, names) in lists {
+            let mut seen = std::collections::BTreeSet::new();
+            if let Some(dup) = names.into_iter().find(|n| !seen.insert(*n)) {
+                return Err(Error::input(
+                    source,
+                    format!(
+                        "two {list} are named '{}': kubectl refuses such a file (duplicate name in list); rename or remove one",
+                        crate::term::sanitize(dup)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn from_slice_unchecked(bytes: &[u8], source: &str) -> Result<Kubeconfig> {
         if String::from_utf8_lossy(bytes.get(..4096).unwrap_or(bytes)).contains("-----BEGIN ") {
             return Err(Error::input(source, "expected a kubeconfig, found PEM data"));
         }

@@ -241,6 +241,7 @@ fn kubeconfig(
     let mut issued_by = None;
     if let Some(c) = kc.clusters.iter_mut().find(|c| c.name == creds.cluster) {
         c.cluster.certificate_authority_data = Some(b64.encode(trust_pem));
+        c.cluster.extra.remove(crate::kubeconfig::INSECURE);
         c.cluster.certificate_authority = None;
     }
     let embedded =

@@ -75,6 +75,7 @@ pub(super) fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::War
         && creds.ca.as_deref().map(|s| s.as_str()) != Some(ca_pem.as_str())
     {
         c.cluster.certificate_authority_data = Some(b64.encode(&ca_pem));
+        c.cluster.extra.remove(crate::kubeconfig::INSECURE);
         note(crate::cmd::Note::Warning(&format!(
             "{name}: its embedded CA was not {ca_name}; it is now (kubectl trusts the API server through it)"
         )));
