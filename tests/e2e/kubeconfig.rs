@@ -479,3 +479,25 @@ fn merges_write_only_what_kubectl_loads() {
     assert!(raw.contains("certificate-authority-data") && !raw.contains("insecure-skip-tls-verify"), "{raw}");
     assert!(kubectl(&merged, &["config", "get-contexts"]).status.success());
 }
+
+/// A file reference that holds no PEM is named in the error, not the kubeconfig that names it.
+#[test]
+fn a_bad_referenced_file_is_the_one_named() {
+    let dir = scratch();
+    let d = dir.path();
+    std::fs::write(d.join("ca.crt"), "not pem\n").expect("write");
+    std::fs::write(
+        d.join("k.conf"),
+        "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority: ca.crt\n    server: https://10.0.0.10:6443\n  name: k\ncontexts:\n- context:\n    cluster: k\n    user: u\n  name: u@k\ncurrent-context: u@k\nusers:\n- name: u\n  user:\n    token: x\n",
+    )
+    .expect("write");
+    for (bin, args) in [("k8s-kubeconfig", vec!["--extract", "--in"]), ("k8s-verify", vec![])] {
+        let out = tool(bin).args(&args).arg(d.join("k.conf")).output().expect("runs");
+        assert_eq!(out.status.code(), Some(3), "{bin}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("ca.crt: no PEM data found") && err.contains("k.conf's certificate-authority names"),
+            "{bin}: {err}"
+        );
+    }
+}

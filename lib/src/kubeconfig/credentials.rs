@@ -120,7 +120,13 @@ impl Kubeconfig {
             }
             if let Some(p) = path {
                 let bytes = refs.read(field, source, p)?;
-                let text = String::from_utf8(bytes.to_vec()).map_err(|_| Error::input(p.as_str(), "not PEM text"))?;
+                // What is wrong is the file named, not the kubeconfig: say that one.
+                let named =
+                    |what: &str| Error::input(p.as_str(), format!("{what} (the file {source}'s {field} names)"));
+                let text = String::from_utf8(bytes.to_vec()).map_err(|_| named("not PEM text"))?;
+                if !text.contains("-----BEGIN ") {
+                    return Err(named("no PEM data found (expected -----BEGIN ...-----)"));
+                }
                 return Ok(Some(Zeroizing::new(text)));
             }
             Ok(None)
