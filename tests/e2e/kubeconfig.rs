@@ -501,3 +501,43 @@ fn a_bad_referenced_file_is_the_one_named() {
         );
     }
 }
+
+/// `--merge` into a kubeconfig that already names the cluster takes its CA and server from
+/// there: no --ca-cert, no --server, one run.
+#[test]
+fn merge_takes_the_cluster_from_the_target() {
+    let dir = scratch();
+    let d = dir.path();
+    let stream = admin_stream(d);
+    let ca = s(&d.join("ca.crt"));
+    let conf = d.join("config");
+    run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &s(&conf)], &stream);
+    issue(d, "ca", "bob", &["--cn", "bob", "--usage", "client"]);
+    let mut bob = std::fs::read(d.join("bob.key")).expect("key");
+    bob.extend(std::fs::read(d.join("bob.crt")).expect("crt"));
+    let out =
+        tool("k8s-kubeconfig").args(["--merge", &s(&conf), "--in-place"]).write_stdin(bob).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let view = std::process::Command::new("kubectl")
+        .args([
+            "--kubeconfig",
+            &s(&conf),
+            "config",
+            "view",
+            "--raw",
+            "-o",
+            "jsonpath={.clusters[0].cluster.server} {.users[*].name}",
+        ])
+        .output()
+        .expect("kubectl");
+    let text = String::from_utf8_lossy(&view.stdout);
+    assert!(text.starts_with("https://10.0.0.10:6443 ") && text.contains("bob"), "{text}");
+    // Into a file without that cluster, the flags are needed, and said.
+    let other = tool("k8s-kubeconfig")
+        .args(["--merge", &s(&conf), "--cluster-name", "elsewhere"])
+        .write_stdin(Vec::new())
+        .output()
+        .expect("runs");
+    assert_eq!(other.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&other.stderr).contains("--ca-cert FILE is required"));
+}

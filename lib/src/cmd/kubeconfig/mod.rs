@@ -10,12 +10,13 @@ use crate::chain::GoError;
 use crate::error::{Error, Result};
 use crate::input::Input;
 use crate::key::PrivateKey;
-use crate::kubeconfig::{Kubeconfig, Material, Names, check_server, looks_like_kubeconfig};
+use crate::kubeconfig::{Kubeconfig, Names, check_server};
 use crate::pem::{Block, Kind, PemReader};
 use crate::sink::{OutputOptions, Sink};
 use crate::usage::Usage;
 use crate::validity::format_time;
 
+mod build;
 mod renew;
 
 /// What `k8s-kubeconfig` was asked to do.
@@ -257,99 +258,7 @@ pub fn run(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<P
     if opts.partial {
         return super::external_ca::partial(opts);
     }
-    let ca_path = opts.ca_cert.as_ref().ok_or_else(|| Error::usage("--ca-cert FILE is required (pki/ca.crt)"))?;
-    require_server(opts)?;
-    let ca_name = ca_path.display().to_string();
-    let CaBundle { certs: ca, pem: ca_pem } = ca_bundle(ca_path)?;
-
-    let need_stdin = opts.cert.is_none() || opts.key.is_none();
-    let stdin = if need_stdin {
-        let input = Input::open(opts.input.as_deref(), "a client certificate and key (pipe k8s-sign)")?;
-        let (name, bytes) = input.read_all()?;
-        if looks_like_kubeconfig(&bytes) {
-            return Err(Error::usage("the input is a kubeconfig; use --extract to read its credentials"));
-        }
-        if crate::csrapi::looks_like_object(&bytes) {
-            // kubectl get csr NAME -o json|yaml: the issued certificate is in status.certificate.
-            let object = crate::csrapi::CsrObject::from_slice(&bytes, &name)?;
-            let cert = object.issued_certificate(&name)?;
-            if opts.key.is_none() {
-                return Err(Error::usage(
-                    "a CertificateSigningRequest holds no private key: name yours with --key FILE",
-                ));
-            }
-            Some((name, cert.into_bytes()))
-        } else {
-            Some((name, bytes))
-        }
-    } else {
-        None
-    };
-    let client = client(opts, stdin)?;
-    check(&client, &ca, &ca_name, now)?;
-    let server = &server_for(opts, &client.cert.subject)?;
-
-    let names = names_for(opts, &client.cert.subject, "certificate")?;
-    let material = if opts.embed {
-        Material::Embedded { ca: ca_pem, cert: client.cert_pem.clone(), key: client.key_pem.clone() }
-    } else {
-        let (Some(cert), Some(key)) = (&opts.cert, &opts.key) else {
-            return Err(Error::usage("--embed=false writes file paths: give --cert FILE and --key FILE"));
-        };
-        Material::Files { ca: absolute(ca_path)?, cert: absolute(cert)?, key: absolute(key)? }
-    };
-    // Written back (--in-place, or --out naming it): kubectl's FILE.lock is held from before the
-    // read to after the write, so that concurrent writers do not lose each other's entries.
-    let target = if opts.in_place { opts.merge.clone() } else { opts.out.clone() };
-    let back = opts.merge.as_deref().zip(target.as_deref()).is_some_and(|(m, t)| same_file(m, t));
-    let _lock = match &opts.merge {
-        Some(path) if back => Some(crate::config_lock::ConfigLock::take(path)?),
-        _ => None,
-    };
-    let kc = match &opts.merge {
-        Some(path) => {
-            let bytes = crate::input::read_file(path)?;
-            let name = path.display().to_string();
-            let mut kc = Kubeconfig::from_slice(&bytes, &name)?;
-            for entry in kc.set_credentials(&names, server, opts.tls_server_name.as_deref(), &material) {
-                note(crate::cmd::Note::Warning(&format!("{name}: {entry} updated; its other fields are kept")));
-            }
-            if opts.use_context || kc.current_context.is_empty() {
-                kc.current_context = names.context.clone();
-            } else if kc.current_context != names.context {
-                note(crate::cmd::Note::Warning(&format!(
-                    "{name}: current-context stays '{}'; --use-context makes '{}' current",
-                    kc.current_context, names.context
-                )));
-            }
-            let shape = crate::yaml::shape(&bytes);
-            if shape.comments > 0 {
-                note(crate::cmd::Note::Warning(&format!(
-                    "{name}: its {} comment(s) are not kept (kubectl config does not keep them either)",
-                    shape.comments
-                )));
-            }
-            if shape.anchors > 0 {
-                note(crate::cmd::Note::Warning(&format!("{name}: its anchors and aliases are written out in full")));
-            }
-            kc
-        }
-        None => Kubeconfig::new(&names, server, opts.tls_server_name.as_deref(), &material),
-    };
-    let yaml = kc.to_yaml()?;
-    if opts.explain {
-        let name = |p: &Option<PathBuf>, default: &str| {
-            p.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| default.into())
-        };
-        let out = name(&target, "kubeconfig");
-        let files = [ca_name.as_str(), &name(&opts.cert, "cert.crt"), &name(&opts.key, "key.pem")];
-        let merged_into = opts.merge.as_ref().map(|p| p.display().to_string());
-        let current = kc.current_context == names.context;
-        for line in crate::explain::kubeconfig(&names, server, files, &out, merged_into.as_deref(), current) {
-            note(crate::cmd::Note::Explain(&line));
-        }
-    }
-    crate::sink::write_document(target.as_deref(), &yaml, 0o600, opts.embed, opts.force || back)
+    build::build(opts, now, note)
 }
 
 /// Whether two paths name one file (the second may not exist yet).
