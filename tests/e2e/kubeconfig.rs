@@ -541,3 +541,33 @@ fn merge_takes_the_cluster_from_the_target() {
     assert_eq!(other.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&other.stderr).contains("--ca-cert FILE is required"));
 }
+
+/// Every kubeconfig the demo trees hold (built, per node, ECDSA) is one kubectl loads: `config
+/// view --raw` and `config get-contexts` succeed on each.
+#[test]
+fn every_kubeconfig_the_trees_hold_loads_in_kubectl() {
+    let mut seen = 0;
+    for tree in [demo_pki(), ecdsa_demo_pki()] {
+        let mut stack = vec![tree.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("dir").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "conf") {
+                    for args in [&["config", "view", "--raw"][..], &["config", "get-contexts"]] {
+                        let out = std::process::Command::new("kubectl")
+                            .arg("--kubeconfig")
+                            .arg(&path)
+                            .args(args)
+                            .output()
+                            .expect("kubectl");
+                        assert!(out.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+                    }
+                    seen += 1;
+                }
+            }
+        }
+    }
+    assert!(seen >= 10, "only {seen} kubeconfigs");
+}
