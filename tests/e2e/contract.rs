@@ -143,3 +143,30 @@ fn a_cfssl_profile_that_grants_a_ca_needs_allow_ca() {
         );
     }
 }
+
+#[test]
+fn a_prefix_names_files_and_a_sans_rule_is_the_one_documented() {
+    let dir = scratch();
+    let d = dir.path();
+    // `--out dir/` would write the hidden dir/.key: a usage error, nothing written.
+    for (bin, stdin) in [("k8s-genkey", Vec::new()), ("k8s-csr", run_ok("k8s-genkey", &["--algo", "ecdsa"], b""))] {
+        for flag in ["--out", "--bare"] {
+            let out = tool(bin).args([flag, &format!("{}/", s(d))]).write_stdin(stdin.clone()).output().expect("runs");
+            assert_eq!(out.status.code(), Some(2), "{bin} {flag}");
+            assert!(String::from_utf8_lossy(&out.stderr).contains("names no file"), "{bin} {flag}");
+        }
+    }
+    assert_eq!(std::fs::read_dir(d).expect("dir").count(), 0, "nothing written");
+    // The README's rule for `--san a_b`: refused with a kubeadm profile, taken without one.
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    let out = tool("k8s-csr")
+        .args(["--profile", "apiserver", "--advertise-address", "10.0.0.10", "--node-name", "cp", "--san", "a_b"])
+        .write_stdin(key.clone())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kubeadm refuses SAN 'a_b'"));
+    run_ok("k8s-csr", &["--cn", "x", "--san", "a_b"], &key);
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
+    assert!(readme.contains("`--san a_b` with a kubeadm `--profile`"), "the README says the rule tested here");
+}

@@ -151,17 +151,30 @@ pub fn profile_choice(name: &str) -> Result<k8s_pki::profile::Choice, Error> {
         .map_err(|e| Error::usage(format!("--profile: {e} (a cfssl profile goes with --config FILE)")))
 }
 
+/// A file-name prefix (`--out pki/apiserver`, `--bare x`): its last part names the files, so it
+/// may not be empty, `.` or `..` (`--out dir/` would write the hidden `dir/.key`).
+pub fn prefix_parser(text: &str) -> Result<PathBuf, String> {
+    let last = text.rsplit('/').next().unwrap_or_default();
+    if last.is_empty() || last == "." || last == ".." {
+        return Err(format!(
+            "'{}' names no file: a prefix ends with the files' name (pki/apiserver writes pki/apiserver.crt, .key, ...)",
+            k8s_pki::term::sanitize(text)
+        ));
+    }
+    Ok(PathBuf::from(text))
+}
+
 /// Output flags every stream-writing command takes.
 #[derive(Args, Clone, Debug)]
 pub struct OutputArgs {
     /// Write the stream into files PREFIX.key (0600), PREFIX.csr, PREFIX.crt, PREFIX.pub instead of
     /// stdout; directories are created; files are written atomically
-    #[arg(short = 'o', long, value_name = "PREFIX", help_heading = "Output")]
+    #[arg(short = 'o', long, value_name = "PREFIX", value_parser = prefix_parser, help_heading = "Output")]
     pub out: Option<PathBuf>,
 
     /// Write the stream into files named as cfssljson -bare NAME names them instead of stdout:
     /// NAME.pem (certificate), NAME-key.pem (0600), NAME.csr, NAME.pub
-    #[arg(long, value_name = "NAME", conflicts_with = "out", help_heading = "Output")]
+    #[arg(long, value_name = "NAME", conflicts_with = "out", value_parser = prefix_parser, help_heading = "Output")]
     pub bare: Option<PathBuf>,
 
     /// Output format on stdout
