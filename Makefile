@@ -33,9 +33,10 @@ release:
 	$(CARGO) build $(LOCKED) --release --workspace --bins
 
 ## pki: build the whole kubeadm-style PKI into $(OUT) with the tools, then verify it
-## (K8S_VERSION=1.28 as that kubeadm release wrote it; CONTROL_PLANE_ENDPOINT=lb.example:6443 behind a load balancer)
+## (K8S_VERSION=1.28 as that kubeadm release wrote it; CONTROL_PLANE_ENDPOINT=lb.example:6443 behind a load balancer;
+## FORCE=1 moves a PKI already in $(OUT) aside to $(OUT).bak-TIMESTAMP first)
 pki: release
-	PATH="$(CURDIR)/$(RELEASE):$$PATH" K8S_VERSION="$(K8S_VERSION)" CONTROL_PLANE_ENDPOINT="$(CONTROL_PLANE_ENDPOINT)" examples/kubeadm-pki.sh "$(OUT)" "$(NODES)" "$(ADVERTISE_IP)"
+	PATH="$(CURDIR)/$(RELEASE):$$PATH" K8S_VERSION="$(K8S_VERSION)" CONTROL_PLANE_ENDPOINT="$(CONTROL_PLANE_ENDPOINT)" FORCE="$(FORCE)" examples/kubeadm-pki.sh "$(OUT)" "$(NODES)" "$(ADVERTISE_IP)"
 
 ## install: the binaries, man pages and completions under $(DESTDIR)$(PREFIX)
 ## (BIN_SRC=target/debug installs a debug build without rebuilding)
@@ -66,6 +67,7 @@ uninstall:
 ## renew: re-issue every leaf certificate and kubeconfig under PKI=dir (WITHIN=days to renew only those due,
 ## KEEP_KEYS=1 to keep the keys, KUBELET=1 to renew kubelet.conf too)
 renew: release
+	@[ -n "$(PKI)" ] || { echo "make renew: name the tree: make renew PKI=/etc/kubernetes (WITHIN=30, KEEP_KEYS=1, KUBELET=1)" >&2; exit 2; }
 	PATH="$(CURDIR)/$(RELEASE):$$PATH" examples/renew-pki.sh "$(PKI)" $(if $(WITHIN),--within $(WITHIN)) $(if $(KEEP_KEYS),--keep-keys) $(if $(KUBELET),--kubelet)
 
 ## bench: k8s-pki against openssl and cfssl in one run; writes BENCHMARKS.md

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds kubeadm's cluster PKI (shared/kubeadm-pki.md) with nothing but k8s-pki pipes.
 #
-#   [K8S_VERSION=1.28] [CONTROL_PLANE_ENDPOINT=lb:6443] examples/kubeadm-pki.sh OUT "NODE [NODE...]" ADVERTISE_IP
+#   [K8S_VERSION=1.28] [CONTROL_PLANE_ENDPOINT=lb:6443] [FORCE=1] examples/kubeadm-pki.sh OUT "NODE [NODE...]" ADVERTISE_IP
 #
 # OUT/pki/ gets the three CAs, the API server's and etcd's certificates, the front-proxy
 # client and sa.key/sa.pub; OUT/ gets admin.conf, super-admin.conf, kubelet.conf,
@@ -20,6 +20,17 @@ read -r -a nodes <<<"${2:-node-1}"
 ip=${3:-10.0.0.10}
 pki="$out/pki"
 first=${nodes[0]}
+# A PKI already there is never overwritten: FORCE=1 (make pki FORCE=1) moves it aside first.
+if [ -e "$out/pki/ca.crt" ] || [ -e "$out/pki/ca.key" ]; then
+    if [ -z "${FORCE:-}" ]; then
+        echo "kubeadm-pki: $out already holds a PKI ($out/pki/ca.crt): make pki FORCE=1 moves it to $out.bak-TIMESTAMP and builds a new one (or give another OUT=DIR)" >&2
+        exit 5
+    fi
+    old="$out.bak-$(date -u +%Y%m%dT%H%M%SZ)"
+    n=1; base=$old; while [ -e "$old" ]; do old="$base.$n"; n=$((n + 1)); done
+    mv "$out" "$old"
+    echo "kubeadm-pki: the old PKI is now $old" >&2
+fi
 # K8S_VERSION=1.28 writes what that kubeadm release wrote (its groups, no super-admin.conf, leaves
 # starting when their CA started); unset: the newest release k8s-pki follows (docs/kubeadm.md,
 # the release table). csr and sign are k8s-csr and k8s-sign told the release.

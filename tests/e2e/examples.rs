@@ -235,3 +235,34 @@ fn the_overview_pages_commands_run_as_written() {
         served[0].replace("/etc/kubernetes", &s(&d)).replace("10.0.0.10:6443", &api).replace("127.0.0.1:2379", &etcd);
     bash(&d, &script, &[]);
 }
+
+/// A second `make pki` into a tree that holds a PKI stops with a hint instead of failing on the
+/// first file that exists; FORCE=1 moves the old tree aside (kept, said) and builds a new one.
+#[test]
+fn make_pki_again_says_how_and_force_keeps_the_old_tree() {
+    let (_dir, tree) = copy_of_demo();
+    let ca = read(tree.join("pki/ca.crt"));
+    let run = |force: &str| {
+        std::process::Command::new("bash")
+            .arg(repo().join("examples/kubeadm-pki.sh"))
+            .arg(&tree)
+            .arg("node-1")
+            .arg("10.0.0.10")
+            .env("PATH", format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default()))
+            .env("FORCE", force)
+            .output()
+            .expect("bash")
+    };
+    let out = run("");
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already holds a PKI") && err.contains("make pki FORCE=1"), "{err}");
+    assert_eq!(read(tree.join("pki/ca.crt")), ca, "untouched");
+    let out = run("1");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let old = err.lines().find_map(|l| l.strip_prefix("kubeadm-pki: the old PKI is now ")).expect("said where");
+    assert_eq!(read(std::path::Path::new(old).join("pki/ca.crt")), ca, "the old tree is kept whole");
+    assert_ne!(read(tree.join("pki/ca.crt")), ca, "a new CA");
+    run_ok("k8s-verify", &["--pki-dir", &s(&tree), "--node-name", "node-1"], b"");
+}
