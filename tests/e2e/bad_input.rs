@@ -28,6 +28,11 @@ fn key() -> Vec<u8> {
 fn empty_stdin() {
     fails("k8s-csr", &["--cn", "x"], b"", 3, "empty input");
     fails("k8s-sign", &["--self-sign"], b"", 3, "empty input");
+    // --key beside --from-cert is the old key: the hint says --reuse-key, not "use --key".
+    let dir = scratch();
+    make_ca(dir.path(), "ca", "x");
+    let (crt, key) = (s(&dir.path().join("ca.crt")), s(&dir.path().join("ca.key")));
+    fails("k8s-csr", &["--from-cert", &crt, "--key", &key], b"", 3, "or add --reuse-key to keep the old key --key names");
 }
 
 #[test]

@@ -199,10 +199,21 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
         sink.emit(block)?;
         return sink.finish();
     }
-    let input = Input::open(opts.input.as_deref(), "a private key (pipe k8s-genkey, or use --key FILE)")?;
+    let wanted = if opts.from_cert.is_some() && opts.key.is_some() {
+        "a fresh private key (pipe k8s-genkey into k8s-csr --from-cert ...): --key names the old key, which --reuse-key keeps"
+    } else {
+        "a private key (pipe k8s-genkey, or use --key FILE)"
+    };
+    let input = Input::open(opts.input.as_deref(), wanted)?;
     let source = input.name.clone();
     let mut keys = 0usize;
-    for block in input.blocks()? {
+    let blocks = match input.blocks() {
+        Err(Error::Input { message, .. }) if message.starts_with("empty input") => {
+            return Err(Error::input(source, format!("empty input: {}", no_key_hint(opts))));
+        }
+        other => other?,
+    };
+    for block in blocks {
         let block = block?;
         if block.kind() != Kind::Key {
             if block.kind() == Kind::Csr {
@@ -222,12 +233,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
         sink.flush_json()?;
     }
     if keys == 0 {
-        let hint = if opts.from_cert.is_some() {
-            "no private key found: pipe a fresh key (k8s-genkey | k8s-csr --from-cert ...), or keep the old one with --key OLD_KEY --reuse-key"
-        } else {
-            "no private key found: pipe k8s-genkey into k8s-csr, or use --key FILE"
-        };
-        return Err(Error::input(source, hint));
+        return Err(Error::input(source, no_key_hint(opts)));
     }
     sink.finish()
 }
@@ -296,5 +302,18 @@ impl ApiSettings {
             sink.emit_text(&csrapi::render(&object, opts.manifest_json)?)?;
         }
         Ok(())
+    }
+}
+
+/// What to do when stdin brought no private key.
+fn no_key_hint(opts: &Options) -> &'static str {
+    match (opts.from_cert.is_some(), opts.key.is_some()) {
+        (true, true) => {
+            "no fresh private key on stdin: pipe one (k8s-genkey | k8s-csr --from-cert ...), or add --reuse-key to keep the old key --key names"
+        }
+        (true, false) => {
+            "no private key found: pipe a fresh key (k8s-genkey | k8s-csr --from-cert ...), or keep the old one with --key OLD_KEY --reuse-key"
+        }
+        _ => "no private key found: pipe k8s-genkey into k8s-csr, or use --key FILE",
     }
 }
