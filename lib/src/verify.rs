@@ -126,6 +126,36 @@ fn describe_path(path: &[&Cert], ca_name: &str) -> String {
     }
 }
 
+/// Whether `t` is inside the validity of `cert` and of every root and intermediate offered.
+fn valid_together(cert: &Cert, expect: &Expect<'_>, t: i64) -> bool {
+    std::iter::once(cert).chain(expect.roots).chain(expect.intermediates).all(|c| c.not_before <= t && t <= c.not_after)
+}
+
+/// The chain finding when no moment is inside every validity period.
+fn never_together(cert: &Cert, expect: &Expect<'_>) -> String {
+    let apart: Vec<String> = expect
+        .roots
+        .iter()
+        .chain(expect.intermediates)
+        .filter(|ca| ca.not_after < cert.not_before || cert.not_after < ca.not_before)
+        .map(|ca| {
+            format!(
+                "'{}' is valid {} to {}",
+                crate::term::sanitize_line(&ca.subject.to_string()),
+                format_time(ca.not_before),
+                format_time(ca.not_after)
+            )
+        })
+        .collect();
+    format!(
+        "never valid at the same time as the CAs of {}: it is valid {} to {}, {}",
+        expect.ca_name,
+        format_time(cert.not_before),
+        format_time(cert.not_after),
+        if apart.is_empty() { "and the CAs' periods do not meet".to_string() } else { apart.join(", ") }
+    )
+}
+
 /// `x` brought into `[lo, hi]`; an empty range (notBefore after notAfter, from hostile input)
 /// leaves it as it is instead of panicking as `i64::clamp` would.
 fn clamp(x: i64, lo: i64, hi: i64) -> i64 {
@@ -192,6 +222,12 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
                     out.push(purpose_finding(cert, *usage, allowed));
                 }
                 path.last().copied()
+            }
+            // No moment is inside every validity period (the certificate ended before a CA
+            // began, or the reverse): Go's words at a made-up time would mislead; the dates say it.
+            Err(GoError::Expired(_)) if !valid_together(cert, expect, chain_time) => {
+                out.push(Finding::fail(Check::Chain, never_together(cert, expect), None));
+                None
             }
             Err(e) => {
                 let why = match &e {

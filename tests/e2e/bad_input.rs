@@ -32,7 +32,13 @@ fn empty_stdin() {
     let dir = scratch();
     make_ca(dir.path(), "ca", "x");
     let (crt, key) = (s(&dir.path().join("ca.crt")), s(&dir.path().join("ca.key")));
-    fails("k8s-csr", &["--from-cert", &crt, "--key", &key], b"", 3, "or add --reuse-key to keep the old key --key names");
+    fails(
+        "k8s-csr",
+        &["--from-cert", &crt, "--key", &key],
+        b"",
+        3,
+        "or add --reuse-key to keep the old key --key names",
+    );
 }
 
 #[test]

@@ -170,3 +170,51 @@ fn a_prefix_names_files_and_a_sans_rule_is_the_one_documented() {
     let readme = std::fs::read_to_string(repo().join("README.md")).expect("README");
     assert!(readme.contains("`--san a_b` with a kubeadm `--profile`"), "the README says the rule tested here");
 }
+
+/// A certificate issued for dates it is already past, or never valid while its CA is, is said by
+/// the signer; and the verifier's chain finding for it gives the dates instead of Go's words at
+/// a moment that is inside no validity period.
+#[test]
+fn dates_that_cannot_verify_are_said_when_signing_and_checking() {
+    let dir = scratch();
+    let d = dir.path();
+    let ca_key = d.join("ca.key");
+    run_ok("k8s-genkey", &["--algo", "ecdsa", "--key-out", &s(&ca_key)], b"");
+    let ca_csr = run_ok("k8s-csr", &["--key", &s(&ca_key), "--profile", "ca", "--cn", "late-ca"], b"");
+    let ca = run_ok(
+        "k8s-sign",
+        &["--self-sign", "--key", &s(&ca_key), "--not-before", "2023-01-01", "--days", "7000"],
+        &ca_csr,
+    );
+    std::fs::write(d.join("ca.crt"), ca).expect("write");
+    let leaf_csr =
+        run_ok("k8s-csr", &["--cn", "old", "--usage", "client"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
+    let out = tool("k8s-sign")
+        .args(["--ca-cert", &s(&d.join("ca.crt")), "--ca-key", &s(&ca_key), "--not-before", "2021-01-01"])
+        .args(["--not-after", "2022-01-01", "--cert-out", &s(&d.join("old.crt"))])
+        .write_stdin(leaf_csr)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has already expired: its notAfter 2022-01-01T00:00:00Z is in the past"), "{err}");
+    assert!(err.contains("is never valid while its CA is"), "{err}");
+    let out = tool("k8s-verify")
+        .args(["--ca-cert", &s(&d.join("ca.crt")), &s(&d.join("old.crt")), "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let chain =
+        v[0]["findings"].as_array().expect("findings").iter().find(|f| f["check"] == "chain").cloned().expect("chain");
+    let message = chain["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("never valid at the same time as the CAs of")
+            && message.contains("'CN=late-ca' is valid 2023-01-01"),
+        "{chain}"
+    );
+    assert!(chain.get("goError").is_none(), "no Go words at a made-up time: {chain}");
+    // The verdict is still Go's, at the time asked.
+    let go = v[0]["go"].as_str().expect("go");
+    assert!(go.starts_with("x509: certificate has expired or is not yet valid: current time "), "{go}");
+}
