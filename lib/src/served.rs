@@ -36,6 +36,28 @@ pub struct Ask<'a> {
 
 /// The on-disk finding for the served `leaf` against the tree at `tree`.
 pub fn finding(tree: &Beneath, ask: &Ask<'_>, leaf: &Cert) -> Result<Finding> {
+    locate(tree, ask, leaf).map(|(f, _)| f)
+}
+
+/// The on-disk finding, and the file of the tree that serves (or should serve) `leaf` when one
+/// is named: by its bytes, its key, the port or its profile.
+pub fn locate(tree: &Beneath, ask: &Ask<'_>, leaf: &Cert) -> Result<(Finding, Option<String>)> {
+    let mut named = None;
+    let f = decide(tree, ask, leaf, &mut named)?;
+    Ok((f, named))
+}
+
+/// The CA file of the tree that signs `rel` (`pki/etcd/server.crt` → `pki/etcd/ca.crt`), from the
+/// kubeadm profile table.
+pub fn signer_of(rel: &str) -> Option<String> {
+    crate::profile::PROFILES
+        .iter()
+        .find(|p| p.path().is_some_and(|path| format!("{path}.crt") == rel))
+        .and_then(|p| p.signer)
+        .map(|ca| format!("pki/{}.crt", ca.file()))
+}
+
+fn decide(tree: &Beneath, ask: &Ask<'_>, leaf: &Cert, named: &mut Option<String>) -> Result<Finding> {
     let candidates = candidates(tree, ask.file)?;
     if candidates.is_empty() {
         let named = ask.file.map(str::to_string).or_else(|| files_for_port(ask.port).first().cloned());
@@ -47,6 +69,7 @@ pub fn finding(tree: &Beneath, ask: &Ask<'_>, leaf: &Cert) -> Result<Finding> {
     }
     let exact: Vec<&Candidate> = candidates.iter().filter(|c| c.cert.der == leaf.der).collect();
     if let Some(c) = pick(&exact, ask.port) {
+        *named = Some(c.rel.clone());
         let flag = c.entry.map(|e| format!(" ({})", e.flag)).unwrap_or_default();
         return Ok(Finding::ok(Check::OnDisk, format!("{} serves {}{flag}", c.component(), c.shown)));
     }
@@ -57,12 +80,16 @@ pub fn finding(tree: &Beneath, ask: &Ask<'_>, leaf: &Cert) -> Result<Finding> {
     }
     let same_key: Vec<&Candidate> = candidates.iter().filter(|c| c.cert.public_key == leaf.public_key).collect();
     if let Some(c) = pick(&same_key, ask.port) {
+        *named = Some(c.rel.clone());
         return Ok(mismatch(c, leaf));
     }
-    let named: Vec<&Candidate> =
+    let by: Vec<&Candidate> =
         if same_key.len() > 1 { same_key } else { by_port_or_profile(&candidates, ask.port, leaf) };
-    match named.as_slice() {
-        [one] => Ok(mismatch(one, leaf)),
+    match by.as_slice() {
+        [one] => {
+            *named = Some(one.rel.clone());
+            Ok(mismatch(one, leaf))
+        }
         [] => Ok(Finding::fail(
             Check::OnDisk,
             format!(

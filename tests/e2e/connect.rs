@@ -376,6 +376,28 @@ fn a_server_dripping_bytes_is_cut_off_at_the_timeout() {
     server.join().expect("server thread");
 }
 
+/// With --pki-dir and no --ca-cert, the chain is checked against the tree's CA that signs the
+/// file found serving: pki/ca.crt for the API server, pki/etcd/ca.crt for etcd.
+#[test]
+fn the_trees_ca_checks_the_chain_without_ca_cert() {
+    let out = demo_pki();
+    let tree = format!("--pki-dir={}", s(out));
+    for (cert, key, servername, ca) in [
+        ("pki/apiserver.crt", "pki/apiserver.key", "kubernetes", "pki/ca.crt"),
+        ("pki/etcd/server.crt", "pki/etcd/server.key", "localhost", "pki/etcd/ca.crt"),
+    ] {
+        let (_server, addr) = s_server(out, &["-cert", &s(&out.join(cert)), "-key", &s(&out.join(key))]);
+        let (code, v) = connect_json(&addr, &["--servername", servername, &tree]);
+        assert_eq!(code, 0, "{cert}: {v}");
+        let findings = v["findings"].as_array().expect("findings");
+        let chain = findings.iter().find(|f| f["check"] == "chain").expect("chain");
+        let message = chain["message"].as_str().expect("message");
+        assert!(message.starts_with("signed by ") && message.contains(ca), "{cert}: {message}");
+        assert!(!findings.iter().any(|f| f["message"].as_str().is_some_and(|m| m.contains("no --ca-cert"))), "{v}");
+        assert_eq!(v["go"], "OK", "{v}");
+    }
+}
+
 #[test]
 fn connection_failures_are_bounded_io_errors() {
     // Nothing listens: exit 5 at once.

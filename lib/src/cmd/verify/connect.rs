@@ -153,6 +153,23 @@ fn client_finding(session: &Session, client: Option<&Cert>) -> Option<Finding> {
     }
 }
 
+/// The on-disk finding, and the CA certificates of the tree that sign the file found serving
+/// (`pki/etcd/server.crt` → `pki/etcd/ca.crt`) with their name, when it is there.
+type TreeView = (Finding, Option<(Vec<Cert>, String)>);
+
+fn tree_view(dir: &Path, port: u16, opts: &Options, leaf: &Cert) -> Result<TreeView> {
+    let tree = crate::beneath::Beneath::open(dir)?;
+    let ask = crate::served::Ask { port, file: opts.served_file.as_deref() };
+    let (finding, rel) = crate::served::locate(&tree, &ask, leaf)?;
+    let Some(ca_rel) = rel.as_deref().and_then(crate::served::signer_of) else { return Ok((finding, None)) };
+    let shown = tree.path(&ca_rel).display().to_string();
+    let roots = match crate::input::tree_blocks(&tree, &ca_rel)? {
+        Some(blocks) => Cert::all_from_blocks(&blocks, &shown)?,
+        None => return Ok((finding, None)),
+    };
+    Ok((finding, Some((roots, shown))))
+}
+
 /// Connects, shows the served chain, checks it, and reports the client and on-disk verdicts.
 pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> Result<()> {
     let plan = plan(opts)?;
@@ -178,10 +195,16 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
     }
     let host: crate::hostname::Host =
         plan.server_name.parse().map_err(|e: String| Error::usage(format!("--servername: {e}")))?;
+    // With --pki-dir: which file serves, and (without --ca-cert) the tree's CA that signs it.
+    let on_disk = opts.pki_dir.as_deref().map(|dir| tree_view(dir, plan.target.port, opts, leaf)).transpose()?;
+    let (roots, ca_name) = match (&on_disk, plan.roots.is_empty()) {
+        (Some((_, Some((roots, name)))), true) => (roots.clone(), name.clone()),
+        _ => (plan.roots.clone(), plan.ca_name.clone()),
+    };
     let expect = Expect {
-        roots: &plan.roots,
+        roots: &roots,
         intermediates: &untrusted,
-        ca_name: plan.ca_name.clone(),
+        ca_name,
         purposes: if opts.purposes.is_empty() { vec![Usage::Server] } else { opts.purposes.clone() },
         hosts: if opts.hosts.is_empty() { vec![host] } else { opts.hosts.clone() },
         at,
@@ -190,15 +213,13 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
         ..Expect::default()
     };
     let mut findings = check(leaf, &expect);
-    if plan.roots.is_empty() {
+    if roots.is_empty() {
         findings.push(Finding::warn(Check::Chain, "no --ca-cert: the chain was not checked against a CA"));
     }
-    let go = (!plan.roots.is_empty()).then(|| go_verdict(leaf, &expect));
+    let go = (!roots.is_empty()).then(|| go_verdict(leaf, &expect));
     findings.extend(client_finding(&session, plan.client_leaf.as_ref()));
-    if let Some(dir) = &opts.pki_dir {
-        let tree = crate::beneath::Beneath::open(dir)?;
-        let ask = crate::served::Ask { port: plan.target.port, file: opts.served_file.as_deref() };
-        findings.push(crate::served::finding(&tree, &ask, leaf)?);
+    if let Some((finding, _)) = on_disk {
+        findings.push(finding);
     }
     let summaries: Vec<crate::inspect::Summary> = served
         .iter()
