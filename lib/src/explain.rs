@@ -159,7 +159,7 @@ fn eku_names(usages: &[Usage]) -> String {
 }
 
 /// Explains a CSR.
-pub fn csr(req: &Request, key_file: &str, csr_file: &str) -> Vec<String> {
+pub fn csr(req: &Request, key_file: &str, csr_file: Option<&str>) -> Vec<String> {
     let mut out = vec![
         "# k8s-csr: a certificate signing request, signed with the key to prove the requester holds it".to_string(),
     ];
@@ -206,7 +206,9 @@ pub fn csr(req: &Request, key_file: &str, csr_file: &str) -> Vec<String> {
         cmd.push(' ');
         cmd.push_str(&a);
     }
-    cmd.push_str(&format!(" -out {}", sh(csr_file)));
+    if let Some(file) = csr_file {
+        cmd.push_str(&format!(" -out {}", sh(file)));
+    }
     out.push(cmd);
     out
 }

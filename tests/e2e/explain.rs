@@ -204,3 +204,52 @@ fn the_explained_kubectl_commands_merge_as_k8s_kubeconfig_merges() {
     assert_eq!(merged["current-context"], "alice@kubernetes");
     assert_eq!(merged, view(theirs.path(), "base.conf"));
 }
+
+/// In a pipe, `k8s-csr --explain`'s `$ ` line reads the key from stdin and writes the CSR to
+/// stdout as k8s-csr does, so it runs as printed with the same key piped into it and makes the
+/// same request (subject and extensions), for plain and hostile subjects.
+#[test]
+fn the_explained_csr_of_a_pipe_runs_in_the_pipe() {
+    let dir = scratch();
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    for args in [
+        &["--cn", "alice", "--org", "dev", "--usage", "client"][..],
+        &["--cn", "a b/c=d+e", "--org", "x,y", "--san", "10.0.0.1,node-1", "--usage", "server"],
+        &["--cn", "$(touch PWNED)'\"", "--usage", "client"],
+    ] {
+        let (csr, err) = explained("k8s-csr", args, &key, dir.path());
+        let line =
+            String::from_utf8_lossy(&err).lines().find_map(|l| l.strip_prefix("$ ").map(str::to_string)).expect("$");
+        assert!(line.contains("-key /dev/stdin") && !line.contains(" -out "), "{line}");
+        let theirs = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&line)
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().expect("stdin").write_all(&key)?;
+                child.wait_with_output()
+            })
+            .expect("bash");
+        assert!(theirs.status.success(), "{line}: {}", String::from_utf8_lossy(&theirs.stderr));
+        assert!(!dir.path().join("PWNED").exists(), "{line}");
+        let ours_csr = blocks_of(&csr, "CERTIFICATE REQUEST").concat();
+        std::fs::write(dir.path().join("ours.csr"), ours_csr).expect("write");
+        std::fs::write(dir.path().join("theirs.csr"), &theirs.stdout).expect("write");
+        let show =
+            |f: &str| openssl_ok(dir.path(), &["req", "-in", f, "-noout", "-subject", "-text", "-nameopt", "RFC2253"]);
+        let pick = |text: String| -> Vec<String> {
+            text.lines()
+                .filter(|l| {
+                    l.starts_with("subject=") || l.contains("DNS:") || l.contains("IP Address") || l.contains("TLS Web")
+                })
+                .map(|l| l.trim().to_string())
+                .collect()
+        };
+        assert_eq!(pick(show("ours.csr")), pick(show("theirs.csr")), "{args:?}");
+    }
+}

@@ -178,13 +178,14 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
         return Err(Error::usage("--reuse-key goes with --from-cert CERT --key OLD_KEY"));
     }
     if opts.explain {
+        // The key from the stream is openssl's -key /dev/stdin (k8s-genkey | openssl req ...),
+        // and a CSR on stdout is openssl's without -out: the line runs as printed.
         let key_file = match (&opts.key, opts.from_cert.is_some() && !opts.reuse_key) {
             (Some(k), false) => k.display().to_string(),
-            _ => "key.pem".into(),
+            _ => "/dev/stdin".into(),
         };
-        let csr_file =
-            opts.output.files.path_for(Kind::Csr).map(|p| p.display().to_string()).unwrap_or_else(|| "req.csr".into());
-        for line in crate::explain::csr(&req, &key_file, &csr_file) {
+        let csr_file = opts.output.files.path_for(Kind::Csr).map(|p| p.display().to_string());
+        for line in crate::explain::csr(&req, &key_file, csr_file.as_deref()) {
             warn(Note::Explain(&line));
         }
     }
