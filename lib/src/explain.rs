@@ -129,6 +129,28 @@ fn pathlen(path_len: Option<u8>) -> String {
 }
 
 /// The `-addext` arguments for a request's extensions.
+/// SANs openssl's extension syntax cannot carry on one line: its list parser splits at every
+/// `,`, and its config reader (which -addext and -extfile go through) expands `$`, ends a line at
+/// `#` and reads `\` and quotes; a value with any of these would make a different certificate.
+fn unsayable(sans: &[San]) -> Vec<String> {
+    let safe = |v: &str| v.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/?=&%@*!+;[]".contains(c));
+    sans.iter()
+        .filter(|s| match s {
+            San::Uri(v) | San::Email(v) | San::Dns(v) => !safe(v),
+            San::Ip(_) => false,
+        })
+        .map(|s| crate::term::sanitize(&s.to_openssl()))
+        .collect()
+}
+
+/// The comment that replaces a `$ ` line openssl cannot say.
+fn no_openssl_line(what: &str, sans: &[String]) -> String {
+    format!(
+        "# no one-line openssl {what} makes this: openssl reads ',', '$', '#', '\\' and quotes in an extension value as its own syntax, so {} would become something else (write it in a config file section instead)",
+        sans.join(", ")
+    )
+}
+
 fn addext(req: &Request) -> Vec<String> {
     let mut out = Vec::new();
     if !req.sans.is_empty() {
@@ -201,6 +223,11 @@ pub fn csr(req: &Request, key_file: &str, csr_file: Option<&str>) -> Vec<String>
     if req.usages.is_empty() && !req.is_ca {
         out.push("#   no usages requested: the signer will choose them (k8s-sign --usage/--profile)".into());
     }
+    let odd = unsayable(&req.sans);
+    if !odd.is_empty() {
+        out.push(no_openssl_line("req", &odd));
+        return out;
+    }
     let mut cmd = format!("$ openssl req -new -key {} -subj {}", sh(key_file), sh(&req.subject.to_openssl()));
     for a in addext(req) {
         cmd.push(' ');
@@ -264,6 +291,11 @@ pub fn issued(cert: &Cert, signer: &SignedWith<'_>, csr_file: &str, crt_file: &s
         SignedWith::Ca { cert: c, key } => format!("-CA {} -CAkey {}", sh(c), sh(key)),
         SignedWith::SelfSigned { key } => format!("-signkey {}", sh(key)),
     };
+    let odd = unsayable(&cert.ext.sans);
+    if !odd.is_empty() {
+        out.push(no_openssl_line("x509 -req", &odd));
+        return out;
+    }
     let serial = cert.serial_hex().replace(':', "");
     out.push(format!(
         "$ openssl x509 -req -in {} {signing} -set_serial 0x{serial} -days {days} -sha256 -extfile {extfile} -out {}",

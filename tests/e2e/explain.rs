@@ -253,3 +253,47 @@ fn the_explained_csr_of_a_pipe_runs_in_the_pipe() {
         assert_eq!(pick(show("ours.csr")), pick(show("theirs.csr")), "{args:?}");
     }
 }
+
+/// A SAN openssl's extension syntax would split (a URI holding commas, from a CSR openssl made
+/// with a config section) gets no `$ ` line that would make a different certificate: the
+/// explanation says why instead.
+#[test]
+fn a_san_openssl_cannot_say_on_one_line_gets_no_openssl_line() {
+    let dir = scratch();
+    let d = dir.path();
+    make_ca(d, "ca", "ca");
+    let conf = "[req]\ndistinguished_name=dn\nreq_extensions=ext\n[dn]\n[ext]\nsubjectAltName=@alt\n[alt]\nURI.1=https://x/a,DNS:evil.example,IP:1.2.3.4\n";
+    std::fs::write(d.join("req.cnf"), conf).expect("write");
+    openssl_ok(
+        d,
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "u.key",
+            "-subj",
+            "/CN=u",
+            "-config",
+            "req.cnf",
+            "-out",
+            "u.csr",
+        ],
+    );
+    let (_, err) =
+        explained("k8s-sign", &["--ca", "ca", "--usage", "client", "--in", "u.csr", "--cert-out", "u.crt"], b"", d);
+    let text = String::from_utf8_lossy(&err);
+    assert!(!text.lines().any(|l| l.starts_with("$ openssl x509")), "{text}");
+    assert!(
+        text.contains("# no one-line openssl x509 -req makes this")
+            && text.contains("URI:https://x/a,DNS:evil.example"),
+        "{text}"
+    );
+    // The certificate holds the one URI, as the CSR asked.
+    let sans = openssl_ok(d, &["x509", "-in", "u.crt", "-noout", "-ext", "subjectAltName"]);
+    assert!(sans.contains("URI:https://x/a,DNS:evil.example,IP:1.2.3.4") && !sans.contains("IP Address"), "{sans}");
+}
