@@ -102,6 +102,10 @@ pub fn certificate(cert: &Cert, source: &str, at: i64) -> Summary {
     s.add("subject", cert.subject.to_string());
     s.add("cn", cert.subject.cn().unwrap_or(""));
     s.add("o", cert.subject.orgs());
+    let marked = cert.subject.non_ascii();
+    if !marked.is_empty() {
+        s.add("nonAscii", marked);
+    }
     s.add("issuer", cert.issuer.to_string());
     s.add("serial", cert.serial_hex());
     s.add("notBefore", format_time(cert.not_before));
@@ -179,6 +183,10 @@ pub fn csr(csr: &Csr, source: &str) -> Summary {
     s.add("subject", req.subject.to_string());
     s.add("cn", req.subject.cn().unwrap_or(""));
     s.add("o", req.subject.orgs());
+    let marked = req.subject.non_ascii();
+    if !marked.is_empty() {
+        s.add("nonAscii", marked);
+    }
     s.add("key", csr.public_key.describe());
     s.add("signature", "verified (the requester holds the private key)");
     s.add("sans", req.sans.iter().map(|x| x.to_openssl()).collect::<Vec<_>>());

@@ -156,6 +156,11 @@ impl Ca {
                 ));
             }
         }
+        for marked in csr.request.subject.non_ascii() {
+            warnings.push(format!(
+                "signed a subject with characters outside ASCII: {marked}; Kubernetes compares names byte for byte, so a look-alike is another user or group"
+            ));
+        }
         warnings.extend(window_warnings(
             (not_before, not_after),
             (self.cert.not_before, self.cert.not_after),

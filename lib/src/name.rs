@@ -83,6 +83,27 @@ impl Subject {
         Ok(Subject { attrs })
     }
 
+    /// Each CN and O value holding a character outside ASCII, marked with its code points
+    /// (`O 'sуstem:masters' has U+0443 at 2`): a look-alike of an ASCII name is another name to
+    /// Kubernetes.
+    pub fn non_ascii(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (label, value) in
+            self.cn().map(|cn| ("CN", cn.to_string())).into_iter().chain(self.orgs().into_iter().map(|o| ("O", o)))
+        {
+            let marks: Vec<String> = value
+                .chars()
+                .enumerate()
+                .filter(|(_, c)| !c.is_ascii())
+                .map(|(i, c)| format!("U+{:04X} at {}", u32::from(c), i + 1))
+                .collect();
+            if !marks.is_empty() {
+                out.push(format!("{label} '{}' has {}", crate::term::sanitize(&value), marks.join(", ")));
+            }
+        }
+        out
+    }
+
     /// The first CN, if any.
     pub fn cn(&self) -> Option<&str> {
         self.values(COMMON_NAME).next()

@@ -218,3 +218,26 @@ fn dates_that_cannot_verify_are_said_when_signing_and_checking() {
     let go = v[0]["go"].as_str().expect("go");
     assert!(go.starts_with("x509: certificate has expired or is not yet valid: current time "), "{go}");
 }
+
+/// A look-alike group (`O=sуstem:masters`, Cyrillic у) is marked with its code point where the
+/// request and the certificate are shown, and signing it is said.
+#[test]
+fn a_look_alike_name_is_marked_and_its_signing_said() {
+    let out = demo_pki();
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    let csr = run_ok("k8s-csr", &["--cn", "mallory", "--org", "s\u{443}stem:masters", "--usage", "client"], &key);
+    let shown: serde_json::Value =
+        serde_json::from_slice(&run_ok("k8s-verify", &["-", "--format", "json"], &csr)).expect("json");
+    let marks = shown.to_string();
+    assert!(marks.contains("has U+0443 at 2"), "{marks}");
+    assert_schema("inspect", serde_json::to_string(&shown).expect("json").as_bytes());
+    let signed = tool("k8s-sign").args(["--ca", &s(&out.join("pki/ca"))]).write_stdin(csr).output().expect("runs");
+    assert_eq!(signed.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&signed.stderr);
+    assert!(
+        err.contains("signed a subject with characters outside ASCII: O 's\u{443}stem:masters' has U+0443 at 2"),
+        "{err}"
+    );
+    let text = String::from_utf8_lossy(&run_ok("k8s-verify", &["-"], &signed.stdout)).into_owned();
+    assert!(text.contains("nonAscii:") && text.contains("U+0443 at 2"), "{text}");
+}
