@@ -186,9 +186,22 @@ pub fn csr(req: &Request, key_file: &str, csr_file: Option<&str>) -> Vec<String>
         "# k8s-csr: a certificate signing request, signed with the key to prove the requester holds it".to_string(),
     ];
     if let Some(cn) = req.subject.cn() {
-        out.push(format!(
-            "#   CN={cn}: the certificate's name; kube-apiserver reads a client certificate's CN as the user name"
-        ));
+        // What reads the CN depends on the certificate's role.
+        let role = if req.is_ca {
+            "the CA's name: certificates it signs carry it as their issuer; no component reads it as a user"
+        } else {
+            match (req.usages.contains(&Usage::Client), req.usages.contains(&Usage::Server)) {
+                (true, false) => {
+                    "the certificate's name; kube-apiserver reads a client certificate's CN as the user name"
+                }
+                (false, true) => "the certificate's name; TLS clients check the SANs, not the CN (Go ignores it)",
+                (true, true) => {
+                    "the certificate's name: as a client, kube-apiserver reads it as the user name; as a server, clients check the SANs, not the CN"
+                }
+                (false, false) => "the certificate's name; the signer's usages decide who reads it",
+            }
+        };
+        out.push(format!("#   CN={cn}: {role}"));
     }
     for o in req.subject.orgs() {
         let extra = match o.as_str() {
@@ -199,7 +212,12 @@ pub fn csr(req: &Request, key_file: &str, csr_file: Option<&str>) -> Vec<String>
         out.push(format!("#   O={o}: a Kubernetes group{extra}"));
     }
     for san in &req.sans {
-        out.push(format!("#   SAN {}: {}", san.to_openssl(), why_san(san)));
+        let why = if req.is_ca {
+            "a CA's SAN names nothing a client dials (kubeadm writes the CA's CN there; Go ignores it)"
+        } else {
+            why_san(san)
+        };
+        out.push(format!("#   SAN {}: {why}", san.to_openssl()));
     }
     for u in &req.usages {
         out.push(match u {

@@ -297,3 +297,26 @@ fn a_san_openssl_cannot_say_on_one_line_gets_no_openssl_line() {
     let sans = openssl_ok(d, &["x509", "-in", "u.crt", "-noout", "-ext", "subjectAltName"]);
     assert!(sans.contains("URI:https://x/a,DNS:evil.example,IP:1.2.3.4") && !sans.contains("IP Address"), "{sans}");
 }
+
+/// The prose follows the certificate's role: a CA's CN and SAN are not a user name or a
+/// Service name, and a serving certificate's CN is not what clients check.
+#[test]
+fn explanations_follow_the_profiles_role() {
+    let dir = scratch();
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    let (_, ca) = explained("k8s-csr", &["--profile", "ca"], &key, dir.path());
+    let ca = String::from_utf8_lossy(&ca).into_owned();
+    assert!(
+        ca.contains("#   CN=kubernetes: the CA's name") && ca.contains("#   SAN DNS:kubernetes: a CA's SAN"),
+        "{ca}"
+    );
+    assert!(!ca.contains("user name") && !ca.contains("in-cluster Service"), "{ca}");
+    let args = ["--profile", "apiserver", "--node-name", "cp", "--advertise-address", "10.0.0.10"];
+    let (_, api) = explained("k8s-csr", &args, &key, dir.path());
+    let api = String::from_utf8_lossy(&api).into_owned();
+    assert!(api.contains("#   CN=kube-apiserver: the certificate's name; TLS clients check the SANs"), "{api}");
+    let (_, client) = explained("k8s-csr", &["--cn", "alice", "--usage", "client"], &key, dir.path());
+    assert!(
+        String::from_utf8_lossy(&client).contains("kube-apiserver reads a client certificate's CN as the user name")
+    );
+}
