@@ -166,3 +166,25 @@ fn the_hint_names_the_long_options_meant() {
     let text = String::from_utf8_lossy(&run_ok("k8s-verify", &["-"], &csr)).into_owned();
     assert!(text.contains("10.32.0.1") && text.contains("kubernetes.default"), "{text}");
 }
+
+/// Every usage error is one line on stderr, `TOOL: error: …`, exit 2: unknown flags, bad values,
+/// missing values and conflicts alike; help and version stay clap's, on stdout, exit 0.
+#[test]
+fn usage_errors_are_one_line() {
+    for name in TOOLS {
+        for args in [&["--bogus"][..], &["--format", "nonsense"], &["--help", "--bogus"]] {
+            let out = crate::util::tool(name).args(args).output().expect("runs");
+            let err = String::from_utf8_lossy(&out.stderr);
+            if args[0] == "--help" {
+                assert_eq!(out.status.code(), Some(0), "{name} {args:?}");
+                continue;
+            }
+            assert_eq!(out.status.code(), Some(2), "{name} {args:?}: {err}");
+            assert_eq!(err.lines().count(), 1, "{name} {args:?}: {err}");
+            assert!(err.starts_with(&format!("{name}: error: ")), "{name} {args:?}: {err}");
+        }
+        let out = crate::util::tool(name).arg("--version").output().expect("runs");
+        assert_eq!(out.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with(name));
+    }
+}

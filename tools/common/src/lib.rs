@@ -273,8 +273,28 @@ pub fn parse<T: clap::FromArgMatches>(cmd: clap::Command, args: impl IntoIterato
         stderr_line(&format!("{tool}: error: {}", single_dash_hint(&cmd, &word)));
         std::process::exit(k8s_pki::error::EXIT_USAGE);
     }
-    let matches = cmd.get_matches_from(args);
-    T::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let tool = cmd.get_name().to_string();
+    let matches = cmd.try_get_matches_from(args).unwrap_or_else(|e| usage_exit(&tool, e));
+    T::from_arg_matches(&matches).unwrap_or_else(|e| usage_exit(&tool, e))
+}
+
+/// Help and version as clap prints them (exit 0); any other parse error as the one line every
+/// error is (`TOOL: error: …`, clap's tip folded in), exit 2.
+fn usage_exit(tool: &str, e: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string();
+    let tips: Vec<&str> = lines.filter_map(|l| l.strip_prefix("tip: ")).collect();
+    let tip = if tips.is_empty() { String::new() } else { format!(" ({})", tips.join("; ")) };
+    stderr_line(&format!("{tool}: error: {first}{tip}; see {tool} --help"));
+    std::process::exit(k8s_pki::error::EXIT_USAGE)
 }
 
 /// The first argument (before a `--`) that is a single dash, a letter and more: not an option

@@ -18,6 +18,8 @@ use x509_cert::time::{Time, Validity};
 use crate::cert::Cert;
 use crate::csr::Csr;
 use crate::error::{Error, Result};
+
+mod cautions;
 use crate::ext;
 use crate::key::{PrivateKey, PublicKey};
 use crate::usage::Usage;
@@ -156,57 +158,17 @@ impl Ca {
                 ));
             }
         }
-        for marked in csr.request.subject.non_ascii() {
-            warnings.push(format!(
-                "signed a subject with characters outside ASCII: {marked}; Kubernetes compares names byte for byte, so a look-alike is another user or group"
-            ));
-        }
-        warnings.extend(window_warnings(
+        warnings.extend(cautions::before_signing(
+            csr,
+            (is_ca, &usages),
             (not_before, not_after),
             (self.cert.not_before, self.cert.not_after),
             opts.now,
         ));
-        if !is_ca && usages.contains(&Usage::Server) && csr.request.sans.is_empty() {
-            warnings.push(format!(
-                "a server certificate without SANs: Go clients ignore the CN (since Go 1.15) and refuse it: \
-                 'x509: certificate relies on legacy Common Name field, use SANs instead'; add the names clients dial \
-                 (k8s-csr --san){}",
-                csr.request
-                    .subject
-                    .cn()
-                    .map(|cn| format!(", e.g. --san {}", crate::explain::sh(cn)))
-                    .unwrap_or_default()
-            ));
-        }
         let basic = (is_ca, path_len(csr, opts));
         let der = build(csr, &usages, basic, (not_before, not_after), &self.name, &self.key, Some(&self.ski))?;
         Ok(Issued { der, warnings })
     }
-}
-
-/// What is wrong with a validity window chosen by date (`--not-before`, `--not-after`): a
-/// certificate issued already expired, not valid for more than a day yet, or never valid while
-/// its CA is.
-fn window_warnings((not_before, not_after): (i64, i64), (ca_from, ca_until): (i64, i64), now: i64) -> Vec<String> {
-    let mut out = Vec::new();
-    if not_after < now {
-        out.push(format!(
-            "the certificate has already expired: its notAfter {} is in the past",
-            format_time(not_after)
-        ));
-    } else if not_before > now + crate::validity::DAY {
-        out.push(format!("the certificate is not valid yet: its notBefore is {}", format_time(not_before)));
-    }
-    if not_after < ca_from || ca_until < not_before {
-        out.push(format!(
-            "the certificate ({} to {}) is never valid while its CA is ({} to {}): no verifier accepts it",
-            format_time(not_before),
-            format_time(not_after),
-            format_time(ca_from),
-            format_time(ca_until)
-        ));
-    }
-    out
 }
 
 /// Self-signs a CSR with its own key (a new root CA, normally).
