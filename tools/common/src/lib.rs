@@ -288,13 +288,30 @@ fn usage_exit(tool: &str, e: clap::Error) -> ! {
     ) {
         e.exit();
     }
-    let text = e.render().to_string();
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string();
+    stderr_line(&usage_line(tool, &e.render().to_string()));
+    std::process::exit(k8s_pki::error::EXIT_USAGE)
+}
+
+/// clap's rendered error as one line: the message, the arguments it lists, its tips.
+fn usage_line(tool: &str, text: &str) -> String {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty()).peekable();
+    let mut first = lines.next().unwrap_or("invalid arguments").trim_start_matches("error: ").to_string();
+    // "the following required arguments were not provided:" is followed by the arguments, one
+    // per line, before the usage block: they are the message, so they join it.
+    if first.ends_with(':') {
+        let mut named = Vec::new();
+        while let Some(l) =
+            lines.next_if(|l| !l.starts_with("Usage:") && !l.starts_with("tip: ") && !l.starts_with("For more"))
+        {
+            named.push(l);
+        }
+        if !named.is_empty() {
+            first = format!("{} {}", first, named.join(", "));
+        }
+    }
     let tips: Vec<&str> = lines.filter_map(|l| l.strip_prefix("tip: ")).collect();
     let tip = if tips.is_empty() { String::new() } else { format!(" ({})", tips.join("; ")) };
-    stderr_line(&format!("{tool}: error: {first}{tip}; see {tool} --help"));
-    std::process::exit(k8s_pki::error::EXIT_USAGE)
+    format!("{tool}: error: {first}{tip}; see {tool} --help")
 }
 
 /// The first argument (before a `--`) that is a single dash, a letter and more: not an option
@@ -404,6 +421,20 @@ pub fn finish(tool: &str, result: Result<Vec<PathBuf>, Error>) -> i32 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_usage_error_is_one_line_naming_what_is_missing() {
+        let text = "error: the following required arguments were not provided:\n  --pki-dir <DIR>\n  --connect <HOST:PORT>\n\nUsage: k8s-verify --pki-dir <DIR>\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            super::usage_line("k8s-verify", text),
+            "k8s-verify: error: the following required arguments were not provided: --pki-dir <DIR>, --connect <HOST:PORT>; see k8s-verify --help"
+        );
+        let text = "error: unexpected argument '--outt' found\n\n  tip: a similar argument exists: '--out'\n\nUsage: k8s-csr [OPTIONS]\n";
+        assert_eq!(
+            super::usage_line("k8s-csr", text),
+            "k8s-csr: error: unexpected argument '--outt' found (a similar argument exists: '--out'); see k8s-csr --help"
+        );
+    }
+
     use super::*;
 
     #[test]
