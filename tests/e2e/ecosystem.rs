@@ -183,12 +183,28 @@ fn the_readmes_shell_snippets_run_as_written() {
         }
     }
     assert!(blocks.len() >= 6, "found {} sh blocks", blocks.len());
+    // From the root of a clone of this checkout, as a new user runs them; what they write must
+    // be git-ignored, so the clone's status is what it was before them.
     let dir = scratch();
-    build_demo_pki(&dir.path().join("cluster"));
+    let clone = dir.path().join("k8s-pki");
+    let git = |args: &[&str], cwd: &Path| {
+        let out = std::process::Command::new("git").args(args).current_dir(cwd).output().expect("git");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    git(&["clone", "--quiet", "--no-hardlinks", &s(&repo()), &s(&clone)], dir.path());
+    // The README and .gitignore being tested are this checkout's, committed or not.
+    for file in ["README.md", ".gitignore"] {
+        std::fs::copy(repo().join(file), clone.join(file)).expect("copy");
+    }
+    let before = git(&["status", "--porcelain"], &clone);
+    build_demo_pki(&clone.join("cluster"));
     for block in blocks.iter().filter(|b| !b.trim_start().starts_with("make ")) {
-        let out = script_in(dir.path(), block, &[]);
+        let out = script_in(&clone, block, &[]);
         assert!(out.status.success(), "README snippet failed:\n{block}\n{}", String::from_utf8_lossy(&out.stderr));
     }
+    let after = git(&["status", "--porcelain"], &clone);
+    assert_eq!(after, before, "the README's blocks wrote files git does not ignore");
 }
 
 /// The code spans of each row of the README table under `heading`: (left, right).
