@@ -143,10 +143,10 @@ impl Cert {
         issuer.verify(&self.signature_algorithm, &self.tbs, &self.signature)
     }
 
-    /// SHA-256 of the whole certificate as `openssl x509 -fingerprint -sha256` prints it.
+    /// SHA-256 of the whole certificate (DER), lower-case hex without colons: openssl's
+    /// `x509 -fingerprint -sha256` bytes in the project's one fingerprint encoding.
     pub fn fingerprint_sha256(&self) -> String {
-        let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &self.der);
-        d.as_ref().iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+        hex_sha256(&self.der)
     }
 
     /// SHA-256 of the SubjectPublicKeyInfo, base64: the pin curl's `--pinnedpubkey sha256//…` takes.
@@ -173,4 +173,10 @@ impl Cert {
         };
         bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
     }
+}
+
+/// SHA-256 of `bytes` in the project's one fingerprint encoding: lower-case hex, no colons.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -84,29 +84,57 @@ impl Summary {
     }
 }
 
-/// kubeadm profiles whose CN, O (current or older release) and usages this identity has.
-pub fn matching_profiles(cn: Option<&str>, orgs: &[String], usages: &[Usage], is_ca: bool) -> Vec<String> {
+/// kubeadm profiles whose CN, O (current or older release) and usages this identity has:
+/// their names and the files kubeadm writes them to.
+pub fn matching_profiles(
+    cn: Option<&str>,
+    orgs: &[String],
+    usages: &[Usage],
+    is_ca: bool,
+) -> Vec<(&'static str, Option<String>)> {
     let Some(cn) = cn else { return Vec::new() };
-    crate::profile::matching(cn, orgs, usages, is_ca)
-        .into_iter()
-        .map(|p| match p.path() {
-            Some(path) => format!("{} ({path})", p.name),
-            None => p.name.to_string(),
-        })
-        .collect()
+    crate::profile::matching(cn, orgs, usages, is_ca).into_iter().map(|p| (p.name, p.path())).collect()
+}
+
+impl Summary {
+    /// The kubeadm profiles as words (`apiserver (pki/apiserver.crt)`) and as JSON objects
+    /// (`{"profile": "apiserver", "file": "pki/apiserver.crt"}`).
+    fn add_profiles(&mut self, found: &[(&'static str, Option<String>)]) {
+        let words: Vec<String> = found
+            .iter()
+            .map(|(name, path)| match path {
+                Some(path) => format!("{name} ({path})"),
+                None => name.to_string(),
+            })
+            .collect();
+        let json: Vec<serde_json::Value> =
+            found.iter().map(|(name, path)| serde_json::json!({"profile": name, "file": path})).collect();
+        self.add_as("kubeadm", words, vec![("kubeadm", json.into())]);
+    }
+
+    /// A name: its distinguished-name string in text, `{cn, o}` in JSON as everywhere else.
+    fn add_name(&mut self, label: &str, name: &crate::name::Subject) {
+        let json = crate::report::SubjectJson::from_subject(name);
+        self.add_as(label, name.to_string(), vec![(label, serde_json::to_value(json).unwrap_or_default())]);
+    }
+
+    /// A text-only line (the JSON has the value inside another field).
+    fn add_text(&mut self, label: &str, text: impl Into<serde_json::Value>) {
+        self.add_as(label, text, Vec::new());
+    }
 }
 
 /// Summary of a certificate as of `at`.
 pub fn certificate(cert: &Cert, source: &str, at: i64) -> Summary {
     let mut s = Summary::new("certificate", source);
-    s.add("subject", cert.subject.to_string());
-    s.add("cn", cert.subject.cn().unwrap_or(""));
-    s.add("o", cert.subject.orgs());
+    s.add_name("subject", &cert.subject);
+    s.add_text("cn", cert.subject.cn().unwrap_or(""));
+    s.add_text("o", cert.subject.orgs());
     let marked = cert.subject.non_ascii();
     if !marked.is_empty() {
         s.add("nonAscii", marked);
     }
-    s.add("issuer", cert.issuer.to_string());
+    s.add_name("issuer", &cert.issuer);
     s.add("serial", cert.serial_hex());
     s.add("notBefore", format_time(cert.not_before));
     s.add("notAfter", format_time(cert.not_after));
@@ -155,12 +183,13 @@ pub fn certificate(cert: &Cert, source: &str, at: i64) -> Summary {
     s.add("ca", cert.is_ca());
     s.add("selfSigned", cert.is_self_issued() && cert.signed_by(&cert.public_key).is_ok());
     s.add("sha256Fingerprint", cert.fingerprint_sha256());
+    s.add("publicKeySha256", fingerprint(cert.public_key.spki_der()));
     s.add("spkiSha256", cert.spki_sha256());
     if cert.is_ca() {
         s.add("joinHash", cert.join_hash());
     }
     let orgs = cert.subject.orgs();
-    s.add("kubeadm", matching_profiles(cert.subject.cn(), &orgs, &cert.ext.usages, cert.is_ca()));
+    s.add_profiles(&matching_profiles(cert.subject.cn(), &orgs, &cert.ext.usages, cert.is_ca()));
     s.add(
         "kubernetes",
         crate::identity::explain(&Identity {
@@ -180,14 +209,15 @@ pub fn certificate(cert: &Cert, source: &str, at: i64) -> Summary {
 pub fn csr(csr: &Csr, source: &str) -> Summary {
     let req = &csr.request;
     let mut s = Summary::new("csr", source);
-    s.add("subject", req.subject.to_string());
-    s.add("cn", req.subject.cn().unwrap_or(""));
-    s.add("o", req.subject.orgs());
+    s.add_name("subject", &req.subject);
+    s.add_text("cn", req.subject.cn().unwrap_or(""));
+    s.add_text("o", req.subject.orgs());
     let marked = req.subject.non_ascii();
     if !marked.is_empty() {
         s.add("nonAscii", marked);
     }
     s.add("key", csr.public_key.describe());
+    s.add("publicKeySha256", fingerprint(csr.public_key.spki_der()));
     s.add("signature", "verified (the requester holds the private key)");
     s.add("sans", req.sans.iter().map(|x| x.to_openssl()).collect::<Vec<_>>());
     let ekus: Vec<&str> = req.usages.iter().map(|u| u.eku_name()).collect();
@@ -202,7 +232,7 @@ pub fn csr(csr: &Csr, source: &str) -> Summary {
     );
     s.add("ca", req.is_ca);
     let orgs = req.subject.orgs();
-    s.add("kubeadm", matching_profiles(req.subject.cn(), &orgs, &req.usages, req.is_ca));
+    s.add_profiles(&matching_profiles(req.subject.cn(), &orgs, &req.usages, req.is_ca));
     s.add(
         "kubernetes",
         crate::identity::explain(&Identity {
@@ -242,9 +272,9 @@ pub fn public_key(key: &crate::key::PublicKey, source: &str) -> Summary {
     s
 }
 
+/// SHA-256 of a SubjectPublicKeyInfo in the one fingerprint encoding: lower-case hex, no colons.
 fn fingerprint(spki: &[u8]) -> String {
-    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, spki);
-    d.as_ref().iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    crate::cert::hex_sha256(spki)
 }
 
 #[cfg(test)]
@@ -256,7 +286,7 @@ mod tests {
         let orgs = vec!["system:nodes".to_string()];
         assert_eq!(
             matching_profiles(Some("system:node:n1"), &orgs, &[Usage::Client], false),
-            vec!["kubelet (kubelet.conf)"]
+            vec![("kubelet", Some("kubelet.conf".to_string()))]
         );
     }
 }

@@ -149,7 +149,12 @@ fn rfc3339_opt<S: serde::Serializer>(secs: &Option<i64>, s: S) -> std::result::R
 impl SubjectJson {
     /// The subject of `cert`.
     pub fn of(cert: &Cert) -> SubjectJson {
-        SubjectJson { cn: cert.subject.cn().map(str::to_string), o: cert.subject.orgs() }
+        SubjectJson::from_subject(&cert.subject)
+    }
+
+    /// A name as `{cn, o}`: the one shape a subject (or issuer) has in every JSON output.
+    pub fn from_subject(name: &crate::name::Subject) -> SubjectJson {
+        SubjectJson { cn: name.cn().map(str::to_string), o: name.orgs() }
     }
 }
 

@@ -308,10 +308,7 @@ fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
     let f = on_disk(&v);
     assert_eq!(f["status"], "ok", "{f}");
     assert!(f["message"].as_str().is_some_and(|m| m.ends_with("pki/etcd/server.crt (--cert-file)")), "{f}");
-    let fingerprint = |file: &Path| {
-        let text = openssl_ok(Path::new("."), &["x509", "-in", &s(file), "-noout", "-fingerprint", "-sha256"]);
-        text.trim().rsplit('=').next().unwrap_or_default().to_string()
-    };
+    let fingerprint = |file: &Path| openssl_fingerprint(Path::new("."), &s(file));
     assert_eq!(v["served"][0]["sha256Fingerprint"].as_str(), Some(fingerprint(&m.disk.join("server.crt")).as_str()));
     let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.peer), &[&ca_flag, &cert, &key, &tree]);
     assert_eq!(code, 0, "{v}");

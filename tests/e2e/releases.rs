@@ -10,7 +10,13 @@ fn orgs_of_kubeconfig(conf: &Path) -> Vec<String> {
     let out = tool("k8s-verify").arg(conf).args(["--format", "json"]).output().expect("k8s-verify");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("inspect json");
     let cert = v.as_array().and_then(|a| a.iter().find(|i| i["kind"] == "certificate")).cloned().unwrap_or_default();
-    cert["o"].as_array().cloned().unwrap_or_default().iter().filter_map(|x| x.as_str().map(str::to_string)).collect()
+    cert["subject"]["o"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|x| x.as_str().map(str::to_string))
+        .collect()
 }
 
 #[test]

@@ -58,6 +58,15 @@ pub fn openssl(dir: &Path, args: &[&str]) -> Output {
 }
 
 /// Runs openssl and asserts success, returning stdout as text.
+/// openssl's SHA-256 fingerprint of the certificate `file` (relative to `dir`), in the project's
+/// one fingerprint encoding (lower-case hex, no colons) for comparison with the tools' JSON.
+pub fn openssl_fingerprint(dir: &Path, file: &str) -> String {
+    let text = openssl_ok(dir, &["x509", "-in", file, "-noout", "-fingerprint", "-sha256"]);
+    let hex = text.trim().rsplit('=').next().unwrap_or_default().replace(':', "").to_ascii_lowercase();
+    assert_eq!(hex.len(), 64, "openssl printed {text}");
+    hex
+}
+
 pub fn openssl_ok(dir: &Path, args: &[&str]) -> String {
     let out = openssl(dir, args);
     assert!(out.status.success(), "openssl {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));

@@ -392,13 +392,39 @@ fn inspect_explains_in_kubernetes_terms() {
         .expect("runs");
     let v: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
     assert_eq!(v[0]["kind"], "certificate");
-    assert_eq!(v[0]["kubeadm"], serde_json::json!(["apiserver (pki/apiserver)"]));
+    assert_eq!(v[0]["kubeadm"], serde_json::json!([{"profile": "apiserver", "file": "pki/apiserver"}]));
     assert!(v[0]["sans"].as_array().expect("sans").contains(&serde_json::json!("IP:10.96.0.1")));
     // Keys are described, never printed.
     let key = std::fs::read(out.join("pki/sa.key")).expect("key");
     let res = tool("k8s-verify").write_stdin(key.clone()).output().expect("runs");
     let text = String::from_utf8_lossy(&res.stdout);
     assert!(text.contains("RSA 2048") && !text.contains("BEGIN"), "{text}");
+}
+
+/// A key, its CSR and its certificate carry the same `publicKeySha256`, in the same encoding
+/// as the certificate's fingerprint, and openssl's digest of the public key agrees.
+#[test]
+fn a_key_is_matched_to_its_certificate_by_one_field() {
+    let dir = scratch();
+    let out = dir.path().join("cluster");
+    build_demo_pki(&out);
+    let key = s(&out.join("pki/apiserver.key"));
+    let cert = s(&out.join("pki/apiserver.crt"));
+    let csr = dir.path().join("apiserver.csr");
+    tool("k8s-csr").args(["--cn", "kube-apiserver", "--key", &key, "--csr-out"]).arg(&csr).assert().success();
+    let res = tool("k8s-verify").args(["--format", "json", &key, &cert]).arg(&csr).output().expect("runs");
+    let v: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
+    let digests: Vec<&str> = (0..3).map(|i| v[i]["publicKeySha256"].as_str().expect("publicKeySha256")).collect();
+    assert_eq!(digests, [digests[0]; 3], "{v}");
+    let der = openssl_ok(dir.path(), &["pkey", "-in", &key, "-pubout", "-outform", "DER", "-out", "pub.der"]);
+    assert!(der.is_empty());
+    let dgst = openssl_ok(dir.path(), &["dgst", "-sha256", "-r", "pub.der"]);
+    assert_eq!(dgst.split_whitespace().next(), Some(digests[0]));
+    assert_eq!(v[1]["sha256Fingerprint"].as_str(), Some(openssl_fingerprint(dir.path(), &cert).as_str()));
+    // Names are {cn, o} wherever they appear.
+    assert_eq!(v[1]["subject"], serde_json::json!({"cn": "kube-apiserver", "o": []}), "{v}");
+    assert_eq!(v[1]["issuer"], serde_json::json!({"cn": "kubernetes", "o": []}), "{v}");
+    assert_eq!(v[2]["subject"], v[1]["subject"], "{v}");
 }
 
 /// The `kubernetes` lines k8s-verify prints for a file.
@@ -568,8 +594,7 @@ fn join_hash_and_fingerprints_are_what_openssl_computes() {
         let ours = tool("k8s-verify").arg("--join-hash").arg(dir.path().join(&crt)).output().expect("runs");
         assert!(ours.status.success());
         assert_eq!(String::from_utf8_lossy(&ours.stdout), format!("{want}\n"), "{name}");
-        let fp = crate::util::openssl_ok(dir.path(), &["x509", "-in", &crt, "-noout", "-fingerprint", "-sha256"]);
-        let fp = fp.trim().rsplit('=').next().expect("fingerprint").to_string();
+        let fp = crate::util::openssl_fingerprint(dir.path(), &crt);
         let json = tool("k8s-verify").arg(dir.path().join(&crt)).args(["--format", "json"]).output().expect("runs");
         let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
         assert_eq!(v[0]["sha256Fingerprint"].as_str(), Some(fp.as_str()), "{v}");

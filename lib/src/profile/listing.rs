@@ -25,8 +25,7 @@ pub fn table_json(release: &Release) -> String {
                 "signerFile": p.signer.map(|s| format!("pki/{}", s.file())),
                 "file": p.path(),
                 "kind": kind,
-                "cn": p.cn.replace("{node}", "NODE"),
-                "o": p.orgs_in(release),
+                "subject": {"cn": p.cn.replace("{node}", "NODE"), "o": p.orgs_in(release)},
                 "olderO": p.older_orgs()
                     .into_iter()
                     .filter(|(o, _)| *o != p.orgs_in(release))

@@ -7,7 +7,7 @@ use crate::cert::Cert;
 use crate::cmd::Warn;
 use crate::error::{Error, Result};
 use crate::finding::{Status, worst};
-use crate::report;
+use crate::report::{self, SubjectJson};
 use crate::sink::print;
 use crate::term::Paint;
 use crate::usage::Usage;
@@ -66,10 +66,23 @@ fn chains<'a>(items: &'a [Item], each: bool, go: crate::go_release::GoRelease, n
 /// One verdict: the source, the subject, the findings and Go's line with the purposes checked.
 struct Checked {
     source: String,
-    subject: serde_json::Value,
+    subject: SubjectJson,
     subject_text: String,
     findings: Vec<crate::finding::Finding>,
     go: Option<(String, Vec<&'static str>)>,
+}
+
+/// One verdict in JSON (check.schema.json), fields in this order.
+#[derive(serde::Serialize)]
+struct CheckJson<'a> {
+    source: &'a str,
+    subject: &'a SubjectJson,
+    status: Status,
+    findings: &'a [crate::finding::Finding],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purposes: Option<&'a [&'static str]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    go: Option<&'a str>,
 }
 
 /// The roots of `--ca-cert`, without those Go's parser refuses (CertPool.AppendCertsFromPEM skips
@@ -117,7 +130,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
         };
         if let Some((message, e)) = unparsable {
             let mut r = refused(source, message, e, opts.ca_cert.is_some());
-            r.subject = serde_json::json!({"cn": cert.subject.cn(), "o": cert.subject.orgs()});
+            r.subject = SubjectJson::of(cert);
             r.subject_text = cert.subject.to_string();
             results.push(r);
             continue;
@@ -143,7 +156,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
         });
         results.push(Checked {
             source: source.clone(),
-            subject: serde_json::json!({"cn": cert.subject.cn(), "o": cert.subject.orgs()}),
+            subject: SubjectJson::of(cert),
             subject_text: cert.subject.to_string(),
             findings: check(cert, &expect),
             go,
@@ -156,7 +169,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
 fn refused(source: &str, message: String, go: String, with_roots: bool) -> Checked {
     Checked {
         source: source.to_string(),
-        subject: serde_json::json!({"cn": null, "o": []}),
+        subject: SubjectJson { cn: None, o: Vec::new() },
         subject_text: "?".into(),
         findings: vec![crate::finding::Finding::fail(crate::finding::Check::Read, message, Some(go.clone()))],
         go: with_roots.then_some((go, Vec::new())),
@@ -183,17 +196,15 @@ fn report(results: &[Checked], opts: &Options, paint: &Paint) -> Result<()> {
             out
         }
         OutputFormat::Json => {
-            let all: Vec<serde_json::Value> = results
+            let all: Vec<CheckJson<'_>> = results
                 .iter()
-                .map(|r| {
-                    let mut v = serde_json::json!({
-                        "source": r.source, "subject": r.subject, "status": worst(&r.findings), "findings": r.findings,
-                    });
-                    if let (Some((go, purposes)), Some(obj)) = (&r.go, v.as_object_mut()) {
-                        obj.insert("purposes".into(), serde_json::json!(purposes));
-                        obj.insert("go".into(), go.clone().into());
-                    }
-                    v
+                .map(|r| CheckJson {
+                    source: &r.source,
+                    subject: &r.subject,
+                    status: worst(&r.findings),
+                    findings: &r.findings,
+                    purposes: r.go.as_ref().map(|(_, p)| p.as_slice()),
+                    go: r.go.as_ref().map(|(go, _)| go.as_str()),
                 })
                 .collect();
             serde_json::to_string_pretty(&all).map_err(|_| Error::internal("cannot encode JSON"))? + "\n"

@@ -28,6 +28,27 @@ struct Plan {
     client_leaf: Option<Cert>,
 }
 
+/// What `--connect --format json` writes (connect.schema.json), fields in this order.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConnectJson<'a> {
+    /// HOST:PORT as given.
+    endpoint: &'a str,
+    /// The IP address and port the connection reached.
+    peer_address: String,
+    server_name: &'a str,
+    protocol: &'a str,
+    cipher: &'a str,
+    served: Vec<serde_json::Value>,
+    client: serde_json::Value,
+    #[serde(rename = "acceptableCAs")]
+    acceptable_cas: &'a [String],
+    status: Status,
+    findings: &'a [Finding],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    go: Option<&'a str>,
+}
+
 /// Certificates (in order) and the key, if any, of a PEM text.
 fn certs_and_key(name: &str, bytes: Vec<u8>) -> Result<(Vec<Cert>, Option<PrivateKey>)> {
     let mut certs = Vec::new();
@@ -256,21 +277,19 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
                     "requested": true, "offered": plan.client.is_some(), "accepted": false, "alert": alert
                 }),
             };
-            let mut v = serde_json::json!({
-                "endpoint": endpoint,
-                "address": session.address.to_string(),
-                "serverName": plan.server_name,
-                "protocol": session.version,
-                "cipher": session.cipher,
-                "served": summaries.iter().map(crate::inspect::Summary::to_json).collect::<Vec<_>>(),
-                "client": client,
-                "acceptableCAs": session.acceptable_cas,
-                "status": status,
-                "findings": findings,
-            });
-            if let (Some(go), Some(obj)) = (go, v.as_object_mut()) {
-                obj.insert("go".into(), go.into());
-            }
+            let v = ConnectJson {
+                endpoint: &endpoint,
+                peer_address: session.address.to_string(),
+                server_name: &plan.server_name,
+                protocol: &session.version,
+                cipher: &session.cipher,
+                served: summaries.iter().map(crate::inspect::Summary::to_json).collect(),
+                client,
+                acceptable_cas: &session.acceptable_cas,
+                status,
+                findings: &findings,
+                go: go.as_deref(),
+            };
             serde_json::to_string_pretty(&v).map_err(|_| Error::internal("cannot encode JSON"))? + "\n"
         }
     };
