@@ -47,7 +47,7 @@ complete -c k8s-csr -l no-usages -d 'Request no usages, as kubeadm certs generat
 complete -c k8s-csr -l is-ca -d 'Ask for a CA certificate (basicConstraints CA:TRUE; cfssl\'s is_ca); implied by --profile ca'
 complete -c k8s-csr -l manifest -d 'Print a certificates.k8s.io/v1 CertificateSigningRequest for kubectl apply -f - (YAML; JSON with --format json); the key and CSR are kept in --out PREFIX files, never printed'
 complete -c k8s-csr -l reuse-key -d 'With --from-cert: keep the old key (--key) instead of a fresh one'
-complete -c k8s-csr -s f -l force -d 'Overwrite existing files (the old file stays intact until the new one is complete); also allows printing a private key to a terminal'
+complete -c k8s-csr -s f -l force -d 'Replace existing files: the old one stays intact until the new one is complete, then is kept beside it as FILE.bak-TIMESTAMP (said on stderr); also allows printing a private key to a terminal'
 complete -c k8s-csr -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'
 complete -c k8s-csr -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-csr -s V -l version -d 'Print version'

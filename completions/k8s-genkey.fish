@@ -22,7 +22,7 @@ complete -c k8s-genkey -l bare -d 'Write the stream into files named as cfssljso
 complete -c k8s-genkey -l format -d 'Output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'
 json\t'One cfssl-style JSON object per line: {"key": PEM, "csr": PEM, "cert": PEM}'"
 complete -c k8s-genkey -l public -d 'Also emit the public key ("PUBLIC KEY"), as sa.pub; with --in, emit only the public key'
-complete -c k8s-genkey -s f -l force -d 'Overwrite existing files (the old file stays intact until the new one is complete); also allows printing a private key to a terminal'
+complete -c k8s-genkey -s f -l force -d 'Replace existing files: the old one stays intact until the new one is complete, then is kept beside it as FILE.bak-TIMESTAMP (said on stderr); also allows printing a private key to a terminal'
 complete -c k8s-genkey -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'
 complete -c k8s-genkey -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-genkey -s V -l version -d 'Print version'

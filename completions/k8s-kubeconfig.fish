@@ -30,7 +30,7 @@ complete -c k8s-kubeconfig -l extract -d 'Read a kubeconfig and write its creden
 complete -c k8s-kubeconfig -l partial -d 'Write what kubeadm certs generate-csr writes for an external CA, from the key and CSR on stdin (pipe k8s-csr): --out FILE holding the key and the server only, and FILE.csr'
 complete -c k8s-kubeconfig -l reuse-key -d 'With --renew: keep the old key instead of generating a new one'
 complete -c k8s-kubeconfig -l clamp -d 'With --renew: cut a certificate that would outlive its CA to the CA\'s expiry (default: warn)'
-complete -c k8s-kubeconfig -s f -l force -d 'Overwrite an existing file; allow a kubeconfig holding a key to be printed to a terminal'
+complete -c k8s-kubeconfig -s f -l force -d 'Replace an existing file, keeping the old one as FILE.bak-TIMESTAMP (said on stderr); allow a kubeconfig holding a key to be printed to a terminal'
 complete -c k8s-kubeconfig -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'
 complete -c k8s-kubeconfig -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-kubeconfig -s V -l version -d 'Print version'

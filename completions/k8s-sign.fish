@@ -43,7 +43,7 @@ complete -c k8s-sign -l allow-ca -d 'Allow a CSR that asks for CA:TRUE (an inter
 complete -c k8s-sign -l beside -d 'Write each certificate beside its CSR file (x.csr -> x.crt), all or none'
 complete -c k8s-sign -l keep-csr -d 'Keep each CSR in the output stream, before its certificate (the default with --format json and --bare, as cfssl gencert\'s JSON carries it and cfssljson writes NAME.csr)'
 complete -c k8s-sign -l drop-csr -d 'Leave each CSR out of the output, also with --format json and --bare'
-complete -c k8s-sign -s f -l force -d 'Overwrite existing files (the old file stays intact until the new one is complete); also allows printing a private key to a terminal'
+complete -c k8s-sign -s f -l force -d 'Replace existing files: the old one stays intact until the new one is complete, then is kept beside it as FILE.bak-TIMESTAMP (said on stderr); also allows printing a private key to a terminal'
 complete -c k8s-sign -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'
 complete -c k8s-sign -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c k8s-sign -s V -l version -d 'Print version'

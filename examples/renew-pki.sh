@@ -66,21 +66,41 @@ if ((foreign)); then
     exit 4
 fi
 
+# k8s-sign --force keeps each file it replaces beside it as FILE.bak-STAMP (the newest sorts
+# last): it moves into this run's backup directory under its own name.
+to_backup() { # FILE DIR
+    local kept=("$1".bak-*)
+    if [ -e "${kept[-1]}" ]; then mv "${kept[-1]}" "$2/$(basename "$1")"; fi
+}
+
+# k8s-sign with its stderr passed on, less the "replaced" lines: those backups move on.
+sign_err=$(mktemp)
+trap 'rm -f "$sign_err"' EXIT
+signed() {
+    local rc=0
+    "$@" 2>"$sign_err" || rc=$?
+    grep -v '^k8s-sign: replaced ' "$sign_err" >&2 || true
+    return "$rc"
+}
+
 renewed=(); refused=()
 # Leaf certificates under pki/ and the CA that signs each.
 for pair in $leaf_pairs; do
     leaf=${pair%%:*}; ca=${pair#*:}
     [ -f "$pki/$leaf.crt" ] || continue
     due < "$pki/$leaf.crt" || continue
-    mkdir -p "$(dirname "$backup/pki/$leaf")"
-    cp -p "$pki/$leaf.crt" "$pki/$leaf.key" "$(dirname "$backup/pki/$leaf")/"
+    to="$(dirname "$backup/pki/$leaf")"
+    mkdir -p "$to"
     if ((keep)); then
+        cp -p "$pki/$leaf.key" "$to/"
         k8s-csr --from-cert "$pki/$leaf.crt" --issued-by "$pki/$ca.crt" --key "$pki/$leaf.key" --reuse-key \
-            | k8s-sign --ca "$pki/$ca" --days "$days" --cert-out "$pki/$leaf.crt" --force
+            | signed k8s-sign --ca "$pki/$ca" --days "$days" --cert-out "$pki/$leaf.crt" --force
     else
         k8s-genkey --like "$pki/$leaf.crt" | k8s-csr --from-cert "$pki/$leaf.crt" --issued-by "$pki/$ca.crt" \
-            | k8s-sign --ca "$pki/$ca" --days "$days" --out "$pki/$leaf" --force
+            | signed k8s-sign --ca "$pki/$ca" --days "$days" --out "$pki/$leaf" --force
+        to_backup "$pki/$leaf.key" "$to"
     fi
+    to_backup "$pki/$leaf.crt" "$to"
     renewed+=("pki/$leaf.crt")
 done
 
@@ -92,14 +112,18 @@ for nodedir in "$dir"/nodes/*/; do
         [ -f "$crt" ] || continue
         due < "$crt" || continue
         rel=${nodedir#"$dir"/}
-        mkdir -p "$backup/$rel/pki/$(dirname "$leaf")"
-        cp -p "$crt" "$nodedir/pki/$leaf.key" "$backup/$rel/pki/$(dirname "$leaf")/"
+        to="$backup/$rel/pki/$(dirname "$leaf")"
+        mkdir -p "$to"
         if ((keep)); then
+            cp -p "$nodedir/pki/$leaf.key" "$to/"
             k8s-csr --from-cert "$crt" --issued-by "$pki/$ca.crt" --key "$nodedir/pki/$leaf.key" --reuse-key \
-                | k8s-sign --ca "$pki/$ca" --days "$days" --cert-out "$crt" --force
+                | signed k8s-sign --ca "$pki/$ca" --days "$days" --cert-out "$crt" --force
         else
-            k8s-genkey --like "$crt" | k8s-csr --from-cert "$crt" --issued-by "$pki/$ca.crt" | k8s-sign --ca "$pki/$ca" --days "$days" --out "$nodedir/pki/$leaf" --force
+            k8s-genkey --like "$crt" | k8s-csr --from-cert "$crt" --issued-by "$pki/$ca.crt" \
+                | signed k8s-sign --ca "$pki/$ca" --days "$days" --out "$nodedir/pki/$leaf" --force
+            to_backup "$nodedir/pki/$leaf.key" "$to"
         fi
+        to_backup "$crt" "$to"
         renewed+=("$rel""pki/$leaf.crt")
     done
 done

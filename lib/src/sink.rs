@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::atomic::{FileWrite, write_files_atomic};
+use crate::atomic::{Existing, FileWrite, user_force, write_files};
 use crate::error::{Error, Result};
 use crate::json_item::JsonItem;
 use crate::pem::{Block, Kind};
@@ -207,7 +207,7 @@ impl Sink {
             })
             .collect();
         let paths = files.iter().map(|f| f.path.clone()).collect();
-        write_files_atomic(&files, self.options.force)?;
+        write_files(&files, user_force(self.options.force))?;
         Ok(paths)
     }
 }
@@ -247,27 +247,28 @@ fn refuse_key_on_terminal(on_terminal: bool, force: bool, what: &str, instead: &
 }
 
 /// Writes a whole document (a kubeconfig, YAML) to `out`, or to stdout when `out` is `None` or
-/// `-`. A file is written atomically with `mode`; a document that `holds_key` follows the
-/// terminal rule on stdout.
+/// `-`. A file is written atomically with `mode`, an existing one as `existing` says; a document
+/// that `holds_key` follows the terminal rule on stdout (printed there only when `existing` is
+/// not `Refuse`, which is what `--force` gives).
 pub fn write_document(
     out: Option<&Path>,
     text: &Zeroizing<String>,
     mode: u32,
     holds_key: bool,
-    force: bool,
+    existing: Existing,
 ) -> Result<Vec<PathBuf>> {
     match out {
         Some(path) if path != Path::new("-") => {
             let file =
                 FileWrite::new(path.to_path_buf(), mode, Zeroizing::new(text.as_bytes().to_vec())).named_by_user(true);
-            write_files_atomic(std::slice::from_ref(&file), force)?;
+            write_files(std::slice::from_ref(&file), existing)?;
             Ok(vec![path.to_path_buf()])
         }
         _ => {
             if holds_key {
                 refuse_key_on_terminal(
                     io::stdout().is_terminal(),
-                    force,
+                    existing != Existing::Refuse,
                     "a document with an embedded private key",
                     "--out FILE",
                 )?;
@@ -318,10 +319,13 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("a.conf");
         let text = Zeroizing::new("apiVersion: v1\n".to_string());
-        let written = write_document(Some(&path), &text, 0o600, true, false).expect("written");
+        let written = write_document(Some(&path), &text, 0o600, true, Existing::Refuse).expect("written");
         assert_eq!(written, vec![path.clone()]);
         let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        assert_eq!(write_document(Some(&path), &text, 0o600, true, false).expect_err("exists").exit_code(), 5);
+        assert_eq!(
+            write_document(Some(&path), &text, 0o600, true, Existing::Refuse).expect_err("exists").exit_code(),
+            5
+        );
     }
 }

@@ -121,6 +121,88 @@ fn all_files_or_none_also_with_force() {
         .filter(|n| n.ends_with(".tmp"))
         .collect();
     assert!(temps.is_empty(), "no temp copies left: {temps:?}");
+    assert!(!names_in(d).iter().any(|n| n.contains(".bak-")), "a refused --force keeps no backup: {:?}", names_in(d));
+}
+
+fn names_in(d: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(d).expect("dir").flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+/// `--force` on every tool that writes files the user names: the old file is kept as
+/// FILE.bak-STAMP with its bytes and mode, stderr says so (and that a kept key should go), a
+/// second replacement within the second gets its own name, and without --force nothing moves.
+#[test]
+fn force_keeps_what_it_replaced_and_says_so() {
+    let dir = scratch();
+    let d = dir.path();
+    make_ca(d, "ca", "kubernetes");
+    let ca = s(&d.join("ca"));
+    let csr = key_and_csr("u");
+    // (tool, arguments, stdin, the files it writes)
+    type Case<'a> = (&'a str, Vec<String>, Vec<u8>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
+        ("k8s-genkey", vec!["--algo".into(), "ecdsa".into(), "--out".into(), s(&d.join("g"))], vec![], vec!["g.key"]),
+        (
+            "k8s-csr",
+            vec!["--cn".into(), "c".into(), "--key".into(), s(&d.join("g.key")), "--out".into(), s(&d.join("c"))],
+            vec![],
+            vec!["c.csr"],
+        ),
+        ("k8s-sign", vec!["--ca".into(), ca.clone(), "--out".into(), s(&d.join("u"))], csr, vec!["u.key", "u.crt"]),
+        (
+            "k8s-kubeconfig",
+            vec![
+                "--ca-cert".into(),
+                format!("{ca}.crt"),
+                "--server".into(),
+                "https://127.0.0.1:6443".into(),
+                "--out".into(),
+                s(&d.join("k.conf")),
+            ],
+            run_ok("k8s-sign", &["--ca", &ca], &key_and_csr("k")),
+            vec!["k.conf"],
+        ),
+    ];
+    for (name, args, stdin, files) in cases {
+        tool(name).args(&args).write_stdin(stdin.clone()).assert().success();
+        let first: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(d.join(f)).expect("written")).collect();
+        tool(name).args(&args).write_stdin(stdin.clone()).assert().code(5).stderr(contains("file exists"));
+        let before = names_in(d);
+        let out = tool(name).args(&args).arg("--force").write_stdin(stdin.clone()).output().expect("runs");
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        for (file, old) in files.iter().zip(&first) {
+            let path = s(&d.join(file));
+            let line = err
+                .lines()
+                .find(|l| l.starts_with(&format!("{name}: replaced {path} ")))
+                .unwrap_or_else(|| panic!("{name}: no line says {file} was replaced:\n{err}"));
+            let backup =
+                line.split("(the old file is ").nth(1).and_then(|r| r.split([';', ')']).next()).expect("named");
+            assert!(backup.starts_with(&format!("{path}.bak-")), "{line}");
+            assert_eq!(
+                &std::fs::read(backup).expect("the backup is there"),
+                old,
+                "{name}: {backup} holds the old file"
+            );
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &str| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+            assert_eq!(mode(backup), mode(&path), "{name}: {backup} keeps the mode");
+            let secret = mode(&path) & 0o077 == 0;
+            assert_eq!(line.contains("holds a private key"), secret, "{line}");
+        }
+        let added: Vec<String> = names_in(d).into_iter().filter(|n| !before.contains(n)).collect();
+        assert_eq!(added.len(), files.len(), "{name}: one backup per file replaced, nothing else: {added:?}");
+        // Again at once: the first backup stays, the second gets its own name.
+        let out = tool(name).args(&args).arg("--force").write_stdin(stdin).output().expect("runs");
+        assert!(out.status.success());
+        let again: Vec<String> =
+            names_in(d).into_iter().filter(|n| !before.contains(n) && !added.contains(n)).collect();
+        assert_eq!(again.len(), files.len(), "{name}: {again:?}");
+    }
 }
 
 #[test]

@@ -12,8 +12,7 @@
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, File};
 use std::io::{self, IsTerminal, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::fs::PermissionsExt;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -21,6 +20,10 @@ use rustix::fs::{AtFlags, Mode, OFlags};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+
+mod commit;
+pub use commit::{Replaced, take_replaced};
+use commit::{Temp, commit_new, commit_replacing, write_temp};
 
 /// One file to write.
 pub struct FileWrite {
@@ -109,6 +112,31 @@ enum Target<'a> {
 ///
 /// Temp files a killed run left beside these names are removed under the lock.
 pub fn write_files_atomic(files: &[FileWrite], force: bool) -> Result<()> {
+    write_files(files, if force { Existing::Replace } else { Existing::Refuse })
+}
+
+/// What a write does with a file already at a name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Existing {
+    /// An error; nothing is written.
+    Refuse,
+    /// Replaced; the old file is removed (the tool's own state and trees, which keep their
+    /// own backups).
+    Replace,
+    /// Replaced, the old file kept beside it as `NAME.bak-STAMP` (`--force` on a file the user
+    /// named): [`take_replaced`] says which.
+    KeepBackup,
+}
+
+/// A user's `--force`: without it an existing file is refused, with it replaced and kept as
+/// `NAME.bak-STAMP`.
+pub fn user_force(force: bool) -> Existing {
+    if force { Existing::KeepBackup } else { Existing::Refuse }
+}
+
+/// [`write_files_atomic`] with the choice of what happens to an existing file.
+pub fn write_files(files: &[FileWrite], existing: Existing) -> Result<()> {
+    let force = existing != Existing::Refuse;
     let slots = open_slots(files)?;
     let mut targets = Vec::with_capacity(slots.len());
     for s in &slots {
@@ -136,7 +164,11 @@ pub fn write_files_atomic(files: &[FileWrite], force: bool) -> Result<()> {
     for (f, mut out) in devices {
         out.write_all(&f.contents).and_then(|()| out.flush()).map_err(|e| Error::io(&f.path, &e))?;
     }
-    if force { commit_replacing(&regular, temps) } else { commit_new(&regular, temps) }
+    match existing {
+        Existing::Refuse => commit_new(&regular, temps),
+        Existing::Replace => commit_replacing(&regular, temps, false),
+        Existing::KeepBackup => commit_replacing(&regular, temps, true),
+    }
 }
 
 /// Opens the directory of every file once: beneath its tree for a file of a tree, else as
@@ -255,152 +287,10 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
-/// A complete file waiting for its name.
-enum Temp {
-    /// An unnamed inode (O_TMPFILE), gone if we die before naming it.
-    Anonymous(File),
-    /// A hidden temp file in a directory, removed on drop unless renamed.
-    Named(Arc<OwnedFd>, OsString),
-}
-
-impl Drop for Temp {
-    fn drop(&mut self) {
-        if let Temp::Named(dir, name) = self {
-            let _ = rustix::fs::unlinkat(dir.as_fd(), name.as_os_str(), AtFlags::empty());
-        }
-    }
-}
-
-fn temp_name(s: &Slot<'_>) -> Result<OsString> {
-    let mut suffix = [0u8; 6];
-    aws_lc_rs::rand::fill(&mut suffix).map_err(|_| Error::io_msg(&s.f.path, "no randomness for a temp file"))?;
-    let suffix: String = suffix.iter().map(|b| format!("{b:02x}")).collect();
-    let mut name = OsString::from(".");
-    name.push(&s.name);
-    name.push(format!(".{suffix}.tmp"));
-    Ok(name)
-}
-
-fn fill(mut file: &File, f: &FileWrite) -> io::Result<()> {
-    file.set_permissions(fs::Permissions::from_mode(f.mode))?;
-    file.write_all(&f.contents)?;
-    file.sync_all()
-}
-
-fn write_temp(s: &Slot<'_>) -> Result<Temp> {
-    let f = s.f;
-    let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
-    if let Ok(fd) = rustix::fs::openat(s.dir.fd.as_fd(), ".", flags, Mode::from_raw_mode(0o600)) {
-        let file = File::from(fd);
-        fill(&file, f).map_err(|e| Error::io(&f.path, &e))?;
-        return Ok(Temp::Anonymous(file));
-    }
-    let name = temp_name(s)?;
-    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    let fd = rustix::fs::openat(s.dir.fd.as_fd(), name.as_os_str(), flags, Mode::from_raw_mode(0o600))
-        .map_err(|e| Error::io(&f.path, &io::Error::from(e)))?;
-    let file = File::from(fd);
-    // Owned from here: a name we did not create is never removed.
-    let temp = Temp::Named(s.dir.fd.clone(), name);
-    // On error `temp` is dropped and removes the partial file; the message names the destination.
-    fill(&file, f).map_err(|e| Error::io(&f.path, &e))?;
-    Ok(temp)
-}
-
-/// Gives `temp` the name `to` in `s`'s directory, which must not exist.
-fn link_new(temp: &Temp, s: &Slot<'_>, to: &OsStr) -> io::Result<()> {
-    let dir = s.dir.fd.as_fd();
-    match temp {
-        Temp::Anonymous(file) => {
-            let proc_path = format!("/proc/self/fd/{}", file.as_raw_fd());
-            rustix::fs::linkat(rustix::fs::CWD, proc_path.as_str(), dir, to, AtFlags::SYMLINK_FOLLOW)
-                .map_err(io::Error::from)
-        }
-        Temp::Named(_, name) => match rustix::fs::linkat(dir, name.as_os_str(), dir, to, AtFlags::empty()) {
-            Ok(()) => Ok(()),
-            Err(rustix::io::Errno::EXIST) => Err(io::Error::from(rustix::io::Errno::EXIST)),
-            // A file system without hard links: the name was free a moment ago.
-            Err(_) if rustix::fs::statat(dir, to, AtFlags::SYMLINK_NOFOLLOW).is_err() => {
-                rustix::fs::renameat(dir, name.as_os_str(), dir, to).map_err(io::Error::from)
-            }
-            Err(e) => Err(e.into()),
-        },
-    }
-}
-
-/// Names every file; a failure removes the names already given.
-fn commit_new(slots: &[&Slot<'_>], temps: Vec<Temp>) -> Result<()> {
-    let mut committed: Vec<&Slot> = Vec::new();
-    for (s, temp) in slots.iter().zip(temps) {
-        if let Err(e) = link_new(&temp, s, &s.name) {
-            for c in &committed {
-                let _ = rustix::fs::unlinkat(c.dir.fd.as_fd(), c.name.as_os_str(), AtFlags::empty());
-            }
-            return Err(match e.kind() {
-                io::ErrorKind::AlreadyExists => Error::io_msg(&s.f.path, "file exists (use --force to overwrite)"),
-                _ => Error::io(&s.f.path, &e),
-            });
-        }
-        committed.push(s);
-    }
-    sync_dirs(slots);
-    Ok(())
-}
-
-/// Replaces every file. The old ones stay under temp names until all new ones have their
-/// names; a failure part-way puts them back.
-fn commit_replacing(slots: &[&Slot<'_>], temps: Vec<Temp>) -> Result<()> {
-    let mut named = Vec::with_capacity(temps.len());
-    for (s, temp) in slots.iter().zip(temps) {
-        named.push(match temp {
-            Temp::Anonymous(_) => {
-                let name = temp_name(s)?;
-                link_new(&temp, s, &name).map_err(|e| Error::io(&s.f.path, &e))?;
-                Temp::Named(s.dir.fd.clone(), name)
-            }
-            named @ Temp::Named(..) => named,
-        });
-    }
-    let mut olds: Vec<Option<Temp>> = Vec::with_capacity(slots.len());
-    for s in slots {
-        olds.push(if s.stat(false).is_some() {
-            let name = temp_name(s)?;
-            let dir = s.dir.fd.as_fd();
-            // link(2) without following: a symlink is kept as the link it is.
-            rustix::fs::linkat(dir, s.name.as_os_str(), dir, name.as_os_str(), AtFlags::empty())
-                .map_err(|e| Error::io(&s.f.path, &io::Error::from(e)))?;
-            Some(Temp::Named(s.dir.fd.clone(), name))
-        } else {
-            None
-        });
-    }
-    for (i, (s, new)) in slots.iter().zip(&named).enumerate() {
-        let Temp::Named(_, from) = new else { continue };
-        let dir = s.dir.fd.as_fd();
-        if let Err(e) = rustix::fs::renameat(dir, from.as_os_str(), dir, s.name.as_os_str()) {
-            for (g, old) in slots.iter().zip(&olds).take(i) {
-                let gdir = g.dir.fd.as_fd();
-                let _ = match old {
-                    Some(Temp::Named(_, o)) => rustix::fs::renameat(gdir, o.as_os_str(), gdir, g.name.as_os_str()),
-                    _ => rustix::fs::unlinkat(gdir, g.name.as_os_str(), AtFlags::empty()),
-                };
-            }
-            return Err(Error::io(&s.f.path, &io::Error::from(e)));
-        }
-    }
-    sync_dirs(slots);
-    Ok(())
-}
-
-fn sync_dirs(slots: &[&Slot<'_>]) {
-    for d in distinct(slots) {
-        let _ = rustix::fs::fsync(d.fd.as_fd());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn devices_are_written_in_place_never_replaced() {

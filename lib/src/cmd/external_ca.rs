@@ -59,7 +59,7 @@ pub fn partial(opts: &Options) -> Result<Vec<PathBuf>> {
         FileWrite::new(out.to_path_buf(), 0o600, Zeroizing::new(yaml.as_bytes().to_vec())).named_by_user(true),
         FileWrite::new(csr_path.clone(), Kind::Csr.file_mode(), Zeroizing::new(csr_block.text.as_bytes().to_vec())),
     ];
-    write_files_atomic(&files, opts.force)?;
+    crate::atomic::write_files(&files, crate::atomic::user_force(opts.force))?;
     Ok(vec![out.to_path_buf(), csr_path])
 }
 

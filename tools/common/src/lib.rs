@@ -181,8 +181,9 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value = "pem", help_heading = "Output")]
     pub format: FormatArg,
 
-    /// Overwrite existing files (the old file stays intact until the new one is complete);
-    /// also allows printing a private key to a terminal
+    /// Replace existing files: the old one stays intact until the new one is complete, then is
+    /// kept beside it as FILE.bak-TIMESTAMP (said on stderr); also allows printing a private
+    /// key to a terminal
     #[arg(short = 'f', long, help_heading = "Output")]
     pub force: bool,
 }
@@ -395,9 +396,19 @@ pub fn note(tool: &str, note: k8s_pki::cmd::Note<'_>) {
     }
 }
 
+/// Says each file `--force` replaced and where the old one is kept (always: a script's log
+/// should show that a file was replaced, not only a terminal).
+fn say_replaced(tool: &str) {
+    for r in k8s_pki::atomic::take_replaced() {
+        let what = if r.secret { "; it holds a private key: remove it once the new file is in use" } else { "" };
+        stderr_line(&format!("{tool}: replaced {} (the old file is {}{what})", r.path.display(), r.backup.display()));
+    }
+}
+
 /// Runs a command body and turns its result into the process exit code, printing errors
 /// as one line. Files written are listed on stderr when it is a terminal.
 pub fn finish(tool: &str, result: Result<Vec<PathBuf>, Error>) -> i32 {
+    say_replaced(tool);
     match result {
         Ok(files) => {
             if !files.is_empty() && std::io::stderr().is_terminal() {

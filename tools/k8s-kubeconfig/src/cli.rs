@@ -211,7 +211,8 @@ pub struct Cli {
     #[arg(long, value_enum, default_value = "pem", help_heading = "Output")]
     pub format: FormatArg,
 
-    /// Overwrite an existing file; allow a kubeconfig holding a key to be printed to a terminal
+    /// Replace an existing file, keeping the old one as FILE.bak-TIMESTAMP (said on stderr);
+    /// allow a kubeconfig holding a key to be printed to a terminal
     #[arg(short = 'f', long, help_heading = "Output")]
     pub force: bool,
 

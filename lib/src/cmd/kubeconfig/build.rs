@@ -65,7 +65,13 @@ pub(super) fn build(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Res
             note(crate::cmd::Note::Explain(&line));
         }
     }
-    crate::sink::write_document(out.as_deref(), &yaml, 0o600, opts.embed, opts.force || back)
+    // --force keeps the file it replaces; writing a merge back is an edit, like kubectl's.
+    let existing = match (opts.force, back) {
+        (true, _) => crate::atomic::Existing::KeepBackup,
+        (false, true) => crate::atomic::Existing::Replace,
+        (false, false) => crate::atomic::Existing::Refuse,
+    };
+    crate::sink::write_document(out.as_deref(), &yaml, 0o600, opts.embed, existing)
 }
 
 fn read_target(path: &Path) -> Result<Target> {

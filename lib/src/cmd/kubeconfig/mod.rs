@@ -287,7 +287,7 @@ fn extract(opts: &Options) -> Result<Vec<PathBuf>> {
                 text.push_str(&block.text);
             }
         }
-        return crate::sink::write_document(Some(out), &text, 0o600, true, opts.force);
+        return crate::sink::write_document(Some(out), &text, 0o600, true, crate::atomic::user_force(opts.force));
     }
     let mut sink = Sink::new(opts.extract_output.clone());
     for text in [&creds.key, &creds.cert, &creds.ca].into_iter().flatten() {

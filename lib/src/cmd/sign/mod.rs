@@ -15,7 +15,7 @@ use crate::profile;
 use crate::usage::Usage;
 use zeroize::Zeroizing;
 
-use crate::atomic::{FileWrite, write_files_atomic};
+use crate::atomic::FileWrite;
 use crate::input::Input;
 use crate::pem::{Block, CERTIFICATE, Kind};
 use crate::sink::{OutputOptions, Sink};
@@ -268,7 +268,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     }
     // Every certificate is made before any file is written: a batch is all or nothing.
     let mut written = sink.finish()?;
-    write_files_atomic(&beside, opts.output.force)?;
+    crate::atomic::write_files(&beside, crate::atomic::user_force(opts.output.force))?;
     written.extend(beside.into_iter().map(|f| f.path));
     Ok(written)
 }
