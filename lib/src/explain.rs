@@ -117,8 +117,8 @@ fn why_san(san: &San) -> &'static str {
         }
         San::Dns(d) if d == "localhost" => "clients on the same machine (etcdctl, a local kube-apiserver)",
         San::Ip(ip) if ip.is_loopback() => "clients on the same machine",
-        San::Ip(_) => "an address clients dial (the advertise address, or a Service ClusterIP)",
-        San::Dns(_) => "a name clients dial (the node's name, a load balancer)",
+        San::Ip(_) => "an address TLS clients dial to reach this server",
+        San::Dns(_) => "a name TLS clients dial to reach this server",
         San::Email(_) | San::Uri(_) => "an identity some clients check",
     }
 }
@@ -180,8 +180,13 @@ fn eku_names(usages: &[Usage]) -> String {
     names.join(",")
 }
 
-/// Explains a CSR.
-pub fn csr(req: &Request, key_file: &str, csr_file: Option<&str>) -> Vec<String> {
+/// Explains a CSR; `origin` says which rule put a SAN there (a profile's, `--san`), when known.
+pub fn csr(
+    req: &Request,
+    key_file: &str,
+    csr_file: Option<&str>,
+    origin: &dyn Fn(&San) -> Option<&'static str>,
+) -> Vec<String> {
     let mut out = vec![
         "# k8s-csr: a certificate signing request, signed with the key to prove the requester holds it".to_string(),
     ];
@@ -196,7 +201,7 @@ pub fn csr(req: &Request, key_file: &str, csr_file: Option<&str>) -> Vec<String>
                 }
                 (false, true) => "the certificate's name; TLS clients check the SANs, not the CN (Go ignores it)",
                 (true, true) => {
-                    "the certificate's name: as a client, kube-apiserver reads it as the user name; as a server, clients check the SANs, not the CN"
+                    "the certificate's name: as a client, the server reads it as the user name (kube-apiserver; etcd when its auth is on); as a server, clients check the SANs, not the CN"
                 }
                 (false, false) => "the certificate's name; the signer's usages decide who reads it",
             }
@@ -215,7 +220,7 @@ pub fn csr(req: &Request, key_file: &str, csr_file: Option<&str>) -> Vec<String>
         let why = if req.is_ca {
             "a CA's SAN names nothing a client dials (kubeadm writes the CA's CN there; Go ignores it)"
         } else {
-            why_san(san)
+            origin(san).unwrap_or_else(|| why_san(san))
         };
         out.push(format!("#   SAN {}: {why}", san.to_openssl()));
     }

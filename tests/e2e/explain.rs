@@ -320,3 +320,62 @@ fn explanations_follow_the_profiles_role() {
         String::from_utf8_lossy(&client).contains("kube-apiserver reads a client certificate's CN as the user name")
     );
 }
+
+/// Each SAN a profile makes is explained by the flag that made it, and that is checked by
+/// changing the flag: the SAN the explanation pins on it leaves the CSR (read by openssl), while
+/// a SAN pinned on no flag stays whatever the flags say.
+#[test]
+fn each_san_is_explained_by_the_rule_that_made_it() {
+    let dir = scratch();
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    let base: Vec<(&str, &str, &str)> = vec![
+        // (flag, value, another value)
+        ("--node-name", "n1", "n2"),
+        ("--advertise-address", "10.0.0.10", "10.0.0.11"),
+        ("--control-plane-endpoint", "lb.example:6443", "lb2.example:6443"),
+        ("--service-cidr", "10.96.0.0/12", "10.100.0.0/16"),
+        ("--dns-domain", "cluster.local", "example.org"),
+        ("--san", "10.0.0.99", "10.0.0.98"),
+    ];
+    let sans_of = |profile: &str, change: Option<&str>| -> Vec<String> {
+        let mut args = vec!["--profile".to_string(), profile.to_string()];
+        for (flag, value, other) in &base {
+            args.extend([flag.to_string(), if change == Some(*flag) { other } else { value }.to_string()]);
+        }
+        std::fs::write(
+            dir.path().join("req.csr"),
+            run_ok("k8s-csr", &args.iter().map(String::as_str).collect::<Vec<_>>(), &key),
+        )
+        .expect("write");
+        let text = openssl_ok(dir.path(), &["req", "-in", "req.csr", "-noout", "-text"]);
+        let line = text.lines().skip_while(|l| !l.contains("Subject Alternative Name")).nth(1).unwrap_or_default();
+        line.split(", ").map(|s| s.trim().replace("IP Address:", "IP:").replace("0:0:0:0:0:0:0:1", "::1")).collect()
+    };
+    for profile in ["apiserver", "etcd-server", "etcd-peer", "kubelet-serving"] {
+        let mut args = vec!["--profile", profile];
+        for (flag, value, _) in &base {
+            args.extend([*flag, *value]);
+        }
+        let out = tool("k8s-csr").args(&args).arg("--explain").write_stdin(key.clone()).output().expect("runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
+        let all = sans_of(profile, None);
+        let explained: Vec<(&str, &str)> =
+            text.lines().filter_map(|l| l.strip_prefix("#   SAN ")).filter_map(|l| l.split_once(": ")).collect();
+        assert_eq!(explained.len(), all.len(), "{profile}: one line per SAN {all:?}:\n{text}");
+        for (san, why) in explained {
+            assert!(all.iter().any(|s| s == san), "{profile}: {san} is in the CSR {all:?}");
+            let flags: Vec<&str> = base.iter().map(|b| b.0).filter(|f| why.contains(&format!("({f}"))).collect();
+            assert!(flags.len() <= 1, "{profile}: {san}: one rule: {why}");
+            for (flag, ..) in &base {
+                let after = sans_of(profile, Some(flag));
+                let made_by_it = flags.contains(flag);
+                assert_eq!(
+                    !after.iter().any(|s| s == san),
+                    made_by_it,
+                    "{profile}: {san} explained as \"{why}\"; changing {flag} gives {after:?}"
+                );
+            }
+        }
+    }
+}

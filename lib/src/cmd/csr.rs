@@ -185,7 +185,19 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
             _ => "/dev/stdin".into(),
         };
         let csr_file = opts.output.files.path_for(Kind::Csr).map(|p| p.display().to_string());
-        for line in crate::explain::csr(&req, &key_file, csr_file.as_deref()) {
+        let origin = |san: &San| -> Option<&'static str> {
+            if let Some(why) = opts.profile.and_then(|p| p.san_origin(san, &opts.params)) {
+                return Some(why);
+            }
+            if opts.sans.contains(san) {
+                return Some("added by hand (--san, kubeadm's extra SANs): a name or address TLS clients dial");
+            }
+            if opts.from_cert.is_some() {
+                return Some("copied from the old certificate (--from-cert)");
+            }
+            opts.cfssl.is_some().then_some("from the cfssl CSR's hosts")
+        };
+        for line in crate::explain::csr(&req, &key_file, csr_file.as_deref(), &origin) {
             warn(Note::Explain(&line));
         }
     }

@@ -5,6 +5,7 @@
 
 mod listing;
 mod releases;
+mod san_origin;
 mod table;
 
 use std::net::IpAddr;
