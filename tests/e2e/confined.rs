@@ -21,7 +21,7 @@ fn rotate_ok(tree: &Path, args: &[&str]) -> String {
 }
 
 /// A copy of the two-node ECDSA demo tree (fast to rotate).
-fn ecdsa_tree() -> (tempfile::TempDir, PathBuf) {
+fn ecdsa_tree() -> (Scratch, PathBuf) {
     let dir = scratch();
     let tree = dir.path().join("cluster");
     assert!(StdCommand::new("cp").arg("-a").arg(ecdsa_demo_pki()).arg(&tree).status().expect("cp").success());

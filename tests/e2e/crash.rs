@@ -158,7 +158,9 @@ fn end(tree: &Path, out: &serde_json::Value) -> End {
 
 /// A copy of the ECDSA demo tree taken through the steps before `step`.
 fn tree_before(step: usize) -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = scratch();
+    // A plain temporary directory: a killed step's kubeconfigs are compared with an
+    // uninterrupted run's, whose kubeconfigs kubectl loads in rotate.rs and multinode.rs.
+    let dir = tempfile::tempdir().expect("tempdir");
     let tree = dir.path().join("start");
     assert!(StdCommand::new("cp").arg("-a").arg(ecdsa_demo_pki()).arg(&tree).status().expect("cp").success());
     for (_, args) in &STEPS[..step] {

@@ -2,7 +2,8 @@
 //! (`CN=mallory, O=system:masters`, with the cluster's public ca.crt beside it) is refused by
 //! every path that re-issues a certificate from its own contents: `k8s-kubeconfig --renew`,
 //! `k8s-csr --from-cert --issued-by` and `make renew` (examples/renew-pki.sh), each naming the
-//! issuer it found; `--foreign-issuer REASON` re-issues it anyway, saying so.
+//! issuer it found; `--foreign-issuer REASON` re-issues it anyway, saying so. A CA rotation stops
+//! at its gate on such a tree, and forced past the gate it still never re-issues that identity.
 
 use std::path::Path;
 
@@ -128,4 +129,54 @@ fn from_cert_with_issued_by_and_make_renew_refuse_a_planted_certificate() {
             .flatten()
             .all(|e| !e.file_name().to_string_lossy().starts_with("backup-"))
     );
+}
+
+/// A rotation on a tree whose admin.conf holds mallory's credentials (the cluster's CA data
+/// beside them): `prepare` stops at the audit gate naming admin.conf, nothing written; forced
+/// past the gate, `issue --step clients` re-issues every client certificate the old CA issued
+/// but not mallory's, and says why for admin.conf.
+#[test]
+fn a_rotation_never_reissues_a_planted_identity() {
+    let dir = scratch();
+    mallory(dir.path());
+    let tree = dir.path().join("cluster");
+    assert!(
+        std::process::Command::new("cp").arg("-a").arg(ecdsa_demo_pki()).arg(&tree).status().expect("cp").success()
+    );
+    let conf = evil_conf(dir.path(), &tree.join("pki/ca.crt"));
+    std::fs::copy(&conf, tree.join("admin.conf")).expect("plant");
+    let rotate = |args: &[&str]| tool("k8s-rotate").args(args).arg("--pki-dir").arg(&tree).output().expect("runs");
+    let before = std::fs::read(tree.join("pki/ca.crt")).expect("ca");
+    let res = rotate(&["prepare", "--all", "--sa-min-soak", "0s"]);
+    assert_eq!(res.status.code(), Some(4), "{}", String::from_utf8_lossy(&res.stderr));
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("admin.conf") && err.contains("signed by unknown authority"), "{err}");
+    assert_eq!(std::fs::read(tree.join("pki/ca.crt")).expect("ca"), before, "nothing written");
+    assert!(!tree.join("pki/rotation.json").exists());
+
+    let forced = ["--force", "a planted admin.conf, to see what the rotation does with it"];
+    let res = rotate(&[&["prepare", "--all", "--sa-min-soak", "0s"][..], &forced].concat());
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let res = rotate(&[&["issue", "--step", "clients", "--confirm", "prepare-restarts"][..], &forced].concat());
+    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let text = String::from_utf8_lossy(&res.stdout);
+    let line = text.lines().find(|l| l.trim_start().starts_with("admin.conf ")).expect("admin.conf's change");
+    assert!(line.contains("neither CA issued (issuer CN=evil-ca)"), "{line}");
+    // Whose certificates the kubeconfigs hold now: mallory's is still the evil CA's, every
+    // other client certificate is the new CA's.
+    for name in ["admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf"] {
+        let pem = run_ok("k8s-kubeconfig", &["--extract", "--in", &s(&tree.join(name))], b"");
+        let res = tool("k8s-verify").args(["--format", "json"]).write_stdin(pem).output().expect("runs");
+        let v: serde_json::Value = serde_json::from_slice(&res.stdout).expect("json");
+        let leaf = v.as_array().and_then(|a| a.iter().find(|i| i["kind"] == "certificate")).expect("a certificate");
+        let (cn, issuer) = (leaf["subject"]["cn"].as_str(), leaf["issuer"]["cn"].as_str());
+        if name == "admin.conf" {
+            assert_eq!((cn, issuer), (Some("mallory"), Some("evil-ca")), "{name}");
+        } else {
+            assert_ne!(cn, Some("mallory"), "{name}");
+            assert_ne!(issuer, Some("evil-ca"), "{name}");
+        }
+    }
+    let new_ca = read(tree.join("pki/ca.crt"));
+    assert_ne!(new_ca.as_bytes(), before.as_slice(), "the rotation went on for the rest of the tree");
 }

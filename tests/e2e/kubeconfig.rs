@@ -571,3 +571,35 @@ fn every_kubeconfig_the_trees_hold_loads_in_kubectl() {
     }
     assert!(seen >= 10, "only {seen} kubeconfigs");
 }
+
+/// The suite's own judge: a test whose scratch directory holds a kubeconfig the tools could have
+/// written (mode 0600) that kubectl refuses fails when the directory goes; the same file with a
+/// hand-made input's mode is left alone.
+#[test]
+fn a_kubeconfig_kubectl_refuses_fails_the_test_that_wrote_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let make = |mode: u32| {
+        let dir = scratch();
+        let d = dir.path();
+        let stream = admin_stream(d);
+        let conf = d.join("config");
+        let ca = s(&d.join("ca.crt"));
+        run_ok(
+            "k8s-kubeconfig",
+            &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &s(&conf)],
+            &stream,
+        );
+        // The same file with a second cluster entry of one name (and a unique comment, so it is
+        // judged in this run whatever was seen before).
+        let text = read(&conf);
+        let entry = text.split("contexts:").next().expect("clusters").split("clusters:\n").nth(1).expect("entry");
+        let dup = format!("# {mode:o} {:?}\n{}", d, text.replacen("clusters:\n", &format!("clusters:\n{entry}"), 1));
+        std::fs::write(&conf, dup).expect("write");
+        std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        dir
+    };
+    let judged = std::panic::catch_unwind(|| drop(make(0o600)));
+    let message = judged.expect_err("kubectl refuses it").downcast::<String>().map(|m| *m).unwrap_or_default();
+    assert!(message.contains("duplicate name"), "{message}");
+    drop(make(0o644));
+}

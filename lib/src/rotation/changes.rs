@@ -237,7 +237,7 @@ fn kubeconfig(
     let mut kc = Kubeconfig::from_slice(&bytes, &leaf.rel)?;
     let creds = embedded(&kc, &leaf.rel)?;
     let b64 = base64::engine::general_purpose::STANDARD;
-    let mut what = vec!["the phase's CA data"];
+    let mut what = vec!["the phase's CA data".to_string()];
     let mut issued_by = None;
     if let Some(c) = kc.clusters.iter_mut().find(|c| c.name == creds.cluster) {
         c.cluster.certificate_authority_data = Some(b64.encode(trust_pem));
@@ -251,7 +251,13 @@ fn kubeconfig(
             .map(|b| Cert::from_der(&b.der, &leaf.rel))
             .transpose()?;
         let key = crate::pem::first_block_of(key_pem, Kind::Key, &leaf.rel)?;
-        if let (Some(cert), Some(key)) = (cert, key)
+        if let Some(cert) = cert.as_ref().filter(|c| m.generation_of(c).is_none()) {
+            // Renewal re-issues what the CA issued: someone else's identity is never minted.
+            what.push(format!(
+                "not its client certificate, which neither CA issued (issuer {}): left as it is",
+                cert.issuer
+            ));
+        } else if let (Some(cert), Some(key)) = (cert, key)
             && due(m, &cert, wanted, want)
         {
             let old_key = crate::key::PrivateKey::from_pem_block(&key.label, &key.der, &leaf.rel)?;
@@ -262,9 +268,9 @@ fn kubeconfig(
                 u.user.client_key_data = Some(b64.encode(renewed.key_pem.as_bytes()));
             }
             what.push(if wanted == Generation::New {
-                "a client certificate from the new CA"
+                "a client certificate from the new CA".into()
             } else {
-                "a client certificate from the old CA"
+                "a client certificate from the old CA".into()
             });
         }
     }
