@@ -22,7 +22,7 @@ TEST_PACKAGES := $(shell grep -v '^\#' .ci/debian-packages)
 # The Rust release Cargo.toml's rust-version claims; `make msrv` builds with it.
 MSRV     := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 
-.PHONY: all build release renew bench fuzz fresh install uninstall test test-deps unit e2e lint deps msrv docs docs-check pki clean
+.PHONY: all build release renew bench fuzz fresh install uninstall test check test-deps unit e2e lint deps msrv docs docs-check pki clean
 
 all: build
 
@@ -86,12 +86,17 @@ FRESH ?= pki test
 fresh:
 	scripts/fresh-machine.sh $(FRESH)
 
-## test: everything CI checks — dependencies, lint, generated docs, unit and end-to-end tests
+## test: the unit and end-to-end tests; the end-to-end tests run the release binaries (the
+## build `make pki` makes and users install, overflow checks on)
 ## (PROPTEST_CASES sets how many cases each parser property test runs)
 export PROPTEST_CASES ?= 3000
-test: test-deps lint deps msrv docs-check
-	$(CARGO) build $(LOCKED) --workspace --bins
-	@scripts/test-summary.sh $(CARGO) test $(LOCKED) --workspace --no-fail-fast
+test: test-deps
+	$(CARGO) build $(LOCKED) --release --workspace --bins
+	@K8S_PKI_TEST_BINS="$(CURDIR)/$(RELEASE)" scripts/test-summary.sh $(CARGO) test $(LOCKED) --workspace --no-fail-fast
+
+## check: what CI checks besides the tests — formatting and clippy, dependency licences, the
+## build with the Rust release rust-version claims, man pages and completions up to date
+check: lint deps msrv docs-check
 
 test-deps:
 	@scripts/install-deps.sh $(TEST_PACKAGES)

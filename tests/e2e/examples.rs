@@ -78,7 +78,7 @@ fn run_all(tool_name: &str, dir: &Path, replace: &[(&str, String)], before: &[(&
 /// A copy of the demo tree at `dir/etc-kubernetes`, returned as the stand-in for /etc/kubernetes.
 fn etc_kubernetes(dir: &Path) -> (&'static str, String) {
     let tree = dir.join("etc-kubernetes");
-    build_demo_pki(&tree);
+    copy_demo_pki(&tree);
     ("/etc/kubernetes", s(&tree))
 }
 
@@ -160,7 +160,7 @@ fn verify_and_rotate_help_examples_run_as_written() {
     // k8s-verify on a node: the working directory is /etc/kubernetes.
     let dir = scratch();
     let d = dir.path().join("node");
-    build_demo_pki(&d);
+    copy_demo_pki(&d);
     let (_api, api) = s_server(&d, "pki/apiserver.crt", "pki/apiserver.key", "pki/ca.crt", false);
     let (_etcd, etcd) = s_server(&d, "pki/etcd/server.crt", "pki/etcd/server.key", "pki/etcd/ca.crt", true);
     let replace = [("/etc/kubernetes", s(&d)), ("10.0.0.10:6443", api), ("127.0.0.1:2379", etcd)];
@@ -222,7 +222,7 @@ fn the_overview_pages_commands_run_as_written() {
     assert_eq!(served.len(), 1, "{page}");
     let dir = scratch();
     let d = dir.path().join("node");
-    build_demo_pki(&d);
+    copy_demo_pki(&d);
     let (_api, api) = s_server(&d, "pki/apiserver.crt", "pki/apiserver.key", "pki/ca.crt", false);
     let (_etcd, etcd) = s_server(&d, "pki/etcd/server.crt", "pki/etcd/server.key", "pki/etcd/ca.crt", true);
     // admin.conf names the API server by the address the node would have.

@@ -6,8 +6,13 @@ use std::process::{Command as StdCommand, Output, Stdio};
 
 use assert_cmd::Command;
 
-/// `target/<profile>/`, where `cargo build --workspace --bins` put the binaries.
+/// Where the binaries under test are: `K8S_PKI_TEST_BINS` when set (`make test` names
+/// `target/release`, the build `make pki` made, overflow checks on), else `target/<profile>/`,
+/// where `cargo build --workspace --bins` put them.
 pub fn bin_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("K8S_PKI_TEST_BINS").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
     let exe = std::env::current_exe().expect("test executable path");
     let deps = exe.parent().expect("deps dir");
     deps.parent().expect("profile dir").to_path_buf()
@@ -351,9 +356,15 @@ pub fn audit_json(tree: &Path) -> (i32, serde_json::Value) {
 pub fn copy_of_demo() -> (Scratch, PathBuf) {
     let dir = scratch();
     let out = dir.path().join("cluster");
-    let ok = StdCommand::new("cp").arg("-a").arg(demo_pki()).arg(&out).status().expect("cp").success();
-    assert!(ok, "copying the demo PKI");
+    copy_demo_pki(&out);
     (dir, out)
+}
+
+/// A copy of the demo PKI (built once per run) at `out`, modes and times kept: what a test that
+/// changes the tree starts from, instead of building its own.
+pub fn copy_demo_pki(out: &Path) {
+    let ok = StdCommand::new("cp").arg("-a").arg(demo_pki()).arg(out).status().expect("cp").success();
+    assert!(ok, "copying the demo PKI to {}", out.display());
 }
 
 /// Starts the Go stand-in for kube-apiserver (tests/go/apiserver.go) with this serving

@@ -406,8 +406,7 @@ fn inspect_explains_in_kubernetes_terms() {
 #[test]
 fn a_key_is_matched_to_its_certificate_by_one_field() {
     let dir = scratch();
-    let out = dir.path().join("cluster");
-    build_demo_pki(&out);
+    let out = demo_pki();
     let key = s(&out.join("pki/apiserver.key"));
     let cert = s(&out.join("pki/apiserver.crt"));
     let csr = dir.path().join("apiserver.csr");
