@@ -135,11 +135,6 @@ fn kubectl_reads_every_kubeconfig_and_the_data_is_right() {
     }
 }
 
-/// The Go stand-in for kube-apiserver on the demo PKI's apiserver certificate.
-fn start_demo_apiserver(out: &Path) -> (Daemon, String) {
-    start_apiserver(&out.join("pki/apiserver.crt"), &out.join("pki/apiserver.key"), &out.join("pki/ca.crt"))
-}
-
 fn whoami(kubeconfig: &Path, addr: &str, extra: &[&str]) -> std::process::Output {
     kubectl()
         .arg("--kubeconfig")
@@ -244,16 +239,6 @@ fn go_crypto_x509_verifies_every_certificate() {
     assert_eq!(verdicts[good + 3], "x509: certificate signed by unknown authority");
 }
 
-/// Go's verdict for each "CERT CA USAGE HOSTS..." line.
-pub fn go_x509(lines: &[String]) -> Vec<String> {
-    let out =
-        assert_cmd::Command::new(go_helper("x509check")).write_stdin(lines.join("\n")).output().expect("x509check");
-    assert!(out.status.success(), "x509check failed: {}", String::from_utf8_lossy(&out.stderr));
-    let verdicts: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
-    assert_eq!(verdicts.len(), lines.len(), "one Go verdict per line: {verdicts:?}");
-    verdicts
-}
-
 #[test]
 fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
     let out = demo_pki();
@@ -284,7 +269,7 @@ fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
     // k8s-verify --connect on a live member: the chain it serves is its server.crt (client port)
     // and peer.crt (peer port); it accepts the healthcheck client and refuses a cluster-CA
     // client certificate with the alert its Go release sends.
-    let etcd_go = crate::connect::go_minor(&String::from_utf8_lossy(
+    let etcd_go = go_minor(&String::from_utf8_lossy(
         &StdCommand::new("etcd").arg("--version").output().expect("etcd --version").stdout,
     ));
     let m = &etcd.members[0];
@@ -299,7 +284,7 @@ fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
     // The member listens on ports that are not etcd's 2379 and 2380: the served certificate is
     // found in the tree by its bytes.
     let tree = format!("--pki-dir={}", s(out));
-    let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.client), &[&ca_flag, &cert, &key, &tree]);
+    let (code, v) = connect_json(&format!("127.0.0.1:{}", m.client), &[&ca_flag, &cert, &key, &tree]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["client"]["accepted"], true);
     let on_disk = |v: &serde_json::Value| {
@@ -310,15 +295,15 @@ fn a_three_member_etcd_cluster_runs_on_the_etcd_certificates() {
     assert!(f["message"].as_str().is_some_and(|m| m.ends_with("pki/etcd/server.crt (--cert-file)")), "{f}");
     let fingerprint = |file: &Path| openssl_fingerprint(Path::new("."), &s(file));
     assert_eq!(v["served"][0]["sha256Fingerprint"].as_str(), Some(fingerprint(&m.disk.join("server.crt")).as_str()));
-    let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.peer), &[&ca_flag, &cert, &key, &tree]);
+    let (code, v) = connect_json(&format!("127.0.0.1:{}", m.peer), &[&ca_flag, &cert, &key, &tree]);
     assert_eq!(code, 0, "{v}");
     let f = on_disk(&v);
     assert!(f["message"].as_str().is_some_and(|m| m.ends_with("pki/etcd/peer.crt (--peer-cert-file)")), "{f}");
     assert_eq!(v["served"][0]["sha256Fingerprint"].as_str(), Some(fingerprint(&m.disk.join("peer.crt")).as_str()));
     let [cert, key] = client("apiserver-kubelet-client");
-    let (code, v) = crate::connect::connect_json(&format!("127.0.0.1:{}", m.client), &[&ca_flag, &cert, &key]);
+    let (code, v) = connect_json(&format!("127.0.0.1:{}", m.client), &[&ca_flag, &cert, &key]);
     assert_eq!(code, 1, "{v}");
-    assert_eq!(v["client"]["alert"], crate::connect::go_unknown_ca_alert(etcd_go), "{v}");
+    assert_eq!(v["client"]["alert"], go_unknown_ca_alert(etcd_go), "{v}");
 }
 
 #[test]

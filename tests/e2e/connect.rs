@@ -5,55 +5,10 @@
 //! etcd member the same way.
 
 use std::path::Path;
-use std::process::{Command as StdCommand, Stdio};
+use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 
-use crate::cluster::go_x509;
 use crate::util::*;
-
-/// `openssl s_server` on a free port of 127.0.0.1 with these extra arguments, ready to accept.
-pub fn s_server(dir: &Path, args: &[&str]) -> (Daemon, String) {
-    let port = free_port();
-    let child = require("openssl", "openssl")
-        .args(["s_server", "-accept", &format!("127.0.0.1:{port}"), "-quiet", "-naccept", "20"])
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start openssl s_server");
-    let daemon = Daemon(child);
-    let addr = format!("127.0.0.1:{port}");
-    wait_for_port(&addr);
-    (daemon, addr)
-}
-
-/// Waits (at most 10 s) until something accepts connections on `addr`.
-pub fn wait_for_port(addr: &str) {
-    let start = Instant::now();
-    let sock: std::net::SocketAddr = addr.parse().expect("address");
-    while std::net::TcpStream::connect_timeout(&sock, Duration::from_millis(200)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(10), "nothing listens on {addr}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// k8s-verify --connect with these arguments: exit code and the JSON report.
-pub fn connect_json(addr: &str, args: &[&str]) -> (i32, serde_json::Value) {
-    let out = tool("k8s-verify")
-        .args(["--connect", addr, "--timeout", "10s", "--format", "json"])
-        .args(args)
-        .output()
-        .expect("runs");
-    let code = out.status.code().expect("exit code");
-    if !out.stdout.is_empty() {
-        assert_schema("connect", &out.stdout);
-    }
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("{args:?}: no JSON (exit {code}): {}", String::from_utf8_lossy(&out.stderr)));
-    (code, v)
-}
 
 /// A root CA, an intermediate under it, a serving certificate for kubernetes/127.0.0.1 under
 /// the intermediate, and an unrelated root.
@@ -79,19 +34,6 @@ fn intermediate_chain(dir: &Path) {
         &["--cn", "other-name", "--san", "other.example"],
         &["--ca", &at("root"), "--usage", "server", "--out", &at("sni")],
     );
-}
-
-/// The Go minor release in `go version` / `etcd --version` output.
-pub fn go_minor(text: &str) -> u32 {
-    let at = text.find("go1.").unwrap_or_else(|| panic!("no Go version in {text:?}"));
-    text[at + 4..].split(|c: char| !c.is_ascii_digit()).next().and_then(|m| m.parse().ok()).expect("Go minor")
-}
-
-/// The alert a Go server (crypto/tls, handshake_server.go processCertsFromClient) sends for a
-/// client certificate from an unknown CA: bad_certificate up to go1.20, unknown_ca since the
-/// alerts were refined (go1.21).
-pub fn go_unknown_ca_alert(minor: u32) -> &'static str {
-    if minor >= 21 { "unknown certificate authority" } else { "bad certificate" }
 }
 
 #[test]

@@ -5,7 +5,6 @@
 
 use std::path::Path;
 
-use crate::cluster::go_x509;
 use crate::util::*;
 
 const BOM: &[u8] = b"\xef\xbb\xbf";

@@ -12,10 +12,6 @@ const CLIENT: &str = "kubernetes.io/kube-apiserver-client";
 const KUBELET: &str = "kubernetes.io/kube-apiserver-client-kubelet";
 const SERVING: &str = "kubernetes.io/kubelet-serving";
 
-fn start_demo_apiserver(out: &Path) -> (Daemon, String) {
-    start_apiserver(&out.join("pki/apiserver.crt"), &out.join("pki/apiserver.key"), &out.join("pki/ca.crt"))
-}
-
 fn kubectl(out: &Path, addr: &str, kubeconfig: &str, args: &[&str], stdin: &[u8]) -> std::process::Output {
     let mut cmd = require("kubectl", "kubectl (it comes with the machine image)");
     cmd.arg("--kubeconfig").arg(out.join(kubeconfig)).args([

@@ -127,7 +127,7 @@ fn hostile_chains_are_answered_within_bounded_work() {
             std::fs::write(dir.path().join("rest.pem"), &pems[split..]).expect("rest");
             let key = dir.path().join(format!("{name}.key")).display().to_string();
             let (_server, addr) =
-                crate::connect::s_server(dir.path(), &["-cert", "leaf.pem", "-cert_chain", "rest.pem", "-key", &key]);
+                crate::util::s_server(dir.path(), &["-cert", "leaf.pem", "-cert_chain", "rest.pem", "-key", &key]);
             let host = if name == "nc-budget-served" { "x0.d599.example.com" } else { "x0.d2047.example.com" };
             let res = bounded(&["--connect", &addr, "--host", host, "--ca-cert", roots, "--at", &at], None);
             let err = String::from_utf8_lossy(&res.stderr);

@@ -2,7 +2,6 @@
 //! kubeconfigs whose file references point at files the reader should not read, and trees
 //! copied off nodes with FIFOs and links where files should be.
 
-use std::path::Path;
 use std::process::Command as StdCommand;
 use std::time::Duration;
 
@@ -103,18 +102,6 @@ fn a_fifo_where_a_kubeconfig_points_is_refused_at_once() {
         .assert()
         .code(5)
         .stderr(contains("key.fifo: is a FIFO, not a regular file: not read"));
-}
-
-/// `k8s-verify --pki-dir` on `tree` as JSON, within 60 s.
-fn audit_json(tree: &Path) -> (i32, serde_json::Value) {
-    let out = tool("k8s-verify")
-        .args(["--pki-dir", &s(tree), "--format", "json"])
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("runs");
-    let json =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code().unwrap_or(-1), json)
 }
 
 /// Every message the audit has about `file`.

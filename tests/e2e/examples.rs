@@ -152,7 +152,7 @@ mkdir -p home/.kube && cp etc-kubernetes/admin.conf home/.kube/config"
 fn s_server(dir: &Path, cert: &str, key: &str, client_ca: &str, required: bool) -> (Daemon, String) {
     let ask = if required { ["-Verify", "1", "-verify_return_error"].as_slice() } else { ["-verify", "1"].as_slice() };
     let args: Vec<&str> = ["-cert", cert, "-key", key, "-CAfile", client_ca].iter().chain(ask).copied().collect();
-    crate::connect::s_server(dir, &args)
+    crate::util::s_server(dir, &args)
 }
 
 #[test]

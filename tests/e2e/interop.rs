@@ -2,7 +2,6 @@
 //! openssl, and a real mutual-TLS handshake between openssl's s_server and s_client.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use crate::util::*;
 
@@ -144,14 +143,6 @@ fn keys_from_openssl_in_every_format_are_accepted() {
     openssl_ok(dir.path(), &["verify", "-x509_strict", "-purpose", "sslclient", "-CAfile", "oca.crt", "x.crt"]);
 }
 
-fn wait_for_port(port: u16) {
-    let start = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(10), "s_server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// Runs one s_client request against an s_server that requires a client cert from ca.crt;
 /// returns s_client's stdout and stderr (where a TLS alert from the server is reported).
 fn mtls(dir: &tempfile::TempDir, client: &str, tls12: bool) -> (String, String) {
@@ -166,7 +157,7 @@ fn mtls(dir: &tempfile::TempDir, client: &str, tls12: bool) -> (String, String) 
         .spawn()
         .expect("s_server");
     let _server = Daemon(server);
-    wait_for_port(port);
+    wait_for_port(&format!("127.0.0.1:{}", port));
     let mut args = vec![
         "s_client",
         "-connect",

@@ -341,7 +341,7 @@ fn a_ca_of_the_same_name_with_another_key_is_named_as_such() {
     );
     assert!(err.contains("its authority key ID is not the CA's subject key ID"), "{err}");
     // What Go's Verify with ClientAuth (kube-apiserver's client-certificate check) says, word for word.
-    let go = crate::cluster::go_x509(&[format!("{} {} client", s(&d.join("admin.pem")), s(&d.join("other.crt")))]);
+    let go = go_x509(&[format!("{} {} client", s(&d.join("admin.pem")), s(&d.join("other.crt")))]);
     assert!(go[0].contains("possibly because of"), "Go names the candidate: {go:?}");
     assert!(err.contains(&format!("kube-apiserver would say '{}'", go[0])), "{err}\nGo: {}", go[0]);
 }

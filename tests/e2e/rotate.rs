@@ -225,7 +225,7 @@ fn rollback_restores_the_earlier_phase_byte_for_byte() {
     // The audit's JSON carries the rotation at its top level, as status tells it.
     let status: serde_json::Value =
         serde_json::from_str(&rotate_ok(&tree, &["status", "--format", "json"])).expect("status json");
-    let rotation = &audit_json(&tree)["rotation"];
+    let rotation = &audit_json(&tree).1["rotation"];
     assert_eq!(rotation["phase"], status["phase"], "{rotation}");
     let next = format!("k8s-rotate issue --step servers --pki-dir {} --confirm clients-refreshed", tree.display());
     assert_eq!(rotation["next"], next.as_str(), "{rotation}");
@@ -249,13 +249,7 @@ fn rollback_restores_the_earlier_phase_byte_for_byte() {
     back.retain(|(f, _)| f != "./pki/ca-signer.crt");
     assert_eq!(back, idle);
     assert!(!tree2.join("pki/rotation.json").exists());
-    assert!(audit_json(&tree2).get("rotation").is_none(), "no rotation, no key");
-}
-
-fn audit_json(dir: &Path) -> serde_json::Value {
-    let out = tool("k8s-verify").arg("--pki-dir").arg(dir).args(["--format", "json"]).output().expect("k8s-verify");
-    assert_schema("audit", &out.stdout);
-    serde_json::from_slice(&out.stdout).expect("audit json")
+    assert!(audit_json(&tree2).1.get("rotation").is_none(), "no rotation, no key");
 }
 
 #[test]
@@ -427,7 +421,7 @@ fn the_audit_names_each_files_generation_mid_rotation() {
         serde_json::from_slice(&std::fs::read(tree.join("pki/rotation.json")).expect("state")).expect("state json");
     let (old, new) =
         (state["targets"]["ca"]["old"].as_str().expect("json"), state["targets"]["ca"]["new"].as_str().expect("json"));
-    let v = audit_json(&tree);
+    let v = audit_json(&tree).1;
     let file =
         |path: &str| v["files"].as_array().expect("json").iter().find(|f| f["path"] == path).cloned().expect("json");
     // Servers are still old-signed, clients new-signed: the second and the first member of ca.crt.
@@ -672,7 +666,7 @@ fn the_audit_warns_about_ambiguous_chains_leaves_outliving_their_ca_and_an_old_c
     assert_eq!(code, 6, "{text}");
     assert!(text.contains("! lifetime: outlives its CA: expires "), "{text}");
     // Ten days before the old CA ends.
-    let v = audit_json(&tree);
+    let v = audit_json(&tree).1;
     let ca = v["files"].as_array().expect("files").iter().find(|f| f["path"] == "pki/front-proxy-ca.crt").cloned();
     let members = ca.expect("front-proxy-ca")["members"].clone();
     let old = members.as_array().expect("members").iter().find(|m| m["generation"] == "old").cloned().expect("old");

@@ -5,15 +5,7 @@ use std::path::Path;
 
 use predicates::str::contains;
 
-use crate::cluster::go_x509;
 use crate::util::*;
-
-fn audit_json(dir: &Path) -> (i32, serde_json::Value) {
-    let out = tool("k8s-verify").args(["--pki-dir", &s(dir), "--format", "json"]).output().expect("runs");
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("json: {}", String::from_utf8_lossy(&out.stdout)));
-    (out.status.code().unwrap_or(-1), v)
-}
 
 fn file<'a>(report: &'a serde_json::Value, path: &str) -> &'a serde_json::Value {
     report["files"]

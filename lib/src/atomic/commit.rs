@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use rustix::fs::{AtFlags, Mode, OFlags};
 
-use super::{FileWrite, Slot, distinct};
+use super::slot::{FileWrite, Slot, distinct};
 use crate::error::{Error, Result};
 
 /// A complete file waiting for its name.

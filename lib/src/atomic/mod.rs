@@ -9,86 +9,23 @@
 //! killed run leaves (temp files, some of them holding keys) is removed by the next writer there,
 //! overwritten first ([`crate::scrub`]).
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{self, IsTerminal, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustix::fs::{AtFlags, Mode, OFlags};
-use zeroize::Zeroizing;
+use rustix::fs::{Mode, OFlags};
 
 use crate::error::{Error, Result};
 
 mod commit;
+mod slot;
 pub use commit::{Replaced, take_replaced};
 use commit::{Temp, commit_new, commit_replacing, write_temp};
-
-/// One file to write.
-pub struct FileWrite {
-    /// Destination.
-    pub path: PathBuf,
-    /// Permission bits, applied whatever the umask. A file without group or other bits is a
-    /// secret: it is never written to a terminal without `force`.
-    pub mode: u32,
-    /// Contents (zeroized on drop).
-    pub contents: Zeroizing<Vec<u8>>,
-    /// The user named this exact path (`--key-out FILE`, `--out FILE`): a device or FIFO found
-    /// there is written in place. A name the tool made itself (`PREFIX.key`, a file in a tree)
-    /// that turns out to be a device, a FIFO or a link is refused without `force`.
-    pub named_by_user: bool,
-    /// The tree the file belongs to, and its path there: its directory is opened beneath the
-    /// tree, never through a link.
-    tree: Option<(PathBuf, String)>,
-}
-
-impl FileWrite {
-    /// A file whose name the tool chose.
-    pub fn new(path: PathBuf, mode: u32, contents: Zeroizing<Vec<u8>>) -> FileWrite {
-        FileWrite { path, mode, contents, named_by_user: false, tree: None }
-    }
-
-    /// A file of the tree at `root`, at `rel` in it: written into its directory as opened beneath
-    /// the tree without following any link (a link on the way is an error, nothing is written).
-    pub fn in_tree(root: &Path, rel: &str, mode: u32, contents: Zeroizing<Vec<u8>>) -> FileWrite {
-        let tree = Some((root.to_path_buf(), rel.to_string()));
-        FileWrite { path: root.join(rel), mode, contents, named_by_user: false, tree }
-    }
-
-    /// A file whose exact path the user named.
-    pub fn named_by_user(mut self, yes: bool) -> FileWrite {
-        self.named_by_user = yes;
-        self
-    }
-
-    fn is_secret(&self) -> bool {
-        self.mode & 0o077 == 0
-    }
-}
-
-/// A directory, opened once, that files are written into.
-#[derive(Clone)]
-struct Dir {
-    fd: Arc<OwnedFd>,
-    path: PathBuf,
-    /// Device and inode: the same directory reached twice is locked once.
-    id: (u64, u64),
-}
-
-/// One write: the file, its directory and its name there.
-struct Slot<'a> {
-    f: &'a FileWrite,
-    dir: Dir,
-    name: OsString,
-}
-
-impl Slot<'_> {
-    fn stat(&self, follow: bool) -> Option<rustix::fs::Stat> {
-        let flags = if follow { AtFlags::empty() } else { AtFlags::SYMLINK_NOFOLLOW };
-        rustix::fs::statat(self.dir.fd.as_fd(), self.name.as_os_str(), flags).ok()
-    }
-}
+pub use slot::FileWrite;
+use slot::{Dir, Slot, distinct};
 
 /// Where one write goes.
 enum Target<'a> {
@@ -253,18 +190,6 @@ fn open_device(s: &Slot<'_>, force: bool) -> Result<File> {
     Ok(out)
 }
 
-/// The directories of `slots`, each once (by device and inode), in one order.
-fn distinct(slots: &[&Slot<'_>]) -> Vec<Dir> {
-    let mut dirs: Vec<Dir> = Vec::new();
-    for s in slots {
-        if !dirs.iter().any(|d| d.id == s.dir.id) {
-            dirs.push(s.dir.clone());
-        }
-    }
-    dirs.sort_by_key(|d| d.id);
-    dirs
-}
-
 /// Exclusive locks on the directories of `slots` (flock on the directory itself: nothing is
 /// left behind), taken in one order so that two writers never wait on each other.
 fn lock_dirs(slots: &[&Slot<'_>]) -> Result<Vec<Arc<OwnedFd>>> {
@@ -291,6 +216,7 @@ fn parent_dir(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
+    use zeroize::Zeroizing;
 
     #[test]
     fn devices_are_written_in_place_never_replaced() {

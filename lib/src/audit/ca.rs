@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{AuditOptions, LoadedCa, load_bundle, load_key, permissions};
+use super::read::{AuditOptions, LoadedCa, load_bundle, load_key, permissions};
 use crate::cert::Cert;
 use crate::explain::sh_path;
 use crate::finding::{Check, Finding, Status, worst};
@@ -143,7 +143,7 @@ fn bundle_findings(
     if bundle.len() < 2 {
         return;
     }
-    if super::exists(tree, &pki.join("rotation.json")) {
+    if super::read::exists(tree, &pki.join("rotation.json")) {
         findings.push(Finding::ok(Check::Ca, format!("a bundle of {} CAs (a rotation is under way)", bundle.len())));
     } else {
         findings.push(Finding::warn(

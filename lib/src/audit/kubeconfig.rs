@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::permissions;
+use super::read::permissions;
 use crate::beneath::Beneath;
 use crate::cert::Cert;
 use crate::finding::{Check, Finding};
@@ -46,7 +46,7 @@ pub(super) fn audit(path: &Path, tree: &Beneath, node_root: Option<&Path>, ca: &
         cluster: None,
         renewed_ca: false,
     };
-    match super::present(tree, path) {
+    match super::read::present(tree, path) {
         Ok(true) => {}
         Ok(false) => return out,
         Err(why) => {
@@ -56,7 +56,7 @@ pub(super) fn audit(path: &Path, tree: &Beneath, node_root: Option<&Path>, ca: &
     }
     permissions(tree, path, &mut findings);
     let name = path.display().to_string();
-    let rel = super::rel_in(tree, path);
+    let rel = super::read::rel_in(tree, path);
     let read = tree.read(&rel).and_then(|b| b.ok_or_else(|| crate::error::Error::io_msg(path, "no such file")));
     let kc = read.and_then(|b| Kubeconfig::from_slice(&b, &name));
     if let Ok(kc) = &kc {

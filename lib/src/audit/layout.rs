@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::beneath::Beneath;
 use crate::release::Release;
 
-use super::{AuditOptions, load_cert};
+use super::read::{AuditOptions, load_cert};
 use crate::error::{Error, Result};
 use crate::profile::{Location, PROFILES, Params, Profile};
 use crate::request::Request;
@@ -61,7 +61,7 @@ impl Role {
     /// certificate (apiserver, etcd, front proxy, service-account key).
     pub fn of(tree: &Beneath, pki: &Path) -> Role {
         let root = tree.root();
-        let here = |p: PathBuf| super::exists(tree, &p);
+        let here = |p: PathBuf| super::read::exists(tree, &p);
         let control_plane = ["ca.key", "apiserver.crt", "etcd", "front-proxy-ca.crt", "sa.key", "sa.pub"]
             .iter()
             .any(|f| here(pki.join(f)))
@@ -237,7 +237,7 @@ pub(super) fn targets(tree: &Beneath, pki: &Path, params: &Params, role: Role) -
         for profile in PROFILES.iter().filter(|p| p.signer.is_some()) {
             let Some(rel) = profile.per_node.and_then(Location::path) else { continue };
             let target = Target { profile, params: node_params.clone(), name: dir.join(rel), in_main_tree: false };
-            if super::exists(tree, &target.path()) {
+            if super::read::exists(tree, &target.path()) {
                 out.push(target);
             }
         }

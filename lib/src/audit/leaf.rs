@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use super::layout::{Target, expected_request, with_suffix};
-use super::{AuditOptions, LoadedCa, fix, kubeconfig, load_cert, load_key, permissions};
+use super::read::{AuditOptions, LoadedCa, load_cert, load_key, permissions};
+use super::{fix, kubeconfig};
 use crate::cert::Cert;
 use crate::finding::{Check, Finding, Status, worst};
 use crate::hostname::Host;
@@ -151,7 +152,7 @@ pub(super) fn audit(
         },
         // A fix must not read or write through a link out of the tree: none is printed where
         // the file, its key or its CA lies behind one (the finding names the link).
-        fix: super::confined(
+        fix: super::read::confined(
             tree,
             &[&path, &with_suffix(&target.name, ".key"), &pki.join(signer.map(|s| s.file()).unwrap_or("ca"))],
         )

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::fix::{self, SaState};
-use super::{load_key, permissions};
+use super::read::{load_key, permissions};
 use crate::finding::{Check, Finding, Status, worst};
 use crate::key::PublicKey;
 use crate::pem::Kind;
@@ -18,12 +18,12 @@ pub(super) fn audit(tree: &crate::beneath::Beneath, pki: &Path, rel: &dyn Fn(&Pa
     let key = load_key(tree, &key_path);
     // kube-apiserver's --service-account-key-file may hold several keys (during a rotation, or
     // after a lost sa.key): sa.key's public key must be one of them.
-    let pub_state = super::present(tree, &pub_path);
+    let pub_state = super::read::present(tree, &pub_path);
     if let Err(why) = &pub_state {
         findings.push(Finding::fail(Check::Read, why.clone(), None));
     }
     let publics: Vec<PublicKey> = if pub_state == Ok(true) {
-        super::blocks(tree, &pub_path)
+        super::read::blocks(tree, &pub_path)
             .map(|bs| {
                 bs.unwrap_or_default()
                     .iter()
@@ -50,7 +50,7 @@ pub(super) fn audit(tree: &crate::beneath::Beneath, pki: &Path, rel: &dyn Fn(&Pa
                 None,
             ))
         }
-        (Ok(None), _) if !super::exists(tree, &pub_path) => {}
+        (Ok(None), _) if !super::read::exists(tree, &pub_path) => {}
         (Ok(None), _) => {
             state = Some(SaState::KeyLost);
             findings.push(Finding::fail(Check::Key, "sa.key is missing", None))
@@ -61,7 +61,7 @@ pub(super) fn audit(tree: &crate::beneath::Beneath, pki: &Path, rel: &dyn Fn(&Pa
         }
         (Err(e), _) => findings.push(Finding::fail(Check::Key, e.clone(), None)),
     }
-    if super::exists(tree, &key_path) {
+    if super::read::exists(tree, &key_path) {
         permissions(tree, &key_path, &mut findings);
     }
     let status = if findings.is_empty() { Status::Missing } else { worst(&findings) };

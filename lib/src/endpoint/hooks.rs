@@ -12,7 +12,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, Serve
 use rustls::sign::CertifiedKey;
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
-use super::Request;
+use super::session::Request;
 use crate::error::{Error, Result};
 
 /// Records the chain the server sends and leaves the verdict to [`crate::chain`]; still checks

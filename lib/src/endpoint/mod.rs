@@ -11,6 +11,7 @@
 mod alert;
 mod deadline;
 mod hooks;
+mod session;
 mod target;
 
 use std::io::{Read, Write};
@@ -25,60 +26,10 @@ use rustls::pki_types::ServerName;
 pub use alert::alert_text;
 use deadline::{Bounded, Deadline};
 use hooks::{Hooks, Tickets, build_config};
+pub use session::{ClientAuth, ClientIdentity, Request, Session};
 pub use target::Target;
 
 use crate::error::{Error, Result};
-
-/// A client certificate chain (DER, leaf first) and its key, for mutual TLS.
-pub struct ClientIdentity {
-    /// The chain to send.
-    pub chain: Vec<Vec<u8>>,
-    /// The private key of the first certificate.
-    pub key: crate::key::PrivateKey,
-}
-
-/// One handshake to make.
-pub struct Request<'a> {
-    /// Where to connect.
-    pub target: &'a Target,
-    /// The name sent as SNI (an address sends none, as Go does).
-    pub server_name: &'a str,
-    /// Mutual TLS with this identity.
-    pub client: Option<&'a ClientIdentity>,
-    /// The whole exchange (connect, handshake, waiting for the verdict on the client) within this.
-    pub timeout: Duration,
-}
-
-/// What the server did with the client.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ClientAuth {
-    /// The server did not ask for a client certificate.
-    NotRequested,
-    /// It asked, none was offered, and the server went on without one.
-    NotOffered,
-    /// The server went on after receiving the client certificate.
-    Accepted,
-    /// The server ended the connection with this alert (Go's wording), after the client sent
-    /// its certificate or none.
-    Rejected(String),
-}
-
-/// What a handshake showed.
-#[derive(Clone, Debug)]
-pub struct Session {
-    /// The address connected to.
-    pub address: SocketAddr,
-    /// The chain as the server sent it (DER, leaf first).
-    pub served: Vec<Vec<u8>>,
-    /// `TLSv1.2` or `TLSv1.3` (empty when the handshake did not finish).
-    pub version: String,
-    /// The cipher suite's IANA name (empty when the handshake did not finish).
-    pub cipher: String,
-    /// The CAs the server named in its certificate request (RFC 4514 text).
-    pub acceptable_cas: Vec<String>,
-    /// What became of the client.
-    pub client: ClientAuth,
-}
 
 /// How long to wait, after a TLS 1.3 handshake, for the server's verdict on the client
 /// certificate when it sends no session ticket.

@@ -6,7 +6,7 @@
 use der::asn1::AnyRef;
 use der::{Reader, Tag, Tagged};
 
-use super::{Ext, context, integer, items, oid_of};
+use super::tlv::{Ext, context, integer, items, oid_of};
 use crate::go_release::GoRelease;
 
 /// Every known extension's body, in the certificate's order; the first refusal wins.

@@ -11,6 +11,9 @@
 //! refusal and what is not modelled.
 
 mod extensions;
+mod tlv;
+
+use tlv::{Ext, context, integer, items, minimal, oid_of, seq};
 
 use der::asn1::AnyRef;
 use der::{Reader, SliceReader, Tag, Tagged};
@@ -49,34 +52,6 @@ pub fn check(der: &[u8], go: GoRelease) -> Result<(), String> {
     Ok(())
 }
 
-/// One extension as read: its OID (dotted), whether it is critical, and its value.
-pub(crate) struct Ext<'a> {
-    oid: String,
-    critical: bool,
-    value: &'a [u8],
-}
-
-fn seq<'a>(r: &mut SliceReader<'a>, err: &str) -> Result<AnyRef<'a>, String> {
-    match r.decode::<AnyRef<'a>>() {
-        Ok(a) if a.tag() == Tag::Sequence => Ok(a),
-        _ => Err(err.into()),
-    }
-}
-
-/// Every TLV in `bytes`; `None` when they do not parse as DER.
-pub(crate) fn items(bytes: &[u8]) -> Option<Vec<AnyRef<'_>>> {
-    let mut r = SliceReader::new(bytes).ok()?;
-    let mut out = Vec::new();
-    while !r.is_finished() {
-        out.push(r.decode::<AnyRef<'_>>().ok()?);
-    }
-    Some(out)
-}
-
-fn context(n: u8, constructed: bool) -> Tag {
-    Tag::ContextSpecific { constructed, number: der::TagNumber(u32::from(n)) }
-}
-
 /// `[0] EXPLICIT INTEGER` version, default v1: Go's `cert.Version` (1 to 3).
 fn version(t: &mut SliceReader<'_>) -> Result<u32, String> {
     if Tag::peek(t).ok() != Some(context(0, true)) {
@@ -94,29 +69,6 @@ fn version(t: &mut SliceReader<'_>) -> Result<u32, String> {
         return Err("x509: invalid version".into());
     }
     Ok(n as u32 + 1)
-}
-
-/// A minimal DER INTEGER that fits an i64 (Go reads the version, RSA exponent and path length
-/// into an `int`).
-fn integer(v: &[u8]) -> Option<i64> {
-    if v.is_empty() || v.len() > 8 || minimal(v).is_none() {
-        return None;
-    }
-    let mut n: i64 = if v.first().is_some_and(|b| b & 0x80 != 0) { -1 } else { 0 };
-    for b in v {
-        n = (n << 8) | i64::from(*b);
-    }
-    Some(n)
-}
-
-/// Whether a DER INTEGER's content is minimally encoded (`Some`), as cryptobyte demands.
-fn minimal(v: &[u8]) -> Option<()> {
-    match v {
-        [] => None,
-        [0, next, ..] if next & 0x80 == 0 => None,
-        [0xff, next, ..] if next & 0x80 != 0 => None,
-        _ => Some(()),
-    }
 }
 
 fn serial(t: &mut SliceReader<'_>, go: GoRelease) -> Result<(), String> {
@@ -218,18 +170,6 @@ fn generalized_time(v: &[u8], go: GoRelease) -> bool {
 const RSA: &str = "1.2.840.113549.1.1.1";
 const EC: &str = "1.2.840.10045.2.1";
 const ED25519: &str = "1.3.101.112";
-
-/// An OBJECT IDENTIFIER as Go reads it: dotted; `None` when malformed (go1.21 also refuses a
-/// sub-identifier padded with a leading 0x80 byte).
-pub(crate) fn oid_of(a: &AnyRef<'_>, go: GoRelease) -> Option<String> {
-    let v = a.value();
-    let padded =
-        v.iter().enumerate().any(|(i, b)| *b == 0x80 && (i == 0 || v.get(i - 1).is_some_and(|p| p & 0x80 == 0)));
-    if a.tag() != Tag::ObjectIdentifier || (padded && go.refuses_padded_oids()) {
-        return None;
-    }
-    der::asn1::ObjectIdentifier::from_bytes(v).ok().map(|o| o.to_string())
-}
 
 /// parsePublicKey: RSA, ECDSA (named P-224/256/384/521 curves, uncompressed points on the
 /// curve), Ed25519; any other algorithm is accepted (its signatures fail later).

@@ -6,7 +6,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use zeroize::Zeroizing;
 
-use super::Kubeconfig;
+use super::document::Kubeconfig;
 use crate::error::{Error, Result};
 
 /// What one context of a kubeconfig holds.

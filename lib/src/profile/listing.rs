@@ -1,6 +1,7 @@
 //! `k8s-csr --list-profiles`: the profile table as a release writes it, as text or JSON.
 
-use super::{CaName, Location, PROFILES};
+use super::model::{CaName, Location};
+use super::table::PROFILES;
 use crate::release::Release;
 
 /// The profile table as JSON, for scripts (`k8s-csr --list-profiles --format json`): one object

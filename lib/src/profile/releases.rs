@@ -1,7 +1,7 @@
 //! A profile across the kubeadm releases followed ([`crate::release`]): the groups each release
 //! writes for it, and which releases wrote a given set.
 
-use super::{Profile, ServerRule};
+use super::model::{Profile, ServerRule};
 use crate::release::{RELEASES, Release, Server};
 
 impl Profile {
@@ -53,8 +53,9 @@ impl Profile {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{PROFILES, find};
+    use super::super::table::PROFILES;
     use super::*;
+    use crate::profile::find;
 
     #[test]
     fn release_rows_name_profiles_and_1_28_is_system_masters() {

@@ -2,7 +2,7 @@
 //! kubeadm's own (cmd/kubeadm/app/util/pkiutil/pki_helpers.go: GetAPIServerAltNames,
 //! GetEtcdAltNames, GetEtcdPeerAltNames): `k8s-csr --explain` says it beside each SAN.
 
-use super::{Params, Profile, SanRule};
+use super::model::{Params, Profile, SanRule};
 use crate::san::San;
 
 impl Profile {

@@ -2,9 +2,9 @@
 //! release the project follows by default (see `docs/kubeadm.md`, whose profile table a test
 //! compares with this one row by row). A new identity is a new row; a new fact is a column.
 
-use super::CaName::{Cluster, Etcd, FrontProxy};
-use super::Location::{Elsewhere, Kubeconfig, Pki};
-use super::{Profile, SanRule, ServerRule};
+use super::model::CaName::{Cluster, Etcd, FrontProxy};
+use super::model::Location::{Elsewhere, Kubeconfig, Pki};
+use super::model::{Profile, SanRule, ServerRule};
 use crate::release::Server::{ControlPlane, Local};
 use crate::usage::Usage;
 
