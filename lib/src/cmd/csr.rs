@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use x509_cert::name::Name;
 
-use crate::cmd::{Note, Warn};
+use crate::cmd::note::{Note, Warn};
 use crate::csr;
 use crate::csrapi;
 use crate::error::{Error, Result};
@@ -86,7 +86,7 @@ pub fn request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>)
             }
             let (req, subject) = csr::request_from_cert(&cert)?;
             for dropped in csr::dropped_by_copy(&cert) {
-                warn(crate::cmd::Note::Warning(&format!("{name}: not copied to the CSR: {dropped}")));
+                warn(crate::cmd::note::Note::Warning(&format!("{name}: not copied to the CSR: {dropped}")));
             }
             if let Some(key_path) = &opts.key {
                 let key = PrivateKey::read_file(key_path)?;

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cmd::{Note, Warn};
+use crate::cmd::note::{Note, Warn};
 use crate::error::{Error, Result};
 use crate::key::{Algorithm, KeyFormat, PrivateKey};
 use crate::pem::{Block, Kind, PUBLIC_KEY};

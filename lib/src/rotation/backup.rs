@@ -10,7 +10,7 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use super::changes::Change;
+use super::change::Change;
 use super::tree::Tree;
 use crate::error::{Error, Result};
 use crate::pem::Kind;

@@ -2,6 +2,7 @@
 //! re-issued when the generation that signed it (read from its signature) is not the phase's, a
 //! kubeconfig given the phase's CA data and client certificate. [`super::backup`] applies them.
 
+pub use super::change::Change;
 use std::path::Path;
 
 use base64::Engine;
@@ -14,39 +15,6 @@ use crate::cert::Cert;
 use crate::error::{Error, Result};
 use crate::kubeconfig::Kubeconfig;
 use crate::pem::Kind;
-
-/// One write (or removal) of a step, with what it changes and why.
-#[derive(Clone)]
-pub struct Change {
-    /// The file, relative to the tree.
-    pub rel: String,
-    /// New contents and mode; `None` removes the file.
-    pub contents: Option<(Zeroizing<Vec<u8>>, u32)>,
-    /// What it holds after the step, in words.
-    pub now: String,
-    /// Why the step writes it.
-    pub why: String,
-    /// The equivalent command (for `--explain`).
-    pub pipe: String,
-}
-
-impl Change {
-    /// A write of `bytes` to `rel`, described by `why`.
-    pub fn write(rel: String, bytes: Vec<u8>, mode: u32, why: &str) -> Change {
-        Change {
-            rel,
-            contents: Some((Zeroizing::new(bytes), mode)),
-            now: why.into(),
-            why: why.into(),
-            pipe: String::new(),
-        }
-    }
-
-    /// The removal of `rel` (overwritten first), described by `why`.
-    pub fn removal(rel: String, why: &str) -> Change {
-        Change { rel, contents: None, now: "deleted".into(), why: why.into(), pipe: String::new() }
-    }
-}
 
 /// What a step wants.
 #[derive(Clone, Copy, Debug)]
@@ -83,8 +51,8 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
     let t = m.target;
     let trust = phase.bundle().members(&m.old, &m.new);
     let trust_pem = m.bundle_pem(&trust);
-    let new_rel = super::material::file(Path::new("pki"), t, Generation::New, "crt").display().to_string();
-    let old_rel = super::material::file(Path::new("pki"), t, Generation::Old, "crt").display().to_string();
+    let new_rel = super::layout::file(Path::new("pki"), t, Generation::New, "crt").display().to_string();
+    let old_rel = super::layout::file(Path::new("pki"), t, Generation::Old, "crt").display().to_string();
     if tree.read(&t.trust_file()).as_deref() != Some(trust_pem.as_bytes()) {
         let parts: Vec<String> = phase.bundle().members(&old_rel, &new_rel).into_iter().map(|r| tree.sh(r)).collect();
         out.push(write(
@@ -100,7 +68,7 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
     let current_key = tree.key(&t.key_file());
     if current_key.as_ref().map(|k| k.public_key()) != Some(&signer.public) {
         let pem = signer.key_pem()?.ok_or_else(|| Error::refused(format!("the {} key is gone", t.name())))?;
-        let src = super::material::file(Path::new("pki"), t, phase.signer(), "key").display().to_string();
+        let src = super::layout::file(Path::new("pki"), t, phase.signer(), "key").display().to_string();
         out.push(write(
             t.key_file(),
             pem.as_bytes().to_vec(),
@@ -111,7 +79,7 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
         ));
     }
     if t == Target::Ca && tree.read(crate::wiring::CA_SIGNER).as_deref() != Some(signer.pem.as_bytes()) {
-        let src = super::material::file(Path::new("pki"), t, phase.signer(), "crt").display().to_string();
+        let src = super::layout::file(Path::new("pki"), t, phase.signer(), "crt").display().to_string();
         out.push(write(
             crate::wiring::CA_SIGNER.into(),
             signer.pem.clone().into_bytes(),
@@ -143,7 +111,7 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
         let old_key = crate::key::PrivateKey::from_pem_block(&key_block.label, &key_block.der, &key_rel)?;
         let renewed = renew(&cert, old_key, crate::renew::format_of(&key_block.label), m, wanted, want)?;
         let stem = leaf.rel.trim_end_matches(".crt");
-        let ca_prefix = super::material::file(Path::new("pki"), t, wanted, "crt").display().to_string();
+        let ca_prefix = super::layout::file(Path::new("pki"), t, wanted, "crt").display().to_string();
         let ca_prefix = tree.sh(ca_prefix.trim_end_matches(".crt"));
         let (crt, key, stem) = (tree.sh(&leaf.rel), tree.sh(&key_rel), tree.sh(stem));
         let why = format!(
@@ -278,11 +246,11 @@ fn kubeconfig(
     if yaml.as_bytes() == bytes.as_slice() {
         return Ok(None);
     }
-    let ca_prefix = super::material::file(Path::new("pki"), m.target, wanted, "crt").display().to_string();
+    let ca_prefix = super::layout::file(Path::new("pki"), m.target, wanted, "crt").display().to_string();
     // Renewal re-issues what the CA named issued; under the other generation's CA, that one.
     let issuer = issued_by
         .map(|g| {
-            let file = super::material::file(Path::new("pki"), m.target, g, "crt").display().to_string();
+            let file = super::layout::file(Path::new("pki"), m.target, g, "crt").display().to_string();
             format!(" --issued-by {}", tree.sh(&file))
         })
         .unwrap_or_default();

@@ -70,7 +70,7 @@ pub fn copies(written: &[String], nodes: &[Node], main: &str, only: Option<&str>
     let written: Vec<&str> = written
         .iter()
         .map(String::as_str)
-        .filter(|rel| !rel.starts_with(&format!("pki/{}/", super::material::DIR)) && !rel.starts_with("backup-"))
+        .filter(|rel| !rel.starts_with(&format!("pki/{}/", super::layout::DIR)) && !rel.starts_with("backup-"))
         .collect();
     let mut out = Vec::new();
     for node in nodes.iter().filter(|n| only.is_none_or(|o| o == n.name)) {

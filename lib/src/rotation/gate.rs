@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::changes::Change;
+use super::change::Change;
 use super::tree::{Leaf, Tree};
 use crate::cert::Cert;
 use crate::chain;

@@ -2,11 +2,12 @@
 //! whole rotation: `ca.old.crt`, `ca.old.key`, `ca.new.crt`, `ca.new.key` (keys 0600), and
 //! `sa.old.pub`, `sa.old.key`, `sa.new.pub`, `sa.new.key`. `finish` deletes the keys.
 
-use std::path::{Path, PathBuf};
+pub use super::layout::{DIR, file};
+use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use super::changes::Change;
+use super::change::Change;
 use super::state::State;
 use super::tree::Tree;
 use super::{Generation, Target};
@@ -18,9 +19,6 @@ use crate::key::{Algorithm, KeyFormat, PrivateKey, PublicKey};
 use crate::name::Subject;
 use crate::request::Request;
 use crate::san::San;
-
-/// The directory under `pki/`.
-pub const DIR: &str = "rotation";
 
 /// One generation of a target: a CA certificate (none for `sa`), its public key and PEM (the
 /// certificate, or `sa`'s PUBLIC KEY), and its private key while it is kept.
@@ -97,12 +95,6 @@ pub struct Material {
     pub old: Side,
     /// After it.
     pub new: Side,
-}
-
-/// The file of a target's generation under `pki/rotation/`: `crt` (or `pub` for `sa`) or `key`.
-pub fn file(pki: &Path, target: Target, generation: Generation, what: &str) -> PathBuf {
-    let what = if target == Target::Sa && what == "crt" { "pub" } else { what };
-    pki.join(DIR).join(format!("{}.{}.{what}", target.name(), generation.word()))
 }
 
 impl Material {

@@ -6,9 +6,11 @@
 //! each node.
 
 pub mod backup;
+pub mod change;
 pub mod changes;
 pub mod copies;
 pub mod gate;
+pub mod layout;
 pub mod material;
 pub mod plan;
 pub mod report;

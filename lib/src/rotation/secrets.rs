@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use super::changes::Change;
+use super::change::Change;
 use super::material::Material;
 use super::state::State;
 use super::tree::Tree;
@@ -87,7 +87,7 @@ pub fn removals(tree: &Tree, state: Option<&State>, ms: &[Material]) -> Result<V
     let mut seen = BTreeSet::new();
     for m in ms {
         for g in [super::Generation::Old, super::Generation::New] {
-            let rel = super::material::file(std::path::Path::new("pki"), m.target, g, "key").display().to_string();
+            let rel = super::layout::file(std::path::Path::new("pki"), m.target, g, "key").display().to_string();
             if tree.dir().exists(&rel) && seen.insert(rel.clone()) {
                 out.push(removal(rel, "the rotation's private keys go at finish (the new one is in pki/)"));
             }
@@ -121,7 +121,7 @@ pub fn kept(tree: &Tree, state: &State) -> Vec<String> {
         .filter(|d| tree.dir().is_dir(d))
         .map(|d| format!("{d}/ (certificates and public keys only)"))
         .collect();
-    let dir = format!("pki/{}", super::material::DIR);
+    let dir = format!("pki/{}", super::layout::DIR);
     out.extend(walk(tree, &dir).unwrap_or_default());
     out
 }

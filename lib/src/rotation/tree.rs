@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::changes::Change;
+use super::change::Change;
 use super::{Generation, Target};
 use crate::error::{Error, Result};
 use crate::pem::Kind;
@@ -177,7 +177,7 @@ impl Tree {
             out.insert(t.key_file());
             for g in [Generation::Old, Generation::New] {
                 for what in ["crt", "key"] {
-                    out.insert(super::material::file(Path::new("pki"), t, g, what).display().to_string());
+                    out.insert(super::layout::file(Path::new("pki"), t, g, what).display().to_string());
                 }
             }
         }

@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CaBundle, Client, Options, absolute, ca_bundle, check, client, names_for, same_file, server_for};
+use super::inputs::{CaBundle, Client, absolute, ca_bundle, check, client, names_for, same_file, server_for};
+use super::options::Options;
 use crate::config_lock::ConfigLock;
 use crate::error::{Error, Result};
 use crate::input::Input;
@@ -19,7 +20,7 @@ struct Target {
 }
 
 /// Builds or merges, and writes the result.
-pub(super) fn build(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<PathBuf>> {
+pub(super) fn build(opts: &Options, now: i64, note: crate::cmd::note::Warn<'_>) -> Result<Vec<PathBuf>> {
     // Written back (--in-place, or --out naming it): kubectl's FILE.lock is held from before the
     // read to after the write, so that concurrent writers do not lose each other's entries.
     let out = if opts.in_place { opts.merge.clone() } else { opts.out.clone() };
@@ -62,7 +63,7 @@ pub(super) fn build(opts: &Options, now: i64, note: crate::cmd::Warn<'_>) -> Res
         let merged_into = opts.merge.as_ref().map(|p| p.display().to_string());
         let current = kc.current_context == names.context;
         for line in crate::explain::kubeconfig(&names, &server, files, &shown, merged_into.as_deref(), current) {
-            note(crate::cmd::Note::Explain(&line));
+            note(crate::cmd::note::Note::Explain(&line));
         }
     }
     // --force keeps the file it replaces; writing a merge back is an edit, like kubectl's.
@@ -163,29 +164,29 @@ fn merged(
     names: &crate::kubeconfig::Names,
     server: &str,
     material: &Material,
-    note: crate::cmd::Warn<'_>,
+    note: crate::cmd::note::Warn<'_>,
 ) -> Kubeconfig {
     let Target { name, bytes, mut kc } = t;
     for entry in kc.set_credentials(names, server, opts.tls_server_name.as_deref(), material) {
-        note(crate::cmd::Note::Warning(&format!("{name}: {entry} updated; its other fields are kept")));
+        note(crate::cmd::note::Note::Warning(&format!("{name}: {entry} updated; its other fields are kept")));
     }
     if opts.use_context || kc.current_context.is_empty() {
         kc.current_context = names.context.clone();
     } else if kc.current_context != names.context {
-        note(crate::cmd::Note::Warning(&format!(
+        note(crate::cmd::note::Note::Warning(&format!(
             "{name}: current-context stays '{}'; --use-context makes '{}' current",
             kc.current_context, names.context
         )));
     }
     let shape = crate::yaml::shape(&bytes);
     if shape.comments > 0 {
-        note(crate::cmd::Note::Warning(&format!(
+        note(crate::cmd::note::Note::Warning(&format!(
             "{name}: its {} comment(s) are not kept (kubectl config does not keep them either)",
             shape.comments
         )));
     }
     if shape.anchors > 0 {
-        note(crate::cmd::Note::Warning(&format!("{name}: its anchors and aliases are written out in full")));
+        note(crate::cmd::note::Note::Warning(&format!("{name}: its anchors and aliases are written out in full")));
     }
     kc
 }

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use super::{Client, Options, ca_bundle, check};
+use super::inputs::{Client, ca_bundle, check};
+use super::options::Options;
 use crate::atomic::{FileWrite, write_files_atomic};
 use crate::cert::Cert;
 use crate::error::{Error, Result};
@@ -15,7 +16,7 @@ use crate::pem::{Block, Kind};
 /// Re-issues a kubeconfig's client certificate with the same identity (subject, SANs, usages),
 /// a fresh key of the same type unless `reuse_key`, signed by the CA; keeps a backup of the old
 /// file beside it and replaces it atomically.
-pub(super) fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::Warn<'_>) -> Result<Vec<PathBuf>> {
+pub(super) fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::note::Warn<'_>) -> Result<Vec<PathBuf>> {
     let (Some(ca_cert_path), Some(ca_key_path)) = (&opts.ca_cert, &opts.ca_key) else {
         return Err(Error::usage("--renew needs the CA: --ca PREFIX, or --ca-cert FILE --ca-key FILE"));
     };
@@ -56,7 +57,7 @@ pub(super) fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::War
     let renewed =
         crate::renew::renew(&old_cert, old_key, crate::renew::format_of(&old_key_block.label), &ca, renew_opts)?;
     for w in &renewed.warnings {
-        note(crate::cmd::Note::Warning(&format!("{name}: {w}")));
+        note(crate::cmd::note::Note::Warning(&format!("{name}: {w}")));
     }
     let new_client =
         Client { cert: renewed.cert, cert_pem: renewed.cert_pem, key: renewed.key, key_pem: renewed.key_pem };
@@ -76,7 +77,7 @@ pub(super) fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::War
     {
         c.cluster.certificate_authority_data = Some(b64.encode(&ca_pem));
         c.cluster.extra.remove(crate::kubeconfig::INSECURE);
-        note(crate::cmd::Note::Warning(&format!(
+        note(crate::cmd::note::Note::Warning(&format!(
             "{name}: its embedded CA was not {ca_name}; it is now (kubectl trusts the API server through it)"
         )));
     }
@@ -106,7 +107,7 @@ fn issuer_checked(
     ca_cert_path: &Path,
     old_cert: &Cert,
     name: &str,
-    note: crate::cmd::Warn<'_>,
+    note: crate::cmd::note::Warn<'_>,
 ) -> Result<()> {
     let issuer_path = opts.issued_by.as_deref().unwrap_or(ca_cert_path);
     let issuers = Cert::read_all(issuer_path)?;
@@ -116,7 +117,7 @@ fn issuer_checked(
         (Ok(()), _) => Ok(()),
         (Err(refusal), None) => Err(Error::refused(format!("{refusal}; --foreign-issuer REASON re-issues it anyway"))),
         (Err(_), Some(reason)) => {
-            note(crate::cmd::Note::Warning(&format!(
+            note(crate::cmd::note::Note::Warning(&format!(
                 "{name}: re-issuing '{}', issued by '{}', under {} (--foreign-issuer: {})",
                 old_cert.subject,
                 old_cert.issuer,

@@ -2,9 +2,10 @@
 //! confirmations, the service-account soak, a passing audit, every edge of the transition, the
 //! kubelets' own client certificates before distrust), and refusing or forcing past them.
 
-use super::{Options, show};
+use super::options::Options;
+use super::show;
 use crate::error::{Error, Result};
-use crate::rotation::changes::Change;
+use crate::rotation::change::Change;
 use crate::rotation::gate::{View, transition};
 use crate::rotation::material::Material;
 use crate::rotation::state::State;
@@ -99,17 +100,17 @@ const KUBELETS_RENEWED: &str = "kubelet-clients-renewed";
 pub(super) fn refuse_or_force(
     missing: &[String],
     opts: &Options,
-    note: crate::cmd::Warn<'_>,
+    note: crate::cmd::note::Warn<'_>,
 ) -> Result<Option<String>> {
     let Some(first) = missing.first() else {
         return Ok(None);
     };
     for m in missing.iter().skip(1) {
-        note(crate::cmd::Note::Warning(&format!("gate: {m}")));
+        note(crate::cmd::note::Note::Warning(&format!("gate: {m}")));
     }
     match &opts.force {
         Some(reason) => {
-            note(crate::cmd::Note::Warning(&format!("gate overridden (--force {reason}): {first}")));
+            note(crate::cmd::note::Note::Warning(&format!("gate overridden (--force {reason}): {first}")));
             Ok(Some(reason.clone()))
         }
         None => {

@@ -4,81 +4,26 @@
 //! when run again, or `rollback` undoes it.
 
 mod gates;
+mod options;
+mod records;
 mod rollback;
 mod show;
 
+use options::chosen;
+pub use options::{Command, Options};
+use records::{backup_name, clear_leftovers, record_of};
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::rotation::changes::{Change, Want};
-use crate::rotation::material::{self, Material, NewOptions};
-use crate::rotation::state::{State, StepFiles, TargetState};
+use crate::rotation::material::{self, Material};
+use crate::rotation::state::{State, TargetState};
 use crate::rotation::tree::Tree;
-use crate::rotation::{Phase, Step, Target, step_from};
+use crate::rotation::{Phase, Step, Target};
 use crate::validity::format_time;
 
 pub use show::{plan, status};
-
-/// The subcommand.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Command {
-    /// What the next steps write and restart.
-    Plan,
-    /// idle → prepare.
-    Prepare,
-    /// prepare → issue/clients.
-    IssueClients,
-    /// issue/clients → issue/servers.
-    IssueServers,
-    /// issue/servers → distrust.
-    Distrust,
-    /// distrust → done.
-    Finish,
-    /// Where the rotation is.
-    Status,
-    /// One step back.
-    Rollback,
-}
-
-/// Everything the subcommands take.
-#[derive(Clone, Debug)]
-pub struct Options {
-    /// The subcommand.
-    pub command: Command,
-    /// The tree (`/etc/kubernetes`).
-    pub pki_dir: PathBuf,
-    /// What to rotate (prepare and plan); empty with `all`.
-    pub targets: Vec<Target>,
-    /// `--all`.
-    pub all: bool,
-    /// `prepare -`: the new CA (certificate and key) from stdin or a file.
-    pub input: Option<PathBuf>,
-    /// How new CAs and keys are made.
-    pub new: NewOptions,
-    /// `--sa-min-soak`, seconds.
-    pub sa_min_soak: i64,
-    /// `--keep-keys`.
-    pub keep_keys: bool,
-    /// `--days` of re-issued certificates.
-    pub leaf_lifetime: i64,
-    /// `--confirm` words.
-    pub confirm: Vec<String>,
-    /// `--force REASON`.
-    pub force: Option<String>,
-    /// `--dry-run`.
-    pub dry_run: bool,
-    /// `--explain`.
-    pub explain: bool,
-    /// `--format json` (plan, status).
-    pub json: bool,
-    /// `--node NAME`.
-    pub node: Option<String>,
-    /// `plan --to STEP`: the last phase to plan for.
-    pub to: Option<Phase>,
-    /// Now.
-    pub now: i64,
-}
 
 /// Runs the subcommand.
 pub fn run(opts: &Options, note: super::Warn<'_>) -> Result<()> {
@@ -99,16 +44,6 @@ pub fn run(opts: &Options, note: super::Warn<'_>) -> Result<()> {
         Command::IssueServers => forward(&tree, state, step(Phase::IssueServers)?, opts, note),
         Command::Distrust => forward(&tree, state, step(Phase::Distrust)?, opts, note),
         Command::Finish => forward(&tree, state, step(Phase::Done)?, opts, note),
-    }
-}
-
-/// The targets a new rotation takes.
-fn chosen(opts: &Options) -> Result<Vec<Target>> {
-    match (opts.all, opts.targets.is_empty()) {
-        (true, true) => Ok(Target::ALL.to_vec()),
-        (false, false) => Ok(Target::ALL.into_iter().filter(|t| opts.targets.contains(t)).collect()),
-        (true, false) => Err(Error::usage("give --all or --target, not both")),
-        (false, true) => Err(Error::usage("name what to rotate: --all, or --target ca|etcd-ca|front-proxy-ca|sa")),
     }
 }
 
@@ -142,23 +77,6 @@ pub(super) fn changes(
     Ok(out)
 }
 
-/// What a step writes, as its record says: files it replaces (they exist now), creates and
-/// removes. A re-run adds what it finds to the first run's record, which it never forgets.
-pub(super) fn record_of(tree: &Tree, changes: &[Change], earlier: Option<&StepFiles>) -> StepFiles {
-    let mut rec = earlier.cloned().unwrap_or_default();
-    for c in changes {
-        if rec.all().any(|r| *r == c.rel) {
-            continue;
-        }
-        match (&c.contents, tree.has(&c.rel)) {
-            (None, _) => rec.removed.push(c.rel.clone()),
-            (Some(_), true) => rec.replaced.push(c.rel.clone()),
-            (Some(_), false) => rec.created.push(c.rel.clone()),
-        }
-    }
-    rec
-}
-
 /// Refuses a step while another was interrupted, or before any rotation (unless forced).
 fn refuse_out_of_turn(tree: &Tree, state: Option<&State>, step: &Step, opts: &Options) -> Result<bool> {
     let interrupted = state.and_then(|s| s.applying.clone());
@@ -185,7 +103,7 @@ fn refuse_out_of_turn(tree: &Tree, state: Option<&State>, step: &Step, opts: &Op
 /// A step run again after it completed (its last write done, the run killed while it cleaned
 /// up, or run twice): nothing to write; its report again, from its record.
 fn already_done(tree: &Tree, state: &State, step: &'static Step, opts: &Options, note: super::Warn<'_>) -> Result<()> {
-    note(crate::cmd::Note::Warning(&format!(
+    note(crate::cmd::note::Note::Warning(&format!(
         "`{}` is done already (the tree is in {}): nothing written",
         step.command,
         step.to.word()
@@ -210,7 +128,7 @@ fn forward(
     {
         if !opts.dry_run {
             for t in crate::rotation::backup::sweep(tree, &s.backup_dirs) {
-                note(crate::cmd::Note::Warning(&format!("removed {t}, left by a run that was killed")));
+                note(crate::cmd::note::Note::Warning(&format!("removed {t}, left by a run that was killed")));
             }
         }
         return already_done(tree, s, step, opts, note);
@@ -230,7 +148,7 @@ fn forward(
     if !opts.dry_run {
         let dirs = state.as_ref().map(|s| s.backup_dirs.clone()).unwrap_or_default();
         for t in crate::rotation::backup::sweep(tree, &dirs) {
-            note(crate::cmd::Note::Warning(&format!("removed {t}, left by a run that was killed")));
+            note(crate::cmd::note::Note::Warning(&format!("removed {t}, left by a run that was killed")));
         }
     }
     let (ms, material_writes) = materials(tree, state.as_ref(), opts)?;
@@ -297,21 +215,6 @@ fn enter(state: &mut State, step: &Step, opts: &Options, forced: Option<&str>, n
     }
 }
 
-/// Removes what a prepare killed before writing its state left in `pki/rotation/` (never
-/// trusted; its keys are overwritten first), saying so; with `--dry-run`, says it would.
-fn clear_leftovers(tree: &Tree, opts: &Options, note: super::Warn<'_>) -> Result<()> {
-    for rel in material::leftovers(tree) {
-        let verb = if opts.dry_run { "would remove" } else { "removed" };
-        if !opts.dry_run {
-            crate::rotation::backup::remove(tree, &rel)?;
-        }
-        note(crate::cmd::Note::Warning(&format!(
-            "{verb} {rel}: a prepare stopped before it began left it, and nothing trusts it"
-        )));
-    }
-    Ok(())
-}
-
 fn new_state(ms: &[Material], now: &str, opts: &Options) -> State {
     let mut targets = BTreeMap::new();
     for m in ms {
@@ -342,22 +245,4 @@ fn new_state(ms: &[Material], now: &str, opts: &Options) -> State {
         steps: BTreeMap::new(),
         backup_dirs: Vec::new(),
     }
-}
-
-/// `backup-YYYYMMDDTHHMMSSZ` under the tree, as `make renew` names it, made unique.
-pub(super) fn backup_name(tree: &Tree, now: i64) -> String {
-    let stamp = format_time(now).replace([':', '-'], "");
-    let mut name = format!("backup-{stamp}");
-    let mut n = 1;
-    while tree.dir().exists(&name) {
-        n += 1;
-        name = format!("backup-{stamp}-{n}");
-    }
-    name
-}
-
-/// The step after the current phase, for `status` and `plan`.
-pub(super) fn next_step(state: Option<&State>) -> Option<&'static Step> {
-    let phase = state.map(State::phase).transpose().ok().flatten().unwrap_or(Phase::Idle);
-    step_from(phase)
 }

@@ -5,7 +5,9 @@
 //! what the step created; killed anywhere, it finishes when run again.
 
 use super::gates::refuse_or_force;
-use super::{Options, backup_name, show};
+use super::options::Options;
+use super::records::{backup_name, clear_leftovers, record_of};
+use super::show;
 use crate::error::{Error, Result};
 use crate::rotation::changes::{Change, Want};
 use crate::rotation::gate::{View, transition};
@@ -103,14 +105,14 @@ fn removal(rel: String, why: &str) -> Change {
 }
 
 /// Rolls back one step (see the module's text).
-pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate::cmd::Warn<'_>) -> Result<()> {
+pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate::cmd::note::Warn<'_>) -> Result<()> {
     let Some(mut state) = state else {
         let swept = if opts.dry_run { Vec::new() } else { crate::rotation::backup::sweep(tree, &[]) };
         for t in &swept {
-            note(crate::cmd::Note::Warning(&format!("removed {t}, left by a run that was killed")));
+            note(crate::cmd::note::Note::Warning(&format!("removed {t}, left by a run that was killed")));
         }
         if !crate::rotation::material::leftovers(tree).is_empty() {
-            return super::clear_leftovers(tree, opts, note);
+            return clear_leftovers(tree, opts, note);
         }
         if swept.is_empty() {
             return Err(Error::refused("gate: no rotation is under way"));
@@ -120,7 +122,7 @@ pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate
     let (step, resuming) = undone(&state)?;
     if !opts.dry_run {
         for t in crate::rotation::backup::sweep(tree, &state.backup_dirs) {
-            note(crate::cmd::Note::Warning(&format!("removed {t}, left by a run that was killed")));
+            note(crate::cmd::note::Note::Warning(&format!("removed {t}, left by a run that was killed")));
         }
     }
     let mut all = undo_changes(tree, &state, step, resuming)?;
@@ -131,7 +133,7 @@ pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate
     show::explain_changes(&all, opts, note);
     let targets = state.target_list();
     let earlier = state.rollback.as_ref().filter(|_| resuming).map(|u| &u.files);
-    let files = super::record_of(tree, &all, earlier);
+    let files = record_of(tree, &all, earlier);
     let report = show::StepReport { step, targets: &targets, record: &files, changes: &all, resumed: resuming };
     if opts.dry_run {
         return show::print_rollback(tree, &report, opts);
@@ -167,7 +169,7 @@ fn gate(
     all: &[Change],
     opts: &Options,
     resuming: bool,
-    note: crate::cmd::Warn<'_>,
+    note: crate::cmd::note::Warn<'_>,
 ) -> Result<Option<String>> {
     if resuming {
         return Ok(None);

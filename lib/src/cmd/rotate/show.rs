@@ -4,9 +4,9 @@
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-use super::{Options, next_step};
+use super::options::{Options, chosen, next_step};
 use crate::error::{Error, Result};
-use crate::rotation::changes::Change;
+use crate::rotation::change::Change;
 use crate::rotation::copies::{NodeCopies, copies};
 use crate::rotation::plan::{Node, Restart, restarts};
 use crate::rotation::state::{State, StepFiles, TargetState};
@@ -83,19 +83,19 @@ pub(super) fn nodes(tree: &Tree) -> Vec<Node> {
 }
 
 /// With `--explain`: each write, why, and the equivalent command.
-pub(super) fn explain_changes(changes: &[Change], opts: &Options, note: crate::cmd::Warn<'_>) {
+pub(super) fn explain_changes(changes: &[Change], opts: &Options, note: crate::cmd::note::Warn<'_>) {
     if !opts.explain {
         return;
     }
     for c in changes {
-        note(crate::cmd::Note::Explain(&format!(
+        note(crate::cmd::note::Note::Explain(&format!(
             "# {}: {} ({})",
             c.rel,
             c.why,
             if c.contents.is_some() { "written" } else { "removed" }
         )));
         if !c.pipe.is_empty() {
-            note(crate::cmd::Note::Explain(&format!("$ {}", c.pipe)));
+            note(crate::cmd::note::Note::Explain(&format!("$ {}", c.pipe)));
         }
     }
 }
@@ -305,7 +305,7 @@ pub(super) fn print_rollback(tree: &Tree, r: &StepReport<'_>, opts: &Options) ->
 pub fn plan(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<()> {
     let targets = match state {
         Some(s) => s.target_list(),
-        None => super::chosen(opts)?,
+        None => chosen(opts)?,
     };
     let nodes = nodes(tree);
     let first = next_step(state);

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::Options;
-use crate::cmd::{Note, Warn};
+use super::options::Options;
+use crate::cmd::note::{Note, Warn};
 use crate::csr::Csr;
 use crate::csrapi::{self, CsrObject};
 use crate::error::{Error, Result};

@@ -1,7 +1,7 @@
 //! k8s-verify's directory modes: the audit of a kubeadm tree (`--pki-dir`, `--expiry`), the
 //! trust graph (`--graph`) and the component flags (`--flags`).
 
-use super::{Options, OutputFormat, audit_options};
+use super::options::{Options, OutputFormat, audit_options};
 use crate::audit::audit;
 use crate::error::{Error, Result};
 use crate::expiry;
@@ -45,7 +45,13 @@ pub(super) fn graph(opts: &Options, format: GraphFormat, at: i64, warn_within: i
 
 /// `--pki-dir`: the audit, or with `--expiry` the expiry table; exit 1 on a failure, 6 on
 /// warnings only.
-pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note: crate::cmd::Warn<'_>) -> Result<()> {
+pub(super) fn run(
+    opts: &Options,
+    at: i64,
+    warn_within: i64,
+    paint: &Paint,
+    note: crate::cmd::note::Warn<'_>,
+) -> Result<()> {
     let Some(dir) = &opts.pki_dir else { return Err(Error::usage("--pki-dir is needed")) };
     let mut rep = audit(dir, &audit_options(opts, at, warn_within))?;
     crate::rotation::report::add_to(dir, at, &mut rep);
@@ -53,7 +59,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
     if opts.expiry {
         for f in rep.files.iter().filter(|f| f.kind == crate::report::FileKind::Ca) {
             if let (Some(fix), Some(end)) = (&f.fix, f.not_after) {
-                note(crate::cmd::Note::Warning(&format!(
+                note(crate::cmd::note::Note::Warning(&format!(
                     "the CA {} ends {}: renew it in place, keeping its key: {fix}",
                     f.name,
                     crate::validity::format_time(end)

@@ -2,9 +2,9 @@
 //! and key, as a Go client or server would decide, with `--explain`'s openssl equivalents.
 
 use super::inspect::{Item, read_items};
-use super::{Options, OutputFormat};
+use super::options::{Options, OutputFormat};
 use crate::cert::Cert;
-use crate::cmd::Warn;
+use crate::cmd::note::Warn;
 use crate::error::{Error, Result};
 use crate::finding::{Status, worst};
 use crate::report::{self, SubjectJson};
@@ -37,7 +37,7 @@ fn chains<'a>(items: &'a [Item], each: bool, go: crate::go_release::GoRelease, n
             Some(current) if !each && last_input == Some(input) => match (cert, item) {
                 (Some(cert), Item::Cert(_, source, ..)) => {
                     if !cert.is_ca() {
-                        note(crate::cmd::Note::Warning(&format!(
+                        note(crate::cmd::note::Note::Warning(&format!(
                             "{}: not a CA, so only an unused intermediate: each input is one chain, the first certificate checked (--each checks every one)",
                             crate::term::sanitize_line(source)
                         )));
@@ -93,7 +93,7 @@ fn roots(opts: &Options, note: Warn<'_>) -> Result<Vec<Cert>> {
     for (i, cert) in Cert::read_all(path)?.into_iter().enumerate() {
         match crate::go_parse::check(&cert.der, opts.go) {
             Ok(()) => out.push(cert),
-            Err(e) => note(crate::cmd::Note::Warning(&format!(
+            Err(e) => note(crate::cmd::note::Note::Warning(&format!(
                 "{} #{}: Go cannot parse this certificate ({e}): Go components skip it",
                 crate::term::sanitize_line(&path.display().to_string()),
                 i + 1
@@ -226,7 +226,7 @@ fn report(results: &[Checked], opts: &Options, paint: &Paint) -> Result<()> {
 /// The openssl commands that check what `opts` asks, for each certificate file.
 fn explain_checks(opts: &Options, items: &[Item], note: Warn<'_>) {
     use crate::explain::sh;
-    note(crate::cmd::Note::Explain(
+    note(crate::cmd::note::Note::Explain(
         "# k8s-verify: path validation as Go's crypto/x509 does it (chain, validity, extended key usage, SANs); openssl checks the same with:",
     ));
     let cert_files: Vec<String> = if opts.inputs.is_empty() {
@@ -257,12 +257,12 @@ fn explain_checks(opts: &Options, items: &[Item], note: Warn<'_>) {
                 cmd.push_str(&format!(" {flag} {}", sh(&value)));
             }
             cmd.push_str(&format!(" {}", sh(file)));
-            note(crate::cmd::Note::Explain(&cmd));
+            note(crate::cmd::note::Note::Explain(&cmd));
         }
     }
     if opts.cn.is_some() || !opts.orgs.is_empty() {
         for file in &cert_files {
-            note(crate::cmd::Note::Explain(&format!("$ openssl x509 -in {} -noout -subject", sh(file))));
+            note(crate::cmd::note::Note::Explain(&format!("$ openssl x509 -in {} -noout -subject", sh(file))));
         }
     }
 }

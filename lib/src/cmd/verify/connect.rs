@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::{Options, OutputFormat};
+use super::options::{Options, OutputFormat};
 use crate::cert::Cert;
 use crate::endpoint::{ClientAuth, ClientIdentity, Request, Session, Target, handshake};
 use crate::error::{Error, Result};
@@ -198,7 +198,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
         target: &plan.target,
         server_name: &plan.server_name,
         client: plan.client.as_ref(),
-        timeout: opts.timeout.unwrap_or(super::DEFAULT_TIMEOUT),
+        timeout: opts.timeout.unwrap_or(super::options::DEFAULT_TIMEOUT),
     })?;
     let endpoint = plan.target.to_string();
     let served: Vec<Cert> = session

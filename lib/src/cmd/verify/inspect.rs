@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{Options, OutputFormat};
+use super::options::{Options, OutputFormat};
 use crate::cert::Cert;
 use crate::csr::Csr;
 use crate::error::{Error, Result};
@@ -42,7 +42,7 @@ fn cert_item(der: &[u8], name: &str, source: String, index: usize, go: crate::go
 
 pub(super) fn read_items(opts: &Options) -> Result<Vec<Item>> {
     let mut items = Vec::new();
-    for (index, path) in super::sources(opts).into_iter().enumerate() {
+    for (index, path) in super::options::sources(opts).into_iter().enumerate() {
         let input = Input::open(path, "a certificate, CSR, key or kubeconfig")?;
         let (name, bytes) = input.read_all()?;
         if looks_like_kubeconfig(&bytes) {

@@ -1,7 +1,7 @@
 //! `k8s-verify --signer`: would kube-controller-manager's signer of that name accept these
 //! CSRs (PEM, or CertificateSigningRequest objects with their usages)?
 
-use super::Options;
+use super::options::Options;
 use crate::csr::Csr;
 use crate::csrapi;
 use crate::error::{Error, Result};
@@ -15,7 +15,7 @@ pub(super) fn run(opts: &Options) -> Result<()> {
     let Some(signer) = &opts.signer else { return Err(Error::usage("--signer is needed")) };
     let mut failed = 0;
     let mut lines = String::new();
-    for path in super::sources(opts) {
+    for path in super::options::sources(opts) {
         let (name, bytes) = Input::open(path, "a CSR or CertificateSigningRequest object")?.read_all()?;
         let (usages, pem) = if csrapi::looks_like_object(&bytes) {
             let o = csrapi::CsrObject::from_slice(&bytes, &name)?;

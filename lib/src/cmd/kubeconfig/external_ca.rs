@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use zeroize::Zeroizing;
 
-use super::kubeconfig::{
-    CaBundle, Client, Options, ca_bundle, check, first_of, names_for, read_blocks_bytes, require_server, server_for,
+use super::inputs::{
+    CaBundle, Client, ca_bundle, check, first_of, names_for, read_blocks_bytes, require_server, server_for,
 };
+use super::options::Options;
 use crate::atomic::{FileWrite, write_files_atomic};
 use crate::cert::Cert;
 use crate::error::{Error, Result};
