@@ -139,12 +139,18 @@ impl Csr {
         match public_key.verify(&alg, info.raw, &csr.signature_value.data) {
             Ok(()) => {}
             Err(SignatureError::Invalid) => {
-                return Err(Error::refused(format!(
-                    "{source}: the CSR's signature does not verify: it was altered or not made with its own key"
-                )));
+                return Err(Error::refused_as(
+                    crate::error::Refusal::Csr,
+                    format!(
+                        "{source}: the CSR's signature does not verify: it was altered or not made with its own key"
+                    ),
+                ));
             }
             Err(e) => {
-                return Err(Error::refused(format!("{source}: cannot verify the CSR's signature: {e}")));
+                return Err(Error::refused_as(
+                    crate::error::Refusal::Csr,
+                    format!("{source}: cannot verify the CSR's signature: {e}"),
+                ));
             }
         }
         let subject = subject_of(&info.subject);
@@ -160,7 +166,10 @@ impl Csr {
         }
         let decoded = ext::decode(raw_exts, source)?;
         if let Some((oid, _)) = decoded.unknown.iter().find(|(_, critical)| *critical) {
-            return Err(Error::refused(format!("{source}: the CSR asks for an unknown critical extension {oid}")));
+            return Err(Error::refused_as(
+                crate::error::Refusal::Csr,
+                format!("{source}: the CSR asks for an unknown critical extension {oid}"),
+            ));
         }
         let mut ignored: Vec<String> = decoded.unknown.iter().map(|(o, _)| o.to_string()).collect();
         ignored.extend(decoded.other_sans.iter().map(|s| format!("SAN {s}")));

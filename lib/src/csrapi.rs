@@ -186,22 +186,34 @@ impl CsrObject {
         let find = |t: &str| conditions.iter().find(|c| at(c, &["type"]) == t);
         let message = |c: &Value| at(c, &["message"]).as_str().unwrap_or("").to_string();
         if let Some(c) = find("Denied") {
-            return Err(Error::refused(format!("{source}: CSR {} was denied: {}", self.name, message(c))));
+            return Err(Error::refused_as(
+                crate::error::Refusal::Cluster,
+                format!("{source}: CSR {} was denied: {}", self.name, message(c)),
+            ));
         }
         if let Some(c) = find("Failed") {
-            return Err(Error::refused(format!("{source}: signing CSR {} failed: {}", self.name, message(c))));
+            return Err(Error::refused_as(
+                crate::error::Refusal::Cluster,
+                format!("{source}: signing CSR {} failed: {}", self.name, message(c)),
+            ));
         }
         if find("Approved").is_some() {
-            return Err(Error::refused(format!(
-                "{source}: CSR {} is approved but not signed yet (is the {} signer running?); try again shortly",
-                self.name,
-                self.signer.as_ref().map_or_else(|| "its".to_string(), Signer::to_string)
-            )));
+            return Err(Error::refused_as(
+                crate::error::Refusal::Cluster,
+                format!(
+                    "{source}: CSR {} is approved but not signed yet (is the {} signer running?); try again shortly",
+                    self.name,
+                    self.signer.as_ref().map_or_else(|| "its".to_string(), Signer::to_string)
+                ),
+            ));
         }
-        Err(Error::refused(format!(
-            "{source}: CSR {} is pending: an administrator must approve it (kubectl certificate approve {})",
-            self.name, self.name
-        )))
+        Err(Error::refused_as(
+            crate::error::Refusal::Cluster,
+            format!(
+                "{source}: CSR {} is pending: an administrator must approve it (kubectl certificate approve {})",
+                self.name, self.name
+            ),
+        ))
     }
 
     /// The object with `status.certificate` set (what the signer writes back).

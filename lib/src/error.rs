@@ -51,8 +51,8 @@ pub enum Error {
     Usage(String),
     /// The input could not be read as what it should be.
     Input { source: String, message: String },
-    /// The input was understood, and what it asks for is refused.
-    Refused(String),
+    /// The input was understood, and what it asks for is refused; the kind says why.
+    Refused(Refusal),
     /// A file or stream could not be read or written.
     Io { path: PathBuf, message: String },
     /// A verification found a problem (the findings were already reported).
@@ -63,6 +63,52 @@ pub enum Error {
     Internal(String),
     /// The reader of stdout went away (`| head`): stop quietly, exit 0.
     BrokenPipe,
+}
+
+/// Why something understood was refused (exit 4): the kinds a caller can act on, each with its
+/// one-line message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A CSR requests no usages and the signer was given none (`--usage`, `--profile`).
+    NoUsages(String),
+    /// A private key does not belong to the certificate or CSR it goes with.
+    KeyMismatch(String),
+    /// A CSR that is not signed by its own key, names nobody, or asks for what cannot be read
+    /// (an unknown critical extension, an invalid SAN).
+    Csr(String),
+    /// The signing certificate cannot sign: not a CA, no keyCertSign, outside its validity, a
+    /// path length that forbids the CA asked for.
+    UnfitCa(String),
+    /// The signer's rules or the project's: `--allow-ca`, a signer name's rules, key sizes.
+    Policy(String),
+    /// A rotation gate: the state, the phase or the tree does not allow the step.
+    Gate(String),
+    /// A certificate another CA issued is not re-issued by renewal.
+    ForeignIssuer(String),
+    /// A credential the server named would refuse (kube-apiserver's verdict, in Go's words).
+    Untrusted(String),
+    /// The cluster's own answer: a CSR object denied, failed or not approved yet.
+    Cluster(String),
+    /// A secret would reach a terminal.
+    Terminal(String),
+}
+
+impl Refusal {
+    /// The message.
+    pub fn message(&self) -> &str {
+        match self {
+            Refusal::NoUsages(m)
+            | Refusal::KeyMismatch(m)
+            | Refusal::Csr(m)
+            | Refusal::UnfitCa(m)
+            | Refusal::Policy(m)
+            | Refusal::Gate(m)
+            | Refusal::ForeignIssuer(m)
+            | Refusal::Untrusted(m)
+            | Refusal::Cluster(m)
+            | Refusal::Terminal(m) => m,
+        }
+    }
 }
 
 /// Result with the library's error.
@@ -93,9 +139,9 @@ impl Error {
         Error::Usage(message.into())
     }
 
-    /// A refusal.
-    pub fn refused(message: impl Into<String>) -> Self {
-        Error::Refused(message.into())
+    /// A refusal of this kind: `Error::refused_as(Refusal::Gate, "…")`.
+    pub fn refused_as(kind: fn(String) -> Refusal, message: impl Into<String>) -> Self {
+        Error::Refused(kind(message.into()))
     }
 
     /// An internal error (a bug, not the user's input).
@@ -160,7 +206,8 @@ fn lowercase_first(s: &str) -> String {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(m) | Error::Refused(m) | Error::CheckFailed(m) | Error::Warnings(m) => f.write_str(m),
+            Error::Usage(m) | Error::CheckFailed(m) | Error::Warnings(m) => f.write_str(m),
+            Error::Refused(r) => f.write_str(r.message()),
             Error::Internal(m) => write!(f, "internal error: {m}"),
             Error::Input { source, message } => write!(f, "{source}: {message}"),
             Error::Io { path, message } => write!(f, "{}: {message}", path.display()),
@@ -179,7 +226,7 @@ mod tests {
     fn exit_codes_are_stable() {
         assert_eq!(Error::usage("x").exit_code(), 2);
         assert_eq!(Error::input("stdin", "x").exit_code(), 3);
-        assert_eq!(Error::refused("x").exit_code(), 4);
+        assert_eq!(Error::refused_as(Refusal::Policy, "x").exit_code(), 4);
         assert_eq!(Error::io_msg(Path::new("f"), "x").exit_code(), 5);
         assert_eq!(Error::CheckFailed("x".into()).exit_code(), 1);
         let listed: Vec<i32> = EXIT_CODES.iter().map(|(c, _)| *c).collect();

@@ -51,9 +51,10 @@ impl Algorithm {
             ("rsa", Some(4096)) => Ok(Algorithm::Rsa4096),
             ("ecdsa" | "ec", None | Some(256)) => Ok(Algorithm::EcdsaP256),
             ("ecdsa" | "ec", Some(384)) => Ok(Algorithm::EcdsaP384),
-            ("rsa", Some(n)) if n < 2048 => {
-                Err(Error::refused(format!("RSA keys below 2048 bits are not supported (asked for {n})")))
-            }
+            ("rsa", Some(n)) if n < 2048 => Err(Error::refused_as(
+                crate::error::Refusal::Policy,
+                format!("RSA keys below 2048 bits are not supported (asked for {n})"),
+            )),
             ("rsa", Some(n)) => Err(Error::usage(format!("unsupported RSA size {n}: use 2048, 3072 or 4096"))),
             ("ecdsa" | "ec", Some(n)) => Err(Error::usage(format!("unsupported ECDSA size {n}: use 256 or 384"))),
             (other, _) => Err(Error::usage(format!("unknown key algorithm '{other}': use rsa or ecdsa"))),
@@ -334,7 +335,7 @@ fn check_rsa_size(pkcs1_der: &[u8], source: &str) -> Result<()> {
     if crate::pubkey::RSA_BITS.contains(&bits) {
         Ok(())
     } else {
-        Err(Error::refused(format!("{source}: {}", SignatureError::RsaKeySize(bits))))
+        Err(Error::refused_as(crate::error::Refusal::Policy, format!("{source}: {}", SignatureError::RsaKeySize(bits))))
     }
 }
 

@@ -60,12 +60,15 @@ pub fn check_issuer(old: &Cert, cas: &[Cert], what: &str, ca_name: &str) -> Resu
         return Ok(());
     }
     let ours: Vec<String> = cas.iter().map(|c| format!("'{}'", c.subject)).collect();
-    Err(crate::error::Error::refused(format!(
-        "{what} ('{}') was issued by '{}', not by {ca_name} ({}): renewal re-issues only what this CA issued",
-        old.subject,
-        old.issuer,
-        ours.join(", ")
-    )))
+    Err(crate::error::Error::refused_as(
+        crate::error::Refusal::ForeignIssuer,
+        format!(
+            "{what} ('{}') was issued by '{}', not by {ca_name} ({}): renewal re-issues only what this CA issued",
+            old.subject,
+            old.issuer,
+            ours.join(", ")
+        ),
+    ))
 }
 
 /// How [`renew`] issues.

@@ -239,9 +239,10 @@ fn flush_stdout(out: &mut impl Write) -> Result<()> {
 /// `instead` the flags that write it to a file.
 fn refuse_key_on_terminal(on_terminal: bool, force: bool, what: &str, instead: &str) -> Result<()> {
     if on_terminal && !force {
-        return Err(Error::refused(format!(
-            "refusing to print {what} to a terminal; use {instead}, pipe the output, or pass --force"
-        )));
+        return Err(Error::refused_as(
+            crate::error::Refusal::Terminal,
+            format!("refusing to print {what} to a terminal; use {instead}, pipe the output, or pass --force"),
+        ));
     }
     Ok(())
 }

@@ -182,10 +182,13 @@ fn open_device(s: &Slot<'_>, force: bool) -> Result<File> {
         .map_err(|e| Error::io(&f.path, &io::Error::from(e)))?;
     let out = File::from(fd);
     if f.is_secret() && out.is_terminal() && !force {
-        return Err(Error::refused(format!(
-            "refusing to write a private key to a terminal ({}); name a file, pipe the output, or pass --force",
-            crate::term::sanitize(&f.path.display().to_string())
-        )));
+        return Err(Error::refused_as(
+            crate::error::Refusal::Terminal,
+            format!(
+                "refusing to write a private key to a terminal ({}); name a file, pipe the output, or pass --force",
+                crate::term::sanitize(&f.path.display().to_string())
+            ),
+        ));
     }
     Ok(out)
 }

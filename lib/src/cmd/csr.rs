@@ -91,7 +91,10 @@ pub fn request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>)
             if let Some(key_path) = &opts.key {
                 let key = PrivateKey::read_file(key_path)?;
                 if *key.public_key() != cert.public_key {
-                    return Err(Error::refused(format!("{} does not match {name}", key_path.display())));
+                    return Err(Error::refused_as(
+                        crate::error::Refusal::KeyMismatch,
+                        format!("{} does not match {name}", key_path.display()),
+                    ));
                 }
             }
             (req, Some(subject))
@@ -306,7 +309,10 @@ impl ApiSettings {
             self.signer.default_usages(csr.public_key.is_rsa())
         };
         if let Err(why) = self.signer.validate(&csr, &usages) {
-            return Err(Error::refused(format!("the {} signer would refuse this CSR: {why}", self.signer)));
+            return Err(Error::refused_as(
+                crate::error::Refusal::Policy,
+                format!("the {} signer would refuse this CSR: {why}", self.signer),
+            ));
         }
         if opts.manifest {
             let name =

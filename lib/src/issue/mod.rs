@@ -81,21 +81,34 @@ impl Ca {
     /// is a CA allowed to sign certificates, and it is valid at `now`.
     pub fn new(cert: Cert, key: PrivateKey, cert_name: &str, key_name: &str, now: i64) -> Result<Ca> {
         if cert.public_key != *key.public_key() {
-            return Err(Error::refused(format!("{key_name} does not match {cert_name}")));
+            return Err(Error::refused_as(
+                crate::error::Refusal::KeyMismatch,
+                format!("{key_name} does not match {cert_name}"),
+            ));
         }
         if !cert.is_ca() {
-            return Err(Error::refused(format!(
-                "{cert_name} is not a CA certificate (basicConstraints CA:TRUE is missing)"
-            )));
+            return Err(Error::refused_as(
+                crate::error::Refusal::UnfitCa,
+                format!("{cert_name} is not a CA certificate (basicConstraints CA:TRUE is missing)"),
+            ));
         }
         if cert.ext.key_usage.is_some_and(|ku| !ku.key_cert_sign()) {
-            return Err(Error::refused(format!("{cert_name} may not sign certificates (keyUsage lacks keyCertSign)")));
+            return Err(Error::refused_as(
+                crate::error::Refusal::UnfitCa,
+                format!("{cert_name} may not sign certificates (keyUsage lacks keyCertSign)"),
+            ));
         }
         if now > cert.not_after {
-            return Err(Error::refused(format!("{cert_name} expired on {}", format_time(cert.not_after))));
+            return Err(Error::refused_as(
+                crate::error::Refusal::UnfitCa,
+                format!("{cert_name} expired on {}", format_time(cert.not_after)),
+            ));
         }
         if now < cert.not_before {
-            return Err(Error::refused(format!("{cert_name} is not valid before {}", format_time(cert.not_before))));
+            return Err(Error::refused_as(
+                crate::error::Refusal::UnfitCa,
+                format!("{cert_name} is not valid before {}", format_time(cert.not_before)),
+            ));
         }
         let name = crate::csr::name_for_copy(&cert.subject_raw, &cert.subject)?;
         let ski = match &cert.ext.ski {
@@ -119,9 +132,10 @@ impl Ca {
         let cert = match index {
             Some(i) => certs.nth(i),
             None if several => {
-                return Err(Error::refused(format!(
-                    "{key_name} matches none of the {count} certificates in {cert_name}"
-                )));
+                return Err(Error::refused_as(
+                    crate::error::Refusal::KeyMismatch,
+                    format!("{key_name} matches none of the {count} certificates in {cert_name}"),
+                ));
             }
             None => certs.next(),
         }
@@ -141,7 +155,8 @@ impl Ca {
         }
         let (usages, is_ca) = decide_usages(csr, opts, false)?;
         if is_ca && self.cert.ext.path_len == Some(0) {
-            return Err(Error::refused(
+            return Err(Error::refused_as(
+                crate::error::Refusal::UnfitCa,
                 "the signing CA has pathLenConstraint 0: it may not issue another CA (Go would report \
                  'x509: too many intermediates for path length constraint')",
             ));
@@ -174,7 +189,10 @@ impl Ca {
 /// Self-signs a CSR with its own key (a new root CA, normally).
 pub fn self_sign(csr: &Csr, key: &PrivateKey, opts: &IssueOptions) -> Result<Issued> {
     if csr.public_key != *key.public_key() {
-        return Err(Error::refused("the CSR was not made with the key in the stream; cannot self-sign it"));
+        return Err(Error::refused_as(
+            crate::error::Refusal::KeyMismatch,
+            "the CSR was not made with the key in the stream; cannot self-sign it",
+        ));
     }
     refuse_nameless(csr)?;
     let (usages, is_ca) = decide_usages(csr, opts, true)?;
@@ -194,7 +212,8 @@ fn path_len(csr: &Csr, opts: &IssueOptions) -> Option<u8> {
 /// empty, in a (critical) subjectAltName. A CSR with neither names nobody.
 fn refuse_nameless(csr: &Csr) -> Result<()> {
     if csr.request.names_nobody() {
-        return Err(Error::refused(
+        return Err(Error::refused_as(
+            crate::error::Refusal::Csr,
             "the CSR has an empty subject and no subjectAltName: it names nobody (RFC 5280 4.1.2.6)",
         ));
     }
@@ -203,7 +222,8 @@ fn refuse_nameless(csr: &Csr) -> Result<()> {
 
 fn decide_usages(csr: &Csr, opts: &IssueOptions, self_signing: bool) -> Result<(Vec<Usage>, bool)> {
     if opts.make_ca && !self_signing && !opts.allow_ca {
-        return Err(Error::refused(
+        return Err(Error::refused_as(
+            crate::error::Refusal::Policy,
             "the signing profile issues a CA (CA:TRUE: a cfssl profile's is_ca, or a kubeadm CA profile); \
              pass --allow-ca to issue an intermediate CA",
         ));
@@ -211,7 +231,8 @@ fn decide_usages(csr: &Csr, opts: &IssueOptions, self_signing: bool) -> Result<(
     if let Some(usages) = &opts.usages {
         if csr.request.is_ca && !opts.make_ca && !opts.leaf_only {
             if !opts.allow_ca {
-                return Err(Error::refused(
+                return Err(Error::refused_as(
+                    crate::error::Refusal::Policy,
                     "the CSR asks to be a CA (CA:TRUE), and the usages given would issue it as a leaf \
                      (CA:FALSE); pass --allow-ca to issue the CA it asks for, or ask for a leaf in the CSR",
                 ));
@@ -226,7 +247,8 @@ fn decide_usages(csr: &Csr, opts: &IssueOptions, self_signing: bool) -> Result<(
     let req = &csr.request;
     if req.is_ca {
         if !self_signing && !opts.allow_ca {
-            return Err(Error::refused(
+            return Err(Error::refused_as(
+                crate::error::Refusal::Policy,
                 "the CSR asks to be a CA (CA:TRUE); pass --allow-ca to issue an intermediate CA",
             ));
         }
@@ -237,7 +259,10 @@ fn decide_usages(csr: &Csr, opts: &IssueOptions, self_signing: bool) -> Result<(
             // A self-signed certificate with no requested usage is a new root CA.
             return Ok((Vec::new(), true));
         }
-        return Err(Error::refused(format!("{NO_USAGES}; choose them with --usage server|client or --profile NAME")));
+        return Err(Error::refused_as(
+            crate::error::Refusal::NoUsages,
+            format!("{NO_USAGES}; choose them with --usage server|client or --profile NAME"),
+        ));
     }
     Ok((req.usages.clone(), false))
 }
@@ -291,10 +316,10 @@ fn build(
     // What the signer signs obeys the rules k8s-csr --san applies to what it asks for.
     for san in &req.sans {
         san.check().map_err(|why| {
-            Error::refused(format!(
-                "the CSR asks for an invalid SAN '{}': {why}",
-                crate::term::sanitize(&san.to_string())
-            ))
+            Error::refused_as(
+                crate::error::Refusal::Csr,
+                format!("the CSR asks for an invalid SAN '{}': {why}", crate::term::sanitize(&san.to_string())),
+            )
         })?;
     }
     let ski = csr.public_key.key_identifier()?;
@@ -448,12 +473,15 @@ mod tests {
         let key = PrivateKey::generate(Algorithm::EcdsaP256).expect("key");
         let no_usage = Request { subject: Subject::new(Some("x"), &[]), ..Request::default() };
         let csr = csr_for(&no_usage, &key);
-        assert_eq!(ca.issue(&csr, &opts()).expect_err("no usages").exit_code(), 4);
+        let err = ca.issue(&csr, &opts()).expect_err("no usages");
+        assert!(matches!(err, Error::Refused(crate::error::Refusal::NoUsages(_))), "{err:?}");
+        assert_eq!(err.exit_code(), 4);
         let fixed = IssueOptions { usages: Some(vec![Usage::Server]), ..opts() };
         assert!(ca.issue(&csr, &fixed).is_ok());
         let wants_ca = Request { is_ca: true, ..no_usage };
         let csr = csr_for(&wants_ca, &key);
-        assert_eq!(ca.issue(&csr, &opts()).expect_err("CA").exit_code(), 4);
+        let err = ca.issue(&csr, &opts()).expect_err("CA");
+        assert!(matches!(err, Error::Refused(crate::error::Refusal::Policy(_))), "{err:?}");
         assert!(ca.issue(&csr, &IssueOptions { allow_ca: true, ..opts() }).is_ok());
     }
 

@@ -67,7 +67,9 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
     let signer = m.side(phase.signer());
     let current_key = tree.key(&t.key_file());
     if current_key.as_ref().map(|k| k.public_key()) != Some(&signer.public) {
-        let pem = signer.key_pem()?.ok_or_else(|| Error::refused(format!("the {} key is gone", t.name())))?;
+        let pem = signer
+            .key_pem()?
+            .ok_or_else(|| Error::refused_as(crate::error::Refusal::Gate, format!("the {} key is gone", t.name())))?;
         let src = super::layout::file(Path::new("pki"), t, phase.signer(), "key").display().to_string();
         out.push(write(
             t.key_file(),

@@ -136,11 +136,10 @@ impl Material {
     pub fn ca(&self, generation: Generation, now: i64) -> Result<Ca> {
         let side = self.side(generation);
         let (Some(cert), Some(key)) = (&side.cert, &side.key) else {
-            return Err(Error::refused(format!(
-                "the {} {} has no private key left (deleted by finish)",
-                generation.word(),
-                self.target.name()
-            )));
+            return Err(Error::refused_as(
+                crate::error::Refusal::Gate,
+                format!("the {} {} has no private key left (deleted by finish)", generation.word(), self.target.name()),
+            ));
         };
         Ca::new(cert.clone(), copy(key)?, self.target.name(), self.target.name(), now)
     }
@@ -213,20 +212,22 @@ pub fn materials(
 /// from the tree, and the four writes that keep both under `pki/rotation/`.
 fn new_material(tree: &Tree, t: Target, made: &Making<'_>) -> Result<(Material, Vec<Change>)> {
     if !tree.has(&t.key_file()) {
-        return Err(Error::refused(format!(
-            "{} is missing: an externally managed {} is rotated where its key is",
-            t.key_file(),
-            t.name()
-        )));
+        return Err(Error::refused_as(
+            crate::error::Refusal::Gate,
+            format!("{} is missing: an externally managed {} is rotated where its key is", t.key_file(), t.name()),
+        ));
     }
     let wanted = if t == Target::Sa { crate::pem::Kind::PublicKey } else { crate::pem::Kind::Cert };
     let bundle = crate::input::tree_blocks(tree.dir(), &t.trust_file())?.unwrap_or_default();
     if bundle.iter().filter(|b| b.kind() == wanted).count() != 1 {
-        return Err(Error::refused(format!(
-            "{} holds more than one {}: finish or undo the earlier rotation first",
-            t.trust_file(),
-            if t == Target::Sa { "key" } else { "CA" }
-        )));
+        return Err(Error::refused_as(
+            crate::error::Refusal::Gate,
+            format!(
+                "{} holds more than one {}: finish or undo the earlier rotation first",
+                t.trust_file(),
+                if t == Target::Sa { "key" } else { "CA" }
+            ),
+        ));
     }
     let old = Side::from_tree(tree.dir(), t, &t.trust_file(), &t.key_file())?;
     let new = match (made.input, t.ca()) {
@@ -314,7 +315,7 @@ pub fn from_stream(target: Target, bytes: &[u8], source: &str, now: i64) -> Resu
         return Err(Error::usage("the service-account key is generated: give - with a CA target only"));
     }
     if cert.signed_by(&cert.public_key).is_err() {
-        return Err(Error::refused(format!("{source}: the new CA is not self-signed")));
+        return Err(Error::refused_as(crate::error::Refusal::Gate, format!("{source}: the new CA is not self-signed")));
     }
     Ca::new(cert.clone(), copy(&key)?, source, source, now)?;
     let pem = crate::pem::encode_pem(crate::pem::CERTIFICATE, &cert.der);

@@ -5,6 +5,7 @@ pub mod cli;
 use std::ffi::OsString;
 
 use k8s_pki::Error;
+use k8s_pki::error::Refusal;
 
 /// Runs `k8s-sign` with these arguments and returns the exit code.
 pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
@@ -19,15 +20,18 @@ pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
 /// plus the flag it needs (the signer decides usages; k8s-pki does not guess them).
 fn corrected(error: Error, args: &[OsString]) -> Error {
     match error {
-        Error::Refused(m) if m.starts_with(k8s_pki::issue::NO_USAGES) => {
+        Error::Refused(Refusal::NoUsages(_)) => {
             let words: Vec<String> = std::iter::once("k8s-sign".to_string())
                 .chain(args.iter().skip(1).map(|a| k8s_pki::explain::sh(&a.to_string_lossy())))
                 .collect();
             let command = words.join(" ");
-            Error::refused(format!(
-                "{}; the signer decides, e.g. for a client: {command} --usage client (a server: --usage server; kubeadm's: --profile NAME)",
-                k8s_pki::issue::NO_USAGES
-            ))
+            Error::refused_as(
+                Refusal::NoUsages,
+                format!(
+                    "{}; the signer decides, e.g. for a client: {command} --usage client (a server: --usage server; kubeadm's: --profile NAME)",
+                    k8s_pki::issue::NO_USAGES
+                ),
+            )
         }
         other => other,
     }

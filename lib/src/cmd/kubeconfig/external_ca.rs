@@ -40,7 +40,7 @@ pub fn partial(opts: &Options) -> Result<Vec<PathBuf>> {
     let key = PrivateKey::from_pem_block(&key_block.label, &key_block.der, &source)?;
     let csr = crate::csr::Csr::from_der(&csr_block.der, &source)?;
     if csr.public_key != *key.public_key() {
-        return Err(Error::refused("the private key does not match the CSR"));
+        return Err(Error::refused_as(crate::error::Refusal::KeyMismatch, "the private key does not match the CSR"));
     }
     let subject = &csr.request.subject;
     let server = server_for(opts, subject)?;

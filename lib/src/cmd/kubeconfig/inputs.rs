@@ -78,7 +78,10 @@ pub(super) fn client(opts: &Options, stdin: Option<(String, Vec<u8>)>) -> Result
 /// one of its certificates must have signed the client certificate.
 pub(super) fn check(client: &Client, bundle: &[Cert], ca_name: &str, now: i64) -> Result<()> {
     if client.cert.public_key != *client.key.public_key() {
-        return Err(Error::refused("the private key does not match the client certificate"));
+        return Err(Error::refused_as(
+            crate::error::Refusal::KeyMismatch,
+            "the private key does not match the client certificate",
+        ));
     }
     // kube-apiserver's client-certificate authenticator: Go's Verify with the client CA bundle
     // as roots and ClientAuth (k8s.io/apiserver pkg/authentication/request/x509/x509.go).
@@ -119,7 +122,7 @@ pub(super) fn check(client: &Client, bundle: &[Cert], ca_name: &str, now: i64) -
         (GoError::IncompatibleUsage, _) => "the certificate has no clientAuth usage".to_string(),
         _ => format!("the client certificate does not verify against {ca_name}"),
     };
-    Err(Error::refused(format!("{why}: kube-apiserver would say '{go}'")))
+    Err(Error::refused_as(crate::error::Refusal::Untrusted, format!("{why}: kube-apiserver would say '{go}'")))
 }
 
 pub(super) fn absolute(path: &Path) -> Result<String> {

@@ -115,7 +115,10 @@ fn issuer_checked(
     let issuer_name = issuer_path.display().to_string();
     match (crate::renew::check_issuer(old_cert, &issuers, &what, &issuer_name), &opts.foreign_issuer) {
         (Ok(()), _) => Ok(()),
-        (Err(refusal), None) => Err(Error::refused(format!("{refusal}; --foreign-issuer REASON re-issues it anyway"))),
+        (Err(refusal), None) => Err(Error::refused_as(
+            crate::error::Refusal::ForeignIssuer,
+            format!("{refusal}; --foreign-issuer REASON re-issues it anyway"),
+        )),
         (Err(_), Some(reason)) => {
             note(crate::cmd::note::Note::Warning(&format!(
                 "{name}: re-issuing '{}', issued by '{}', under {} (--foreign-issuer: {})",

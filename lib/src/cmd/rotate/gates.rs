@@ -115,7 +115,7 @@ pub(super) fn refuse_or_force(
         }
         None => {
             let more = if missing.len() > 1 { format!(" ({} more above)", missing.len() - 1) } else { String::new() };
-            Err(Error::refused(format!("gate: {first}{more}")))
+            Err(Error::refused_as(crate::error::Refusal::Gate, format!("gate: {first}{more}")))
         }
     }
 }

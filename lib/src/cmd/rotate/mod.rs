@@ -88,14 +88,13 @@ fn refuse_out_of_turn(tree: &Tree, state: Option<&State>, step: &Step, opts: &Op
         } else {
             format!("run it again to finish it, or `k8s-rotate rollback --pki-dir {dir}` to undo it")
         };
-        return Err(Error::refused(format!("gate: `{a}` was interrupted; {how}")));
+        return Err(Error::refused_as(crate::error::Refusal::Gate, format!("gate: `{a}` was interrupted; {how}")));
     }
     if state.is_none() && step.from != Phase::Idle && opts.force.is_none() {
-        return Err(Error::refused(format!(
-            "gate: no rotation is under way; `{}` follows {}",
-            step.command,
-            step.from.word()
-        )));
+        return Err(Error::refused_as(
+            crate::error::Refusal::Gate,
+            format!("gate: no rotation is under way; `{}` follows {}", step.command, step.from.word()),
+        ));
     }
     Ok(resuming)
 }

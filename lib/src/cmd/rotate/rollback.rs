@@ -26,7 +26,10 @@ fn undone(state: &State) -> Result<(&'static Step, bool)> {
     };
     match crate::rotation::step_into(phase).filter(|_| phase != Phase::Done) {
         Some(step) => Ok((step, resuming)),
-        None => Err(Error::refused(format!("gate: nothing to roll back from {}: the old keys are gone", phase.word()))),
+        None => Err(Error::refused_as(
+            crate::error::Refusal::Gate,
+            format!("gate: nothing to roll back from {}: the old keys are gone", phase.word()),
+        )),
     }
 }
 
@@ -56,7 +59,12 @@ fn undo_changes(tree: &Tree, state: &State, step: &Step, resuming: bool) -> Resu
     let mut all = Vec::new();
     match backup {
         _ if !replaced_any => {}
-        None => return Err(Error::refused(format!("gate: no backup of {} recorded", step.to.word()))),
+        None => {
+            return Err(Error::refused_as(
+                crate::error::Refusal::Gate,
+                format!("gate: no backup of {} recorded", step.to.word()),
+            ));
+        }
         Some(backup) => {
             let rec = record(tree, state, step, &backup);
             let originals = crate::rotation::backup::originals(tree, &backup, &rec.replaced)?;
@@ -115,7 +123,7 @@ pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate
             return clear_leftovers(tree, opts, note);
         }
         if swept.is_empty() {
-            return Err(Error::refused("gate: no rotation is under way"));
+            return Err(Error::refused_as(crate::error::Refusal::Gate, "gate: no rotation is under way"));
         }
         return Ok(());
     };

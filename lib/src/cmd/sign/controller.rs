@@ -29,7 +29,10 @@ pub(super) fn sign(
     let (object, csr_pem) = if csrapi::looks_like_object(&bytes) {
         let object = CsrObject::from_slice(&bytes, &source)?;
         if let Some(theirs) = object.signer.as_ref().filter(|theirs| *theirs != signer) {
-            return Err(Error::refused(format!("{source}: the CSR is for signer {theirs}, not {signer}")));
+            return Err(Error::refused_as(
+                crate::error::Refusal::Policy,
+                format!("{source}: the CSR is for signer {theirs}, not {signer}"),
+            ));
         }
         let pem = object.request_pem.clone();
         (Some(object), pem)
@@ -44,9 +47,9 @@ pub(super) fn sign(
         _ if !csr.request.usages.is_empty() => rules::requested_usages(&csr),
         _ => signer.default_usages(csr.public_key.is_rsa()),
     };
-    signer
-        .validate(&csr, &usages)
-        .map_err(|why| Error::refused(format!("{source}: the {signer} signer refuses: {why}")))?;
+    signer.validate(&csr, &usages).map_err(|why| {
+        Error::refused_as(crate::error::Refusal::Policy, format!("{source}: the {signer} signer refuses: {why}"))
+    })?;
     let now = base.now;
     let ttl = match object.as_ref().and_then(|o| o.expiration_seconds) {
         Some(secs) => secs.min(base.lifetime),

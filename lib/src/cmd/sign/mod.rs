@@ -167,7 +167,9 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
                                 })?;
                                 sign_csr(&block, &issue_opts, auto, &source, |csr, o| self_sign(csr, key, o))?
                             }
-                            (None, Signer::Ca(_)) => return Err(Error::refused("internal: CSR not prepared")),
+                            (None, Signer::Ca(_)) => {
+                                return Err(Error::internal("a CSR was not prepared before signing"));
+                            }
                         };
                         if !ignored.is_empty() {
                             warn(Note::Warning(&format!("{source}: not copied from the CSR: {}", ignored.join(", "))));
@@ -308,10 +310,13 @@ fn auto_options(csr: &Csr, base: &IssueOptions, source: &str) -> Result<IssueOpt
     let req = &csr.request;
     let cn = req.subject.cn().unwrap_or("");
     let p = profile::for_identity(cn, &req.subject.orgs(), &req.sans).ok_or_else(|| {
-        Error::refused(format!(
-            "{source}: --profile auto: '{}' is none of kubeadm's identities; choose --profile NAME or --usage",
-            req.subject
-        ))
+        Error::refused_as(
+            crate::error::Refusal::Policy,
+            format!(
+                "{source}: --profile auto: '{}' is none of kubeadm's identities; choose --profile NAME or --usage",
+                req.subject
+            ),
+        )
     })?;
     Ok(IssueOptions { usages: Some(p.usages.to_vec()), make_ca: false, ..base.clone() })
 }

@@ -120,7 +120,10 @@ fn plan(opts: &Options) -> Result<Plan> {
         (None, Some(_)) => return Err(Error::usage("--key needs a client certificate: --cert FILE")),
         (Some(leaf), Some(key)) => {
             if &leaf.public_key != key.public_key() {
-                return Err(Error::refused("the client key does not belong to the client certificate"));
+                return Err(Error::refused_as(
+                    crate::error::Refusal::KeyMismatch,
+                    "the client key does not belong to the client certificate",
+                ));
             }
             Some(ClientIdentity { chain: chain.iter().map(|c| c.der.clone()).collect(), key })
         }
