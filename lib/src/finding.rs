@@ -129,7 +129,36 @@ impl Finding {
     }
 }
 
+/// The one exit decision of every verdict k8s-verify prints: a failure exits 1 (`failed` says
+/// what failed), warnings or missing files exit 6 when they count (audits and `--connect`
+/// always, checks with `--strict`), anything else 0. The status printed is the same `status`.
+pub fn exit_for(status: Status, warnings_count: bool, failed: impl FnOnce() -> String) -> crate::error::Result<()> {
+    use crate::error::Error;
+    match status {
+        Status::Fail => Err(Error::CheckFailed(failed())),
+        Status::Warn | Status::Missing if warnings_count => Err(Error::Warnings("warnings only: see above".into())),
+        _ => Ok(()),
+    }
+}
+
 /// The worst status among findings.
 pub fn worst(findings: &[Finding]) -> Status {
     findings.iter().map(|f| f.status).max().unwrap_or(Status::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_exit_decision_per_status() {
+        let code = |s, warnings_count| exit_for(s, warnings_count, || "x".into()).err().map(|e| e.exit_code());
+        assert_eq!(code(Status::Ok, true), None);
+        assert_eq!(code(Status::Fail, false), Some(1));
+        assert_eq!(code(Status::Fail, true), Some(1));
+        for s in [Status::Warn, Status::Missing] {
+            assert_eq!(code(s, true), Some(6));
+            assert_eq!(code(s, false), None);
+        }
+    }
 }

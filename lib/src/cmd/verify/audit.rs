@@ -76,9 +76,5 @@ pub(super) fn run(
         (false, OutputFormat::Json) => print(&report::audit_json(&rep))?,
     }
     let failed = rep.files.iter().filter(|f| f.status == Status::Fail).count();
-    match rep.status {
-        Status::Fail => Err(Error::CheckFailed(format!("{failed} of {} files failed the audit", rep.files.len()))),
-        Status::Warn | Status::Missing => Err(Error::Warnings("warnings only: see above".into())),
-        Status::Ok => Ok(()),
-    }
+    crate::finding::exit_for(rep.status, true, || format!("{failed} of {} files failed the audit", rep.files.len()))
 }

@@ -212,15 +212,10 @@ fn report(results: &[Checked], opts: &Options, paint: &Paint) -> Result<()> {
     };
     print(&text)?;
     let failed = results.iter().filter(|r| worst(&r.findings) == Status::Fail).count();
-    if failed > 0 {
-        return Err(Error::CheckFailed(format!("{failed} of {} certificates failed", results.len())));
-    }
     // A valid chain exits 0 with its warnings printed (as openssl verify does); --strict makes
-    // them fail, for health checks.
-    if opts.strict && results.iter().any(|r| worst(&r.findings) != Status::Ok) {
-        return Err(Error::Warnings("warnings only: see above".into()));
-    }
-    Ok(())
+    // them count, for health checks.
+    let status = results.iter().map(|r| worst(&r.findings)).max().unwrap_or(Status::Ok);
+    crate::finding::exit_for(status, opts.strict, || format!("{failed} of {} certificates failed", results.len()))
 }
 
 /// The openssl commands that check what `opts` asks, for each certificate file.

@@ -297,9 +297,5 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
         }
     };
     print(&text)?;
-    match status {
-        Status::Fail => Err(Error::CheckFailed(format!("{endpoint}: failed"))),
-        Status::Warn | Status::Missing => Err(Error::Warnings("warnings only: see above".into())),
-        Status::Ok => Ok(()),
-    }
+    crate::finding::exit_for(status, true, || format!("{endpoint}: failed"))
 }
