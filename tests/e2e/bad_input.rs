@@ -175,8 +175,21 @@ fn unwritable_output() {
     std::fs::write(&blocker, "x").expect("write");
     // A path below a regular file cannot be created.
     let out = blocker.join("k");
-    fails("k8s-genkey", &["--algo", "ecdsa", "--out", out.to_str().expect("utf8")], b"", 5, "");
-    fails("k8s-genkey", &["--algo", "ecdsa", "--key-out", "/dev/full/x.key"], b"", 5, "");
+    // The file in the way is named, and --force (which cannot help) is not suggested.
+    let blocked = format!("{}: not a directory: nothing can be written below it", blocker.display());
+    fails("k8s-genkey", &["--algo", "ecdsa", "--out", out.to_str().expect("utf8")], b"", 5, &blocked);
+    let dev = "/dev/full: not a directory: nothing can be written below it";
+    fails("k8s-genkey", &["--algo", "ecdsa", "--key-out", "/dev/full/x.key"], b"", 5, dev);
+    // A directory that cannot be written: the directory and the reason.
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).expect("mkdir");
+    assert!(std::process::Command::new("chattr").arg("+i").arg(&ro).status().expect("chattr").success());
+    let key = s(&ro.join("sub/k.key"));
+    let res = tool("k8s-genkey").args(["--algo", "ecdsa", "--key-out", &key]).output().expect("runs");
+    assert!(std::process::Command::new("chattr").arg("-i").arg(&ro).status().expect("chattr").success());
+    assert_eq!(res.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("ro/sub: operation not permitted") || err.contains("ro/sub: permission denied"), "{err}");
 }
 
 #[test]

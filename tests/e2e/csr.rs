@@ -310,10 +310,22 @@ fn missing_parameters_are_usage_errors() {
 
 #[test]
 fn list_profiles_names_every_profile() {
+    // The rows of the table the profiles are data in (lib/src/profile/table.rs), read from the
+    // source, not from the tool: each is listed once in text and in JSON, and nothing else is.
+    let table = read(repo().join("lib/src/profile/table.rs"));
+    let rows: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("name: \"")?.strip_suffix("\","))
+        .filter(|n| !n.is_empty())
+        .collect();
+    assert!(rows.len() >= 15, "{rows:?}");
     let out = String::from_utf8(run_ok("k8s-csr", &["--list-profiles"], b"")).expect("utf8");
-    for p in ["ca", "apiserver", "etcd-peer", "kubelet", "kube-proxy", "scheduler", "super-admin"] {
-        assert!(out.lines().any(|l| l.starts_with(&format!("{p} "))), "{p} missing:\n{out}");
-    }
+    let listed: Vec<&str> = out.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(listed, rows, "the text listing, in the table's order:\n{out}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&run_ok("k8s-csr", &["--list-profiles", "--format", "json"], b"")).expect("json");
+    let names: Vec<&str> = json.as_array().expect("rows").iter().map(|r| r["name"].as_str().expect("name")).collect();
+    assert_eq!(names, rows);
 }
 
 #[test]

@@ -130,7 +130,7 @@ fn open_slots(files: &[FileWrite]) -> Result<Vec<Slot<'_>>> {
                         tree.make_dir(&rel_dir)?
                     }
                     None => {
-                        fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, &e))?;
+                        fs::create_dir_all(&parent).map_err(|e| dir_error(&parent, &e))?;
                         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
                         rustix::fs::open(&parent, flags, Mode::empty())
                             .map_err(|e| Error::io(&parent, &io::Error::from(e)))?
@@ -191,6 +191,18 @@ fn open_device(s: &Slot<'_>, force: bool) -> Result<File> {
         ));
     }
     Ok(out)
+}
+
+/// Why `parent` could not be made: a file where a directory must be is said as such (mkdir's
+/// "file exists" would suggest `--force`, which cannot help).
+fn dir_error(parent: &Path, e: &io::Error) -> Error {
+    let blocker = parent.ancestors().find(|a| fs::symlink_metadata(a).is_ok());
+    match blocker {
+        Some(b) if e.kind() == io::ErrorKind::AlreadyExists || !b.is_dir() => {
+            Error::io_msg(b, "not a directory: nothing can be written below it")
+        }
+        _ => Error::io(parent, e),
+    }
 }
 
 /// Exclusive locks on the directories of `slots` (flock on the directory itself: nothing is
