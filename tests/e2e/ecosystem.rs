@@ -205,6 +205,36 @@ fn the_readmes_shell_snippets_run_as_written() {
     }
     let after = git(&["status", "--porcelain"], &clone);
     assert_eq!(after, before, "the README's blocks wrote files git does not ignore");
+    readme_results_hold(&clone);
+}
+
+/// What the README's blocks say they make, judged by openssl and the files themselves (kubectl
+/// judges admin.conf when the scratch directory goes).
+fn readme_results_hold(clone: &Path) {
+    let ok = openssl_ok(clone, &["verify", "-CAfile", "pki/ca.crt", "pki/apiserver.crt", "alice.crt"]);
+    assert_eq!(ok, "pki/apiserver.crt: OK\nalice.crt: OK\n");
+    let alice = openssl_ok(clone, &["x509", "-in", "alice.crt", "-noout", "-subject", "-ext", "extendedKeyUsage"]);
+    assert!(alice.contains("CN = alice") && alice.contains("O = dev") && alice.contains("O = ops"), "{alice}");
+    assert!(alice.contains("TLS Web Client Authentication") && !alice.contains("Server"), "{alice}");
+    // The renewal with --san 10.0.0.100 kept the old SANs and added it; each --force kept what
+    // it replaced, and --renew kept the old kubeconfig.
+    let sans = openssl_ok(clone, &["x509", "-in", "pki/apiserver.crt", "-noout", "-ext", "subjectAltName"]);
+    assert!(sans.contains("IP Address:10.0.0.100") && sans.contains("DNS:kubernetes.default.svc"), "{sans}");
+    let names: Vec<String> = ["pki", "."]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(clone.join(d)).expect("dir").flatten())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    for kept in ["apiserver.crt.bak-", "apiserver.key.bak-", "admin.conf.bak-"] {
+        assert!(names.iter().any(|n| n.starts_with(kept)), "{kept}*: {names:?}");
+    }
+    // The rotated copy ends on its new CA: the old cluster CA no longer verifies its server.
+    let new = openssl(clone, &["verify", "-CAfile", "rotated/pki/ca.crt", "rotated/pki/apiserver.crt"]);
+    let old = openssl(clone, &["verify", "-CAfile", "cluster/pki/ca.crt", "rotated/pki/apiserver.crt"]);
+    assert!(new.status.success() && !old.status.success(), "{}", String::from_utf8_lossy(&old.stdout));
+    let served: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(clone.join("served.json")).expect("served")).expect("served.json");
+    assert_eq!((served["status"].as_str(), served["client"]["accepted"].as_bool()), (Some("ok"), Some(true)));
 }
 
 /// The code spans of each row of the README table under `heading`: (left, right).
