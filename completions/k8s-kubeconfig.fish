@@ -2,7 +2,7 @@ complete -c k8s-kubeconfig -l ca-cert -l certificate-authority -d 'The cluster C
 complete -c k8s-kubeconfig -l server -d 'API server URL' -r
 complete -c k8s-kubeconfig -l advertise-address -l apiserver-advertise-address -d 'Without --server: this node\'s address; the server is the one kubeadm writes for the certificate\'s identity (admin and super-admin: the control-plane endpoint; controller-manager and scheduler: https://IP:6443; kubelet: by release)' -r
 complete -c k8s-kubeconfig -l control-plane-endpoint -d 'The load balancer\'s or DNS name\'s HOST[:PORT] (default port 6443); without it, the control-plane endpoint is https://ADVERTISE:6443' -r
-complete -c k8s-kubeconfig -l kubernetes-version -d 'The kubeadm release whose servers to follow (1.28 to 1.33; default: the newest): before 1.33 kubelet.conf points at the control-plane endpoint, from 1.33 at the local API server' -r
+complete -c k8s-kubeconfig -l kubernetes-version -d 'The kubeadm release to follow (1.28 to 1.33; default: the newest). With --advertise-address, its servers: before 1.33 kubelet.conf points at the control-plane endpoint, from 1.33 at the local API server. With --renew, where the new certificate starts: at the CA\'s NotBefore before 1.31, five minutes ago from 1.31' -r
 complete -c k8s-kubeconfig -l tls-server-name -d 'Name to check the API server\'s certificate against, when the URL\'s host is not in its SANs' -r
 complete -c k8s-kubeconfig -l cluster-name -d 'Cluster name' -r
 complete -c k8s-kubeconfig -l user -d 'User name (default: the certificate\'s CN)' -r

@@ -38,6 +38,12 @@ backup="$dir/backup-$(date -u +%Y%m%dT%H%M%SZ)"
 # Two runs within one second never share (and overwrite) a backup directory.
 n=1; base=$backup; while [ -e "$backup" ]; do backup="$base.$n"; n=$((n + 1)); done
 
+# The kubeadm release the tree carries, as the audit reads it from its certificates' groups (the
+# newest when they do not tell): a renewal starts NotBefore as that release does (the CA's
+# NotBefore before 1.31), as `kubeadm certs renew` of that release would.
+release=$(k8s-verify --pki-dir "$dir" --format json 2>/dev/null | jq -r '.kubernetesVersion // empty' || true)
+version=(${release:+--kubernetes-version "$release"})
+
 # Whether a certificate (on stdin) is due: always, or when it expires within --within days.
 due() { [ -z "$within" ] || ! openssl x509 -noout -checkend $((within * 86400)) >/dev/null; }
 
@@ -94,10 +100,10 @@ for pair in $leaf_pairs; do
     if ((keep)); then
         cp -p "$pki/$leaf.key" "$to/"
         k8s-csr --from-cert "$pki/$leaf.crt" --issued-by "$pki/$ca.crt" --key "$pki/$leaf.key" --reuse-key \
-            | signed k8s-sign --ca "$pki/$ca" --days "$days" --cert-out "$pki/$leaf.crt" --force
+            | signed k8s-sign --ca "$pki/$ca" "${version[@]}" --days "$days" --cert-out "$pki/$leaf.crt" --force
     else
         k8s-genkey --like "$pki/$leaf.crt" | k8s-csr --from-cert "$pki/$leaf.crt" --issued-by "$pki/$ca.crt" \
-            | signed k8s-sign --ca "$pki/$ca" --days "$days" --out "$pki/$leaf" --force
+            | signed k8s-sign --ca "$pki/$ca" "${version[@]}" --days "$days" --out "$pki/$leaf" --force
         to_backup "$pki/$leaf.key" "$to"
     fi
     to_backup "$pki/$leaf.crt" "$to"
@@ -117,10 +123,10 @@ for nodedir in "$dir"/nodes/*/; do
         if ((keep)); then
             cp -p "$nodedir/pki/$leaf.key" "$to/"
             k8s-csr --from-cert "$crt" --issued-by "$pki/$ca.crt" --key "$nodedir/pki/$leaf.key" --reuse-key \
-                | signed k8s-sign --ca "$pki/$ca" --days "$days" --cert-out "$crt" --force
+                | signed k8s-sign --ca "$pki/$ca" "${version[@]}" --days "$days" --cert-out "$crt" --force
         else
             k8s-genkey --like "$crt" | k8s-csr --from-cert "$crt" --issued-by "$pki/$ca.crt" \
-                | signed k8s-sign --ca "$pki/$ca" --days "$days" --out "$nodedir/pki/$leaf" --force
+                | signed k8s-sign --ca "$pki/$ca" "${version[@]}" --days "$days" --out "$nodedir/pki/$leaf" --force
             to_backup "$nodedir/pki/$leaf.key" "$to"
         fi
         to_backup "$crt" "$to"
@@ -136,7 +142,7 @@ for conf in "${confs[@]}"; do
     [ -f "$dir/$conf" ] || continue
     k8s-kubeconfig --extract --in "$dir/$conf" 2>/dev/null | due || continue
     rc=0
-    k8s-kubeconfig --renew "$dir/$conf" --ca "$pki/ca" --days "$days" $( ((keep)) && echo --reuse-key ) >/dev/null 2>"$dir/.renew-err" || rc=$?
+    k8s-kubeconfig --renew "$dir/$conf" --ca "$pki/ca" "${version[@]}" --days "$days" $( ((keep)) && echo --reuse-key ) >/dev/null 2>"$dir/.renew-err" || rc=$?
     if ((rc == 4)); then
         # Refused (a client certificate the cluster CA did not issue): said, and the run fails.
         echo "renew-pki: not renewed: $(cat "$dir/.renew-err")" >&2

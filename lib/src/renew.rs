@@ -42,6 +42,7 @@ pub fn renew(old: &Cert, old_key: PrivateKey, format: KeyFormat, ca: &Ca, opts: 
         usages: Some(usages),
         clamp: opts.clamp,
         now: opts.now,
+        not_before: (opts.not_before == crate::release::NotBefore::CaNotBefore).then_some(ca.cert.not_before),
         ..Default::default()
     };
     let issued = ca.issue(&csr, &issue_opts)?;
@@ -82,4 +83,8 @@ pub struct RenewOptions {
     pub clamp: bool,
     /// Now, seconds since the epoch.
     pub now: i64,
+    /// Where NotBefore starts, as the tree's kubeadm release sets it: the CA's NotBefore (1.28
+    /// to 1.30, pkiutil `NewSignedCert`, which `kubeadm certs renew` calls too) or five minutes
+    /// before now (1.31 and later).
+    pub not_before: crate::release::NotBefore,
 }

@@ -72,6 +72,45 @@ fn a_kubeadm_1_28_tree_is_built_audited_fixed_and_renewed_as_1_28() {
     assert_eq!(orgs_of_kubeconfig(&out.join("admin.conf")), ["system:masters"]);
     let (code, text) = audit(&[]);
     assert_eq!(code, Some(0), "{text}");
+    // ... and starts each renewed certificate at its CA's NotBefore, as kubeadm 1.28's
+    // `certs renew` does (pkiutil NewSignedCert), read by openssl.
+    let start = |pem: &[u8]| {
+        let dir = scratch();
+        std::fs::write(dir.path().join("c.pem"), pem).expect("write");
+        openssl_ok(dir.path(), &["x509", "-in", "c.pem", "-noout", "-startdate"])
+    };
+    let file = |rel: &str| std::fs::read(out.join(rel)).expect("read");
+    for (leaf, ca) in [("pki/apiserver.crt", "pki/ca.crt"), ("pki/front-proxy-client.crt", "pki/front-proxy-ca.crt")]
+        .into_iter()
+        .chain([("pki/etcd/server.crt", "pki/etcd/ca.crt")])
+    {
+        assert_eq!(start(&file(leaf)), start(&file(ca)), "{leaf}");
+    }
+    let admin = run_ok("k8s-kubeconfig", &["--extract", "--in", &s(&out.join("admin.conf"))], b"");
+    let admin_cert = blocks_of(&admin, "CERTIFICATE").into_iter().next().expect("client certificate");
+    assert_eq!(start(admin_cert.as_bytes()), start(&file("pki/ca.crt")), "admin.conf");
+    // A rotation of the 1.28 tree starts the leaves it re-issues at the new CA's NotBefore.
+    let rotate = |args: &[&str]| {
+        let res = tool("k8s-rotate").args(args).arg("--pki-dir").arg(&out).output().expect("k8s-rotate");
+        assert!(res.status.success(), "{args:?}: {}", String::from_utf8_lossy(&res.stderr));
+    };
+    rotate(&["prepare", "--target", "ca"]);
+    rotate(&["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    let admin = run_ok("k8s-kubeconfig", &["--extract", "--in", &s(&out.join("admin.conf"))], b"");
+    let admin_cert = blocks_of(&admin, "CERTIFICATE").into_iter().next().expect("client certificate");
+    assert_eq!(start(admin_cert.as_bytes()), start(&file("pki/rotation/ca.new.crt")), "admin.conf after clients");
+    // The newest release backdates five minutes instead: the same renewal, told so, does not
+    // start at the CA's NotBefore.
+    let conf = scratch();
+    let copy = conf.path().join("admin.conf");
+    std::fs::copy(demo_pki().join("admin.conf"), &copy).expect("copy");
+    let ca = s(&demo_pki().join("pki/ca"));
+    for (version, at_ca) in [("1.28", true), ("1.33", false)] {
+        run_ok("k8s-kubeconfig", &["--renew", &s(&copy), "--ca", &ca, "--kubernetes-version", version], b"");
+        let pem = run_ok("k8s-kubeconfig", &["--extract", "--in", &s(&copy)], b"");
+        let cert = blocks_of(&pem, "CERTIFICATE").into_iter().next().expect("client certificate");
+        assert_eq!(start(cert.as_bytes()) == start(&std::fs::read(demo_pki().join("pki/ca.crt")).expect("ca")), at_ca);
+    }
 }
 
 #[test]

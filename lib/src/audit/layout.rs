@@ -145,7 +145,7 @@ pub(super) fn infer_params(pki: &Path, tree: &Beneath, opts: &AuditOptions, rele
 /// keeps the releases that write its groups; the newest release left wins, and the newest
 /// overall when nothing tells (1.29–1.33 write the same subjects) or the files disagree.
 /// super-admin.conf is no evidence: kubeadm's docs suggest keeping it off the node.
-fn detect(tree: &Beneath, pki: &Path) -> (&'static Release, Vec<String>) {
+pub(super) fn detect(tree: &Beneath, pki: &Path) -> (&'static Release, Vec<String>) {
     let root = tree.root();
     let mut left: Vec<&'static Release> = crate::release::RELEASES.iter().collect();
     let mut told = Vec::new();

@@ -35,6 +35,16 @@ pub fn node_name(dir: &Path, opts: &AuditOptions) -> Option<String> {
     layout::infer_params(&pki, &tree, opts, release).node_name
 }
 
+/// The kubeadm release the tree at `dir` carries, as far as its certificates' groups tell (the
+/// newest when nothing tells): what a renewal or rotation of it follows.
+pub fn release_of_tree(dir: &Path) -> &'static crate::release::Release {
+    let found = layout::locate(dir).ok().and_then(|(root, pki)| Some((Beneath::open(&root).ok()?, pki)));
+    match found {
+        Some((tree, pki)) => layout::detect(&tree, &pki).0,
+        None => crate::release::newest(),
+    }
+}
+
 /// Audits `dir` (a directory holding `pki/` and the kubeconfigs, like /etc/kubernetes).
 pub fn audit(dir: &Path, opts: &AuditOptions) -> Result<Report> {
     let (root, pki) = layout::locate(dir)?;

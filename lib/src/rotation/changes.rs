@@ -30,6 +30,8 @@ pub struct Want {
     /// Also re-issue leaves of the phase's generation that expire within this many seconds
     /// (a rollback that puts back old certificates does not put back ones about to expire).
     pub renew_within: i64,
+    /// Where a re-issued leaf's NotBefore starts: the tree's kubeadm release's rule.
+    pub not_before: crate::release::NotBefore,
 }
 
 fn write(rel: String, bytes: Vec<u8>, mode: u32, now: String, why: String, pipe: String) -> Change {
@@ -161,8 +163,13 @@ fn renew(
 ) -> Result<crate::renew::Renewed> {
     let ca = m.ca(wanted, want.now)?;
     // Going back to the old CA (rollback) must not outlive it.
-    let opts =
-        crate::renew::RenewOptions { keep_key: want.keep_keys, lifetime: want.lifetime, clamp: true, now: want.now };
+    let opts = crate::renew::RenewOptions {
+        keep_key: want.keep_keys,
+        lifetime: want.lifetime,
+        clamp: true,
+        now: want.now,
+        not_before: want.not_before,
+    };
     crate::renew::renew(cert, key, format, &ca, opts)
 }
 

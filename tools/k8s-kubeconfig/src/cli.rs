@@ -85,9 +85,11 @@ pub struct Cli {
     #[arg(long, value_name = "HOST[:PORT]", value_parser = k8s_pki_cli::endpoint_parser, requires = "advertise_address", help_heading = "kubeadm's servers")]
     pub control_plane_endpoint: Option<k8s_pki::control_plane::Endpoint>,
 
-    /// The kubeadm release whose servers to follow (1.28 to 1.33; default: the newest): before
-    /// 1.33 kubelet.conf points at the control-plane endpoint, from 1.33 at the local API server
-    #[arg(long, value_name = "VERSION", value_parser = k8s_pki_cli::release_parser, requires = "advertise_address", help_heading = "kubeadm's servers")]
+    /// The kubeadm release to follow (1.28 to 1.33; default: the newest). With
+    /// --advertise-address, its servers: before 1.33 kubelet.conf points at the control-plane
+    /// endpoint, from 1.33 at the local API server. With --renew, where the new certificate
+    /// starts: at the CA's NotBefore before 1.31, five minutes ago from 1.31
+    #[arg(long, value_name = "VERSION", value_parser = k8s_pki_cli::release_parser, help_heading = "kubeadm's servers")]
     pub kubernetes_version: Option<&'static k8s_pki::release::Release>,
 
     /// Name to check the API server's certificate against, when the URL's host is not in its SANs

@@ -21,6 +21,11 @@ pub use options::Options;
 
 /// Builds (or merges) the kubeconfig, or extracts credentials. Returns the files written.
 pub fn run(opts: &Options, now: i64, note: crate::cmd::note::Warn<'_>) -> Result<Vec<PathBuf>> {
+    if opts.release.is_some() && opts.endpoints.is_none() && opts.renew.is_none() {
+        return Err(Error::usage(
+            "--kubernetes-version goes with --advertise-address (kubeadm's servers) or --renew (where NotBefore starts)",
+        ));
+    }
     if opts.extract {
         return extract(opts);
     }

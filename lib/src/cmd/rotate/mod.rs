@@ -66,7 +66,14 @@ pub(super) fn changes(
     phase: Phase,
     opts: &Options,
 ) -> Result<Vec<Change>> {
-    let want = Want { phase, keep_keys: opts.keep_keys, lifetime: opts.leaf_lifetime, now: opts.now, renew_within: 0 };
+    let want = Want {
+        phase,
+        keep_keys: opts.keep_keys,
+        lifetime: opts.leaf_lifetime,
+        now: opts.now,
+        renew_within: 0,
+        not_before: crate::audit::release_of_tree(&opts.pki_dir).leaf_not_before,
+    };
     let mut out = Vec::new();
     for m in ms {
         out.extend(crate::rotation::changes::compute(tree, m, &want)?);
