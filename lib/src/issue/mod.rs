@@ -20,37 +20,16 @@ use crate::csr::Csr;
 use crate::error::{Error, Result};
 
 mod cautions;
+mod options;
+mod usages;
+
 use crate::ext;
 use crate::key::{PrivateKey, PublicKey};
 use crate::usage::Usage;
 use crate::validity::{BACKDATE, format_time};
-
-/// How the signer shapes each certificate.
-#[derive(Clone, Debug, Default)]
-pub struct IssueOptions {
-    /// Lifetime in seconds from now (ignored when `not_after` is set).
-    pub lifetime: i64,
-    /// Explicit notBefore (default: now − 5 minutes).
-    pub not_before: Option<i64>,
-    /// Explicit notAfter.
-    pub not_after: Option<i64>,
-    /// Usages decided by the signer; `None` takes what the CSR asked for.
-    pub usages: Option<Vec<Usage>>,
-    /// Whether the signer's choice makes a CA (from `--profile ca` etc).
-    pub make_ca: bool,
-    /// A CA's path length constraint (cfssl's `max_path_len`); none by default, as kubeadm.
-    pub path_len: Option<u8>,
-    /// Allow issuing a CA certificate from a CSR that asks for CA:TRUE.
-    pub allow_ca: bool,
-    /// Issue a leaf (CA:FALSE) whatever the CSR asks, with a warning when it asked for CA:TRUE:
-    /// kube-controller-manager's signer does (`PermissiveSigningPolicy.apply` sets IsCA false,
-    /// pkg/controller/certificates/authority/policies.go).
-    pub leaf_only: bool,
-    /// Clamp notAfter to the CA's notAfter instead of warning.
-    pub clamp: bool,
-    /// "Now", seconds since the epoch.
-    pub now: i64,
-}
+pub use options::IssueOptions;
+pub use usages::NO_USAGES;
+use usages::{decide_usages, path_len, refuse_nameless};
 
 /// A certificate just issued, with anything the user should hear about.
 #[derive(Clone, Debug)]
@@ -200,76 +179,6 @@ pub fn self_sign(csr: &Csr, key: &PrivateKey, opts: &IssueOptions) -> Result<Iss
     let der = build(csr, &usages, (is_ca, path_len(csr, opts)), window, &csr.subject_name, key, None)?;
     Ok(Issued { der, warnings: Vec::new() })
 }
-
-/// A CA's path length constraint: the signer's (a cfssl profile's `max_path_len`), else the one
-/// the CSR asks for (cfssl's CSR JSON `ca.pathlen`, a renewed CA's). A limit only narrows what
-/// the CA may do, so taking the CSR's is safe.
-fn path_len(csr: &Csr, opts: &IssueOptions) -> Option<u8> {
-    opts.path_len.or(csr.request.path_len)
-}
-
-/// RFC 5280 4.1.2.6: a certificate names its subject in the subject field or, when that is
-/// empty, in a (critical) subjectAltName. A CSR with neither names nobody.
-fn refuse_nameless(csr: &Csr) -> Result<()> {
-    if csr.request.names_nobody() {
-        return Err(Error::refused_as(
-            crate::error::Refusal::Csr,
-            "the CSR has an empty subject and no subjectAltName: it names nobody (RFC 5280 4.1.2.6)",
-        ));
-    }
-    Ok(())
-}
-
-fn decide_usages(csr: &Csr, opts: &IssueOptions, self_signing: bool) -> Result<(Vec<Usage>, bool)> {
-    if opts.make_ca && !self_signing && !opts.allow_ca {
-        return Err(Error::refused_as(
-            crate::error::Refusal::Policy,
-            "the signing profile issues a CA (CA:TRUE: a cfssl profile's is_ca, or a kubeadm CA profile); \
-             pass --allow-ca to issue an intermediate CA",
-        ));
-    }
-    if let Some(usages) = &opts.usages {
-        if csr.request.is_ca && !opts.make_ca && !opts.leaf_only {
-            if !opts.allow_ca {
-                return Err(Error::refused_as(
-                    crate::error::Refusal::Policy,
-                    "the CSR asks to be a CA (CA:TRUE), and the usages given would issue it as a leaf \
-                     (CA:FALSE); pass --allow-ca to issue the CA it asks for, or ask for a leaf in the CSR",
-                ));
-            }
-            return Ok((usages.clone(), true));
-        }
-        return Ok((usages.clone(), opts.make_ca));
-    }
-    if opts.make_ca {
-        return Ok((Vec::new(), true));
-    }
-    let req = &csr.request;
-    if req.is_ca {
-        if !self_signing && !opts.allow_ca {
-            return Err(Error::refused_as(
-                crate::error::Refusal::Policy,
-                "the CSR asks to be a CA (CA:TRUE); pass --allow-ca to issue an intermediate CA",
-            ));
-        }
-        return Ok((req.usages.clone(), true));
-    }
-    if req.usages.is_empty() {
-        if self_signing {
-            // A self-signed certificate with no requested usage is a new root CA.
-            return Ok((Vec::new(), true));
-        }
-        return Err(Error::refused_as(
-            crate::error::Refusal::NoUsages,
-            format!("{NO_USAGES}; choose them with --usage server|client or --profile NAME"),
-        ));
-    }
-    Ok((req.usages.clone(), false))
-}
-
-/// The start of the refusal for a CSR that requests no usages (k8s-sign completes it with the
-/// corrected command).
-pub const NO_USAGES: &str = "the CSR requests no usages";
 
 fn window(opts: &IssueOptions) -> Result<(i64, i64)> {
     let not_before = opts.not_before.unwrap_or(opts.now - BACKDATE);
