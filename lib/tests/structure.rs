@@ -11,6 +11,26 @@ use std::path::{Path, PathBuf};
 /// Most lines of non-test code a file may have.
 const MAX_LINES: usize = 400;
 
+/// Most lines a function may have.
+const MAX_FUNCTION_LINES: usize = 80;
+
+/// Functions already longer, with their length when this list was made: each may shrink, none
+/// may grow, and no other may join them. They are the next to split (ARCHITECTURE.md).
+const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
+    ("verify.rs", "check", 176),
+    ("cmd/sign/mod.rs", "run", 162),
+    ("audit/leaf.rs", "audit", 128),
+    ("rotation/changes.rs", "compute", 105),
+    ("cmd/verify/connect.rs", "run", 104),
+    ("audit/ca.rs", "audit", 102),
+    ("cmd/csr.rs", "request", 97),
+    ("cmd/kubeconfig/renew.rs", "renew", 83),
+    ("audit/kubeconfig.rs", "audit", 83),
+    ("rotation/gate.rs", "transition", 82),
+    ("explain.rs", "csr", 81),
+    ("cmd/csr.rs", "run", 81),
+];
+
 /// Every `.rs` file under `root`, with its module path (`rotation::tree`; `rotation` for
 /// `rotation/mod.rs`; `` for the crate root).
 fn sources(root: &Path) -> BTreeMap<String, PathBuf> {
@@ -298,6 +318,72 @@ fn no_file_is_over_the_limit() {
         }
     }
     assert!(over.is_empty(), "split these along their nouns:\n{}", over.join("\n"));
+}
+
+/// Each function of `code` with a body: its name and its number of lines, signature to `}`.
+fn functions(code: &str) -> Vec<(String, usize)> {
+    let lines: Vec<&str> = code.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let words: Vec<&str> = lines[i].split_whitespace().collect();
+        let Some(at) = words.iter().position(|w| *w == "fn") else {
+            i += 1;
+            continue;
+        };
+        let first = words.first().copied().unwrap_or_default();
+        let is_item = at == 0 || first.starts_with("pub") || matches!(first, "const" | "async" | "unsafe");
+        let name = words.get(at + 1).map(|w| ident_at(w).to_string()).unwrap_or_default();
+        if !is_item || name.is_empty() {
+            i += 1;
+            continue;
+        }
+        let (mut depth, mut opened, mut j) = (0i32, false, i);
+        while j < lines.len() {
+            depth += lines[j].matches('{').count() as i32 - lines[j].matches('}').count() as i32;
+            opened |= lines[j].contains('{');
+            if (opened && depth <= 0) || (!opened && lines[j].trim_end().ends_with(';')) {
+                break;
+            }
+            j += 1;
+        }
+        if opened {
+            out.push((name, j - i + 1));
+        }
+        i = j + 1;
+    }
+    out
+}
+
+#[test]
+fn no_function_is_over_the_limit() {
+    let root = lib_src();
+    let mut over = Vec::new();
+    let mut seen = Vec::new();
+    for path in sources(&root).values() {
+        let rel = path.strip_prefix(&root).expect("under src").display().to_string();
+        let code = code_only(non_test_code(&std::fs::read_to_string(path).expect("read")));
+        for (name, lines) in functions(&code) {
+            let allowed = LONG_FUNCTIONS.iter().find(|(f, n, _)| *f == rel && *n == name).map(|(_, _, l)| *l);
+            if lines > allowed.unwrap_or(MAX_FUNCTION_LINES) {
+                over.push(format!(
+                    "{rel}: fn {name} has {lines} lines (at most {})",
+                    allowed.unwrap_or(MAX_FUNCTION_LINES)
+                ));
+            }
+            if allowed.is_some() && lines > MAX_FUNCTION_LINES {
+                seen.push((rel.clone(), name));
+            }
+        }
+    }
+    assert!(over.is_empty(), "split these:\n{}", over.join("\n"));
+    // A function split below the limit leaves the list.
+    for (f, n, _) in LONG_FUNCTIONS {
+        assert!(
+            seen.iter().any(|(sf, sn)| sf == f && sn == n),
+            "{f}: fn {n} is gone or short: drop it from LONG_FUNCTIONS"
+        );
+    }
 }
 
 #[test]
