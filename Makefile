@@ -1,5 +1,6 @@
 # k8s-pki: build, test and demo. `make pki` builds a demo cluster PKI and verifies it;
-# `make test` runs every check CI runs. Both install what they need.
+# `make test` runs the whole test suite and `make check` the other checks CI runs. `make pki`
+# and `make test` install what they need.
 
 CARGO    ?= cargo
 PREFIX   ?= /usr/local

@@ -180,6 +180,21 @@ fn eku_names(usages: &[Usage]) -> String {
     names.join(",")
 }
 
+/// Who reads a CSR's CN, by the certificate's role.
+fn cn_role(req: &Request) -> &'static str {
+    if req.is_ca {
+        return "the CA's name: certificates it signs carry it as their issuer; no component reads it as a user";
+    }
+    match (req.usages.contains(&Usage::Client), req.usages.contains(&Usage::Server)) {
+        (true, false) => "the certificate's name; kube-apiserver reads a client certificate's CN as the user name",
+        (false, true) => "the certificate's name; TLS clients check the SANs, not the CN (Go ignores it)",
+        (true, true) => {
+            "the certificate's name: as a client, the server reads it as the user name (kube-apiserver; etcd when its auth is on); as a server, clients check the SANs, not the CN"
+        }
+        (false, false) => "the certificate's name; the signer's usages decide who reads it",
+    }
+}
+
 /// Explains a CSR; `origin` says which rule put a SAN there (a profile's, `--san`), when known.
 pub fn csr(
     req: &Request,
@@ -191,22 +206,7 @@ pub fn csr(
         "# k8s-csr: a certificate signing request, signed with the key to prove the requester holds it".to_string(),
     ];
     if let Some(cn) = req.subject.cn() {
-        // What reads the CN depends on the certificate's role.
-        let role = if req.is_ca {
-            "the CA's name: certificates it signs carry it as their issuer; no component reads it as a user"
-        } else {
-            match (req.usages.contains(&Usage::Client), req.usages.contains(&Usage::Server)) {
-                (true, false) => {
-                    "the certificate's name; kube-apiserver reads a client certificate's CN as the user name"
-                }
-                (false, true) => "the certificate's name; TLS clients check the SANs, not the CN (Go ignores it)",
-                (true, true) => {
-                    "the certificate's name: as a client, the server reads it as the user name (kube-apiserver; etcd when its auth is on); as a server, clients check the SANs, not the CN"
-                }
-                (false, false) => "the certificate's name; the signer's usages decide who reads it",
-            }
-        };
-        out.push(format!("#   CN={cn}: {role}"));
+        out.push(format!("#   CN={cn}: {}", cn_role(req)));
     }
     for o in req.subject.orgs() {
         let extra = match o.as_str() {

@@ -23,12 +23,7 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("rotation/changes.rs", "compute", 105),
     ("cmd/verify/connect.rs", "run", 104),
     ("audit/ca.rs", "audit", 102),
-    ("cmd/csr.rs", "request", 97),
-    ("cmd/kubeconfig/renew.rs", "renew", 83),
     ("audit/kubeconfig.rs", "audit", 83),
-    ("rotation/gate.rs", "transition", 82),
-    ("explain.rs", "csr", 81),
-    ("cmd/csr.rs", "run", 81),
 ];
 
 /// Every `.rs` file under `root`, with its module path (`rotation::tree`; `rotation` for

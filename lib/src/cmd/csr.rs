@@ -70,11 +70,10 @@ pub struct Options {
     pub cfssl: Option<PathBuf>,
 }
 
-/// Builds the request the flags describe, and the subject to copy verbatim when renewing
-/// without subject changes.
-/// What `--from-cert` cannot carry over is said as a warning.
-pub fn request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>)> {
-    let (mut req, mut verbatim) = match (&opts.profile, &opts.from_cert) {
+/// The request before the flags change it: a profile's, an old certificate's (with the subject
+/// to copy verbatim), a cfssl CSR JSON's, or an empty one.
+fn base_request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>)> {
+    Ok(match (&opts.profile, &opts.from_cert) {
         (Some(_), Some(_)) => return Err(Error::usage("--profile and --from-cert do not go together")),
         (Some(profile), None) => (profile.request(&opts.params)?, None),
         (None, Some(path)) => {
@@ -110,7 +109,14 @@ pub fn request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>)
             }
             None => (Request::default(), None),
         },
-    };
+    })
+}
+
+/// Builds the request the flags describe, and the subject to copy verbatim when renewing
+/// without subject changes.
+/// What `--from-cert` cannot carry over is said as a warning.
+pub fn request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>)> {
+    let (mut req, mut verbatim) = base_request(opts, warn)?;
     if opts.subj.is_some() || opts.cn.is_some() || !opts.orgs.is_empty() {
         verbatim = None;
     }
@@ -181,28 +187,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
         return Err(Error::usage("--reuse-key goes with --from-cert CERT --key OLD_KEY"));
     }
     if opts.explain {
-        // The key from the stream is openssl's -key /dev/stdin (k8s-genkey | openssl req ...),
-        // and a CSR on stdout is openssl's without -out: the line runs as printed.
-        let key_file = match (&opts.key, opts.from_cert.is_some() && !opts.reuse_key) {
-            (Some(k), false) => k.display().to_string(),
-            _ => "/dev/stdin".into(),
-        };
-        let csr_file = opts.output.files.path_for(Kind::Csr).map(|p| p.display().to_string());
-        let origin = |san: &San| -> Option<&'static str> {
-            if let Some(why) = opts.profile.and_then(|p| p.san_origin(san, &opts.params)) {
-                return Some(why);
-            }
-            if opts.sans.contains(san) {
-                return Some("added by hand (--san, kubeadm's extra SANs): a name or address TLS clients dial");
-            }
-            if opts.from_cert.is_some() {
-                return Some("copied from the old certificate (--from-cert)");
-            }
-            opts.cfssl.is_some().then_some("from the cfssl CSR's hosts")
-        };
-        for line in crate::explain::csr(&req, &key_file, csr_file.as_deref(), &origin) {
-            warn(Note::Explain(&line));
-        }
+        explain(opts, &req, warn);
     }
     let mut sink = Sink::new(opts.output.clone());
     let key_file_signs = opts.key.is_some() && (opts.from_cert.is_none() || opts.reuse_key);
@@ -252,6 +237,33 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
         return Err(Error::input(source, no_key_hint(opts)));
     }
     sink.finish()
+}
+
+/// The `--explain` lines: what each part of the request means, and the openssl line that
+/// makes the same CSR.
+fn explain(opts: &Options, req: &Request, warn: Warn<'_>) {
+    // The key from the stream is openssl's -key /dev/stdin (k8s-genkey | openssl req ...),
+    // and a CSR on stdout is openssl's without -out: the line runs as printed.
+    let key_file = match (&opts.key, opts.from_cert.is_some() && !opts.reuse_key) {
+        (Some(k), false) => k.display().to_string(),
+        _ => "/dev/stdin".into(),
+    };
+    let csr_file = opts.output.files.path_for(Kind::Csr).map(|p| p.display().to_string());
+    let origin = |san: &San| -> Option<&'static str> {
+        if let Some(why) = opts.profile.and_then(|p| p.san_origin(san, &opts.params)) {
+            return Some(why);
+        }
+        if opts.sans.contains(san) {
+            return Some("added by hand (--san, kubeadm's extra SANs): a name or address TLS clients dial");
+        }
+        if opts.from_cert.is_some() {
+            return Some("copied from the old certificate (--from-cert)");
+        }
+        opts.cfssl.is_some().then_some("from the cfssl CSR's hosts")
+    };
+    for line in crate::explain::csr(req, &key_file, csr_file.as_deref(), &origin) {
+        warn(Note::Explain(&line));
+    }
 }
 
 fn csr_block(req: &Request, key: &PrivateKey, subject: Option<&Name>) -> Result<Block> {

@@ -179,7 +179,13 @@ pub fn transition(tree: &Tree, sides: &[&View<'_>], at: i64) -> Vec<String> {
             }
         }
     }
-    // Service-account tokens: a key that may sign must be in every sa.pub that may be loaded.
+    broken.extend(service_account(sides));
+    broken
+}
+
+/// Service-account tokens: a key that may sign must be in every sa.pub that may be loaded.
+fn service_account(sides: &[&View<'_>]) -> Vec<String> {
+    let mut broken = Vec::new();
     for ks in sides {
         let Some(key) = ks.read("pki/sa.key").and_then(|b| String::from_utf8(b).ok()).and_then(|s| {
             let b = crate::pem::first_block_of(&s, Kind::Key, "sa.key").ok().flatten()?;

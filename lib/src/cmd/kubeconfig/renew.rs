@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 
 use super::inputs::{Client, ca_bundle, check};
 use super::options::Options;
-use crate::atomic::{FileWrite, write_files_atomic};
+use crate::atomic::{Existing, FileWrite, write_files};
 use crate::cert::Cert;
 use crate::error::{Error, Result};
 use crate::key::PrivateKey;
@@ -82,22 +82,12 @@ pub(super) fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::not
             "{name}: its embedded CA was not {ca_name}; it is now (kubectl trusts the API server through it)"
         )));
     }
+    // The old file stays as FILE.bak-STAMP (FILE.bak-STAMP.2 for a second renewal within the
+    // second), as `--force` keeps what it replaces, and the binary says so.
     let yaml = kc.to_yaml()?;
-    let stamp = crate::validity::format_time(now).replace([':', '-'], "");
-    // A second renewal within the same second gets FILE.bak-STAMP.2, and so on: a backup is
-    // never replaced (the write below refuses an existing file, whatever races it).
-    let base = format!("{}.bak-{stamp}", path.display());
-    let backup = (1..100)
-        .map(|n| PathBuf::from(if n == 1 { base.clone() } else { format!("{base}.{n}") }))
-        .find(|p| std::fs::symlink_metadata(p).is_err())
-        .unwrap_or_else(|| PathBuf::from(&base));
-    let files = [
-        FileWrite::new(backup.clone(), 0o600, Zeroizing::new(bytes)),
-        FileWrite::new(path.to_path_buf(), 0o600, Zeroizing::new(yaml.as_bytes().to_vec())),
-    ];
-    write_files_atomic(&files[..1], false)?;
-    write_files_atomic(&files[1..], true)?;
-    Ok(vec![backup, path.to_path_buf()])
+    let file = FileWrite::new(path.to_path_buf(), 0o600, Zeroizing::new(yaml.as_bytes().to_vec()));
+    write_files(std::slice::from_ref(&file), Existing::KeepBackup)?;
+    Ok(vec![path.to_path_buf()])
 }
 
 /// Renewal re-issues what the CA issued: the old certificate must come from `--issued-by` (a CA
