@@ -37,14 +37,14 @@ pub fn renew(old: &Cert, old_key: PrivateKey, format: KeyFormat, ca: &Ca, opts: 
     let (req, subject) = crate::csr::request_from_cert(old)?;
     let csr = crate::csr::Csr::from_der(&crate::csr::build_with_subject(&req, &key, Some(&subject))?, "renewal")?;
     let usages = if req.usages.is_empty() { vec![Usage::Client] } else { req.usages.clone() };
-    let issue_opts = IssueOptions {
+    let mut issue_opts = IssueOptions {
         lifetime: opts.lifetime,
         usages: Some(usages),
         clamp: opts.clamp,
         now: opts.now,
-        not_before: (opts.not_before == crate::release::NotBefore::CaNotBefore).then_some(ca.cert.not_before),
         ..Default::default()
     };
+    issue_opts.start_as(opts.not_before, ca.cert.not_before);
     let issued = ca.issue(&csr, &issue_opts)?;
     let cert_pem = crate::pem::encode_pem(crate::pem::CERTIFICATE, &issued.der);
     let key_pem = key.to_pem(format)?;

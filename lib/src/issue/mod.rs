@@ -19,6 +19,7 @@ use crate::cert::Cert;
 use crate::csr::Csr;
 use crate::error::{Error, Result};
 
+pub mod batch;
 mod cautions;
 mod options;
 mod usages;

@@ -10,8 +10,8 @@ use std::path::PathBuf;
 
 use crate::cert::Cert;
 use crate::cmd::note::{Note, Warn};
-use crate::csr::Csr;
 use crate::error::{Error, Result};
+use crate::issue::batch::{Outcome, prepare, read_chunk, sign_csr};
 use crate::issue::{Ca, IssueOptions, Issued, self_sign};
 use crate::key::PrivateKey;
 use crate::profile;
@@ -63,64 +63,16 @@ pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
 /// Signs every CSR on the input. Returns the files written.
 pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     let now = validity::now();
-    if let Some(c) = &opts.cfssl {
-        for field in &c.ignored {
-            warn(Note::Warning(&format!("cfssl config: {field} is not applied by k8s-sign")));
-        }
-        if !c.other_key_usages.is_empty() {
-            warn(Note::Warning(&format!(
-                "cfssl profile {}: key usages are kubeadm's (digital signature, key encipherment{}), not {}",
-                crate::term::sanitize(&c.name),
-                if c.is_ca { ", cert sign" } else { "" },
-                crate::term::sanitize(&c.other_key_usages.join(", "))
-            )));
-        }
-    }
+    warn_cfssl(opts, warn);
     let mut issue_opts = issue_options(opts, now)?;
-    let signer = match (opts.self_sign, &opts.ca_cert, &opts.ca_key) {
-        (true, None, None) => {
-            Signer::SelfSign { file_key: opts.key.as_deref().map(PrivateKey::read_file).transpose()? }
-        }
-        (true, _, _) => return Err(Error::usage("--self-sign does not take --ca-cert/--ca-key")),
-        (false, Some(cert_path), Some(key_path)) => {
-            if opts.key.is_some() {
-                return Err(Error::usage("--key goes with --self-sign; the CA key is --ca-key"));
-            }
-            let ca = Ca::from_files(cert_path, key_path, now)?;
-            // kubeadm 1.28-1.30 start a leaf when its CA started (pki_helpers.go NewSignedCert).
-            if opts.release.is_some_and(|r| r.leaf_not_before == crate::release::NotBefore::CaNotBefore) {
-                issue_opts.not_before = issue_opts.not_before.or(Some(ca.cert.not_before));
-            }
-            Signer::Ca(Box::new(ca))
-        }
-        (false, None, None) => {
-            return Err(Error::usage(
-                "name the CA with --ca-cert FILE --ca-key FILE (or --ca PREFIX), or pass --self-sign",
-            ));
-        }
-        (false, _, _) => return Err(Error::usage("--ca-cert and --ca-key go together")),
-    };
-
+    let signer = choose_signer(opts, now, &mut issue_opts)?;
     if let Some(signer_name) = &opts.signer {
         let Signer::Ca(ca) = &signer else {
             return Err(Error::usage("--signer signs with a CA: give --ca or --ca-cert/--ca-key"));
         };
         return controller::sign(opts, signer_name, ca, &issue_opts, warn);
     }
-    if opts.beside && opts.files.is_empty() {
-        return Err(Error::usage("--beside writes next to CSR files: name them as arguments"));
-    }
-    if opts.beside && opts.output.files.any() {
-        return Err(Error::usage("--beside and --out/--cert-out do not go together"));
-    }
-    let inputs: Vec<Input> = if opts.files.is_empty() {
-        vec![Input::open(opts.input.as_deref(), "a CSR (pipe k8s-csr, or use --in FILE)")?]
-    } else {
-        if opts.input.is_some() {
-            return Err(Error::usage("give CSR files as arguments or --in FILE, not both"));
-        }
-        opts.files.iter().map(|f| Input::open(Some(f), "a CSR")).collect::<Result<_>>()?
-    };
+    let inputs = open_inputs(opts)?;
     let auto = matches!(opts.profile, Some(profile::Choice::Auto));
     let mut sink = Sink::new(opts.output.clone());
     let mut beside = Vec::new();
@@ -134,18 +86,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
         loop {
             // Read a chunk, sign its CSRs on every core, then emit in order: batch signing is
             // bound by the signatures, and memory stays bounded by the chunk.
-            let mut chunk = Vec::new();
-            let (mut csrs, mut bytes) = (0, 0);
-            while csrs < CHUNK && bytes < CHUNK_BYTES {
-                match stream.next_block()? {
-                    Some(b) => {
-                        csrs += usize::from(b.kind() == Kind::Csr);
-                        bytes += b.text.len();
-                        chunk.push(b);
-                    }
-                    None => break,
-                }
-            }
+            let chunk = read_chunk(&mut stream)?;
             if chunk.is_empty() {
                 break;
             }
@@ -156,43 +97,15 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
             for (block, ready) in prepared {
                 match block.kind() {
                     Kind::Csr => {
-                        let (ignored, Issued { der, warnings }) = match (ready, &signer) {
-                            (Some(ready), _) => ready?,
-                            (None, Signer::SelfSign { file_key }) => {
-                                let key = file_key.as_ref().or(last_key.as_ref()).ok_or_else(|| {
-                                    Error::input(
-                                        &source,
-                                        "--self-sign needs the CSR's private key before it in the stream (or --key FILE)",
-                                    )
-                                })?;
-                                sign_csr(&block, &issue_opts, auto, &source, |csr, o| self_sign(csr, key, o))?
-                            }
-                            (None, Signer::Ca(_)) => {
-                                return Err(Error::internal("a CSR was not prepared before signing"));
-                            }
-                        };
-                        if !ignored.is_empty() {
-                            warn(Note::Warning(&format!("{source}: not copied from the CSR: {}", ignored.join(", "))));
-                        }
-                        for w in warnings {
-                            warn(Note::Warning(&format!("{source}: {w}")));
-                        }
-                        if opts.explain {
-                            explain_issued(opts, &der, &source, index, now, warn)?;
-                        }
+                        let ctx = Context { opts, signer: &signer, issue_opts: &issue_opts, auto, now };
+                        let der = certificate(&ctx, &block, ready, last_key.as_ref(), (&source, index), warn)?;
                         in_this_file += 1;
                         signed += 1;
                         if opts.beside {
                             if in_this_file > 1 {
                                 return Err(Error::input(&source, "--beside takes one CSR per file"));
                             }
-                            let path = opts
-                                .files
-                                .get(index)
-                                .ok_or_else(|| Error::internal("--beside: no file for this input"))?
-                                .with_extension("crt");
-                            let contents = Zeroizing::new(Block::new(CERTIFICATE, &der).text.as_bytes().to_vec());
-                            beside.push(FileWrite::new(path, 0o644, contents));
+                            beside.push(beside_file(opts, index, &der)?);
                             continue;
                         }
                         if opts.keep_csr {
@@ -224,59 +137,117 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// CSRs signed per chunk (bounded memory; enough to keep every core busy).
-const CHUNK: usize = 256;
-
-/// Bytes read per chunk at most: blocks that pass through (keys, certificates) go out as they
-/// come instead of waiting for a chunk of CSRs, so memory stays flat whatever the stream holds.
-const CHUNK_BYTES: usize = 1 << 20;
-
-/// A CSR's certificate and the requested extensions that were not copied (or the error).
-type Outcome = Result<(Vec<String>, Issued)>;
-
-/// A block with, for a CSR, its outcome.
-type Prepared = (Block, Option<Outcome>);
-
-/// Verifies and signs the CSRs of a chunk in parallel; the other blocks ride along in order.
-fn prepare(chunk: Vec<Block>, ca: &Ca, base: &IssueOptions, auto: bool, source: &str) -> Vec<Prepared> {
-    let one = |block: &Block| -> Outcome { sign_csr(block, base, auto, source, |csr, o| ca.issue(csr, o)) };
-    let csr_count = chunk.iter().filter(|b| b.kind() == Kind::Csr).count();
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(csr_count.max(1));
-    let mut results: Vec<Option<Outcome>> = Vec::with_capacity(chunk.len());
-    if workers <= 1 {
-        results.extend(chunk.iter().map(|b| (b.kind() == Kind::Csr).then(|| one(b))));
-    } else {
-        let per = chunk.len().div_ceil(workers);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = chunk
-                .chunks(per)
-                .map(|part| {
-                    scope
-                        .spawn(move || part.iter().map(|b| (b.kind() == Kind::Csr).then(|| one(b))).collect::<Vec<_>>())
-                })
-                .collect();
-            for h in handles {
-                match h.join() {
-                    Ok(part) => results.extend(part),
-                    Err(_) => results.push(Some(Err(Error::internal("a signing thread failed")))),
-                }
-            }
-        });
-    }
-    chunk.into_iter().zip(results).collect()
+/// `--beside`: the certificate of the `index`th CSR file, as FILE.crt next to it.
+fn beside_file(opts: &Options, index: usize, der: &[u8]) -> Result<FileWrite> {
+    let path =
+        opts.files.get(index).ok_or_else(|| Error::internal("--beside: no file for this input"))?.with_extension("crt");
+    Ok(FileWrite::new(path, 0o644, Zeroizing::new(Block::new(CERTIFICATE, der).text.as_bytes().to_vec())))
 }
 
-/// Reads and verifies one CSR block, applies `--profile auto` if asked, and signs it.
-fn sign_csr(
-    block: &Block,
-    base: &IssueOptions,
+/// What every CSR of a run is signed with.
+struct Context<'a> {
+    opts: &'a Options,
+    signer: &'a Signer,
+    issue_opts: &'a IssueOptions,
     auto: bool,
-    source: &str,
-    sign: impl FnOnce(&Csr, &IssueOptions) -> Result<Issued>,
-) -> Outcome {
-    let csr = Csr::from_der(&block.der, source)?;
-    let this_opts = if auto { auto_options(&csr, base, source)? } else { base.clone() };
-    Ok((csr.ignored.clone(), sign(&csr, &this_opts)?))
+    now: i64,
+}
+
+/// One CSR's certificate (DER): the one prepared in parallel, or self-signed with the key
+/// before it in the stream; what was not copied and the signer's cautions said, `--explain`
+/// printed. `at` is the input's name and index.
+fn certificate(
+    ctx: &Context<'_>,
+    block: &Block,
+    ready: Option<Outcome>,
+    last_key: Option<&PrivateKey>,
+    at: (&str, usize),
+    warn: Warn<'_>,
+) -> Result<Vec<u8>> {
+    let (source, index) = at;
+    let (ignored, Issued { der, warnings }) = match (ready, ctx.signer) {
+        (Some(ready), _) => ready?,
+        (None, Signer::SelfSign { file_key }) => {
+            let key = file_key.as_ref().or(last_key).ok_or_else(|| {
+                Error::input(source, "--self-sign needs the CSR's private key before it in the stream (or --key FILE)")
+            })?;
+            sign_csr(block, ctx.issue_opts, ctx.auto, source, |csr, o| self_sign(csr, key, o))?
+        }
+        (None, Signer::Ca(_)) => return Err(Error::internal("a CSR was not prepared before signing")),
+    };
+    if !ignored.is_empty() {
+        warn(Note::Warning(&format!("{source}: not copied from the CSR: {}", ignored.join(", "))));
+    }
+    for w in warnings {
+        warn(Note::Warning(&format!("{source}: {w}")));
+    }
+    if ctx.opts.explain {
+        explain_issued(ctx.opts, &der, source, index, ctx.now, warn)?;
+    }
+    Ok(der)
+}
+
+/// The CA (or the CSR's own key) the flags name; a kubeadm release's NotBefore rule applied.
+fn choose_signer(opts: &Options, now: i64, issue_opts: &mut IssueOptions) -> Result<Signer> {
+    Ok(match (opts.self_sign, &opts.ca_cert, &opts.ca_key) {
+        (true, None, None) => {
+            Signer::SelfSign { file_key: opts.key.as_deref().map(PrivateKey::read_file).transpose()? }
+        }
+        (true, _, _) => return Err(Error::usage("--self-sign does not take --ca-cert/--ca-key")),
+        (false, Some(cert_path), Some(key_path)) => {
+            if opts.key.is_some() {
+                return Err(Error::usage("--key goes with --self-sign; the CA key is --ca-key"));
+            }
+            let ca = Ca::from_files(cert_path, key_path, now)?;
+            // kubeadm 1.28-1.30 start a leaf when its CA started (pki_helpers.go NewSignedCert).
+            if let Some(r) = opts.release {
+                issue_opts.start_as(r.leaf_not_before, ca.cert.not_before);
+            }
+            Signer::Ca(Box::new(ca))
+        }
+        (false, None, None) => {
+            return Err(Error::usage(
+                "name the CA with --ca-cert FILE --ca-key FILE (or --ca PREFIX), or pass --self-sign",
+            ));
+        }
+        (false, _, _) => return Err(Error::usage("--ca-cert and --ca-key go together")),
+    })
+}
+
+/// What a cfssl signing profile asks that k8s-sign does not apply.
+fn warn_cfssl(opts: &Options, warn: Warn<'_>) {
+    if let Some(c) = &opts.cfssl {
+        for field in &c.ignored {
+            warn(Note::Warning(&format!("cfssl config: {field} is not applied by k8s-sign")));
+        }
+        if !c.other_key_usages.is_empty() {
+            warn(Note::Warning(&format!(
+                "cfssl profile {}: key usages are kubeadm's (digital signature, key encipherment{}), not {}",
+                crate::term::sanitize(&c.name),
+                if c.is_ca { ", cert sign" } else { "" },
+                crate::term::sanitize(&c.other_key_usages.join(", "))
+            )));
+        }
+    }
+}
+
+/// The CSR inputs: stdin or `--in`, or the files named (each beside its certificate with
+/// `--beside`).
+fn open_inputs(opts: &Options) -> Result<Vec<Input>> {
+    if opts.beside && opts.files.is_empty() {
+        return Err(Error::usage("--beside writes next to CSR files: name them as arguments"));
+    }
+    if opts.beside && opts.output.files.any() {
+        return Err(Error::usage("--beside and --out/--cert-out do not go together"));
+    }
+    Ok(if opts.files.is_empty() {
+        vec![Input::open(opts.input.as_deref(), "a CSR (pipe k8s-csr, or use --in FILE)")?]
+    } else {
+        if opts.input.is_some() {
+            return Err(Error::usage("give CSR files as arguments or --in FILE, not both"));
+        }
+        opts.files.iter().map(|f| Input::open(Some(f), "a CSR")).collect::<Result<_>>()?
+    })
 }
 
 /// `--explain` for one issued certificate: what was checked and decided, and the openssl command.
@@ -303,20 +274,4 @@ fn explain_issued(opts: &Options, der: &[u8], source: &str, index: usize, now: i
         warn(Note::Explain(&line));
     }
     Ok(())
-}
-
-/// `--profile auto`: kubeadm's usages for the CSR's identity (external-CA CSRs request none).
-fn auto_options(csr: &Csr, base: &IssueOptions, source: &str) -> Result<IssueOptions> {
-    let req = &csr.request;
-    let cn = req.subject.cn().unwrap_or("");
-    let p = profile::for_identity(cn, &req.subject.orgs(), &req.sans).ok_or_else(|| {
-        Error::refused_as(
-            crate::error::Refusal::Policy,
-            format!(
-                "{source}: --profile auto: '{}' is none of kubeadm's identities; choose --profile NAME or --usage",
-                req.subject
-            ),
-        )
-    })?;
-    Ok(IssueOptions { usages: Some(p.usages.to_vec()), make_ca: false, ..base.clone() })
 }
