@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::cert::Cert;
+use crate::cert::{Cert, hex_sha256};
 use crate::csr::Csr;
 use crate::identity::{Identity, Signer};
 use crate::usage::Usage;
@@ -183,7 +183,7 @@ pub fn certificate(cert: &Cert, source: &str, at: i64) -> Summary {
     s.add("ca", cert.is_ca());
     s.add("selfSigned", cert.is_self_issued() && cert.signed_by(&cert.public_key).is_ok());
     s.add("sha256Fingerprint", cert.fingerprint_sha256());
-    s.add("publicKeySha256", fingerprint(cert.public_key.spki_der()));
+    s.add("publicKeySha256", hex_sha256(cert.public_key.spki_der()));
     s.add("spkiSha256", cert.spki_sha256());
     if cert.is_ca() {
         s.add("joinHash", cert.join_hash());
@@ -217,7 +217,7 @@ pub fn csr(csr: &Csr, source: &str) -> Summary {
         s.add("nonAscii", marked);
     }
     s.add("key", csr.public_key.describe());
-    s.add("publicKeySha256", fingerprint(csr.public_key.spki_der()));
+    s.add("publicKeySha256", hex_sha256(csr.public_key.spki_der()));
     s.add("signature", "verified (the requester holds the private key)");
     s.add("sans", req.sans.iter().map(|x| x.to_openssl()).collect::<Vec<_>>());
     let ekus: Vec<&str> = req.usages.iter().map(|u| u.eku_name()).collect();
@@ -260,7 +260,7 @@ pub fn private_key(key: &crate::key::PrivateKey, label: &str, source: &str) -> S
             _ => "PKCS#8",
         },
     );
-    s.add("publicKeySha256", fingerprint(key.public_key().spki_der()));
+    s.add("publicKeySha256", hex_sha256(key.public_key().spki_der()));
     s
 }
 
@@ -268,13 +268,8 @@ pub fn private_key(key: &crate::key::PrivateKey, label: &str, source: &str) -> S
 pub fn public_key(key: &crate::key::PublicKey, source: &str) -> Summary {
     let mut s = Summary::new("public-key", source);
     s.add("key", key.describe());
-    s.add("publicKeySha256", fingerprint(key.spki_der()));
+    s.add("publicKeySha256", hex_sha256(key.spki_der()));
     s
-}
-
-/// SHA-256 of a SubjectPublicKeyInfo in the one fingerprint encoding: lower-case hex, no colons.
-fn fingerprint(spki: &[u8]) -> String {
-    crate::cert::hex_sha256(spki)
 }
 
 #[cfg(test)]

@@ -4,6 +4,15 @@ use predicates::str::contains;
 
 use crate::util::*;
 
+/// A client `name`'s key and certificate, issued by `dir/ca` (which `admin_stream` made), as one
+/// stream.
+fn client_stream(dir: &std::path::Path, name: &str) -> Vec<u8> {
+    issue(dir, "ca", name, &["--cn", name, "--usage", "client"]);
+    let mut both = std::fs::read(dir.join(format!("{name}.key"))).expect("key");
+    both.extend(std::fs::read(dir.join(format!("{name}.crt"))).expect("crt"));
+    both
+}
+
 fn admin_stream(dir: &std::path::Path) -> Vec<u8> {
     make_ca(dir, "ca", "kubernetes");
     let csr = run_ok("k8s-csr", &["--profile", "admin"], &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""));
@@ -198,9 +207,7 @@ fn merge_into_a_hand_written_kubeconfig_keeps_what_it_does_not_know() {
     // Fields kubectl keeps: extensions at every level, proxy-url, a namespace, an exec user.
     let hand = "# my clusters\napiVersion: v1\nkind: Config\npreferences: {}\nextensions:\n- name: top\n  extension: {a: 1}\nclusters:\n- name: kubernetes\n  cluster:\n    server: https://old.example:6443\n    proxy-url: http://proxy.example:3128\n    extensions:\n    - name: inner\n      extension: {b: 2}\ncontexts:\n- name: alice@kubernetes\n  context:\n    cluster: kubernetes\n    user: alice\n    namespace: team-a\nusers:\n- name: bob\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: get-token\n      interactiveMode: Never\ncurrent-context: alice@kubernetes\n";
     std::fs::write(d.join("config"), hand).expect("write");
-    issue(d, "ca", "alice", &["--cn", "alice", "--usage", "client"]);
-    let mut alice = std::fs::read(d.join("alice.key")).expect("key");
-    alice.extend(std::fs::read(d.join("alice.crt")).expect("crt"));
+    let alice = client_stream(d, "alice");
     let out = tool("k8s-kubeconfig")
         .args(["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--merge", &s(&d.join("config"))])
         .write_stdin(alice)
@@ -278,9 +285,7 @@ fn merge_writes_back_when_asked_and_keeps_the_current_context() {
     let ca = s(&d.join("ca.crt"));
     let conf = d.join("config");
     run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &s(&conf)], &stream);
-    issue(d, "ca", "alice", &["--cn", "alice", "--usage", "client"]);
-    let mut alice = std::fs::read(d.join("alice.key")).expect("key");
-    alice.extend(std::fs::read(d.join("alice.crt")).expect("crt"));
+    let alice = client_stream(d, "alice");
     let merge = |extra: &[&str]| {
         tool("k8s-kubeconfig")
             .args(["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--merge", &s(&conf)])
@@ -365,13 +370,7 @@ fn concurrent_writers_lose_no_update() {
     run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &s(&conf)], &stream);
     let ours = |range: std::ops::Range<usize>| -> Vec<std::process::Child> {
         range
-            .map(|i| {
-                let name = format!("user{i}");
-                issue(d, "ca", &name, &["--cn", &name, "--usage", "client"]);
-                let mut both = std::fs::read(d.join(format!("{name}.key"))).expect("key");
-                both.extend(std::fs::read(d.join(format!("{name}.crt"))).expect("crt"));
-                both
-            })
+            .map(|i| client_stream(d, &format!("user{i}")))
             .collect::<Vec<_>>()
             .into_iter()
             .map(|stdin| {
@@ -528,9 +527,7 @@ fn merge_takes_the_cluster_from_the_target() {
     let ca = s(&d.join("ca.crt"));
     let conf = d.join("config");
     run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &s(&conf)], &stream);
-    issue(d, "ca", "bob", &["--cn", "bob", "--usage", "client"]);
-    let mut bob = std::fs::read(d.join("bob.key")).expect("key");
-    bob.extend(std::fs::read(d.join("bob.crt")).expect("crt"));
+    let bob = client_stream(d, "bob");
     let out =
         tool("k8s-kubeconfig").args(["--merge", &s(&conf), "--in-place"]).write_stdin(bob).output().expect("runs");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));

@@ -35,14 +35,11 @@ pub fn node_name(dir: &Path, opts: &AuditOptions) -> Option<String> {
     layout::infer_params(&pki, &tree, opts, release).node_name
 }
 
-/// The kubeadm release the tree at `dir` carries, as far as its certificates' groups tell (the
-/// newest when nothing tells): what a renewal or rotation of it follows.
-pub fn release_of_tree(dir: &Path) -> &'static crate::release::Release {
-    let found = layout::locate(dir).ok().and_then(|(root, pki)| Some((Beneath::open(&root).ok()?, pki)));
-    match found {
-        Some((tree, pki)) => layout::detect(&tree, &pki).0,
-        None => crate::release::newest(),
-    }
+/// The kubeadm release the tree already opened at `tree` (the directory holding `pki/`)
+/// carries, as far as its certificates' groups tell (the newest when nothing tells): what a
+/// renewal or rotation of it follows.
+pub fn release_of_tree(tree: &Beneath) -> &'static crate::release::Release {
+    layout::detect(tree, &tree.root().join("pki")).0
 }
 
 /// Audits `dir` (a directory holding `pki/` and the kubeconfigs, like /etc/kubernetes).

@@ -59,9 +59,10 @@ fn kubeconfigs_written(dir: &Path) -> Vec<PathBuf> {
             }
             let mut h = std::collections::hash_map::DefaultHasher::new();
             bytes.hash(&mut h);
+            let digest = h.finish();
             let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
-            if !seen.contains(&h.finish()) {
-                seen.push(h.finish());
+            if !seen.contains(&digest) {
+                seen.push(digest);
                 found.push(path);
             }
         }

@@ -72,7 +72,7 @@ pub(super) fn changes(
         lifetime: opts.leaf_lifetime,
         now: opts.now,
         renew_within: 0,
-        not_before: crate::audit::release_of_tree(&opts.pki_dir).leaf_not_before,
+        not_before: crate::audit::release_of_tree(tree.dir()).leaf_not_before,
     };
     let mut out = Vec::new();
     for m in ms {

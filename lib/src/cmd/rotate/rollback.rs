@@ -239,7 +239,7 @@ fn renew_expiring(tree: &Tree, state: &State, mut all: Vec<Change>, opts: &Optio
         lifetime: opts.leaf_lifetime,
         now: opts.now,
         renew_within: RENEW_WITHIN,
-        not_before: crate::audit::release_of_tree(&opts.pki_dir).leaf_not_before,
+        not_before: crate::audit::release_of_tree(tree.dir()).leaf_not_before,
     };
     for t in state.target_list() {
         let m = material::Material::load(tree.dir(), t)?;
