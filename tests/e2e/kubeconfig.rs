@@ -616,3 +616,23 @@ fn a_kubeconfig_kubectl_refuses_fails_the_test_that_wrote_it() {
     assert!(message.contains("duplicate name"), "{message}");
     drop(make(0o644));
 }
+
+/// `--kubernetes-version` means kubeadm's servers (with --advertise-address) or where a renewal
+/// starts (with --renew); anywhere else it is a usage error that says so, and nothing is written.
+#[test]
+fn the_release_flag_means_something_in_every_mode_it_is_taken() {
+    let dir = scratch();
+    let d = dir.path();
+    let stream = admin_stream(d);
+    let out = d.join("admin.conf");
+    tool("k8s-kubeconfig")
+        .args(["--ca-cert", &s(&d.join("ca.crt")), "--server", "https://10.0.0.10:6443", "--kubernetes-version", "1.28"])
+        .args(["--out", &s(&out)])
+        .write_stdin(stream)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "--kubernetes-version goes with --advertise-address (kubeadm's servers) or --renew (where NotBefore starts)",
+        ));
+    assert!(!out.exists());
+}
