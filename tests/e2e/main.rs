@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod cluster;
+mod cluster_dump;
 mod confined;
 mod connect;
 mod contract;

@@ -68,22 +68,30 @@ pub fn cost_of(name: &str, args: &[&str]) -> Cost {
 /// Starts the Go stand-in for kube-apiserver (tests/go/apiserver.go) with this serving
 /// certificate and client CA; returns it (stopped by pid on drop) and its address.
 pub fn start_apiserver(cert: &Path, key: &Path, client_ca: &Path) -> (Daemon, String) {
+    spawn_apiserver(cert, key, client_ca, None)
+}
+
+/// [`start_apiserver`] also serving, as kube-apiserver does (discovery, lists, gets by
+/// name), the objects in `objects`: a JSON array of objects or a List (see util/dump.rs).
+pub fn start_apiserver_with_objects(cert: &Path, key: &Path, client_ca: &Path, objects: &Path) -> (Daemon, String) {
+    spawn_apiserver(cert, key, client_ca, Some(objects))
+}
+
+fn spawn_apiserver(cert: &Path, key: &Path, client_ca: &Path, objects: Option<&Path>) -> (Daemon, String) {
     use std::io::{BufRead, BufReader};
-    let mut child = StdCommand::new(go_helper("apiserver"))
-        .arg("-cert")
-        .arg(cert)
-        .arg("-key")
-        .arg(key)
-        .arg("-client-ca")
-        .arg(client_ca)
-        .args(["-lifetime", "120s"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the test API server");
+    let mut cmd = StdCommand::new(go_helper("apiserver"));
+    cmd.arg("-cert").arg(cert).arg("-key").arg(key).arg("-client-ca").arg(client_ca).args(["-lifetime", "120s"]);
+    if let Some(objects) = objects {
+        cmd.arg("-objects").arg(objects);
+    }
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("start the test API server");
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("its address");
-    (Daemon(child), line.trim().to_string())
+    let daemon = Daemon(child);
+    // Its first line is the address, or why it refused to start (a bad -objects file).
+    let addr = line.trim().to_string();
+    assert!(addr.parse::<std::net::SocketAddr>().is_ok(), "the test API server did not start: {addr:?}");
+    (daemon, addr)
 }
 
 /// Go's verdict for each "CERT CA USAGE HOSTS..." line.
@@ -113,4 +121,15 @@ pub fn go_unknown_ca_alert(minor: u32) -> &'static str {
 /// trusting its `pki/ca.crt` for clients.
 pub fn start_demo_apiserver(out: &Path) -> (Daemon, String) {
     start_apiserver(&out.join("pki/apiserver.crt"), &out.join("pki/apiserver.key"), &out.join("pki/ca.crt"))
+}
+
+/// [`start_demo_apiserver`] also serving the objects in `objects` (see
+/// [`start_apiserver_with_objects`]).
+pub fn start_demo_apiserver_with_objects(out: &Path, objects: &Path) -> (Daemon, String) {
+    start_apiserver_with_objects(
+        &out.join("pki/apiserver.crt"),
+        &out.join("pki/apiserver.key"),
+        &out.join("pki/ca.crt"),
+        objects,
+    )
 }

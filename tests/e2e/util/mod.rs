@@ -1,14 +1,16 @@
 //! The shared harness, one file per noun: running the binaries (run), kubectl and the scratch
-//! directories it judges (kube), openssl and TLS servers (tls), the Go helpers (go) and the demo
-//! trees (tree). Spec files use it whole (`use crate::util::*`); the parts use each other by
-//! name, never through this file.
+//! directories it judges (kube), openssl and TLS servers (tls), the Go helpers (go), the demo
+//! trees (tree) and cluster dumps (dump). Spec files use it whole (`use crate::util::*`); the
+//! parts use each other by name, never through this file.
 
+mod dump;
 mod go;
 mod kube;
 mod run;
 mod tls;
 mod tree;
 
+pub use dump::*;
 pub use go::*;
 pub use kube::*;
 pub use run::*;
