@@ -60,6 +60,10 @@ rot = cpu("rotation")
 add(f"| CA and SA key rotation, 3 nodes, --all: issue clients, issue servers, distrust, finish | {rot:.2f} s CPU ({wall('rotation'):.2f} s wall) | | | < 3 s CPU | {verdict(rot < 3)} |")
 r2k, r100k = rows["rss-2k"][0] / 1024, rows["rss-100k"][0] / 1024
 add(f"| max RSS, k8s-sign over 2,000 / 100,000 CSRs | {r2k:.1f} / {r100k:.1f} MiB | | {r100k / r2k:.2f}x | flat | {verdict(r100k / r2k < 1.5)} |")
+tm, jq = wall("trust-map"), wall("trust-map-jq")
+add(f"| trust map, 10,000 objects, one core | {tm:.2f} s | jq reading the same JSON {jq:.2f} s | {tm / jq:.2f}x | < 1 s | {verdict(tm < 1)} |")
+rss, size = rows["trust-map-rss"]
+add(f"| trust map, max RSS against the dump's size | {rss / 1024:.1f} MiB | dump {size / 1024:.1f} MiB | {rss / size:.2f}x | < 4x | {verdict(rss / size < 4)} |")
 add("")
 add("The full-PKI case runs examples/kubeadm-pki.sh without its final checks (K8S_PKI_NO_CHECK=1), as the peers check nothing; "
     "the cargo build is excluded. Ratios below 1 mean k8s-pki is faster.")

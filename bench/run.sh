@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-scripts/install-deps.sh hyperfine golang-cfssl openssl python3
+scripts/install-deps.sh hyperfine golang-cfssl openssl python3 jq
 cargo build --locked --release --workspace --bins -q
 export PATH="$root/target/release:$PATH"
 work=$(mktemp -d)
@@ -101,5 +101,16 @@ k8s-rotate issue --pki-dir $work/run --step servers --confirm clients-refreshed
 k8s-rotate distrust --pki-dir $work/run
 k8s-rotate finish --pki-dir $work/run"
 measure rotation 5 "bash -c 'rm -rf $work/run && cp -a $work/rot $work/run'" "bash -c '$(echo "$steps" | paste -sd';' -) >/dev/null'"
+
+echo "== trust map: a 10,000-object cluster dump on one core, against jq reading the same JSON"
+python3 bench/cluster-dump.py "$work/rot/pki/ca.crt" "$work/rot/pki/front-proxy-ca.crt" > "$work/dump.json"
+measure trust-map 10 "" "bash -c 'taskset -c 0 k8s-verify --cluster-dump $work/dump.json --format json > /dev/null'"
+measure trust-map-jq 10 "" "bash -c 'taskset -c 0 jq -c . $work/dump.json > /dev/null'"
+python3 - "$work" >> "$results" <<'PY'
+import os, resource, subprocess, sys
+w = sys.argv[1]
+subprocess.run(["k8s-verify", "--cluster-dump", f"{w}/dump.json", "--format", "json"], stdout=subprocess.DEVNULL)
+print(f"trust-map-rss\t{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\t{os.path.getsize(f'{w}/dump.json') / 1024}")
+PY
 
 python3 bench/report.py "$results" BENCHMARKS.md

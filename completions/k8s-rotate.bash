@@ -85,7 +85,7 @@ _k8s__rotate() {
             return 0
             ;;
         k8s__subcmd__rotate__subcmd__distrust)
-            opts="-h --pki-dir --dry-run --force --confirm --node --format --explain --help"
+            opts="-h --pki-dir --dry-run --force --confirm --node --format --explain --cluster-dump --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -109,6 +109,10 @@ _k8s__rotate() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dump)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -325,7 +329,7 @@ _k8s__rotate() {
             return 0
             ;;
         k8s__subcmd__rotate__subcmd__plan)
-            opts="-h --pki-dir --dry-run --force --confirm --node --format --explain --all --target --to --help"
+            opts="-h --pki-dir --dry-run --force --confirm --node --format --explain --all --target --to --cluster-dump --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -357,6 +361,10 @@ _k8s__rotate() {
                     ;;
                 --to)
                     COMPREPLY=($(compgen -W "prepare clients servers distrust finish" -- "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dump)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -49,6 +49,7 @@ clients\t'prepare -> issue/clients'
 servers\t'issue/clients -> issue/servers'
 distrust\t'issue/servers -> distrust'
 finish\t'distrust -> done'"
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l cluster-dump -d 'A dump of the cluster\'s objects (kubectl get configmaps,secrets,pods, validatingwebhookconfigurations,mutatingwebhookconfigurations,apiservices, customresourcedefinitions -A -o json); repeat to merge, - is stdin. plan lists the objects each step needs updated and by whom; distrust refuses while one carries an old CA without the new one' -r -F
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l dry-run -d 'Show what the step would write and restart; write nothing'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand plan" -l all -d 'Rotate the three CAs and the service-account key'
@@ -97,6 +98,7 @@ complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -l confi
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -l node -d 'Only what node NAME needs: the shared files and nodes/NAME/, its restarts' -r
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -l format -d 'Output format of plan, status and each step\'s report' -r -f -a "text\t'Human-readable text'
 json\t'JSON'"
+complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -l cluster-dump -d 'A dump of the cluster\'s objects (kubectl get configmaps,secrets,pods, validatingwebhookconfigurations,mutatingwebhookconfigurations,apiservices, customresourcedefinitions -A -o json); repeat to merge, - is stdin. plan lists the objects each step needs updated and by whom; distrust refuses while one carries an old CA without the new one' -r -F
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -l dry-run -d 'Show what the step would write and restart; write nothing'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -l explain -d 'Also print to stderr what was done and why, and the equivalent openssl/kubectl commands (lines starting with $ run in bash as printed)'
 complete -c k8s-rotate -n "__fish_k8s_rotate_using_subcommand distrust" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -23,7 +23,7 @@ _k8s__verify() {
 
     case "${cmd}" in
         k8s__verify)
-            opts="-O -v -h -V --ca-cert --ca --untrusted --each --go-release --usage --purpose --host --cn --org --key --signer --join-hash --pki-dir --cert-dir --connect --servername --cert --served-file --kubeconfig --timeout --node-name --root --apiserver-advertise-address --advertise-address --kubernetes-version --external-etcd --service-cidr --service-dns-domain --dns-domain --expiry --at --warn-within --strict --format --color --verbose --graph --flags --explain --help --version"
+            opts="-O -v -h -V --ca-cert --ca --untrusted --each --go-release --usage --purpose --host --cn --org --key --signer --join-hash --cluster-dump --pki-dir --cert-dir --connect --servername --cert --served-file --kubeconfig --timeout --node-name --root --apiserver-advertise-address --advertise-address --kubernetes-version --external-etcd --service-cidr --service-dns-domain --dns-domain --expiry --at --warn-within --strict --format --color --verbose --graph --flags --explain --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -74,6 +74,10 @@ _k8s__verify() {
                     return 0
                     ;;
                 --signer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cluster-dump)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

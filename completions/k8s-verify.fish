@@ -9,7 +9,8 @@ complete -c k8s-verify -l cn -d 'Required CN (the Kubernetes user name)' -r
 complete -c k8s-verify -s O -l org -d 'Required O values (Kubernetes groups); repeat; all and only these, in any order' -r
 complete -c k8s-verify -l key -d 'The private key that must match the certificate; with --connect, the client key' -r -F
 complete -c k8s-verify -l signer -d 'Check CSRs (PEM, or CertificateSigningRequest objects) against this certificates API signer\'s rules, as kube-controller-manager applies them' -r
-complete -c k8s-verify -l pki-dir -d 'Audit a kubeadm directory holding pki/ and the kubeconfigs (e.g. /etc/kubernetes); with --connect, compare what the endpoint serves with the file that should serve it' -r -F
+complete -c k8s-verify -l cluster-dump -d 'Map which cluster objects carry which CA, from kubectl get ... -A -o json output (ConfigMaps, Secrets, Pods, webhook configurations, APIServices, CRDs, ClusterTrustBundles): each CA by its key, the fields holding it, the Pods mounting them; repeat to merge dumps (- is stdin, once); with --pki-dir, the tree\'s CAs are named and its rotation judged' -r -F
+complete -c k8s-verify -l pki-dir -d 'Audit a kubeadm directory holding pki/ and the kubeconfigs (e.g. /etc/kubernetes); with --connect, compare what the endpoint serves with the file that should serve it; with --cluster-dump, name the tree\'s CAs in the map' -r -F
 complete -c k8s-verify -l cert-dir -d 'kubeadm\'s --cert-dir (e.g. /etc/kubernetes/pki): audits the tree it is the pki/ of, as --pki-dir of its parent' -r -F
 complete -c k8s-verify -l connect -d 'Connect to a live endpoint (HOST:PORT, or https://HOST:PORT), show the chain it serves and check it as a Go client would: --host defaults to HOST, --purpose to server' -r
 complete -c k8s-verify -l servername -d 'The TLS server name to send and check, when not HOST (e.g. --connect 10.0.0.10:6443 --servername kubernetes)' -r

@@ -19,6 +19,7 @@ pub const TARGETS: &[Target] = &[
     ("private_key", private_key),
     ("kubeconfig", kubeconfig),
     ("csr_object", csr_object),
+    ("cluster_dump", cluster_dump),
 ];
 
 /// The input stream every tool reads: PEM blocks, or cfssl-style JSON items when it starts
@@ -68,4 +69,16 @@ pub fn kubeconfig(data: &[u8]) {
 /// A CertificateSigningRequest object (YAML or JSON), as `k8s-sign --signer` reads it.
 pub fn csr_object(data: &[u8]) {
     let _ = crate::csrapi::CsrObject::from_slice(data, "fuzz");
+}
+
+/// A cluster dump as `k8s-verify --cluster-dump` reads it: parsed within its bounds, then mapped
+/// (every field decoded, every embedded kubeconfig read, every Pod's mounts matched).
+pub fn cluster_dump(data: &[u8]) {
+    let Ok(items) = crate::trust_map::dump::parse(data, "fuzz") else { return };
+    let objects = crate::trust_map::dump::Objects::from_items(items, "fuzz");
+    if let Ok(mut map) = crate::trust_map::build(&objects, None) {
+        map.judge_rotation();
+        let _ = crate::trust_map::render::json(&map);
+        let _ = crate::trust_map::render::text(&map, true, &crate::term::Paint::new(false));
+    }
 }

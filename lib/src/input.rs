@@ -50,6 +50,11 @@ impl Input {
         Input { name: name.to_string(), reader: Box::new(io::Cursor::new(bytes)) }
     }
 
+    /// The reader, for a caller with its own bounds.
+    pub fn into_reader(self) -> Box<dyn BufRead> {
+        self.reader
+    }
+
     /// Reads the whole input (bounded by [`MAX_DOCUMENT`]).
     pub fn read_all(mut self) -> Result<(String, Vec<u8>)> {
         let mut buf = Vec::new();

@@ -57,6 +57,7 @@ pub mod sink;
 pub mod term;
 #[cfg(test)]
 mod test_pki;
+pub mod trust_map;
 pub mod usage;
 pub mod validity;
 pub mod verify;

@@ -93,6 +93,43 @@ pub fn sanitize_line(s: &str) -> String {
     s.chars().map(|c| if is_unsafe(c) { '?' } else { c }).collect()
 }
 
+/// Text from input shown so that what was there can still be read: controls (C0, DEL, C1) as
+/// `\xNN`, other unsafe characters (bidi, invisible) as `\u{NNNN}`, a backslash as `\\`; cut
+/// at 256 characters (with `…`). Used where a name identifies an object (the trust map).
+pub fn escape(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == 256 {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x100 && is_unsafe(c) => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if is_unsafe(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON text with every unsafe character that serde_json leaves raw (DEL, C1, bidi, invisible)
+/// written as a `\uNNNN` escape instead: the same JSON value, and no raw control on a terminal.
+pub fn json_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_unsafe(c) && c != '\n' {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Human-readable text of many lines made safe for a terminal: each line as
 /// [`sanitize_line`], the line breaks kept (colour codes are added after this, never before).
 pub fn sanitize_text(s: &str) -> String {
@@ -102,6 +139,16 @@ pub fn sanitize_text(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_names_show_what_was_there() {
+        assert_eq!(escape("a\x1b[0m\u{202E}b\\c\u{9b}"), "a\\x1b[0m\\u{202e}b\\\\c\\x9b");
+        assert_eq!(escape(&"x".repeat(300)).chars().count(), 257);
+        let json = serde_json::to_string(&"a\u{7f}\u{202E}b").expect("json");
+        let safe = json_safe(&json);
+        assert!(safe.chars().all(|c| !is_unsafe(c)), "{safe}");
+        assert_eq!(serde_json::from_str::<String>(&safe).expect("same value"), "a\u{7f}\u{202E}b");
+    }
 
     #[test]
     fn controls_bidi_and_invisible_characters_are_replaced() {

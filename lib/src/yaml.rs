@@ -76,6 +76,10 @@ pub struct Shape {
     pub comments: usize,
     /// Anchors (`&name`) where a node starts.
     pub anchors: usize,
+    /// Tags (`!tag`) where a node starts.
+    pub tags: usize,
+    /// Aliases (`*name`) where a node starts.
+    pub aliases: usize,
 }
 
 /// How deep `[` and `{` nest, counted on the bytes before parsing. It counts a bracket where a
@@ -84,7 +88,7 @@ pub struct Shape {
 /// inside block scalars, which kubeconfigs and CSR objects do not have.
 pub fn shape(bytes: &[u8]) -> Shape {
     let (mut depth, mut max, mut node_start, mut i, mut items) = (0usize, 0usize, true, 0usize, 0usize);
-    let (mut comments, mut anchors) = (0usize, 0usize);
+    let (mut comments, mut anchors, mut tags, mut aliases) = (0usize, 0usize, 0usize, 0usize);
     let at = |j: usize| bytes.get(j).copied();
     let blank = |b: Option<u8>| matches!(b, None | Some(b' ' | b'\t' | b'\r' | b'\n'));
     while let Some(b) = at(i) {
@@ -133,8 +137,10 @@ pub fn shape(bytes: &[u8]) -> Shape {
             b' ' | b'\t' | b'\r' => {}
             b':' | b'-' | b'?' if blank(at(i + 1)) || (depth > 0 && b == b':') => node_start = true,
             // An anchor or a tag comes before the node it names: the node may still start.
-            b'&' | b'!' if node_start => {
+            b'&' | b'!' | b'*' if node_start => {
                 anchors += usize::from(b == b'&');
+                tags += usize::from(b == b'!');
+                aliases += usize::from(b == b'*');
                 while !blank(at(i)) {
                     i += 1;
                 }
@@ -144,7 +150,7 @@ pub fn shape(bytes: &[u8]) -> Shape {
         }
         i += 1;
     }
-    Shape { depth: max, items, comments, anchors }
+    Shape { depth: max, items, comments, anchors, tags, aliases }
 }
 
 /// A pass over the parsed document that charges every node against what is left and refuses
@@ -262,7 +268,10 @@ mod tests {
         assert_eq!(depth(b"a: \"[[[[\"\nb: '[[''[['\n# [[[[\n"), 0);
         assert_eq!(depth(b"a: &x [1]\nb: !!seq [[2]]\n"), 2);
         assert_eq!(depth(format!("a: {}", "[".repeat(100)).as_bytes()), 100);
-        assert_eq!(shape(b"a: [b, c]\nd: e\n"), Shape { depth: 1, items: 4, comments: 0, anchors: 0 });
+        assert_eq!(
+            shape(b"a: [b, c]\nd: e\n"),
+            Shape { depth: 1, items: 4, comments: 0, anchors: 0, tags: 0, aliases: 0 }
+        );
         let s = shape(b"# top\na: &x 1 # after\nb: *x\nc: 'not # a comment'\n");
         assert_eq!((s.comments, s.anchors), (2, 1));
     }

@@ -235,6 +235,13 @@ fn readme_results_hold(clone: &Path) {
     let served: serde_json::Value =
         serde_json::from_slice(&std::fs::read(clone.join("served.json")).expect("served")).expect("served.json");
     assert_eq!((served["status"].as_str(), served["client"]["accepted"].as_bool()), (Some("ok"), Some(true)));
+    // The trust map of the dump kubectl made names the tree's CA, by openssl's digest of its key.
+    let (code, out, _) =
+        map(&[&clone.join("cluster/dump.json")], &["--pki-dir", &s(&clone.join("cluster")), "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(report["cas"][0]["spki"], openssl_spki(&clone.join("cluster/pki/ca.crt")));
+    assert_eq!(report["cas"][0]["consumers"][0]["namespace"], "team-a");
 }
 
 /// The code spans of each row of the README table under `heading`: (left, right).

@@ -164,8 +164,17 @@ fn verify_and_rotate_help_examples_run_as_written() {
     let (_api, api) = s_server(&d, "pki/apiserver.crt", "pki/apiserver.key", "pki/ca.crt", false);
     let (_etcd, etcd) = s_server(&d, "pki/etcd/server.crt", "pki/etcd/server.key", "pki/etcd/ca.crt", true);
     let replace = [("/etc/kubernetes", s(&d)), ("10.0.0.10:6443", api), ("127.0.0.1:2379", etcd)];
-    run_all("k8s-verify", &d, &replace, &[], &[]);
+    // kubectl get dumps the stand-in API server's objects: the node's kube-root-ca.crt and a webhook.
+    let ca = std::fs::read(d.join("pki/ca.crt")).expect("ca");
+    let objects = [
+        configmap("team-a", "kube-root-ca.crt", &[("ca.crt", &d.join("pki/ca.crt"))]),
+        validating_webhook("policy", Some(&ca)),
+    ];
+    let (_cluster, kubeconfig) = serve_objects(dir.path(), &objects);
+    run_all("k8s-verify", &d, &replace, &[], &[("KUBECONFIG", s(&kubeconfig))]);
     assert!(read(d.join("pki.dot")).starts_with("digraph"));
+    let webhooks: serde_json::Value = serde_json::from_str(&read(d.join("webhooks.json"))).expect("kubectl's JSON");
+    assert_eq!(webhooks["items"][0]["metadata"]["name"], "policy", "the example dumped the stand-in's webhook");
 
     let dir = scratch();
     let d = dir.path();

@@ -62,7 +62,7 @@ pub enum Sub {
     /// prepare -> issue/clients, then issue/clients -> issue/servers: the new CAs sign
     Issue(IssueCmd),
     /// issue/servers -> distrust: the old CAs and SA key leave every trust file
-    Distrust(Common),
+    Distrust(DistrustArgs),
     /// distrust -> done: the old private keys are deleted
     Finish(Common),
     /// Where the rotation is, and what comes next
@@ -81,6 +81,29 @@ pub struct PlanArgs {
     /// Plan only up to this step (prepare, clients, servers, distrust, finish)
     #[arg(long, value_enum, value_name = "STEP")]
     pub to: Option<UntilArg>,
+    #[command(flatten)]
+    pub cluster: ClusterDump,
+}
+
+/// `distrust`'s flags.
+#[derive(Args, Debug, Clone)]
+pub struct DistrustArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(flatten)]
+    pub cluster: ClusterDump,
+}
+
+/// The cluster's objects, for plan and distrust.
+#[derive(Args, Debug, Clone)]
+pub struct ClusterDump {
+    /// A dump of the cluster's objects (kubectl get configmaps,secrets,pods,
+    /// validatingwebhookconfigurations,mutatingwebhookconfigurations,apiservices,
+    /// customresourcedefinitions -A -o json); repeat to merge, - is stdin. plan lists the objects
+    /// each step needs updated and by whom; distrust refuses while one carries an old CA without
+    /// the new one
+    #[arg(long = "cluster-dump", value_name = "FILE")]
+    pub cluster_dumps: Vec<PathBuf>,
 }
 
 /// A step, as `plan --to` names it.
@@ -257,7 +280,7 @@ impl Cli {
                 if a.issue.step == StepArg::Clients { Command::IssueClients } else { Command::IssueServers },
                 &a.common,
             ),
-            Sub::Distrust(c) => (Command::Distrust, c),
+            Sub::Distrust(a) => (Command::Distrust, &a.common),
             Sub::Finish(c) => (Command::Finish, c),
             Sub::Status(c) => (Command::Status, c),
             Sub::Rollback(c) => (Command::Rollback, c),
@@ -316,6 +339,12 @@ impl Cli {
             explain: common.explain.explain,
             json: common.format == FormatArg::Json,
             node: common.node.clone(),
+            cluster_dumps: match &self.command {
+                Sub::Plan(PlanArgs { cluster, .. }) | Sub::Distrust(DistrustArgs { cluster, .. }) => {
+                    cluster.cluster_dumps.clone()
+                }
+                _ => Vec::new(),
+            },
             to: match &self.command {
                 Sub::Plan(p) => p.to.map(|s| match s {
                     UntilArg::Prepare => Phase::Prepare,

@@ -71,6 +71,10 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
         "k8s-verify --pki-dir /etc/kubernetes --graph dot > pki.dot",
     ),
     ("which component flag reads which file", "k8s-verify --flags --pki-dir /etc/kubernetes"),
+    (
+        "which cluster objects carry which CA, and which Pods mount them",
+        "kubectl get cm,secret,pod,apiservice,crd -A -o json > objects.json && \\\n  kubectl get validatingwebhookconfiguration,mutatingwebhookconfiguration \\\n  -o json > webhooks.json && \\\n  k8s-verify --cluster-dump objects.json --cluster-dump webhooks.json \\\n  --pki-dir /etc/kubernetes",
+    ),
 ];
 
 /// Check certificates, inspect them, or audit a whole kubeadm PKI.
@@ -144,8 +148,16 @@ pub struct Cli {
     #[arg(long)]
     pub join_hash: bool,
 
+    /// Map which cluster objects carry which CA, from kubectl get ... -A -o json output
+    /// (ConfigMaps, Secrets, Pods, webhook configurations, APIServices, CRDs, ClusterTrustBundles):
+    /// each CA by its key, the fields holding it, the Pods mounting them; repeat to merge dumps
+    /// (- is stdin, once); with --pki-dir, the tree's CAs are named and its rotation judged
+    #[arg(long = "cluster-dump", value_name = "FILE", help_heading = "Cluster")]
+    pub cluster_dumps: Vec<PathBuf>,
+
     /// Audit a kubeadm directory holding pki/ and the kubeconfigs (e.g. /etc/kubernetes); with
-    /// --connect, compare what the endpoint serves with the file that should serve it
+    /// --connect, compare what the endpoint serves with the file that should serve it; with
+    /// --cluster-dump, name the tree's CAs in the map
     #[arg(long, value_name = "DIR", help_heading = "Audit")]
     pub pki_dir: Option<PathBuf>,
 
@@ -288,6 +300,7 @@ impl Cli {
             cn: self.cn.clone(),
             orgs: self.orgs.clone(),
             key: self.key.clone(),
+            cluster_dumps: self.cluster_dumps.clone(),
             pki_dir: self.pki_dir.clone().or_else(|| self.cert_dir.clone()),
             served_file: self.served_file.clone(),
             node_name: self.node_name.clone(),

@@ -3,8 +3,10 @@
 //! originals up, writes atomically and records the new phase last; killed anywhere, it finishes
 //! when run again, or `rollback` undoes it.
 
+mod cluster;
 mod gates;
 mod options;
+mod plan;
 mod records;
 mod rollback;
 mod show;
@@ -23,7 +25,8 @@ use crate::rotation::tree::Tree;
 use crate::rotation::{Phase, Step, Target};
 use crate::validity::format_time;
 
-pub use show::{plan, status};
+pub use plan::plan;
+pub use show::status;
 
 /// Runs the subcommand.
 pub fn run(opts: &Options, note: super::Warn<'_>) -> Result<()> {
@@ -161,7 +164,8 @@ fn forward(
     let tree_changes = changes(tree, state.as_ref(), &ms, step.to, opts)?;
     let mut all = material_writes.clone();
     all.extend(tree_changes.iter().cloned());
-    let missing = gates::gates(tree, state.as_ref(), step, (&ms, &all), opts, resuming);
+    let mut missing = gates::gates(tree, state.as_ref(), step, (&ms, &all), opts, resuming);
+    missing.extend(cluster::distrust_gate_lines(tree, step, opts, note)?);
     let forced = gates::refuse_or_force(&missing, opts, note)?;
     show::explain_changes(&all, opts, note);
     let record = record_of(tree, &all, state.as_ref().and_then(|s| s.steps.get(step.to.word())));

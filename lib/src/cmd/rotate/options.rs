@@ -60,6 +60,8 @@ pub struct Options {
     pub explain: bool,
     /// `--format json` (plan, status).
     pub json: bool,
+    /// `--cluster-dump` files (plan, distrust).
+    pub cluster_dumps: Vec<PathBuf>,
     /// `--node NAME`.
     pub node: Option<String>,
     /// `plan --to STEP`: the last phase to plan for.

@@ -4,14 +4,14 @@
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
-use super::options::{Options, chosen, next_step};
+use super::options::{Options, next_step};
 use crate::error::{Error, Result};
 use crate::rotation::change::Change;
 use crate::rotation::copies::{NodeCopies, copies};
 use crate::rotation::plan::{Node, Restart, restarts};
 use crate::rotation::state::{State, StepFiles, TargetState};
 use crate::rotation::tree::Tree;
-use crate::rotation::{Phase, STEPS, Step, Target};
+use crate::rotation::{Phase, Step, Target};
 
 /// A write of `bytes` to `rel`.
 pub(super) fn change(rel: String, bytes: Vec<u8>, mode: u32, why: &str) -> Change {
@@ -109,17 +109,17 @@ fn in_node(rel: &str, node: Option<&str>, main: &str) -> bool {
 }
 
 /// JSON on stdout, as every command prints it (a closed pipe is a quiet stop).
-fn print(value: &Value) -> Result<()> {
+pub(super) fn print(value: &Value) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::internal(e.to_string()))?;
     crate::sink::print(&format!("{text}\n"))
 }
 
 /// One line of text on stdout, made safe for a terminal.
-fn line(text: &str) -> Result<()> {
+pub(super) fn line(text: &str) -> Result<()> {
     crate::sink::print_text(&format!("{text}\n"))
 }
 
-fn restarts_text(list: &[Restart]) -> Result<()> {
+pub(super) fn restarts_text(list: &[Restart]) -> Result<()> {
     if list.is_empty() {
         return line("restart: nothing");
     }
@@ -297,41 +297,6 @@ pub(super) fn print_rollback(tree: &Tree, r: &StepReport<'_>, opts: &Options) ->
     restarts_text(&list)?;
     if let Some(next) = next {
         line(&format!("then, when ready again: {next}"))?;
-    }
-    Ok(())
-}
-
-/// `plan`: every remaining step with its restarts, each command complete.
-pub fn plan(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<()> {
-    let targets = match state {
-        Some(s) => s.target_list(),
-        None => chosen(opts)?,
-    };
-    let nodes = nodes(tree);
-    let first = next_step(state);
-    let steps: Vec<&Step> = STEPS
-        .iter()
-        .filter(|s| first.is_some_and(|f| s.from >= f.from))
-        .filter(|s| opts.to.is_none_or(|to| s.to <= to))
-        .collect();
-    let mut out = Vec::new();
-    for step in &steps {
-        let list = restarts(step.to, &targets, &nodes, opts.node.as_deref());
-        out.push(json!({
-            "command": command_line(tree, step, &targets), "from": step.from.word(), "to": step.to.word(),
-            "confirm": step.confirm, "restarts": list,
-        }));
-    }
-    let names: Vec<&str> = targets.iter().map(|t| t.name()).collect();
-    if opts.json {
-        return print(
-            &json!({"targets": names, "phase": first.map(|s| s.from.word()).unwrap_or("done"), "steps": out}),
-        );
-    }
-    line(&format!("rotation of {}: {} step(s) left", names.join(", "), steps.len()))?;
-    for step in steps {
-        line(&format!("\n{}   ({} → {})", command_line(tree, step, &targets), step.from.word(), step.to.word()))?;
-        restarts_text(&restarts(step.to, &targets, &nodes, opts.node.as_deref()))?;
     }
     Ok(())
 }

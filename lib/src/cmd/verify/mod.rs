@@ -7,6 +7,7 @@
 
 mod audit;
 mod check;
+mod cluster;
 mod connect;
 mod inspect;
 mod options;
@@ -45,6 +46,7 @@ pub fn run(opts: &Options, note: crate::cmd::note::Warn<'_>) -> Result<()> {
             crate::sink::print(&lines)
         }
         Mode::Connect => connect::run(opts, at, warn_within, &paint),
+        Mode::TrustMap => cluster::run(opts, &paint, note),
         Mode::Inspect => inspect::run(opts, at),
         Mode::Check => check::run(opts, at, warn_within, &paint, note),
     }

@@ -44,6 +44,8 @@ pub struct Options {
     pub orgs: Vec<String>,
     /// Private key that must match.
     pub key: Option<PathBuf>,
+    /// `--cluster-dump`: cluster dumps (`kubectl get … -o json`) to map.
+    pub cluster_dumps: Vec<PathBuf>,
     /// Audit this kubeadm directory.
     pub pki_dir: Option<PathBuf>,
     /// With `connect` and `pki_dir`: the file of the tree that should be serving.
@@ -115,6 +117,8 @@ pub enum Mode {
     JoinHash,
     /// `--connect HOST:PORT` or `--kubeconfig FILE`: a live endpoint.
     Connect,
+    /// `--cluster-dump FILE`: which cluster objects carry which CA.
+    TrustMap,
     /// No mode flag: show what the input holds.
     Inspect,
 }
@@ -129,6 +133,7 @@ impl Mode {
             Mode::Check => "check certificates",
             Mode::JoinHash => "print join hashes",
             Mode::Connect => "check a live endpoint",
+            Mode::TrustMap => "map the cluster's trust",
             Mode::Inspect => "inspect",
         }
     }
@@ -167,13 +172,19 @@ impl Options {
         if self.join_hash {
             selectors.push(("--join-hash", Mode::JoinHash));
         }
+        if !self.cluster_dumps.is_empty() {
+            selectors.push(("--cluster-dump", Mode::TrustMap));
+        }
         let connects = self.connect.is_some() || self.kubeconfig.is_some();
         if connects {
             selectors.push((if self.connect.is_some() { "--connect" } else { "--kubeconfig" }, Mode::Connect));
         } else if let Some(flag) = self.check_flag() {
             selectors.push((flag, Mode::Check));
         }
-        if self.pki_dir.is_some() && selectors.iter().all(|(_, m)| matches!(m, Mode::Check | Mode::Signer)) {
+        if self.pki_dir.is_some()
+            && selectors.iter().all(|(_, m)| matches!(m, Mode::Check | Mode::Signer))
+            && self.cluster_dumps.is_empty()
+        {
             selectors.push(("--pki-dir", Mode::Audit));
         }
         if let [(a, first), (b, second), ..] = selectors.as_slice() {

@@ -1,0 +1,123 @@
+//! The certificates found in the dumps: each distinct PEM body parsed once, and the CAs among
+//! them by key (the SHA-256 of the SubjectPublicKeyInfo, `sha256:HEX`, kubeadm's discovery-hash
+//! form): a CA re-issued with the same key is one CA.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
+
+use crate::cert::Cert;
+use crate::report::SubjectJson;
+
+/// What the map keeps of one certificate.
+#[derive(Debug)]
+pub struct Seen {
+    /// `sha256:HEX` of its key.
+    pub spki: String,
+    /// basicConstraints CA:TRUE.
+    pub is_ca: bool,
+    /// Its subject.
+    pub subject: crate::name::Subject,
+    /// NotAfter, seconds.
+    pub not_after: i64,
+    /// SHA-256 of the DER: tells certificates of one key apart.
+    pub fingerprint: String,
+}
+
+/// One CA: its key, what its certificates say, how many there are.
+#[derive(Debug)]
+pub struct Ca {
+    /// The subject of the first certificate seen.
+    pub subject: crate::name::Subject,
+    /// The latest NotAfter among its certificates.
+    pub not_after: i64,
+    /// Its certificates, by fingerprint.
+    pub certificates: BTreeSet<String>,
+}
+
+impl Ca {
+    /// The subject in JSON.
+    pub fn subject_json(&self) -> SubjectJson {
+        SubjectJson::from_subject(&self.subject)
+    }
+}
+
+/// The cache of parsed PEM bodies and the CAs found.
+#[derive(Default)]
+pub struct Certs {
+    parsed: HashMap<String, Option<Rc<Seen>>>,
+    /// Every CA, by key.
+    pub cas: BTreeMap<String, Ca>,
+}
+
+impl Certs {
+    /// The certificate of a PEM body (base64 text between the markers), parsed the first time
+    /// only; `None` when it is not base64 or not a certificate.
+    pub fn read(&mut self, body: &str) -> Option<Rc<Seen>> {
+        if let Some(seen) = self.parsed.get(body) {
+            return seen.clone();
+        }
+        let seen = decode(body).and_then(|der| Cert::from_der(&der, "cluster dump").ok()).map(|c| {
+            Rc::new(Seen {
+                spki: c.join_hash(),
+                is_ca: c.is_ca(),
+                subject: c.subject.clone(),
+                not_after: c.not_after,
+                fingerprint: c.fingerprint_sha256(),
+            })
+        });
+        self.parsed.insert(body.to_string(), seen.clone());
+        seen
+    }
+
+    /// Enters a CA certificate; returns its key.
+    pub fn enter(&mut self, seen: &Seen) -> String {
+        let ca = self.cas.entry(seen.spki.clone()).or_insert_with(|| Ca {
+            subject: seen.subject.clone(),
+            not_after: seen.not_after,
+            certificates: BTreeSet::new(),
+        });
+        ca.not_after = ca.not_after.max(seen.not_after);
+        ca.certificates.insert(seen.fingerprint.clone());
+        seen.spki.clone()
+    }
+
+    /// Enters a CA certificate read from the tree (`--pki-dir`).
+    pub fn enter_cert(&mut self, cert: &Cert) -> String {
+        let seen = Seen {
+            spki: cert.join_hash(),
+            is_ca: cert.is_ca(),
+            subject: cert.subject.clone(),
+            not_after: cert.not_after,
+            fingerprint: cert.fingerprint_sha256(),
+        };
+        self.enter(&seen)
+    }
+}
+
+/// Base64 text with line breaks to bytes.
+fn decode(body: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let compact: String = body.split_ascii_whitespace().collect();
+    base64::engine::general_purpose::STANDARD.decode(compact).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_is_parsed_once_and_a_reissued_ca_is_one_ca() {
+        let der = crate::test_pki::ca().cert.der.clone();
+        use base64::Engine;
+        let body = base64::engine::general_purpose::STANDARD.encode(&der);
+        let mut certs = Certs::default();
+        let a = certs.read(&body).expect("parses");
+        let b = certs.read(&body).expect("cached");
+        assert!(Rc::ptr_eq(&a, &b));
+        assert!(a.is_ca);
+        certs.enter(&a);
+        certs.enter(&b);
+        assert_eq!(certs.cas[&a.spki].certificates.len(), 1);
+        assert!(certs.read("not base64!").is_none());
+    }
+}

@@ -1,0 +1,157 @@
+//! The trust map in a CA rotation: `distrust --cluster-dump` refuses (exit 4, nothing written)
+//! while a cluster object carries the old CA without the new one, naming it; `plan
+//! --cluster-dump` lists each object to update with the `kubectl` command that does it, which
+//! the test runs against the stand-in API server as printed; dumped again, distrust proceeds.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::util::*;
+
+fn rotate(tree: &Path, args: &[&str]) -> std::process::Output {
+    tool("k8s-rotate").args(args).arg("--pki-dir").arg(tree).output().expect("k8s-rotate")
+}
+
+fn rotate_ok(tree: &Path, args: &[&str]) -> String {
+    let out = rotate(tree, args);
+    assert!(out.status.success(), "k8s-rotate {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The files of a tree with their digests (rotation.json included).
+fn snapshot(tree: &Path) -> String {
+    let out = pipe("cd \"$1\" && find . -type f | sort | xargs sha256sum", &[tree]);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs a printed command with bash, kubectl pointed at the stand-in.
+fn run_printed(command: &str, kubeconfig: &Path) {
+    let out =
+        std::process::Command::new("bash").args(["-c", command]).env("KUBECONFIG", kubeconfig).output().expect("bash");
+    assert!(out.status.success(), "{command}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn distrust_waits_for_every_cluster_object_and_plan_says_how_to_update_each() {
+    let (_keep, tree) = copy_of_demo();
+    let pki = demo_pki().join("pki");
+    let old = std::fs::read(pki.join("ca.crt")).expect("old ca");
+    rotate_ok(&tree, &["prepare", "--target", "ca"]);
+    rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    rotate_ok(&tree, &["issue", "--step", "servers", "--confirm", "clients-refreshed"]);
+    let (old_id, new_id) = (openssl_spki(&pki.join("ca.crt")), openssl_spki(&tree.join("pki/rotation/ca.new.crt")));
+
+    let dir = scratch();
+    let objects = vec![
+        configmap("team-a", "kube-root-ca.crt", &[("ca.crt", &pki.join("ca.crt"))]),
+        configmap("kube-system", "extension-apiserver-authentication", &[("client-ca-file", &tree.join("pki/ca.crt"))]),
+        secret_generic("team-a", "ca", &[("ca.crt", &pki.join("ca.crt")), ("other", &pki.join("front-proxy-ca.crt"))]),
+        validating_webhook("policy", Some(&old)),
+        mutating_webhook("inject", Some(&std::fs::read(tree.join("pki/ca.crt")).expect("bundle"))),
+        apiservice("v1beta1.metrics.k8s.io", true, Some(&old), false),
+        crd("widgets.example.com", Some(&old)),
+        pod("team-a", "app", vec![], vec![]),
+    ];
+    let (_server, kubeconfig) = serve_objects(dir.path(), &objects);
+    let dump = dir.path().join("dump.json");
+    std::fs::write(&dump, kubectl_dump(&kubeconfig, DUMPED)).expect("write");
+
+    // The map judges each carrier by the phase: old only is a warning before distrust.
+    let (code, out, _) = map(&[&dump], &["--pki-dir", &s(&tree), "--format", "json"]);
+    assert_eq!(code, 6, "{out}");
+    let report: Value = serde_json::from_str(&out).expect("json");
+    let generations: Vec<(&str, &str)> = report["cas"]
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter(|c| c["name"] == "ca")
+        .map(|c| (c["spki"].as_str().expect("a string"), c["generation"].as_str().expect("a string")))
+        .collect();
+    let mut want = vec![(new_id.as_str(), "new"), (old_id.as_str(), "old")];
+    want.sort();
+    assert_eq!(generations, want);
+
+    // Distrust refuses, naming every object with the old CA only, and writes nothing.
+    let before = snapshot(&tree);
+    let out = rotate(&tree, &["distrust", "--cluster-dump", &s(&dump)]);
+    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let gate = |object: &str| format!("gate: {object} carries the old ca ({old_id}) but not the new one");
+    let stale = [
+        "APIService v1beta1.metrics.k8s.io spec.caBundle",
+        "ConfigMap team-a/kube-root-ca.crt data.ca.crt",
+        "CustomResourceDefinition widgets.example.com spec.conversion.webhook.clientConfig.caBundle",
+        "Secret team-a/ca data.ca.crt",
+        "ValidatingWebhookConfiguration policy webhooks[0].clientConfig.caBundle",
+    ];
+    for object in stale {
+        assert!(err.contains(&gate(object)), "{object}: {err}");
+    }
+    assert_eq!(err.matches("carries the old ca").count(), stale.len(), "{err}");
+    assert_eq!(snapshot(&tree), before, "a refused distrust writes nothing");
+
+    // plan lists them before distrust, by whom, with the command for the operator's.
+    let plan = rotate_ok(&tree, &["plan", "--cluster-dump", &s(&dump), "--format", "json"]);
+    assert_schema("rotate", plan.as_bytes());
+    let plan: Value = serde_json::from_str(&plan).expect("json");
+    let step =
+        plan["steps"].as_array().expect("an array").iter().find(|s| s["to"] == "distrust").expect("distrust step");
+    assert_eq!(step["command"], format!("k8s-rotate distrust --pki-dir {} --cluster-dump {}", s(&tree), s(&dump)));
+    assert_eq!(step["cluster"]["when"], "before-distrust");
+    let objects = step["cluster"]["objects"].as_array().expect("objects");
+    let listed: Vec<String> = objects.iter().map(|o| format!("{} {} {}", o["kind"], o["name"], o["by"])).collect();
+    assert_eq!(objects.len(), stale.len(), "{listed:?}");
+    for o in objects {
+        assert_eq!(o["now"], json!([old_id]));
+        assert_eq!(o["want"], json!([old_id, new_id]));
+        let by_kcm = o["name"] == "kube-root-ca.crt";
+        assert_eq!(o["by"], if by_kcm { "kube-controller-manager" } else { "operator" }, "{o}");
+        assert_eq!(o.get("kubectl").is_some(), !by_kcm, "{o}");
+    }
+
+    // Run each printed command as printed; kube-controller-manager's rewrite is done the same way.
+    for o in objects {
+        let cmd = match o["kubectl"].as_str() {
+            Some(c) => c.to_string(),
+            None => format!(
+                "kubectl -n team-a create configmap kube-root-ca.crt --from-file=ca.crt={} --dry-run=client -o json | kubectl -n team-a patch configmap kube-root-ca.crt --type merge --patch-file /dev/stdin",
+                s(&tree.join("pki/ca.crt"))
+            ),
+        };
+        run_printed(&cmd, &kubeconfig);
+    }
+    std::fs::write(&dump, kubectl_dump(&kubeconfig, DUMPED)).expect("write");
+    let (code, out, _) = map(&[&dump], &["--pki-dir", &s(&tree), "--format", "json"]);
+    assert_eq!(code, 0, "every carrier holds old and new now: {out}");
+    // The Secret's other key is untouched by the patch.
+    let items: Value = serde_json::from_slice(&std::fs::read(&dump).expect("dump")).expect("json");
+    let secret = items["items"].as_array().expect("an array").iter().find(|i| i["kind"] == "Secret").expect("secret");
+    assert_eq!(secret["data"]["other"], base64_encode(&std::fs::read(pki.join("front-proxy-ca.crt")).expect("r")));
+
+    let out = rotate(&tree, &["distrust", "--cluster-dump", &s(&dump)]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // After distrust every carrier should drop the old CA: the map warns, plan lists them.
+    let (code, out, _) = map(&[&dump], &["--pki-dir", &s(&tree)]);
+    assert_eq!(code, 6, "{out}");
+    assert_eq!(out.matches("still carries the old ca: drop it").count(), stale.len() + 2, "{out}");
+    let plan: Value =
+        serde_json::from_str(&rotate_ok(&tree, &["plan", "--cluster-dump", &s(&dump), "--format", "json"])).expect("j");
+    let finish = &plan["steps"][0];
+    assert_eq!((finish["to"].as_str(), finish["cluster"]["when"].as_str()), (Some("done"), Some("after-distrust")));
+    for o in finish["cluster"]["objects"].as_array().expect("an array") {
+        assert_eq!(o["want"], json!([new_id]), "{o}");
+    }
+}
+
+#[test]
+fn distrust_without_a_dump_says_cluster_objects_were_not_checked() {
+    let (_keep, tree) = copy_of_demo();
+    rotate_ok(&tree, &["prepare", "--target", "front-proxy-ca"]);
+    rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    rotate_ok(&tree, &["issue", "--step", "servers", "--confirm", "clients-refreshed"]);
+    let out = rotate(&tree, &["distrust", "--dry-run"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("cluster objects were not checked").count(), 1, "{err}");
+}
