@@ -74,6 +74,7 @@ pub fn csr_object(data: &[u8]) {
 /// A cluster dump as `k8s-verify --cluster-dump` reads it: parsed within its bounds, then mapped
 /// (every field decoded, every embedded kubeconfig read, every Pod's mounts matched).
 pub fn cluster_dump(data: &[u8]) {
+    crate::trust_map::dump::reset();
     let Ok(items) = crate::trust_map::dump::parse(data, "fuzz") else { return };
     let objects = crate::trust_map::dump::Objects::from_items(items, "fuzz");
     if let Ok(mut map) = crate::trust_map::build(&objects, None) {

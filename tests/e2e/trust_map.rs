@@ -340,3 +340,38 @@ fn base64_decode(text: &str) -> Vec<u8> {
     assert!(out.status.success());
     out.stdout
 }
+
+#[test]
+fn a_ca_reissued_with_its_own_key_is_one_ca_whatever_the_encoding() {
+    let dir = scratch();
+    let d = dir.path();
+    let pki = demo_pki().join("pki");
+    let reissued = d.join("reissued.crt");
+    let pipe_out = pipe(
+        "k8s-csr --from-cert \"$1/ca.crt\" --key \"$1/ca.key\" --reuse-key | k8s-sign --self-sign --key \"$1/ca.key\" --days 3650 --cert-out \"$2\"",
+        &[pki.as_path(), reissued.as_path()],
+    );
+    assert!(pipe_out.status.success(), "{}", String::from_utf8_lossy(&pipe_out.stderr));
+    let (old, new) = (pki.join("ca.crt"), reissued.clone());
+    assert_eq!(openssl_spki(&old), openssl_spki(&new), "the same key");
+    assert_ne!(std::fs::read(&old).expect("r"), std::fs::read(&new).expect("r"), "another certificate");
+    // A bundle of both in CRLF PEM inside a ClusterTrustBundle, each alone elsewhere.
+    let both = [std::fs::read(&old).expect("r"), std::fs::read(&new).expect("r")].concat();
+    let crlf = String::from_utf8(both).expect("pem").replace('\n', "\r\n");
+    let objects = list(vec![
+        configmap("n", "old", &[("ca.crt", &old)]),
+        secret_generic("n", "new", &[("ca.crt", &new)]),
+        cluster_trust_bundle("both", None, crlf.as_bytes()),
+    ]);
+    let file = d.join("dump.json");
+    std::fs::write(&file, serde_json::to_vec(&objects).expect("json")).expect("write");
+    let (code, out, err) = map(&[&file], &["--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let report: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(report["cas"].as_array().map(Vec::len), Some(1), "{report:#}");
+    assert_eq!(report["cas"][0]["certificates"], 2);
+    assert_eq!(
+        consumers(&report, &openssl_spki(&old)),
+        set(&["ClusterTrustBundle both spec.trustBundle", "ConfigMap n/old data.ca.crt", "Secret n/new data.ca.crt"])
+    );
+}

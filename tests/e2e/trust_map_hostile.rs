@@ -126,7 +126,7 @@ fn bad_fields_fail_with_the_rest_of_the_map_printed() {
         .collect();
     let want = [
         ("ConfigMap n/anchored data.kubeconfig", "a kubeconfig with YAML anchors, aliases or tags: not read"),
-        ("ConfigMap n/half data.ca.crt", "bad PEM: a BEGIN line without its END line"),
+        ("ConfigMap n/half data.ca.crt", "a PEM block Go's encoding/pem does not read (it is skipped)"),
         ("ConfigMap n/junk data.ca.crt", "a certificate that cannot be parsed"),
         (
             "ValidatingWebhookConfiguration bad-base64 webhooks[0].clientConfig.caBundle",
@@ -161,5 +161,152 @@ fn control_characters_in_names_are_escaped_in_text_and_json() {
             let report: Value = serde_json::from_slice(&out.stdout).expect("json");
             assert_eq!(report["cas"][0]["consumers"][0]["name"], hostile, "JSON keeps the value, escaped");
         }
+    }
+}
+
+/// The map's verdicts on one dump: (exit code, the non-ok findings as "status object: message").
+fn verdicts(dir: &Path, name: &str, items: Vec<Value>) -> (i32, Vec<String>, Value) {
+    let file = write(dir, name, &list(items));
+    let (code, out, err) = map(&[&file], &["--format", "json"]);
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{name}: {err}"));
+    let findings = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["status"] != "ok")
+        .map(|f| {
+            format!(
+                "{} {}: {}",
+                f["status"].as_str().expect("s"),
+                f["object"].as_str().expect("o"),
+                f["message"].as_str().expect("m")
+            )
+        })
+        .collect();
+    (code, findings, report)
+}
+
+fn cm(name: &str, data: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": "n"}, "data": data})
+}
+
+#[test]
+fn what_go_reads_is_what_the_map_reads() {
+    let dir = scratch();
+    let d = dir.path();
+    let ca = String::from_utf8(ca_pem()).expect("pem");
+    // A typed list as the API answers it: items without kind or apiVersion.
+    let typed = json!({"kind": "ConfigMapList", "apiVersion": "v1", "items": [{"metadata": {"name": "t", "namespace": "n"}, "data": {"ca.crt": ca}}]});
+    let file = write(d, "typed.json", &serde_json::to_vec(&typed).expect("json"));
+    let (code, out, _) = map(&[&file], &["--format", "json"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(serde_json::from_str::<Value>(&out).expect("json")["cas"].as_array().map(Vec::len), Some(1));
+    // Other kinds are skipped unread, whatever their fields; a known kind of another group too.
+    let (code, findings, report) = verdicts(
+        d,
+        "other.json",
+        vec![
+            json!({"apiVersion": "apps/v1", "kind": "ControllerRevision", "metadata": {"name": "r", "namespace": "n"}, "data": {"spec": {}}, "revision": 1}),
+            json!({"apiVersion": "example.com/v1", "kind": "ConfigMap", "metadata": {"name": "shadow", "namespace": "n", "labels": {"a": 1}}, "data": {"ca.crt": 5}}),
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"}, "spec": {"volumes": [{"configMap": {"name": "shadow"}}]}}),
+        ],
+    );
+    assert_eq!(code, 6);
+    assert_eq!(findings, ["warn Pod n/p spec.volumes[0].configMap: ConfigMap n/shadow is not in the dump: unknown"]);
+    assert!(
+        report["findings"].to_string().contains("2 objects of other kinds skipped (ConfigMap, ControllerRevision)")
+    );
+    // Go's PEM and base64: CRLF and line-wrapped base64 read; an indented or one-line PEM is not.
+    let wrapped: String =
+        base64_encode(ca.as_bytes()).as_bytes().chunks(64).map(|c| String::from_utf8_lossy(c) + "\n").collect();
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: |\n{}  name: c\n",
+        wrapped.lines().map(|l| format!("      {l}\n")).collect::<String>()
+    );
+    let (code, findings, report) = verdicts(
+        d,
+        "go.json",
+        vec![
+            cm("crlf", json!({"ca.crt": ca.replace('\n', "\r\n")})),
+            cm("kc", json!({"kubeconfig": kubeconfig})),
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "bin", "namespace": "n"}, "binaryData": {"ca.crt": wrapped}}),
+            cm("indented", json!({"ca.crt": format!("  {ca}")})),
+            cm("one-line", json!({"ca.crt": ca.replace('\n', " ")})),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings,
+        [
+            "fail ConfigMap n/indented data.ca.crt: holds no PEM certificate",
+            "fail ConfigMap n/one-line data.ca.crt: a PEM block Go's encoding/pem does not read (it is skipped)",
+        ]
+    );
+    assert_eq!(report["cas"][0]["consumers"].as_array().map(Vec::len), Some(3), "crlf, kc, bin");
+}
+
+#[test]
+fn keys_are_judged_where_they_are_and_nothing_of_a_secret_is_shown() {
+    let dir = scratch();
+    let d = dir.path();
+    let pki = demo_pki().join("pki");
+    let text = |f: &str| String::from_utf8(std::fs::read(pki.join(f)).expect("r")).expect("pem");
+    let haproxy = format!("{}{}{}", text("apiserver.crt"), text("ca.crt"), text("apiserver.key"));
+    let secret = |name: &str, data: Value| json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": "n"}, "data": data});
+    let leaf = text("apiserver.crt");
+    let sekrit = format!("-----BEGIN SEKRIT-LABEL-----\nAAAA\n-----END SEKRIT-LABEL-----\n{leaf}");
+    let kc_path = "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority: /SEKRIT-PATH/ca.crt\n  name: c\n";
+    let values = "replicaCount: 1\nclusters:\n  - name: a\nkind: ConfigMapSEKRIT\n";
+    let (code, findings, report) = verdicts(
+        d,
+        "keys.json",
+        vec![
+            secret("haproxy", json!({"haproxy.pem": base64_encode(haproxy.as_bytes())})),
+            secret(
+                "odd",
+                json!({"ca.crt": base64_encode(sekrit.as_bytes()), "kubeconfig": base64_encode(kc_path.as_bytes()), "values.yaml": base64_encode(values.as_bytes())}),
+            ),
+            cm(
+                "admin",
+                json!({"kubeconfig": String::from_utf8(std::fs::read(demo_pki().join("admin.conf")).expect("r")).expect("yaml")}),
+            ),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings,
+        [
+            "fail ConfigMap n/admin data.kubeconfig: a private key in a ConfigMap, which is not secret",
+            "warn Secret n/odd data.ca.crt: a certificate that is not a CA: not entered in the map",
+            "warn Secret n/odd data.ca.crt: a PEM block that is not a certificate, in a trust field",
+        ]
+    );
+    let all = report.to_string();
+    assert!(!all.contains("SEKRIT") && !all.contains("kube-apiserver"), "{all}");
+    for args in [&["-v"][..], &["-v", "--explain"][..]] {
+        let (_, out, err) = map(&[&d.join("keys.json")], args);
+        assert!(!out.contains("SEKRIT") && !err.contains("SEKRIT"), "{out}{err}");
+    }
+}
+
+#[test]
+fn exactly_the_item_bound_is_read_and_flags_that_mean_nothing_here_are_refused() {
+    let dir = scratch();
+    let items = format!(
+        "{{\"kind\":\"List\",\"items\":[{}]}}",
+        vec![r#"{"kind":"A","metadata":{"name":"x"}}"#; 200_000].join(",")
+    );
+    let file = write(dir.path(), "bound.json", items.as_bytes());
+    let (code, out, err) = map(&[&file], &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    for flag in [
+        &["--at", "2040-01-01"][..],
+        &["--warn-within", "1y"],
+        &["--service-cidr", "10.1.0.0/16"],
+        &["--dns-domain", "x.local"],
+    ] {
+        let (code, _, err) = map(&[&file], flag);
+        assert_eq!(code, 2, "{flag:?}: {err}");
+        assert!(err.contains("cannot be used with") && err.contains(flag[0]), "{err}");
     }
 }

@@ -19,18 +19,20 @@ pub struct Carrier {
     pub key: Option<String>,
     /// The CAs' keys, in the field's order.
     pub cas: Vec<String>,
+    /// Whether the field holds nothing but these CAs' certificates.
+    pub pure: bool,
 }
 
 impl Carrier {
     /// `Kind namespace/name field`, escaped.
     pub fn label(&self) -> String {
-        format!("{} {}", self.object.label(), crate::term::escape(&self.field))
+        format!("{} {}", self.object.label(), self.field)
     }
 }
 
 /// The carriers of one object.
 pub fn of(r: &ObjectRef, o: &Object, certs: &mut Certs, findings: &mut Findings) -> Result<Vec<Carrier>> {
-    let mut walk = Walk { r, label: r.label(), certs, findings, out: Vec::new() };
+    let mut walk = Walk { r, file: &o.file, label: r.label(), certs, findings, out: Vec::new() };
     match r.kind.as_str() {
         "ConfigMap" => walk.config_map(o)?,
         "Secret" => walk.secret(o)?,
@@ -62,6 +64,7 @@ const TRUST: Role = Role { trust: true, kubeconfig: false, public: false };
 
 struct Walk<'a> {
     r: &'a ObjectRef,
+    file: &'a str,
     label: String,
     certs: &'a mut Certs,
     findings: &'a mut Findings,
@@ -70,12 +73,12 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn value(&mut self, value: &str, enc: Encoding, role: Role, field: String, key: Option<&str>) -> Result<()> {
-        let place = Place { object: &self.label, field };
+        let place = Place { file: self.file, object: &self.label, field };
         let found = match fields::read(value, enc, role, &place, self.certs, self.findings)? {
             Holds::Nothing => Vec::new(),
-            Holds::Cas(cas) if cas.is_empty() => Vec::new(),
-            Holds::Cas(cas) => vec![fields::Found { field: place.field.clone(), cas }],
-            Holds::Kubeconfig(bytes) => super::embedded::read(&bytes, &place, self.certs, self.findings)?,
+            Holds::Cas(cas, _) if cas.is_empty() => Vec::new(),
+            Holds::Cas(cas, pure) => vec![fields::Found { field: place.field.clone(), cas, pure }],
+            Holds::Kubeconfig(bytes) => super::embedded::read(&bytes, role.public, &place, self.certs, self.findings)?,
         };
         for found in found {
             self.out.push(Carrier {
@@ -83,6 +86,7 @@ impl Walk<'_> {
                 field: found.field,
                 key: key.map(str::to_string),
                 cas: found.cas,
+                pure: found.pure,
             });
         }
         Ok(())
@@ -124,7 +128,7 @@ impl Walk<'_> {
     }
 
     fn system_trust(&mut self, field: String) {
-        let object = format!("{} {}", self.label, crate::term::escape(&field));
+        let object = format!("{} {field}", self.label);
         self.findings.push(Finding::ok(object, "no caBundle: kube-apiserver's system trust roots (consumes no CA)"));
     }
 

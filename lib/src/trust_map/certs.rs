@@ -42,21 +42,43 @@ impl Ca {
 }
 
 /// The cache of parsed PEM bodies and the CAs found.
-#[derive(Default)]
 pub struct Certs {
     parsed: HashMap<String, Option<Rc<Seen>>>,
     /// Every CA, by key.
     pub cas: BTreeMap<String, Ca>,
+    /// Bytes of embedded kubeconfigs still to be parsed (YAML is slow: the dump's are bounded
+    /// together).
+    yaml_left: usize,
+}
+
+/// Most bytes of embedded kubeconfigs parsed in one map.
+pub const MAX_YAML: usize = 16 * 1024 * 1024;
+
+impl Default for Certs {
+    fn default() -> Certs {
+        Certs { parsed: HashMap::new(), cas: BTreeMap::new(), yaml_left: MAX_YAML }
+    }
 }
 
 impl Certs {
+    /// Charges `len` bytes of kubeconfig to parse; `false` when the budget is spent.
+    pub fn charge_yaml(&mut self, len: usize) -> bool {
+        match self.yaml_left.checked_sub(len) {
+            Some(left) => {
+                self.yaml_left = left;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The certificate of a PEM body (base64 text between the markers), parsed the first time
     /// only; `None` when it is not base64 or not a certificate.
     pub fn read(&mut self, body: &str) -> Option<Rc<Seen>> {
         if let Some(seen) = self.parsed.get(body) {
             return seen.clone();
         }
-        let seen = decode(body).and_then(|der| Cert::from_der(&der, "cluster dump").ok()).map(|c| {
+        let seen = super::go_pem::decode(body).and_then(|der| Cert::from_der(&der, "cluster dump").ok()).map(|c| {
             Rc::new(Seen {
                 spki: c.join_hash(),
                 is_ca: c.is_ca(),
@@ -92,13 +114,6 @@ impl Certs {
         };
         self.enter(&seen)
     }
-}
-
-/// Base64 text with line breaks to bytes.
-fn decode(body: &str) -> Option<Vec<u8>> {
-    use base64::Engine;
-    let compact: String = body.split_ascii_whitespace().collect();
-    base64::engine::general_purpose::STANDARD.decode(compact).ok()
 }
 
 #[cfg(test)]

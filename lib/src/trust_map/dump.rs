@@ -8,6 +8,7 @@ use std::io::Read;
 use std::path::Path;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::object::{Object, ObjectRef};
 use crate::error::{Error, Result};
@@ -24,35 +25,59 @@ pub const MAX_DEPTH: usize = 128;
 /// empty objects from growing tenfold once parsed.
 pub const MAX_VALUES: usize = 8_000_000;
 
-/// The objects of every dump, by their identity, and what the reading noticed.
+/// The objects of every dump the map reads, by their identity, and what the reading noticed.
 #[derive(Default)]
 pub struct Objects {
-    /// Each object once: the last file that held it wins.
+    /// Each object of a kind the map reads, once: the last one read wins.
     pub by_ref: BTreeMap<ObjectRef, Object>,
-    /// Objects held by two files (the later one was kept).
-    pub replaced: Vec<(ObjectRef, String)>,
-    /// Objects without a kind or a name, by file.
+    /// Objects held twice: the object, where it was first and where again (that one was kept).
+    pub replaced: Vec<(ObjectRef, String, String)>,
+    /// Items without a kind or a name, by file.
     pub nameless: Vec<String>,
+    /// Objects of a kind the map reads whose fields could not be read, and why.
+    pub invalid: Vec<(ObjectRef, String)>,
+    /// Objects of other kinds (or of a known kind in another API group), counted by kind.
+    pub skipped: BTreeMap<String, usize>,
 }
 
-/// One file's top level: a list (`items`) or an object.
+/// One item of a file, as read.
+pub enum Parsed {
+    /// An object of a kind the map reads.
+    Read(ObjectRef, Box<Object>),
+    /// An object of another kind.
+    Other(String),
+    /// Not an object with a kind and a name.
+    Nameless,
+    /// An object of a kind the map reads whose fields do not have their types.
+    Invalid(ObjectRef, String),
+}
+
+/// One file's top level: a list (`items`, each kept as its bytes until read) or an object.
 #[derive(Deserialize)]
-struct Top {
-    #[serde(default, deserialize_with = "counted_items")]
-    items: Option<Vec<Object>>,
-    #[serde(flatten)]
-    object: Object,
+struct Top<'a> {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default, rename = "apiVersion")]
+    api_version: Option<String>,
+    #[serde(default, borrow, deserialize_with = "counted_items")]
+    items: Option<Vec<&'a RawValue>>,
 }
 
 thread_local! {
     static ITEMS_LEFT: std::cell::Cell<usize> = const { std::cell::Cell::new(MAX_ITEMS) };
 }
 
+/// Starts the bounds that hold across the dumps of one run.
+pub fn reset() {
+    ITEMS_LEFT.with(|left| left.set(MAX_ITEMS));
+    super::bounded::reset();
+}
+
 /// A list's items, refused at the first one over [`MAX_ITEMS`] (counted across files).
-fn counted_items<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Vec<Object>>, D::Error> {
+fn counted_items<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Vec<&'de RawValue>>, D::Error> {
     struct Visit;
     impl<'de> serde::de::Visitor<'de> for Visit {
-        type Value = Option<Vec<Object>>;
+        type Value = Option<Vec<&'de RawValue>>;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("a list of objects")
         }
@@ -61,18 +86,14 @@ fn counted_items<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<
         }
         fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
             let mut items = Vec::new();
-            loop {
+            while let Some(item) = seq.next_element::<&'de RawValue>()? {
                 if ITEMS_LEFT.with(|left| left.get()) == 0 {
                     return Err(serde::de::Error::custom(TOO_MANY));
                 }
-                match seq.next_element::<Object>()? {
-                    Some(item) => {
-                        ITEMS_LEFT.with(|left| left.set(left.get() - 1));
-                        items.push(item);
-                    }
-                    None => return Ok(Some(items)),
-                }
+                ITEMS_LEFT.with(|left| left.set(left.get() - 1));
+                items.push(item);
             }
+            Ok(Some(items))
         }
     }
     d.deserialize_any(Visit)
@@ -85,7 +106,7 @@ pub fn read_all(paths: &[std::path::PathBuf]) -> Result<Objects> {
     if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         return Err(Error::usage("--cluster-dump - (stdin) can be given once"));
     }
-    ITEMS_LEFT.with(|left| left.set(MAX_ITEMS));
+    reset();
     let mut objects = Objects::default();
     let mut total = 0u64;
     for path in paths {
@@ -97,7 +118,7 @@ pub fn read_all(paths: &[std::path::PathBuf]) -> Result<Objects> {
         total += bytes.len() as u64;
         let items = parse(&bytes, &name)?;
         drop(bytes);
-        merge(&mut objects, items, &name);
+        objects.merge(items, &name);
     }
     Ok(objects)
 }
@@ -113,8 +134,9 @@ fn read_bounded(input: crate::input::Input, name: &str, total_left: u64, hint: u
     Ok(buf)
 }
 
-/// The objects of one file's bytes.
-pub fn parse(bytes: &[u8], name: &str) -> Result<Vec<Object>> {
+/// The items of one file's bytes: each read for its identity, and in full only when the map
+/// reads its kind.
+pub fn parse(bytes: &[u8], name: &str) -> Result<Vec<Parsed>> {
     let shape = shape(bytes);
     if shape.depth > MAX_DEPTH {
         return Err(Error::input(name, format!("cluster dump refused: JSON nests deeper than {MAX_DEPTH} levels")));
@@ -122,15 +144,40 @@ pub fn parse(bytes: &[u8], name: &str) -> Result<Vec<Object>> {
     if shape.values > MAX_VALUES {
         return Err(Error::input(name, format!("cluster dump refused: more than {MAX_VALUES} JSON values")));
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::input(name, "not a cluster dump: not UTF-8 JSON"))?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let top = Top::deserialize(&mut de).and_then(|t| de.end().map(|()| t)).map_err(|e| refusal(&e, bytes, name))?;
-    Ok(match top.items {
-        Some(items) => items,
-        None if top.object.kind.is_some() => vec![top.object],
-        None => {
-            return Err(Error::input(name, "not a cluster dump: neither a list with items nor an object with a kind"));
-        }
-    })
+    // A typed list (ConfigMapList) names its items' kind and version; kubectl's List does not.
+    let list_kind = top.kind.as_deref().and_then(|k| k.strip_suffix("List")).filter(|k| !k.is_empty());
+    let inherited = (list_kind, top.api_version.as_deref());
+    match top.items {
+        Some(items) => items.into_iter().map(|raw| item(raw.get(), inherited, name)).collect(),
+        None if top.kind.is_some() => Ok(vec![item(text, (None, None), name)?]),
+        None => Err(Error::input(name, "not a cluster dump: neither a list with items nor an object with a kind")),
+    }
+}
+
+/// One item: its identity, then (for a kind the map reads) its fields.
+fn item(raw: &str, (kind, version): (Option<&str>, Option<&str>), name: &str) -> Result<Parsed> {
+    let Ok(mut header) = serde_json::from_str::<super::object::Header>(raw) else { return Ok(Parsed::Nameless) };
+    if header.kind.is_none() {
+        header.kind = kind.map(str::to_string);
+        header.api_version = header.api_version.or_else(|| version.map(str::to_string));
+    }
+    let Some(r) = header.reference() else { return Ok(Parsed::Nameless) };
+    match super::kinds::find(&r.kind) {
+        Some(k) if k.group == r.group => match serde_json::from_str::<Object>(raw) {
+            Ok(o) => Ok(Parsed::Read(r, Box::new(o))),
+            Err(e) if e.to_string().starts_with(super::bounded::TOO_MANY_KEPT) => {
+                Err(Error::input(name, format!("cluster dump refused: {}", super::bounded::TOO_MANY_KEPT)))
+            }
+            Err(e) => {
+                let why = format!("not a valid {}{}: not read", k.kind, crate::input::json_where(&e));
+                Ok(Parsed::Invalid(r, why))
+            }
+        },
+        _ => Ok(Parsed::Other(r.kind)),
+    }
 }
 
 fn refusal(e: &serde_json::Error, bytes: &[u8], name: &str) -> Error {
@@ -157,22 +204,25 @@ fn refusal(e: &serde_json::Error, bytes: &[u8], name: &str) -> Error {
 
 impl Objects {
     /// The objects of one file's items.
-    pub fn from_items(items: Vec<Object>, file: &str) -> Objects {
+    pub fn from_items(items: Vec<Parsed>, file: &str) -> Objects {
         let mut objects = Objects::default();
-        merge(&mut objects, items, file);
+        objects.merge(items, file);
         objects
     }
-}
 
-fn merge(into: &mut Objects, objects: Vec<Object>, file: &str) {
-    for object in objects {
-        match object.reference() {
-            Some(r) => {
-                if into.by_ref.insert(r.clone(), object).is_some() {
-                    into.replaced.push((r, file.to_string()));
+    fn merge(&mut self, items: Vec<Parsed>, file: &str) {
+        for parsed in items {
+            match parsed {
+                Parsed::Read(r, mut object) => {
+                    object.file = file.to_string();
+                    if let Some(old) = self.by_ref.insert(r.clone(), *object) {
+                        self.replaced.push((r, old.file, file.to_string()));
+                    }
                 }
+                Parsed::Other(kind) => *self.skipped.entry(kind).or_default() += 1,
+                Parsed::Nameless => self.nameless.push(file.to_string()),
+                Parsed::Invalid(r, why) => self.invalid.push((r, why)),
             }
-            None => into.nameless.push(file.to_string()),
         }
     }
 }
@@ -221,32 +271,57 @@ pub fn shape(bytes: &[u8]) -> Shape {
 mod tests {
     use super::*;
 
+    fn read(bytes: &[u8]) -> Objects {
+        reset();
+        Objects::from_items(parse(bytes, "d").expect("parses"), "d")
+    }
+
     #[test]
     fn a_list_a_typed_list_and_one_object_are_read() {
         let list = br#"{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[
             {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"n"},"data":{"k":"v"}}]}"#;
-        assert_eq!(parse(list, "d").expect("list").len(), 1);
+        assert_eq!(read(list).by_ref.len(), 1);
         let typed =
             br#"{"kind":"ConfigMapList","apiVersion":"v1","items":[{"metadata":{"name":"a","namespace":"n"}}]}"#;
-        let items = parse(typed, "d").expect("typed");
-        assert_eq!(items.len(), 1);
+        let objects = read(typed);
+        assert_eq!(objects.by_ref.keys().map(|r| r.kind.as_str()).collect::<Vec<_>>(), ["ConfigMap"]);
         let one = br#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s","namespace":"n"}}"#;
-        assert_eq!(parse(one, "d").expect("one")[0].kind.as_deref(), Some("Secret"));
+        assert_eq!(read(one).by_ref.keys().next().map(|r| r.kind.as_str()), Some("Secret"));
+    }
+
+    #[test]
+    fn other_kinds_are_counted_unread_and_bad_fields_of_known_kinds_are_named() {
+        let dump = br#"{"kind":"List","items":[
+            {"apiVersion":"apps/v1","kind":"ControllerRevision","metadata":{"name":"r","namespace":"n"},"data":{"spec":{}}},
+            {"apiVersion":"example.com/v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"n"},"data":{"x":1}},
+            {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bad","namespace":"n"},"data":{"x":1}},
+            {"apiVersion":"apiregistration.k8s.io/v1","kind":"APIService","metadata":{"name":"v1.x"},"spec":{"insecureSkipTLSVerify":null,"service":null}},
+            {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"twice","namespace":"n"}},
+            {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"twice","namespace":"n"}},
+            17]}"#;
+        let o = read(dump);
+        let skipped: Vec<(String, usize)> = o.skipped.into_iter().collect();
+        assert_eq!(skipped, [("ConfigMap".to_string(), 1), ("ControllerRevision".to_string(), 1)]);
+        assert_eq!(o.invalid.len(), 1);
+        assert!(o.invalid[0].1.starts_with("not a valid ConfigMap"), "{}", o.invalid[0].1);
+        assert_eq!(o.by_ref.len(), 2);
+        assert_eq!(o.replaced.len(), 1);
+        assert_eq!(o.nameless.len(), 1);
     }
 
     #[test]
     fn yaml_two_documents_and_deep_nesting_are_refused_by_name() {
-        let e = parse(b"apiVersion: v1\nkind: List\n", "d").expect_err("yaml");
+        let e = parse(b"apiVersion: v1\nkind: List\n", "d").err().expect("yaml");
         assert!(e.to_string().contains("YAML is refused"), "{e}");
         assert_eq!(e.exit_code(), 3);
-        let e = parse(br#"{"kind":"List","items":[]} {"kind":"List","items":[]}"#, "d").expect_err("two");
+        let e = parse(br#"{"kind":"List","items":[]} {"kind":"List","items":[]}"#, "d").err().expect("two");
         assert!(e.to_string().contains("more than one JSON document"), "{e}");
         let deep = format!(
             r#"{{"kind":"List","items":[{{"kind":"ConfigMap","x":{}1{}}}]}}"#,
             "[".repeat(200),
             "]".repeat(200)
         );
-        let e = parse(deep.as_bytes(), "d").expect_err("deep");
+        let e = parse(deep.as_bytes(), "d").err().expect("deep");
         assert!(e.to_string().contains("deeper than 128"), "{e}");
     }
 
@@ -256,10 +331,13 @@ mod tests {
     }
 
     #[test]
-    fn too_many_items_are_refused_while_reading() {
+    fn too_many_items_are_refused_while_reading_and_the_bound_itself_is_not() {
+        reset();
         ITEMS_LEFT.with(|left| left.set(2));
-        let e = parse(br#"{"kind":"List","items":[{"kind":"A"},{"kind":"B"},{"kind":"C"}]}"#, "d").expect_err("3");
-        ITEMS_LEFT.with(|left| left.set(MAX_ITEMS));
+        assert!(parse(br#"{"kind":"List","items":[{"kind":"A"},{"kind":"B"}]}"#, "d").is_ok(), "exactly the bound");
+        ITEMS_LEFT.with(|left| left.set(2));
+        let e = parse(br#"{"kind":"List","items":[{"kind":"A"},{"kind":"B"},{"kind":"C"}]}"#, "d").err().expect("3");
+        reset();
         assert!(e.to_string().contains("more than 200000 items"), "{e}");
     }
 }

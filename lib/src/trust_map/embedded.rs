@@ -14,7 +14,9 @@ use crate::error::Result;
 #[serde(default)]
 struct Kubeconfig {
     kind: Option<String>,
-    clusters: Vec<NamedCluster>,
+    // `null` as kubeadm writes cluster-info's (`users: null`): Option, not a list.
+    clusters: Option<Vec<NamedCluster>>,
+    users: Option<Vec<NamedUser>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -30,42 +32,75 @@ struct Cluster {
     certificate_authority: Option<String>,
 }
 
-/// The fields holding CAs of the kubeconfig in `bytes`.
-pub fn read(bytes: &[u8], place: &Place<'_>, certs: &mut Certs, findings: &mut Findings) -> Result<Vec<Found>> {
+/// A user, read only for whether it holds a key (never what the key is).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NamedUser {
+    user: User,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "kebab-case")]
+struct User {
+    client_key_data: Option<serde::de::IgnoredAny>,
+}
+
+/// The fields holding CAs of the kubeconfig in `bytes` (`public`: it is in a ConfigMap, where a
+/// user's key is a finding).
+pub fn read(
+    bytes: &[u8],
+    public: bool,
+    place: &Place<'_>,
+    certs: &mut Certs,
+    findings: &mut Findings,
+) -> Result<Vec<Found>> {
     if bytes.len() > super::fields::MAX_KUBECONFIG {
         return Err(super::fields::kubeconfig_too_big(place));
+    }
+    if !certs.charge_yaml(bytes.len()) {
+        findings.push(Finding::warn(
+            place.label(),
+            "a kubeconfig not read: the dump's kubeconfigs are larger than 16 MiB together",
+        ));
+        return Ok(Vec::new());
     }
     let shape = crate::yaml::shape(bytes);
     if shape.anchors > 0 || shape.tags > 0 || shape.aliases > 0 {
         findings.push(Finding::fail(place.label(), "a kubeconfig with YAML anchors, aliases or tags: not read"));
         return Ok(Vec::new());
     }
-    let config: Kubeconfig = match crate::yaml::from_slice(bytes, "cluster dump", "kubeconfig") {
-        Ok(c) => c,
-        Err(e) => {
-            let why = e.message();
-            findings.push(Finding::fail(place.label(), format!("a kubeconfig that cannot be read: {why}")));
-            return Ok(Vec::new());
-        }
+    let Ok(config) = crate::yaml::from_slice::<Kubeconfig>(bytes, "cluster dump", "kubeconfig") else {
+        findings.push(Finding::fail(place.label(), "a kubeconfig that cannot be read"));
+        return Ok(Vec::new());
     };
-    if config.kind.as_deref() != Some("Config") {
+    if config.kind.as_deref().is_some_and(|k| k != "Config") {
         return Ok(Vec::new());
     }
+    if public && config.users.iter().flatten().any(|u| u.user.client_key_data.is_some()) {
+        findings.push(Finding::fail(place.label(), "a private key in a ConfigMap, which is not secret"));
+    }
     let mut found = Vec::new();
-    for (i, named) in config.clusters.iter().enumerate() {
+    for (i, named) in config.clusters.iter().flatten().enumerate() {
         let field = format!("{}:clusters[{i}].cluster.certificate-authority-data", place.field);
-        let inner = Place { object: place.object, field };
-        if let Some(data) = &named.cluster.certificate_authority_data {
-            let role = Role { trust: true, kubeconfig: false, public: false };
-            if let Holds::Cas(cas) = super::fields::read(data, Encoding::Base64, role, &inner, certs, findings)?
-                && !cas.is_empty()
-            {
-                found.push(Found { field: inner.field.clone(), cas });
+        let inner = Place { file: place.file, object: place.object, field };
+        match (
+            named.cluster.certificate_authority_data.as_deref().filter(|d| !d.is_empty()),
+            &named.cluster.certificate_authority,
+        ) {
+            (Some(data), _) => {
+                let role = Role { trust: true, kubeconfig: false, public };
+                if let Holds::Cas(cas, pure) =
+                    super::fields::read(data, Encoding::Base64, role, &inner, certs, findings)?
+                    && !cas.is_empty()
+                {
+                    found.push(Found { field: inner.field.clone(), cas, pure });
+                }
             }
-        } else if let Some(file) = &named.cluster.certificate_authority {
-            let file = crate::term::escape(file);
-            findings
-                .push(Finding::ok(inner.label().replace("-data", ""), format!("names the file {file}: not followed")));
+            (None, Some(_)) => {
+                let object = inner.label().replace("-data", "");
+                findings.push(Finding::ok(object, "names a file: not followed"));
+            }
+            (None, None) => {}
         }
     }
     Ok(found)

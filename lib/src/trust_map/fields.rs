@@ -38,7 +38,9 @@ pub struct Role {
 
 /// One field to read: the object's label, the field's name, the dump file.
 pub struct Place<'a> {
-    /// `Kind namespace/name` (escaped).
+    /// The dump file it is in.
+    pub file: &'a str,
+    /// `Kind namespace/name`.
     pub object: &'a str,
     /// The field, as the map names it (`data.ca.crt`).
     pub field: String,
@@ -47,7 +49,7 @@ pub struct Place<'a> {
 impl Place<'_> {
     /// `Kind namespace/name field`.
     pub fn label(&self) -> String {
-        format!("{} {}", self.object, crate::term::escape(&self.field))
+        format!("{} {}", self.object, self.field)
     }
 }
 
@@ -57,14 +59,17 @@ pub struct Found {
     pub field: String,
     /// The CAs' keys.
     pub cas: Vec<String>,
+    /// Whether the field holds nothing but those CAs' certificates (a bundle that can be
+    /// replaced whole by another bundle).
+    pub pure: bool,
 }
 
 /// What one value holds.
 pub enum Holds {
     /// Nothing the map reads (or only what a finding reported).
     Nothing,
-    /// CAs (their keys, in order).
-    Cas(Vec<String>),
+    /// CAs (their keys, in order), and whether the value holds nothing else.
+    Cas(Vec<String>, bool),
     /// A kubeconfig, still to be read (its bytes, decoded).
     Kubeconfig(Zeroizing<Vec<u8>>),
 }
@@ -85,7 +90,7 @@ pub fn read(
             if value.len() / 4 * 3 > MAX_FIELD + 3 {
                 return Err(too_big(place, "a field", MAX_FIELD));
             }
-            match decode(value) {
+            match super::go_pem::decode_bytes(value) {
                 Some(b) => b,
                 None => {
                     findings.push(Finding::fail(place.label(), "not base64: the field cannot be read"));
@@ -98,20 +103,21 @@ pub fn read(
         return Err(too_big(place, "a field", MAX_FIELD));
     }
     if memfind(&bytes, b"-----BEGIN ").is_some() {
-        let text = String::from_utf8_lossy(&bytes);
-        return pem_cas(&text, role, place, certs, findings).map(Holds::Cas);
+        let text = Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
+        return pem_cas(&text, role, place, certs, findings).map(|(cas, pure)| Holds::Cas(cas, pure));
     }
     if role.kubeconfig && looks_like_kubeconfig(&bytes) {
         return Ok(Holds::Kubeconfig(bytes));
     }
-    if role.trust && !bytes.iter().all(u8::is_ascii_whitespace) {
-        findings.push(Finding::fail(place.label(), "holds no PEM certificate"));
+    if role.trust {
+        let why = if bytes.iter().all(u8::is_ascii_whitespace) { "empty" } else { "holds no PEM certificate" };
+        findings.push(Finding::fail(place.label(), why));
     }
     Ok(Holds::Nothing)
 }
 
 fn too_big(place: &Place<'_>, what: &str, limit: usize) -> Error {
-    Error::input("cluster dump", format!("{}: {what} larger than {} MiB refused", place.label(), limit >> 20))
+    Error::input(place.file, format!("{}: {what} larger than {} MiB refused", place.label(), limit >> 20))
 }
 
 /// An embedded kubeconfig over its bound.
@@ -119,45 +125,42 @@ pub fn kubeconfig_too_big(place: &Place<'_>) -> Error {
     too_big(place, "an embedded kubeconfig", MAX_KUBECONFIG)
 }
 
-/// Base64 to bytes (Go's `[]byte` in JSON is standard base64 with padding).
-pub fn decode(value: &str) -> Option<Zeroizing<Vec<u8>>> {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(value.trim()).ok().map(Zeroizing::new)
-}
-
 fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Whether a value is a kubeconfig: `clusters` at the top level (a YAML line starting with it,
+/// or a JSON member) and one other field of a kubeconfig there.
 fn looks_like_kubeconfig(bytes: &[u8]) -> bool {
-    memfind(bytes, b"clusters").is_some() && memfind(bytes, b"Config").is_some()
+    let text = String::from_utf8_lossy(bytes);
+    let yaml = |key: &str| text.lines().any(|l| l.starts_with(key));
+    let json = |key: &str| text.trim_start().starts_with('{') && text.contains(&format!("\"{key}\""));
+    (yaml("clusters:") && ["kind: Config", "contexts:", "current-context:", "users:"].iter().any(|k| yaml(k)))
+        || (json("clusters") && ["contexts", "current-context", "users"].iter().any(|k| json(k)))
 }
 
-/// The CAs of PEM text; every other block reported by its label only.
+/// Whether a PEM type is a private key's (`PRIVATE KEY`, `RSA PRIVATE KEY`, `ENCRYPTED PRIVATE
+/// KEY`, `OPENSSH PRIVATE KEY`, `PGP PRIVATE KEY BLOCK`, …).
+fn is_private(label: &str) -> bool {
+    label.contains("PRIVATE KEY")
+}
+
+/// The CAs of PEM text as Go reads it. Nothing of another block is shown: not its type, and of a
+/// certificate that is not a CA not even its subject (a Secret's values stay unshown).
 pub fn pem_cas(
     text: &str,
     role: Role,
     place: &Place<'_>,
     certs: &mut Certs,
     findings: &mut Findings,
-) -> Result<Vec<String>> {
-    let blocks = match blocks(text) {
-        Ok(b) => b,
-        Err(Bad::Markers) => {
-            findings.push(Finding::fail(place.label(), "bad PEM: a BEGIN line without its END line"));
-            return Ok(Vec::new());
-        }
-        Err(Bad::TooMany) => {
-            return Err(Error::input(
-                "cluster dump",
-                format!("{}: more than {MAX_BLOCKS} PEM blocks in one field refused", place.label()),
-            ));
-        }
-    };
+) -> Result<(Vec<String>, bool)> {
+    let scan = super::go_pem::scan(text, MAX_BLOCKS).map_err(|_| {
+        Error::input(place.file, format!("{}: more than {MAX_BLOCKS} PEM blocks in one field refused", place.label()))
+    })?;
     let mut cas: Vec<String> = Vec::new();
-    let mut keys = 0;
-    for (label, body) in &blocks {
-        if crate::pem::is_private_key_label(label) {
+    let (mut keys, mut others, mut leaves) = (0, 0, 0);
+    for (label, body) in &scan.blocks {
+        if is_private(label) {
             keys += 1;
         } else if *label == "CERTIFICATE" {
             match certs.read(body) {
@@ -168,21 +171,31 @@ pub fn pem_cas(
                         cas.push(id);
                     }
                 }
-                Some(seen) if role.trust => findings.push(Finding::warn(
-                    place.label(),
-                    format!(
-                        "a certificate that is not a CA ({}): not entered in the map",
-                        crate::term::escape(&seen.subject.to_string())
-                    ),
-                )),
-                Some(_) => {}
+                Some(_) => {
+                    leaves += 1;
+                    if role.trust {
+                        findings.push(Finding::warn(
+                            place.label(),
+                            "a certificate that is not a CA: not entered in the map",
+                        ));
+                    }
+                }
             }
-        } else if role.trust {
-            let label = crate::term::escape(label);
-            findings.push(Finding::warn(place.label(), format!("a {label} block in a trust field")));
+        } else {
+            others += 1;
         }
     }
-    if keys > 0 && (role.trust || role.public || !cas.is_empty()) {
+    if role.trust && others > 0 {
+        findings.push(Finding::warn(place.label(), "a PEM block that is not a certificate, in a trust field"));
+    }
+    if role.trust && scan.blocks.is_empty() && scan.skipped == 0 {
+        findings.push(Finding::fail(place.label(), "holds no PEM certificate"));
+    }
+    if role.trust && scan.skipped > 0 {
+        let what = if scan.blocks.is_empty() { Finding::fail } else { Finding::warn };
+        findings.push(what(place.label(), "a PEM block Go's encoding/pem does not read (it is skipped)".to_string()));
+    }
+    if keys > 0 && (role.trust || role.public) {
         let why = if role.public {
             "a private key in a ConfigMap, which is not secret"
         } else {
@@ -190,37 +203,8 @@ pub fn pem_cas(
         };
         findings.push(Finding::fail(place.label(), why));
     }
-    Ok(cas)
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum Bad {
-    Markers,
-    TooMany,
-}
-
-/// The (label, body) of each PEM block, found by its markers; bodies are not decoded here.
-fn blocks(text: &str) -> std::result::Result<Vec<(&str, &str)>, Bad> {
-    const BEGIN: &str = "-----BEGIN ";
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find(BEGIN) {
-        if out.len() == MAX_BLOCKS {
-            return Err(Bad::TooMany);
-        }
-        let after = &rest[at + BEGIN.len()..];
-        let close = after.find("-----").ok_or(Bad::Markers)?;
-        let label = &after[..close];
-        if label.len() > 64 || label.contains('\n') {
-            return Err(Bad::Markers);
-        }
-        let body_and_rest = &after[close + 5..];
-        let end = format!("-----END {label}-----");
-        let stop = body_and_rest.find(&end).ok_or(Bad::Markers)?;
-        out.push((label, &body_and_rest[..stop]));
-        rest = &body_and_rest[stop + end.len()..];
-    }
-    Ok(out)
+    let pure = keys + others + leaves + scan.skipped == 0 && scan.blocks.len() == cas.len();
+    Ok((cas, pure))
 }
 
 #[cfg(test)]
@@ -228,23 +212,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocks_are_found_by_markers_without_decoding() {
-        let text = "x\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n-----BEGIN RSA PRIVATE KEY-----\n!!not base64!!\n-----END RSA PRIVATE KEY-----\n";
-        let b = blocks(text).expect("blocks");
-        assert_eq!(b.iter().map(|(l, _)| *l).collect::<Vec<_>>(), ["CERTIFICATE", "RSA PRIVATE KEY"]);
-        assert_eq!(blocks("-----BEGIN CERTIFICATE-----\nAAAA\n"), Err(Bad::Markers));
-        let many = "-----BEGIN X-----\n-----END X-----\n".repeat(MAX_BLOCKS + 1);
-        assert_eq!(blocks(&many), Err(Bad::TooMany));
-    }
-
-    #[test]
     fn a_private_key_is_reported_by_place_only() {
         let mut certs = Certs::default();
         let mut findings = Findings::default();
-        let place = Place { object: "Secret a/b", field: "data.ca.crt".into() };
+        let place = Place { file: "d", object: "Secret a/b", field: "data.ca.crt".into() };
         let role = Role { trust: true, kubeconfig: false, public: false };
         let text = "-----BEGIN PRIVATE KEY-----\nc2VjcmV0\n-----END PRIVATE KEY-----\n";
-        let cas = pem_cas(text, role, &place, &mut certs, &mut findings).expect("read");
+        let (cas, _) = pem_cas(text, role, &place, &mut certs, &mut findings).expect("read");
         assert!(cas.is_empty());
         let all = findings.into_vec();
         assert_eq!(all.len(), 1);

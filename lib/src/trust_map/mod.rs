@@ -3,6 +3,7 @@
 //! prints it; `k8s-rotate plan` and `distrust` read it to say which objects a step needs updated
 //! and to refuse distrust while one would break.
 
+mod bounded;
 pub mod carriers;
 pub mod certs;
 pub mod commands;
@@ -10,6 +11,7 @@ pub mod dump;
 mod embedded;
 pub mod fields;
 pub mod finding;
+pub mod go_pem;
 pub mod kinds;
 pub mod object;
 pub mod pods;
@@ -77,22 +79,10 @@ pub fn build(objects: &dump::Objects, pki_dir: Option<&Path>) -> Result<TrustMap
     let mut certs = Certs::default();
     let tree = pki_dir.map(|d| tree::read(d, &mut certs)).transpose()?.unwrap_or_default();
     let mut findings = Findings::default();
-    for (r, file) in &objects.replaced {
-        findings.push(Finding::warn(
-            r.label(),
-            format!("held by two dumps: the one in {} was kept", crate::term::escape(file)),
-        ));
-    }
-    for file in &objects.nameless {
-        findings.push(Finding::warn(crate::term::escape(file), "an item without a kind or a name: skipped"));
-    }
+    reading_findings(objects, &mut findings);
     let mut carriers = Vec::new();
-    let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
     for (r, o) in &objects.by_ref {
-        match kinds::find(&r.kind) {
-            Some(k) if k.group == r.group => carriers.extend(carriers::of(r, o, &mut certs, &mut findings)?),
-            _ => *skipped.entry(r.kind.as_str()).or_default() += 1,
-        }
+        carriers.extend(carriers::of(r, o, &mut certs, &mut findings)?);
     }
     let index = pods::Index::new(&objects.by_ref, &carriers);
     let mut uses = Vec::new();
@@ -100,12 +90,6 @@ pub fn build(objects: &dump::Objects, pki_dir: Option<&Path>) -> Result<TrustMap
         if let Some(spec) = &o.spec {
             uses.extend(pods::uses(r, spec, &index, &mut findings));
         }
-    }
-    if !skipped.is_empty() {
-        let total: usize = skipped.values().sum();
-        let kinds: Vec<String> = skipped.keys().take(8).map(|k| crate::term::escape(k)).collect();
-        let what = if total == 1 { "object of another kind" } else { "objects of other kinds" };
-        findings.push(Finding::ok("dump".into(), format!("{total} {what} skipped ({})", kinds.join(", "))));
     }
     let cas = entries(certs, &tree, &carriers, &uses);
     Ok(TrustMap { cas, carriers, findings, rotation: tree.rotation, current: tree.current })
@@ -120,6 +104,31 @@ impl TrustMap {
     }
 }
 
+/// What reading the dumps noticed: objects held twice, items without a name, objects whose
+/// fields could not be read, and the kinds skipped.
+fn reading_findings(objects: &dump::Objects, findings: &mut Findings) {
+    for (r, first, again) in &objects.replaced {
+        let message = if first == again {
+            format!("held twice in {again}: the later one was kept")
+        } else {
+            format!("held by {first} and {again}: the one in {again} was kept")
+        };
+        findings.push(Finding::warn(r.label(), message));
+    }
+    for file in &objects.nameless {
+        findings.push(Finding::warn(file.clone(), "an item without a kind or a name: skipped"));
+    }
+    for (r, why) in &objects.invalid {
+        findings.push(Finding::fail(r.label(), why.clone()));
+    }
+    if !objects.skipped.is_empty() {
+        let total: usize = objects.skipped.values().sum();
+        let kinds: Vec<&str> = objects.skipped.keys().take(8).map(String::as_str).collect();
+        let what = if total == 1 { "object of another kind" } else { "objects of other kinds" };
+        findings.push(Finding::ok("dump".into(), format!("{total} {what} skipped ({})", kinds.join(", "))));
+    }
+}
+
 fn entries(certs: Certs, tree: &tree::TreeCas, carriers: &[Carrier], uses: &[pods::Use]) -> Vec<CaEntry> {
     let mut by_ca: BTreeMap<&str, BTreeSet<Consumer>> = BTreeMap::new();
     for c in carriers {
@@ -128,9 +137,8 @@ fn entries(certs: Certs, tree: &tree::TreeCas, carriers: &[Carrier], uses: &[pod
         }
     }
     for u in uses {
-        let Some(carrier) = carriers.get(u.carrier) else { continue };
-        for id in &carrier.cas {
-            by_ca.entry(id).or_default().insert(consumer(&u.pod, &u.field, Some(carrier.object.label())));
+        for id in &u.cas {
+            by_ca.entry(id).or_default().insert(consumer(&u.pod, &u.field, Some(u.via.clone())));
         }
     }
     let mut out: Vec<CaEntry> = certs
@@ -163,6 +171,7 @@ mod tests {
     use super::*;
 
     fn objects(json: &str) -> dump::Objects {
+        dump::reset();
         dump::Objects::from_items(dump::parse(json.as_bytes(), "t").expect("parses"), "t")
     }
 
@@ -196,8 +205,8 @@ mod tests {
         assert_eq!(
             findings,
             [
-                (crate::finding::Status::Warn, "Secret n/gone is not in the dump: unknown"),
                 (crate::finding::Status::Ok, "1 object of another kind skipped (Deployment)"),
+                (crate::finding::Status::Warn, "Secret n/gone is not in the dump: unknown"),
             ]
         );
     }

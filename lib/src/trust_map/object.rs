@@ -24,12 +24,12 @@ pub struct ObjectRef {
 }
 
 impl ObjectRef {
-    /// `Kind namespace/name` (or `Kind name`), as messages name objects; sanitised.
+    /// `Kind namespace/name` (or `Kind name`), as messages name objects: the values as they
+    /// are (the text output escapes them, JSON writes them escaped).
     pub fn label(&self) -> String {
-        let kind = crate::term::escape(&self.kind);
         match &self.namespace {
-            Some(ns) => format!("{kind} {}/{}", crate::term::escape(ns), crate::term::escape(&self.name)),
-            None => format!("{kind} {}", crate::term::escape(&self.name)),
+            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
+            None => format!("{} {}", self.kind, self.name),
         }
     }
 }
@@ -38,28 +38,54 @@ impl ObjectRef {
 #[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Object {
-    /// `apiVersion` (a list's items may lack it).
-    pub api_version: Option<String>,
-    /// `kind`.
-    pub kind: Option<String>,
+    /// The dump it came from (for messages).
+    #[serde(skip)]
+    pub file: String,
     /// `metadata`.
     pub metadata: Meta,
     /// ConfigMap and Secret `data` (a Secret's values are base64).
+    #[serde(deserialize_with = "super::bounded::opt_map")]
     pub data: Option<BTreeMap<String, String>>,
     /// ConfigMap `binaryData` (base64).
+    #[serde(deserialize_with = "super::bounded::opt_map")]
     pub binary_data: Option<BTreeMap<String, String>>,
     /// Secret `stringData`.
+    #[serde(deserialize_with = "super::bounded::opt_map")]
     pub string_data: Option<BTreeMap<String, String>>,
     /// Secret `type`.
     #[serde(rename = "type")]
     pub secret_type: Option<String>,
     /// Webhook configurations' `webhooks`.
+    #[serde(deserialize_with = "super::bounded::opt_vec")]
     pub webhooks: Option<Vec<Webhook>>,
     /// `spec` of Pods, APIServices, CRDs and ClusterTrustBundles (the fields of each).
     pub spec: Option<Box<Spec>>,
 }
 
-impl Object {
+/// What every item is read for first: its identity (the rest is read only for the kinds the
+/// map reads).
+#[derive(Deserialize, Default, Debug)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Header {
+    /// `apiVersion`.
+    pub api_version: Option<String>,
+    /// `kind`.
+    pub kind: Option<String>,
+    /// `metadata.name` and `namespace` (labels are read with the object).
+    pub metadata: HeaderMeta,
+}
+
+/// `metadata`, without labels.
+#[derive(Deserialize, Default, Debug)]
+#[serde(default)]
+pub struct HeaderMeta {
+    /// Name.
+    pub name: Option<String>,
+    /// Namespace.
+    pub namespace: Option<String>,
+}
+
+impl Header {
     /// Its identity, if it has a kind and a name.
     pub fn reference(&self) -> Option<ObjectRef> {
         let kind = self.kind.clone()?;
@@ -81,6 +107,7 @@ pub struct Meta {
     /// Namespace.
     pub namespace: Option<String>,
     /// Labels (ClusterTrustBundle selection).
+    #[serde(deserialize_with = "super::bounded::map")]
     pub labels: BTreeMap<String, String>,
 }
 
@@ -113,7 +140,7 @@ pub struct Spec {
     /// APIService `service` (none: served by kube-apiserver itself).
     pub service: Skip,
     /// APIService `insecureSkipTLSVerify`.
-    #[serde(rename = "insecureSkipTLSVerify")]
+    #[serde(rename = "insecureSkipTLSVerify", deserialize_with = "super::bounded::flag")]
     pub insecure_skip_tls_verify: bool,
     /// CRD `conversion`.
     pub conversion: Option<Conversion>,
@@ -122,12 +149,16 @@ pub struct Spec {
     /// ClusterTrustBundle `signerName`.
     pub signer_name: Option<String>,
     /// Pod `volumes`.
+    #[serde(deserialize_with = "super::bounded::vec")]
     pub volumes: Vec<Volume>,
     /// Pod `containers`.
+    #[serde(deserialize_with = "super::bounded::vec")]
     pub containers: Vec<Container>,
     /// Pod `initContainers`.
+    #[serde(deserialize_with = "super::bounded::vec")]
     pub init_containers: Vec<Container>,
     /// Pod `ephemeralContainers`.
+    #[serde(deserialize_with = "super::bounded::vec")]
     pub ephemeral_containers: Vec<Container>,
 }
 
@@ -161,11 +192,18 @@ pub struct Source {
     pub name: Option<String>,
     /// `secretName` (Secret volume).
     pub secret_name: Option<String>,
-    /// `items`: only these keys (none: every key).
+    /// `items`: only these keys (none or empty: every key, as the kubelet reads it).
+    #[serde(deserialize_with = "super::bounded::opt_vec")]
     pub items: Option<Vec<KeyToPath>>,
 }
 
 impl Source {
+    /// The keys it takes, `None` for every key (`items` absent or empty: the kubelet's
+    /// `len(items) == 0`).
+    pub fn keys(&self) -> Option<Vec<&str>> {
+        self.items.as_ref().filter(|i| !i.is_empty()).map(|i| i.iter().map(|k| k.key.as_str()).collect())
+    }
+
     /// The object's name.
     pub fn object_name(&self) -> Option<&str> {
         self.name.as_deref().or(self.secret_name.as_deref())
@@ -185,6 +223,7 @@ pub struct KeyToPath {
 #[serde(default)]
 pub struct Projected {
     /// `sources`.
+    #[serde(deserialize_with = "super::bounded::vec")]
     pub sources: Vec<Projection>,
 }
 
@@ -217,8 +256,10 @@ pub struct TrustBundleProjection {
 #[serde(rename_all = "camelCase", default)]
 pub struct LabelSelector {
     /// `matchLabels`.
+    #[serde(deserialize_with = "super::bounded::map")]
     pub match_labels: BTreeMap<String, String>,
     /// `matchExpressions`.
+    #[serde(deserialize_with = "super::bounded::vec")]
     pub match_expressions: Vec<Requirement>,
 }
 
@@ -231,6 +272,7 @@ pub struct Requirement {
     /// `In`, `NotIn`, `Exists`, `DoesNotExist`.
     pub operator: String,
     /// The values.
+    #[serde(deserialize_with = "super::bounded::vec")]
     pub values: Vec<String>,
 }
 
@@ -256,8 +298,10 @@ impl LabelSelector {
 #[serde(rename_all = "camelCase", default)]
 pub struct Container {
     /// `env`.
+    #[serde(deserialize_with = "super::bounded::vec")]
     pub env: Vec<EnvVar>,
     /// `envFrom`.
+    #[serde(deserialize_with = "super::bounded::vec")]
     pub env_from: Vec<EnvFrom>,
 }
 
@@ -318,7 +362,7 @@ mod tests {
 
     #[test]
     fn an_item_without_api_version_takes_its_kinds_group() {
-        let o: Object = serde_json::from_str(r#"{"kind":"APIService","metadata":{"name":"v1.x"}}"#).expect("o");
-        assert_eq!(o.reference().expect("ref").group, "apiregistration.k8s.io");
+        let h: Header = serde_json::from_str(r#"{"kind":"APIService","metadata":{"name":"v1.x"}}"#).expect("o");
+        assert_eq!(h.reference().expect("ref").group, "apiregistration.k8s.io");
     }
 }

@@ -9,15 +9,18 @@ use super::carriers::Carrier;
 use super::finding::{Finding, Findings};
 use super::object::{Object, ObjectRef, Source, Spec, TrustBundleProjection};
 
-/// A Pod consuming a carrier.
+/// A Pod consuming an object that carries CAs (once per place it names the object, whatever
+/// the number of the object's fields it takes).
 #[derive(Clone, Debug)]
 pub struct Use {
     /// The Pod.
     pub pod: ObjectRef,
     /// Where the Pod names it (`spec.volumes[2].projected.sources[1].configMap`).
     pub field: String,
-    /// The carrier (an index into the map's carriers).
-    pub carrier: usize,
+    /// The object (`ConfigMap team-a/kube-root-ca.crt`).
+    pub via: String,
+    /// The CAs the Pod takes from it, each once.
+    pub cas: Vec<String>,
 }
 
 /// What the Pods are matched against: the objects present and their carriers.
@@ -26,6 +29,8 @@ pub struct Index<'a> {
     by_object: HashMap<(&'a str, Option<&'a str>, &'a str), Vec<usize>>,
     /// Objects present, by (kind, namespace, name).
     present: HashMap<(&'a str, Option<&'a str>, &'a str), &'a Object>,
+    /// ClusterTrustBundles by signer name: (name, labels).
+    by_signer: HashMap<&'a str, Vec<(&'a str, &'a Object)>>,
     carriers: &'a [Carrier],
 }
 
@@ -41,7 +46,13 @@ impl<'a> Index<'a> {
         }
         let present =
             objects.iter().map(|(r, o)| ((r.kind.as_str(), r.namespace.as_deref(), r.name.as_str()), o)).collect();
-        Index { by_object, present, carriers }
+        let mut by_signer: HashMap<&str, Vec<(&str, &Object)>> = HashMap::new();
+        for (r, o) in objects.iter().filter(|(r, _)| r.kind == "ClusterTrustBundle") {
+            if let Some(signer) = o.spec.as_ref().and_then(|s| s.signer_name.as_deref()) {
+                by_signer.entry(signer).or_default().push((r.name.as_str(), o));
+            }
+        }
+        Index { by_object, present, by_signer, carriers }
     }
 }
 
@@ -107,8 +118,7 @@ struct Refs<'a, 'b> {
 
 impl Refs<'_, '_> {
     fn object(&mut self, kind: &str, s: &Source, field: String) {
-        let keys: Option<Vec<&str>> = s.items.as_ref().map(|items| items.iter().map(|i| i.key.as_str()).collect());
-        self.named(kind, s.object_name(), keys.as_deref(), field);
+        self.named(kind, s.object_name(), s.keys().as_deref(), field);
     }
 
     fn key(&mut self, kind: &str, name: Option<&str>, key: &str, field: String) {
@@ -124,11 +134,26 @@ impl Refs<'_, '_> {
             self.unknown(field, format!("{} is not in the dump: unknown", missing.label()));
             return;
         }
+        let taken =
+            |carrier: &Carrier| keys.is_none_or(|keys| carrier.key.as_deref().is_some_and(|k| keys.contains(&k)));
+        self.push(kind, ns, name, field, taken);
+    }
+
+    /// One use of the object, with the CAs of the carriers of it that `taken` keeps.
+    fn push(&mut self, kind: &str, ns: Option<&str>, name: &str, field: String, taken: impl Fn(&Carrier) -> bool) {
+        let mut cas: Vec<String> = Vec::new();
         for &c in self.index.by_object.get(&(kind, ns, name)).into_iter().flatten() {
-            let Some(carrier) = self.index.carriers.get(c) else { continue };
-            if keys.is_none_or(|keys| carrier.key.as_deref().is_some_and(|k| keys.contains(&k))) {
-                self.out.push(Use { pod: self.pod.clone(), field: field.clone(), carrier: c });
+            let Some(carrier) = self.index.carriers.get(c).filter(|c| taken(c)) else { continue };
+            for id in &carrier.cas {
+                if !cas.contains(id) {
+                    cas.push(id.clone());
+                }
             }
+        }
+        if !cas.is_empty() {
+            let via =
+                ObjectRef { group: String::new(), kind: kind.into(), namespace: ns.map(Into::into), name: name.into() };
+            self.out.push(Use { pod: self.pod.clone(), field, via: via.label(), cas });
         }
     }
 
@@ -137,7 +162,7 @@ impl Refs<'_, '_> {
     fn trust_bundle(&mut self, b: &TrustBundleProjection, field: String) {
         if let Some(name) = &b.name {
             if !self.index.present.contains_key(&("ClusterTrustBundle", None, name.as_str())) {
-                let label = format!("ClusterTrustBundle {}", crate::term::escape(name));
+                let label = format!("ClusterTrustBundle {name}");
                 self.unknown(field, format!("{label} is not in the dump: unknown"));
                 return;
             }
@@ -147,17 +172,14 @@ impl Refs<'_, '_> {
         let Some(signer) = &b.signer_name else { return };
         let matching: Vec<&str> = self
             .index
-            .present
-            .iter()
-            .filter(|((kind, _, _), o)| {
-                *kind == "ClusterTrustBundle"
-                    && o.spec.as_ref().and_then(|s| s.signer_name.as_deref()) == Some(signer.as_str())
-                    && b.label_selector.as_ref().is_some_and(|sel| sel.matches(&o.metadata.labels))
-            })
-            .map(|((_, _, name), _)| *name)
+            .by_signer
+            .get(signer.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|(_, o)| b.label_selector.as_ref().is_some_and(|sel| sel.matches(&o.metadata.labels)))
+            .map(|(name, _)| *name)
             .collect();
         if matching.is_empty() {
-            let signer = crate::term::escape(signer);
             self.unknown(
                 field.clone(),
                 format!("no ClusterTrustBundle of signer {signer} in the dump matches: unknown"),
@@ -169,13 +191,11 @@ impl Refs<'_, '_> {
     }
 
     fn named_bundle(&mut self, name: &str, field: &str) {
-        for &c in self.index.by_object.get(&("ClusterTrustBundle", None, name)).into_iter().flatten() {
-            self.out.push(Use { pod: self.pod.clone(), field: field.to_string(), carrier: c });
-        }
+        self.push("ClusterTrustBundle", None, name, field.to_string(), |_| true);
     }
 
     fn unknown(&mut self, field: String, message: String) {
-        let object = format!("{} {}", self.pod.label(), crate::term::escape(&field));
+        let object = format!("{} {field}", self.pod.label());
         self.findings.push(Finding::warn(object, message));
     }
 }

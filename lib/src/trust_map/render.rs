@@ -101,7 +101,7 @@ pub fn text(map: &TrustMap, verbose: bool, paint: &Paint) -> String {
             Status::Warn | Status::Missing => paint.warn("warn"),
             Status::Fail => paint.bad("FAIL"),
         };
-        out.push_str(&format!("  {word} {}: {}\n", f.object, f.message));
+        out.push_str(&format!("  {word} {}: {}\n", crate::term::escape(&f.object), crate::term::escape(&f.message)));
     }
     out.push_str(&summary(map));
     out
@@ -135,11 +135,17 @@ fn label_of(c: &Consumer) -> String {
 }
 
 fn object(c: &Consumer) -> String {
-    format!("{} {}", label_of(c), crate::term::escape(&c.field))
+    crate::term::escape(&format!("{} {}", label_of(c), c.field))
 }
 
 fn summary(map: &TrustMap) -> String {
     let count = |s: Status| map.findings.all().iter().filter(|f| f.status == s).count();
     let (warn, fail) = (count(Status::Warn), count(Status::Fail));
-    format!("{} CAs, {} fields carrying them; {fail} failed, {warn} warnings\n", map.cas.len(), map.carriers.len())
+    let n = |count: usize, one: &str, many: &str| format!("{count} {}", if count == 1 { one } else { many });
+    format!(
+        "{}, {} carrying them; {fail} failed, {}\n",
+        n(map.cas.len(), "CA", "CAs"),
+        n(map.carriers.len(), "field", "fields"),
+        n(warn, "warning", "warnings")
+    )
 }

@@ -101,6 +101,10 @@ pub struct Update {
     pub want: Vec<String>,
     /// Who updates it.
     pub by: UpdatedBy,
+    /// Whether the field holds only the rotated CA's certificates, so that one bundle can
+    /// replace it whole.
+    #[serde(skip)]
+    pub replaceable: bool,
 }
 
 impl Update {
@@ -112,7 +116,7 @@ impl Update {
             namespace: self.namespace.clone(),
             name: self.name.clone(),
         };
-        format!("{} {}", r.label(), crate::term::escape(&self.field))
+        format!("{} {}", r.label(), self.field)
     }
 }
 
@@ -133,7 +137,9 @@ pub fn updates(carriers: &[Carrier], targets: &[Rotated], to: Phase) -> Vec<Upda
             let now = c.cas.iter().filter(|id| **id == t.old || **id == t.new).cloned().collect();
             let ns = c.object.namespace.as_deref();
             let by = writer(&c.object.kind, ns, &c.object.name).map_or(UpdatedBy::Operator, |w| w.by);
+            let replaceable = c.pure && c.cas.iter().all(|id| *id == t.old || *id == t.new);
             out.push(Update {
+                replaceable,
                 kind: c.object.kind.clone(),
                 namespace: c.object.namespace.clone(),
                 name: c.object.name.clone(),

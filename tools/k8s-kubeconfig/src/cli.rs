@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{ArgAction, CommandFactory, Parser};
-use k8s_pki::cmd::kubeconfig::Options;
+use k8s_pki::cmd::kubeconfig::{Mode, Options};
 use k8s_pki::sink::{FileTargets, OutputOptions};
 use k8s_pki_cli::FormatArg;
 
@@ -224,14 +224,23 @@ pub struct Cli {
 
 impl Cli {
     /// The options for `k8s_pki::cmd::kubeconfig::run`.
+    /// The one mode the flags choose (clap has refused two).
+    fn mode(&self) -> Mode {
+        match (&self.renew, &self.complete) {
+            (Some(path), _) => Mode::Renew(path.clone()),
+            (_, Some(path)) => Mode::Complete(path.clone()),
+            _ if self.extract => Mode::Extract,
+            _ if self.partial => Mode::Partial,
+            _ => Mode::Build,
+        }
+    }
+
     pub fn options(&self) -> Options {
         let prefixed = |suffix: &str| self.ca.as_ref().map(|p| k8s_pki_cli::with_suffix(p, suffix));
         Options {
             ca_cert: prefixed(".crt").or_else(|| self.ca_cert.clone()),
             ca_key: prefixed(".key").or_else(|| self.ca_key.clone()),
-            renew: self.renew.clone(),
-            complete: self.complete.clone(),
-            partial: self.partial,
+            mode: self.mode(),
             days: self.days,
             duration: self.duration.clone(),
             reuse_key: self.reuse_key,
@@ -256,7 +265,6 @@ impl Cli {
             merge: self.merge.clone(),
             in_place: self.in_place,
             use_context: self.use_context,
-            extract: self.extract,
             out: self.out.clone(),
             force: self.force,
             extract_output: OutputOptions {

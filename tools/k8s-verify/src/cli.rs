@@ -115,7 +115,7 @@ pub struct Cli {
 
     /// Follow this Go release's crypto/x509 (19 to 24 for go1.19 to go1.24; Kubernetes 1.33 is
     /// built with go1.24): SHA-1 messages, RSA key minimum, policy extensions
-    #[arg(long, value_name = "MINOR", default_value_t = 24, value_parser = clap::value_parser!(u32).range(19..=24), hide = true)]
+    #[arg(long, value_name = "MINOR", default_value_t = 24, value_parser = clap::value_parser!(u32).range(19..=24), hide = true, conflicts_with = "cluster_dumps")]
     pub go_release: u32,
 
     /// Required usage; repeat for both
@@ -220,7 +220,13 @@ pub struct Cli {
     pub external_etcd: bool,
 
     /// Service CIDR, for the API server's service IP
-    #[arg(long, value_name = "CIDR", default_value = "10.96.0.0/12", help_heading = "Audit")]
+    #[arg(
+        long,
+        value_name = "CIDR",
+        default_value = "10.96.0.0/12",
+        conflicts_with = "cluster_dumps",
+        help_heading = "Audit"
+    )]
     pub service_cidr: k8s_pki::san::ServiceCidr,
 
     /// Cluster DNS domain
@@ -229,6 +235,7 @@ pub struct Cli {
         value_name = "DOMAIN",
         default_value = "cluster.local",
         visible_alias = "service-dns-domain",
+        conflicts_with = "cluster_dumps",
         help_heading = "Audit"
     )]
     pub dns_domain: String,
@@ -238,11 +245,11 @@ pub struct Cli {
     pub expiry: bool,
 
     /// Evaluate everything as of this date (YYYY-MM-DD or RFC 3339)
-    #[arg(long, value_name = "DATE", value_parser = k8s_pki::validity::parse_date)]
+    #[arg(long, value_name = "DATE", value_parser = k8s_pki::validity::parse_date, conflicts_with = "cluster_dumps")]
     pub at: Option<k8s_pki::validity::Moment>,
 
     /// Warn about certificates expiring within this long (e.g. 30d, 720h)
-    #[arg(long, value_name = "SPAN", default_value = "30d")]
+    #[arg(long, value_name = "SPAN", default_value = "30d", conflicts_with = "cluster_dumps")]
     pub warn_within: k8s_pki::validity::Duration,
 
     /// A check of certificates exits 6 on warnings too (something expires within --warn-within,

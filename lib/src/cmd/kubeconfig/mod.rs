@@ -17,28 +17,22 @@ mod inputs;
 mod options;
 mod renew;
 
-pub use options::Options;
+pub use options::{Mode, Options};
 
 /// Builds (or merges) the kubeconfig, or extracts credentials. Returns the files written.
 pub fn run(opts: &Options, now: i64, note: crate::cmd::note::Warn<'_>) -> Result<Vec<PathBuf>> {
-    if opts.release.is_some() && opts.endpoints.is_none() && opts.renew.is_none() {
+    if opts.release.is_some() && opts.endpoints.is_none() && !matches!(opts.mode, Mode::Renew(_)) {
         return Err(Error::usage(
             "--kubernetes-version goes with --advertise-address (kubeadm's servers) or --renew (where NotBefore starts)",
         ));
     }
-    if opts.extract {
-        return extract(opts);
+    match &opts.mode {
+        Mode::Extract => extract(opts),
+        Mode::Renew(path) => renew::renew(opts, path, now, note),
+        Mode::Complete(path) => external_ca::complete(opts, path, now),
+        Mode::Partial => external_ca::partial(opts),
+        Mode::Build => build::build(opts, now, note),
     }
-    if let Some(path) = &opts.renew {
-        return renew::renew(opts, path, now, note);
-    }
-    if let Some(path) = &opts.complete {
-        return external_ca::complete(opts, path, now);
-    }
-    if opts.partial {
-        return external_ca::partial(opts);
-    }
-    build::build(opts, now, note)
 }
 
 fn extract(opts: &Options) -> Result<Vec<PathBuf>> {

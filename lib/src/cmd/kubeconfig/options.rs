@@ -4,6 +4,24 @@ use std::path::PathBuf;
 
 use crate::sink::OutputOptions;
 
+/// What `k8s-kubeconfig` does, chosen once from its flags.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// A certificate, key and CA → a kubeconfig (or a user merged into one): the default.
+    #[default]
+    Build,
+    /// `--extract`: a kubeconfig → its credentials as PEM.
+    Extract,
+    /// `--renew FILE`: renew this kubeconfig's client certificate in place (keeping a backup).
+    Renew(PathBuf),
+    /// `--complete FILE`: fill `kubeadm certs generate-csr`'s key-only kubeconfig with `cert`
+    /// and `ca_cert`.
+    Complete(PathBuf),
+    /// `--partial`: write `kubeadm certs generate-csr`'s pair from a key and CSR stream (`out`
+    /// holding the key only, and `out`.csr).
+    Partial,
+}
+
 /// What `k8s-kubeconfig` was asked to do.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -39,23 +57,16 @@ pub struct Options {
     /// With `merge`: make the new context current (`kubectl config use-context`); without it
     /// `current-context` stays, as `kubectl config set-credentials` leaves it.
     pub use_context: bool,
-    /// Read a kubeconfig and write its credentials as PEM.
-    pub extract: bool,
+    /// What to do (clap's conflicts make the flags that choose it exclusive).
+    pub mode: Mode,
     /// Output file (default stdout).
     pub out: Option<PathBuf>,
     /// Overwrite; allow key material on a terminal.
     pub force: bool,
     /// Output options for `--extract`.
     pub extract_output: OutputOptions,
-    /// Renew the client certificate of this kubeconfig in place (keeping a backup).
-    pub renew: Option<PathBuf>,
     /// With `renew`: the CA key (`ca_cert` is the CA certificate).
     pub ca_key: Option<PathBuf>,
-    /// Fill this kubeconfig (`kubeadm certs generate-csr`'s, key only) with `cert` and `ca_cert`.
-    pub complete: Option<PathBuf>,
-    /// Write `kubeadm certs generate-csr`'s pair from a key and CSR stream: `out` holding the
-    /// key only, and `out`.csr.
-    pub partial: bool,
     /// With `renew`: validity in days (default 365).
     pub days: Option<i64>,
     /// With `renew`: validity as a duration, instead of `days`.
