@@ -168,127 +168,15 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
     if let Err(go) = crate::go_parse::check(&cert.der, expect.go) {
         return vec![Finding::fail(Check::Read, format!("Go cannot parse this certificate: {go}"), Some(go))];
     }
-    let mut out = Vec::new();
-    let at = expect.at;
-
-    // Validity of the certificate itself.
-    match go_validity_error(cert, at) {
-        Some(go) => out.push(Finding::fail(
-            Check::Validity,
-            format!(
-                "valid {} to {}; checked at {}",
-                format_time(cert.not_before),
-                format_time(cert.not_after),
-                format_time(at)
-            ),
-            Some(go),
-        )),
-        None => {
-            let left = cert.not_after - at;
-            if left < expect.warn_within {
-                out.push(Finding::warn(
-                    Check::Expiry,
-                    format!("expires {} ({} days left)", format_time(cert.not_after), left / DAY),
-                ));
-            } else {
-                out.push(Finding::ok(Check::Validity, format!("valid until {}", format_time(cert.not_after))));
-            }
-        }
-    }
-
-    // Chain to the roots, for each required usage, as Go builds it; first at a time inside
-    // every validity period, so a chain defect is reported as such even when a certificate
-    // has also expired (that is reported above and below with Go's words).
+    let mut out = vec![validity(cert, expect)];
     if !expect.roots.is_empty() || expect.chain_required {
-        let usages = chain_usages(cert, expect);
-        let mut chain_time = clamp(at, cert.not_before, cert.not_after);
-        for ca in expect.roots.iter().chain(expect.intermediates) {
-            chain_time = clamp(chain_time, ca.not_before, ca.not_after);
-        }
-        let opts = |usages: Vec<Usage>| chain::Options {
-            roots: expect.roots,
-            intermediates: expect.intermediates,
-            at: chain_time,
-            usages,
-            go: expect.go,
-        };
-        let mut path: Vec<&Cert> = Vec::new();
-        let root = match chain::verify(cert, &opts(Vec::new())) {
-            Ok(chains) => {
-                path = chains.first().cloned().unwrap_or_default();
-                out.push(Finding::ok(Check::Chain, describe_path(&path, &expect.ca_name)));
-                for usage in &usages {
-                    let allowed = chain::verify(cert, &opts(vec![*usage])).is_ok();
-                    out.push(purpose_finding(cert, *usage, allowed));
-                }
-                path.last().copied()
-            }
-            // No moment is inside every validity period (the certificate ended before a CA
-            // began, or the reverse): Go's words at a made-up time would mislead; the dates say it.
-            Err(GoError::Expired(_)) if !valid_together(cert, expect, chain_time) => {
-                out.push(Finding::fail(Check::Chain, never_together(cert, expect), None));
-                None
-            }
-            Err(e) => {
-                let why = match &e {
-                    GoError::UnknownAuthority(hint, missing) => issuer_note(cert, expect, hint.as_ref(), missing),
-                    other => format!("does not chain to {}: {other}", expect.ca_name),
-                };
-                out.push(Finding::fail(Check::Chain, why, Some(e.to_string())));
-                None
-            }
-        };
-        for ca in expect.roots.iter().filter(|r| root.is_none_or(|found| found.der == r.der)) {
-            if let Some(go) = go_validity_error(ca, at) {
-                out.push(Finding::fail(
-                    Check::CaValidity,
-                    format!("the CA {} is not valid at {}", expect.ca_name, format_time(at)),
-                    Some(go),
-                ));
-            }
-        }
-        for inter in path.iter().skip(1).filter(|c| root.is_none_or(|r| r.der != c.der)) {
-            if let Some(go) = go_validity_error(inter, at) {
-                out.push(Finding::fail(
-                    Check::CaValidity,
-                    format!(
-                        "the intermediate '{}' is not valid at {}: valid {} to {}",
-                        crate::term::sanitize_line(&inter.subject.to_string()),
-                        format_time(at),
-                        format_time(inter.not_before),
-                        format_time(inter.not_after)
-                    ),
-                    Some(go),
-                ));
-            }
-        }
-        // Verifies today, stops when the CA ends: a warning (the verdict is today's).
-        if let Some(ca) = root.filter(|ca| cert.not_after > ca.not_after) {
-            out.push(Finding::warn(
-                Check::Lifetime,
-                format!(
-                    "outlives its CA: expires {}, the CA {}; it stops verifying when the CA expires",
-                    format_time(cert.not_after),
-                    format_time(ca.not_after)
-                ),
-            ));
-        }
-        // One decision: whatever Go refuses at this time, for these usages and hosts, is a
-        // failure here too, said in Go's words when no finding above names it.
-        if let Err(go) = go_result(cert, expect)
-            && !out
-                .iter()
-                .any(|f| f.status == crate::finding::Status::Fail && f.go_error.as_deref() == Some(go.as_str()))
-        {
-            out.push(Finding::fail(Check::Chain, format!("Go refuses it at {}: {go}", format_time(at)), Some(go)));
-        }
-    } else if !expect.purposes.is_empty() {
+        chain_findings(cert, expect, &mut out);
+    } else {
         for usage in &expect.purposes {
             let allowed = !cert.ext.has_eku || cert.ext.usages.contains(usage);
             out.push(purpose_finding(cert, *usage, allowed));
         }
     }
-
     for host in &expect.hosts {
         match verify_hostname(cert, host, expect.go) {
             Ok(()) => out.push(Finding::ok(Check::Host, format!("valid for {host}"))),
@@ -299,7 +187,122 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
             )),
         }
     }
+    out.extend(identity(cert, expect));
+    out
+}
 
+/// The certificate's own validity at the time of the check, or its nearing end.
+fn validity(cert: &Cert, expect: &Expect<'_>) -> Finding {
+    let at = expect.at;
+    if let Some(go) = go_validity_error(cert, at) {
+        let when = format!(
+            "valid {} to {}; checked at {}",
+            format_time(cert.not_before),
+            format_time(cert.not_after),
+            format_time(at)
+        );
+        return Finding::fail(Check::Validity, when, Some(go));
+    }
+    let left = cert.not_after - at;
+    if left < expect.warn_within {
+        Finding::warn(Check::Expiry, format!("expires {} ({} days left)", format_time(cert.not_after), left / DAY))
+    } else {
+        Finding::ok(Check::Validity, format!("valid until {}", format_time(cert.not_after)))
+    }
+}
+
+/// The chain to the roots, for each required usage, as Go builds it; first at a time inside
+/// every validity period, so a chain defect is reported as such even when a certificate has also
+/// expired (that is reported apart, with Go's words). Then the CAs' own validity, a certificate
+/// outliving its CA, and whatever else Go refuses.
+fn chain_findings(cert: &Cert, expect: &Expect<'_>, out: &mut Vec<Finding>) {
+    let mut chain_time = clamp(expect.at, cert.not_before, cert.not_after);
+    for ca in expect.roots.iter().chain(expect.intermediates) {
+        chain_time = clamp(chain_time, ca.not_before, ca.not_after);
+    }
+    let opts = |usages: Vec<Usage>| chain::Options {
+        roots: expect.roots,
+        intermediates: expect.intermediates,
+        at: chain_time,
+        usages,
+        go: expect.go,
+    };
+    let path: Vec<&Cert> = match chain::verify(cert, &opts(Vec::new())) {
+        Ok(chains) => {
+            let path = chains.first().cloned().unwrap_or_default();
+            out.push(Finding::ok(Check::Chain, describe_path(&path, &expect.ca_name)));
+            for usage in chain_usages(cert, expect) {
+                let allowed = chain::verify(cert, &opts(vec![usage])).is_ok();
+                out.push(purpose_finding(cert, usage, allowed));
+            }
+            path
+        }
+        // No moment is inside every validity period (the certificate ended before a CA began,
+        // or the reverse): Go's words at a made-up time would mislead; the dates say it.
+        Err(GoError::Expired(_)) if !valid_together(cert, expect, chain_time) => {
+            out.push(Finding::fail(Check::Chain, never_together(cert, expect), None));
+            Vec::new()
+        }
+        Err(e) => {
+            let why = match &e {
+                GoError::UnknownAuthority(hint, missing) => issuer_note(cert, expect, hint.as_ref(), missing),
+                other => format!("does not chain to {}: {other}", expect.ca_name),
+            };
+            out.push(Finding::fail(Check::Chain, why, Some(e.to_string())));
+            Vec::new()
+        }
+    };
+    let root = path.last().copied();
+    out.extend(ca_validity(expect, &path, root));
+    // Verifies today, stops when the CA ends: a warning (the verdict is today's).
+    if let Some(ca) = root.filter(|ca| cert.not_after > ca.not_after) {
+        out.push(Finding::warn(
+            Check::Lifetime,
+            format!(
+                "outlives its CA: expires {}, the CA {}; it stops verifying when the CA expires",
+                format_time(cert.not_after),
+                format_time(ca.not_after)
+            ),
+        ));
+    }
+    // One decision: whatever Go refuses at this time, for these usages and hosts, is a failure
+    // here too, said in Go's words when no finding above names it.
+    if let Err(go) = go_result(cert, expect)
+        && !out.iter().any(|f| f.status == crate::finding::Status::Fail && f.go_error.as_deref() == Some(go.as_str()))
+    {
+        out.push(Finding::fail(Check::Chain, format!("Go refuses it at {}: {go}", format_time(expect.at)), Some(go)));
+    }
+}
+
+/// The validity at the time of the check of the root the chain reached (of every root when none
+/// was reached) and of the intermediates on the path.
+fn ca_validity(expect: &Expect<'_>, path: &[&Cert], root: Option<&Cert>) -> Vec<Finding> {
+    let at = expect.at;
+    let mut out = Vec::new();
+    for ca in expect.roots.iter().filter(|r| root.is_none_or(|found| found.der == r.der)) {
+        if let Some(go) = go_validity_error(ca, at) {
+            let what = format!("the CA {} is not valid at {}", expect.ca_name, format_time(at));
+            out.push(Finding::fail(Check::CaValidity, what, Some(go)));
+        }
+    }
+    for inter in path.iter().skip(1).filter(|c| root.is_none_or(|r| r.der != c.der)) {
+        if let Some(go) = go_validity_error(inter, at) {
+            let what = format!(
+                "the intermediate '{}' is not valid at {}: valid {} to {}",
+                crate::term::sanitize_line(&inter.subject.to_string()),
+                format_time(at),
+                format_time(inter.not_before),
+                format_time(inter.not_after)
+            );
+            out.push(Finding::fail(Check::CaValidity, what, Some(go)));
+        }
+    }
+    out
+}
+
+/// The identity checks: CN (the Kubernetes user), O (the groups), the private key.
+fn identity(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
     if let Some(cn) = &expect.cn {
         match cert.subject.cn() {
             Some(actual) if actual == cn => out.push(Finding::ok(Check::Cn, format!("CN {cn}"))),
@@ -317,26 +320,23 @@ pub fn check(cert: &Cert, expect: &Expect<'_>) -> Vec<Finding> {
             want == actual
         });
         let want: Vec<String> = expect.orgs.iter().map(|o| format!("[{}]", o.join(", "))).collect();
-        if fits {
-            out.push(Finding::ok(Check::O, format!("groups [{}]", cert.subject.orgs().join(", "))));
+        let groups = cert.subject.orgs().join(", ");
+        out.push(if fits {
+            Finding::ok(Check::O, format!("groups [{groups}]"))
         } else {
-            out.push(Finding::fail(
-                Check::O,
-                format!("groups (O) are [{}], expected {}", cert.subject.orgs().join(", "), want.join(" or ")),
-                None,
-            ));
-        }
+            Finding::fail(Check::O, format!("groups (O) are [{groups}], expected {}", want.join(" or ")), None)
+        });
     }
     if let Some(key) = &expect.key {
-        if *key == cert.public_key {
-            out.push(Finding::ok(Check::Key, "the private key matches"));
+        out.push(if *key == cert.public_key {
+            Finding::ok(Check::Key, "the private key matches")
         } else {
-            out.push(Finding::fail(
+            Finding::fail(
                 Check::Key,
                 "the private key does not match the certificate",
                 Some("tls: private key does not match public key".into()),
-            ));
-        }
+            )
+        });
     }
     out
 }

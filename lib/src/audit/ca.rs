@@ -52,48 +52,9 @@ pub(super) fn audit(
     // link out of the tree) is not that: it is a failure.
     let externally_managed = matches!(key, Ok(None));
     if let Some(cert) = &cert {
-        findings.extend(check(cert, &Expect { at: opts.at, warn_within: opts.warn_within, ..Expect::default() }));
-        if !cert.is_ca() {
-            findings.push(Finding::fail(Check::Ca, "not a CA certificate (basicConstraints CA:TRUE missing)", None));
-        }
-        if cert.signed_by(&cert.public_key).is_err() {
-            findings.push(Finding::fail(Check::SelfSigned, "a root CA should be self-signed; this one is not", None));
-        }
-        match key {
-            Ok(Some(k)) => {
-                if *k.public_key() == cert.public_key {
-                    findings.push(Finding::ok(Check::Key, "the private key matches"));
-                } else {
-                    findings.push(Finding::fail(
-                        Check::Key,
-                        format!("{}.key does not match {}.crt", name.file(), name.file()),
-                        None,
-                    ));
-                }
-                permissions(tree, &key_path, &mut findings);
-            }
-            Ok(None) => findings.push(Finding::ok(Check::Key, "no CA key here: an externally managed CA")),
-            Err(e) => findings.push(Finding::fail(Check::Key, e, None)),
-        }
+        findings.extend(own_checks(name, cert, key, tree, &key_path, opts));
     }
-    // A CA near its end (or past it) whose key is here, outside a rotation: renewed in place,
-    // everything it signed stays valid. (A bundle is a rotation's business.)
-    let renew = match (&cert, bundle.len(), has_key) {
-        (Some(c), 1, true) if c.not_after - opts.at < RENEW_IN_PLACE_WITHIN => {
-            let pipe = renew_in_place(&pki.join(name.file()));
-            let when = crate::validity::format_time(c.not_after);
-            let ends =
-                if c.not_after < opts.at { format!("ended {when}") } else { format!("ends {when}, within a year") };
-            findings.push(Finding::ok(
-                Check::Renew,
-                format!(
-                    "{ends}: renew it in place, keeping its key and subject, and everything it signed stays valid (docs/rotation.md, Renewing a CA in place)"
-                ),
-            ));
-            Some(pipe)
-        }
-        _ => None,
-    };
+    let renew = renew_in_place_finding(name, cert.as_ref(), bundle.len(), has_key, pki, opts, &mut findings);
     let status = if cert.is_none() && findings.is_empty() { Status::Missing } else { worst(&findings) };
     let report = FileReport {
         path: rel(&crt),
@@ -112,22 +73,82 @@ pub(super) fn audit(
         kubeadm_name: Some(name.profile().into()),
         fix: renew,
         generation: None,
-        members: if bundle.len() > 1 {
-            bundle
-                .iter()
-                .enumerate()
-                .map(|(i, c)| BundleMember {
-                    reference: format!("pki/{}.crt#{}", name.file(), i + 1),
-                    id: c.join_hash(),
-                    not_after: c.not_after,
-                    generation: None,
-                })
-                .collect()
-        } else {
-            Vec::new()
-        },
+        members: members(name, &bundle),
     };
     (report, LoadedCa { name, bundle, externally_managed })
+}
+
+/// A bundle's members (none for a single CA).
+fn members(name: CaName, bundle: &[Cert]) -> Vec<BundleMember> {
+    if bundle.len() < 2 {
+        return Vec::new();
+    }
+    bundle
+        .iter()
+        .enumerate()
+        .map(|(i, c)| BundleMember {
+            reference: format!("pki/{}.crt#{}", name.file(), i + 1),
+            id: c.join_hash(),
+            not_after: c.not_after,
+            generation: None,
+        })
+        .collect()
+}
+
+/// The CA certificate's own checks: Go's verdict on it, CA:TRUE, self-signed, its key.
+fn own_checks(
+    name: CaName,
+    cert: &Cert,
+    key: Result<Option<crate::key::PrivateKey>, String>,
+    tree: &crate::beneath::Beneath,
+    key_path: &Path,
+    opts: &AuditOptions,
+) -> Vec<Finding> {
+    let mut findings = check(cert, &Expect { at: opts.at, warn_within: opts.warn_within, ..Expect::default() });
+    if !cert.is_ca() {
+        findings.push(Finding::fail(Check::Ca, "not a CA certificate (basicConstraints CA:TRUE missing)", None));
+    }
+    if cert.signed_by(&cert.public_key).is_err() {
+        findings.push(Finding::fail(Check::SelfSigned, "a root CA should be self-signed; this one is not", None));
+    }
+    match key {
+        Ok(Some(k)) if *k.public_key() == cert.public_key => {
+            findings.push(Finding::ok(Check::Key, "the private key matches"));
+            permissions(tree, key_path, &mut findings);
+        }
+        Ok(Some(_)) => {
+            let what = format!("{}.key does not match {}.crt", name.file(), name.file());
+            findings.push(Finding::fail(Check::Key, what, None));
+            permissions(tree, key_path, &mut findings);
+        }
+        Ok(None) => findings.push(Finding::ok(Check::Key, "no CA key here: an externally managed CA")),
+        Err(e) => findings.push(Finding::fail(Check::Key, e, None)),
+    }
+    findings
+}
+
+/// A CA near its end (or past it) whose key is here, outside a rotation: renewed in place,
+/// everything it signed stays valid (a bundle is a rotation's business). The finding, and the
+/// pipe that does it.
+fn renew_in_place_finding(
+    name: CaName,
+    cert: Option<&Cert>,
+    members: usize,
+    has_key: bool,
+    pki: &Path,
+    opts: &AuditOptions,
+    findings: &mut Vec<Finding>,
+) -> Option<String> {
+    let c = cert.filter(|c| members == 1 && has_key && c.not_after - opts.at < RENEW_IN_PLACE_WITHIN)?;
+    let when = crate::validity::format_time(c.not_after);
+    let ends = if c.not_after < opts.at { format!("ended {when}") } else { format!("ends {when}, within a year") };
+    findings.push(Finding::ok(
+        Check::Renew,
+        format!(
+            "{ends}: renew it in place, keeping its key and subject, and everything it signed stays valid (docs/rotation.md, Renewing a CA in place)"
+        ),
+    ));
+    Some(renew_in_place(&pki.join(name.file())))
 }
 
 /// A bundle (several CAs in one file) is normal mid-rotation, when `pki/rotation.json` says

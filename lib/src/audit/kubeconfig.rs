@@ -64,17 +64,7 @@ pub(super) fn audit(path: &Path, tree: &Beneath, node_root: Option<&Path>, ca: &
         let user = context.and_then(|c| kc.users.iter().find(|u| u.name == c.context.user));
         out.references_cert_file = user.is_some_and(|u| u.user.client_certificate.is_some());
     }
-    // File references: a relative one from the kubeconfig's directory, beneath the tree; an
-    // absolute one beneath --root (a copy of the node's file system), never anywhere else.
-    let dir = std::path::Path::new(&rel).parent().map(|p| p.display().to_string()).unwrap_or_default();
-    let node = node_root.map(Beneath::open).transpose();
-    let creds = match node {
-        Ok(node) => {
-            kc.and_then(|kc| kc.credentials_from(None, &name, Refs::Tree { tree, dir: &dir, root: node.as_ref() }))
-        }
-        Err(e) => Err(e),
-    };
-    let creds = match creds {
+    let creds = match credentials(kc, tree, &rel, node_root, &name) {
         Ok(c) => c,
         // kubelet-finalize points kubelet.conf at the kubelet's own rotated certificate: normal,
         // and only readable on the node or in a copy of it (--root).
@@ -117,6 +107,21 @@ pub(super) fn audit(path: &Path, tree: &Beneath, node_root: Option<&Path>, ca: &
         findings.push(Finding::fail(Check::Key, "no client key in the current context", None));
     }
     Audited { cert, key, findings, ..out }
+}
+
+/// The credentials of the current context. File references: a relative one from the
+/// kubeconfig's directory, beneath the tree; an absolute one beneath `node_root` (a copy of the
+/// node's file system), never anywhere else.
+fn credentials(
+    kc: crate::error::Result<Kubeconfig>,
+    tree: &Beneath,
+    rel: &str,
+    node_root: Option<&Path>,
+    name: &str,
+) -> crate::error::Result<crate::kubeconfig::Credentials> {
+    let dir = std::path::Path::new(rel).parent().map(|p| p.display().to_string()).unwrap_or_default();
+    let node = node_root.map(Beneath::open).transpose()?;
+    kc?.credentials_from(None, name, Refs::Tree { tree, dir: &dir, root: node.as_ref() })
 }
 
 /// The embedded CA data against `pki/ca.crt`, compared as sets (kubectl trusts every

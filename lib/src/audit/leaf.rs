@@ -49,6 +49,116 @@ fn read_pair(
     (cert, key, findings)
 }
 
+/// What was read of a leaf: its certificate, the public key of its private key, the findings
+/// of reading them, and for a kubeconfig what the fix needs.
+struct Read {
+    cert: Option<Cert>,
+    key: Option<PublicKey>,
+    findings: Vec<Finding>,
+    server: Option<String>,
+    references_cert_file: bool,
+    /// A kubeconfig whose CA data is another certificate of pki/ca.crt's CA: its cluster's name.
+    renewed_ca: Option<String>,
+}
+
+fn read(
+    target: &Target,
+    cas: &[LoadedCa],
+    tree: &crate::beneath::Beneath,
+    opts: &AuditOptions,
+    rel: &dyn Fn(&Path) -> String,
+) -> Read {
+    if !target.is_kubeconfig() {
+        let (cert, key, findings) = read_pair(target, tree, rel);
+        return Read { cert, key, findings, server: None, references_cert_file: false, renewed_ca: None };
+    }
+    let cluster_ca = cas.iter().find(|c| c.name == crate::profile::CaName::Cluster).map(|c| c.bundle.as_slice());
+    let k = kubeconfig::audit(&target.path(), tree, opts.root.as_deref(), cluster_ca.unwrap_or(&[]), opts.at);
+    Read {
+        cert: k.cert,
+        key: k.key,
+        findings: k.findings,
+        server: k.server,
+        references_cert_file: k.references_cert_file,
+        renewed_ca: k.renewed_ca.then_some(k.cluster).flatten(),
+    }
+}
+
+/// The checks of a leaf read: Go's verdicts against its profile, the release's groups, and its
+/// CA's absence.
+fn checks(
+    target: &Target,
+    ca: Option<&LoadedCa>,
+    cert: &Cert,
+    key: Option<PublicKey>,
+    expected: Option<&crate::request::Request>,
+    tree: &crate::beneath::Beneath,
+    opts: &AuditOptions,
+) -> Vec<Finding> {
+    let profile = target.profile;
+    let signer = profile.signer;
+    let expect = Expect {
+        roots: ca.map(|c| c.bundle.as_slice()).unwrap_or(&[]),
+        ca_name: signer.map(|s| format!("pki/{}.crt", s.file())).unwrap_or_default(),
+        purposes: profile.usages.to_vec(),
+        hosts: expected.map(|r| r.sans.iter().map(Host::from).collect()).unwrap_or_default(),
+        cn: expected.and_then(|r| r.subject.cn().map(str::to_string)),
+        orgs: profile.org_sets(),
+        key,
+        at: opts.at,
+        warn_within: opts.warn_within,
+        ..Expect::default()
+    };
+    let mut findings = check(cert, &expect);
+    findings.extend(release_groups(profile, cert, target.params.release, opts.release.is_some()));
+    if let (Some(signer), None) = (signer, ca.and_then(LoadedCa::cert)) {
+        let ca_rel = format!("pki/{}.crt", signer.file());
+        let why = match tree.file(&ca_rel) {
+            Err(why) => format!("cannot be read ({why})"),
+            Ok(_) => "is missing".into(),
+        };
+        let missing = format!("cannot check: {ca_rel} {why}");
+        findings.push(if opts.external_etcd && signer == crate::profile::CaName::Etcd {
+            Finding::warn(Check::Chain, format!("{missing} (with an external etcd its CA may live elsewhere)"))
+        } else {
+            Finding::fail(Check::Chain, missing, None)
+        });
+    }
+    findings
+}
+
+/// A missing file's status: `ok` where the release does not write it, or where it is optional
+/// and the release was not named.
+fn presence(target: &Target, opts: &AuditOptions, status: Status, findings: &mut Vec<Finding>) -> Status {
+    let (profile, release) = (target.profile, target.params.release);
+    if status == Status::Missing && !release.writes(profile.name) {
+        findings.push(Finding::ok(Check::Present, format!("absent: kubeadm {} does not write it", release.name())));
+        return Status::Ok;
+    }
+    if status == Status::Missing && profile.optional && opts.release.is_none() {
+        findings.push(Finding::ok(
+            Check::Present,
+            "absent (kubeadm < 1.29 does not write it; later ones suggest keeping it off the node)",
+        ));
+        return Status::Ok;
+    }
+    status
+}
+
+/// The row of check-expiration: what this release's kubeadm renews (1.28 has no
+/// super-admin.conf, so it lists none, present or not).
+fn kubeadm_name(target: &Target) -> Option<String> {
+    let profile = target.profile;
+    match (
+        target.in_main_tree && profile.renewed_by_kubeadm && target.params.release.writes(profile.name),
+        profile.location,
+    ) {
+        (true, Location::Kubeconfig(file)) => Some(file.to_string()),
+        (true, _) => Some(profile.name.to_string()),
+        (false, _) => None,
+    }
+}
+
 /// The report on one expected leaf file.
 pub(super) fn audit(
     target: &Target,
@@ -58,78 +168,40 @@ pub(super) fn audit(
     opts: &AuditOptions,
     rel: &dyn Fn(&Path) -> String,
 ) -> FileReport {
-    let profile = target.profile;
-    let signer = profile.signer;
+    let signer = target.profile.signer;
     let ca = cas.iter().find(|c| Some(c.name) == signer);
-    let ca_cert = ca.and_then(LoadedCa::cert);
-    let roots: &[Cert] = ca.map(|c| c.bundle.as_slice()).unwrap_or(&[]);
     let path = target.path();
-    let mut server = None;
-    let mut references_cert_file = false;
-    // A kubeconfig whose CA data is another certificate of pki/ca.crt's CA: its cluster's name.
-    let mut renewed_ca = None;
-    let (cert, key, mut findings) = if target.is_kubeconfig() {
-        let k = kubeconfig::audit(
-            &path,
-            tree,
-            opts.root.as_deref(),
-            cas.iter().find(|c| c.name == crate::profile::CaName::Cluster).map(|c| c.bundle.as_slice()).unwrap_or(&[]),
-            opts.at,
-        );
-        server = k.server;
-        references_cert_file = k.references_cert_file;
-        renewed_ca = k.renewed_ca.then_some(k.cluster).flatten();
-        (k.cert, k.key, k.findings)
-    } else {
-        read_pair(target, tree, rel)
-    };
-    let expected = expected_request(profile, &target.params);
+    let Read { cert, key, mut findings, server, references_cert_file, renewed_ca } = read(target, cas, tree, opts, rel);
+    let expected = expected_request(target.profile, &target.params);
     if let Some(cert) = &cert {
-        let expect = Expect {
-            roots,
-            ca_name: signer.map(|s| format!("pki/{}.crt", s.file())).unwrap_or_default(),
-            purposes: profile.usages.to_vec(),
-            hosts: expected.as_ref().map(|r| r.sans.iter().map(Host::from).collect()).unwrap_or_default(),
-            cn: expected.as_ref().and_then(|r| r.subject.cn().map(str::to_string)),
-            orgs: profile.org_sets(),
-            key,
-            at: opts.at,
-            warn_within: opts.warn_within,
-            ..Expect::default()
-        };
-        findings.extend(check(cert, &expect));
-        findings.extend(release_groups(profile, cert, target.params.release, opts.release.is_some()));
-        if let (Some(signer), None) = (signer, ca_cert) {
-            let ca_rel = format!("pki/{}.crt", signer.file());
-            let why = match tree.file(&ca_rel) {
-                Err(why) => format!("cannot be read ({why})"),
-                Ok(_) => "is missing".into(),
-            };
-            let missing = format!("cannot check: {ca_rel} {why}");
-            findings.push(if opts.external_etcd && signer == crate::profile::CaName::Etcd {
-                Finding::warn(Check::Chain, format!("{missing} (with an external etcd its CA may live elsewhere)"))
-            } else {
-                Finding::fail(Check::Chain, missing, None)
-            });
-        }
+        findings.extend(checks(target, ca, cert, key, expected.as_ref(), tree, opts));
     }
-    let mut status = if cert.is_none() && findings.is_empty() { Status::Missing } else { worst(&findings) };
-    let release = target.params.release;
-    if status == Status::Missing && !release.writes(profile.name) {
-        status = Status::Ok;
-        findings.push(Finding::ok(Check::Present, format!("absent: kubeadm {} does not write it", release.name())));
-    } else if status == Status::Missing && profile.optional && opts.release.is_none() {
-        status = Status::Ok;
-        findings.push(Finding::ok(
-            Check::Present,
-            "absent (kubeadm < 1.29 does not write it; later ones suggest keeping it off the node)",
-        ));
-    }
+    let status = if cert.is_none() && findings.is_empty() { Status::Missing } else { worst(&findings) };
+    let status = presence(target, opts, status, &mut findings);
     let name = if target.is_kubeconfig() {
         rel(&path)
     } else {
         rel(&path).trim_start_matches("pki/").trim_end_matches(".crt").to_string()
     };
+    // A fix must not read or write through a link out of the tree: none is printed where the
+    // file, its key or its CA lies behind one (the finding names the link).
+    let confined = super::read::confined(
+        tree,
+        &[&path, &with_suffix(&target.name, ".key"), &pki.join(signer.map(|s| s.file()).unwrap_or("ca"))],
+    );
+    let fix = confined.then(|| {
+        fix::embed_ca(&path, pki, renewed_ca.as_deref(), &findings).or_else(|| {
+            let found = fix::Found {
+                cert: cert.as_ref(),
+                expected: expected.as_ref(),
+                findings: &findings,
+                status,
+                server: server.as_deref(),
+                references_cert_file,
+            };
+            fix::leaf(target, pki, &found)
+        })
+    });
     FileReport {
         path: rel(&path),
         name,
@@ -140,39 +212,8 @@ pub(super) fn audit(
         signed_by: cert.as_ref().and_then(|c| cas.iter().find_map(|l| l.signer_of(c))),
         externally_managed: ca.is_some_and(|c| c.externally_managed),
         status,
-        // The rows of check-expiration: what this release's kubeadm renews (1.28 has no
-        // super-admin.conf, so it lists none, present or not).
-        kubeadm_name: match (
-            target.in_main_tree && profile.renewed_by_kubeadm && release.writes(profile.name),
-            profile.location,
-        ) {
-            (true, Location::Kubeconfig(file)) => Some(file.to_string()),
-            (true, _) => Some(profile.name.to_string()),
-            (false, _) => None,
-        },
-        // A fix must not read or write through a link out of the tree: none is printed where
-        // the file, its key or its CA lies behind one (the finding names the link).
-        fix: super::read::confined(
-            tree,
-            &[&path, &with_suffix(&target.name, ".key"), &pki.join(signer.map(|s| s.file()).unwrap_or("ca"))],
-        )
-        .then(|| {
-            fix::embed_ca(&path, pki, renewed_ca.as_deref(), &findings).or_else(|| {
-                fix::leaf(
-                    target,
-                    pki,
-                    &fix::Found {
-                        cert: cert.as_ref(),
-                        expected: expected.as_ref(),
-                        findings: &findings,
-                        status,
-                        server: server.as_deref(),
-                        references_cert_file,
-                    },
-                )
-            })
-        })
-        .flatten(),
+        kubeadm_name: kubeadm_name(target),
+        fix: fix.flatten(),
         findings,
         generation: None,
         members: Vec::new(),

@@ -49,17 +49,32 @@ fn members_words(m: &Material, phase: Phase) -> String {
 /// phase's; a leaf signed by neither is left to the gate and the audit).
 pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
     let phase = want.phase;
+    let trust_pem = m.bundle_pem(&phase.bundle().members(&m.old, &m.new));
+    let mut out = trust_and_signer(tree, m, phase, &trust_pem)?;
+    let Some(ca_name) = m.target.ca() else { return Ok(out) };
+    for leaf in tree.leaves().iter().filter(|l| l.profile.signer == Some(ca_name)) {
+        let wanted = phase.leaf(leaf.server());
+        if leaf.kubeconfig {
+            out.extend(kubeconfig(tree, leaf, m, wanted, &trust_pem, want)?);
+        } else {
+            out.extend(leaf_pair(tree, leaf, m, wanted, want)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The trust file as this phase has it, the signing key of this phase, and for the cluster CA
+/// the one certificate kube-controller-manager signs with.
+fn trust_and_signer(tree: &Tree, m: &Material, phase: Phase, trust_pem: &str) -> Result<Vec<Change>> {
     let mut out = Vec::new();
     let t = m.target;
-    let trust = phase.bundle().members(&m.old, &m.new);
-    let trust_pem = m.bundle_pem(&trust);
     let new_rel = super::layout::file(Path::new("pki"), t, Generation::New, "crt").display().to_string();
     let old_rel = super::layout::file(Path::new("pki"), t, Generation::Old, "crt").display().to_string();
     if tree.read(&t.trust_file()).as_deref() != Some(trust_pem.as_bytes()) {
         let parts: Vec<String> = phase.bundle().members(&old_rel, &new_rel).into_iter().map(|r| tree.sh(r)).collect();
         out.push(write(
             t.trust_file(),
-            trust_pem.clone().into_bytes(),
+            trust_pem.as_bytes().to_vec(),
             super::backup::mode_of(&t.trust_file()),
             members_words(m, phase),
             "every reader trusts what this phase trusts, the signer first".into(),
@@ -93,63 +108,56 @@ pub fn compute(tree: &Tree, m: &Material, want: &Want) -> Result<Vec<Change>> {
             format!("cp {} {}", tree.sh(&src), tree.sh(crate::wiring::CA_SIGNER)),
         ));
     }
-    let Some(ca_name) = t.ca() else { return Ok(out) };
-    for leaf in tree.leaves().iter().filter(|l| l.profile.signer == Some(ca_name)) {
-        let wanted = phase.leaf(leaf.server());
-        if leaf.kubeconfig {
-            if let Some(c) = kubeconfig(tree, leaf, m, wanted, &trust_pem, want)? {
-                out.push(c);
-            }
-            continue;
-        }
-        let Some(cert) = tree.read(&leaf.rel).and_then(|b| Cert::first_in_pem(&b, &leaf.rel)) else { continue };
-        if !due(m, &cert, wanted, want) {
-            continue;
-        }
-        let key_rel = leaf.key_rel();
-        let key_block = tree
-            .read(&key_rel)
-            .and_then(|b| String::from_utf8(b).ok())
-            .and_then(|s| crate::pem::first_block_of(&s, Kind::Key, &key_rel).ok().flatten())
-            .ok_or_else(|| Error::io_msg(&tree.root.join(&key_rel), "missing or unreadable key"))?;
-        let old_key = crate::key::PrivateKey::from_pem_block(&key_block.label, &key_block.der, &key_rel)?;
-        let renewed = renew(&cert, old_key, crate::renew::format_of(&key_block.label), m, wanted, want)?;
-        let stem = leaf.rel.trim_end_matches(".crt");
-        let ca_prefix = super::layout::file(Path::new("pki"), t, wanted, "crt").display().to_string();
-        let ca_prefix = tree.sh(ca_prefix.trim_end_matches(".crt"));
-        let (crt, key, stem) = (tree.sh(&leaf.rel), tree.sh(&key_rel), tree.sh(stem));
-        let why = format!(
-            "{} certificate: {} in {}",
-            if leaf.server() { "a server" } else { "a client" },
-            wanted.word(),
-            phase.word()
-        );
-        let pipe = if want.keep_keys {
-            format!(
-                "k8s-csr --from-cert {crt} --key {key} --reuse-key | k8s-sign --ca {ca_prefix} --cert-out {crt} --force"
-            )
-        } else {
-            format!("k8s-genkey | k8s-csr --from-cert {crt} | k8s-sign --ca {ca_prefix} --out {stem} --force")
-        };
-        if !want.keep_keys {
-            out.push(write(
-                key_rel,
-                renewed.key_pem.as_bytes().to_vec(),
-                0o600,
-                "a fresh key".into(),
-                why.clone(),
-                String::new(),
-            ));
-        }
-        out.push(write(
-            leaf.rel.clone(),
-            renewed.cert_pem.into_bytes(),
-            0o644,
-            format!("signed by the {} CA", wanted.word()),
-            why,
-            pipe,
-        ));
+    Ok(out)
+}
+
+/// A `.crt`/`.key` pair due for the `wanted` generation: re-issued (with a fresh key unless
+/// `keep_keys`), with the pipe that does the same.
+fn leaf_pair(tree: &Tree, leaf: &Leaf, m: &Material, wanted: Generation, want: &Want) -> Result<Vec<Change>> {
+    let Some(cert) = tree.read(&leaf.rel).and_then(|b| Cert::first_in_pem(&b, &leaf.rel)) else {
+        return Ok(Vec::new());
+    };
+    if !due(m, &cert, wanted, want) {
+        return Ok(Vec::new());
     }
+    let key_rel = leaf.key_rel();
+    let key_block = tree
+        .read(&key_rel)
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| crate::pem::first_block_of(&s, Kind::Key, &key_rel).ok().flatten())
+        .ok_or_else(|| Error::io_msg(&tree.root.join(&key_rel), "missing or unreadable key"))?;
+    let old_key = crate::key::PrivateKey::from_pem_block(&key_block.label, &key_block.der, &key_rel)?;
+    let renewed = renew(&cert, old_key, crate::renew::format_of(&key_block.label), m, wanted, want)?;
+    let stem = leaf.rel.trim_end_matches(".crt");
+    let ca_prefix = super::layout::file(Path::new("pki"), m.target, wanted, "crt").display().to_string();
+    let ca_prefix = tree.sh(ca_prefix.trim_end_matches(".crt"));
+    let (crt, key, stem) = (tree.sh(&leaf.rel), tree.sh(&key_rel), tree.sh(stem));
+    let kind = if leaf.server() { "a server" } else { "a client" };
+    let why = format!("{kind} certificate: {} in {}", wanted.word(), want.phase.word());
+    let mut out = Vec::new();
+    let pipe = if want.keep_keys {
+        format!(
+            "k8s-csr --from-cert {crt} --key {key} --reuse-key | k8s-sign --ca {ca_prefix} --cert-out {crt} --force"
+        )
+    } else {
+        out.push(write(
+            key_rel,
+            renewed.key_pem.as_bytes().to_vec(),
+            0o600,
+            "a fresh key".into(),
+            why.clone(),
+            String::new(),
+        ));
+        format!("k8s-genkey | k8s-csr --from-cert {crt} | k8s-sign --ca {ca_prefix} --out {stem} --force")
+    };
+    out.push(write(
+        leaf.rel.clone(),
+        renewed.cert_pem.into_bytes(),
+        0o644,
+        format!("signed by the {} CA", wanted.word()),
+        why,
+        pipe,
+    ));
     Ok(out)
 }
 

@@ -251,51 +251,77 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
         .map(|(i, c)| crate::inspect::certificate(c, &format!("{endpoint} served #{}", i + 1), at))
         .collect();
     let status = worst(&findings);
+    let shown = Shown {
+        endpoint: &endpoint,
+        session: &session,
+        server_name: &plan.server_name,
+        summaries: &summaries,
+        status,
+        findings: &findings,
+    };
     let text = match opts.format {
-        OutputFormat::Text => {
-            let mut out = format!(
-                "{endpoint} ({}, server name {}): {} {}\n",
-                session.address,
-                sanitize_line(&plan.server_name),
-                session.version,
-                session.cipher
-            );
-            for s in &summaries {
-                out.push_str(&s.to_text());
-            }
-            let verdict = crate::report::verdict(status, paint);
-            out.push_str(&format!("{endpoint} ({}): {verdict}\n", sanitize_line(&leaf.subject.to_string())));
-            let (live, cert): (Vec<Finding>, Vec<Finding>) =
-                findings.iter().cloned().partition(|f| matches!(f.check, Check::ClientAuth | Check::OnDisk));
-            out.push_str(&crate::report::findings_text(&cert, "  ", opts.verbose, paint));
-            out.push_str(&crate::report::findings_text(&live, "  ", true, paint));
-            out
-        }
-        OutputFormat::Json => {
-            let client = match &session.client {
-                ClientAuth::NotRequested => serde_json::json!({"requested": false}),
-                ClientAuth::NotOffered => serde_json::json!({"requested": true, "offered": false}),
-                ClientAuth::Accepted => serde_json::json!({"requested": true, "offered": true, "accepted": true}),
-                ClientAuth::Rejected(alert) => serde_json::json!({
-                    "requested": true, "offered": plan.client.is_some(), "accepted": false, "alert": alert
-                }),
-            };
-            let v = ConnectJson {
-                endpoint: &endpoint,
-                peer_address: session.address.to_string(),
-                server_name: &plan.server_name,
-                protocol: &session.version,
-                cipher: &session.cipher,
-                served: summaries.iter().map(crate::inspect::Summary::to_json).collect(),
-                client,
-                acceptable_cas: &session.acceptable_cas,
-                status,
-                findings: &findings,
-                go: go.as_deref(),
-            };
-            serde_json::to_string_pretty(&v).map_err(|_| Error::internal("cannot encode JSON"))? + "\n"
-        }
+        OutputFormat::Text => text_report(&shown, leaf, opts.verbose, paint),
+        OutputFormat::Json => json_report(&shown, plan.client.is_some(), go.as_deref())?,
     };
     print(&text)?;
     crate::finding::exit_for(status, true, || format!("{endpoint}: failed"))
+}
+
+/// What a `--connect` report shows, in either format.
+struct Shown<'a> {
+    endpoint: &'a str,
+    session: &'a crate::endpoint::Session,
+    server_name: &'a str,
+    summaries: &'a [crate::inspect::Summary],
+    status: crate::finding::Status,
+    findings: &'a [Finding],
+}
+
+/// The text: the connection, each served certificate, the verdict on the leaf, its findings
+/// (passing ones with `-v`), then what the server made of the client and of the file on disk.
+fn text_report(r: &Shown<'_>, leaf: &Cert, verbose: bool, paint: &Paint) -> String {
+    let endpoint = r.endpoint;
+    let mut out = format!(
+        "{endpoint} ({}, server name {}): {} {}\n",
+        r.session.address,
+        sanitize_line(r.server_name),
+        r.session.version,
+        r.session.cipher
+    );
+    for s in r.summaries {
+        out.push_str(&s.to_text());
+    }
+    let verdict = crate::report::verdict(r.status, paint);
+    out.push_str(&format!("{endpoint} ({}): {verdict}\n", sanitize_line(&leaf.subject.to_string())));
+    let (live, cert): (Vec<Finding>, Vec<Finding>) =
+        r.findings.iter().cloned().partition(|f| matches!(f.check, Check::ClientAuth | Check::OnDisk));
+    out.push_str(&crate::report::findings_text(&cert, "  ", verbose, paint));
+    out.push_str(&crate::report::findings_text(&live, "  ", true, paint));
+    out
+}
+
+/// The JSON report (docs/schemas/connect.schema.json).
+fn json_report(r: &Shown<'_>, offered: bool, go: Option<&str>) -> Result<String> {
+    let client = match &r.session.client {
+        ClientAuth::NotRequested => serde_json::json!({"requested": false}),
+        ClientAuth::NotOffered => serde_json::json!({"requested": true, "offered": false}),
+        ClientAuth::Accepted => serde_json::json!({"requested": true, "offered": true, "accepted": true}),
+        ClientAuth::Rejected(alert) => serde_json::json!({
+            "requested": true, "offered": offered, "accepted": false, "alert": alert
+        }),
+    };
+    let v = ConnectJson {
+        endpoint: r.endpoint,
+        peer_address: r.session.address.to_string(),
+        server_name: r.server_name,
+        protocol: &r.session.version,
+        cipher: &r.session.cipher,
+        served: r.summaries.iter().map(crate::inspect::Summary::to_json).collect(),
+        client,
+        acceptable_cas: &r.session.acceptable_cas,
+        status: r.status,
+        findings: r.findings,
+        go,
+    };
+    Ok(serde_json::to_string_pretty(&v).map_err(|_| Error::internal("cannot encode JSON"))? + "\n")
 }
