@@ -14,6 +14,17 @@ use crate::pem::{Block, PemReader};
 /// Largest JSON or YAML document we accept.
 pub const MAX_DOCUMENT: u64 = 64 * 1024 * 1024;
 
+/// The one reading of `-`: a file named on the command line, or `None` for stdin (no name, or
+/// `-`). Every flag and argument that takes a file goes through here.
+pub fn named(path: Option<&Path>) -> Option<&Path> {
+    path.filter(|p| *p != Path::new("-"))
+}
+
+/// Whether `path` is `-` (stdin or stdout).
+pub fn is_dash(path: &Path) -> bool {
+    path == Path::new("-")
+}
+
 /// Where input comes from.
 pub struct Input {
     /// "stdin" or the file name, for messages.
@@ -25,8 +36,8 @@ impl Input {
     /// Opens `path`, or stdin when it is `None` or `-`. `expected` says what should be there,
     /// for the message when stdin is a terminal (we refuse to wait on a terminal).
     pub fn open(path: Option<&Path>, expected: &str) -> Result<Input> {
-        match path {
-            Some(p) if p != Path::new("-") => {
+        match named(path) {
+            Some(p) => {
                 let file = File::open(p).map_err(|e| Error::io(p, &e))?;
                 if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
                     return Err(Error::io_msg(p, "is a directory"));

@@ -259,7 +259,7 @@ pub fn write_document(
     existing: Existing,
 ) -> Result<Vec<PathBuf>> {
     match out {
-        Some(path) if path != Path::new("-") => {
+        Some(path) if !crate::input::is_dash(path) => {
             let file =
                 FileWrite::new(path.to_path_buf(), mode, Zeroizing::new(text.as_bytes().to_vec())).named_by_user(true);
             write_files(std::slice::from_ref(&file), existing)?;

@@ -300,3 +300,18 @@ fn vocabulary_is_shared_and_other_tools_spellings_work() {
     let expected = format!("k8s-sign --ca {ca} --days 30 --in {} --usage client", s(&d.join("u.csr")));
     assert!(String::from_utf8_lossy(&res.stderr).contains(&expected), "{}", String::from_utf8_lossy(&res.stderr));
 }
+
+#[test]
+fn conflicting_inputs_and_outputs_are_clap_usage_errors_naming_both() {
+    let cases: [(&[&str], &str); 3] = [
+        (&["--beside"], "the following required arguments were not provided: <CSR>"),
+        (&["--beside", "-o", "x", "a.csr"], "'--beside' cannot be used with '--out <PREFIX>'"),
+        (&["--in", "a.csr", "b.csr"], "'--in <FILE>' cannot be used with '[CSR]...'"),
+    ];
+    for (args, says) in cases {
+        let out = tool("k8s-sign").args(["--ca", "pki/ca"]).args(args).output().expect("k8s-sign");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says) && err.lines().count() == 1, "{args:?}: {err}");
+    }
+}

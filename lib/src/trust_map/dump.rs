@@ -103,7 +103,7 @@ const TOO_MANY: &str = "more than 200000 items";
 
 /// Reads every dump (`-` is stdin, at most once) and merges their objects.
 pub fn read_all(paths: &[std::path::PathBuf]) -> Result<Objects> {
-    if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+    if paths.iter().filter(|p| crate::input::is_dash(p)).count() > 1 {
         return Err(Error::usage("--cluster-dump - (stdin) can be given once"));
     }
     reset();

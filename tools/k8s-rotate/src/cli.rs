@@ -322,7 +322,7 @@ impl Cli {
             pki_dir: common.pki_dir.clone(),
             targets: choice.map(|c| c.target.iter().map(|t| target(*t)).collect()).unwrap_or_default(),
             all: choice.is_some_and(|c| c.all),
-            input: new.and_then(|n| n.input.clone()).map(|p| if p.as_os_str() == "-" { PathBuf::from("-") } else { p }),
+            input: new.and_then(|n| n.input.clone()),
             new: NewOptions {
                 cn: new.and_then(|n| n.cn.clone()),
                 same_cn: new.is_some_and(|n| n.same_cn),

@@ -147,11 +147,11 @@ pub struct Cli {
     pub input: Option<PathBuf>,
 
     /// CSR files to sign in one batch (instead of stdin)
-    #[arg(value_name = "CSR", help_heading = "Input")]
+    #[arg(value_name = "CSR", conflicts_with = "input", help_heading = "Input")]
     pub files: Vec<PathBuf>,
 
     /// Write each certificate beside its CSR file (x.csr -> x.crt), all or none
-    #[arg(long, help_heading = "Output")]
+    #[arg(long, requires = "files", conflicts_with_all = ["out", "bare", "cert_out", "key_out"], help_heading = "Output")]
     pub beside: bool,
 
     /// Keep each CSR in the output stream, before its certificate (the default with --format json

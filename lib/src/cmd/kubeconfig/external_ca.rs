@@ -26,7 +26,7 @@ use crate::pem::Kind;
 /// holds the server, the names `USER@CLUSTER` and the key; and the CSR as `OUT.csr`, both 0600.
 /// The key and the CSR come from the stream (`k8s-csr`'s output) and must belong together.
 pub fn partial(opts: &Options) -> Result<Vec<PathBuf>> {
-    let Some(out) = opts.out.as_deref().filter(|p| *p != Path::new("-")) else {
+    let Some(out) = crate::input::named(opts.out.as_deref()) else {
         return Err(Error::usage(
             "--partial writes two files: name the kubeconfig with --out FILE (FILE.csr beside it)",
         ));

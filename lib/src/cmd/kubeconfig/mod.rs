@@ -39,9 +39,9 @@ fn extract(opts: &Options) -> Result<Vec<PathBuf>> {
     let input = Input::open(opts.input.as_deref(), "a kubeconfig")?;
     let (name, bytes) = input.read_all()?;
     let kc = Kubeconfig::from_slice(&bytes, &name)?;
-    let base = opts.input.as_deref().filter(|p| *p != Path::new("-")).map(|p| p.parent().unwrap_or(Path::new(".")));
+    let base = crate::input::named(opts.input.as_deref()).map(|p| p.parent().unwrap_or(Path::new(".")));
     let creds = kc.credentials(opts.context.as_deref(), &name, base)?;
-    if let Some(out) = opts.out.as_deref().filter(|p| *p != Path::new("-")) {
+    if let Some(out) = crate::input::named(opts.out.as_deref()) {
         // One 0600 file holding the key, the client certificate and the CA, nothing on stdout.
         if opts.extract_output.format != crate::sink::Format::Pem {
             return Err(Error::usage("--extract --out writes PEM; --format json goes to stdout"));

@@ -80,7 +80,7 @@ pub(super) fn read_items(opts: &Options) -> Result<Vec<Item>> {
 
 fn kubeconfig_items(bytes: &[u8], name: &str, path: Option<&Path>, index: usize, items: &mut Vec<Item>) -> Result<()> {
     let kc = Kubeconfig::from_slice(bytes, name)?;
-    let base = path.filter(|p| *p != Path::new("-")).map(|p| p.parent().unwrap_or(Path::new(".")));
+    let base = crate::input::named(path).map(|p| p.parent().unwrap_or(Path::new(".")));
     let creds = kc.credentials(None, name, base)?;
     let source = format!("{name}: user {}", creds.user);
     let mut summary = inspect::Summary::new("kubeconfig", name);

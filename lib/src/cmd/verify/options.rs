@@ -251,9 +251,5 @@ pub(super) fn audit_options(opts: &Options, at: i64, warn_within: i64) -> AuditO
 
 /// The files named on the command line, or stdin when there are none (`-` is stdin too).
 pub(super) fn sources(opts: &Options) -> Vec<Option<&Path>> {
-    if opts.inputs.is_empty() {
-        vec![None]
-    } else {
-        opts.inputs.iter().map(|p| Some(p.as_path()).filter(|p| *p != Path::new("-"))).collect()
-    }
+    if opts.inputs.is_empty() { vec![None] } else { opts.inputs.iter().map(|p| crate::input::named(Some(p))).collect() }
 }
