@@ -155,3 +155,32 @@ fn distrust_without_a_dump_says_cluster_objects_were_not_checked() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("cluster objects were not checked").count(), 1, "{err}");
 }
+
+#[test]
+fn plan_before_prepare_names_each_objects_own_ca_and_its_bundle() {
+    let (_keep, tree) = copy_of_demo();
+    let pki = demo_pki().join("pki");
+    let front = std::fs::read(pki.join("front-proxy-ca.crt")).expect("front-proxy-ca");
+    let dir = scratch();
+    let dump = dir.path().join("dump.json");
+    let objects = list(vec![
+        mutating_webhook("inject", Some(&front)),
+        validating_webhook("policy", Some(&std::fs::read(pki.join("ca.crt")).expect("ca"))),
+    ]);
+    std::fs::write(&dump, serde_json::to_vec(&objects).expect("json")).expect("write");
+    let plan: Value =
+        serde_json::from_str(&rotate_ok(&tree, &["plan", "--all", "--cluster-dump", &s(&dump), "--format", "json"]))
+            .expect("json");
+    assert_schema("rotate", plan.to_string().as_bytes());
+    let prepare = &plan["steps"][0];
+    assert_eq!(prepare["cluster"]["when"], "after-prepare");
+    let objects = prepare["cluster"]["objects"].as_array().expect("objects");
+    assert_eq!(objects.len(), 2, "{objects:#?}");
+    for o in objects {
+        let (target, command) = (o["target"].as_str().expect("target"), o["kubectl"].as_str().expect("kubectl"));
+        let bundle = if o["name"] == "inject" { "front-proxy-ca" } else { "ca" };
+        assert_eq!(target, bundle, "{o}");
+        assert!(command.contains(&format!("base64 -w0 {}", s(&tree.join(format!("pki/{bundle}.crt"))))), "{command}");
+        assert_eq!(o["want"][1], "new", "the new CA is named once prepare makes it");
+    }
+}

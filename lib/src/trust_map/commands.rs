@@ -22,18 +22,19 @@ pub fn update(u: &Update, bundle: &std::path::Path) -> Option<String> {
         (None, false) => String::new(),
         _ => return None,
     };
-    let b64 = format!("\"$(base64 -w0 {})\"", sh_path(bundle));
+    // The bundle is read into a variable first: a missing, empty or unreadable file stops the
+    // command before kubectl runs, instead of patching the field empty.
+    let file = sh_path(bundle);
+    let b64 = format!("test -s {file} && b64=\"$(base64 -w0 {file})\" && ");
     let target = |kind: &str| sh(&format!("{kind}/{}", u.name));
-    let merge = |prefix: String, suffix: &str| format!("--type merge -p {}{b64}{}", sh(&prefix), sh(suffix));
+    let merge = |prefix: String, suffix: &str| format!("--type merge -p {}\"$b64\"{}", sh(&prefix), sh(suffix));
     let js = |s: &str| serde_json::to_string(s).unwrap_or_default();
     match u.kind.as_str() {
         "ConfigMap" => {
             let key = u.field.strip_prefix("data.").filter(|k| is_key(k))?;
             let from = sh(&format!("--from-file={key}={}", bundle.display()));
-            let data =
-                format!("\"$(kubectl create configmap bundle {from} --dry-run=client -o jsonpath='{{.data}}')\"");
             Some(format!(
-                "kubectl{ns} patch {} --type merge -p {}{data}{}",
+                "test -s {file} && data=\"$(kubectl create configmap bundle {from} --dry-run=client -o jsonpath='{{.data}}')\" && kubectl{ns} patch {} --type merge -p {}\"$data\"{}",
                 target("configmap"),
                 sh("{\"data\":"),
                 sh("}")
@@ -41,33 +42,25 @@ pub fn update(u: &Update, bundle: &std::path::Path) -> Option<String> {
         }
         "Secret" => {
             let key = u.field.strip_prefix("data.").filter(|k| is_key(k))?;
-            Some(format!(
-                "kubectl{ns} patch {} {}",
-                target("secret"),
-                merge(format!("{{\"data\":{{{}:\"", js(key)), "\"}}")
-            ))
+            let patch = merge(format!("{{\"data\":{{{}:\"", js(key)), "\"}}");
+            Some(format!("{b64}kubectl{ns} patch {} {patch}", target("secret")))
         }
         "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration" => {
             let index: usize =
                 u.field.strip_prefix("webhooks[")?.strip_suffix("].clientConfig.caBundle")?.parse().ok()?;
             let op = format!("[{{\"op\":\"replace\",\"path\":\"/webhooks/{index}/clientConfig/caBundle\",\"value\":\"");
-            Some(format!(
-                "kubectl patch {} --type json -p {}{b64}{}",
-                target(&u.kind.to_lowercase()),
-                sh(&op),
-                sh("\"}]")
-            ))
+            let kind = u.kind.to_lowercase();
+            Some(format!("{b64}kubectl patch {} --type json -p {}\"$b64\"{}", target(&kind), sh(&op), sh("\"}]")))
         }
-        "APIService" if u.field == "spec.caBundle" => Some(format!(
-            "kubectl patch {} {}",
-            target("apiservice"),
-            merge("{\"spec\":{\"caBundle\":\"".into(), "\"}}")
-        )),
-        "CustomResourceDefinition" => Some(format!(
-            "kubectl patch {} {}",
-            target("customresourcedefinition"),
-            merge("{\"spec\":{\"conversion\":{\"webhook\":{\"clientConfig\":{\"caBundle\":\"".into(), "\"}}}}}")
-        )),
+        "APIService" if u.field == "spec.caBundle" => {
+            let patch = merge("{\"spec\":{\"caBundle\":\"".into(), "\"}}");
+            Some(format!("{b64}kubectl patch {} {patch}", target("apiservice")))
+        }
+        "CustomResourceDefinition" => {
+            let patch =
+                merge("{\"spec\":{\"conversion\":{\"webhook\":{\"clientConfig\":{\"caBundle\":\"".into(), "\"}}}}}");
+            Some(format!("{b64}kubectl patch {} {patch}", target("customresourcedefinition")))
+        }
         _ => None,
     }
 }
@@ -92,6 +85,7 @@ mod tests {
             now: vec![],
             want: vec![],
             by: UpdatedBy::Operator,
+            target: "ca",
             replaceable: true,
         }
     }
@@ -101,7 +95,8 @@ mod tests {
         let bundle = std::path::Path::new("/etc/kubernetes/pki/ca.crt");
         let u = update_of("Secret", Some("-n"), "x'; rm -rf / #", "data.ca.crt");
         let cmd = update(&u, bundle).expect("a command");
-        assert!(cmd.starts_with("kubectl --namespace=-n patch 'secret/x'\\''; rm -rf / #' "), "{cmd}");
+        assert!(cmd.contains(" && kubectl --namespace=-n patch 'secret/x'\\''; rm -rf / #' "), "{cmd}");
+        assert!(cmd.starts_with("test -s /etc/kubernetes/pki/ca.crt && b64=\"$(base64 -w0 "), "{cmd}");
         let u = update_of("Secret", Some("n"), "-o", "data.ca.crt");
         assert!(update(&u, bundle).expect("a command").contains(" patch secret/-o "), "a name is never an option");
         assert!(update(&update_of("Secret", None, "s", "data.ca.crt"), bundle).is_none(), "no namespace");

@@ -159,10 +159,15 @@ pub fn pem_cas(
     })?;
     let mut cas: Vec<String> = Vec::new();
     let (mut keys, mut others, mut leaves) = (0, 0, 0);
-    for (label, body) in &scan.blocks {
+    let mut with_headers = 0;
+    for block in &scan.blocks {
+        let (label, body) = (block.label, block.body);
         if is_private(label) {
             keys += 1;
-        } else if *label == "CERTIFICATE" {
+        } else if label == "CERTIFICATE" && block.headers {
+            // x509.CertPool.AppendCertsFromPEM and client-go's ParseCertsPEM skip it.
+            with_headers += 1;
+        } else if label == "CERTIFICATE" {
             match certs.read(body) {
                 None => findings.push(Finding::fail(place.label(), "a certificate that cannot be parsed")),
                 Some(seen) if seen.is_ca => {
@@ -191,6 +196,12 @@ pub fn pem_cas(
     if role.trust && scan.blocks.is_empty() && scan.skipped == 0 {
         findings.push(Finding::fail(place.label(), "holds no PEM certificate"));
     }
+    if role.trust && with_headers > 0 {
+        findings.push(Finding::warn(
+            place.label(),
+            "a CERTIFICATE block with headers, which Go's certificate readers skip",
+        ));
+    }
     if role.trust && scan.skipped > 0 {
         let what = if scan.blocks.is_empty() { Finding::fail } else { Finding::warn };
         findings.push(what(place.label(), "a PEM block Go's encoding/pem does not read (it is skipped)".to_string()));
@@ -203,7 +214,7 @@ pub fn pem_cas(
         };
         findings.push(Finding::fail(place.label(), why));
     }
-    let pure = keys + others + leaves + scan.skipped == 0 && scan.blocks.len() == cas.len();
+    let pure = keys + others + leaves + with_headers + scan.skipped == 0 && scan.blocks.len() == cas.len();
     Ok((cas, pure))
 }
 

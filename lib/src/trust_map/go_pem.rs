@@ -12,11 +12,22 @@ const BEGIN: &str = "-----BEGIN ";
 const END: &str = "\n-----END ";
 const DASHES: &str = "-----";
 
+/// One block Go reads.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Block<'a> {
+    /// Its type (`CERTIFICATE`).
+    pub label: &'a str,
+    /// Its body, base64 text (not decoded).
+    pub body: &'a str,
+    /// Whether it has `Key: value` headers (Go's certificate readers skip such a CERTIFICATE).
+    pub headers: bool,
+}
+
 /// What the scan found.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Scan<'a> {
-    /// Each block Go reads: its type and its body (base64 text).
-    pub blocks: Vec<(&'a str, &'a str)>,
+    /// Each block Go reads.
+    pub blocks: Vec<Block<'a>>,
     /// BEGIN lines Go skips (a block that breaks a rule).
     pub skipped: usize,
 }
@@ -25,78 +36,106 @@ pub struct Scan<'a> {
 #[derive(Debug, PartialEq, Eq)]
 pub struct TooMany;
 
-/// Go's `getLine`: the line without its end and without trailing spaces, tabs and `\r`; and
-/// what follows it.
-fn get_line(data: &str) -> (&str, &str) {
-    let (line, rest) = match data.find('\n') {
-        Some(i) => (&data[..i], &data[i + 1..]),
-        None => (data, ""),
+/// Go's `getLine` on `text` from `at`: the line (one `\r` before its `\n` dropped, then trailing
+/// spaces and tabs) and where the next line starts.
+fn get_line(text: &str, at: usize) -> (&str, usize) {
+    let rest = &text[at..];
+    let (line, next) = match rest.find('\n') {
+        Some(i) => (rest[..i].strip_suffix('\r').unwrap_or(&rest[..i]), at + i + 1),
+        None => (rest, text.len()),
     };
-    (line.trim_end_matches([' ', '\t', '\r']), rest)
+    (line.trim_end_matches([' ', '\t']), next)
+}
+
+/// Where the next `\n-----END ` is at or after `from`, remembered across blocks so that the
+/// whole scan reads the text a bounded number of times (Go's own Decode searched again from
+/// every BEGIN, quadratic on a crafted input, CVE-2025-61723; the blocks found are the same).
+struct Ends<'a> {
+    text: &'a str,
+    from: usize,
+    found: Option<usize>,
+}
+
+impl Ends<'_> {
+    fn next(&mut self, from: usize) -> Option<usize> {
+        let known = self.from <= from && self.found.is_none_or(|e| e >= from);
+        if !known {
+            self.from = from;
+            self.found = self.text[from..].find(END).map(|i| from + i);
+        }
+        self.found
+    }
 }
 
 /// Every block of `text`, as Go's `pem.Decode` called in a loop reads them.
 pub fn scan(text: &str, max: usize) -> Result<Scan<'_>, TooMany> {
     let mut out = Scan::default();
-    let mut rest = text;
+    let mut ends = Ends { text, from: usize::MAX, found: None };
+    let mut pos = 0;
     loop {
-        let after = if let Some(r) = rest.strip_prefix(BEGIN) {
-            r
-        } else if let Some(i) = rest.find("\n-----BEGIN ") {
-            &rest[i + 1 + BEGIN.len()..]
+        let begin = if text[pos..].starts_with(BEGIN) {
+            pos
         } else {
-            return Ok(out);
+            match text[pos..].find("\n-----BEGIN ") {
+                Some(i) => pos + i + 1,
+                None => return Ok(out),
+            }
         };
         if out.blocks.len() + out.skipped >= max {
             return Err(TooMany);
         }
-        let (type_line, body) = get_line(after);
-        match type_line.strip_suffix(DASHES).and_then(|label| block(label, body).map(|b| (label, b))) {
-            Some((label, (body_text, next))) => {
-                out.blocks.push((label, body_text));
-                rest = next;
+        let (type_line, body) = get_line(text, begin + BEGIN.len());
+        let Some(label) = type_line.strip_suffix(DASHES) else {
+            out.skipped += 1;
+            pos = body;
+            continue;
+        };
+        match block(text, label, body, &mut ends) {
+            Ok((block, next)) => {
+                out.blocks.push(block);
+                pos = next;
             }
-            None => {
+            Err(resume) => {
                 out.skipped += 1;
-                rest = body;
+                pos = resume;
             }
         }
     }
 }
 
-/// The body of a block of type `label` starting at `data` (after its BEGIN line), and what
-/// follows its END line; `None` where Go's `Decode` returns a decode error.
-fn block<'a>(label: &str, data: &'a str) -> Option<(&'a str, &'a str)> {
-    let mut rest = data;
+/// The block of type `label` whose body starts at `at`, and where the text after its END line
+/// starts; or, where Go's `Decode` returns a decode error, where it searches again (after the
+/// header lines it read).
+fn block<'a>(text: &'a str, label: &'a str, at: usize, ends: &mut Ends<'_>) -> Result<(Block<'a>, usize), usize> {
+    let mut rest = at;
     let mut headers = false;
     // Header lines: `Key: value`, until the first line without a colon.
-    while !rest.is_empty() {
-        let (line, next) = get_line(rest);
+    while rest < text.len() {
+        let (line, next) = get_line(text, rest);
         if !line.contains(':') {
             break;
         }
         headers = true;
         rest = next;
     }
-    let (end_index, trailer_index) = if !headers && rest.starts_with(&END[1..]) {
-        (0, END.len() - 1)
+    let (end, trailer) = if !headers && text[rest..].starts_with(&END[1..]) {
+        (rest, rest + END.len() - 1)
     } else {
-        let i = rest.find(END)?;
-        (i, i + END.len())
+        let e = ends.next(rest).ok_or(rest)?;
+        (e, e + END.len())
     };
-    let trailer = rest.get(trailer_index..)?;
     let wanted = label.len() + DASHES.len();
-    let (end_label, rest_of_line) = (trailer.get(..wanted)?, trailer.get(wanted..)?);
+    let end_label = text.get(trailer..trailer + wanted).ok_or(rest)?;
     if !end_label.starts_with(label) || !end_label.ends_with(DASHES) {
-        return None;
+        return Err(rest);
     }
-    let (tail, next) = get_line(rest_of_line);
+    let (tail, next) = get_line(text, trailer + wanted);
     if !tail.is_empty() {
-        return None;
+        return Err(rest);
     }
-    let body = &rest[..end_index];
-    decode(body)?;
-    Some((body, next))
+    let body = &text[rest..end];
+    decode(body).ok_or(rest)?;
+    Ok((Block { label, body, headers }, next))
 }
 
 /// Base64 as Go's `base64.StdEncoding` reads it inside PEM and JSON `[]byte`: `\r` and `\n`
@@ -129,7 +168,7 @@ mod tests {
 
     fn labels(text: &str) -> (Vec<&str>, usize) {
         let s = scan(text, 100).expect("scan");
-        (s.blocks.iter().map(|(l, _)| *l).collect(), s.skipped)
+        (s.blocks.iter().map(|b| b.label).collect(), s.skipped)
     }
 
     #[test]
@@ -147,6 +186,20 @@ mod tests {
         let headers = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
         assert_eq!(labels(headers), (vec!["RSA PRIVATE KEY"], 0));
         assert_eq!(scan(&ok.repeat(3), 2), Err(TooMany));
+        // A \r not before a \n is text after END, as Go reads it.
+        assert_eq!(labels(ok.trim_end()), (vec!["CERTIFICATE"], 0));
+        assert_eq!(labels(&format!("{}\r", ok.trim_end())), (vec![], 1));
+        let with_headers = "-----BEGIN CERTIFICATE-----\nX: y\n\nAAAA\n-----END CERTIFICATE-----\n";
+        assert!(scan(with_headers, 9).expect("scan").blocks[0].headers);
+    }
+
+    #[test]
+    fn many_begins_without_an_end_are_read_once() {
+        let hostile = "-----BEGIN A-----\nAAAA\n".repeat(900) + &"x".repeat(1 << 20);
+        let t = std::time::Instant::now();
+        let s = scan(&hostile, 1000).expect("scan");
+        assert_eq!((s.blocks.len(), s.skipped), (0, 900));
+        assert!(t.elapsed() < std::time::Duration::from_secs(2), "linear: {:?}", t.elapsed());
     }
 
     #[test]

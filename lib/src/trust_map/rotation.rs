@@ -87,6 +87,8 @@ pub fn distrust_gate(carriers: &[Carrier], rotation: &Rotation) -> Vec<String> {
 /// An object a step needs updated.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Update {
+    /// The rotated CA it carries (`ca`, `etcd-ca`, `front-proxy-ca`).
+    pub target: &'static str,
     /// Kind.
     pub kind: String,
     /// Namespace (none: cluster-scoped).
@@ -139,6 +141,7 @@ pub fn updates(carriers: &[Carrier], targets: &[Rotated], to: Phase) -> Vec<Upda
             let by = writer(&c.object.kind, ns, &c.object.name).map_or(UpdatedBy::Operator, |w| w.by);
             let replaceable = c.pure && c.cas.iter().all(|id| *id == t.old || *id == t.new);
             out.push(Update {
+                target: t.name,
                 replaceable,
                 kind: c.object.kind.clone(),
                 namespace: c.object.namespace.clone(),

@@ -111,8 +111,7 @@ impl Planned {
     /// The tree's trust file of the target whose CA `u` wants: it holds what the object should
     /// (old and new until distrust, the new one after).
     fn bundle_of(&self, tree: &Tree, u: &Update) -> Option<std::path::PathBuf> {
-        let t = self.targets.iter().find(|t| u.want.contains(&t.new))?;
-        let target = Target::parse(t.name).ok()?;
+        let target = Target::parse(u.target).ok()?;
         Some(tree.root.join(target.trust_file()))
     }
 }
@@ -134,7 +133,8 @@ pub(super) fn text(objects: &StepObjects) -> Vec<String> {
             trust_map::kinds::UpdatedBy::Operator => "by you".to_string(),
             other => format!("by {} after its restart", other.word()),
         };
-        out.push(format!("    {}: holds {} → {} ({by})", u.label(), ids(&u.now), ids(&u.want)));
+        let label = crate::term::escape(&u.label());
+        out.push(format!("    {label}: holds {} → {} ({by})", ids(&u.now), ids(&u.want)));
         if let Some(cmd) = &o.kubectl {
             out.push(format!("      $ {cmd}"));
         }
