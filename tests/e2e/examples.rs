@@ -60,8 +60,38 @@ fn bash(dir: &Path, script: &str, env: &[(&str, String)]) {
 
 /// Runs each example of `tool_name` in `dir`, after `setup`; `/etc/kubernetes` and the other
 /// words of `replace` become their stand-ins; `before` runs a snippet before the example whose
-/// command contains its key.
+/// command contains its key. Then what the examples wrote is judged by openssl (see [`judge`]).
 fn run_all(tool_name: &str, dir: &Path, replace: &[(&str, String)], before: &[(&str, &str)], env: &[(&str, String)]) {
+    run_each(tool_name, dir, replace, before, env);
+    judge(tool_name, dir);
+}
+
+/// Every certificate, key and CSR file under `dir` read by openssl (each certificate of a
+/// bundle, a CSR's signature verified), and every private key 0600: the examples' results
+/// judged by an implementation independent of ours, not only their exit status.
+fn judge(tool_name: &str, dir: &Path) {
+    let script = r#"set -e
+n=0
+while IFS= read -r -d '' f; do
+  case "$f" in
+    *.crt) openssl crl2pkcs7 -nocrl -certfile "$f" | openssl pkcs7 -print_certs -noout >/dev/null ;;
+    *.csr) openssl req -in "$f" -verify -noout 2>/dev/null ;;
+    *.key) openssl pkey -in "$f" -noout
+           m=$(stat -c %a "$f"); [ "$m" = 600 ] || { echo "$f: mode $m" >&2; exit 1; } ;;
+    *) continue ;;
+  esac || { echo "$f: openssl refuses it" >&2; exit 1; }
+  n=$((n + 1))
+done < <(find . -type f \( -name '*.crt' -o -name '*.csr' -o -name '*.key' \) ! -path '*/backup-*' -print0)
+echo "$n"
+"#;
+    let out = script_in(dir, script, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{tool_name}'s examples wrote a file openssl refuses: {err}");
+    let judged: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0);
+    assert!(judged > 0, "{tool_name}: no certificate, key or CSR to judge in {}", dir.display());
+}
+
+fn run_each(tool_name: &str, dir: &Path, replace: &[(&str, String)], before: &[(&str, &str)], env: &[(&str, String)]) {
     for (what, command) in examples(tool_name) {
         if let Some((_, snippet)) = before.iter().find(|(key, _)| command.contains(key)) {
             bash(dir, snippet, env);
