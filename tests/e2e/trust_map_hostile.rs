@@ -310,3 +310,25 @@ fn exactly_the_item_bound_is_read_and_flags_that_mean_nothing_here_are_refused()
         assert!(err.contains("cannot be used with") && err.contains(flag[0]), "{err}");
     }
 }
+
+#[test]
+fn a_secret_that_does_not_parse_says_nothing_of_where_and_names_stay_whole() {
+    let dir = scratch();
+    let d = dir.path();
+    // A member after the token that breaks the Secret: no position (it would tell the token's length).
+    for (name, token) in [("short.json", "x".repeat(10)), ("long.json", "x".repeat(1000))] {
+        let raw = format!(
+            r#"{{"kind":"List","items":[{{"apiVersion":"v1","kind":"Secret","metadata":{{"name":"s","namespace":"n"}},"data":{{"token":"{token}"}},"type":7}}]}}"#
+        );
+        let (code, out, _) = map(&[&write(d, name, raw.as_bytes())], &[]);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("FAIL Secret n/s: its fields do not have a Secret's types: not read"), "{out}");
+        assert!(!out.contains("column") && !out.contains("line "), "{out}");
+    }
+    // A kubeconfig naming a CA file: the finding keeps the object's and key's names as they are.
+    let kc = "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority: /x/ca.crt\n  name: c\n";
+    let secret = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "app-data-creds", "namespace": "team-data"},
+        "data": {"my-data.conf": base64_encode(kc.as_bytes())}});
+    let (_, out, _) = map(&[&write(d, "kc.json", &list(vec![secret]))], &["-v"]);
+    assert!(out.contains("ok Secret team-data/app-data-creds data.my-data.conf:clusters[0].cluster.certificate-authority: names a file: not followed"), "{out}");
+}

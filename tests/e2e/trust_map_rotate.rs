@@ -184,3 +184,52 @@ fn plan_before_prepare_names_each_objects_own_ca_and_its_bundle() {
         assert_eq!(o["want"][1], "new", "the new CA is named once prepare makes it");
     }
 }
+
+#[test]
+fn what_cannot_be_read_refuses_distrust_and_plan_says_who_updates_what() {
+    let (_keep, tree) = copy_of_demo();
+    let pki = demo_pki().join("pki");
+    let old = std::fs::read_to_string(pki.join("ca.crt")).expect("old ca");
+    rotate_ok(&tree, &["prepare", "--target", "ca"]);
+    rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    rotate_ok(&tree, &["issue", "--step", "servers", "--confirm", "clients-refreshed"]);
+    let bundle = std::fs::read_to_string(tree.join("pki/ca.crt")).expect("bundle");
+    let cm = |ns: &str, name: &str, data: Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": data});
+    // cluster-info whose kubeconfig the map cannot read (an anchor): Go may read it, so it refuses.
+    let anchored = format!(
+        "apiVersion: v1\nkind: Config\nclusters: &c\n- cluster:\n    certificate-authority-data: {}\n  name: \"\"\n",
+        base64_encode(old.as_bytes())
+    );
+    let objects = list(vec![
+        cm("kube-public", "cluster-info", json!({"kubeconfig": anchored})),
+        cm("n", "twice", json!({"ca.crt": format!("{old}{old}")})),
+        cm("kube-system", "extension-apiserver-authentication", json!({"client-ca-file": bundle})),
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
+               "metadata": {"name": "t", "namespace": "n"}, "data": {"ca.crt": base64_encode(old.as_bytes())}}),
+    ]);
+    let dir = scratch();
+    let dump = dir.path().join("dump.json");
+    std::fs::write(&dump, serde_json::to_vec(&objects).expect("json")).expect("write");
+    let out = rotate(&tree, &["distrust", "--cluster-dump", &s(&dump)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("gate: ConfigMap kube-public/cluster-info data.kubeconfig: a kubeconfig with YAML anchors, aliases or tags: not read: what it carries is not known"), "{err}");
+    // The old CA twice is still only the rotated CA: one bundle replaces the field. The token
+    // Secret's ca.crt is kube-controller-manager's (its tokens controller).
+    let plan: Value =
+        serde_json::from_str(&rotate_ok(&tree, &["plan", "--cluster-dump", &s(&dump), "--format", "json"]))
+            .expect("json");
+    assert_schema("rotate", plan.to_string().as_bytes());
+    let distrust = &plan["steps"][0]["cluster"]["objects"];
+    let find = |list: &Value, name: &str| {
+        list.as_array().expect("objects").iter().find(|o| o["name"] == name).cloned().expect(name)
+    };
+    assert!(find(distrust, "twice")["kubectl"].as_str().expect("a command").contains("patch configmap/twice"));
+    assert_eq!(find(distrust, "t")["by"], "kube-controller-manager");
+    assert!(find(distrust, "t").get("kubectl").is_none());
+    // After distrust the authentication ConfigMap is deleted by the operator, said and printed.
+    let finish = &plan["steps"][1]["cluster"]["objects"];
+    let auth = find(finish, "extension-apiserver-authentication");
+    assert_eq!((auth["by"].as_str(), auth["delete"].as_bool()), (Some("operator"), Some(true)), "{auth}");
+    assert_eq!(auth["kubectl"], "kubectl --namespace=kube-system delete configmap/extension-apiserver-authentication");
+}

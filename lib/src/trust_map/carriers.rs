@@ -21,6 +21,9 @@ pub struct Carrier {
     pub cas: Vec<String>,
     /// Whether the field holds nothing but these CAs' certificates.
     pub pure: bool,
+    /// Who keeps it up to date, when its kind says so (a service-account token Secret's
+    /// `ca.crt`: kube-controller-manager's tokens controller, from its `--root-ca-file`).
+    pub by: Option<super::kinds::UpdatedBy>,
 }
 
 impl Carrier {
@@ -35,7 +38,15 @@ pub fn of(r: &ObjectRef, o: &Object, certs: &mut Certs, findings: &mut Findings)
     let mut walk = Walk { r, file: &o.file, label: r.label(), certs, findings, out: Vec::new() };
     match r.kind.as_str() {
         "ConfigMap" => walk.config_map(o)?,
-        "Secret" => walk.secret(o)?,
+        "Secret" => {
+            walk.secret(o)?;
+            // pkg/controller/serviceaccount/tokens_controller.go rewrites ca.crt from --root-ca-file.
+            if o.secret_type.as_deref() == Some("kubernetes.io/service-account-token") {
+                for c in walk.out.iter_mut().filter(|c| c.field == "data.ca.crt") {
+                    c.by = Some(super::kinds::UpdatedBy::KubeControllerManager);
+                }
+            }
+        }
         "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration" => {
             for (i, w) in o.webhooks.iter().flatten().enumerate() {
                 walk.client_config(&w.client_config, format!("webhooks[{i}].clientConfig"))?;
@@ -87,6 +98,7 @@ impl Walk<'_> {
                 key: key.map(str::to_string),
                 cas: found.cas,
                 pure: found.pure,
+                by: None,
             });
         }
         Ok(())

@@ -13,15 +13,18 @@ use crate::explain::{sh, sh_path};
 /// Names are passed as `kind/NAME` and `--namespace=NS`, one word each, so that no name from
 /// the dump is read as an option.
 pub fn update(u: &Update, bundle: &std::path::Path) -> Option<String> {
-    if !u.replaceable {
-        return None;
-    }
     let namespaced = super::kinds::find(&u.kind)?.namespaced;
     let ns = match (&u.namespace, namespaced) {
         (Some(n), true) => format!(" {}", sh(&format!("--namespace={n}"))),
         (None, false) => String::new(),
         _ => return None,
     };
+    if u.delete {
+        return Some(format!("kubectl{ns} delete {}", sh(&format!("{}/{}", u.kind.to_lowercase(), u.name))));
+    }
+    if !u.replaceable {
+        return None;
+    }
     // The bundle is read into a variable first: a missing, empty or unreadable file stops the
     // command before kubectl runs, instead of patching the field empty.
     let file = sh_path(bundle);
@@ -87,6 +90,7 @@ mod tests {
             by: UpdatedBy::Operator,
             target: "ca",
             replaceable: true,
+            delete: false,
         }
     }
 

@@ -97,8 +97,8 @@ pub fn read(
                 }
             }
             (None, Some(_)) => {
-                let object = inner.label().replace("-data", "");
-                findings.push(Finding::ok(object, "names a file: not followed"));
+                let field = inner.field.strip_suffix("-data").unwrap_or(&inner.field);
+                findings.push(Finding::ok(format!("{} {field}", place.object), "names a file: not followed"));
             }
             (None, None) => {}
         }

@@ -158,7 +158,7 @@ pub fn pem_cas(
         Error::input(place.file, format!("{}: more than {MAX_BLOCKS} PEM blocks in one field refused", place.label()))
     })?;
     let mut cas: Vec<String> = Vec::new();
-    let (mut keys, mut others, mut leaves) = (0, 0, 0);
+    let (mut keys, mut others, mut leaves, mut ca_blocks) = (0, 0, 0, 0);
     let mut with_headers = 0;
     for block in &scan.blocks {
         let (label, body) = (block.label, block.body);
@@ -171,6 +171,7 @@ pub fn pem_cas(
             match certs.read(body) {
                 None => findings.push(Finding::fail(place.label(), "a certificate that cannot be parsed")),
                 Some(seen) if seen.is_ca => {
+                    ca_blocks += 1;
                     let id = certs.enter(&seen);
                     if !cas.contains(&id) {
                         cas.push(id);
@@ -214,7 +215,7 @@ pub fn pem_cas(
         };
         findings.push(Finding::fail(place.label(), why));
     }
-    let pure = keys + others + leaves + with_headers + scan.skipped == 0 && scan.blocks.len() == cas.len();
+    let pure = keys + others + leaves + with_headers + scan.skipped == 0 && scan.blocks.len() == ca_blocks;
     Ok((cas, pure))
 }
 

@@ -103,6 +103,9 @@ pub struct Update {
     pub want: Vec<String>,
     /// Who updates it.
     pub by: UpdatedBy,
+    /// Whether the update is deleting it (kube-apiserver writes it anew at its next start).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub delete: bool,
     /// Whether the field holds only the rotated CA's certificates, so that one bundle can
     /// replace it whole.
     #[serde(skip)]
@@ -138,11 +141,16 @@ pub fn updates(carriers: &[Carrier], targets: &[Rotated], to: Phase) -> Vec<Upda
             };
             let now = c.cas.iter().filter(|id| **id == t.old || **id == t.new).cloned().collect();
             let ns = c.object.namespace.as_deref();
-            let by = writer(&c.object.kind, ns, &c.object.name).map_or(UpdatedBy::Operator, |w| w.by);
+            let by = c.by.or(writer(&c.object.kind, ns, &c.object.name).map(|w| w.by)).unwrap_or(UpdatedBy::Operator);
+            // kube-apiserver only ever adds CAs to its authentication ConfigMap: after distrust the
+            // operator deletes it and kube-apiserver writes it anew (the plan's restart rule).
+            let delete = to == Phase::Done && by == UpdatedBy::KubeApiserver;
+            let by = if delete { UpdatedBy::Operator } else { by };
             let replaceable = c.pure && c.cas.iter().all(|id| *id == t.old || *id == t.new);
             out.push(Update {
                 target: t.name,
                 replaceable,
+                delete,
                 kind: c.object.kind.clone(),
                 namespace: c.object.namespace.clone(),
                 name: c.object.name.clone(),

@@ -26,10 +26,23 @@ pub(super) fn distrust_gate_lines(tree: &Tree, step: &Step, opts: &Options, note
         ));
         return Ok(Vec::new());
     };
-    for f in map.findings.all().iter().filter(|f| f.status != crate::finding::Status::Ok) {
-        note(Note::Warning(&format!("{}: {}", f.object, f.message)));
+    // What cannot be read cannot be shown to hold the new CA: it refuses too (Go may read what
+    // the map could not). Unknown objects are warnings, as the design says.
+    let mut lines = Vec::new();
+    for f in map.findings.all() {
+        match f.status {
+            crate::finding::Status::Fail => lines.push(format!(
+                "{}: {}: what it carries is not known, so distrust cannot be shown safe for it",
+                f.object, f.message
+            )),
+            crate::finding::Status::Warn | crate::finding::Status::Missing => {
+                note(Note::Warning(&format!("{}: {}", f.object, f.message)));
+            }
+            crate::finding::Status::Ok => {}
+        }
     }
-    Ok(map.rotation.as_ref().map(|r| distrust_gate(&map.carriers, r)).unwrap_or_default())
+    lines.extend(map.rotation.as_ref().map(|r| distrust_gate(&map.carriers, r)).unwrap_or_default());
+    Ok(lines)
 }
 
 fn read(tree: &Tree, opts: &Options) -> Result<Option<TrustMap>> {
@@ -112,7 +125,7 @@ impl Planned {
     /// (old and new until distrust, the new one after).
     fn bundle_of(&self, tree: &Tree, u: &Update) -> Option<std::path::PathBuf> {
         let target = Target::parse(u.target).ok()?;
-        Some(tree.root.join(target.trust_file()))
+        std::path::absolute(tree.root.join(target.trust_file())).ok()
     }
 }
 
@@ -130,6 +143,9 @@ pub(super) fn text(objects: &StepObjects) -> Vec<String> {
     for o in &objects.objects {
         let u = &o.update;
         let by = match u.by {
+            _ if u.delete => {
+                "delete it: kube-apiserver only adds CAs to it and writes it anew at its next start".to_string()
+            }
             trust_map::kinds::UpdatedBy::Operator => "by you".to_string(),
             other => format!("by {} after its restart", other.word()),
         };
