@@ -142,6 +142,16 @@ fn distrust_waits_for_every_cluster_object_and_plan_says_how_to_update_each() {
     for o in finish["cluster"]["objects"].as_array().expect("an array") {
         assert_eq!(o["want"], json!([new_id]), "{o}");
     }
+    // The authentication ConfigMap is the operator's to delete: the printed command does it.
+    let objects = finish["cluster"]["objects"].as_array().expect("an array");
+    let auth = objects.iter().find(|o| o["name"] == "extension-apiserver-authentication").expect("listed");
+    assert_eq!(auth["delete"], true, "{auth}");
+    run_printed(auth["kubectl"].as_str().expect("a command"), &kubeconfig);
+    let items: Value = serde_json::from_slice(&kubectl_dump(&kubeconfig, DUMPED)).expect("json");
+    let left: Vec<&Value> =
+        items["items"].as_array().expect("items").iter().filter(|i| i["kind"] == "ConfigMap").collect();
+    assert_eq!(left.len(), 1, "only kube-root-ca.crt is left: {left:?}");
+    assert_eq!(left[0]["metadata"]["name"], "kube-root-ca.crt");
 }
 
 #[test]
