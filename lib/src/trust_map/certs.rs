@@ -23,6 +23,19 @@ pub struct Seen {
     pub fingerprint: String,
 }
 
+impl Seen {
+    /// What the map keeps of `cert`.
+    fn of(cert: &Cert) -> Seen {
+        Seen {
+            spki: cert.join_hash(),
+            is_ca: cert.is_ca(),
+            subject: cert.subject.clone(),
+            not_after: cert.not_after,
+            fingerprint: cert.fingerprint_sha256(),
+        }
+    }
+}
+
 /// One CA: its key, what its certificates say, how many there are.
 #[derive(Debug)]
 pub struct Ca {
@@ -78,15 +91,9 @@ impl Certs {
         if let Some(seen) = self.parsed.get(body) {
             return seen.clone();
         }
-        let seen = super::go_pem::decode(body).and_then(|der| Cert::from_der(&der, "cluster dump").ok()).map(|c| {
-            Rc::new(Seen {
-                spki: c.join_hash(),
-                is_ca: c.is_ca(),
-                subject: c.subject.clone(),
-                not_after: c.not_after,
-                fingerprint: c.fingerprint_sha256(),
-            })
-        });
+        let seen = super::go_pem::decode(body)
+            .and_then(|der| Cert::from_der(&der, "cluster dump").ok())
+            .map(|c| Rc::new(Seen::of(&c)));
         self.parsed.insert(body.to_string(), seen.clone());
         seen
     }
@@ -105,14 +112,7 @@ impl Certs {
 
     /// Enters a CA certificate read from the tree (`--pki-dir`).
     pub fn enter_cert(&mut self, cert: &Cert) -> String {
-        let seen = Seen {
-            spki: cert.join_hash(),
-            is_ca: cert.is_ca(),
-            subject: cert.subject.clone(),
-            not_after: cert.not_after,
-            fingerprint: cert.fingerprint_sha256(),
-        };
-        self.enter(&seen)
+        self.enter(&Seen::of(cert))
     }
 }
 

@@ -23,14 +23,19 @@ pub struct ObjectRef {
     pub name: String,
 }
 
+/// `Kind namespace/name` (or `Kind name`), as messages name objects: the values as they are (the
+/// text output escapes them, JSON writes them escaped).
+pub fn label(kind: &str, namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{kind} {ns}/{name}"),
+        None => format!("{kind} {name}"),
+    }
+}
+
 impl ObjectRef {
-    /// `Kind namespace/name` (or `Kind name`), as messages name objects: the values as they
-    /// are (the text output escapes them, JSON writes them escaped).
+    /// Its [`label`].
     pub fn label(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
-            None => format!("{} {}", self.kind, self.name),
-        }
+        label(&self.kind, self.namespace.as_deref(), &self.name)
     }
 }
 

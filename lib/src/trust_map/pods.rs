@@ -129,9 +129,7 @@ impl Refs<'_, '_> {
         let Some(name) = name else { return };
         let ns = self.pod.namespace.as_deref();
         if !self.index.present.contains_key(&(kind, ns, name)) {
-            let missing =
-                ObjectRef { group: String::new(), kind: kind.into(), namespace: ns.map(Into::into), name: name.into() };
-            self.unknown(field, format!("{} is not in the dump: unknown", missing.label()));
+            self.unknown(field, format!("{} is not in the dump: unknown", super::object::label(kind, ns, name)));
             return;
         }
         let taken =
@@ -151,9 +149,8 @@ impl Refs<'_, '_> {
             }
         }
         if !cas.is_empty() {
-            let via =
-                ObjectRef { group: String::new(), kind: kind.into(), namespace: ns.map(Into::into), name: name.into() };
-            self.out.push(Use { pod: self.pod.clone(), field, via: via.label(), cas });
+            let via = super::object::label(kind, ns, name);
+            self.out.push(Use { pod: self.pod.clone(), field, via, cas });
         }
     }
 

@@ -125,13 +125,7 @@ fn ca_line(e: &CaEntry, paint: &Paint) -> String {
 }
 
 fn label_of(c: &Consumer) -> String {
-    let r = super::object::ObjectRef {
-        group: String::new(),
-        kind: c.kind.clone(),
-        namespace: c.namespace.clone(),
-        name: c.name.clone(),
-    };
-    r.label()
+    super::object::label(&c.kind, c.namespace.as_deref(), &c.name)
 }
 
 fn object(c: &Consumer) -> String {

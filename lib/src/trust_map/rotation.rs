@@ -115,13 +115,7 @@ pub struct Update {
 impl Update {
     /// `Kind namespace/name field` (escaped).
     pub fn label(&self) -> String {
-        let r = super::object::ObjectRef {
-            group: String::new(),
-            kind: self.kind.clone(),
-            namespace: self.namespace.clone(),
-            name: self.name.clone(),
-        };
-        format!("{} {}", r.label(), self.field)
+        format!("{} {}", super::object::label(&self.kind, self.namespace.as_deref(), &self.name), self.field)
     }
 }
 
