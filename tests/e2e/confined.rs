@@ -6,19 +6,9 @@
 //! tree.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command as StdCommand, Output};
+use std::process::Command as StdCommand;
 
 use crate::util::*;
-
-fn rotate(tree: &Path, args: &[&str]) -> Output {
-    tool("k8s-rotate").args(args).arg("--pki-dir").arg(tree).output().expect("k8s-rotate")
-}
-
-fn rotate_ok(tree: &Path, args: &[&str]) -> String {
-    let out = rotate(tree, args);
-    assert!(out.status.success(), "k8s-rotate {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// A copy of the two-node ECDSA demo tree (fast to rotate).
 fn ecdsa_tree() -> (Scratch, PathBuf) {

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command as StdCommand, Output};
+use std::process::Command as StdCommand;
 
 use crate::util::*;
 
@@ -25,10 +25,6 @@ const STEPS: &[(&str, &[&str])] = &[
     ("distrust", &["distrust"]),
     ("finish", &["finish"]),
 ];
-
-fn rotate(tree: &Path, args: &[&str]) -> Output {
-    tool("k8s-rotate").args(args).arg("--pki-dir").arg(tree).output().expect("k8s-rotate")
-}
 
 fn rotate_json(tree: &Path, args: &[&str]) -> serde_json::Value {
     let out = rotate(tree, &[args, &["--format", "json"]].concat());

@@ -7,14 +7,10 @@
 //! keeps quorum and accepts the current clients, and `kubectl auth whoami` works.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command as StdCommand, Output};
+use std::process::Command as StdCommand;
 
 use crate::etcd::Etcd;
 use crate::util::*;
-
-fn rotate(tree: &Path, args: &[&str]) -> Output {
-    tool("k8s-rotate").args(args).arg("--pki-dir").arg(tree).output().expect("k8s-rotate")
-}
 
 /// Files every node has its own of (from `nodes/NAME/`), never node-1's.
 const PER_NODE: &[&str] =

@@ -4,21 +4,11 @@
 //! rollbacks and an interrupted step.
 
 use std::path::Path;
-use std::process::{Command as StdCommand, Output};
+use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 
 use crate::etcd::Etcd;
 use crate::util::*;
-
-fn rotate(dir: &Path, args: &[&str]) -> Output {
-    tool("k8s-rotate").args(args).arg("--pki-dir").arg(dir).output().expect("k8s-rotate")
-}
-
-fn rotate_ok(dir: &Path, args: &[&str]) -> String {
-    let out = rotate(dir, args);
-    assert!(out.status.success(), "k8s-rotate {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn audit(dir: &Path) -> (i32, String) {
     let out = tool("k8s-verify").arg("--pki-dir").arg(dir).output().expect("k8s-verify");

@@ -193,20 +193,7 @@ fn the_map_of_a_kubectl_dump_names_every_carrier_and_mount_by_key() {
     let ca_entry = &report["cas"][0];
     assert_eq!((ca_entry["certificates"].as_u64(), ca_entry["subject"]["cn"].as_str()), (Some(1), Some("kubernetes")));
 
-    let findings: BTreeSet<String> = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["status"] != "ok")
-        .map(|f| {
-            format!(
-                "{} {}: {}",
-                f["status"].as_str().expect("a string"),
-                f["object"].as_str().expect("a string"),
-                f["message"].as_str().expect("a string")
-            )
-        })
-        .collect();
+    let findings: BTreeSet<String> = non_ok_findings(&report).into_iter().collect();
     assert_eq!(
         findings,
         set(&[

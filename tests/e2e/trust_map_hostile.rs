@@ -169,21 +169,7 @@ fn verdicts(dir: &Path, name: &str, items: Vec<Value>) -> (i32, Vec<String>, Val
     let file = write(dir, name, &list(items));
     let (code, out, err) = map(&[&file], &["--format", "json"]);
     let report: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{name}: {err}"));
-    let findings = report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["status"] != "ok")
-        .map(|f| {
-            format!(
-                "{} {}: {}",
-                f["status"].as_str().expect("s"),
-                f["object"].as_str().expect("o"),
-                f["message"].as_str().expect("m")
-            )
-        })
-        .collect();
-    (code, findings, report)
+    (code, non_ok_findings(&report), report)
 }
 
 fn cm(name: &str, data: Value) -> Value {

@@ -9,16 +9,6 @@ use serde_json::{Value, json};
 
 use crate::util::*;
 
-fn rotate(tree: &Path, args: &[&str]) -> std::process::Output {
-    tool("k8s-rotate").args(args).arg("--pki-dir").arg(tree).output().expect("k8s-rotate")
-}
-
-fn rotate_ok(tree: &Path, args: &[&str]) -> String {
-    let out = rotate(tree, args);
-    assert!(out.status.success(), "k8s-rotate {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// The files of a tree with their digests (rotation.json included).
 fn snapshot(tree: &Path) -> String {
     let out = pipe("cd \"$1\" && find . -type f | sort | xargs sha256sum", &[tree]);

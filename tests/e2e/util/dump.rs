@@ -341,3 +341,17 @@ pub fn map(dumps: &[&Path], args: &[&str]) -> (i32, String, String) {
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
 }
+
+/// The findings of a trust map's JSON that are not `ok`, as `STATUS OBJECT: MESSAGE` lines.
+pub fn non_ok_findings(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["status"] != "ok")
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or_else(|| panic!("a finding's {k}: {f}")).to_string();
+            format!("{} {}: {}", text("status"), text("object"), text("message"))
+        })
+        .collect()
+}

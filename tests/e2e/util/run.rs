@@ -183,3 +183,15 @@ pub fn assert_schema(kind: &str, json: &[u8]) {
     let (ok, report) = schema_check(kind, json, kind == "stream-item");
     assert!(ok, "the {kind} JSON does not follow docs/schemas/{kind}.schema.json:\n{report}");
 }
+
+/// `k8s-rotate ARGS --pki-dir TREE`.
+pub fn rotate(tree: &Path, args: &[&str]) -> Output {
+    tool("k8s-rotate").args(args).arg("--pki-dir").arg(tree).output().expect("k8s-rotate")
+}
+
+/// [`rotate`], which must succeed; its stdout.
+pub fn rotate_ok(tree: &Path, args: &[&str]) -> String {
+    let out = rotate(tree, args);
+    assert!(out.status.success(), "k8s-rotate {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
