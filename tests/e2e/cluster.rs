@@ -19,7 +19,7 @@ const KUBECONFIGS: &[(&str, &str, &[&str])] = &[
 ];
 
 fn kubectl() -> StdCommand {
-    let mut cmd = require("kubectl", "kubectl (it comes with the machine image)");
+    let mut cmd = crate::util::kubectl();
     cmd.env("KUBECONFIG", "/dev/null");
     cmd
 }

@@ -12,8 +12,8 @@ const CLIENT: &str = "kubernetes.io/kube-apiserver-client";
 const KUBELET: &str = "kubernetes.io/kube-apiserver-client-kubelet";
 const SERVING: &str = "kubernetes.io/kubelet-serving";
 
-fn kubectl(out: &Path, addr: &str, kubeconfig: &str, args: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut cmd = require("kubectl", "kubectl (it comes with the machine image)");
+fn kubectl_at(out: &Path, addr: &str, kubeconfig: &str, args: &[&str], stdin: &[u8]) -> std::process::Output {
+    let mut cmd = crate::util::kubectl();
     cmd.arg("--kubeconfig").arg(out.join(kubeconfig)).args([
         "--server",
         &format!("https://{addr}"),
@@ -62,7 +62,7 @@ fn user_manifest_to_kubeconfig_round_trip_with_real_kubectl() {
         "{text}"
     );
     assert!(dir.path().join("alice.key").exists() && dir.path().join("alice.csr").exists());
-    let applied = kubectl(cluster, &addr, "admin.conf", &["apply", "--validate=false", "-f", "-"], &manifest);
+    let applied = kubectl_at(cluster, &addr, "admin.conf", &["apply", "--validate=false", "-f", "-"], &manifest);
     assert!(applied.status.success(), "kubectl apply: {}", String::from_utf8_lossy(&applied.stderr));
     // JSON manifests too.
     let json = run_ok(
@@ -84,10 +84,10 @@ fn user_manifest_to_kubeconfig_round_trip_with_real_kubectl() {
         ],
         b"",
     );
-    let applied = kubectl(cluster, &addr, "admin.conf", &["create", "--validate=false", "-f", "-"], &json);
+    let applied = kubectl_at(cluster, &addr, "admin.conf", &["create", "--validate=false", "-f", "-"], &json);
     assert!(applied.status.success(), "kubectl create: {}", String::from_utf8_lossy(&applied.stderr));
     // Pending: no certificate yet, and the tools say so.
-    let pending = kubectl(cluster, &addr, "admin.conf", &["get", "csr", "alice", "-o", "json"], b"");
+    let pending = kubectl_at(cluster, &addr, "admin.conf", &["get", "csr", "alice", "-o", "json"], b"");
     assert!(pending.status.success());
     tool("k8s-kubeconfig")
         .args([
@@ -120,7 +120,7 @@ fn user_manifest_to_kubeconfig_round_trip_with_real_kubectl() {
         &signed,
     );
     std::fs::write(dir.path().join("alice.conf"), &conf).expect("write");
-    let who = kubectl(dir.path(), &addr, "alice.conf", &["auth", "whoami", "-o", "json"], b"");
+    let who = kubectl_at(dir.path(), &addr, "alice.conf", &["auth", "whoami", "-o", "json"], b"");
     assert!(who.status.success(), "{}", String::from_utf8_lossy(&who.stderr));
     let who: serde_json::Value = serde_json::from_slice(&who.stdout).expect("json");
     assert_eq!(who["status"]["userInfo"]["username"], "alice");
@@ -153,7 +153,7 @@ fn the_api_server_stand_in_rejects_a_broken_manifest() {
         &run_ok("k8s-genkey", &["--algo", "ecdsa"], b""),
     );
     let broken = String::from_utf8(manifest).expect("utf8").replace("client auth", "client-auth");
-    let res = kubectl(cluster, &addr, "admin.conf", &["apply", "--validate=false", "-f", "-"], broken.as_bytes());
+    let res = kubectl_at(cluster, &addr, "admin.conf", &["apply", "--validate=false", "-f", "-"], broken.as_bytes());
     assert!(!res.status.success());
     assert!(
         String::from_utf8_lossy(&res.stderr).contains("Unsupported value"),

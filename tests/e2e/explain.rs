@@ -140,7 +140,7 @@ fn the_explained_kubectl_commands_make_the_same_kubeconfig() {
     }
     assert_eq!(run_explained(&err, theirs.path()), 4);
     let view = |d: &Path| {
-        let out = std::process::Command::new("kubectl")
+        let out = kubectl()
             .args(["--kubeconfig", "admin.conf", "config", "view", "--raw", "-o", "json"])
             .current_dir(d)
             .output()
@@ -180,7 +180,7 @@ fn the_explained_kubectl_commands_merge_as_k8s_kubeconfig_merges() {
         std::fs::copy(ours.path().join(f), theirs.path().join(f)).expect("copy");
     }
     let view = |d: &Path, file: &str| {
-        let out = std::process::Command::new("kubectl")
+        let out = kubectl()
             .args(["--kubeconfig", file, "config", "view", "--raw", "-o", "json"])
             .current_dir(d)
             .output()

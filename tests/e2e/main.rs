@@ -1,6 +1,7 @@
 //! End-to-end tests: the real binaries, one file per tool, plus interop and bad input.
 //! Run with `make test` (which builds the binaries first).
 
+mod audit;
 mod bad_input;
 mod cluster;
 mod cluster_dump;
@@ -15,20 +16,27 @@ mod documents;
 mod ecosystem;
 mod etcd;
 mod examples;
+mod expiration;
 mod explain;
+mod fixes;
 mod foreign;
 mod genkey;
 mod hostile;
 mod interop;
 mod kubeconfig;
+mod kubeconfig_merge;
 mod multinode;
 mod policy;
+mod readme;
 mod releases;
 mod renew;
 mod renew_ca;
+mod renew_kubeconfig;
 mod rotate;
+mod rotate_mid;
 mod sanitize;
 mod schemas;
+mod secrets;
 mod sign;
 mod spellings;
 mod trust_map;

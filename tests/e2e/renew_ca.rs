@@ -123,7 +123,7 @@ fn a_ca_renewed_in_place_keeps_everything_it_signed_valid() {
     let (_server, addr) =
         start_apiserver(&tree.join("pki/apiserver.crt"), &tree.join("pki/apiserver.key"), &tree.join("pki/ca.crt"));
     for conf in [tree.join("admin.conf"), old_admin] {
-        let out = require("kubectl", "kubectl (it comes with the machine image)")
+        let out = kubectl()
             .env("KUBECONFIG", "/dev/null")
             .arg("--kubeconfig")
             .arg(&conf)

@@ -5,20 +5,13 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command as StdCommand;
 
 use serde_json::{Value, json};
 
 use super::go::start_demo_apiserver_with_objects;
-use super::run::{Daemon, pipe, require, tool};
+use super::kube::kubectl;
+use super::run::{Daemon, pipe, tool};
 use super::tree::demo_pki;
-
-/// kubectl, away from any kubeconfig in the environment.
-fn kubectl() -> StdCommand {
-    let mut cmd = require("kubectl", "kubectl (it comes with the machine image)");
-    cmd.env_remove("KUBECONFIG");
-    cmd
-}
 
 /// Runs kubectl, asserting success (its stderr in the message), and returns stdout.
 fn kubectl_ok(args: &[OsString]) -> Vec<u8> {

@@ -2,7 +2,47 @@
 
 use std::path::{Path, PathBuf};
 
+use std::process::Command as StdCommand;
+use std::sync::OnceLock;
+
 use super::run::require;
+
+/// Real kubectl, away from any kubeconfig in the environment. `K8S_PKI_TEST_KUBECTL` names one;
+/// otherwise `kubectl` on PATH, except when that is gcloud's kubectl dispatcher (its client
+/// version ends in `-dispatcher`): it first asks the kubeconfig's server for its version, waiting
+/// up to 5 s for servers that do not exist, as the test trees' `fd00::10` and `192.168.1.5` do
+/// not, then runs the kubectl of that release, or its own. Its own release, `kubectl.1.MINOR`
+/// beside it, is run directly then: the same kubectl, without the wait.
+pub fn kubectl() -> StdCommand {
+    static PROGRAM: OnceLock<PathBuf> = OnceLock::new();
+    let program = PROGRAM.get_or_init(|| match std::env::var_os("K8S_PKI_TEST_KUBECTL") {
+        Some(named) => PathBuf::from(named),
+        None => undispatched(),
+    });
+    let mut cmd = StdCommand::new(program);
+    cmd.env_remove("KUBECONFIG");
+    cmd
+}
+
+/// `kubectl` on PATH, or the release beside it that gcloud's dispatcher runs when no server
+/// answers.
+fn undispatched() -> PathBuf {
+    let out = require("kubectl", "kubectl (it comes with the machine image)")
+        .args(["version", "--client", "-o", "json"])
+        .env("KUBECONFIG", "/dev/null")
+        .output()
+        .expect("kubectl version");
+    assert!(out.status.success(), "kubectl version --client: {}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("kubectl version JSON");
+    let git = v["clientVersion"]["gitVersion"].as_str().unwrap_or_default();
+    let Some(release) = git.strip_suffix("-dispatcher") else { return PathBuf::from("kubectl") };
+    let minor = release.trim_start_matches('v').split('.').take(2).collect::<Vec<_>>().join(".");
+    let which = StdCommand::new("sh").args(["-c", "command -v kubectl"]).output().expect("sh");
+    let path = PathBuf::from(String::from_utf8_lossy(&which.stdout).trim());
+    let beside = std::fs::canonicalize(&path).expect("kubectl's path").with_file_name(format!("kubectl.{minor}"));
+    assert!(beside.is_file(), "kubectl {git} is a dispatcher without its own release beside it ({})", beside.display());
+    beside
+}
 
 /// A scratch directory: a test's files. When a test that passed drops it, every kubeconfig the
 /// tools wrote there is loaded by real kubectl ([`Scratch`]).
@@ -73,13 +113,7 @@ fn kubeconfigs_written(dir: &Path) -> Vec<PathBuf> {
 /// Real kubectl loads the kubeconfig at `path`: it shows it and lists its contexts.
 pub fn kubectl_loads(path: &Path) {
     for args in [&["config", "view", "--raw"][..], &["config", "get-contexts"]] {
-        let out = require("kubectl", "kubectl (see the README)")
-            .arg("--kubeconfig")
-            .arg(path)
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .output()
-            .expect("kubectl");
+        let out = kubectl().arg("--kubeconfig").arg(path).args(args).output().expect("kubectl");
         assert!(
             out.status.success(),
             "kubectl {args:?} refuses {}: {}",
