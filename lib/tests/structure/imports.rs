@@ -1,26 +1,13 @@
-//! The shape a maintainer relies on, seen file by file: every file of `lib/src` stays under ~400
-//! lines of non-test code, and no two files import each other, directly or through others — in
-//! the library and in the end-to-end suite (`tests/e2e`). A file's imports are every `crate::…`
-//! and `super::…` path in it (inside `use` braces too) and every path through a module it
-//! declares (`mod child;` then `child::…`), each resolved to the deepest file it names; its unit
-//! tests' imports count as much as the rest.
+//! A file's imports, as the structure tests see them: every `crate::…` and `super::…` path (in
+//! `use` braces too) and every path through a module it declares, each resolved to the deepest
+//! file it names; and the cycles and tangles of the graph they make.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Most lines of non-test code a file may have.
-const MAX_LINES: usize = 400;
-
-/// Most lines a function may have.
-const MAX_FUNCTION_LINES: usize = 80;
-
-/// Functions already longer, with their length when this list was made: each may shrink, none
-/// may grow, and no other may join them. They are the next to split (ARCHITECTURE.md).
-const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[];
-
 /// Every `.rs` file under `root`, with its module path (`rotation::tree`; `rotation` for
 /// `rotation/mod.rs`; `` for the crate root).
-fn sources(root: &Path) -> BTreeMap<String, PathBuf> {
+pub fn sources(root: &Path) -> BTreeMap<String, PathBuf> {
     let mut out = BTreeMap::new();
     let mut dirs = vec![root.to_path_buf()];
     while let Some(dir) = dirs.pop() {
@@ -42,21 +29,8 @@ fn sources(root: &Path) -> BTreeMap<String, PathBuf> {
     out
 }
 
-fn lib_src() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
-}
-
-fn e2e() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e")
-}
-
-/// The code before the unit tests.
-fn non_test_code(text: &str) -> &str {
-    text.split("\n#[cfg(test)]\nmod tests").next().unwrap_or(text)
-}
-
 /// Drops comments and string literals, which may hold `crate::` as prose.
-fn code_only(text: &str) -> String {
+pub fn code_only(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -102,14 +76,14 @@ fn code_only(text: &str) -> String {
     out
 }
 
-fn ident_at(text: &str) -> &str {
+pub fn ident_at(text: &str) -> &str {
     let end = text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(text.len());
     &text[..end]
 }
 
 /// The paths that follow `prefix` (`crate::`, `super::`, `child::`) in `code`, braces expanded:
 /// `crate::{a::B, c}` gives `a::B` and `c`.
-fn paths_after(code: &str, prefix: &str) -> Vec<String> {
+pub fn paths_after(code: &str, prefix: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, _) in code.match_indices(prefix) {
         let before = code[..i].chars().next_back();
@@ -122,7 +96,7 @@ fn paths_after(code: &str, prefix: &str) -> Vec<String> {
 }
 
 /// `a::b::C` or `{a::B, c::{D, E}}` at the start of `text`, as full paths.
-fn expand(text: &str) -> Vec<String> {
+pub fn expand(text: &str) -> Vec<String> {
     let text = text.trim_start();
     if let Some(inner) = text.strip_prefix('{') {
         let mut depth = 0;
@@ -180,17 +154,17 @@ fn expand(text: &str) -> Vec<String> {
 }
 
 /// The deepest file `path` (from the crate root) names.
-fn resolve(path: &str, files: &BTreeMap<String, PathBuf>) -> Option<String> {
+pub fn resolve(path: &str, files: &BTreeMap<String, PathBuf>) -> Option<String> {
     let parts: Vec<&str> = path.split("::").collect();
     (1..=parts.len()).rev().map(|n| parts[..n].join("::")).find(|m| files.contains_key(m))
 }
 
-fn parent(module: &str) -> String {
+pub fn parent(module: &str) -> String {
     module.rsplit_once("::").map(|(p, _)| p.to_string()).unwrap_or_default()
 }
 
 /// Which files each file imports.
-fn graph(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
+pub fn graph(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let files = sources(root);
     let mut graph = BTreeMap::new();
     for (module, path) in &files {
@@ -239,7 +213,7 @@ fn graph(root: &Path) -> BTreeMap<String, BTreeSet<String>> {
 }
 
 /// The first cycle in `graph`, if any.
-fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+pub fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
     fn visit(
         node: &str,
         graph: &BTreeMap<String, BTreeSet<String>>,
@@ -269,7 +243,7 @@ fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
 }
 
 /// Every group of files that import each other (strongly connected, more than one file).
-fn tangles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+pub fn tangles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     // Files that reach each other: a reaches b and b reaches a.
     let reach = |from: &str| {
         let mut seen = BTreeSet::new();
@@ -292,137 +266,4 @@ fn tangles(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
         out.push(graph.keys().filter(|b| reaches[a].contains(*b) && reaches[*b].contains(a)).cloned().collect());
     }
     out
-}
-
-#[test]
-fn no_file_is_over_the_limit() {
-    let mut over = Vec::new();
-    for path in sources(&lib_src()).values() {
-        let text = std::fs::read_to_string(path).expect("read");
-        let lines = non_test_code(&text).lines().count();
-        if lines > MAX_LINES {
-            over.push(format!("{} has {lines} lines of non-test code", path.display()));
-        }
-    }
-    assert!(over.is_empty(), "split these along their nouns:\n{}", over.join("\n"));
-}
-
-/// Each function of `code` with a body: its name and its number of lines, signature to `}`.
-fn functions(code: &str) -> Vec<(String, usize)> {
-    let lines: Vec<&str> = code.lines().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let words: Vec<&str> = lines[i].split_whitespace().collect();
-        let Some(at) = words.iter().position(|w| *w == "fn") else {
-            i += 1;
-            continue;
-        };
-        let first = words.first().copied().unwrap_or_default();
-        let is_item = at == 0 || first.starts_with("pub") || matches!(first, "const" | "async" | "unsafe");
-        let name = words.get(at + 1).map(|w| ident_at(w).to_string()).unwrap_or_default();
-        if !is_item || name.is_empty() {
-            i += 1;
-            continue;
-        }
-        let (mut depth, mut opened, mut j) = (0i32, false, i);
-        while j < lines.len() {
-            depth += lines[j].matches('{').count() as i32 - lines[j].matches('}').count() as i32;
-            opened |= lines[j].contains('{');
-            if (opened && depth <= 0) || (!opened && lines[j].trim_end().ends_with(';')) {
-                break;
-            }
-            j += 1;
-        }
-        if opened {
-            out.push((name, j - i + 1));
-        }
-        i = j + 1;
-    }
-    out
-}
-
-#[test]
-fn no_function_is_over_the_limit() {
-    let root = lib_src();
-    let mut over = Vec::new();
-    let mut seen = Vec::new();
-    for path in sources(&root).values() {
-        let rel = path.strip_prefix(&root).expect("under src").display().to_string();
-        let code = code_only(non_test_code(&std::fs::read_to_string(path).expect("read")));
-        for (name, lines) in functions(&code) {
-            let allowed = LONG_FUNCTIONS.iter().find(|(f, n, _)| *f == rel && *n == name).map(|(_, _, l)| *l);
-            if lines > allowed.unwrap_or(MAX_FUNCTION_LINES) {
-                over.push(format!(
-                    "{rel}: fn {name} has {lines} lines (at most {})",
-                    allowed.unwrap_or(MAX_FUNCTION_LINES)
-                ));
-            }
-            if allowed.is_some() && lines > MAX_FUNCTION_LINES {
-                seen.push((rel.clone(), name));
-            }
-        }
-    }
-    assert!(over.is_empty(), "split these:\n{}", over.join("\n"));
-    // A function split below the limit leaves the list.
-    for (f, n, _) in LONG_FUNCTIONS {
-        assert!(
-            seen.iter().any(|(sf, sn)| sf == f && sn == n),
-            "{f}: fn {n} is gone or short: drop it from LONG_FUNCTIONS"
-        );
-    }
-}
-
-#[test]
-fn no_import_cycles_between_files() {
-    let mut found = Vec::new();
-    for root in [lib_src(), e2e()] {
-        let graph = graph(&root);
-        if let Some(c) = cycle(&graph) {
-            let all: Vec<String> = tangles(&graph)
-                .iter()
-                .map(|g| {
-                    let edges: Vec<String> = g
-                        .iter()
-                        .flat_map(|a| graph[a].iter().filter(|b| g.contains(*b)).map(move |b| format!("{a} > {b}")))
-                        .collect();
-                    edges.join(", ")
-                })
-                .collect();
-            found.push(format!(
-                "{}: import cycle between files: {}\n  files that import each other:\n  {}",
-                root.display(),
-                c.join(" -> "),
-                all.join("\n  ")
-            ));
-        }
-    }
-    assert!(found.is_empty(), "{}", found.join("\n"));
-}
-
-/// The resolver itself: a cycle between siblings through `super::`, one through `crate::` braces,
-/// and a parent and child that use each other are all seen; a parent using a child alone is not.
-#[test]
-fn the_cycle_finder_sees_files() {
-    let dir = std::env::temp_dir().join(format!("structure-{}", std::process::id()));
-    let write = |rel: &str, text: &str| {
-        let path = dir.join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    };
-    for i in 0..9 {
-        write(&format!("pad{i}.rs"), "");
-    }
-    write("lib.rs", "mod a;\nmod b;\n");
-    write("a/mod.rs", "mod x;\nmod y;\nuse x::X;\n");
-    write("a/x.rs", "// crate::b::Q is prose\npub struct X;\nfn f() { let _ = \"crate::b::Q\"; super::y::g(); }\n");
-    write("a/y.rs", "pub fn g() {}\n");
-    write("b.rs", "pub struct Q;\n");
-    assert_eq!(cycle(&graph(&dir)), None, "{:?}", graph(&dir));
-    write("a/y.rs", "use crate::{b::Q, a::{x::X}};\npub fn g() {}\n");
-    assert_eq!(cycle(&graph(&dir)), Some(vec!["a::x".into(), "a::y".into(), "a::x".into()]));
-    write("a/y.rs", "pub fn g() {}\n");
-    write("a/x.rs", "use super::Z;\npub struct X;\n");
-    assert_eq!(cycle(&graph(&dir)), Some(vec!["a".into(), "a::x".into(), "a".into()]));
-    let _ = std::fs::remove_dir_all(&dir);
 }
