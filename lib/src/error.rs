@@ -51,6 +51,8 @@ pub enum Error {
     Usage(String),
     /// The input could not be read as what it should be.
     Input { source: String, message: String },
+    /// The input held nothing but white space: a caller may say what it should have held.
+    EmptyInput { source: String },
     /// The input was understood, and what it asks for is refused; the kind says why.
     Refused(Refusal),
     /// A file or stream could not be read or written.
@@ -111,6 +113,9 @@ impl Refusal {
     }
 }
 
+/// What [`Error::EmptyInput`] says.
+const EMPTY: &str = "empty input: expected PEM data";
+
 /// Result with the library's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -121,7 +126,7 @@ impl Error {
             Error::CheckFailed(_) => EXIT_CHECK_FAILED,
             Error::Warnings(_) => EXIT_WARNINGS,
             Error::Usage(_) => EXIT_USAGE,
-            Error::Input { .. } => EXIT_BAD_INPUT,
+            Error::Input { .. } | Error::EmptyInput { .. } => EXIT_BAD_INPUT,
             Error::Refused(_) => EXIT_REFUSED,
             Error::Io { .. } => EXIT_IO,
             Error::Internal(_) => EXIT_INTERNAL,
@@ -163,6 +168,7 @@ impl Error {
     pub fn message(&self) -> String {
         match self {
             Error::Input { message, .. } | Error::Io { message, .. } => message.clone(),
+            Error::EmptyInput { .. } => EMPTY.to_string(),
             other => other.to_string(),
         }
     }
@@ -171,6 +177,7 @@ impl Error {
     pub fn with_source(self, name: &str) -> Self {
         match self {
             Error::Input { message, .. } => Error::Input { source: name.to_string(), message },
+            Error::EmptyInput { .. } => Error::EmptyInput { source: name.to_string() },
             other => other,
         }
     }
@@ -210,6 +217,7 @@ impl fmt::Display for Error {
             Error::Refused(r) => f.write_str(r.message()),
             Error::Internal(m) => write!(f, "internal error: {m}"),
             Error::Input { source, message } => write!(f, "{source}: {message}"),
+            Error::EmptyInput { source } => write!(f, "{source}: {EMPTY}"),
             Error::Io { path, message } => write!(f, "{}: {message}", path.display()),
             Error::BrokenPipe => f.write_str("broken pipe"),
         }

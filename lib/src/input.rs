@@ -90,7 +90,7 @@ impl Input {
             }
         };
         match first {
-            None => Err(Error::input(&self.name, "empty input: expected PEM data")),
+            None => Err(Error::EmptyInput { source: self.name.clone() }),
             Some(b'{') => {
                 let name = self.name.clone();
                 let (_, bytes) = self.read_all()?;

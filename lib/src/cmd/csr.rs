@@ -209,7 +209,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     let source = input.name.clone();
     let mut keys = 0usize;
     let blocks = match input.blocks() {
-        Err(Error::Input { message, .. }) if message.starts_with("empty input") => {
+        Err(Error::EmptyInput { .. }) => {
             return Err(Error::input(source, format!("empty input: {}", no_key_hint(opts))));
         }
         other => other?,

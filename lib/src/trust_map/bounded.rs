@@ -18,16 +18,31 @@ pub const TOO_MANY_KEPT: &str = "more than 1000000 data entries and list element
 
 thread_local! {
     static LEFT: Cell<usize> = const { Cell::new(MAX_KEPT) };
+    static OVER: Cell<Option<&'static str>> = const { Cell::new(None) };
 }
 
 /// Starts a new budget (one per reading of the dumps).
 pub fn reset() {
     LEFT.with(|l| l.set(MAX_KEPT));
+    OVER.with(|o| o.set(None));
+}
+
+/// The parse error that stops a reading because `bound` ran out, recorded so that the reader
+/// tells it from any other parse error by [`over`], not by its text (serde's errors carry only
+/// text).
+pub fn refuse<E: Error>(bound: &'static str) -> E {
+    OVER.with(|o| o.set(Some(bound)));
+    E::custom(bound)
+}
+
+/// The bound that ran out in this reading, if one did.
+pub fn over() -> Option<&'static str> {
+    OVER.with(Cell::get)
 }
 
 fn charge<E: Error>() -> Result<(), E> {
     LEFT.with(|l| match l.get() {
-        0 => Err(E::custom(TOO_MANY_KEPT)),
+        0 => Err(refuse(TOO_MANY_KEPT)),
         n => {
             l.set(n - 1);
             Ok(())

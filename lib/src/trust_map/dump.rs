@@ -88,7 +88,7 @@ fn counted_items<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<
             let mut items = Vec::new();
             while let Some(item) = seq.next_element::<&'de RawValue>()? {
                 if ITEMS_LEFT.with(|left| left.get()) == 0 {
-                    return Err(serde::de::Error::custom(TOO_MANY));
+                    return Err(super::bounded::refuse(TOO_MANY));
                 }
                 ITEMS_LEFT.with(|left| left.set(left.get() - 1));
                 items.push(item);
@@ -168,21 +168,24 @@ fn item(raw: &str, (kind, version): (Option<&str>, Option<&str>), name: &str) ->
     match super::kinds::find(&r.kind) {
         Some(k) if k.group == r.group => match serde_json::from_str::<Object>(raw) {
             Ok(o) => Ok(Parsed::Read(r, Box::new(o))),
-            Err(e) if e.to_string().starts_with(super::bounded::TOO_MANY_KEPT) => {
-                Err(Error::input(name, format!("cluster dump refused: {}", super::bounded::TOO_MANY_KEPT)))
-            }
-            // No place in the message: the column of a Secret's member after a value tells its length.
-            Err(_) => Ok(Parsed::Invalid(r, format!("its fields do not have a {}'s types: not read", k.kind))),
+            Err(_) => match super::bounded::over() {
+                Some(bound) => Err(Error::input(name, format!("cluster dump refused: {bound}"))),
+                // No place in the message: the column of a Secret's member after a value tells
+                // its length.
+                None => Ok(Parsed::Invalid(r, format!("its fields do not have a {}'s types: not read", k.kind))),
+            },
         },
         _ => Ok(Parsed::Other(r.kind)),
     }
 }
 
 fn refusal(e: &serde_json::Error, bytes: &[u8], name: &str) -> Error {
-    let text = e.to_string();
-    if text.starts_with(TOO_MANY) {
-        return Error::input(name, format!("cluster dump refused: {TOO_MANY}"));
+    if let Some(bound) = super::bounded::over() {
+        return Error::input(name, format!("cluster dump refused: {bound}"));
     }
+    // serde_json tells its recursion limit and trailing data only in its messages (their
+    // category is Syntax).
+    let text = e.to_string();
     if text.starts_with("recursion limit exceeded") {
         return Error::input(name, format!("cluster dump refused: JSON nests deeper than {MAX_DEPTH} levels"));
     }

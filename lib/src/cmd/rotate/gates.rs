@@ -2,8 +2,8 @@
 //! confirmations, the service-account soak, a passing audit, every edge of the transition, the
 //! kubelets' own client certificates before distrust), and refusing or forcing past them.
 
+use super::facts;
 use super::options::Options;
-use super::show;
 use crate::error::{Error, Result};
 use crate::rotation::change::Change;
 use crate::rotation::gate::{View, transition};
@@ -29,15 +29,15 @@ pub(super) fn gates(
     if let Some(word) = step.confirm
         && !opts.confirm.iter().any(|c| c == word)
     {
-        missing.push(format!("--confirm {word}: {}", show::confirm_meaning(word)));
+        missing.push(format!("--confirm {word}: {}", facts::confirm_meaning(word)));
     }
     if step.to == Phase::Distrust
         && let Some(sa) = state.and_then(|s| s.targets.get("sa"))
-        && let Some(soaked) = show::soak_left(sa, opts.now)
+        && let Some(soaked) = facts::soak_left(sa, opts.now)
     {
         missing.push(format!(
             "the new service-account key has signed for less than minSoak ({}); wait {soaked}",
-            show::duration_words(sa.min_soak.unwrap_or(show::DEFAULT_MIN_SOAK))
+            facts::duration_words(sa.min_soak.unwrap_or(facts::DEFAULT_MIN_SOAK))
         ));
     }
     for m in ms.iter().filter(|m| step.to == Phase::Prepare && m.old.public == m.new.public) {
@@ -53,7 +53,7 @@ pub(super) fn gates(
         missing.extend(kubelet_gate(tree, m, opts));
     }
     if !resuming {
-        let audit_opts = show::audit_options(opts.now);
+        let audit_opts = facts::audit_options(opts.now);
         match crate::audit::audit(&tree.root, &audit_opts) {
             Ok(r) if r.status == crate::finding::Status::Fail => {
                 let failed = r.files.iter().filter(|f| f.status == crate::finding::Status::Fail).count();

@@ -4,10 +4,12 @@
 //! when run again, or `rollback` undoes it.
 
 mod cluster;
+mod facts;
 mod gates;
 mod options;
 mod plan;
 mod records;
+mod report;
 mod rollback;
 mod show;
 
@@ -32,7 +34,7 @@ pub use show::status;
 pub fn run(opts: &Options, note: super::Warn<'_>) -> Result<()> {
     let tree = Tree::open(&opts.pki_dir)?;
     if let Some(node) = &opts.node
-        && !show::nodes(&tree).iter().any(|n| &n.name == node)
+        && !facts::nodes(&tree).iter().any(|n| &n.name == node)
     {
         return Err(Error::usage(format!("no node '{}' in this tree", crate::term::sanitize(node))));
     }
@@ -119,9 +121,9 @@ fn already_done(tree: &Tree, state: &State, step: &'static Step, opts: &Options,
     )));
     let record = state.steps.get(step.to.word()).cloned().unwrap_or_default();
     let targets = state.target_list();
-    let report = show::StepReport { step, targets: &targets, record: &record, changes: &[], resumed: false };
+    let report = report::StepReport { step, targets: &targets, record: &record, changes: &[], resumed: false };
     let kept = (step.to == Phase::Done).then(|| crate::rotation::secrets::kept(tree, state));
-    show::print_step(tree, &report, opts, kept.as_deref())
+    show::print_step(&report.output(tree, opts, false, kept), opts)
 }
 
 fn forward(
@@ -170,9 +172,9 @@ fn forward(
     show::explain_changes(&all, opts, note);
     let record = record_of(tree, &all, state.as_ref().and_then(|s| s.steps.get(step.to.word())));
     let targets: Vec<Target> = ms.iter().map(|m| m.target).collect();
-    let report = show::StepReport { step, targets: &targets, record: &record, changes: &all, resumed: resuming };
+    let report = report::StepReport { step, targets: &targets, record: &record, changes: &all, resumed: resuming };
     if opts.dry_run {
-        return show::print_step(tree, &report, opts, None);
+        return show::print_step(&report.output(tree, opts, false, None), opts);
     }
     // The material first: the state names it next, and nothing trusts it before that.
     let material: Vec<crate::atomic::FileWrite> = material_writes
@@ -202,7 +204,7 @@ fn forward(
     let kept = (step.to == Phase::Done).then(|| crate::rotation::secrets::kept(tree, &state));
     enter(&mut state, step, opts, forced.as_deref(), &now);
     state.save(&tree.root)?;
-    show::print_step(tree, &report, opts, kept.as_deref())
+    show::print_step(&report.output(tree, opts, false, kept), opts)
 }
 
 /// Records that every target entered the step's phase.
@@ -238,7 +240,7 @@ fn new_state(ms: &[Material], now: &str, opts: &Options) -> State {
                 confirmed: Vec::new(),
                 forced: Vec::new(),
                 min_soak: (m.target == Target::Sa).then_some(opts.sa_min_soak),
-                min_soak_human: (m.target == Target::Sa).then(|| show::duration_words(opts.sa_min_soak)),
+                min_soak_human: (m.target == Target::Sa).then(|| facts::duration_words(opts.sa_min_soak)),
                 signing_since: None,
             },
         );

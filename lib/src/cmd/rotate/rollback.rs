@@ -7,7 +7,7 @@
 use super::gates::refuse_or_force;
 use super::options::Options;
 use super::records::{backup_name, clear_leftovers, record_of};
-use super::show;
+use super::{facts, show};
 use crate::error::{Error, Result};
 use crate::rotation::changes::{Change, Want};
 use crate::rotation::gate::{View, transition};
@@ -82,7 +82,7 @@ fn undo_changes(tree: &Tree, state: &State, step: &Step, resuming: bool) -> Resu
                 };
                 if tree.read(rel).as_deref() != Some(bytes.as_slice()) {
                     let why = format!("as it was before {}", step.command);
-                    all.push(show::change(rel.clone(), bytes.to_vec(), crate::rotation::backup::mode_of(rel), &why));
+                    all.push(facts::change(rel.clone(), bytes.to_vec(), crate::rotation::backup::mode_of(rel), &why));
                 }
             }
             let kept = |r: &&String| *r != crate::wiring::CA_SIGNER && !r.starts_with("pki/rotation/");
@@ -142,9 +142,10 @@ pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate
     let targets = state.target_list();
     let earlier = state.rollback.as_ref().filter(|_| resuming).map(|u| &u.files);
     let files = record_of(tree, &all, earlier);
-    let report = show::StepReport { step, targets: &targets, record: &files, changes: &all, resumed: resuming };
+    let report =
+        super::report::StepReport { step, targets: &targets, record: &files, changes: &all, resumed: resuming };
     if opts.dry_run {
-        return show::print_rollback(tree, &report, opts);
+        return show::print_step(&report.output(tree, opts, true, None), opts);
     }
     let undo = state.rollback.as_ref().filter(|_| resuming).map(|u| u.backup.clone());
     let undo = undo.unwrap_or_else(|| backup_name(tree, opts.now));
@@ -165,7 +166,7 @@ pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate
         crate::rotation::backup::remove_secrets(tree, std::slice::from_ref(consumed))?;
     }
     finish_rollback(tree, state, step, forced, opts)?;
-    show::print_rollback(tree, &report, opts)
+    show::print_step(&report.output(tree, opts, true, None), opts)
 }
 
 /// The gates of a rollback: the SA soak when the new key would leave `sa.pub`, and the
@@ -187,7 +188,7 @@ fn gate(
     if step.from == Phase::Idle
         && let Some(sa) = state.targets.get("sa")
         && sa.signing_since.is_some()
-        && let Some(left) = show::soak_left(sa, opts.now)
+        && let Some(left) = facts::soak_left(sa, opts.now)
     {
         missing.push(format!(
             "tokens signed by the new service-account key stay valid: wait {left} (minSoak) before dropping it"

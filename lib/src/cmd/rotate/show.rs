@@ -1,86 +1,15 @@
-//! What `k8s-rotate` prints: the plan of the remaining steps, the status, each step's writes
-//! and restarts, in text or JSON (`{target, from, to, writes, restarts, gate}`).
+//! What `k8s-rotate` prints: each step's and rollback's report and the status, rendered as text
+//! from the typed values of [`super::report`] (or printed as their JSON), and `--explain`'s
+//! account of each write.
 
-use serde_json::{Value, json};
-use zeroize::Zeroizing;
-
-use super::options::{Options, next_step};
+use super::options::Options;
+use super::report::StepOutput;
 use crate::error::{Error, Result};
 use crate::rotation::change::Change;
-use crate::rotation::copies::{NodeCopies, copies};
-use crate::rotation::plan::{Node, Restart, restarts};
-use crate::rotation::state::{State, StepFiles, TargetState};
+use crate::rotation::copies::NodeCopies;
+use crate::rotation::plan::Restart;
+use crate::rotation::state::State;
 use crate::rotation::tree::Tree;
-use crate::rotation::{Phase, Step, Target};
-
-/// A write of `bytes` to `rel`.
-pub(super) fn change(rel: String, bytes: Vec<u8>, mode: u32, why: &str) -> Change {
-    Change { rel, contents: Some((Zeroizing::new(bytes), mode)), now: why.into(), why: why.into(), pipe: String::new() }
-}
-
-/// What a `--confirm` word stands for.
-pub(super) fn confirm_meaning(word: &str) -> &'static str {
-    match word {
-        "prepare-restarts" => "every restart the prepare step listed was done (k8s-rotate plan lists them)",
-        "clients-refreshed" => {
-            "the clients restarted, in-cluster Pods too (kube-root-ca.crt), and user kubeconfigs and cluster-info carry the bundle"
-        }
-        _ => "the restarts of the previous step were done",
-    }
-}
-
-/// `24h`, `90m`, `0s`.
-pub(super) fn duration_words(secs: i64) -> String {
-    if secs <= 0 {
-        return "0s".into();
-    }
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    let mut out = String::new();
-    for (n, unit) in [(h, "h"), (m, "m"), (s, "s")] {
-        if n > 0 {
-            out.push_str(&format!("{n}{unit}"));
-        }
-    }
-    out
-}
-
-/// The SA target's soak when the state does not say (`--min-soak`'s default).
-pub(super) const DEFAULT_MIN_SOAK: i64 = 86_400;
-
-/// How long the SA target must still wait before its old key may go, if at all.
-pub(super) fn soak_left(sa: &TargetState, now: i64) -> Option<String> {
-    let since = sa.signing_since.as_deref()?.parse::<jiff::Timestamp>().ok()?.as_second();
-    let soak = sa.min_soak.unwrap_or(DEFAULT_MIN_SOAK);
-    let left = since + soak - now;
-    (left > 0).then(|| duration_words(left))
-}
-
-/// The audit a gate runs: kubeadm's defaults, now.
-pub(super) fn audit_options(now: i64) -> crate::audit::AuditOptions {
-    crate::audit::AuditOptions {
-        node_name: None,
-        advertise_address: None,
-        service_cidr: Default::default(),
-        dns_domain: "cluster.local".into(),
-        at: now,
-        warn_within: 0,
-        root: None,
-        release: None,
-        external_etcd: false,
-    }
-}
-
-/// The tree's nodes: the main one (named as the audit infers it, else `node-1`), then each
-/// `nodes/NAME/`; a node with etcd certificates is a control-plane node.
-pub(super) fn nodes(tree: &Tree) -> Vec<Node> {
-    let main = crate::audit::node_name(&tree.root, &audit_options(0)).unwrap_or_else(|| "node-1".into());
-    let mut out = vec![Node { name: main.clone(), control_plane: true }];
-    for n in tree.nodes.iter().filter(|n| **n != main) {
-        let control_plane = tree.root.join("nodes").join(n).join("pki/etcd").is_dir();
-        out.push(Node { name: n.clone(), control_plane });
-    }
-    out
-}
 
 /// With `--explain`: each write, why, and the equivalent command.
 pub(super) fn explain_changes(changes: &[Change], opts: &Options, note: crate::cmd::note::Warn<'_>) {
@@ -100,16 +29,8 @@ pub(super) fn explain_changes(changes: &[Change], opts: &Options, note: crate::c
     }
 }
 
-fn in_node(rel: &str, node: Option<&str>, main: &str) -> bool {
-    match (node, rel.strip_prefix("nodes/")) {
-        (None, _) => true,
-        (Some(n), Some(rest)) => rest.starts_with(&format!("{n}/")),
-        (Some(n), None) => n == main || !rel.ends_with(".conf"),
-    }
-}
-
 /// JSON on stdout, as every command prints it (a closed pipe is a quiet stop).
-pub(super) fn print(value: &Value) -> Result<()> {
+pub(super) fn print(value: &impl serde::Serialize) -> Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Error::internal(e.to_string()))?;
     crate::sink::print(&format!("{text}\n"))
 }
@@ -166,149 +87,67 @@ fn copies_text(list: &[NodeCopies]) -> Result<()> {
     Ok(())
 }
 
-/// The command line of `step` on `tree`, complete: it runs as printed (prepare names its
-/// targets; a gated step its `--confirm` word).
-pub(crate) fn command_line(tree: &Tree, step: &Step, targets: &[Target]) -> String {
-    crate::rotation::command_line(step, &crate::explain::sh_path(&tree.root), targets)
-}
-
-/// What a step did (or, with `--dry-run`, would do).
-pub(super) struct StepReport<'a> {
-    pub step: &'static Step,
-    pub targets: &'a [Target],
-    /// Every file the step as a whole writes, from its record (the same however often it ran).
-    pub record: &'a StepFiles,
-    /// This run's writes, for what each file holds now and why.
-    pub changes: &'a [Change],
-    /// Whether this run finished a step that was interrupted.
-    pub resumed: bool,
-}
-
-impl StepReport<'_> {
-    /// Each file of the record with what it holds and why.
-    fn files(&self) -> Vec<(String, String, String, bool)> {
-        self.record
-            .all()
-            .map(|rel| {
-                let removed = self.record.removed.contains(rel);
-                match self.changes.iter().find(|c| &c.rel == rel) {
-                    Some(c) => (rel.clone(), c.now.clone(), c.why.clone(), removed),
-                    None if removed => {
-                        (rel.clone(), "deleted".into(), "removed by an earlier run of the step".into(), true)
-                    }
-                    None => {
-                        (rel.clone(), "as the step wants".into(), "written by an earlier run of the step".into(), false)
-                    }
-                }
-            })
-            .collect()
-    }
-
-    fn written(&self) -> Vec<String> {
-        self.record.replaced.iter().chain(&self.record.created).cloned().collect()
-    }
-}
-
-/// A step's result (or, with `--dry-run`, its plan): the files, the copies to each node, the
-/// restarts and the next command; `kept` is what finish leaves.
-pub(super) fn print_step(tree: &Tree, r: &StepReport<'_>, opts: &Options, kept: Option<&[String]>) -> Result<()> {
-    let nodes = nodes(tree);
-    let list = restarts(r.step.to, r.targets, &nodes, opts.node.as_deref());
-    let names: Vec<&str> = r.targets.iter().map(|t| t.name()).collect();
-    let main = nodes.first().map(|n| n.name.as_str()).unwrap_or_default();
-    let files = r.files();
-    let copies = copies(&r.written(), &nodes, main, opts.node.as_deref());
-    let next = crate::rotation::step_from(r.step.to).map(|s| command_line(tree, s, r.targets));
+/// A step's or a rollback's report: JSON, or the text rendered from the same value (the
+/// files of the node asked for, the copies to each node, the restarts, then the next command).
+pub(super) fn print_step(out: &StepOutput, opts: &Options) -> Result<()> {
     if opts.json {
-        let writes: Vec<Value> = files
-            .iter()
-            .filter(|(rel, ..)| in_node(rel, opts.node.as_deref(), main))
-            .map(|(path, now, why, removed)| json!({"path": path, "now": now, "why": why, "removed": removed}))
-            .collect();
-        let mut v = json!({
-            "targets": names, "from": r.step.from.word(), "to": r.step.to.word(), "dryRun": opts.dry_run,
-            "resumed": r.resumed, "writes": writes, "restarts": list, "copies": copies, "next": next,
-        });
-        if let (Some(kept), Some(obj)) = (kept, v.as_object_mut()) {
-            obj.insert("kept".into(), json!(kept));
-        }
-        return print(&v);
+        return print(out);
     }
-    let verb = if opts.dry_run { "would write" } else { "wrote" };
-    let resumed = if r.resumed { ", finishing the interrupted run" } else { "" };
-    line(&format!(
-        "{}: {} → {} ({verb} {} files{resumed})",
-        names.join(", "),
-        r.step.from.word(),
-        r.step.to.word(),
-        files.len()
-    ))?;
-    for (rel, now, _, removed) in files.iter().filter(|(rel, ..)| in_node(rel, opts.node.as_deref(), main)) {
-        let what = if *removed { "removed (overwritten, then unlinked)".to_string() } else { now.clone() };
-        line(&format!("  {rel}  {what}"))?;
+    let resumed = match (out.finishing, out.rollback) {
+        (false, _) => "",
+        (true, false) => ", finishing the interrupted run",
+        (true, true) => ", finishing the interrupted rollback",
+    };
+    let head = match (out.rollback, out.dry_run) {
+        (true, dry) => format!(
+            "{}: {} → {} ({} files{resumed})",
+            if dry { "would roll back" } else { "rolled back" },
+            out.from,
+            out.to,
+            out.total
+        ),
+        (false, dry) => format!(
+            "{}: {} → {} ({} {} files{resumed})",
+            out.targets.join(", "),
+            out.from,
+            out.to,
+            if dry { "would write" } else { "wrote" },
+            out.total
+        ),
+    };
+    line(&head)?;
+    for w in &out.writes {
+        let what = match (w.removed, out.rollback) {
+            (true, _) => "removed (overwritten, then unlinked)",
+            (false, true) => "restored",
+            (false, false) => w.now.as_str(),
+        };
+        line(&format!("  {}  {what}", w.path))?;
     }
-    if let Some(kept) = kept.filter(|k| !k.is_empty()) {
+    if let Some(kept) = out.kept.as_ref().filter(|k| !k.is_empty()) {
         line("kept:")?;
         for k in kept {
             line(&format!("  {k}"))?;
         }
     }
-    copies_text(&copies)?;
-    restarts_text(&list)?;
-    if let Some(next) = next {
-        line(&format!("then: {next}"))?;
+    copies_text(&out.copies)?;
+    restarts_text(&out.restarts)?;
+    match (&out.next, out.rollback) {
+        (Some(next), false) => line(&format!("then: {next}")),
+        (Some(next), true) => line(&format!("then, when ready again: {next}")),
+        (None, _) => Ok(()),
     }
-    Ok(())
-}
-
-/// A rollback's result, from its record: the files, the copies to each node and the restarts of
-/// the step it undoes (the same readers load the files again), then the next command.
-pub(super) fn print_rollback(tree: &Tree, r: &StepReport<'_>, opts: &Options) -> Result<()> {
-    let nodes = nodes(tree);
-    let main = nodes.first().map(|n| n.name.as_str()).unwrap_or_default();
-    let list = restarts(r.step.to, r.targets, &nodes, opts.node.as_deref());
-    let copies = copies(&r.written(), &nodes, main, opts.node.as_deref());
-    let next = if r.step.from == Phase::Idle {
-        None
-    } else {
-        crate::rotation::step_from(r.step.from).map(|s| command_line(tree, s, r.targets))
-    };
-    let (from, to) = (r.step.to.word(), r.step.from.word());
-    let files = r.files();
-    if opts.json {
-        let writes: Vec<Value> = files
-            .iter()
-            .filter(|(rel, ..)| in_node(rel, opts.node.as_deref(), main))
-            .map(|(path, now, why, removed)| json!({"path": path, "now": now, "why": why, "removed": removed}))
-            .collect();
-        return print(&json!({
-            "rollback": true, "targets": r.targets.iter().map(|t| t.name()).collect::<Vec<_>>(), "from": from,
-            "to": to, "dryRun": opts.dry_run, "writes": writes, "restarts": list, "copies": copies, "next": next,
-        }));
-    }
-    let verb = if opts.dry_run { "would roll back" } else { "rolled back" };
-    let resumed = if r.resumed { ", finishing the interrupted rollback" } else { "" };
-    line(&format!("{verb}: {from} → {to} ({} files{resumed})", files.len()))?;
-    for (rel, _, _, removed) in files.iter().filter(|(rel, ..)| in_node(rel, opts.node.as_deref(), main)) {
-        let what = if *removed { "removed (overwritten, then unlinked)" } else { "restored" };
-        line(&format!("  {rel}  {what}"))?;
-    }
-    copies_text(&copies)?;
-    restarts_text(&list)?;
-    if let Some(next) = next {
-        line(&format!("then, when ready again: {next}"))?;
-    }
-    Ok(())
 }
 
 /// `status`: the state file, the next step and, in JSON, the current phase's restarts.
 pub fn status(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<()> {
-    let Some(state) = state else {
-        let left = crate::rotation::material::leftovers(tree);
-        if opts.json {
-            return print(&json!({"rotation": null, "phase": "idle"}));
-        }
+    let out = super::report::status(tree, state, opts)?;
+    if opts.json {
+        return print(&out);
+    }
+    let Some(state) = out.rotation else {
         line("no rotation under way (idle)")?;
+        let left = crate::rotation::material::leftovers(tree);
         if !left.is_empty() {
             let dir = crate::explain::sh_path(&tree.root);
             line(&format!(
@@ -318,23 +157,12 @@ pub fn status(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<()> 
         }
         return Ok(());
     };
-    let phase = state.phase()?;
-    let targets = state.target_list();
-    let next = next_step(Some(state)).map(|s| command_line(tree, s, &targets));
-    let list = restarts(phase, &targets, &nodes(tree), opts.node.as_deref());
-    let resume = interrupted_line(tree, state, &targets);
-    if opts.json {
-        return print(&json!({
-            "rotation": state, "phase": phase.word(), "next": resume.as_ref().map(|(c, _)| c.clone()).or(next),
-            "confirm": next_step(Some(state)).and_then(|s| s.confirm), "restarts": list,
-        }));
-    }
-    line(&format!("rotation started {}: {}", state.started, phase.word()))?;
+    line(&format!("rotation started {}: {}", state.started, out.phase))?;
     for (name, t) in &state.targets {
         line(&format!("  {name:<15} {:<14} since {}  old {}  new {}", t.phase, t.since, t.old, t.new))?;
     }
-    restarts_text(&list)?;
-    match (resume, next) {
+    restarts_text(out.restarts.as_deref().unwrap_or_default())?;
+    match (&out.interrupted, out.next.flatten()) {
         (Some((cmd, undo)), _) => {
             line(&format!("interrupted: `{cmd}` did not finish; run it again"))?;
             line(&format!("next: {cmd}"))?;
@@ -344,14 +172,4 @@ pub fn status(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<()> 
         (None, None) => {}
     }
     Ok(())
-}
-
-/// For an interrupted step or rollback: the command that finishes it and the one that undoes it.
-fn interrupted_line(tree: &Tree, state: &State, targets: &[Target]) -> Option<(String, String)> {
-    let dir = crate::explain::sh_path(&tree.root);
-    let rollback = format!("k8s-rotate rollback --pki-dir {dir}");
-    match state.applying.as_deref()? {
-        crate::rotation::state::ROLLBACK => Some((rollback.clone(), rollback)),
-        _ => state.interrupted_step().map(|s| (command_line(tree, s, targets), rollback)),
-    }
 }
