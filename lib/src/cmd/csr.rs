@@ -11,10 +11,9 @@ use crate::csrapi;
 use crate::error::{Error, Result};
 use crate::input::Input;
 use crate::key::PrivateKey;
-use crate::name::Subject;
 use crate::pem::{Block, CSR, Kind};
 use crate::profile::{self, Params};
-use crate::request::Request;
+use crate::request::{Overrides, Request};
 use crate::san::San;
 use crate::signer::{Signer, requested_usages, tls_usages};
 use crate::sink::{OutputOptions, Sink};
@@ -116,65 +115,22 @@ fn base_request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>
 /// without subject changes.
 /// What `--from-cert` cannot carry over is said as a warning.
 pub fn request(opts: &Options, warn: Warn<'_>) -> Result<(Request, Option<Name>)> {
-    let (mut req, mut verbatim) = base_request(opts, warn)?;
-    if opts.subj.is_some() || opts.cn.is_some() || !opts.orgs.is_empty() {
-        verbatim = None;
-    }
-    let profile_cn = req.subject.cn().map(str::to_string);
-    if let Some(subj) = &opts.subj {
-        req.subject = Subject::parse_openssl(subj)?;
-    }
-    if let Some(cn) = &opts.cn {
-        if cn.is_empty() {
-            return Err(Error::usage("--cn must not be empty"));
-        }
-        req.subject.set_cn(cn);
-    }
-    // A kubeadm CA names itself in its one DNS SAN (pkiutil's NewSelfSignedCACert: DNSNames =
-    // CommonName): a CA given another CN keeps that rule.
-    if let (Some(old), Some(new)) = (profile_cn, req.subject.cn().map(str::to_string))
-        && req.is_ca
-        && old != new
-        && req.sans == [crate::san::San::Dns(old)]
-    {
-        req.sans = vec![crate::san::San::Dns(new)];
-    }
-    if !opts.orgs.is_empty() {
-        if opts.orgs.iter().any(String::is_empty) {
-            return Err(Error::usage("--org must not be empty"));
-        }
-        req.subject.set_orgs(&opts.orgs);
-    }
-    if opts.profile.is_some()
-        && let Some(why) = opts.sans.iter().find_map(San::kubeadm_refusal)
-    {
-        return Err(Error::usage(format!("--san: {why}; without --profile any DNS name is taken")));
-    }
-    req.add_sans(opts.sans.iter().cloned());
-    if opts.profile.is_some() {
-        // Extra SANs join the profile's, ordered as kubeadm orders certSANs with its own.
-        req.order_sans_as_kubeadm();
-    }
-    if !opts.usages.is_empty() {
-        let mut usages = opts.usages.clone();
-        usages.sort();
-        usages.dedup();
-        req.usages = usages;
-    }
-    if opts.ca {
-        req.is_ca = true;
-    }
-    if opts.no_usages {
-        if req.is_ca {
-            return Err(Error::usage("--no-usages is for leaf certificates; a CA request asks for CA:TRUE"));
-        }
-        // kubeadm certs generate-csr's CSRs (pki_helpers.go NewCSR): subject and SANs only.
-        req.usages.clear();
-    }
+    let (mut req, verbatim) = base_request(opts, warn)?;
+    let overrides = Overrides {
+        subj: opts.subj.as_deref(),
+        cn: opts.cn.as_deref(),
+        orgs: &opts.orgs,
+        sans: &opts.sans,
+        usages: &opts.usages,
+        ca: opts.ca,
+        no_usages: opts.no_usages,
+        kubeadm: opts.profile.is_some(),
+    };
+    req.override_with(&overrides)?;
     if req.names_nobody() {
         return Err(Error::usage("say who the CSR is for: --cn NAME, --subj /CN=..., or --profile NAME"));
     }
-    Ok((req, verbatim))
+    Ok((req, verbatim.filter(|_| !overrides.change_subject())))
 }
 
 /// Reads keys, writes key + CSR for each. Returns the files written.
