@@ -76,8 +76,7 @@ mod tests {
         genkey(&ca);
         csr(&ca, "ca");
         let opts = sign::Options {
-            self_sign: true,
-            key: Some(ca.with_extension("key")),
+            with: Some(sign::SignWith::SelfSign { key: Some(ca.with_extension("key")) }),
             input: Some(ca.with_extension("csr")),
             output: OutputOptions {
                 files: FileTargets { cert: Some(ca.with_extension("crt")), ..Default::default() },
@@ -94,8 +93,7 @@ mod tests {
         genkey(&admin);
         csr(&admin, "admin");
         let opts = sign::Options {
-            ca_cert: Some(ca.with_extension("crt")),
-            ca_key: Some(ca.with_extension("key")),
+            with: Some(sign::SignWith::Ca { cert: ca.with_extension("crt"), key: ca.with_extension("key") }),
             input: Some(admin.with_extension("csr")),
             output: OutputOptions {
                 files: FileTargets { cert: Some(admin.with_extension("crt")), ..Default::default() },

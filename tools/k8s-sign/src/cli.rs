@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser};
-use k8s_pki::cmd::sign::Options;
+use k8s_pki::cmd::sign::{Options, SignWith};
 use k8s_pki::sink::FileTargets;
 use k8s_pki::usage::Usage;
 use k8s_pki_cli::{OutputArgs, UsageArg, with_suffix};
@@ -181,16 +181,18 @@ pub struct Cli {
 impl Cli {
     /// The options for `k8s_pki::cmd::sign::run`.
     pub fn options(&self) -> k8s_pki::Result<Options> {
-        let (ca_cert, ca_key) = match &self.ca {
-            Some(prefix) => (Some(with_suffix(prefix, ".crt")), Some(with_suffix(prefix, ".key"))),
-            None => (self.ca_cert.clone(), self.ca_key.clone()),
+        // clap keeps --ca, --ca-cert/--ca-key (together) and --self-sign (with --key) apart.
+        let with = match (&self.ca, &self.ca_cert, &self.ca_key) {
+            _ if self.self_sign => Some(SignWith::SelfSign { key: self.key.clone() }),
+            (Some(prefix), ..) => {
+                Some(SignWith::Ca { cert: with_suffix(prefix, ".crt"), key: with_suffix(prefix, ".key") })
+            }
+            (None, Some(cert), Some(key)) => Some(SignWith::Ca { cert: cert.clone(), key: key.clone() }),
+            _ => None,
         };
         let files = FileTargets { cert: self.cert_out.clone(), key: self.key_out.clone(), ..FileTargets::default() };
         Ok(Options {
-            ca_cert,
-            ca_key,
-            self_sign: self.self_sign,
-            key: self.key.clone(),
+            with,
             days: self.days,
             duration: self.duration.clone(),
             not_before: self.not_before,

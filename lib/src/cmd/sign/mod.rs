@@ -4,7 +4,7 @@
 mod controller;
 mod options;
 
-pub use options::Options;
+pub use options::{Options, SignWith};
 
 use std::path::PathBuf;
 
@@ -42,7 +42,8 @@ pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
     } else {
         profile.map(|p| p.usages.to_vec()).or_else(|| cfssl.map(|c| c.usages.clone()))
     };
-    let default_days = if make_ca || (opts.self_sign && usages.is_none()) { 3650 } else { 365 };
+    let self_sign = matches!(opts.with, Some(SignWith::SelfSign { .. }));
+    let default_days = if make_ca || (self_sign && usages.is_none()) { 3650 } else { 365 };
     // The cfssl file's expiry unless --days or --duration says otherwise.
     let cfssl_expiry = cfssl.map(|c| &c.expiry).or(initca.map(|i| &i.expiry));
     let duration = opts.duration.as_ref().or(cfssl_expiry.filter(|_| opts.days.is_none()));
@@ -115,7 +116,7 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
                         sink.flush_json()?;
                     }
                     Kind::Key => {
-                        if opts.self_sign && opts.key.is_none() {
+                        if matches!(opts.with, Some(SignWith::SelfSign { key: None })) {
                             last_key = Some(PrivateKey::from_pem_block(&block.label, &block.der, &source)?);
                         }
                         // A new key starts a new item; flush what the previous one had.
@@ -189,28 +190,23 @@ fn certificate(
 
 /// The CA (or the CSR's own key) the flags name; a kubeadm release's NotBefore rule applied.
 fn choose_signer(opts: &Options, now: i64, issue_opts: &mut IssueOptions) -> Result<Signer> {
-    Ok(match (opts.self_sign, &opts.ca_cert, &opts.ca_key) {
-        (true, None, None) => {
-            Signer::SelfSign { file_key: opts.key.as_deref().map(PrivateKey::read_file).transpose()? }
+    Ok(match &opts.with {
+        Some(SignWith::SelfSign { key }) => {
+            Signer::SelfSign { file_key: key.as_deref().map(PrivateKey::read_file).transpose()? }
         }
-        (true, _, _) => return Err(Error::usage("--self-sign does not take --ca-cert/--ca-key")),
-        (false, Some(cert_path), Some(key_path)) => {
-            if opts.key.is_some() {
-                return Err(Error::usage("--key goes with --self-sign; the CA key is --ca-key"));
-            }
-            let ca = Ca::from_files(cert_path, key_path, now)?;
+        Some(SignWith::Ca { cert, key }) => {
+            let ca = Ca::from_files(cert, key, now)?;
             // kubeadm 1.28-1.30 start a leaf when its CA started (pki_helpers.go NewSignedCert).
             if let Some(r) = opts.release {
                 issue_opts.start_as(r.leaf_not_before, ca.cert.not_before);
             }
             Signer::Ca(Box::new(ca))
         }
-        (false, None, None) => {
+        None => {
             return Err(Error::usage(
                 "name the CA with --ca-cert FILE --ca-key FILE (or --ca PREFIX), or pass --self-sign",
             ));
         }
-        (false, _, _) => return Err(Error::usage("--ca-cert and --ca-key go together")),
     })
 }
 
@@ -264,8 +260,12 @@ fn explain_issued(opts: &Options, der: &[u8], source: &str, index: usize, now: i
     } else {
         shown(&opts.output.files.path_for(Kind::Cert), "cert.crt")
     };
-    let (ca_crt, ca_key, self_key) = (shown(&opts.ca_cert, ""), shown(&opts.ca_key, ""), shown(&opts.key, "key.pem"));
-    let signed_with = if opts.self_sign {
+    let (ca_crt, ca_key, self_key) = match &opts.with {
+        Some(SignWith::Ca { cert, key }) => (cert.display().to_string(), key.display().to_string(), String::new()),
+        Some(SignWith::SelfSign { key }) => (String::new(), String::new(), shown(key, "key.pem")),
+        None => Default::default(),
+    };
+    let signed_with = if matches!(opts.with, Some(SignWith::SelfSign { .. })) {
         crate::explain::SignedWith::SelfSigned { key: &self_key }
     } else {
         crate::explain::SignedWith::Ca { cert: &ca_crt, key: &ca_key }

@@ -6,18 +6,28 @@ use crate::sink::OutputOptions;
 use crate::usage::Usage;
 use crate::{profile, validity};
 
-/// What `k8s-sign` was asked to do.
+/// Who signs.
+#[derive(Clone, Debug)]
+pub enum SignWith {
+    /// A CA: `--ca-cert FILE --ca-key FILE`, or `--ca PREFIX`.
+    Ca {
+        /// Its certificate.
+        cert: PathBuf,
+        /// Its private key.
+        key: PathBuf,
+    },
+    /// `--self-sign`: each CSR's own key, the one before it in the stream, or `--key FILE`.
+    SelfSign {
+        /// The key from a file instead of the stream.
+        key: Option<PathBuf>,
+    },
+}
+
 /// What `k8s-sign` was asked to do.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
-    /// CA certificate file.
-    pub ca_cert: Option<PathBuf>,
-    /// CA key file.
-    pub ca_key: Option<PathBuf>,
-    /// Self-sign each CSR with the key that precedes it in the stream (or `--key`).
-    pub self_sign: bool,
-    /// Key for `--self-sign` from a file instead of the stream.
-    pub key: Option<PathBuf>,
+    /// Who signs (none named: a usage error saying how to name one).
+    pub with: Option<SignWith>,
     /// `--days`.
     pub days: Option<i64>,
     /// `--duration`.
