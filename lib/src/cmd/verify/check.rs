@@ -2,14 +2,14 @@
 //! and key, as a Go client or server would decide, with `--explain`'s openssl equivalents.
 
 use super::inspect::{Item, read_items};
-use super::options::{Options, OutputFormat};
+use super::options::OutputFormat;
+use super::request::{Check, Show};
 use crate::cert::Cert;
 use crate::cmd::note::Warn;
 use crate::error::{Error, Result};
 use crate::finding::{Status, worst};
 use crate::report::{self, SubjectJson};
 use crate::sink::print;
-use crate::term::Paint;
 use crate::usage::Usage;
 use crate::verify::{Expect, chain_usages, check, go_verdict};
 
@@ -87,7 +87,7 @@ struct CheckJson<'a> {
 
 /// The roots of `--ca-cert`, without those Go's parser refuses (CertPool.AppendCertsFromPEM skips
 /// them), each said on stderr.
-fn roots(opts: &Options, note: Warn<'_>) -> Result<Vec<Cert>> {
+fn roots(opts: &Check, note: Warn<'_>) -> Result<Vec<Cert>> {
     let Some(path) = opts.ca_cert.as_deref() else { return Ok(Vec::new()) };
     let mut out = Vec::new();
     for (i, cert) in Cert::read_all(path)?.into_iter().enumerate() {
@@ -105,9 +105,10 @@ fn roots(opts: &Options, note: Warn<'_>) -> Result<Vec<Cert>> {
 
 /// Checks every certificate of the inputs against what the flags ask; exit 1 on a failure,
 /// 0 otherwise (6 on warnings with `--strict`).
-pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note: Warn<'_>) -> Result<()> {
-    let items = read_items(opts)?;
-    if opts.explain {
+pub(super) fn run(opts: &Check, show: &Show, note: Warn<'_>) -> Result<()> {
+    let (at, warn_within) = (show.at, show.warn_within);
+    let items = read_items(&opts.inputs, opts.go)?;
+    if show.explain {
         explain_checks(opts, &items, note);
     }
     let roots = roots(opts, note)?;
@@ -162,7 +163,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint, note
             go,
         });
     }
-    report(&results, opts, paint)
+    report(&results, opts.strict, show)
 }
 
 /// The verdict on a certificate (or chain) Go's parser refuses: that, and nothing else.
@@ -177,11 +178,12 @@ fn refused(source: &str, message: String, go: String, with_roots: bool) -> Check
 }
 
 /// Prints the verdicts and turns them into the exit status.
-fn report(results: &[Checked], opts: &Options, paint: &Paint) -> Result<()> {
+fn report(results: &[Checked], strict: bool, show: &Show) -> Result<()> {
+    let paint = &show.paint;
     if results.is_empty() {
         return Err(Error::input("input", "no certificate to check"));
     }
-    let text = match opts.format {
+    let text = match show.format {
         OutputFormat::Text => {
             let mut out = String::new();
             for r in results {
@@ -191,7 +193,7 @@ fn report(results: &[Checked], opts: &Options, paint: &Paint) -> Result<()> {
                     crate::term::sanitize_line(&r.source),
                     crate::term::sanitize_line(&r.subject_text)
                 ));
-                out.push_str(&report::findings_text(&r.findings, "  ", opts.verbose, paint));
+                out.push_str(&report::findings_text(&r.findings, "  ", show.verbose, paint));
             }
             out
         }
@@ -215,19 +217,19 @@ fn report(results: &[Checked], opts: &Options, paint: &Paint) -> Result<()> {
     // A valid chain exits 0 with its warnings printed (as openssl verify does); --strict makes
     // them count, for health checks.
     let status = results.iter().map(|r| worst(&r.findings)).max().unwrap_or(Status::Ok);
-    crate::finding::exit_for(status, opts.strict, || format!("{failed} of {} certificates failed", results.len()))
+    crate::finding::exit_for(status, strict, || format!("{failed} of {} certificates failed", results.len()))
 }
 
 /// The openssl commands that check what `opts` asks, for each certificate file.
-fn explain_checks(opts: &Options, items: &[Item], note: Warn<'_>) {
+fn explain_checks(opts: &Check, items: &[Item], note: Warn<'_>) {
     use crate::explain::sh;
     note(crate::cmd::note::Note::Explain(
         "# k8s-verify: path validation as Go's crypto/x509 does it (chain, validity, extended key usage, SANs); openssl checks the same with:",
     ));
-    let cert_files: Vec<String> = if opts.inputs.is_empty() {
+    let cert_files: Vec<String> = if opts.inputs.0.is_empty() {
         vec!["cert.crt".into()]
     } else {
-        opts.inputs.iter().map(|p| p.display().to_string()).collect()
+        opts.inputs.0.iter().map(|p| p.display().to_string()).collect()
     };
     let purposes: Vec<Option<&str>> = if opts.purposes.is_empty() {
         vec![None]

@@ -1,26 +1,28 @@
 //! `--cluster-dump`: the trust map of cluster dumps (with `--pki-dir`, the tree's CAs named and
 //! its rotation judged); exit 1 on a failed finding, 6 on warnings only.
 
-use super::options::{Options, OutputFormat};
+use std::path::{Path, PathBuf};
+
+use super::options::OutputFormat;
+use super::request::Show;
 use crate::cmd::note::{Note, Warn};
 use crate::error::Result;
 use crate::finding::exit_for;
 use crate::sink::print;
-use crate::term::Paint;
 use crate::trust_map::{self, kinds};
 
 /// Reads the dumps, maps them, prints the map.
-pub(super) fn run(opts: &Options, paint: &Paint, note: Warn<'_>) -> Result<()> {
-    let objects = trust_map::dump::read_all(&opts.cluster_dumps)?;
-    let root = opts.pki_dir.as_deref().map(crate::audit::locate).transpose()?.map(|(root, _)| root);
+pub(super) fn run(dumps: &[PathBuf], pki_dir: Option<&Path>, show: &Show, note: Warn<'_>) -> Result<()> {
+    let objects = trust_map::dump::read_all(dumps)?;
+    let root = pki_dir.map(crate::audit::locate).transpose()?.map(|(root, _)| root);
     let mut map = trust_map::build(&objects, root.as_deref())?;
     map.judge_rotation();
-    if opts.explain {
+    if show.explain {
         explain(&map, note);
     }
-    match opts.format {
+    match show.format {
         OutputFormat::Json => print(&trust_map::render::json(&map))?,
-        OutputFormat::Text => print(&trust_map::render::text(&map, opts.verbose, paint))?,
+        OutputFormat::Text => print(&trust_map::render::text(&map, show.verbose, &show.paint))?,
     }
     let worst = map.findings.worst();
     exit_for(worst, true, || "a cluster object fails: see above".into())

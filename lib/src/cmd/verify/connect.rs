@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use super::options::{Options, OutputFormat};
+use super::options::OutputFormat;
+use super::request::{Connect, Show};
 use crate::cert::Cert;
 use crate::endpoint::{ClientAuth, ClientIdentity, Request, Session, Target, handshake};
 use crate::error::{Error, Result};
@@ -65,8 +66,8 @@ fn certs_and_key(name: &str, bytes: Vec<u8>) -> Result<(Vec<Cert>, Option<Privat
     Ok((certs, key))
 }
 
-fn plan(opts: &Options) -> Result<Plan> {
-    let mut target = opts.connect.clone();
+fn plan(opts: &Connect) -> Result<Plan> {
+    let mut target = opts.target.clone();
     let mut server_name = opts.servername.clone();
     let mut roots = Vec::new();
     let mut ca_name = String::new();
@@ -181,7 +182,7 @@ fn client_finding(session: &Session, client: Option<&Cert>) -> Option<Finding> {
 /// (`pki/etcd/server.crt` → `pki/etcd/ca.crt`) with their name, when it is there.
 type TreeView = (Finding, Option<(Vec<Cert>, String)>);
 
-fn tree_view(dir: &Path, port: u16, opts: &Options, leaf: &Cert) -> Result<TreeView> {
+fn tree_view(dir: &Path, port: u16, opts: &Connect, leaf: &Cert) -> Result<TreeView> {
     let tree = crate::beneath::Beneath::open(dir)?;
     let ask = crate::served::Ask { port, file: opts.served_file.as_deref() };
     let (finding, rel) = crate::served::locate(&tree, &ask, leaf)?;
@@ -195,13 +196,14 @@ fn tree_view(dir: &Path, port: u16, opts: &Options, leaf: &Cert) -> Result<TreeV
 }
 
 /// Connects, shows the served chain, checks it, and reports the client and on-disk verdicts.
-pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> Result<()> {
+pub(super) fn run(opts: &Connect, show: &Show) -> Result<()> {
+    let (at, warn_within) = (show.at, show.warn_within);
     let plan = plan(opts)?;
     let session = handshake(&Request {
         target: &plan.target,
         server_name: &plan.server_name,
         client: plan.client.as_ref(),
-        timeout: opts.timeout.unwrap_or(super::options::DEFAULT_TIMEOUT),
+        timeout: opts.timeout,
     })?;
     let endpoint = plan.target.to_string();
     let served: Vec<Cert> = session
@@ -220,7 +222,7 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
     let host: crate::hostname::Host =
         plan.server_name.parse().map_err(|e: String| Error::usage(format!("--servername: {e}")))?;
     // With --pki-dir: which file serves, and (without --ca-cert) the tree's CA that signs it.
-    let on_disk = opts.pki_dir.as_deref().map(|dir| tree_view(dir, plan.target.port, opts, leaf)).transpose()?;
+    let on_disk = opts.tree.as_deref().map(|dir| tree_view(dir, plan.target.port, opts, leaf)).transpose()?;
     let (roots, ca_name) = match (&on_disk, plan.roots.is_empty()) {
         (Some((_, Some((roots, name)))), true) => (roots.clone(), name.clone()),
         _ => (plan.roots.clone(), plan.ca_name.clone()),
@@ -259,8 +261,8 @@ pub(super) fn run(opts: &Options, at: i64, warn_within: i64, paint: &Paint) -> R
         status,
         findings: &findings,
     };
-    let text = match opts.format {
-        OutputFormat::Text => text_report(&shown, leaf, opts.verbose, paint),
+    let text = match show.format {
+        OutputFormat::Text => text_report(&shown, leaf, show.verbose, &show.paint),
         OutputFormat::Json => json_report(&shown, plan.client.is_some(), go.as_deref())?,
     };
     print(&text)?;

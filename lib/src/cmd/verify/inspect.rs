@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use super::options::{Options, OutputFormat};
+use super::options::OutputFormat;
+use super::request::{Inputs, Show};
 use crate::cert::Cert;
 use crate::csr::Csr;
 use crate::error::{Error, Result};
@@ -40,9 +41,9 @@ fn cert_item(der: &[u8], name: &str, source: String, index: usize, go: crate::go
     }
 }
 
-pub(super) fn read_items(opts: &Options) -> Result<Vec<Item>> {
+pub(super) fn read_items(inputs: &Inputs, go: crate::go_release::GoRelease) -> Result<Vec<Item>> {
     let mut items = Vec::new();
-    for (index, path) in super::options::sources(opts).into_iter().enumerate() {
+    for (index, path) in inputs.sources().into_iter().enumerate() {
         let input = Input::open(path, "a certificate, CSR, key or kubeconfig")?;
         let (name, bytes) = input.read_all()?;
         if looks_like_kubeconfig(&bytes) {
@@ -63,7 +64,7 @@ pub(super) fn read_items(opts: &Options) -> Result<Vec<Item>> {
             n += 1;
             let source = format!("{name} #{n}");
             match block.kind() {
-                Kind::Cert => items.push(cert_item(&block.der, &name, source, index, opts.go)?),
+                Kind::Cert => items.push(cert_item(&block.der, &name, source, index, go)?),
                 Kind::Csr => items.push(Item::Csr(Box::new(Csr::from_der(&block.der, &name)?), source)),
                 Kind::Key => items.push(Item::Key(
                     PrivateKey::from_pem_block(&block.label, &block.der, &name)?,
@@ -108,8 +109,8 @@ fn kubeconfig_items(bytes: &[u8], name: &str, path: Option<&Path>, index: usize,
 }
 
 /// Shows what each input holds.
-pub(super) fn run(opts: &Options, at: i64) -> Result<()> {
-    let items = read_items(opts)?;
+pub(super) fn run(inputs: &Inputs, go: crate::go_release::GoRelease, show: &Show) -> Result<()> {
+    let (items, at) = (read_items(inputs, go)?, show.at);
     let summaries: Vec<inspect::Summary> = items
         .iter()
         .map(|item| match item {
@@ -125,14 +126,14 @@ pub(super) fn run(opts: &Options, at: i64) -> Result<()> {
             }
         })
         .collect();
-    let text = match opts.format {
+    let text = match show.format {
         OutputFormat::Text => summaries.iter().map(inspect::Summary::to_text).collect::<Vec<_>>().join("\n"),
         OutputFormat::Json => {
             let all: Vec<serde_json::Value> = summaries.iter().map(inspect::Summary::to_json).collect();
             serde_json::to_string_pretty(&all).map_err(|_| Error::internal("cannot encode JSON"))? + "\n"
         }
     };
-    match opts.format {
+    match show.format {
         OutputFormat::Text => print_text(&text)?,
         OutputFormat::Json => print(&text)?,
     }

@@ -2,8 +2,9 @@
 //! certificate, CSR, key or kubeconfig holds; audit a whole kubeadm PKI directory; check CSRs
 //! against a signer's rules; show the wiring of the three CAs.
 //!
-//! What it does is one [`Mode`], decided once from the flags by [`Options::mode`]: flags that
-//! select two modes, or that belong to another mode, are a usage error. One module per mode.
+//! What it does is one [`Mode`], decided once from the flags by [`Options::mode`] (flags that
+//! select two modes, or that belong to another mode, are a usage error), and run as one typed
+//! request holding that mode's flags only (`request.rs`). One module per mode.
 
 mod audit;
 mod check;
@@ -11,31 +12,24 @@ mod cluster;
 mod connect;
 mod inspect;
 mod options;
+mod request;
 mod signer;
 
-use options::DEFAULT_WARN_WITHIN;
 pub use options::{Mode, Options, OutputFormat};
+use request::Request;
 
 use crate::error::{Error, Result};
-use crate::term::{Paint, use_color};
-use crate::validity;
 
 /// Runs k8s-verify. Findings go to stdout; the result says whether they held.
 pub fn run(opts: &Options, note: crate::cmd::note::Warn<'_>) -> Result<()> {
-    let mode = opts.mode()?;
-    let at = opts.at.map_or_else(validity::now, |t| t.as_second());
-    let warn_within = match &opts.warn_within {
-        Some(d) => d.seconds_from(at)?,
-        None => DEFAULT_WARN_WITHIN,
-    };
-    let paint = Paint::new(opts.format == OutputFormat::Text && use_color(opts.color));
-    match mode {
-        Mode::Flags => audit::flags(opts),
-        Mode::Graph(format) => audit::graph(opts, format, at, warn_within),
-        Mode::Audit => audit::run(opts, at, warn_within, &paint, note),
-        Mode::Signer => signer::run(opts),
-        Mode::JoinHash => {
-            let items = inspect::read_items(opts)?;
+    let (request, show) = Request::of(opts)?;
+    match request {
+        Request::Flags { pki_dir } => audit::flags(pki_dir.as_deref(), &show),
+        Request::Graph { format, tree } => audit::graph(tree.as_ref(), format),
+        Request::Audit { tree, expiry } => audit::run(&tree, expiry, &show, note),
+        Request::Signer { signer, inputs } => signer::run(&signer, &inputs),
+        Request::JoinHash { inputs, go } => {
+            let items = inspect::read_items(&inputs, go)?;
             let lines: String = items
                 .iter()
                 .filter_map(|i| if let inspect::Item::Cert(c, ..) = i { Some(c.join_hash() + "\n") } else { None })
@@ -45,10 +39,10 @@ pub fn run(opts: &Options, note: crate::cmd::note::Warn<'_>) -> Result<()> {
             }
             crate::sink::print(&lines)
         }
-        Mode::Connect => connect::run(opts, at, warn_within, &paint),
-        Mode::TrustMap => cluster::run(opts, &paint, note),
-        Mode::Inspect => inspect::run(opts, at),
-        Mode::Check => check::run(opts, at, warn_within, &paint, note),
+        Request::Connect(c) => connect::run(&c, &show),
+        Request::TrustMap { dumps, pki_dir } => cluster::run(&dumps, pki_dir.as_deref(), &show, note),
+        Request::Inspect { inputs, go } => inspect::run(&inputs, go, &show),
+        Request::Check(c) => check::run(&c, &show, note),
     }
 }
 

@@ -2,9 +2,8 @@
 //! mode that is, and the inputs and audit options the modes share.
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::audit::AuditOptions;
 use crate::error::{Error, Result};
 use crate::term::ColorChoice;
 use crate::usage::Usage;
@@ -231,25 +230,5 @@ impl Options {
 /// `--timeout` when not given.
 pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The audit's options from k8s-verify's.
 /// `--warn-within` when not given: 30 days.
 pub const DEFAULT_WARN_WITHIN: i64 = 30 * validity::DAY;
-
-pub(super) fn audit_options(opts: &Options, at: i64, warn_within: i64) -> AuditOptions {
-    AuditOptions {
-        node_name: opts.node_name.clone(),
-        advertise_address: opts.advertise_address,
-        service_cidr: opts.service_cidr.clone(),
-        dns_domain: opts.dns_domain.clone(),
-        at,
-        warn_within,
-        root: opts.root.clone(),
-        release: opts.kubernetes_version,
-        external_etcd: opts.external_etcd,
-    }
-}
-
-/// The files named on the command line, or stdin when there are none (`-` is stdin too).
-pub(super) fn sources(opts: &Options) -> Vec<Option<&Path>> {
-    if opts.inputs.is_empty() { vec![None] } else { opts.inputs.iter().map(|p| crate::input::named(Some(p))).collect() }
-}

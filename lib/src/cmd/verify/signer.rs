@@ -1,7 +1,7 @@
 //! `k8s-verify --signer`: would kube-controller-manager's signer of that name accept these
 //! CSRs (PEM, or CertificateSigningRequest objects with their usages)?
 
-use super::options::Options;
+use super::request::Inputs;
 use crate::csr::Csr;
 use crate::csrapi;
 use crate::error::{Error, Result};
@@ -11,11 +11,10 @@ use crate::signer::requested_usages;
 use crate::sink::print_text;
 
 /// `--signer`: would kube-controller-manager's signer accept these CSRs?
-pub(super) fn run(opts: &Options) -> Result<()> {
-    let Some(signer) = &opts.signer else { return Err(Error::usage("--signer is needed")) };
+pub(super) fn run(signer: &crate::signer::Signer, inputs: &Inputs) -> Result<()> {
     let mut failed = 0;
     let mut lines = String::new();
-    for path in super::options::sources(opts) {
+    for path in inputs.sources() {
         let (name, bytes) = Input::open(path, "a CSR or CertificateSigningRequest object")?.read_all()?;
         let (usages, pem) = if csrapi::looks_like_object(&bytes) {
             let o = csrapi::CsrObject::from_slice(&bytes, &name)?;
