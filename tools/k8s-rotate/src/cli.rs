@@ -297,22 +297,7 @@ impl Cli {
             Sub::Issue(a) => Some(&a.issue),
             _ => None,
         };
-        let sa_min_soak = match new {
-            Some(n) => n
-                .sa_min_soak
-                .trim()
-                .parse::<jiff::SignedDuration>()
-                .ok()
-                .filter(|d| !d.is_negative())
-                .map(|d| d.as_secs())
-                .ok_or_else(|| {
-                    k8s_pki::Error::usage(format!(
-                        "invalid --sa-min-soak '{}': use e.g. 24h, 90m, 0s",
-                        k8s_pki::term::sanitize(&n.sa_min_soak)
-                    ))
-                })?,
-            None => 86_400,
-        };
+        let sa_min_soak = new.map(|n| soak(&n.sa_min_soak)).transpose()?.unwrap_or(86_400);
         let ca_lifetime =
             k8s_pki::validity::lifetime(new.and_then(|n| n.days), new.and_then(|n| n.duration.as_ref()), 3650, now)?;
         let leaf_lifetime =
@@ -346,17 +331,34 @@ impl Cli {
                 _ => Vec::new(),
             },
             to: match &self.command {
-                Sub::Plan(p) => p.to.map(|s| match s {
-                    UntilArg::Prepare => Phase::Prepare,
-                    UntilArg::Clients => Phase::IssueClients,
-                    UntilArg::Servers => Phase::IssueServers,
-                    UntilArg::Distrust => Phase::Distrust,
-                    UntilArg::Finish => Phase::Done,
-                }),
+                Sub::Plan(p) => p.to.map(until),
                 _ => None,
             },
             now,
         })
+    }
+}
+
+/// `--sa-min-soak SPAN` in seconds (`24h`, `90m`, `0s`).
+fn soak(text: &str) -> k8s_pki::Result<i64> {
+    text.trim().parse::<jiff::SignedDuration>().ok().filter(|d| !d.is_negative()).map(|d| d.as_secs()).ok_or_else(
+        || {
+            k8s_pki::Error::usage(format!(
+                "invalid --sa-min-soak '{}': use e.g. 24h, 90m, 0s",
+                k8s_pki::term::sanitize(text)
+            ))
+        },
+    )
+}
+
+/// `plan --to STEP`: the phase that step ends in.
+fn until(step: UntilArg) -> Phase {
+    match step {
+        UntilArg::Prepare => Phase::Prepare,
+        UntilArg::Clients => Phase::IssueClients,
+        UntilArg::Servers => Phase::IssueServers,
+        UntilArg::Distrust => Phase::Distrust,
+        UntilArg::Finish => Phase::Done,
     }
 }
 
