@@ -19,10 +19,6 @@ use crate::pem::Kind;
 /// The most entries a walk of the tree looks at.
 const MAX_ENTRIES: usize = 100_000;
 
-fn removal(rel: String, why: &str) -> Change {
-    Change { rel, contents: None, now: "deleted".into(), why: why.into(), pipe: String::new() }
-}
-
 /// Every file under `dir` of the tree (relative to it), walked without following a link.
 pub fn walk(tree: &Tree, dir: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
@@ -89,7 +85,7 @@ pub fn removals(tree: &Tree, state: Option<&State>, ms: &[Material]) -> Result<V
         for g in [super::Generation::Old, super::Generation::New] {
             let rel = super::layout::file(std::path::Path::new("pki"), m.target, g, "key").display().to_string();
             if tree.dir().exists(&rel) && seen.insert(rel.clone()) {
-                out.push(removal(rel, "the rotation's private keys go at finish (the new one is in pki/)"));
+                out.push(Change::removal(rel, "the rotation's private keys go at finish (the new one is in pki/)"));
             }
         }
     }
@@ -97,7 +93,7 @@ pub fn removals(tree: &Tree, state: Option<&State>, ms: &[Material]) -> Result<V
     for dir in backups.iter().filter(|d| tree.dir().is_dir(d)) {
         for rel in walk(tree, dir)? {
             if !is_public(tree, &rel) && seen.insert(rel.clone()) {
-                out.push(removal(rel, "a backup's private key: no rollback needs it after finish"));
+                out.push(Change::removal(rel, "a backup's private key: no rollback needs it after finish"));
             }
         }
     }
@@ -106,7 +102,7 @@ pub fn removals(tree: &Tree, state: Option<&State>, ms: &[Material]) -> Result<V
         let in_backup = backups.iter().any(|b| rel.starts_with(&format!("{b}/")));
         if !in_backup && !seen.contains(&rel) && holds_old_key(tree, &rel, &olds) {
             seen.insert(rel.clone());
-            out.push(removal(rel, "a copy of an old private key"));
+            out.push(Change::removal(rel, "a copy of an old private key"));
         }
     }
     Ok(out)

@@ -2,18 +2,10 @@
 //! tree's nodes, a step's complete command line, the audit a gate runs, the service-account
 //! soak and the `--confirm` words.
 
-use zeroize::Zeroizing;
-
-use crate::rotation::change::Change;
 use crate::rotation::plan::Node;
 use crate::rotation::state::TargetState;
 use crate::rotation::tree::Tree;
 use crate::rotation::{Step, Target};
-
-/// A write of `bytes` to `rel`.
-pub(super) fn change(rel: String, bytes: Vec<u8>, mode: u32, why: &str) -> Change {
-    Change { rel, contents: Some((Zeroizing::new(bytes), mode)), now: why.into(), why: why.into(), pipe: String::new() }
-}
 
 /// What a `--confirm` word stands for.
 pub(super) fn confirm_meaning(word: &str) -> &'static str {

@@ -82,13 +82,13 @@ fn undo_changes(tree: &Tree, state: &State, step: &Step, resuming: bool) -> Resu
                 };
                 if tree.read(rel).as_deref() != Some(bytes.as_slice()) {
                     let why = format!("as it was before {}", step.command);
-                    all.push(facts::change(rel.clone(), bytes.to_vec(), crate::rotation::backup::mode_of(rel), &why));
+                    all.push(Change::write(rel.clone(), bytes.to_vec(), crate::rotation::backup::mode_of(rel), &why));
                 }
             }
             let kept = |r: &&String| *r != crate::wiring::CA_SIGNER && !r.starts_with("pki/rotation/");
             for rel in rec.created.iter().filter(kept) {
                 if tree.dir().exists(rel) {
-                    all.push(removal(rel.clone(), "the undone step created it"));
+                    all.push(Change::removal(rel.clone(), "the undone step created it"));
                 }
             }
         }
@@ -99,17 +99,13 @@ fn undo_changes(tree: &Tree, state: &State, step: &Step, resuming: bool) -> Resu
                 for what in ["crt", "key"] {
                     let rel = material::file(std::path::Path::new("pki"), t, g, what).display().to_string();
                     if tree.dir().exists(&rel) {
-                        all.push(removal(rel, "nothing is signed by the new CA or key yet"));
+                        all.push(Change::removal(rel, "nothing is signed by the new CA or key yet"));
                     }
                 }
             }
         }
     }
     Ok(all)
-}
-
-fn removal(rel: String, why: &str) -> Change {
-    Change { rel, contents: None, now: "deleted".into(), why: why.into(), pipe: String::new() }
 }
 
 /// Rolls back one step (see the module's text).
