@@ -18,24 +18,6 @@ fn ecdsa_tree() -> (Scratch, PathBuf) {
     (dir, tree)
 }
 
-/// Every file under `dir`, with its bytes: what must not change.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
-            let meta = std::fs::symlink_metadata(e.path()).expect("meta");
-            if meta.is_dir() {
-                stack.push(e.path());
-            } else if meta.is_file() {
-                out.push((e.path(), std::fs::read(e.path()).expect("read")));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn a_link_out_of_the_tree_at_any_depth_is_reported_and_never_followed() {
     let (dir, tree) = copy_of_demo();
@@ -44,7 +26,7 @@ fn a_link_out_of_the_tree_at_any_depth_is_reported_and_never_followed() {
     // pki/etcd moved out of the tree and linked back: its files are fine, and are not the tree's.
     std::fs::rename(tree.join("pki/etcd"), outside.join("etcd")).expect("mv");
     std::os::unix::fs::symlink(outside.join("etcd"), tree.join("pki/etcd")).expect("link");
-    let before = snapshot(&outside);
+    let before = file_contents(&outside);
     let (code, report) = audit_json(&tree);
     assert_eq!(code, 1, "{report}");
     let files = report["files"].as_array().expect("files");
@@ -65,7 +47,7 @@ fn a_link_out_of_the_tree_at_any_depth_is_reported_and_never_followed() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("pki/etcd is a symbolic link out of the tree"), "{err}");
     assert!(!tree.join("pki/rotation.json").exists());
-    assert_eq!(snapshot(&outside), before, "nothing outside the tree changed");
+    assert_eq!(file_contents(&outside), before, "nothing outside the tree changed");
     // The whole pki/ a link: every file says so.
     std::fs::remove_file(tree.join("pki/etcd")).expect("rm");
     std::fs::rename(outside.join("etcd"), tree.join("pki/etcd")).expect("mv back");
@@ -215,10 +197,10 @@ fn finish_leaves_no_private_key_of_an_old_ca_or_the_old_sa_key_anywhere() {
         assert!(!tree.join(r).exists(), "{r} is said removed and is there");
     }
     let mut keys = 0;
-    for (path, bytes) in snapshot(&tree) {
+    for (rel, bytes) in file_contents(&tree) {
         if String::from_utf8_lossy(&bytes).contains("PRIVATE KEY") {
             keys += 1;
-            assert!(!olds.contains(&public_of(&path)), "{} holds an old private key", path.display());
+            assert!(!olds.contains(&public_of(&tree.join(&rel))), "{rel} holds an old private key");
         }
     }
     assert!(keys > 5, "the tree's own keys are read ({keys})");

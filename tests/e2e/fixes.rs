@@ -2,28 +2,8 @@
 //! bash as printed and rewrites only the broken file (and its pair), after which the tree audits
 //! clean.
 
-use std::path::Path;
-
 use crate::audit::{DEFECTS, file, sh};
 use crate::util::*;
-
-/// Every file under `dir` (relative path → bytes).
-fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read_dir").flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).expect("under dir").display().to_string();
-                out.insert(rel, std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    out
-}
 
 /// The files a fix of the report entry `path` may rewrite: the certificate and its key, the
 /// kubeconfig, or the service-account pair.
@@ -47,7 +27,7 @@ fn every_fix_line_runs_as_printed_and_touches_only_the_broken_file() {
     for (what, break_it) in cases {
         let (_keep, out) = copy_of_demo();
         sh(&out, break_it);
-        let before = snapshot(&out);
+        let before = file_contents(&out);
         let (code, v) = audit_json(&out);
         assert_ne!(code, 0, "{what}: the audit saw nothing");
         let broken: Vec<&serde_json::Value> = v["files"]
@@ -69,7 +49,7 @@ fn every_fix_line_runs_as_printed_and_touches_only_the_broken_file() {
         }
         let (code, v) = audit_json(&out);
         assert_eq!(code, 0, "{what}: after {fixes:?}: {v:#}");
-        let after = snapshot(&out);
+        let after = file_contents(&out);
         let chmod_only = fixes.iter().all(|f| f.starts_with("chmod 600 "));
         for (path, bytes) in &before {
             if chmod_only || !allowed.contains(path) {

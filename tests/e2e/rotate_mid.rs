@@ -174,9 +174,17 @@ fn rolling_back_the_clients_reissues_an_old_certificate_about_to_expire() {
     let out = rotate_ok(&tree, &["rollback"]);
     assert!(out.contains("pki/apiserver-etcd-client.crt"), "{out}");
     // Every other file is put back byte for byte; the 10-day certificate is re-issued by the old CA.
-    let differs: Vec<String> =
-        snapshot(&tree).into_iter().zip(prepared).filter(|(now, then)| now != then).map(|(now, _)| now.0).collect();
-    assert_eq!(differs, ["./pki/apiserver-etcd-client.crt", "./pki/apiserver-etcd-client.key"]);
+    let now = snapshot(&tree);
+    let differs: std::collections::BTreeSet<&str> = now
+        .keys()
+        .chain(prepared.keys())
+        .filter(|rel| now.get(*rel) != prepared.get(*rel))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        differs.into_iter().collect::<Vec<_>>(),
+        ["pki/apiserver-etcd-client.crt", "pki/apiserver-etcd-client.key"]
+    );
     let old_ca = tree.join("pki/rotation/etcd-ca.old.crt");
     let out = tool("k8s-verify")
         .arg("--ca-cert")

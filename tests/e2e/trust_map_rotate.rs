@@ -9,12 +9,6 @@ use serde_json::{Value, json};
 
 use crate::util::*;
 
-/// The files of a tree with their digests (rotation.json included).
-fn snapshot(tree: &Path) -> String {
-    let out = pipe("cd \"$1\" && find . -type f | sort | xargs sha256sum", &[tree]);
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// Runs a printed command with bash, kubectl pointed at the stand-in.
 fn run_printed(command: &str, kubeconfig: &Path) {
     let out =
@@ -63,7 +57,7 @@ fn distrust_waits_for_every_cluster_object_and_plan_says_how_to_update_each() {
     assert_eq!(generations, want);
 
     // Distrust refuses, naming every object with the old CA only, and writes nothing.
-    let before = snapshot(&tree);
+    let before = file_contents(&tree);
     let out = rotate(&tree, &["distrust", "--cluster-dump", &s(&dump)]);
     assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -79,7 +73,7 @@ fn distrust_waits_for_every_cluster_object_and_plan_says_how_to_update_each() {
         assert!(err.contains(&gate(object)), "{object}: {err}");
     }
     assert_eq!(err.matches("carries the old ca").count(), stale.len(), "{err}");
-    assert_eq!(snapshot(&tree), before, "a refused distrust writes nothing");
+    assert_eq!(file_contents(&tree), before, "a refused distrust writes nothing");
 
     // plan lists them before distrust, by whom, with the command for the operator's.
     let plan = rotate_ok(&tree, &["plan", "--cluster-dump", &s(&dump), "--format", "json"]);

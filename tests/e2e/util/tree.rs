@@ -7,6 +7,25 @@ use std::process::Command as StdCommand;
 use super::kube::{Scratch, scratch};
 use super::run::{assert_schema, bin_dir, repo, tool};
 
+/// Every regular file under `dir` (not through links), by its path relative to `dir`, with its
+/// bytes: what a test compares before and after a command.
+pub fn file_contents(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let (path, meta) = (entry.path(), entry.metadata().expect("metadata"));
+            if meta.is_dir() {
+                stack.push(path);
+            } else if meta.is_file() {
+                let rel = path.strip_prefix(dir).expect("under dir").display().to_string();
+                out.insert(rel, std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    out
+}
+
 /// The demo PKI built once by examples/kubeadm-pki.sh with three nodes, shared by the tests
 /// that only read it.
 pub fn demo_pki() -> &'static Path {
