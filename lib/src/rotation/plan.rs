@@ -318,4 +318,29 @@ mod tests {
         assert_eq!(seq, ["etcd:n2"]);
         assert!(restarts(Phase::Done, &Target::ALL, &nodes(), None).is_empty());
     }
+
+    /// The restart rules and the wiring table name the same files: every file a rule says a
+    /// component reads is one a flag of that component points at (`k8s-verify --flags`), the
+    /// rotation's signer included, except the serving certificate a kubelet reads from its own
+    /// directory (`--tls-cert-file`, which kubeadm does not set; the hard-way layout keeps it as
+    /// `pki/kubelet.crt`).
+    #[test]
+    fn every_file_a_restart_reads_is_wired_to_that_component() {
+        let wired = crate::wiring::flags_for(true);
+        let mut checked = 0;
+        for rule in RULES.iter().filter(|r| wired.iter().any(|(c, ..)| *c == r.component)) {
+            for file in rule.reads {
+                let of_component = wired.iter().any(|(c, _, f, _)| *c == rule.component && f == file);
+                let kubelet_serving = rule.component == "kubelet" && *file == "pki/kubelet.crt";
+                assert!(
+                    of_component || kubelet_serving,
+                    "{} reads {file} in {:?}, no flag says so",
+                    rule.component,
+                    rule.phase
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "{checked}");
+    }
 }
