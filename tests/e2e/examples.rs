@@ -135,7 +135,8 @@ fn genkey_and_csr_help_examples_run_as_written() {
     let set = format!(
         "kubectl --kubeconfig kube.conf config set-cluster kubernetes --server https://{addr} --tls-server-name kubernetes"
     );
-    kubectl();
+    // The scripts run the kubectl on PATH.
+    require("kubectl", "kubectl (it comes with the machine image)");
     bash(d, &format!("{set} >/dev/null\nk8s-genkey --key-out node.key"), &[]);
     // The stand-in serves no OpenAPI document for kubectl's client-side validation.
     let no_openapi = [("kubectl apply -f -", "kubectl apply --validate=false -f -".to_string())];
@@ -268,7 +269,8 @@ fn the_overview_pages_commands_run_as_written() {
     let set = format!(
         "kubectl --kubeconfig admin.conf config set-cluster kubernetes --server https://{api} --tls-server-name kubernetes >/dev/null"
     );
-    kubectl();
+    // The scripts run the kubectl on PATH.
+    require("kubectl", "kubectl (it comes with the machine image)");
     bash(&d, &set, &[]);
     let script =
         served[0].replace("/etc/kubernetes", &s(&d)).replace("10.0.0.10:6443", &api).replace("127.0.0.1:2379", &etcd);

@@ -2,11 +2,10 @@
 //! re-issued when the generation that signed it (read from its signature) is not the phase's, a
 //! kubeconfig given the phase's CA data and client certificate. [`super::backup`] applies them.
 
-pub use super::change::Change;
+pub use super::change::{Cause, Change};
 use std::path::Path;
 
 use base64::Engine;
-use zeroize::Zeroizing;
 
 use super::material::Material;
 use super::tree::{Leaf, Tree};
@@ -32,16 +31,6 @@ pub struct Want {
     pub renew_within: i64,
     /// Where a re-issued leaf's NotBefore starts: the tree's kubeadm release's rule.
     pub not_before: crate::release::NotBefore,
-}
-
-fn write(rel: String, bytes: Vec<u8>, mode: u32, now: String, why: String, pipe: String) -> Change {
-    Change { rel, contents: Some((Zeroizing::new(bytes), mode)), now, why, pipe }
-}
-
-fn members_words(m: &Material, phase: Phase) -> String {
-    let words: Vec<&str> =
-        phase.bundle().members(&Generation::Old, &Generation::New).iter().map(|g| g.word()).collect();
-    format!("{} {}", words.join(" + "), if m.target == Target::Sa { "key" } else { "CA" })
 }
 
 /// The writes that bring the tree's files for `m`'s target into `want.phase`: only what
@@ -71,15 +60,13 @@ fn trust_and_signer(tree: &Tree, m: &Material, phase: Phase, trust_pem: &str) ->
     let new_rel = super::layout::file(Path::new("pki"), t, Generation::New, "crt").display().to_string();
     let old_rel = super::layout::file(Path::new("pki"), t, Generation::Old, "crt").display().to_string();
     if tree.read(&t.trust_file()).as_deref() != Some(trust_pem.as_bytes()) {
-        let parts: Vec<String> = phase.bundle().members(&old_rel, &new_rel).into_iter().map(|r| tree.sh(r)).collect();
-        out.push(write(
-            t.trust_file(),
-            trust_pem.as_bytes().to_vec(),
-            super::backup::mode_of(&t.trust_file()),
-            members_words(m, phase),
-            "every reader trusts what this phase trusts, the signer first".into(),
-            format!("cat {} > {}", parts.join(" "), tree.sh(&t.trust_file())),
-        ));
+        let cause = Cause::Trust {
+            members: phase.bundle().members(&Generation::Old, &Generation::New).into_iter().copied().collect(),
+            key: t == Target::Sa,
+            files: phase.bundle().members(&old_rel, &new_rel).into_iter().cloned().collect(),
+        };
+        let mode = super::backup::mode_of(&t.trust_file());
+        out.push(Change::caused(t.trust_file(), trust_pem.as_bytes().to_vec(), mode, cause));
     }
     let signer = m.side(phase.signer());
     let current_key = tree.key(&t.key_file());
@@ -87,26 +74,14 @@ fn trust_and_signer(tree: &Tree, m: &Material, phase: Phase, trust_pem: &str) ->
         let pem = signer
             .key_pem()?
             .ok_or_else(|| Error::refused_as(crate::error::Refusal::Gate, format!("the {} key is gone", t.name())))?;
-        let src = super::layout::file(Path::new("pki"), t, phase.signer(), "key").display().to_string();
-        out.push(write(
-            t.key_file(),
-            pem.as_bytes().to_vec(),
-            0o600,
-            format!("the {} key", phase.signer().word()),
-            "the signing key of this phase".into(),
-            format!("cp {} {}", tree.sh(&src), tree.sh(&t.key_file())),
-        ));
+        let from = super::layout::file(Path::new("pki"), t, phase.signer(), "key").display().to_string();
+        let cause = Cause::SigningKey { generation: phase.signer(), from };
+        out.push(Change::caused(t.key_file(), pem.as_bytes().to_vec(), 0o600, cause));
     }
     if t == Target::Ca && tree.read(crate::wiring::CA_SIGNER).as_deref() != Some(signer.pem.as_bytes()) {
-        let src = super::layout::file(Path::new("pki"), t, phase.signer(), "crt").display().to_string();
-        out.push(write(
-            crate::wiring::CA_SIGNER.into(),
-            signer.pem.clone().into_bytes(),
-            0o644,
-            format!("the {} CA alone", phase.signer().word()),
-            "kube-controller-manager's --cluster-signing-cert-file takes exactly one certificate".into(),
-            format!("cp {} {}", tree.sh(&src), tree.sh(crate::wiring::CA_SIGNER)),
-        ));
+        let from = super::layout::file(Path::new("pki"), t, phase.signer(), "crt").display().to_string();
+        let cause = Cause::CaSigner { generation: phase.signer(), from };
+        out.push(Change::caused(crate::wiring::CA_SIGNER.into(), signer.pem.clone().into_bytes(), 0o644, cause));
     }
     Ok(out)
 }
@@ -128,36 +103,22 @@ fn leaf_pair(tree: &Tree, leaf: &Leaf, m: &Material, wanted: Generation, want: &
         .ok_or_else(|| Error::io_msg(&tree.root.join(&key_rel), "missing or unreadable key"))?;
     let old_key = crate::key::PrivateKey::from_pem_block(&key_block.label, &key_block.der, &key_rel)?;
     let renewed = renew(&cert, old_key, crate::renew::format_of(&key_block.label), m, wanted, want)?;
-    let stem = leaf.rel.trim_end_matches(".crt");
-    let ca_prefix = super::layout::file(Path::new("pki"), m.target, wanted, "crt").display().to_string();
-    let ca_prefix = tree.sh(ca_prefix.trim_end_matches(".crt"));
-    let (crt, key, stem) = (tree.sh(&leaf.rel), tree.sh(&key_rel), tree.sh(stem));
-    let kind = if leaf.server() { "a server" } else { "a client" };
-    let why = format!("{kind} certificate: {} in {}", wanted.word(), want.phase.word());
+    let ca = super::layout::file(Path::new("pki"), m.target, wanted, "crt").display().to_string();
+    let (server, phase) = (leaf.server(), want.phase);
     let mut out = Vec::new();
-    let pipe = if want.keep_keys {
-        format!(
-            "k8s-csr --from-cert {crt} --key {key} --reuse-key | k8s-sign --ca {ca_prefix} --cert-out {crt} --force"
-        )
-    } else {
-        out.push(write(
-            key_rel,
-            renewed.key_pem.as_bytes().to_vec(),
-            0o600,
-            "a fresh key".into(),
-            why.clone(),
-            String::new(),
-        ));
-        format!("k8s-genkey | k8s-csr --from-cert {crt} | k8s-sign --ca {ca_prefix} --out {stem} --force")
+    if !want.keep_keys {
+        let cause = Cause::LeafKey { server, generation: wanted, phase };
+        out.push(Change::caused(key_rel.clone(), renewed.key_pem.as_bytes().to_vec(), 0o600, cause));
+    }
+    let cause = Cause::Leaf {
+        server,
+        generation: wanted,
+        phase,
+        key: key_rel,
+        ca: ca.trim_end_matches(".crt").to_string(),
+        keep_key: want.keep_keys,
     };
-    out.push(write(
-        leaf.rel.clone(),
-        renewed.cert_pem.into_bytes(),
-        0o644,
-        format!("signed by the {} CA", wanted.word()),
-        why,
-        pipe,
-    ));
+    out.push(Change::caused(leaf.rel.clone(), renewed.cert_pem.into_bytes(), 0o644, cause));
     Ok(out)
 }
 
@@ -263,24 +224,9 @@ fn kubeconfig(
     if yaml.as_bytes() == bytes.as_slice() {
         return Ok(None);
     }
-    let ca_prefix = super::layout::file(Path::new("pki"), m.target, wanted, "crt").display().to_string();
+    let ca = super::layout::file(Path::new("pki"), m.target, wanted, "crt").display().to_string();
     // Renewal re-issues what the CA named issued; under the other generation's CA, that one.
-    let issuer = issued_by
-        .map(|g| {
-            let file = super::layout::file(Path::new("pki"), m.target, g, "crt").display().to_string();
-            format!(" --issued-by {}", tree.sh(&file))
-        })
-        .unwrap_or_default();
-    Ok(Some(write(
-        leaf.rel.clone(),
-        yaml.as_bytes().to_vec(),
-        0o600,
-        what.join(" and "),
-        "kubeconfigs trust what pki/ca.crt trusts; their client certificates move with the clients".into(),
-        format!(
-            "k8s-kubeconfig --renew {} --ca {}{issuer}  # and certificate-authority-data: base64 of pki/ca.crt",
-            tree.sh(&leaf.rel),
-            tree.sh(ca_prefix.trim_end_matches(".crt"))
-        ),
-    )))
+    let issued_by = issued_by.map(|g| super::layout::file(Path::new("pki"), m.target, g, "crt").display().to_string());
+    let cause = Cause::Kubeconfig { what, ca: ca.trim_end_matches(".crt").to_string(), issued_by };
+    Ok(Some(Change::caused(leaf.rel.clone(), yaml.as_bytes().to_vec(), 0o600, cause)))
 }

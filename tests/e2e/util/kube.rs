@@ -16,7 +16,11 @@ use super::run::require;
 pub fn kubectl() -> StdCommand {
     static PROGRAM: OnceLock<PathBuf> = OnceLock::new();
     let program = PROGRAM.get_or_init(|| match std::env::var_os("K8S_PKI_TEST_KUBECTL") {
-        Some(named) => PathBuf::from(named),
+        Some(named) => {
+            let named = PathBuf::from(named);
+            assert!(named.is_file(), "K8S_PKI_TEST_KUBECTL names no file: {}", named.display());
+            named
+        }
         None => undispatched(),
     });
     let mut cmd = StdCommand::new(program);

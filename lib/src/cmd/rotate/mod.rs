@@ -169,7 +169,7 @@ fn forward(
     let mut missing = gates::gates(tree, state.as_ref(), step, (&ms, &all), opts, resuming);
     missing.extend(cluster::distrust_gate_lines(tree, step, opts, note)?);
     let forced = gates::refuse_or_force(&missing, opts, note)?;
-    show::explain_changes(&all, opts, note);
+    show::explain_changes(tree, &all, opts, note);
     let record = record_of(tree, &all, state.as_ref().and_then(|s| s.steps.get(step.to.word())));
     let targets: Vec<Target> = ms.iter().map(|m| m.target).collect();
     let report = report::StepReport { step, targets: &targets, record: &record, changes: &all, resumed: resuming };

@@ -69,7 +69,7 @@ impl StepReport<'_> {
             .map(|rel| {
                 let removed = self.record.removed.contains(rel);
                 let (now, why) = match self.changes.iter().find(|c| &c.rel == rel) {
-                    Some(c) => (c.now.clone(), c.why.clone()),
+                    Some(c) => (c.now(), c.why()),
                     None if removed => ("deleted".into(), "removed by an earlier run of the step".into()),
                     None => ("as the step wants".into(), "written by an earlier run of the step".into()),
                 };

@@ -134,7 +134,7 @@ pub(super) fn run(tree: &Tree, state: Option<State>, opts: &Options, note: crate
         all = renew_expiring(tree, &state, all, opts)?;
     }
     let forced = gate(tree, &state, step, &all, opts, resuming, note)?;
-    show::explain_changes(&all, opts, note);
+    show::explain_changes(tree, &all, opts, note);
     let targets = state.target_list();
     let earlier = state.rollback.as_ref().filter(|_| resuming).map(|u| &u.files);
     let files = record_of(tree, &all, earlier);

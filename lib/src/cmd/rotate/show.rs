@@ -12,7 +12,7 @@ use crate::rotation::state::State;
 use crate::rotation::tree::Tree;
 
 /// With `--explain`: each write, why, and the equivalent command.
-pub(super) fn explain_changes(changes: &[Change], opts: &Options, note: crate::cmd::note::Warn<'_>) {
+pub(super) fn explain_changes(tree: &Tree, changes: &[Change], opts: &Options, note: crate::cmd::note::Warn<'_>) {
     if !opts.explain {
         return;
     }
@@ -20,11 +20,12 @@ pub(super) fn explain_changes(changes: &[Change], opts: &Options, note: crate::c
         note(crate::cmd::note::Note::Explain(&format!(
             "# {}: {} ({})",
             c.rel,
-            c.why,
+            c.why(),
             if c.contents.is_some() { "written" } else { "removed" }
         )));
-        if !c.pipe.is_empty() {
-            note(crate::cmd::note::Note::Explain(&format!("$ {}", c.pipe)));
+        let pipe = c.pipe(&|rel| tree.sh(rel));
+        if !pipe.is_empty() {
+            note(crate::cmd::note::Note::Explain(&format!("$ {pipe}")));
         }
     }
 }
