@@ -275,13 +275,17 @@ impl Cli {
         let now = k8s_pki::validity::now();
         let (command, common) = match &self.command {
             Sub::Plan(a) => (Command::Plan, &a.common),
-            Sub::Prepare(a) => (Command::Prepare, &a.common),
+            Sub::Prepare(a) => (Command::step("prepare")?, &a.common),
             Sub::Issue(a) => (
-                if a.issue.step == StepArg::Clients { Command::IssueClients } else { Command::IssueServers },
+                Command::step(if a.issue.step == StepArg::Clients {
+                    "issue --step clients"
+                } else {
+                    "issue --step servers"
+                })?,
                 &a.common,
             ),
-            Sub::Distrust(a) => (Command::Distrust, &a.common),
-            Sub::Finish(c) => (Command::Finish, c),
+            Sub::Distrust(a) => (Command::step("distrust")?, &a.common),
+            Sub::Finish(c) => (Command::step("finish")?, c),
             Sub::Status(c) => (Command::Status, c),
             Sub::Rollback(c) => (Command::Rollback, c),
         };

@@ -39,16 +39,11 @@ pub fn run(opts: &Options, note: super::Warn<'_>) -> Result<()> {
         return Err(Error::usage(format!("no node '{}' in this tree", crate::term::sanitize(node))));
     }
     let state = State::load(tree.dir())?;
-    let step = |to| crate::rotation::step_into(to).ok_or_else(|| Error::internal("no step into a phase"));
     match opts.command {
         Command::Plan => plan(&tree, state.as_ref(), opts),
         Command::Status => status(&tree, state.as_ref(), opts),
         Command::Rollback => rollback::run(&tree, state, opts, note),
-        Command::Prepare => forward(&tree, state, step(Phase::Prepare)?, opts, note),
-        Command::IssueClients => forward(&tree, state, step(Phase::IssueClients)?, opts, note),
-        Command::IssueServers => forward(&tree, state, step(Phase::IssueServers)?, opts, note),
-        Command::Distrust => forward(&tree, state, step(Phase::Distrust)?, opts, note),
-        Command::Finish => forward(&tree, state, step(Phase::Done)?, opts, note),
+        Command::Step(step) => forward(&tree, state, step, opts, note),
     }
 }
 

@@ -13,20 +13,24 @@ use crate::rotation::{Phase, Step, Target, step_from};
 pub enum Command {
     /// What the next steps write and restart.
     Plan,
-    /// idle → prepare.
-    Prepare,
-    /// prepare → issue/clients.
-    IssueClients,
-    /// issue/clients → issue/servers.
-    IssueServers,
-    /// issue/servers → distrust.
-    Distrust,
-    /// distrust → done.
-    Finish,
+    /// A forward step of the phase table, found by its words ([`Command::step`]).
+    Step(&'static Step),
     /// Where the rotation is.
     Status,
     /// One step back.
     Rollback,
+}
+
+impl Command {
+    /// The forward step whose command is `words` (`prepare`, `issue --step clients`, …), as the
+    /// phase table names it.
+    pub fn step(words: &str) -> Result<Command> {
+        crate::rotation::STEPS
+            .iter()
+            .find(|s| s.command == words)
+            .map(Command::Step)
+            .ok_or_else(|| Error::internal(format!("no step '{words}' in the phase table")))
+    }
 }
 
 /// Everything the subcommands take.
@@ -84,4 +88,17 @@ pub(super) fn chosen(opts: &Options) -> Result<Vec<Target>> {
 pub(super) fn next_step(state: Option<&State>) -> Option<&'static Step> {
     let phase = state.map(State::phase).transpose().ok().flatten().unwrap_or(Phase::Idle);
     step_from(phase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_forward_step_is_found_by_its_words() {
+        for step in crate::rotation::STEPS {
+            assert_eq!(Command::step(step.command).ok(), Some(Command::Step(step)));
+        }
+        assert_eq!(Command::step("issue").map_err(|e| e.exit_code()), Err(crate::error::EXIT_INTERNAL));
+    }
 }
