@@ -195,7 +195,7 @@ impl Csr {
 mod tests {
     use super::*;
     use crate::key::Algorithm;
-    use crate::profile::{Params, find};
+    use crate::kubeadm::profile::{Params, find};
 
     fn apiserver_csr() -> (Request, Vec<u8>) {
         let params =

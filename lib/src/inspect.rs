@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::cert::{Cert, hex_sha256};
 use crate::csr::Csr;
-use crate::identity::{Identity, Signer};
+use crate::kubeadm::identity::{Identity, Signer};
 use crate::usage::Usage;
 use crate::validity::{DAY, format_time};
 use crate::verify::describe_usages;
@@ -93,7 +93,7 @@ pub fn matching_profiles(
     is_ca: bool,
 ) -> Vec<(&'static str, Option<String>)> {
     let Some(cn) = cn else { return Vec::new() };
-    crate::profile::matching(cn, orgs, usages, is_ca).into_iter().map(|p| (p.name, p.path())).collect()
+    crate::kubeadm::profile::matching(cn, orgs, usages, is_ca).into_iter().map(|p| (p.name, p.path())).collect()
 }
 
 impl Summary {
@@ -192,7 +192,7 @@ pub fn certificate(cert: &Cert, source: &str, at: i64) -> Summary {
     s.add_profiles(&matching_profiles(cert.subject.cn(), &orgs, &cert.ext.usages, cert.is_ca()));
     s.add(
         "kubernetes",
-        crate::identity::explain(&Identity {
+        crate::kubeadm::identity::explain(&Identity {
             cn: cert.subject.cn(),
             orgs: &orgs,
             usages: &cert.ext.usages,
@@ -235,7 +235,7 @@ pub fn csr(csr: &Csr, source: &str) -> Summary {
     s.add_profiles(&matching_profiles(req.subject.cn(), &orgs, &req.usages, req.is_ca));
     s.add(
         "kubernetes",
-        crate::identity::explain(&Identity {
+        crate::kubeadm::identity::explain(&Identity {
             cn: req.subject.cn(),
             orgs: &orgs,
             usages: &req.usages,

@@ -86,5 +86,5 @@ pub struct RenewOptions {
     /// Where NotBefore starts, as the tree's kubeadm release sets it: the CA's NotBefore (1.28
     /// to 1.30, pkiutil `NewSignedCert`, which `kubeadm certs renew` calls too) or five minutes
     /// before now (1.31 and later).
-    pub not_before: crate::release::NotBefore,
+    pub not_before: crate::kubeadm::release::NotBefore,
 }

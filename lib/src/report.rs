@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::cert::Cert;
 use crate::finding::{Finding, Status};
-use crate::release::Residual;
+use crate::kubeadm::release::Residual;
 use crate::term::Paint;
 use crate::term::sanitize_line;
 use crate::validity::{format_residual, format_time};

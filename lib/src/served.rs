@@ -1,5 +1,5 @@
 //! Which file of a tree a server is serving, and whether it is the file on disk. The served
-//! leaf is matched to the tree's serving certificates ([`crate::wiring::SERVED`]) by its exact
+//! leaf is matched to the tree's serving certificates ([`crate::kubeadm::wiring::SERVED`]) by its exact
 //! bytes, then by its public key (a renewal keeps the key); the port kubeadm's component
 //! listens on only breaks a tie, or names the file when nothing matches; `--served-file REL`
 //! names the file outright. Nothing is guessed: when the served certificate is none of the
@@ -9,8 +9,8 @@ use crate::beneath::Beneath;
 use crate::cert::Cert;
 use crate::error::Result;
 use crate::finding::{Check, Finding, Status};
+use crate::kubeadm::wiring::{SERVED, Served, served_on};
 use crate::validity::format_time;
-use crate::wiring::{SERVED, Served, served_on};
 
 /// A file of the tree that may be serving, with what serves it.
 struct Candidate {
@@ -50,7 +50,7 @@ pub fn locate(tree: &Beneath, ask: &Ask<'_>, leaf: &Cert) -> Result<(Finding, Op
 /// The CA file of the tree that signs `rel` (`pki/etcd/server.crt` → `pki/etcd/ca.crt`), from the
 /// kubeadm profile table.
 pub fn signer_of(rel: &str) -> Option<String> {
-    crate::profile::PROFILES
+    crate::kubeadm::profile::PROFILES
         .iter()
         .find(|p| p.path().is_some_and(|path| format!("{path}.crt") == rel))
         .and_then(|p| p.signer)
@@ -136,7 +136,7 @@ fn by_port_or_profile<'c>(candidates: &'c [Candidate], port: u16, leaf: &Cert) -
         return by_port;
     }
     let cn = leaf.subject.cn().unwrap_or_default();
-    let profiles: Vec<String> = crate::profile::matching(cn, &leaf.subject.orgs(), &leaf.ext.usages, false)
+    let profiles: Vec<String> = crate::kubeadm::profile::matching(cn, &leaf.subject.orgs(), &leaf.ext.usages, false)
         .iter()
         .filter_map(|p| p.path().map(|path| format!("{path}.crt")))
         .collect();
@@ -228,7 +228,7 @@ mod tests {
     use crate::csr::{Csr, build};
     use crate::issue::{Ca, IssueOptions};
     use crate::key::{Algorithm, PrivateKey};
-    use crate::profile::{Params, find};
+    use crate::kubeadm::profile::{Params, find};
     use crate::test_pki::{NOW, ca};
     use crate::validity::DAY;
 

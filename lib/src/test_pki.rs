@@ -4,7 +4,7 @@ use crate::cert::Cert;
 use crate::csr::{Csr, build};
 use crate::issue::{Ca, IssueOptions, self_sign};
 use crate::key::{Algorithm, PrivateKey};
-use crate::profile::{Params, find};
+use crate::kubeadm::profile::{Params, find};
 use crate::validity::DAY;
 
 /// The time the tests' CAs are made at (November 2026).

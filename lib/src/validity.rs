@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use crate::error::{Error, Result};
-use crate::release::Residual;
+use crate::kubeadm::release::Residual;
 
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;

@@ -1,7 +1,7 @@
 //! `docs/kubeadm.md` is the spec the profile table follows, with the kubeadm source of each
 //! row: this walks its profile table against `profile::PROFILES`, row by row, column by column.
 
-use k8s_pki::profile::PROFILES;
+use k8s_pki::kubeadm::profile::PROFILES;
 
 /// The rows between `<!-- NAME: begin -->` and `<!-- NAME: end -->`, as cells without backticks.
 fn table(doc: &str, name: &str) -> Vec<Vec<String>> {
@@ -47,7 +47,7 @@ fn the_profile_table_is_the_documented_one() {
 
 #[test]
 fn the_release_rows_are_the_documented_release_table() {
-    use k8s_pki::release::{NotBefore, RELEASES, Residual, Server};
+    use k8s_pki::kubeadm::release::{NotBefore, RELEASES, Residual, Server};
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/kubeadm.md"))
         .expect("docs/kubeadm.md is in the repository");
     let rows = table(&doc, "releases");

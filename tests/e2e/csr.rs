@@ -310,9 +310,9 @@ fn missing_parameters_are_usage_errors() {
 
 #[test]
 fn list_profiles_names_every_profile() {
-    // The rows of the table the profiles are data in (lib/src/profile/table.rs), read from the
+    // The rows of the table the profiles are data in (lib/src/kubeadm/profile/table.rs), read from the
     // source, not from the tool: each is listed once in text and in JSON, and nothing else is.
-    let table = read(repo().join("lib/src/profile/table.rs"));
+    let table = read(repo().join("lib/src/kubeadm/profile/table.rs"));
     let rows: Vec<&str> = table
         .lines()
         .filter_map(|l| l.trim().strip_prefix("name: \"")?.strip_suffix("\","))

@@ -8,7 +8,7 @@ use super::read::{AuditOptions, LoadedCa, load_bundle, load_key, permissions};
 use crate::cert::Cert;
 use crate::explain::sh_path;
 use crate::finding::{Check, Finding, Status, worst};
-use crate::profile::CaName;
+use crate::kubeadm::profile::CaName;
 use crate::report::{BundleMember, FileKind, FileReport, SubjectJson};
 use crate::verify::{Expect, check};
 

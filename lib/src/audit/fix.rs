@@ -16,7 +16,7 @@ use super::layout::{Target, with_suffix};
 use crate::cert::Cert;
 use crate::explain::{sh, sh_path};
 use crate::finding::{Check, Finding, Status};
-use crate::profile::SanRule;
+use crate::kubeadm::profile::SanRule;
 use crate::request::Request;
 use crate::san::San;
 

@@ -6,11 +6,11 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use crate::beneath::Beneath;
-use crate::release::Release;
+use crate::kubeadm::release::Release;
 
 use super::read::{AuditOptions, load_cert};
 use crate::error::{Error, Result};
-use crate::profile::{Location, PROFILES, Params, Profile};
+use crate::kubeadm::profile::{Location, PROFILES, Params, Profile};
 use crate::request::Request;
 use crate::san::San;
 pub(super) use crate::sink::with_suffix;
@@ -147,7 +147,7 @@ pub(super) fn infer_params(pki: &Path, tree: &Beneath, opts: &AuditOptions, rele
 /// super-admin.conf is no evidence: kubeadm's docs suggest keeping it off the node.
 pub(super) fn detect(tree: &Beneath, pki: &Path) -> (&'static Release, Vec<String>) {
     let root = tree.root();
-    let mut left: Vec<&'static Release> = crate::release::RELEASES.iter().collect();
+    let mut left: Vec<&'static Release> = crate::kubeadm::release::RELEASES.iter().collect();
     let mut told = Vec::new();
     for profile in PROFILES.iter().filter(|p| !p.older_orgs().is_empty()) {
         let cert = match profile.location {
@@ -167,7 +167,7 @@ pub(super) fn detect(tree: &Beneath, pki: &Path) -> (&'static Release, Vec<Strin
     }
     match left.last() {
         Some(r) => (r, told),
-        None => (crate::release::newest(), Vec::new()),
+        None => (crate::kubeadm::release::newest(), Vec::new()),
     }
 }
 
@@ -178,7 +178,7 @@ pub(super) fn release_of(tree: &Beneath, pki: &Path, opts: &AuditOptions) -> (&'
         return (r, "--kubernetes-version".into());
     }
     match detect(tree, pki) {
-        (r, told) if r.minor != crate::release::newest().minor => {
+        (r, told) if r.minor != crate::kubeadm::release::newest().minor => {
             (r, format!("detected from the groups of {}", told.join(", ")))
         }
         (r, _) => (r, "the default; no certificate's groups name an older release".into()),

@@ -11,7 +11,7 @@ use crate::cert::Cert;
 use crate::finding::{Check, Finding, Status, worst};
 use crate::hostname::Host;
 use crate::key::PublicKey;
-use crate::profile::Location;
+use crate::kubeadm::profile::Location;
 use crate::report::{FileKind, FileReport, SubjectJson};
 use crate::verify::{Expect, check};
 
@@ -72,7 +72,8 @@ fn read(
         let (cert, key, findings) = read_pair(target, tree, rel);
         return Read { cert, key, findings, server: None, references_cert_file: false, renewed_ca: None };
     }
-    let cluster_ca = cas.iter().find(|c| c.name == crate::profile::CaName::Cluster).map(|c| c.bundle.as_slice());
+    let cluster_ca =
+        cas.iter().find(|c| c.name == crate::kubeadm::profile::CaName::Cluster).map(|c| c.bundle.as_slice());
     let k = kubeconfig::audit(&target.path(), tree, opts.root.as_deref(), cluster_ca.unwrap_or(&[]), opts.at);
     Read {
         cert: k.cert,
@@ -118,7 +119,7 @@ fn checks(
             Ok(_) => "is missing".into(),
         };
         let missing = format!("cannot check: {ca_rel} {why}");
-        findings.push(if opts.external_etcd && signer == crate::profile::CaName::Etcd {
+        findings.push(if opts.external_etcd && signer == crate::kubeadm::profile::CaName::Etcd {
             Finding::warn(Check::Chain, format!("{missing} (with an external etcd its CA may live elsewhere)"))
         } else {
             Finding::fail(Check::Chain, missing, None)
@@ -224,9 +225,9 @@ pub(super) fn audit(
 /// the default), a warning when `--kubernetes-version` named a release that writes others.
 /// Groups no followed release wrote are the subject check's failure, not this.
 fn release_groups(
-    profile: &crate::profile::Profile,
+    profile: &crate::kubeadm::profile::Profile,
     cert: &Cert,
-    release: &crate::release::Release,
+    release: &crate::kubeadm::release::Release,
     explicit: bool,
 ) -> Option<Finding> {
     let orgs = cert.subject.orgs();

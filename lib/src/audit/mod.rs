@@ -19,7 +19,7 @@ use std::path::Path;
 use crate::beneath::Beneath;
 use crate::error::Result;
 use crate::finding::{Check, Finding, Status};
-use crate::profile::CaName;
+use crate::kubeadm::profile::CaName;
 use crate::report::Report;
 use crate::validity::format_time;
 
@@ -31,14 +31,14 @@ pub use read::AuditOptions;
 pub fn node_name(dir: &Path, opts: &AuditOptions) -> Option<String> {
     let (root, pki) = layout::locate(dir).ok()?;
     let tree = Beneath::open(&root).ok()?;
-    let release = opts.release.unwrap_or_else(crate::release::newest);
+    let release = opts.release.unwrap_or_else(crate::kubeadm::release::newest);
     layout::infer_params(&pki, &tree, opts, release).node_name
 }
 
 /// The kubeadm release the tree already opened at `tree` (the directory holding `pki/`)
 /// carries, as far as its certificates' groups tell (the newest when nothing tells): what a
 /// renewal or rotation of it follows.
-pub fn release_of_tree(tree: &Beneath) -> &'static crate::release::Release {
+pub fn release_of_tree(tree: &Beneath) -> &'static crate::kubeadm::release::Release {
     layout::detect(tree, &tree.root().join("pki")).0
 }
 
@@ -144,8 +144,8 @@ mod tests {
     use crate::issue::{Ca, IssueOptions, self_sign};
     use crate::key::PrivateKey;
     use crate::key::{Algorithm, KeyFormat};
+    use crate::kubeadm::profile::{Params, find};
     use crate::pem::encode_pem;
-    use crate::profile::{Params, find};
     use crate::report::FileKind;
     use crate::validity::DAY;
 

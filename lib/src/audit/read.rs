@@ -8,7 +8,7 @@ use crate::beneath::Beneath;
 use crate::cert::Cert;
 use crate::finding::{Check, Finding};
 use crate::key::PrivateKey;
-use crate::profile::CaName;
+use crate::kubeadm::profile::CaName;
 
 /// What the audit needs besides the directory.
 #[derive(Clone, Debug)]
@@ -28,7 +28,7 @@ pub struct AuditOptions {
     /// A copy of the node's file system: kubeconfigs' absolute file references are read under it.
     pub root: Option<std::path::PathBuf>,
     /// `--kubernetes-version`: the kubeadm release the tree must match; detected when absent.
-    pub release: Option<&'static crate::release::Release>,
+    pub release: Option<&'static crate::kubeadm::release::Release>,
     /// `--external-etcd`: the cluster's etcd is external (kubeadm's `etcd.external`); detected
     /// from `manifests/` when false.
     pub external_etcd: bool,

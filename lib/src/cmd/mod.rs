@@ -23,7 +23,7 @@ mod tests {
     use super::*;
     use crate::cert::Cert;
     use crate::key::{Algorithm, KeyFormat, PrivateKey};
-    use crate::profile::Params;
+    use crate::kubeadm::profile::Params;
     use crate::sink::{FileTargets, OutputOptions};
 
     fn out(prefix: &Path) -> OutputOptions {
@@ -57,7 +57,7 @@ mod tests {
         let params =
             Params { node_name: Some("n1".into()), advertise_address: "10.0.0.10".parse().ok(), ..Params::default() };
         let opts = csr::Options {
-            profile: Some(crate::profile::find(profile).expect("profile")),
+            profile: Some(crate::kubeadm::profile::find(profile).expect("profile")),
             params,
             key: Some(key),
             output: OutputOptions {

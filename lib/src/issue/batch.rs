@@ -6,8 +6,8 @@ use super::{Ca, IssueOptions, Issued};
 use crate::csr::Csr;
 use crate::error::{Error, Result};
 use crate::input::BlockStream;
+use crate::kubeadm::profile;
 use crate::pem::{Block, Kind};
-use crate::profile;
 
 /// CSRs signed per chunk (bounded memory; enough to keep every core busy).
 pub const CHUNK: usize = 256;

@@ -316,8 +316,8 @@ impl DynSignatureAlgorithmIdentifier for KeySigner<'_> {
 mod tests {
     use super::*;
     use crate::key::Algorithm;
+    use crate::kubeadm::profile::{Params, find};
     use crate::name::Subject;
-    use crate::profile::{Params, find};
     use crate::request::Request;
     use crate::san::San;
     use crate::validity::DAY;

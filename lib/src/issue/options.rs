@@ -33,8 +33,8 @@ impl IssueOptions {
     /// Starts a leaf of a CA that started at `ca_start` as a kubeadm release's `rule` does: at
     /// the CA's NotBefore for 1.28 to 1.30 (pki_helpers.go `NewSignedCert`), else as it is. A
     /// NotBefore already asked for wins.
-    pub fn start_as(&mut self, rule: crate::release::NotBefore, ca_start: i64) {
-        if rule == crate::release::NotBefore::CaNotBefore {
+    pub fn start_as(&mut self, rule: crate::kubeadm::release::NotBefore, ca_start: i64) {
+        if rule == crate::kubeadm::release::NotBefore::CaNotBefore {
             self.not_before = self.not_before.or(Some(ca_start));
         }
     }

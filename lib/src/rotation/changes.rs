@@ -30,7 +30,7 @@ pub struct Want {
     /// (a rollback that puts back old certificates does not put back ones about to expire).
     pub renew_within: i64,
     /// Where a re-issued leaf's NotBefore starts: the tree's kubeadm release's rule.
-    pub not_before: crate::release::NotBefore,
+    pub not_before: crate::kubeadm::release::NotBefore,
 }
 
 /// The writes that bring the tree's files for `m`'s target into `want.phase`: only what
@@ -78,10 +78,15 @@ fn trust_and_signer(tree: &Tree, m: &Material, phase: Phase, trust_pem: &str) ->
         let cause = Cause::SigningKey { generation: phase.signer(), from };
         out.push(Change::caused(t.key_file(), pem.as_bytes().to_vec(), 0o600, cause));
     }
-    if t == Target::Ca && tree.read(crate::wiring::CA_SIGNER).as_deref() != Some(signer.pem.as_bytes()) {
+    if t == Target::Ca && tree.read(crate::kubeadm::wiring::CA_SIGNER).as_deref() != Some(signer.pem.as_bytes()) {
         let from = super::layout::file(Path::new("pki"), t, phase.signer(), "crt").display().to_string();
         let cause = Cause::CaSigner { generation: phase.signer(), from };
-        out.push(Change::caused(crate::wiring::CA_SIGNER.into(), signer.pem.clone().into_bytes(), 0o644, cause));
+        out.push(Change::caused(
+            crate::kubeadm::wiring::CA_SIGNER.into(),
+            signer.pem.clone().into_bytes(),
+            0o644,
+            cause,
+        ));
     }
     Ok(out)
 }

@@ -49,10 +49,10 @@ pub struct NodeCopies {
 fn per_node(rel: &str) -> bool {
     let stem = rel.strip_suffix(".crt").or_else(|| rel.strip_suffix(".key"));
     PER_NODE_PKI.contains(&rel)
-        || crate::profile::PROFILES.iter().filter_map(|p| p.per_node).any(|loc| match loc {
-            crate::profile::Location::Pki(s) => stem.and_then(|st| st.strip_prefix("pki/")) == Some(s),
-            crate::profile::Location::Kubeconfig(f) => rel == f,
-            crate::profile::Location::Elsewhere => false,
+        || crate::kubeadm::profile::PROFILES.iter().filter_map(|p| p.per_node).any(|loc| match loc {
+            crate::kubeadm::profile::Location::Pki(s) => stem.and_then(|st| st.strip_prefix("pki/")) == Some(s),
+            crate::kubeadm::profile::Location::Kubeconfig(f) => rel == f,
+            crate::kubeadm::profile::Location::Elsewhere => false,
         })
 }
 

@@ -276,7 +276,7 @@ pub fn generate(target: Target, old: &Side, opts: &NewOptions) -> Result<Side> {
         let public = key.public_key().clone();
         return Ok(Side { cert: None, pem: public.to_pem(), public, key: Some(key) });
     };
-    let base = crate::profile::find(ca.profile())?.cn;
+    let base = crate::kubeadm::profile::find(ca.profile())?.cn;
     let cn = match (&opts.cn, opts.same_cn) {
         (Some(cn), _) => cn.clone(),
         (None, true) => old.cert.as_ref().and_then(|c| c.subject.cn().map(str::to_string)).unwrap_or(base.into()),

@@ -19,7 +19,7 @@ pub mod state;
 pub mod tree;
 
 use crate::error::{Error, Result};
-use crate::profile::CaName;
+use crate::kubeadm::profile::CaName;
 
 /// What can be rotated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -326,7 +326,7 @@ mod tests {
     /// `pki/kubelet.crt`).
     #[test]
     fn every_file_a_restart_reads_is_wired_to_that_component() {
-        let wired = crate::wiring::flags_for(true);
+        let wired = crate::kubeadm::wiring::flags_for(true);
         let mut checked = 0;
         for rule in RULES.iter().filter(|r| wired.iter().any(|(c, ..)| *c == r.component)) {
             for file in rule.reads {

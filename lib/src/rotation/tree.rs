@@ -8,8 +8,8 @@ use zeroize::Zeroizing;
 use super::change::Change;
 use super::{Generation, Target};
 use crate::error::{Error, Result};
+use crate::kubeadm::profile::{Location, PROFILES, Profile};
 use crate::pem::Kind;
-use crate::profile::{Location, PROFILES, Profile};
 use crate::usage::Usage;
 
 /// A kubeadm tree: the directory holding `pki/` and the kubeconfigs, and its extra nodes
@@ -181,7 +181,7 @@ impl Tree {
                 }
             }
         }
-        out.insert(crate::wiring::CA_SIGNER.to_string());
+        out.insert(crate::kubeadm::wiring::CA_SIGNER.to_string());
         for leaf in self.layout() {
             if !leaf.kubeconfig {
                 out.insert(leaf.key_rel());

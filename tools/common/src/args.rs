@@ -102,20 +102,20 @@ pub fn cert_dir_parser(text: &str) -> Result<PathBuf, String> {
 }
 
 /// `--profile NAME`: one of kubeadm's profiles, its names offered to completions.
-pub fn profile_parser() -> impl clap::builder::TypedValueParser<Value = &'static k8s_pki::profile::Profile> {
+pub fn profile_parser() -> impl clap::builder::TypedValueParser<Value = &'static k8s_pki::kubeadm::profile::Profile> {
     use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(k8s_pki::profile::names())
-        .try_map(|name| k8s_pki::profile::find(&name).map_err(|e| e.to_string()))
+    clap::builder::PossibleValuesParser::new(k8s_pki::kubeadm::profile::names())
+        .try_map(|name| k8s_pki::kubeadm::profile::find(&name).map_err(|e| e.to_string()))
 }
 
 /// `--kubernetes-version`: `1.31`, `v1.31` or `1.31.2`, one of the releases followed.
-pub fn release_parser(text: &str) -> Result<&'static k8s_pki::release::Release, String> {
-    k8s_pki::release::parse(text).map_err(|e| e.to_string())
+pub fn release_parser(text: &str) -> Result<&'static k8s_pki::kubeadm::release::Release, String> {
+    k8s_pki::kubeadm::release::parse(text).map_err(|e| e.to_string())
 }
 
 /// `--control-plane-endpoint HOST[:PORT]`, as kubeadm parses it.
-pub fn endpoint_parser(text: &str) -> Result<k8s_pki::control_plane::Endpoint, String> {
-    k8s_pki::control_plane::parse(text).map_err(|e| e.to_string())
+pub fn endpoint_parser(text: &str) -> Result<k8s_pki::kubeadm::control_plane::Endpoint, String> {
+    k8s_pki::kubeadm::control_plane::parse(text).map_err(|e| e.to_string())
 }
 
 /// `--profile NAME` of a signer: kubeadm's profile names and `auto` (offered to completions and
@@ -137,7 +137,7 @@ impl clap::builder::TypedValueParser for ProfileName {
     }
 
     fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
-        let mut names = k8s_pki::profile::names();
+        let mut names = k8s_pki::kubeadm::profile::names();
         names.push("auto");
         Some(Box::new(names.into_iter().map(clap::builder::PossibleValue::new)))
     }
@@ -145,8 +145,8 @@ impl clap::builder::TypedValueParser for ProfileName {
 
 /// A `--profile NAME` without `--config`: kubeadm's profile of that name, or `auto` (exit 2 for
 /// any other name, naming kubeadm's).
-pub fn profile_choice(name: &str) -> Result<k8s_pki::profile::Choice, Error> {
-    k8s_pki::profile::Choice::parse(name)
+pub fn profile_choice(name: &str) -> Result<k8s_pki::kubeadm::profile::Choice, Error> {
+    k8s_pki::kubeadm::profile::Choice::parse(name)
         .map_err(|e| Error::usage(format!("--profile: {e} (a cfssl profile goes with --config FILE)")))
 }
 

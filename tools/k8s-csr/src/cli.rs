@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser};
 use k8s_pki::cmd::csr::Options;
-use k8s_pki::profile::Params;
+use k8s_pki::kubeadm::profile::Params;
 use k8s_pki::sink::FileTargets;
 use k8s_pki::usage::Usage;
 use k8s_pki_cli::{OutputArgs, UsageArg};
@@ -74,7 +74,7 @@ pub const EXAMPLES: &[k8s_pki_cli::Example] = &[
 pub struct Cli {
     /// Start from a kubeadm identity (see --list-profiles)
     #[arg(short, long, value_name = "NAME", value_parser = k8s_pki_cli::profile_parser(), help_heading = "Profile")]
-    pub profile: Option<&'static k8s_pki::profile::Profile>,
+    pub profile: Option<&'static k8s_pki::kubeadm::profile::Profile>,
 
     /// List the profiles with their CN, groups, usages and kubeadm file, then exit
     /// (with --format json: one object per profile, for scripts)
@@ -119,7 +119,7 @@ pub struct Cli {
     /// default: the newest). 1.28 puts O=system:masters in admin and the apiserver and etcd
     /// client certificates and has no super-admin (docs/kubeadm.md, the release table)
     #[arg(long, value_name = "VERSION", value_parser = k8s_pki_cli::release_parser, help_heading = "Profile")]
-    pub kubernetes_version: Option<&'static k8s_pki::release::Release>,
+    pub kubernetes_version: Option<&'static k8s_pki::kubeadm::release::Release>,
 
     /// Common name: the Kubernetes user name
     #[arg(long, value_name = "NAME", help_heading = "Subject")]
@@ -242,7 +242,7 @@ impl Cli {
                 service_cidr: self.service_cidr.clone(),
                 dns_domain: self.dns_domain.clone(),
                 control_plane_endpoint: self.control_plane_endpoint.clone(),
-                release: self.kubernetes_version.unwrap_or_else(k8s_pki::release::newest),
+                release: self.kubernetes_version.unwrap_or_else(k8s_pki::kubeadm::release::newest),
             },
             subj: self.subj.clone(),
             cn: self.cn.clone(),

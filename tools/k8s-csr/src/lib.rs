@@ -8,10 +8,10 @@ use std::ffi::OsString;
 pub fn main_with(args: impl IntoIterator<Item = OsString>) -> i32 {
     let cli: cli::Cli = k8s_pki_cli::parse(cli::command(), k8s_pki_cli::respell(args, cli::SPELLINGS));
     if cli.list_profiles {
-        let release = cli.kubernetes_version.unwrap_or_else(k8s_pki::release::newest);
+        let release = cli.kubernetes_version.unwrap_or_else(k8s_pki::kubeadm::release::newest);
         let table = match cli.output.format {
-            k8s_pki_cli::FormatArg::Json => k8s_pki::profile::table_json(release),
-            k8s_pki_cli::FormatArg::Pem => k8s_pki::profile::table(release),
+            k8s_pki_cli::FormatArg::Json => k8s_pki::kubeadm::profile::table_json(release),
+            k8s_pki_cli::FormatArg::Pem => k8s_pki::kubeadm::profile::table(release),
         };
         return k8s_pki_cli::finish("k8s-csr", k8s_pki::sink::print(&table).map(|()| Vec::new()));
     }

@@ -83,14 +83,14 @@ pub struct Cli {
     /// The load balancer's or DNS name's HOST[:PORT] (default port 6443); without it, the
     /// control-plane endpoint is https://ADVERTISE:6443
     #[arg(long, value_name = "HOST[:PORT]", value_parser = k8s_pki_cli::endpoint_parser, requires = "advertise_address", help_heading = "kubeadm's servers")]
-    pub control_plane_endpoint: Option<k8s_pki::control_plane::Endpoint>,
+    pub control_plane_endpoint: Option<k8s_pki::kubeadm::control_plane::Endpoint>,
 
     /// The kubeadm release to follow (1.28 to 1.33; default: the newest). With
     /// --advertise-address, its servers: before 1.33 kubelet.conf points at the control-plane
     /// endpoint, from 1.33 at the local API server. With --renew, where the new certificate
     /// starts: at the CA's NotBefore before 1.31, five minutes ago from 1.31
     #[arg(long, value_name = "VERSION", value_parser = k8s_pki_cli::release_parser, help_heading = "kubeadm's servers")]
-    pub kubernetes_version: Option<&'static k8s_pki::release::Release>,
+    pub kubernetes_version: Option<&'static k8s_pki::kubeadm::release::Release>,
 
     /// Name to check the API server's certificate against, when the URL's host is not in its SANs
     #[arg(long, value_name = "NAME")]
@@ -249,7 +249,7 @@ impl Cli {
             clamp: self.clamp,
             explain: self.explain.explain,
             server: self.server.clone(),
-            endpoints: self.advertise_address.map(|advertise| k8s_pki::control_plane::Endpoints {
+            endpoints: self.advertise_address.map(|advertise| k8s_pki::kubeadm::control_plane::Endpoints {
                 advertise,
                 control_plane: self.control_plane_endpoint.clone(),
             }),

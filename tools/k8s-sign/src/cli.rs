@@ -101,7 +101,7 @@ pub struct Cli {
     /// Set NotBefore as this kubeadm release does (1.28 to 1.33; default: the newest): 1.28 to
     /// 1.30 start a certificate at its CA's NotBefore, 1.31 and later 5 minutes before now
     #[arg(long, value_name = "VERSION", value_parser = k8s_pki_cli::release_parser, conflicts_with = "not_before", help_heading = "Validity")]
-    pub kubernetes_version: Option<&'static k8s_pki::release::Release>,
+    pub kubernetes_version: Option<&'static k8s_pki::kubeadm::release::Release>,
 
     /// Cut a certificate that would outlive its CA to the CA's expiry (default: warn)
     #[arg(long, help_heading = "Validity")]

@@ -211,7 +211,7 @@ pub struct Cli {
     /// With --pki-dir: the kubeadm release the tree must match (1.28 to 1.33; default: told by the
     /// groups of admin.conf and the apiserver and etcd client certificates, else the newest)
     #[arg(long, value_name = "VERSION", value_parser = k8s_pki_cli::release_parser, help_heading = "Audit")]
-    pub kubernetes_version: Option<&'static k8s_pki::release::Release>,
+    pub kubernetes_version: Option<&'static k8s_pki::kubeadm::release::Release>,
 
     /// With --pki-dir: the cluster's etcd is external (kubeadm's etcd.external): no etcd
     /// certificate is expected and --expiry lists none, as kubeadm's does (default: external when
@@ -332,8 +332,8 @@ impl Cli {
             },
             verbose: self.verbose,
             graph: self.graph.map(|g| match g {
-                GraphArg::Dot => k8s_pki::wiring::GraphFormat::Dot,
-                GraphArg::Mermaid => k8s_pki::wiring::GraphFormat::Mermaid,
+                GraphArg::Dot => k8s_pki::kubeadm::wiring::GraphFormat::Dot,
+                GraphArg::Mermaid => k8s_pki::kubeadm::wiring::GraphFormat::Mermaid,
             }),
             flags: self.flags,
             explain: self.explain.explain,

@@ -136,9 +136,9 @@ pub(super) fn server_for(opts: &Options, subject: &crate::name::Subject) -> Resu
     let (Some(endpoints), None) = (&opts.endpoints, &opts.server) else {
         return Ok(opts.server.clone().unwrap_or_default());
     };
-    let release = opts.release.unwrap_or_else(crate::release::newest);
+    let release = opts.release.unwrap_or_else(crate::kubeadm::release::newest);
     let (cn, orgs) = (subject.cn().unwrap_or(""), subject.orgs());
-    let server = crate::profile::kubeconfig_for(cn, &orgs).and_then(|p| p.server_in(release)).ok_or_else(|| {
+    let server = crate::kubeadm::profile::kubeconfig_for(cn, &orgs).and_then(|p| p.server_in(release)).ok_or_else(|| {
         Error::usage(format!(
             "kubeadm writes no kubeconfig for CN={} O=[{}] (only admin, super-admin, kubelet, controller-manager and scheduler): give --server URL",
             crate::term::sanitize(cn),

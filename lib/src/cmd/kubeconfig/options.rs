@@ -31,9 +31,9 @@ pub struct Options {
     pub server: Option<String>,
     /// Without `server`: the node's endpoints, from which the server kubeadm writes for the
     /// certificate's identity is taken.
-    pub endpoints: Option<crate::control_plane::Endpoints>,
+    pub endpoints: Option<crate::kubeadm::control_plane::Endpoints>,
     /// The kubeadm release whose servers to follow (kubelet.conf's changed in 1.33).
-    pub release: Option<&'static crate::release::Release>,
+    pub release: Option<&'static crate::kubeadm::release::Release>,
     /// Name to verify the server certificate against.
     pub tls_server_name: Option<String>,
     /// Cluster name.

@@ -53,7 +53,7 @@ pub(super) fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::not
         lifetime: crate::validity::lifetime(opts.days, opts.duration.as_ref(), 365, now)?,
         clamp: opts.clamp,
         now,
-        not_before: opts.release.unwrap_or_else(crate::release::newest).leaf_not_before,
+        not_before: opts.release.unwrap_or_else(crate::kubeadm::release::newest).leaf_not_before,
     };
     let renewed =
         crate::renew::renew(&old_cert, old_key, crate::renew::format_of(&old_key_block.label), &ca, renew_opts)?;

@@ -85,7 +85,7 @@ fn undo_changes(tree: &Tree, state: &State, step: &Step, resuming: bool) -> Resu
                     all.push(Change::write(rel.clone(), bytes.to_vec(), crate::rotation::backup::mode_of(rel), &why));
                 }
             }
-            let kept = |r: &&String| *r != crate::wiring::CA_SIGNER && !r.starts_with("pki/rotation/");
+            let kept = |r: &&String| *r != crate::kubeadm::wiring::CA_SIGNER && !r.starts_with("pki/rotation/");
             for rel in rec.created.iter().filter(kept) {
                 if tree.dir().exists(rel) {
                     all.push(Change::removal(rel.clone(), "the undone step created it"));

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::issue::batch::{Outcome, prepare, read_chunk, sign_csr};
 use crate::issue::{Ca, IssueOptions, Issued, self_sign};
 use crate::key::PrivateKey;
-use crate::profile;
+use crate::kubeadm::profile;
 use zeroize::Zeroizing;
 
 use crate::atomic::FileWrite;

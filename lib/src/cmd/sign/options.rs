@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
+use crate::kubeadm::profile;
 use crate::sink::OutputOptions;
 use crate::usage::Usage;
-use crate::{profile, validity};
+use crate::validity;
 
 /// Who signs.
 #[derive(Clone, Debug)]
@@ -37,7 +38,7 @@ pub struct Options {
     /// `--not-after`.
     pub not_after: Option<validity::Moment>,
     /// `--kubernetes-version`: the release whose NotBefore rule to follow.
-    pub release: Option<&'static crate::release::Release>,
+    pub release: Option<&'static crate::kubeadm::release::Release>,
     /// Usages decided by the signer.
     pub usages: Vec<Usage>,
     /// A profile whose usages (and CA-ness) the signer applies; `auto` picks kubeadm's profile

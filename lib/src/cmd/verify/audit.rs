@@ -9,17 +9,17 @@ use crate::audit::audit;
 use crate::error::Result;
 use crate::expiry;
 use crate::finding::Status;
+use crate::kubeadm::wiring::GraphFormat;
 use crate::report;
 use crate::sink::{print, print_text};
-use crate::wiring::GraphFormat;
 
 /// `--flags`: the component flags that point at each file of the tree.
 pub(super) fn flags(pki_dir: Option<&Path>, show: &Show) -> Result<()> {
     let root = pki_dir.map(|p| p.display().to_string()).unwrap_or_else(|| "/etc/kubernetes".into());
     let (root, ca_signer) = (root.trim_end_matches('/'), has_ca_signer(pki_dir));
     match show.format {
-        OutputFormat::Json => print(&crate::wiring::flags_json(root, ca_signer)),
-        OutputFormat::Text => print_text(&crate::wiring::flags_text(root, ca_signer)),
+        OutputFormat::Json => print(&crate::kubeadm::wiring::flags_json(root, ca_signer)),
+        OutputFormat::Text => print_text(&crate::kubeadm::wiring::flags_text(root, ca_signer)),
     }
 }
 
@@ -29,7 +29,7 @@ fn has_ca_signer(pki_dir: Option<&Path>) -> bool {
     pki_dir
         .and_then(|dir| crate::audit::locate(dir).ok())
         .and_then(|(root, _)| crate::beneath::Beneath::open(&root).ok())
-        .is_some_and(|tree| tree.file(crate::wiring::CA_SIGNER) == Ok(true))
+        .is_some_and(|tree| tree.file(crate::kubeadm::wiring::CA_SIGNER) == Ok(true))
 }
 /// `--graph`: the trust graph, with each file's actual signer when `--pki-dir` is given.
 pub(super) fn graph(tree: Option<&Tree>, format: GraphFormat) -> Result<()> {
@@ -41,7 +41,7 @@ pub(super) fn graph(tree: Option<&Tree>, format: GraphFormat) -> Result<()> {
             .collect(),
         None => Vec::new(),
     };
-    print_text(&crate::wiring::graph(format, &signers, has_ca_signer(tree.map(|t| t.dir.as_path()))))
+    print_text(&crate::kubeadm::wiring::graph(format, &signers, has_ca_signer(tree.map(|t| t.dir.as_path()))))
 }
 
 /// `--pki-dir`: the audit, or with `--expiry` the expiry table; exit 1 on a failure, 6 on

@@ -49,7 +49,7 @@ pub fn run(opts: &Options, note: crate::cmd::note::Warn<'_>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wiring::GraphFormat;
+    use crate::kubeadm::wiring::GraphFormat;
 
     fn opts() -> Options {
         Options { service_cidr: Default::default(), dns_domain: "cluster.local".into(), ..Options::default() }

@@ -52,7 +52,7 @@ pub struct Options {
     /// With `pki_dir`: node name.
     pub node_name: Option<String>,
     /// With `pki_dir`: the kubeadm release the tree must match.
-    pub kubernetes_version: Option<&'static crate::release::Release>,
+    pub kubernetes_version: Option<&'static crate::kubeadm::release::Release>,
     /// With `--pki-dir`: the cluster's etcd is external (no etcd certificate expected).
     pub external_etcd: bool,
     /// With `pki_dir`: advertise address.
@@ -78,7 +78,7 @@ pub struct Options {
     /// Show passing checks too.
     pub verbose: bool,
     /// Print the trust graph instead of checking.
-    pub graph: Option<crate::wiring::GraphFormat>,
+    pub graph: Option<crate::kubeadm::wiring::GraphFormat>,
     /// Print the component flags that point at each file.
     pub flags: bool,
     /// Print the openssl commands that check the same.
@@ -105,7 +105,7 @@ pub enum Mode {
     /// `--flags`: which component flag reads which file.
     Flags,
     /// `--graph FORMAT`: the trust graph, of `--pki-dir` if given.
-    Graph(crate::wiring::GraphFormat),
+    Graph(crate::kubeadm::wiring::GraphFormat),
     /// `--pki-dir DIR`: audit a kubeadm tree (with `--expiry`, the expiry table).
     Audit,
     /// `--signer NAME`: would that signer accept these CSRs?

@@ -10,10 +10,10 @@ use crate::audit::AuditOptions;
 use crate::error::Result;
 use crate::go_release::GoRelease;
 use crate::hostname::Host;
+use crate::kubeadm::wiring::GraphFormat;
 use crate::term::{Paint, use_color};
 use crate::usage::Usage;
 use crate::validity;
-use crate::wiring::GraphFormat;
 
 /// How the findings are shown, and as of when they are judged.
 pub(super) struct Show {

@@ -1,8 +1,8 @@
-//! A profile across the kubeadm releases followed ([`crate::release`]): the groups each release
+//! A profile across the kubeadm releases followed ([`crate::kubeadm::release`]): the groups each release
 //! writes for it, and which releases wrote a given set.
 
 use super::model::{Profile, ServerRule};
-use crate::release::{RELEASES, Release, Server};
+use crate::kubeadm::release::{RELEASES, Release, Server};
 
 impl Profile {
     /// The O values `release` writes for it.
@@ -55,7 +55,7 @@ impl Profile {
 mod tests {
     use super::super::table::PROFILES;
     use super::*;
-    use crate::profile::find;
+    use crate::kubeadm::profile::find;
 
     #[test]
     fn release_rows_name_profiles_and_1_28_is_system_masters() {

@@ -116,7 +116,7 @@ impl Profile {
     }
 
     /// Every set of O values kubeadm has written for it: the current one first, then older
-    /// releases' ([`crate::release`]).
+    /// releases' ([`crate::kubeadm::release`]).
     pub fn org_sets(&self) -> Vec<Vec<String>> {
         std::iter::once(self.orgs)
             .chain(self.older_orgs().into_iter().map(|(orgs, _)| orgs))
@@ -177,7 +177,7 @@ impl Profile {
                 let mut ips = vec![San::Ip(params.service_cidr.first_ip())];
                 ips.extend(params.advertise_address.map(San::Ip));
                 if let Some(endpoint) = &params.control_plane_endpoint {
-                    match crate::control_plane::parse(endpoint)?.host {
+                    match crate::kubeadm::control_plane::parse(endpoint)?.host {
                         ip @ San::Ip(_) => ips.push(ip),
                         other => dns.push(other),
                     }

@@ -2,7 +2,7 @@
 
 use super::model::{CaName, Location};
 use super::table::PROFILES;
-use crate::release::Release;
+use crate::kubeadm::release::Release;
 
 /// The profile table as JSON, for scripts (`k8s-csr --list-profiles --format json`): one object
 /// per profile with its name, signer (the CA's profile) and signer's file stem, file stem and

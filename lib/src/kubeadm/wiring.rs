@@ -1,7 +1,7 @@
 //! Which component flag points at which file of the kubeadm PKI, and which CA signs what:
 //! the three-CA wiring as data, for `k8s-verify --graph` and `--flags`.
 
-use crate::profile::{CaName, Location, PROFILES};
+use crate::kubeadm::profile::{CaName, Location, PROFILES};
 
 /// (component, flag, file under the kubeadm tree, why).
 pub const FLAGS: &[(&str, &str, &str, &str)] = &[

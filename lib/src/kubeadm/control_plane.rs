@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use crate::error::{Error, Result};
-use crate::release::Server;
+use crate::kubeadm::release::Server;
 use crate::san::{San, is_dns1123_subdomain};
 
 /// The API server's port when none is written (kubeadm's `bindPort` default).

@@ -5,7 +5,7 @@
 use super::model::CaName::{Cluster, Etcd, FrontProxy};
 use super::model::Location::{Elsewhere, Kubeconfig, Pki};
 use super::model::{Profile, SanRule, ServerRule};
-use crate::release::Server::{ControlPlane, Local};
+use crate::kubeadm::release::Server::{ControlPlane, Local};
 use crate::usage::Usage;
 
 const SERVER: &[Usage] = &[Usage::Server];

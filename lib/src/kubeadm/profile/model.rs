@@ -27,7 +27,7 @@ pub enum ServerRule {
     /// Not one of kubeadm's kubeconfigs.
     None,
     /// The same in every release followed.
-    Fixed(crate::release::Server),
+    Fixed(crate::kubeadm::release::Server),
     /// kubelet.conf: the release's `kubelet_server`.
     Kubelet,
 }
@@ -136,7 +136,7 @@ pub struct Params {
     /// the advertise address.
     pub control_plane_endpoint: Option<String>,
     /// `--kubernetes-version`: the kubeadm release whose subjects are written.
-    pub release: &'static crate::release::Release,
+    pub release: &'static crate::kubeadm::release::Release,
 }
 
 impl Default for Params {
@@ -147,7 +147,7 @@ impl Default for Params {
             service_cidr: ServiceCidr::default(),
             dns_domain: "cluster.local".into(),
             control_plane_endpoint: None,
-            release: crate::release::newest(),
+            release: crate::kubeadm::release::newest(),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! that name them, and for serving certificates who dials which name. The facts are data
 //! below; `docs/kubeadm.md` ("Who trusts what") cites the source of each.
 
-use crate::profile::{CaName, PROFILES, Profile, SanRule};
+use crate::kubeadm::profile::{CaName, PROFILES, Profile, SanRule};
 use crate::san::San;
 use crate::usage::Usage;
 
@@ -95,11 +95,11 @@ pub struct Identity<'a> {
 
 /// One line per fact about how the cluster sees this identity.
 pub fn explain(id: &Identity<'_>) -> Vec<String> {
-    let mut profiles = crate::profile::matching(id.cn.unwrap_or(""), id.orgs, id.usages, id.is_ca);
+    let mut profiles = crate::kubeadm::profile::matching(id.cn.unwrap_or(""), id.orgs, id.usages, id.is_ca);
     let mut id = *id;
     if id.signer == Signer::Request && id.usages.is_empty() && !id.is_ca {
         // A CSR that requests no usages (kubeadm's generate-csr): the usages its signer applies.
-        if let Some(p) = crate::profile::for_identity(id.cn.unwrap_or(""), id.orgs, id.sans) {
+        if let Some(p) = crate::kubeadm::profile::for_identity(id.cn.unwrap_or(""), id.orgs, id.sans) {
             profiles = vec![p];
             id.usages = p.usages;
             id.has_eku = true;
@@ -169,7 +169,7 @@ fn ca_lines(ca: Option<CaName>) -> Vec<String> {
         ];
     };
     let file = format!("pki/{}.crt", ca.file());
-    let readers: Vec<String> = crate::wiring::FLAGS
+    let readers: Vec<String> = crate::kubeadm::wiring::FLAGS
         .iter()
         .filter(|(_, _, f, _)| *f == file)
         .map(|(component, flag, _, _)| format!("{component} {flag}"))

@@ -11,7 +11,8 @@ impl Profile {
     pub fn san_origin(&self, san: &San, params: &Params) -> Option<&'static str> {
         let node = params.node_name.as_deref().unwrap_or_default();
         let advertise = params.advertise_address.map(San::Ip);
-        let endpoint = params.control_plane_endpoint.as_deref().and_then(|e| crate::control_plane::parse(e).ok());
+        let endpoint =
+            params.control_plane_endpoint.as_deref().and_then(|e| crate::kubeadm::control_plane::parse(e).ok());
         match self.sans {
             SanRule::None => None,
             SanRule::CaName => Some("kubeadm writes a CA's CN as its one DNS SAN; no client dials it"),
