@@ -169,8 +169,7 @@ fn ca_lines(ca: Option<CaName>) -> Vec<String> {
         ];
     };
     let file = format!("pki/{}.crt", ca.file());
-    let readers: Vec<String> = crate::kubeadm::wiring::FLAGS
-        .iter()
+    let readers: Vec<String> = crate::kubeadm::components::flags()
         .filter(|(_, _, f, _)| *f == file)
         .map(|(component, flag, _, _)| format!("{component} {flag}"))
         .collect();

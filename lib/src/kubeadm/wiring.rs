@@ -3,66 +3,18 @@
 
 use crate::kubeadm::profile::{CaName, Location, PROFILES};
 
-/// (component, flag, file under the kubeadm tree, why).
-pub const FLAGS: &[(&str, &str, &str, &str)] = &[
-    ("kube-apiserver", "--tls-cert-file", "pki/apiserver.crt", "its serving certificate"),
-    ("kube-apiserver", "--tls-private-key-file", "pki/apiserver.key", "its serving key"),
-    ("kube-apiserver", "--client-ca-file", "pki/ca.crt", "trusts client certificates signed by the cluster CA"),
-    (
-        "kube-apiserver",
-        "--kubelet-client-certificate",
-        "pki/apiserver-kubelet-client.crt",
-        "its client identity towards kubelets",
-    ),
-    ("kube-apiserver", "--kubelet-client-key", "pki/apiserver-kubelet-client.key", "key of that identity"),
-    ("kube-apiserver", "--etcd-cafile", "pki/etcd/ca.crt", "trusts etcd's serving certificate"),
-    ("kube-apiserver", "--etcd-certfile", "pki/apiserver-etcd-client.crt", "its client identity towards etcd"),
-    ("kube-apiserver", "--etcd-keyfile", "pki/apiserver-etcd-client.key", "key of that identity"),
-    (
-        "kube-apiserver",
-        "--proxy-client-cert-file",
-        "pki/front-proxy-client.crt",
-        "its identity towards aggregated API servers",
-    ),
-    ("kube-apiserver", "--proxy-client-key-file", "pki/front-proxy-client.key", "key of that identity"),
-    ("kube-apiserver", "--requestheader-client-ca-file", "pki/front-proxy-ca.crt", "trusts the front proxy's requests"),
-    ("kube-apiserver", "--service-account-key-file", "pki/sa.pub", "verifies service-account tokens"),
-    ("kube-apiserver", "--service-account-signing-key-file", "pki/sa.key", "signs service-account tokens"),
-    ("kube-controller-manager", "--kubeconfig", "controller-manager.conf", "its identity towards the API server"),
-    (
-        "kube-controller-manager",
-        "--cluster-signing-cert-file",
-        "pki/ca.crt",
-        "signs certificates approved through the certificates API",
-    ),
-    ("kube-controller-manager", "--cluster-signing-key-file", "pki/ca.key", "key for that"),
-    ("kube-controller-manager", "--root-ca-file", "pki/ca.crt", "published to pods as the cluster CA"),
-    ("kube-controller-manager", "--service-account-private-key-file", "pki/sa.key", "signs service-account tokens"),
-    ("kube-controller-manager", "--requestheader-client-ca-file", "pki/front-proxy-ca.crt", "trusts the front proxy"),
-    ("kube-scheduler", "--kubeconfig", "scheduler.conf", "its identity towards the API server"),
-    ("kubelet", "--kubeconfig", "kubelet.conf", "its identity system:node:NODE"),
-    ("kubelet", "--client-ca-file", "pki/ca.crt", "trusts kube-apiserver's client certificate"),
-    ("etcd", "--cert-file", "pki/etcd/server.crt", "its serving certificate"),
-    ("etcd", "--key-file", "pki/etcd/server.key", "its serving key"),
-    ("etcd", "--trusted-ca-file", "pki/etcd/ca.crt", "trusts client certificates signed by the etcd CA"),
-    ("etcd", "--peer-cert-file", "pki/etcd/peer.crt", "its identity towards other members"),
-    ("etcd", "--peer-key-file", "pki/etcd/peer.key", "key of that identity"),
-    ("etcd", "--peer-trusted-ca-file", "pki/etcd/ca.crt", "trusts other members"),
-    ("kubectl", "--kubeconfig", "admin.conf", "the administrator's identity"),
-];
-
 /// kube-controller-manager's signer during a CA rotation: `k8s-rotate prepare` writes
 /// `pki/ca-signer.crt` (one certificate, the CA whose key signs), because the controller
 /// manager reads the signing cert file as one certificate that must match the key
 /// (pkg/controller/certificates/signer/ca_provider.go).
 pub const CA_SIGNER: &str = "pki/ca-signer.crt";
 
-/// [`FLAGS`] for a tree; with `ca_signer` (the tree has [`CA_SIGNER`]),
+/// The component flags (the components table, [`super::components`]) for a tree; with
+/// `ca_signer` (the tree has [`CA_SIGNER`]),
 /// `--cluster-signing-cert-file` points at it instead of the bundle `pki/ca.crt`.
 pub fn flags_for(ca_signer: bool) -> Vec<(&'static str, &'static str, &'static str, &'static str)> {
-    FLAGS
-        .iter()
-        .map(|&(component, flag, file, why)| {
+    super::components::flags()
+        .map(|(component, flag, file, why)| {
             if ca_signer && flag == "--cluster-signing-cert-file" {
                 (
                     component,
@@ -232,7 +184,7 @@ mod tests {
 
     #[test]
     fn every_flag_points_into_the_layout() {
-        for (_, _, file, _) in FLAGS {
+        for (_, _, file, _) in crate::kubeadm::components::flags() {
             assert!(file.starts_with("pki/") || file.ends_with(".conf"), "{file}");
         }
         let dot = graph(GraphFormat::Dot, &[("pki/apiserver.crt".into(), "pki/etcd/ca.crt".into())], false);

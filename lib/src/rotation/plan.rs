@@ -6,26 +6,13 @@
 use serde::Serialize;
 
 use super::{Phase, Target};
+use crate::kubeadm::components::{self, Component, Runs};
 
-/// Who a rule restarts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Scope {
-    /// Each etcd member, one at a time.
-    Etcd,
-    /// Each control-plane node's component, one node at a time.
-    ControlPlane,
-    /// Every node's kubelet, control plane first.
-    Kubelet,
-    /// Once for the cluster (a ConfigMap, the Pods).
-    Cluster,
-}
-
-/// One rule: in `phase`, when one of `targets` rotates, restart `component` on `scope`.
+/// One rule: in `phase`, when one of `targets` rotates, restart `component` wherever it runs.
 struct Rule {
     phase: Phase,
     targets: &'static [Target],
-    component: &'static str,
-    scope: Scope,
+    component: &'static Component,
     reads: &'static [&'static str],
     why: &'static str,
     wait: &'static str,
@@ -41,8 +28,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::Prepare,
         targets: &[EtcdCa],
-        component: "etcd",
-        scope: Scope::Etcd,
+        component: &components::ETCD,
         reads: &["pki/etcd/ca.crt"],
         why: "etcd does not reload --trusted-ca-file and --peer-trusted-ca-file (etcd 3.4, etcd-io/etcd#11555)",
         wait: ETCD_WAIT,
@@ -50,8 +36,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::Prepare,
         targets: &[Ca, EtcdCa, FrontProxyCa, Sa],
-        component: "kube-apiserver",
-        scope: Scope::ControlPlane,
+        component: &components::KUBE_APISERVER,
         reads: &["pki/ca.crt", "pki/etcd/ca.crt", "pki/front-proxy-ca.crt", "pki/sa.pub"],
         why: "--etcd-cafile and --service-account-key-file are read at start; every API server must hold both SA keys before any signs with the new one",
         wait: APISERVER_WAIT,
@@ -59,8 +44,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::Prepare,
         targets: &[Ca, FrontProxyCa],
-        component: "kube-controller-manager",
-        scope: Scope::ControlPlane,
+        component: &components::KUBE_CONTROLLER_MANAGER,
         reads: &["controller-manager.conf", "pki/ca.crt", "pki/ca-signer.crt", "pki/front-proxy-ca.crt"],
         why: "--root-ca-file and its kubeconfig are read at start; the first time, set --cluster-signing-cert-file=/etc/kubernetes/pki/ca-signer.crt (one certificate only) in ClusterConfiguration.controllerManager.extraArgs",
         wait: "",
@@ -68,8 +52,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::Prepare,
         targets: &[Ca],
-        component: "kube-scheduler",
-        scope: Scope::ControlPlane,
+        component: &components::KUBE_SCHEDULER,
         reads: &["scheduler.conf"],
         why: "its kubeconfig's CA data is read at start",
         wait: "",
@@ -77,8 +60,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::Prepare,
         targets: &[Ca],
-        component: "kubelet",
-        scope: Scope::Kubelet,
+        component: &components::KUBELET,
         reads: &["kubelet.conf", "pki/ca.crt"],
         why: "kubelet.conf is read at start, and before 1.36 the kubelet keeps advertising in its TLS handshake the client CA names it loaded at start (kubernetes#136762)",
         wait: "the node is Ready",
@@ -86,8 +68,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::Prepare,
         targets: &[Ca],
-        component: "cluster-info ConfigMap",
-        scope: Scope::Cluster,
+        component: &components::CLUSTER_INFO,
         reads: &["pki/ca.crt"],
         why: "kubeadm join reads the CA bundle from kube-public/cluster-info",
         wait: "",
@@ -95,8 +76,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::Prepare,
         targets: &[Ca],
-        component: "Pods (kube-proxy, CoreDNS, workloads)",
-        scope: Scope::Cluster,
+        component: &components::PODS,
         reads: &["kube-root-ca.crt"],
         why: "in-cluster clients read ca.crt once (client-go v0.36 and later re-read it every 5 minutes); before issue --step servers they must hold the bundle",
         wait: "",
@@ -104,8 +84,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::IssueClients,
         targets: &[Ca, EtcdCa, FrontProxyCa, Sa],
-        component: "kube-apiserver",
-        scope: Scope::ControlPlane,
+        component: &components::KUBE_APISERVER,
         reads: &[
             "pki/apiserver-kubelet-client.crt",
             "pki/apiserver-etcd-client.crt",
@@ -118,8 +97,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::IssueClients,
         targets: &[Ca, Sa],
-        component: "kube-controller-manager",
-        scope: Scope::ControlPlane,
+        component: &components::KUBE_CONTROLLER_MANAGER,
         reads: &["controller-manager.conf", "pki/ca-signer.crt", "pki/ca.key", "pki/sa.key"],
         why: "its kubeconfig and --service-account-private-key-file are read at start",
         wait: "",
@@ -127,8 +105,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::IssueClients,
         targets: &[Ca],
-        component: "kube-scheduler",
-        scope: Scope::ControlPlane,
+        component: &components::KUBE_SCHEDULER,
         reads: &["scheduler.conf"],
         why: "its kubeconfig is read at start",
         wait: "",
@@ -136,8 +113,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::IssueClients,
         targets: &[Ca],
-        component: "kubelet",
-        scope: Scope::Kubelet,
+        component: &components::KUBELET,
         reads: &["kubelet.conf"],
         why: "kubelet.conf's client certificate is read at start",
         wait: "the node is Ready",
@@ -145,8 +121,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::IssueServers,
         targets: &[EtcdCa],
-        component: "etcd",
-        scope: Scope::Etcd,
+        component: &components::ETCD,
         reads: &["pki/etcd/server.crt", "pki/etcd/peer.crt"],
         why: "etcd re-reads its certificates per connection; the restart proves they load and drops old connections",
         wait: ETCD_WAIT,
@@ -154,8 +129,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::IssueServers,
         targets: &[Ca],
-        component: "kube-apiserver",
-        scope: Scope::ControlPlane,
+        component: &components::KUBE_APISERVER,
         reads: &["pki/apiserver.crt"],
         why: "it reloads its serving certificate, the restart proves it loads",
         wait: APISERVER_WAIT,
@@ -163,8 +137,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::IssueServers,
         targets: &[Ca],
-        component: "kubelet",
-        scope: Scope::Kubelet,
+        component: &components::KUBELET,
         reads: &["pki/kubelet.crt"],
         why: "the kubelet loads its serving certificate at start",
         wait: "the node is Ready",
@@ -172,8 +145,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::Distrust,
         targets: &[EtcdCa],
-        component: "etcd",
-        scope: Scope::Etcd,
+        component: &components::ETCD,
         reads: &["pki/etcd/ca.crt"],
         why: "etcd does not reload its trusted CA files",
         wait: ETCD_WAIT,
@@ -181,8 +153,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::Distrust,
         targets: &[Ca, EtcdCa, FrontProxyCa, Sa],
-        component: "kube-apiserver",
-        scope: Scope::ControlPlane,
+        component: &components::KUBE_APISERVER,
         reads: &["pki/ca.crt", "pki/etcd/ca.crt", "pki/front-proxy-ca.crt", "pki/sa.pub"],
         why: "the old CAs and SA key leave what it trusts",
         wait: APISERVER_WAIT,
@@ -190,8 +161,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::Distrust,
         targets: &[Ca, FrontProxyCa],
-        component: "kube-controller-manager",
-        scope: Scope::ControlPlane,
+        component: &components::KUBE_CONTROLLER_MANAGER,
         reads: &["controller-manager.conf", "pki/ca.crt"],
         why: "--root-ca-file is read at start",
         wait: "",
@@ -199,8 +169,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::Distrust,
         targets: &[Ca],
-        component: "kube-scheduler",
-        scope: Scope::ControlPlane,
+        component: &components::KUBE_SCHEDULER,
         reads: &["scheduler.conf"],
         why: "its kubeconfig's CA data is read at start",
         wait: "",
@@ -208,8 +177,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::Distrust,
         targets: &[Ca],
-        component: "kubelet",
-        scope: Scope::Kubelet,
+        component: &components::KUBELET,
         reads: &["kubelet.conf", "pki/ca.crt"],
         why: "clientCAFile is read at start",
         wait: "the node is Ready",
@@ -217,8 +185,7 @@ const RULES: &[Rule] = &[
     Rule {
         phase: Phase::Distrust,
         targets: &[Ca, FrontProxyCa],
-        component: "extension-apiserver-authentication ConfigMap",
-        scope: Scope::Cluster,
+        component: &components::EXTENSION_APISERVER_AUTHENTICATION,
         reads: &[],
         why: "kube-apiserver only ever adds CAs to it: delete it so it is rebuilt without the old ones; update cluster-info too",
         wait: "",
@@ -259,24 +226,25 @@ pub fn restarts(phase: Phase, targets: &[Target], nodes: &[Node], only: Option<&
     let cp: Vec<&Node> = nodes.iter().filter(|n| n.control_plane).collect();
     let workers: Vec<&Node> = nodes.iter().filter(|n| !n.control_plane).collect();
     for rule in RULES.iter().filter(|r| r.phase == phase && r.targets.iter().any(|t| targets.contains(t))) {
-        let on: Vec<&Node> = match rule.scope {
-            Scope::Etcd | Scope::ControlPlane => cp.clone(),
-            Scope::Kubelet => cp.iter().chain(workers.iter()).copied().collect(),
-            Scope::Cluster => Vec::new(),
+        let runs = rule.component.runs;
+        let on: Vec<&Node> = match runs {
+            Runs::EtcdMember | Runs::ControlPlane => cp.clone(),
+            Runs::EveryNode => cp.iter().chain(workers.iter()).copied().collect(),
+            Runs::Cluster | Runs::Client => Vec::new(),
         };
         let mut push = |node: &str| {
             if only.is_none_or(|o| o == node || node.is_empty()) {
                 out.push(Restart {
                     order: 0,
                     node: node.to_string(),
-                    component: rule.component,
+                    component: rule.component.name,
                     reads: rule.reads.to_vec(),
                     why: rule.why,
                     wait: rule.wait,
                 });
             }
         };
-        if rule.scope == Scope::Cluster {
+        if runs == Runs::Cluster {
             push("");
         }
         for node in on {
@@ -328,14 +296,14 @@ mod tests {
     fn every_file_a_restart_reads_is_wired_to_that_component() {
         let wired = crate::kubeadm::wiring::flags_for(true);
         let mut checked = 0;
-        for rule in RULES.iter().filter(|r| wired.iter().any(|(c, ..)| *c == r.component)) {
+        for rule in RULES.iter().filter(|r| !r.component.flags.is_empty()) {
             for file in rule.reads {
-                let of_component = wired.iter().any(|(c, _, f, _)| *c == rule.component && f == file);
-                let kubelet_serving = rule.component == "kubelet" && *file == "pki/kubelet.crt";
+                let of_component = wired.iter().any(|(c, _, f, _)| *c == rule.component.name && f == file);
+                let kubelet_serving = rule.component.name == "kubelet" && *file == "pki/kubelet.crt";
                 assert!(
                     of_component || kubelet_serving,
                     "{} reads {file} in {:?}, no flag says so",
-                    rule.component,
+                    rule.component.name,
                     rule.phase
                 );
                 checked += 1;
