@@ -65,9 +65,7 @@ impl Role {
         let control_plane = ["ca.key", "apiserver.crt", "etcd", "front-proxy-ca.crt", "sa.key", "sa.pub"]
             .iter()
             .any(|f| here(pki.join(f)))
-            || ["admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf"]
-                .iter()
-                .any(|f| here(root.join(f)));
+            || crate::kubeadm::profile::control_plane_kubeconfigs().any(|f| here(root.join(f)));
         let kubelet = here(root.join("kubelet.conf")) || here(root.join("bootstrap-kubelet.conf"));
         if kubelet && !control_plane { Role::Worker } else { Role::ControlPlane }
     }

@@ -11,11 +11,6 @@ use serde::Serialize;
 
 use super::plan::Node;
 
-/// The kubeconfigs kubeadm writes on every control-plane node, each pointing at that node's own
-/// API endpoint or the control-plane endpoint (kubeadm phases/kubeconfig/kubeconfig.go).
-const CONTROL_PLANE_KUBECONFIGS: &[&str] =
-    &["admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf"];
-
 /// Files under `pki/` that differ per control-plane node: the API server's serving certificate
 /// names the node's own address (kubeadm certs/certlist.go, `KubeadmCertAPIServer`), so it is
 /// re-issued there, never copied.
@@ -85,7 +80,7 @@ pub fn copies(written: &[String], nodes: &[Node], main: &str, only: Option<&str>
                 }
                 if !per_node(rel) && rel.starts_with("pki/") {
                     copy.push(Copy { from: rel.to_string(), to: rel.to_string() });
-                } else if (per_node(rel) || CONTROL_PLANE_KUBECONFIGS.contains(rel))
+                } else if (per_node(rel) || crate::kubeadm::profile::control_plane_kubeconfigs().any(|f| f == *rel))
                     && !rel.ends_with(".key")
                     && !written.contains(&format!("{own}{rel}").as_str())
                 {

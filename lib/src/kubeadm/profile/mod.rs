@@ -91,6 +91,17 @@ pub fn kubeconfig_for(cn: &str, orgs: &[String]) -> Option<&'static Profile> {
     PROFILES.iter().find(|p| p.server != ServerRule::None && p.matches(cn, orgs))
 }
 
+/// The kubeconfigs kubeadm writes on every control-plane node (admin.conf, super-admin.conf,
+/// controller-manager.conf, scheduler.conf: the profile table's kubeconfigs that are not a
+/// node's own), each pointing at that node's API endpoint or the control-plane endpoint
+/// (kubeadm phases/kubeconfig/kubeconfig.go).
+pub fn control_plane_kubeconfigs() -> impl Iterator<Item = &'static str> {
+    PROFILES.iter().filter(|p| p.per_node.is_none()).filter_map(|p| match p.location {
+        Location::Kubeconfig(file) => Some(file),
+        _ => None,
+    })
+}
+
 /// The names of every profile (for completions and help).
 pub fn names() -> Vec<&'static str> {
     PROFILES.iter().map(|p| p.name).collect()
@@ -224,6 +235,12 @@ mod tests {
 
     fn sans(p: &str) -> Vec<String> {
         find(p).and_then(|p| p.request(&params())).expect("request").sans.iter().map(San::to_openssl).collect()
+    }
+
+    #[test]
+    fn the_control_plane_kubeconfigs_are_the_shared_kubeconfig_rows() {
+        let files: Vec<&str> = control_plane_kubeconfigs().collect();
+        assert_eq!(files, ["admin.conf", "super-admin.conf", "controller-manager.conf", "scheduler.conf"]);
     }
 
     #[test]
