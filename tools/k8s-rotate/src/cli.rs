@@ -392,8 +392,26 @@ pub fn command() -> clap::Command {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     #[test]
     fn command_is_consistent() {
         super::command().debug_assert();
+    }
+
+    /// Each forward subcommand, as typed, is the step of the phase table with those words.
+    #[test]
+    fn each_forward_subcommand_is_its_step() {
+        for step in k8s_pki::rotation::STEPS {
+            let mut args = vec!["k8s-rotate"];
+            args.extend(step.command.split_whitespace());
+            args.extend(["--pki-dir", "t"]);
+            if step.command == "prepare" {
+                args.push("--all");
+            }
+            let cli = super::Cli::try_parse_from(&args).expect("parses");
+            let opts = cli.options().expect("options");
+            assert_eq!(opts.command, k8s_pki::cmd::rotate::Command::Step(step), "{args:?}");
+        }
     }
 }
