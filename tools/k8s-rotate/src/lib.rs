@@ -2,6 +2,7 @@
 //! `k8s_pki::cmd::rotate`.
 
 pub mod cli;
+mod options;
 
 use std::ffi::OsString;
 
