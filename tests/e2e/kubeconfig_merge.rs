@@ -2,19 +2,28 @@
 //! context and what it does not know, CAs of one name with two keys, concurrent writers, and
 //! only what kubectl loads.
 
+use std::path::{Path, PathBuf};
+
 use predicates::str::contains;
 
 use crate::kubeconfig::{admin_stream, client_stream};
 use crate::util::*;
 
-#[test]
-fn merge_writes_back_when_asked_and_keeps_the_current_context() {
-    let dir = scratch();
-    let d = dir.path();
+/// An admin kubeconfig written to `d/config` by k8s-kubeconfig: the admin's key and certificate
+/// stream, the CA file, and the kubeconfig's path.
+fn admin_config(d: &Path) -> (Vec<u8>, String, PathBuf) {
     let stream = admin_stream(d);
     let ca = s(&d.join("ca.crt"));
     let conf = d.join("config");
     run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &s(&conf)], &stream);
+    (stream, ca, conf)
+}
+
+#[test]
+fn merge_writes_back_when_asked_and_keeps_the_current_context() {
+    let dir = scratch();
+    let d = dir.path();
+    let (_, ca, conf) = admin_config(d);
     let alice = client_stream(d, "alice");
     let merge = |extra: &[&str]| {
         tool("k8s-kubeconfig")
@@ -91,10 +100,7 @@ fn a_ca_of_the_same_name_with_another_key_is_named_as_such() {
 fn concurrent_writers_lose_no_update() {
     let dir = scratch();
     let d = dir.path();
-    let stream = admin_stream(d);
-    let ca = s(&d.join("ca.crt"));
-    let conf = d.join("config");
-    run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &s(&conf)], &stream);
+    let (_, ca, conf) = admin_config(d);
     let ours = |range: std::ops::Range<usize>| -> Vec<std::process::Child> {
         range
             .map(|i| client_stream(d, &format!("user{i}")))
@@ -167,10 +173,7 @@ fn concurrent_writers_lose_no_update() {
 fn merges_write_only_what_kubectl_loads() {
     let dir = scratch();
     let d = dir.path();
-    let stream = admin_stream(d);
-    let ca = s(&d.join("ca.crt"));
-    let conf = d.join("config");
-    run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &s(&conf)], &stream);
+    let (stream, ca, conf) = admin_config(d);
     let kubectl = |file: &std::path::Path, args: &[&str]| {
         kubectl().arg("--kubeconfig").arg(file).args(args).output().expect("kubectl")
     };
@@ -247,10 +250,7 @@ fn a_bad_referenced_file_is_the_one_named() {
 fn merge_takes_the_cluster_from_the_target() {
     let dir = scratch();
     let d = dir.path();
-    let stream = admin_stream(d);
-    let ca = s(&d.join("ca.crt"));
-    let conf = d.join("config");
-    run_ok("k8s-kubeconfig", &["--ca-cert", &ca, "--server", "https://10.0.0.10:6443", "--out", &s(&conf)], &stream);
+    let (_, _, conf) = admin_config(d);
     let bob = client_stream(d, "bob");
     let out =
         tool("k8s-kubeconfig").args(["--merge", &s(&conf), "--in-place"]).write_stdin(bob).output().expect("runs");

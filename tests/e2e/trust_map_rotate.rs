@@ -3,11 +3,21 @@
 //! --cluster-dump` lists each object to update with the `kubectl` command that does it, which
 //! the test runs against the stand-in API server as printed; dumped again, distrust proceeds.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
 use crate::util::*;
+
+/// A copy of the demo tree whose cluster CA rotation has reached issue/servers: the phase before
+/// distrust, where the cluster's objects decide whether distrust may go on.
+fn ca_rotated_to_servers() -> (Scratch, PathBuf) {
+    let (keep, tree) = copy_of_demo();
+    rotate_ok(&tree, &["prepare", "--target", "ca"]);
+    rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
+    rotate_ok(&tree, &["issue", "--step", "servers", "--confirm", "clients-refreshed"]);
+    (keep, tree)
+}
 
 /// Runs a printed command with bash, kubectl pointed at the stand-in.
 fn run_printed(command: &str, kubeconfig: &Path) {
@@ -18,12 +28,9 @@ fn run_printed(command: &str, kubeconfig: &Path) {
 
 #[test]
 fn distrust_waits_for_every_cluster_object_and_plan_says_how_to_update_each() {
-    let (_keep, tree) = copy_of_demo();
+    let (_keep, tree) = ca_rotated_to_servers();
     let pki = demo_pki().join("pki");
     let old = std::fs::read(pki.join("ca.crt")).expect("old ca");
-    rotate_ok(&tree, &["prepare", "--target", "ca"]);
-    rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
-    rotate_ok(&tree, &["issue", "--step", "servers", "--confirm", "clients-refreshed"]);
     let (old_id, new_id) = (openssl_spki(&pki.join("ca.crt")), openssl_spki(&tree.join("pki/rotation/ca.new.crt")));
 
     let dir = scratch();
@@ -181,12 +188,9 @@ fn plan_before_prepare_names_each_objects_own_ca_and_its_bundle() {
 
 #[test]
 fn what_cannot_be_read_refuses_distrust_and_plan_says_who_updates_what() {
-    let (_keep, tree) = copy_of_demo();
+    let (_keep, tree) = ca_rotated_to_servers();
     let pki = demo_pki().join("pki");
     let old = std::fs::read_to_string(pki.join("ca.crt")).expect("old ca");
-    rotate_ok(&tree, &["prepare", "--target", "ca"]);
-    rotate_ok(&tree, &["issue", "--step", "clients", "--confirm", "prepare-restarts"]);
-    rotate_ok(&tree, &["issue", "--step", "servers", "--confirm", "clients-refreshed"]);
     let bundle = std::fs::read_to_string(tree.join("pki/ca.crt")).expect("bundle");
     let cm = |ns: &str, name: &str, data: Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": data});
     // cluster-info whose kubeconfig the map cannot read (an anchor): Go may read it, so it refuses.
