@@ -75,11 +75,13 @@ renew: release
 bench:
 	bench/run.sh
 
-## fuzz: coverage-guided fuzzing of every parser of untrusted bytes (cargo-fuzz, nightly), FUZZ_SECONDS per target
+## fuzz: coverage-guided fuzzing of every parser of untrusted bytes (cargo-fuzz, nightly), FUZZ_SECONDS per target,
+## FUZZ_JOBS targets at a time (default: one per core)
 ## (installs cargo-fuzz from crates.io when it is missing; the nightly toolchain must be there)
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?=
 fuzz:
-	scripts/fuzz.sh $(FUZZ_SECONDS)
+	FUZZ_JOBS="$(FUZZ_JOBS)" scripts/fuzz.sh $(FUZZ_SECONDS)
 
 ## fresh: the README's commands as a fresh machine runs them: a clean clone of HEAD, an empty
 ## CARGO_HOME, no target/ (FRESH="pki test" the make targets, or FRESH=ci for .ci/run)
