@@ -249,7 +249,7 @@ fn new_material(tree: &Tree, t: Target, made: &Making<'_>) -> Result<(Material, 
 }
 
 /// How a new CA or key is made.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewOptions {
     /// CN of the new CA; default kubeadm's CN and `@` and the Unix time.
     pub cn: Option<String>,

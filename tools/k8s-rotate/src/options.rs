@@ -1,7 +1,7 @@
 //! From `k8s-rotate`'s flags to `k8s_pki::cmd::rotate::Options`: the subcommand as the step its
 //! words name in the phase table, durations and algorithms as the library's types.
 
-use k8s_pki::cmd::rotate::{Command, Options};
+use k8s_pki::cmd::rotate::{Command, Leaves, Options, Start, StepArgs};
 use k8s_pki::key::Algorithm;
 use k8s_pki::rotation::material::NewOptions;
 use k8s_pki::rotation::{Phase, Target};
@@ -13,73 +13,72 @@ impl Cli {
     pub fn options(&self) -> k8s_pki::Result<Options> {
         let now = k8s_pki::validity::now();
         let (command, common) = match &self.command {
-            Sub::Plan(a) => (Command::Plan, &a.common),
-            Sub::Prepare(a) => (Command::step("prepare")?, &a.common),
-            Sub::Issue(a) => (
-                Command::step(if a.issue.step == StepArg::Clients {
-                    "issue --step clients"
-                } else {
-                    "issue --step servers"
-                })?,
-                &a.common,
-            ),
-            Sub::Distrust(a) => (Command::step("distrust")?, &a.common),
-            Sub::Finish(c) => (Command::step("finish")?, c),
+            Sub::Plan(a) => (Command::Plan(plan(a)), &a.common),
+            Sub::Prepare(a) => (Command::step("prepare", StepArgs::Prepare(start(a, now)?))?, &a.common),
+            Sub::Issue(a) => {
+                (Command::step(issue_words(a.issue.step), StepArgs::Issue(leaves(&a.issue, now)?))?, &a.common)
+            }
+            Sub::Distrust(a) => {
+                (Command::step("distrust", StepArgs::Distrust(a.cluster.cluster_dumps.clone()))?, &a.common)
+            }
+            Sub::Finish(c) => (Command::step("finish", StepArgs::Finish)?, c),
             Sub::Status(c) => (Command::Status, c),
             Sub::Rollback(c) => (Command::Rollback, c),
         };
-        let choice = match &self.command {
-            Sub::Plan(PlanArgs { choice, .. }) | Sub::Prepare(PrepareArgs { choice, .. }) => Some(choice),
-            _ => None,
-        };
-        let new = match &self.command {
-            Sub::Prepare(a) => Some(&a.new),
-            _ => None,
-        };
-        let issue = match &self.command {
-            Sub::Issue(a) => Some(&a.issue),
-            _ => None,
-        };
-        let sa_min_soak = new.map(|n| soak(&n.sa_min_soak)).transpose()?.unwrap_or(86_400);
-        let ca_lifetime =
-            k8s_pki::validity::lifetime(new.and_then(|n| n.days), new.and_then(|n| n.duration.as_ref()), 3650, now)?;
-        let leaf_lifetime =
-            k8s_pki::validity::lifetime(issue.and_then(|i| i.days), issue.and_then(|i| i.duration.as_ref()), 365, now)?;
         Ok(Options {
+            dry_run: common.dry_run || matches!(command, Command::Plan(_)),
             command,
             pki_dir: common.pki_dir.clone(),
-            targets: choice.map(|c| c.target.iter().map(|t| target(*t)).collect()).unwrap_or_default(),
-            all: choice.is_some_and(|c| c.all),
-            input: new.and_then(|n| n.input.clone()),
-            new: NewOptions {
-                cn: new.and_then(|n| n.cn.clone()),
-                same_cn: new.is_some_and(|n| n.same_cn),
-                lifetime: ca_lifetime,
-                algo: new.and_then(|n| n.algo).map(algorithm),
-                now,
-            },
-            sa_min_soak,
-            keep_keys: issue.is_some_and(|i| i.keep_keys),
-            leaf_lifetime,
             confirm: common.confirm.clone(),
             force: common.force.clone(),
-            dry_run: common.dry_run || command == Command::Plan,
             explain: common.explain.explain,
             json: common.format == FormatArg::Json,
             node: common.node.clone(),
-            cluster_dumps: match &self.command {
-                Sub::Plan(PlanArgs { cluster, .. }) | Sub::Distrust(DistrustArgs { cluster, .. }) => {
-                    cluster.cluster_dumps.clone()
-                }
-                _ => Vec::new(),
-            },
-            to: match &self.command {
-                Sub::Plan(p) => p.to.map(until),
-                _ => None,
-            },
             now,
         })
     }
+}
+
+/// The phase table's words for `issue --step STEP`.
+fn issue_words(step: StepArg) -> &'static str {
+    match step {
+        StepArg::Clients => "issue --step clients",
+        StepArg::Servers => "issue --step servers",
+    }
+}
+
+fn choice(c: &crate::cli::Choice) -> k8s_pki::cmd::rotate::Choice {
+    k8s_pki::cmd::rotate::Choice { targets: c.target.iter().map(|t| target(*t)).collect(), all: c.all }
+}
+
+fn plan(a: &PlanArgs) -> k8s_pki::cmd::rotate::PlanArgs {
+    k8s_pki::cmd::rotate::PlanArgs {
+        choice: choice(&a.choice),
+        to: a.to.map(until),
+        cluster_dumps: a.cluster.cluster_dumps.clone(),
+    }
+}
+
+/// `prepare`'s flags: the targets and how the new material is made.
+fn start(a: &PrepareArgs, now: i64) -> k8s_pki::Result<Start> {
+    let n = &a.new;
+    Ok(Start {
+        choice: choice(&a.choice),
+        input: n.input.clone(),
+        new: NewOptions {
+            cn: n.cn.clone(),
+            same_cn: n.same_cn,
+            lifetime: k8s_pki::validity::lifetime(n.days, n.duration.as_ref(), 3650, now)?,
+            algo: n.algo.map(algorithm),
+            now,
+        },
+        sa_min_soak: soak(&n.sa_min_soak)?,
+    })
+}
+
+/// `issue`'s flags: how the certificates are re-issued.
+fn leaves(i: &IssueArgs, now: i64) -> k8s_pki::Result<Leaves> {
+    Ok(Leaves { keep_keys: i.keep_keys, lifetime: k8s_pki::validity::lifetime(i.days, i.duration.as_ref(), 365, now)? })
 }
 
 /// `--sa-min-soak SPAN` in seconds (`24h`, `90m`, `0s`).
@@ -140,7 +139,7 @@ mod tests {
             }
             let cli = crate::cli::Cli::try_parse_from(&args).expect("parses");
             let opts = cli.options().expect("options");
-            assert_eq!(opts.command, k8s_pki::cmd::rotate::Command::Step(step), "{args:?}");
+            assert!(matches!(opts.command, k8s_pki::cmd::rotate::Command::Step(s, _) if s == step), "{args:?}");
         }
     }
 }

@@ -46,10 +46,10 @@ pub(super) fn distrust_gate_lines(tree: &Tree, step: &Step, opts: &Options, note
 }
 
 fn read(tree: &Tree, opts: &Options) -> Result<Option<TrustMap>> {
-    if opts.cluster_dumps.is_empty() {
+    if opts.cluster_dumps().is_empty() {
         return Ok(None);
     }
-    let objects = trust_map::dump::read_all(&opts.cluster_dumps)?;
+    let objects = trust_map::dump::read_all(opts.cluster_dumps())?;
     trust_map::build(&objects, Some(&tree.root)).map(Some)
 }
 
@@ -163,7 +163,7 @@ pub(super) fn command_with_dumps(command: String, step: &Step, opts: &Options) -
     if step.to != Phase::Distrust {
         return command;
     }
-    opts.cluster_dumps.iter().fold(command, |c, d| format!("{c} --cluster-dump {}", crate::explain::sh_path(d)))
+    opts.cluster_dumps().iter().fold(command, |c, d| format!("{c} --cluster-dump {}", crate::explain::sh_path(d)))
 }
 
 fn ids(list: &[String]) -> String {

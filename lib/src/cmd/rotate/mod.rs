@@ -13,8 +13,7 @@ mod report;
 mod rollback;
 mod show;
 
-use options::chosen;
-pub use options::{Command, Options};
+pub use options::{Choice, Command, Leaves, Options, PlanArgs, Start, StepArgs};
 use records::{backup_name, clear_leftovers, record_of};
 
 use std::collections::BTreeMap;
@@ -39,22 +38,34 @@ pub fn run(opts: &Options, note: super::Warn<'_>) -> Result<()> {
         return Err(Error::usage(format!("no node '{}' in this tree", crate::term::sanitize(node))));
     }
     let state = State::load(tree.dir())?;
-    match opts.command {
-        Command::Plan => plan(&tree, state.as_ref(), opts),
+    match &opts.command {
+        Command::Plan(args) => plan(&tree, state.as_ref(), args, opts),
         Command::Status => status(&tree, state.as_ref(), opts),
         Command::Rollback => rollback::run(&tree, state, opts, note),
-        Command::Step(step) => forward(&tree, state, step, opts, note),
+        Command::Step(step, _) => forward(&tree, state, step, opts, note),
     }
 }
 
 /// The material of every target: read from `pki/rotation/` while a rotation is under way, or
-/// made by `prepare` (with the writes that keep it there).
+/// made by `prepare` (with the writes that keep it there). A step forced on an idle tree makes
+/// it for every target, as kubeadm would (only prepare names targets).
 fn materials(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<(Vec<Material>, Vec<Change>)> {
-    let targets = match state {
-        Some(s) => s.target_list(),
-        None => chosen(opts)?,
+    let start = opts.start();
+    let targets = match (state, start) {
+        (Some(s), _) => s.target_list(),
+        (None, Some(start)) => start.choice.targets()?,
+        (None, None) => Target::ALL.to_vec(),
     };
-    let made = material::Making { input: opts.input.as_deref(), new: &opts.new, now: opts.now };
+    let kubeadms;
+    let new = match start {
+        Some(start) => &start.new,
+        None => {
+            let lifetime = crate::validity::lifetime(None, None, 3650, opts.now)?;
+            kubeadms = material::NewOptions { cn: None, same_cn: false, lifetime, algo: None, now: opts.now };
+            &kubeadms
+        }
+    };
+    let made = material::Making { input: start.and_then(|s| s.input.as_deref()), new, now: opts.now };
     material::materials(tree, state, &targets, &made)
 }
 
@@ -66,10 +77,11 @@ pub(super) fn changes(
     phase: Phase,
     opts: &Options,
 ) -> Result<Vec<Change>> {
+    let leaves = opts.leaves();
     let want = Want {
         phase,
-        keep_keys: opts.keep_keys,
-        lifetime: opts.leaf_lifetime,
+        keep_keys: leaves.keep_keys,
+        lifetime: leaves.lifetime,
         now: opts.now,
         renew_within: 0,
         not_before: crate::audit::release_of_tree(tree.dir()).leaf_not_before,
@@ -140,14 +152,6 @@ fn forward(
         return already_done(tree, s, step, opts, note);
     }
     let resuming = refuse_out_of_turn(tree, state.as_ref(), step, opts)?;
-    // A forced step on an idle tree rotates everything (issue and the later steps name no target).
-    let forced_all;
-    let opts = if state.is_none() && step.from != Phase::Idle {
-        forced_all = Options { all: true, targets: Vec::new(), ..opts.clone() };
-        &forced_all
-    } else {
-        opts
-    };
     if state.is_none() {
         clear_leftovers(tree, opts, note)?;
     }
@@ -223,6 +227,7 @@ fn enter(state: &mut State, step: &Step, opts: &Options, forced: Option<&str>, n
 }
 
 fn new_state(ms: &[Material], now: &str, opts: &Options) -> State {
+    let soak = opts.start().map_or(facts::DEFAULT_MIN_SOAK, |s| s.sa_min_soak);
     let mut targets = BTreeMap::new();
     for m in ms {
         targets.insert(
@@ -234,8 +239,8 @@ fn new_state(ms: &[Material], now: &str, opts: &Options) -> State {
                 new: m.new.id(),
                 confirmed: Vec::new(),
                 forced: Vec::new(),
-                min_soak: (m.target == Target::Sa).then_some(opts.sa_min_soak),
-                min_soak_human: (m.target == Target::Sa).then(|| facts::duration_words(opts.sa_min_soak)),
+                min_soak: (m.target == Target::Sa).then_some(soak),
+                min_soak_human: (m.target == Target::Sa).then(|| facts::duration_words(soak)),
                 signing_since: None,
             },
         );

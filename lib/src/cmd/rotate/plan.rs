@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::facts::{command_line, nodes};
-use super::options::{Options, chosen, next_step};
+use super::options::{Options, PlanArgs, next_step};
 use super::show::{line, print, restarts_text};
 use crate::error::Result;
 use crate::rotation::plan::{Restart, restarts};
@@ -34,10 +34,10 @@ struct PlannedStep {
 }
 
 /// `plan`: every remaining step with its restarts, each command complete.
-pub fn plan(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<()> {
+pub fn plan(tree: &Tree, state: Option<&State>, args: &PlanArgs, opts: &Options) -> Result<()> {
     let targets = match state {
         Some(s) => s.target_list(),
-        None => chosen(opts)?,
+        None => args.choice.targets()?,
     };
     let nodes = nodes(tree);
     let first = next_step(state);
@@ -45,7 +45,7 @@ pub fn plan(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<()> {
     let steps: Vec<PlannedStep> = STEPS
         .iter()
         .filter(|s| first.is_some_and(|f| s.from >= f.from))
-        .filter(|s| opts.to.is_none_or(|to| s.to <= to))
+        .filter(|s| args.to.is_none_or(|to| s.to <= to))
         .map(|step: &Step| PlannedStep {
             command: super::cluster::command_with_dumps(command_line(tree, step, &targets), step, opts),
             from: step.from.word(),

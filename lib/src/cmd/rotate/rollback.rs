@@ -230,10 +230,11 @@ const RENEW_WITHIN: i64 = 30 * 86_400;
 fn renew_expiring(tree: &Tree, state: &State, mut all: Vec<Change>, opts: &Options) -> Result<Vec<Change>> {
     let restored = tree.with_changes(&all);
     let put_back: std::collections::HashSet<String> = all.iter().map(|c| c.rel.clone()).collect();
+    let leaves = opts.leaves();
     let want = Want {
         phase: Phase::Prepare,
-        keep_keys: opts.keep_keys,
-        lifetime: opts.leaf_lifetime,
+        keep_keys: leaves.keep_keys,
+        lifetime: leaves.lifetime,
         now: opts.now,
         renew_within: RENEW_WITHIN,
         not_before: crate::audit::release_of_tree(tree.dir()).leaf_not_before,
