@@ -317,3 +317,27 @@ fn the_audit_warns_about_ambiguous_chains_leaves_outliving_their_ca_and_an_old_c
     let text = String::from_utf8_lossy(&out.expect("k8s-verify").stdout).into_owned();
     assert!(text.contains(&format!("the old front-proxy-ca CA expires {}", day(end))), "{text}");
 }
+
+#[test]
+fn prepare_without_a_choice_of_targets_is_a_usage_error_that_changes_nothing() {
+    let (_dir, tree) = copy_of_demo();
+    // What a prepare killed before it began leaves: removed by the next prepare, but only by one
+    // that will go on.
+    std::fs::create_dir_all(tree.join("pki/rotation")).expect("mkdir");
+    std::fs::write(tree.join("pki/rotation/ca.key"), "left by a killed prepare").expect("write");
+    let before = file_contents(&tree);
+    for (args, says) in [
+        (&["prepare"][..], "name what to rotate: --all, or --target ca|etcd-ca|front-proxy-ca|sa"),
+        (&["prepare", "--all", "--target", "ca"][..], "give --all or --target, not both"),
+    ] {
+        let out = rotate(&tree, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(file_contents(&tree) == before, "{args:?} changed the tree");
+    }
+    let out = rotate(&tree, &["prepare", "--target", "ca"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("removed pki/rotation/ca.key: a prepare stopped before it began left it"), "{err}");
+}

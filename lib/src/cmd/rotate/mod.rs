@@ -46,16 +46,25 @@ pub fn run(opts: &Options, note: super::Warn<'_>) -> Result<()> {
     }
 }
 
+/// The targets of the step: the rotation's, or what `prepare` names. A step forced on an idle
+/// tree takes every target (only prepare names targets).
+fn targets(state: Option<&State>, opts: &Options) -> Result<Vec<Target>> {
+    match (state, opts.start()) {
+        (Some(s), _) => Ok(s.target_list()),
+        (None, Some(start)) => start.choice.targets(),
+        (None, None) => Ok(Target::ALL.to_vec()),
+    }
+}
+
 /// The material of every target: read from `pki/rotation/` while a rotation is under way, or
-/// made by `prepare` (with the writes that keep it there). A step forced on an idle tree makes
-/// it for every target, as kubeadm would (only prepare names targets).
-fn materials(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<(Vec<Material>, Vec<Change>)> {
+/// made by `prepare` (with the writes that keep it there).
+fn materials(
+    tree: &Tree,
+    state: Option<&State>,
+    targets: &[Target],
+    opts: &Options,
+) -> Result<(Vec<Material>, Vec<Change>)> {
     let start = opts.start();
-    let targets = match (state, start) {
-        (Some(s), _) => s.target_list(),
-        (None, Some(start)) => start.choice.targets()?,
-        (None, None) => Target::ALL.to_vec(),
-    };
     let kubeadms;
     let new = match start {
         Some(start) => &start.new,
@@ -66,7 +75,7 @@ fn materials(tree: &Tree, state: Option<&State>, opts: &Options) -> Result<(Vec<
         }
     };
     let made = material::Making { input: start.and_then(|s| s.input.as_deref()), new, now: opts.now };
-    material::materials(tree, state, &targets, &made)
+    material::materials(tree, state, targets, &made)
 }
 
 /// The writes of the step into `phase` for every target (for finish: what it removes).
@@ -152,6 +161,8 @@ fn forward(
         return already_done(tree, s, step, opts, note);
     }
     let resuming = refuse_out_of_turn(tree, state.as_ref(), step, opts)?;
+    // What a new rotation takes is a usage error before anything is removed or written.
+    let targets = targets(state.as_ref(), opts)?;
     if state.is_none() {
         clear_leftovers(tree, opts, note)?;
     }
@@ -161,7 +172,7 @@ fn forward(
             note(crate::cmd::note::Note::Warning(&format!("removed {t}, left by a run that was killed")));
         }
     }
-    let (ms, material_writes) = materials(tree, state.as_ref(), opts)?;
+    let (ms, material_writes) = materials(tree, state.as_ref(), &targets, opts)?;
     let tree_changes = changes(tree, state.as_ref(), &ms, step.to, opts)?;
     let mut all = material_writes.clone();
     all.extend(tree_changes.iter().cloned());
@@ -170,8 +181,8 @@ fn forward(
     let forced = gates::refuse_or_force(&missing, opts, note)?;
     show::explain_changes(tree, &all, opts, note);
     let record = record_of(tree, &all, state.as_ref().and_then(|s| s.steps.get(step.to.word())));
-    let targets: Vec<Target> = ms.iter().map(|m| m.target).collect();
-    let report = report::StepReport { step, targets: &targets, record: &record, changes: &all, resumed: resuming };
+    let made: Vec<Target> = ms.iter().map(|m| m.target).collect();
+    let report = report::StepReport { step, targets: &made, record: &record, changes: &all, resumed: resuming };
     if opts.dry_run {
         return show::print_step(&report.output(tree, opts, false, None), opts);
     }
