@@ -136,15 +136,19 @@ fn a_control_plane_endpoint_is_host_and_port_as_kubeadm_takes_it() {
         ("lb_1.example.com:6443", "the host must be an IP address or a lower-case RFC 1123 subdomain"),
         ("LB.example.com", "the host must be an IP address or a lower-case RFC 1123 subdomain"),
     ] {
-        let out = tool("k8s-csr")
-            .args(["--profile", "apiserver", "--node-name", "node-1", "--advertise-address", "10.0.0.10"])
-            .args(["--control-plane-endpoint", endpoint])
-            .write_stdin(run_ok("k8s-genkey", &[], b""))
-            .output()
-            .expect("k8s-csr");
-        assert_eq!(out.status.code(), Some(2), "{endpoint}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(&format!("--control-plane-endpoint '{endpoint}': {why}")), "{endpoint}: {err}");
+        // The flag is read as it is given, whether or not the profile puts the endpoint in a SAN
+        // (admin's has none).
+        for profile in ["apiserver", "admin"] {
+            let out = tool("k8s-csr")
+                .args(["--profile", profile, "--node-name", "node-1", "--advertise-address", "10.0.0.10"])
+                .args(["--control-plane-endpoint", endpoint])
+                .write_stdin(run_ok("k8s-genkey", &[], b""))
+                .output()
+                .expect("k8s-csr");
+            assert_eq!(out.status.code(), Some(2), "{profile} {endpoint}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains(&format!("--control-plane-endpoint '{endpoint}': {why}")), "{endpoint}: {err}");
+        }
     }
 }
 

@@ -112,8 +112,8 @@ pub struct Cli {
 
     /// Control-plane endpoint, HOST[:PORT] as kubeadm takes it (a load balancer's name, an IPv4
     /// address, or [IPv6]:PORT); its host is added to the API server's SANs
-    #[arg(long, value_name = "HOST[:PORT]", help_heading = "Profile")]
-    pub control_plane_endpoint: Option<String>,
+    #[arg(long, value_name = "HOST[:PORT]", value_parser = k8s_pki_cli::endpoint_parser, help_heading = "Profile")]
+    pub control_plane_endpoint: Option<k8s_pki::kubeadm::control_plane::Endpoint>,
 
     /// The kubeadm release whose subjects to write (1.28 to 1.33; v1.31 and 1.31.2 also work;
     /// default: the newest). 1.28 puts O=system:masters in admin and the apiserver and etcd

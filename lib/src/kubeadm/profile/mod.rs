@@ -188,9 +188,9 @@ impl Profile {
                 let mut ips = vec![San::Ip(params.service_cidr.first_ip())];
                 ips.extend(params.advertise_address.map(San::Ip));
                 if let Some(endpoint) = &params.control_plane_endpoint {
-                    match crate::kubeadm::control_plane::parse(endpoint)?.host {
-                        ip @ San::Ip(_) => ips.push(ip),
-                        other => dns.push(other),
+                    match &endpoint.host {
+                        ip @ San::Ip(_) => ips.push(ip.clone()),
+                        other => dns.push(other.clone()),
                     }
                 }
                 // kubeadm de-duplicates and sorts the DNS names.

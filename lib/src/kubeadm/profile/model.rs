@@ -133,8 +133,8 @@ pub struct Params {
     /// `--dns-domain`, default cluster.local.
     pub dns_domain: String,
     /// `--control-plane-endpoint` `HOST[:PORT]` (a name, an IPv4 address or `[IPv6]`), if not
-    /// the advertise address.
-    pub control_plane_endpoint: Option<String>,
+    /// the advertise address; read once, where the flag is.
+    pub control_plane_endpoint: Option<crate::kubeadm::control_plane::Endpoint>,
     /// `--kubernetes-version`: the kubeadm release whose subjects are written.
     pub release: &'static crate::kubeadm::release::Release,
 }

@@ -11,8 +11,7 @@ impl Profile {
     pub fn san_origin(&self, san: &San, params: &Params) -> Option<&'static str> {
         let node = params.node_name.as_deref().unwrap_or_default();
         let advertise = params.advertise_address.map(San::Ip);
-        let endpoint =
-            params.control_plane_endpoint.as_deref().and_then(|e| crate::kubeadm::control_plane::parse(e).ok());
+        let endpoint = params.control_plane_endpoint.as_ref();
         match self.sans {
             SanRule::None => None,
             SanRule::CaName => Some("kubeadm writes a CA's CN as its one DNS SAN; no client dials it"),
@@ -23,7 +22,7 @@ impl Profile {
                 s if Some(s) == advertise.as_ref() => {
                     Some("the advertise address (--advertise-address): where this node's kube-apiserver listens")
                 }
-                s if endpoint.as_ref().is_some_and(|e| e.host == *s) => Some(
+                s if endpoint.is_some_and(|e| e.host == *s) => Some(
                     "the control-plane endpoint (--control-plane-endpoint): the address every client and node dials, often a load balancer",
                 ),
                 San::Dns(d) if d == node => Some("the node's name (--node-name)"),
