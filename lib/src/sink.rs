@@ -192,12 +192,12 @@ impl Sink {
         write_stdout(self.stdout(), text.as_bytes())
     }
 
-    /// Flushes stdout and commits the files. Returns the files written.
+    /// Commits the files, then flushes stdout: a file refused (one in the way without
+    /// `--force`) or not written fails the run before what is still buffered for stdout is
+    /// printed, so a pipe never acts on output whose files were not written. Returns the files
+    /// written.
     pub fn finish(mut self) -> Result<Vec<PathBuf>> {
         self.flush_json()?;
-        if let Some(mut out) = self.stdout.take() {
-            flush_stdout(&mut out)?;
-        }
         let files: Vec<FileWrite> = self
             .pending_files
             .drain(..)
@@ -208,6 +208,9 @@ impl Sink {
             .collect();
         let paths = files.iter().map(|f| f.path.clone()).collect();
         write_files(&files, user_force(self.options.force))?;
+        if let Some(mut out) = self.stdout.take() {
+            flush_stdout(&mut out)?;
+        }
         Ok(paths)
     }
 }

@@ -262,3 +262,28 @@ fn blocks_that_pass_through_k8s_sign_stream_in_flat_memory() {
     let rss_kib = cost.rss_kib;
     assert!(rss_kib < 32 * 1024, "max RSS {rss_kib} KiB for 64 MB of blocks passing through");
 }
+
+#[test]
+fn a_file_in_the_way_fails_the_run_before_anything_reaches_stdout() {
+    // The data a pipe would act on (a key, a CSR, a CertificateSigningRequest object to apply)
+    // is printed only once the files that go with it are written.
+    let d = scratch();
+    let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
+    let cases: [(&str, Vec<String>, &[u8], &str); 3] = [
+        ("k8s-genkey", vec!["--algo".into(), "ecdsa".into(), "--public".into(), "--pub-out".into()], b"", "k.pub"),
+        ("k8s-csr", vec!["--cn".into(), "x".into(), "--csr-out".into()], &key, "x.csr"),
+        ("k8s-csr", vec!["--cn".into(), "alice".into(), "--manifest".into(), "--out".into()], &key, "alice"),
+    ];
+    for (bin, mut args, stdin, name) in cases {
+        // --out alice writes alice.key: that is the file in the way.
+        let in_the_way = if name == "alice" { d.path().join("alice.key") } else { d.path().join(name) };
+        std::fs::write(&in_the_way, "someone else's").expect("write");
+        args.push(s(&d.path().join(name)));
+        let out = tool(bin).args(&args).write_stdin(stdin.to_vec()).output().expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{bin} {args:?}: {err}");
+        assert!(err.contains(&format!("{}: file exists (use --force to overwrite)", in_the_way.display())), "{err}");
+        assert!(out.stdout.is_empty(), "{bin} {args:?} printed {} bytes", out.stdout.len());
+        assert_eq!(read(&in_the_way), "someone else's");
+    }
+}
