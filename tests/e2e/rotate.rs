@@ -342,9 +342,39 @@ fn a_new_ca_made_by_the_other_tools_is_taken_from_stdin() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
-        "k8s-rotate: error: a new CA on stdin goes with prepare and exactly one --target"
+        "k8s-rotate: error: a new CA from a file or stdin goes with prepare and exactly one --target"
     );
     assert!(!tree2.join("pki/rotation.json").exists(), "nothing written on a refused prepare");
+    // Interrupted once its state names it (here: the state as a run killed between its last
+    // write and its last state save leaves it: applying, backed up, every target still idle),
+    // the prepare is finished by running it again without the CA, which is saved.
+    let state = tree.join("pki/rotation.json");
+    let mut v: serde_json::Value = serde_json::from_str(&read(&state)).expect("state");
+    v["applying"] = serde_json::json!("prepare");
+    v["backedUp"] = serde_json::json!(true);
+    for t in v["targets"].as_object_mut().expect("targets").values_mut() {
+        t["phase"] = serde_json::json!("idle");
+    }
+    std::fs::write(&state, serde_json::to_vec(&v).expect("json")).expect("write");
+    let again = |ca: Option<&[u8]>| {
+        let mut cmd = tool("k8s-rotate");
+        cmd.args(["prepare", "--target", "etcd-ca", "--pki-dir"]).arg(&tree);
+        if ca.is_some() {
+            cmd.arg("-");
+        }
+        cmd.write_stdin(ca.unwrap_or_default().to_vec()).output().expect("k8s-rotate")
+    };
+    let out = again(Some(b"the same CA, or another"));
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "k8s-rotate: error: this prepare saved its new CA before it was interrupted: run it again without the CA file to finish it"
+    );
+    let out = again(None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let subject = openssl_ok(&tree, &["x509", "-in", "pki/rotation/etcd-ca.new.crt", "-noout", "-subject"]);
+    assert_eq!(subject.trim(), "subject=CN = etcd-ca-2027");
+    assert_eq!(audit(&tree).0, 0);
 }
 
 #[test]

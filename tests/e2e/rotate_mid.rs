@@ -329,6 +329,10 @@ fn prepare_without_a_choice_of_targets_is_a_usage_error_that_changes_nothing() {
     for (args, says) in [
         (&["prepare"][..], "name what to rotate: --all, or --target ca|etcd-ca|front-proxy-ca|sa"),
         (&["prepare", "--all", "--target", "ca"][..], "give --all or --target, not both"),
+        (
+            &["prepare", "--all", "/dev/null"][..],
+            "a new CA from a file or stdin goes with prepare and exactly one --target",
+        ),
     ] {
         let out = rotate(&tree, args);
         let err = String::from_utf8_lossy(&out.stderr);

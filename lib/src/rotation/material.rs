@@ -180,7 +180,7 @@ pub fn materials(
     made: &Making<'_>,
 ) -> Result<(Vec<Material>, Vec<Change>)> {
     if made.input.is_some() && (state.is_some() || targets.len() != 1) {
-        return Err(Error::usage("a new CA on stdin goes with prepare and exactly one --target"));
+        return Err(Error::usage("a new CA from a file or stdin goes with prepare and exactly one --target"));
     }
     let mut out = Vec::new();
     let mut writes = Vec::new();

@@ -47,12 +47,24 @@ pub fn run(opts: &Options, note: super::Warn<'_>) -> Result<()> {
 }
 
 /// The targets of the step: the rotation's, or what `prepare` names. A step forced on an idle
-/// tree takes every target (only prepare names targets).
+/// tree takes every target (only prepare names targets). A new CA given as a file goes with
+/// one target, and only before the rotation has begun.
 fn targets(state: Option<&State>, opts: &Options) -> Result<Vec<Target>> {
-    match (state, opts.start()) {
-        (Some(s), _) => Ok(s.target_list()),
-        (None, Some(start)) => start.choice.targets(),
-        (None, None) => Ok(Target::ALL.to_vec()),
+    let start = opts.start();
+    let given = start.is_some_and(|s| s.input.is_some());
+    let targets = match (state, start) {
+        (Some(s), _) => s.target_list(),
+        (None, Some(start)) => start.choice.targets()?,
+        (None, None) => Target::ALL.to_vec(),
+    };
+    match state {
+        Some(s) if given && s.applying.as_deref() == Some("prepare") => Err(Error::usage(
+            "this prepare saved its new CA before it was interrupted: run it again without the CA file to finish it",
+        )),
+        None if given && targets.len() != 1 => {
+            Err(Error::usage("a new CA from a file or stdin goes with prepare and exactly one --target"))
+        }
+        _ => Ok(targets),
     }
 }
 
