@@ -333,6 +333,7 @@ fn prepare_without_a_choice_of_targets_is_a_usage_error_that_changes_nothing() {
             &["prepare", "--all", "/dev/null"][..],
             "a new CA from a file or stdin goes with prepare and exactly one --target",
         ),
+        (&["prepare", "--target", "sa", "/dev/null"][..], "the service-account key is not a CA: a new CA from a file"),
     ] {
         let out = rotate(&tree, args);
         let err = String::from_utf8_lossy(&out.stderr);

@@ -64,6 +64,9 @@ fn targets(state: Option<&State>, opts: &Options) -> Result<Vec<Target>> {
         None if given && targets.len() != 1 => {
             Err(Error::usage("a new CA from a file or stdin goes with prepare and exactly one --target"))
         }
+        None if given && targets.iter().any(|t| t.ca().is_none()) => Err(Error::usage(
+            "the service-account key is not a CA: a new CA from a file or stdin goes with --target ca, etcd-ca or front-proxy-ca",
+        )),
         _ => Ok(targets),
     }
 }
