@@ -286,4 +286,31 @@ fn a_file_in_the_way_fails_the_run_before_anything_reaches_stdout() {
         assert!(out.stdout.is_empty(), "{bin} {args:?} printed {} bytes", out.stdout.len());
         assert_eq!(read(&in_the_way), "someone else's");
     }
+    // The controller's part: the signed object is printed only once --cert-out is written.
+    let object = run_ok(
+        "k8s-csr",
+        &[
+            "--cn",
+            "bob",
+            "--signer",
+            "kubernetes.io/kube-apiserver-client",
+            "--manifest",
+            "--out",
+            &s(&d.path().join("bob")),
+        ],
+        &key,
+    );
+    let crt = d.path().join("bob.crt");
+    std::fs::write(&crt, "someone else's").expect("write");
+    let ca = s(&demo_pki().join("pki/ca"));
+    let out = tool("k8s-sign")
+        .args(["--signer", "kubernetes.io/kube-apiserver-client", "--ca", &ca, "--cert-out", &s(&crt)])
+        .write_stdin(object)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains(&format!("{}: file exists (use --force to overwrite)", crt.display())), "{err}");
+    assert!(out.stdout.is_empty(), "k8s-sign --signer printed {} bytes", out.stdout.len());
+    assert_eq!(read(&crt), "someone else's");
 }
