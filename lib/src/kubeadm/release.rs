@@ -9,6 +9,15 @@ use crate::error::{Error, Result};
 /// certificates (certlist.go, kubeconfig.go of v1.28.0).
 const MASTERS: &[&str] = &["system:masters"];
 
+/// How many days a leaf certificate lasts unless told otherwise, in every release followed
+/// (constants.go `CertificateValidity` to 1.30; v1beta4's `certificateValidityPeriod` default,
+/// 8760h, from 1.31; docs/kubeadm.md section 6).
+pub const LEAF_DAYS: i64 = 365;
+
+/// How many days a CA lasts unless told otherwise (client-go `NewSelfSignedCACert`,
+/// `duration365d * 10`, to 1.30; v1beta4's `caCertificateValidityPeriod` default, 87600h, from 1.31).
+pub const CA_DAYS: i64 = 3650;
+
 /// A leaf's NotBefore, as kubeadm sets it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NotBefore {

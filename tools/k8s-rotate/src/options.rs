@@ -3,6 +3,7 @@
 
 use k8s_pki::cmd::rotate::{Command, Leaves, Options, Start, StepArgs};
 use k8s_pki::key::Algorithm;
+use k8s_pki::kubeadm::release::{CA_DAYS, LEAF_DAYS};
 use k8s_pki::rotation::material::NewOptions;
 use k8s_pki::rotation::{Phase, Target};
 
@@ -68,7 +69,7 @@ fn start(a: &PrepareArgs, now: i64) -> k8s_pki::Result<Start> {
         new: NewOptions {
             cn: n.cn.clone(),
             same_cn: n.same_cn,
-            lifetime: k8s_pki::validity::lifetime(n.days, n.duration.as_ref(), 3650, now)?,
+            lifetime: k8s_pki::validity::lifetime(n.days, n.duration.as_ref(), CA_DAYS, now)?,
             algo: n.algo.map(algorithm),
             now,
         },
@@ -78,7 +79,10 @@ fn start(a: &PrepareArgs, now: i64) -> k8s_pki::Result<Start> {
 
 /// `issue`'s flags: how the certificates are re-issued.
 fn leaves(i: &IssueArgs, now: i64) -> k8s_pki::Result<Leaves> {
-    Ok(Leaves { keep_keys: i.keep_keys, lifetime: k8s_pki::validity::lifetime(i.days, i.duration.as_ref(), 365, now)? })
+    Ok(Leaves {
+        keep_keys: i.keep_keys,
+        lifetime: k8s_pki::validity::lifetime(i.days, i.duration.as_ref(), LEAF_DAYS, now)?,
+    })
 }
 
 /// `--sa-min-soak SPAN` in seconds (`24h`, `90m`, `0s`).

@@ -50,7 +50,12 @@ pub(super) fn renew(opts: &Options, path: &Path, now: i64, note: crate::cmd::not
     let ca_name = ca_cert_path.display().to_string();
     let renew_opts = crate::renew::RenewOptions {
         keep_key: opts.reuse_key,
-        lifetime: crate::validity::lifetime(opts.days, opts.duration.as_ref(), 365, now)?,
+        lifetime: crate::validity::lifetime(
+            opts.days,
+            opts.duration.as_ref(),
+            crate::kubeadm::release::LEAF_DAYS,
+            now,
+        )?,
         clamp: opts.clamp,
         now,
         not_before: opts.release.unwrap_or_else(crate::kubeadm::release::newest).leaf_not_before,

@@ -84,7 +84,7 @@ fn materials(
     let new = match start {
         Some(start) => &start.new,
         None => {
-            let lifetime = crate::validity::lifetime(None, None, 3650, opts.now)?;
+            let lifetime = crate::validity::lifetime(None, None, crate::kubeadm::release::CA_DAYS, opts.now)?;
             kubeadms = material::NewOptions { cn: None, same_cn: false, lifetime, algo: None, now: opts.now };
             &kubeadms
         }

@@ -104,7 +104,7 @@ pub struct Leaves {
 
 impl Default for Leaves {
     fn default() -> Leaves {
-        Leaves { keep_keys: false, lifetime: 365 * crate::validity::DAY }
+        Leaves { keep_keys: false, lifetime: crate::kubeadm::release::LEAF_DAYS * crate::validity::DAY }
     }
 }
 

@@ -15,6 +15,7 @@ use crate::issue::batch::{Outcome, prepare, read_chunk, sign_csr};
 use crate::issue::{Ca, IssueOptions, Issued, self_sign};
 use crate::key::PrivateKey;
 use crate::kubeadm::profile;
+use crate::kubeadm::release::{CA_DAYS, LEAF_DAYS};
 use zeroize::Zeroizing;
 
 use crate::atomic::FileWrite;
@@ -43,7 +44,7 @@ pub fn issue_options(opts: &Options, now: i64) -> Result<IssueOptions> {
         profile.map(|p| p.usages.to_vec()).or_else(|| cfssl.map(|c| c.usages.clone()))
     };
     let self_sign = matches!(opts.with, Some(SignWith::SelfSign { .. }));
-    let default_days = if make_ca || (self_sign && usages.is_none()) { 3650 } else { 365 };
+    let default_days = if make_ca || (self_sign && usages.is_none()) { CA_DAYS } else { LEAF_DAYS };
     // The cfssl file's expiry unless --days or --duration says otherwise.
     let cfssl_expiry = cfssl.map(|c| &c.expiry).or(initca.map(|i| &i.expiry));
     let duration = opts.duration.as_ref().or(cfssl_expiry.filter(|_| opts.days.is_none()));
