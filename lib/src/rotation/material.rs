@@ -152,7 +152,8 @@ impl Material {
 
 /// How `prepare` makes the new generation: from a CA given on stdin or a file, or generated.
 pub struct Making<'a> {
-    /// `prepare -`: the new CA (certificate and key) from stdin or a file.
+    /// `prepare -`: the new CA (certificate and key) from stdin or a file; the command has
+    /// checked that it goes with one CA target and a rotation not yet begun.
     pub input: Option<&'a Path>,
     /// How a generated one is made.
     pub new: &'a NewOptions,
@@ -179,9 +180,6 @@ pub fn materials(
     targets: &[Target],
     made: &Making<'_>,
 ) -> Result<(Vec<Material>, Vec<Change>)> {
-    if made.input.is_some() && (state.is_some() || targets.len() != 1) {
-        return Err(Error::usage("a new CA from a file or stdin goes with prepare and exactly one --target"));
-    }
     let mut out = Vec::new();
     let mut writes = Vec::new();
     for &t in targets {

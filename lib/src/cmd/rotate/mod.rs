@@ -61,7 +61,7 @@ fn targets(state: Option<&State>, opts: &Options) -> Result<Vec<Target>> {
         Some(s) if given && s.applying.as_deref() == Some("prepare") => Err(Error::usage(
             "this prepare saved its new CA before it was interrupted: run it again without the CA file to finish it",
         )),
-        None if given && targets.len() != 1 => {
+        _ if given && (state.is_some() || targets.len() != 1) => {
             Err(Error::usage("a new CA from a file or stdin goes with prepare and exactly one --target"))
         }
         None if given && targets.iter().any(|t| t.ca().is_none()) => Err(Error::usage(
