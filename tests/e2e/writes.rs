@@ -263,54 +263,47 @@ fn blocks_that_pass_through_k8s_sign_stream_in_flat_memory() {
     assert!(rss_kib < 32 * 1024, "max RSS {rss_kib} KiB for 64 MB of blocks passing through");
 }
 
+/// A run refused because `in_the_way` exists: exit 5 naming it, nothing on stdout, the file as
+/// it was.
+fn refused_with_nothing_printed(what: &str, out: &std::process::Output, in_the_way: &Path) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{what}: {err}");
+    assert!(err.contains(&format!("{}: file exists (use --force to overwrite)", in_the_way.display())), "{err}");
+    assert!(out.stdout.is_empty(), "{what} printed {} bytes", out.stdout.len());
+    assert_eq!(read(in_the_way), "someone else's");
+}
+
 #[test]
 fn a_file_in_the_way_fails_the_run_before_anything_reaches_stdout() {
     // The data a pipe would act on (a key, a CSR, a CertificateSigningRequest object to apply)
     // is printed only once the files that go with it are written.
     let d = scratch();
     let key = run_ok("k8s-genkey", &["--algo", "ecdsa"], b"");
-    let cases: [(&str, Vec<String>, &[u8], &str); 3] = [
-        ("k8s-genkey", vec!["--algo".into(), "ecdsa".into(), "--public".into(), "--pub-out".into()], b"", "k.pub"),
-        ("k8s-csr", vec!["--cn".into(), "x".into(), "--csr-out".into()], &key, "x.csr"),
-        ("k8s-csr", vec!["--cn".into(), "alice".into(), "--manifest".into(), "--out".into()], &key, "alice"),
+    // (tool, flags, whether it reads the key on stdin, the output flag's value, the file it
+    // writes that is in the way)
+    let cases: [(&str, &[&str], bool, &str, &str); 3] = [
+        ("k8s-genkey", &["--algo", "ecdsa", "--public", "--pub-out"], false, "k.pub", "k.pub"),
+        ("k8s-csr", &["--cn", "x", "--csr-out"], true, "x.csr", "x.csr"),
+        ("k8s-csr", &["--cn", "alice", "--manifest", "--out"], true, "alice", "alice.key"),
     ];
-    for (bin, mut args, stdin, name) in cases {
-        // --out alice writes alice.key: that is the file in the way.
-        let in_the_way = if name == "alice" { d.path().join("alice.key") } else { d.path().join(name) };
+    for (bin, args, reads_key, out_arg, name) in cases {
+        let stdin = if reads_key { key.clone() } else { Vec::new() };
+        let in_the_way = d.path().join(name);
         std::fs::write(&in_the_way, "someone else's").expect("write");
-        args.push(s(&d.path().join(name)));
-        let out = tool(bin).args(&args).write_stdin(stdin.to_vec()).output().expect("runs");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(5), "{bin} {args:?}: {err}");
-        assert!(err.contains(&format!("{}: file exists (use --force to overwrite)", in_the_way.display())), "{err}");
-        assert!(out.stdout.is_empty(), "{bin} {args:?} printed {} bytes", out.stdout.len());
-        assert_eq!(read(&in_the_way), "someone else's");
+        let out = tool(bin).args(args).arg(d.path().join(out_arg)).write_stdin(stdin).output().expect("runs");
+        refused_with_nothing_printed(&format!("{bin} {args:?}"), &out, &in_the_way);
     }
     // The controller's part: the signed object is printed only once --cert-out is written.
-    let object = run_ok(
-        "k8s-csr",
-        &[
-            "--cn",
-            "bob",
-            "--signer",
-            "kubernetes.io/kube-apiserver-client",
-            "--manifest",
-            "--out",
-            &s(&d.path().join("bob")),
-        ],
-        &key,
-    );
+    let signer = ["--signer", "kubernetes.io/kube-apiserver-client"];
+    let bob = s(&d.path().join("bob"));
+    let object = run_ok("k8s-csr", &[&["--cn", "bob", "--manifest", "--out", &bob][..], &signer].concat(), &key);
     let crt = d.path().join("bob.crt");
     std::fs::write(&crt, "someone else's").expect("write");
-    let ca = s(&demo_pki().join("pki/ca"));
     let out = tool("k8s-sign")
-        .args(["--signer", "kubernetes.io/kube-apiserver-client", "--ca", &ca, "--cert-out", &s(&crt)])
+        .args(signer)
+        .args(["--ca", &s(&demo_pki().join("pki/ca")), "--cert-out", &s(&crt)])
         .write_stdin(object)
         .output()
         .expect("runs");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(5), "{err}");
-    assert!(err.contains(&format!("{}: file exists (use --force to overwrite)", crt.display())), "{err}");
-    assert!(out.stdout.is_empty(), "k8s-sign --signer printed {} bytes", out.stdout.len());
-    assert_eq!(read(&crt), "someone else's");
+    refused_with_nothing_printed("k8s-sign --signer", &out, &crt);
 }
