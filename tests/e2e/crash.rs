@@ -1,6 +1,8 @@
-//! k8s-rotate killed at every write: each step (and rollback) is run under strace, which
-//! delivers SIGKILL at the Nth call of each syscall that changes the tree (linkat, renameat,
-//! unlinkat, mkdirat), for every N until the step finishes on its own. After each kill the step
+//! k8s-rotate killed at every write: each step (and rollback) is run under tests/kill/kill_at.py,
+//! which kills it with SIGKILL as it enters the Nth call of each kind that changes the tree
+//! (linkat, renameat, unlinkat, mkdirat; the kernel stops the step at those calls only, through
+//! a seccomp filter), for every N until the step finishes on its own. strace, run once per step,
+//! counts the same calls independently: the kills must number what it saw. After each kill the step
 //! is run again and must end exactly as an uninterrupted run ends (the same files and modes,
 //! the same audit of every file, the same phase and record, the same report: writes, copies to
 //! each node, restarts), with no temp file left; and from each killed state `rollback` must put
@@ -13,9 +15,6 @@ use std::path::Path;
 use std::process::Command as StdCommand;
 
 use crate::util::*;
-
-/// The syscalls through which k8s-rotate changes a tree.
-const WRITES: &[&str] = &["linkat", "renameat", "unlinkat", "mkdirat"];
 
 /// The steps, in order, with their arguments.
 const STEPS: &[(&str, &[&str])] = &[
@@ -30,24 +29,6 @@ fn rotate_json(tree: &Path, args: &[&str]) -> serde_json::Value {
     let out = rotate(tree, &[args, &["--format", "json"]].concat());
     assert!(out.status.success(), "k8s-rotate {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("json")
-}
-
-/// Runs `args` on `tree` under strace, killed at the `n`th `syscall`; whether it was killed
-/// (false: the step finished before its `n`th call).
-fn killed_at(tree: &Path, args: &[&str], syscall: &str, n: usize) -> bool {
-    let out = require("strace", "strace")
-        .args(["-f", "-qq", "-o", "/dev/null", "-e", &format!("trace={syscall}")])
-        .args(["-e", &format!("inject={syscall}:signal=KILL:when={n}"), "--"])
-        .arg(bin_dir().join("k8s-rotate"))
-        .args(args)
-        .arg("--pki-dir")
-        .arg(tree)
-        .output()
-        .expect("strace");
-    use std::os::unix::process::ExitStatusExt;
-    let killed = out.status.signal() == Some(9) || out.status.code() == Some(137);
-    assert!(killed || out.status.success(), "{args:?} under strace: {}", String::from_utf8_lossy(&out.stderr));
-    killed
 }
 
 /// `backup-20261207T101500Z-2` → `backup-*`: names that hold the time.
@@ -184,14 +165,14 @@ fn every_kill_of(i: usize) {
     let want = end(&reference, &serde_json::from_slice(&out.stdout).expect("json"));
     assert_eq!(want.audit.0, 0, "{name}: the uninterrupted run audits clean");
     let (work, undo) = (dir.path().join("work"), dir.path().join("undo"));
-    let mut kills = 0;
+    let mut kills = BTreeMap::new();
     for syscall in WRITES {
         for n in 1.. {
             copy(&start, &work);
             if !killed_at(&work, args, syscall, n) {
                 break;
             }
-            kills += 1;
+            *kills.entry(*syscall).or_insert(0) += 1;
             copy(&work, &undo);
             let got = end(&work, &rotate_json(&work, args));
             assert_eq!(got, want, "{name} killed at {syscall} #{n}, then run again");
@@ -238,8 +219,16 @@ fn every_kill_of(i: usize) {
             listing(&undo, refused_idle);
         }
     }
-    assert!(kills > 10, "{name}: only {kills} writes were found to kill");
-    eprintln!("{name}: killed at {kills} writes, each finished and rolled back");
+    all_writes_killed(name, &kills, &writes_seen_by_strace(&start, args));
+    eprintln!("{name}: killed at {kills:?} writes, each finished and rolled back");
+}
+
+/// The kills number every write strace saw, of each kind, and there are more than a few.
+fn all_writes_killed(name: &str, kills: &BTreeMap<&str, usize>, seen: &BTreeMap<&str, usize>) {
+    let got: BTreeMap<&str, usize> = WRITES.iter().map(|w| (*w, kills.get(w).copied().unwrap_or(0))).collect();
+    let want: BTreeMap<&str, usize> = WRITES.iter().map(|w| (*w, seen.get(w).copied().unwrap_or(0))).collect();
+    assert_eq!(got, want, "{name}: the writes killed at, and the writes strace saw");
+    assert!(got.values().sum::<usize>() > 10, "{name}: only {got:?} writes were found to kill");
 }
 
 #[test]
@@ -277,14 +266,14 @@ fn rollback_killed_at_every_write_finishes_when_run_again() {
     let want = (files(&reference), contents(&reference), record(&reference), report(&want));
     let want_audit = audit(&reference).1;
     let work = dir.path().join("work");
-    let mut kills = 0;
+    let mut kills = BTreeMap::new();
     for syscall in WRITES {
         for n in 1.. {
             copy(&start, &work);
             if !killed_at(&work, &["rollback"], syscall, n) {
                 break;
             }
-            kills += 1;
+            *kills.entry(*syscall).or_insert(0) += 1;
             if record(&work) == want.2 {
                 // Killed after its last state write: done, but for the temp files the next run sweeps.
                 assert_eq!(listing(&work, true), want.0, "rollback killed at {syscall} #{n} after its end: files");
@@ -299,8 +288,8 @@ fn rollback_killed_at_every_write_finishes_when_run_again() {
             assert_eq!(audit(&work).1, want_audit, "rollback killed at {syscall} #{n}: audit");
         }
     }
-    assert!(kills > 10, "only {kills} writes were found to kill");
-    eprintln!("rollback: killed at {kills} writes, each finished when run again");
+    all_writes_killed("rollback", &kills, &writes_seen_by_strace(&start, &["rollback"]));
+    eprintln!("rollback: killed at {kills:?} writes, each finished when run again");
 }
 
 #[test]
@@ -345,4 +334,26 @@ fn while_a_step_is_interrupted_the_audit_judges_it_against_the_right_files() {
         assert!(!rotation.contains("does not verify against"), "rename {n}: {rotation}");
         assert_eq!(report["rotation"]["interrupted"], "issue --step clients");
     }
+}
+
+#[test]
+fn kill_at_stops_the_nth_call_before_it_is_made_and_counts_renameat2_as_a_rename() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (a, b, c) = (dir.path().join("a"), dir.path().join("b"), dir.path().join("c"));
+    std::fs::write(&a, "a").expect("write");
+    let run = |kind: &str, n: usize, argv: &[&std::ffi::OsStr]| {
+        let out = kill_at(kind, n).args(argv).output().expect("kill_at.py");
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    // ln makes one linkat: killed at the first, nothing linked; asked for a second, it ends.
+    assert_eq!(run("linkat", 1, &["ln".as_ref(), a.as_os_str(), b.as_os_str()]).0, Some(137));
+    assert!(!b.exists(), "the call was made before the kill");
+    assert_eq!(run("linkat", 2, &["ln".as_ref(), a.as_os_str(), b.as_os_str()]).0, Some(0));
+    assert!(b.exists());
+    // mv renames with renameat2.
+    assert_eq!(run("renameat", 1, &["mv".as_ref(), b.as_os_str(), c.as_os_str()]).0, Some(137));
+    assert!(b.exists() && !c.exists(), "the rename was made before the kill");
+    let (code, err) = run("chmod", 1, &["true".as_ref()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.starts_with("usage: kill_at.py {linkat|renameat|unlinkat|mkdirat} N PROGRAM"), "{err}");
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 
-use super::run::{Daemon, bin_dir, repo, require};
+use super::run::{Daemon, bin_dir, python, repo, require};
 
 /// Builds one of the Go helpers in tests/go/ (once per test run) and returns its path.
 pub fn go_helper(name: &str) -> PathBuf {
@@ -49,7 +49,7 @@ pub struct Cost {
 /// getrusage in a python parent of its own: the child's peak, not this test process's.
 pub fn cost_of(name: &str, args: &[&str]) -> Cost {
     let start = std::time::Instant::now();
-    let out = StdCommand::new("python3")
+    let out = python()
         .arg("-c")
         .arg("import resource,subprocess,sys; r=subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120); print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.stdout.write(r.stderr.decode(errors='replace'))")
         .arg(bin_dir().join(name))

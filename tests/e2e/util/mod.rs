@@ -5,6 +5,7 @@
 
 mod dump;
 mod go;
+mod kill;
 mod kube;
 mod run;
 mod tls;
@@ -12,6 +13,7 @@ mod tree;
 
 pub use dump::*;
 pub use go::*;
+pub use kill::*;
 pub use kube::*;
 pub use run::*;
 pub use tls::*;

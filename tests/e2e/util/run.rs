@@ -42,15 +42,37 @@ pub fn run_ok(name: &str, args: &[&str], stdin: &[u8]) -> Vec<u8> {
 /// An external program that the tests require; a missing one fails the test with a clear
 /// message (CI installs them all, so a skip would hide a broken set-up).
 pub fn require(program: &str, package: &str) -> StdCommand {
-    let found = StdCommand::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {program}"))
-        .stdout(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(found, "{program} is not installed: apt-get install -y {package} (make test-deps installs it)");
+    static FOUND: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let known = FOUND.lock().map(|f| f.iter().any(|p| p == program)).unwrap_or(false);
+    if !known {
+        let found = StdCommand::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {program}"))
+            .stdout(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(found, "{program} is not installed: apt-get install -y {package} (make test-deps installs it)");
+        if let Ok(mut f) = FOUND.lock() {
+            f.push(program.to_string());
+        }
+    }
     StdCommand::new(program)
+}
+
+/// python3, as [`require`] finds it, started by its own path: `python3` on PATH may be a
+/// version manager's shell script that costs more than the interpreter each time.
+pub fn python() -> StdCommand {
+    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let path = PATH.get_or_init(|| {
+        let out = require("python3", "python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .expect("python3 runs");
+        assert!(out.status.success(), "python3: {}", String::from_utf8_lossy(&out.stderr));
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+    });
+    StdCommand::new(path)
 }
 
 /// The source tree's root (README.md, examples/, docs/, man/).
@@ -167,7 +189,7 @@ pub fn schema_check(kind: &str, json: &[u8], lines: bool) -> (bool, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join(format!("{kind}.json"));
     std::fs::write(&file, json).expect("write json");
-    let mut cmd = require("python3", "python3");
+    let mut cmd = python();
     cmd.arg(root.join("tests/schema/validate.py")).arg(root.join("docs/schemas")).arg(kind);
     if lines {
         cmd.arg("--lines");
