@@ -23,7 +23,7 @@ TEST_PACKAGES := $(shell grep -v '^\#' .ci/debian-packages)
 # The Rust release Cargo.toml's rust-version claims; `make msrv` builds with it.
 MSRV     := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 
-.PHONY: all build release renew bench fuzz fuzz-build fresh install uninstall test check test-deps unit e2e lint deps msrv docs docs-check pki clean
+.PHONY: all build release renew bench fuzz fresh install uninstall test check test-deps unit e2e lint deps msrv docs docs-check pki clean
 
 all: build
 
@@ -82,10 +82,6 @@ FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?=
 fuzz:
 	FUZZ_JOBS="$(FUZZ_JOBS)" scripts/fuzz.sh $(FUZZ_SECONDS)
-
-## fuzz-build: the fuzz targets' build alone (make fuzz then finds it done)
-fuzz-build:
-	scripts/fuzz.sh --build-only
 
 ## fresh: the README's commands as a fresh machine runs them: a clean clone of HEAD, an empty
 ## CARGO_HOME, no target/ (FRESH="pki test" the make targets, or FRESH=ci for .ci/run)
