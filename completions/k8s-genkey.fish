@@ -16,7 +16,7 @@ complete -c k8s-genkey -s i -l in -d 'Read an existing key instead of generating
 complete -c k8s-genkey -s n -l count -d 'Generate N keys (to stdout)' -r
 complete -c k8s-genkey -s j -l jobs -d 'Generate on up to N threads (default: all cores)' -r
 complete -c k8s-genkey -l key-out -d 'Write the private key to FILE (0600) instead of stdout' -r -F
-complete -c k8s-genkey -l pub-out -d 'Write the public key to FILE instead of stdout' -r -F
+complete -c k8s-genkey -l pub-out -d 'Write the public key to FILE instead of stdout (with --public, which emits it)' -r -F
 complete -c k8s-genkey -s o -l out -d 'Write the stream into files PREFIX.key (0600), PREFIX.csr, PREFIX.crt, PREFIX.pub instead of stdout; directories are created; files are written atomically' -r -F
 complete -c k8s-genkey -l bare -d 'Write the stream into files named as cfssljson -bare NAME names them instead of stdout: NAME.pem (certificate), NAME-key.pem (0600), NAME.csr, NAME.pub' -r -F
 complete -c k8s-genkey -l format -d 'Output format on stdout' -r -f -a "pem\t'PEM blocks, one after another (what openssl reads and writes)'

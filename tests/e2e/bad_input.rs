@@ -229,3 +229,28 @@ fn usage_errors_exit_2() {
     tool("k8s-sign").args(["--self-sign", "--ca", "x"]).assert().code(2);
     tool("k8s-csr").arg("--bogus").assert().code(2).stderr(contains("--bogus").and(contains("panicked").not()));
 }
+
+#[test]
+fn a_file_flag_whose_output_is_not_emitted_is_a_usage_error() {
+    // The public key is emitted with --public only: --pub-out alone would name a file never written.
+    let d = scratch();
+    let pub_file = d.path().join("sa.pub");
+    tool("k8s-genkey")
+        .args(["--algo", "ecdsa", "--pub-out", &s(&pub_file)])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains("the following required arguments were not provided: --public"));
+    assert!(!pub_file.exists());
+    // With --in, --public emits only the public key: --key-out would name a file never written.
+    let key = d.path().join("k.key");
+    std::fs::write(&key, run_ok("k8s-genkey", &["--algo", "ecdsa"], b"")).expect("write");
+    let key_file = d.path().join("copy.key");
+    tool("k8s-genkey")
+        .args(["--in", &s(&key), "--public", "--key-out", &s(&key_file)])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains("--key-out has no key to write: with --in, --public emits only the public key"));
+    assert!(!key_file.exists());
+}

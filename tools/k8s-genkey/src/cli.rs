@@ -132,8 +132,8 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub key_out: Option<PathBuf>,
 
-    /// Write the public key to FILE instead of stdout
-    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    /// Write the public key to FILE instead of stdout (with --public, which emits it)
+    #[arg(long, value_name = "FILE", requires = "public", help_heading = "Output")]
     pub pub_out: Option<PathBuf>,
 
     #[command(flatten)]
@@ -186,6 +186,11 @@ impl Cli {
             (AlgoArg::EcdsaP256, None) => Algorithm::EcdsaP256,
             (AlgoArg::EcdsaP384, None) => Algorithm::EcdsaP384,
         };
+        if self.input.is_some() && self.public && self.key_out.is_some() {
+            return Err(k8s_pki::Error::usage(
+                "--key-out has no key to write: with --in, --public emits only the public key (--pub-out names its file)",
+            ));
+        }
         let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
         let files =
             FileTargets { key: self.key_out.clone(), public_key: self.pub_out.clone(), ..FileTargets::default() };
