@@ -74,7 +74,12 @@ pub fn user_force(force: bool) -> Existing {
 /// [`write_files_atomic`] with the choice of what happens to an existing file.
 pub fn write_files(files: &[FileWrite], existing: Existing) -> Result<()> {
     let force = existing != Existing::Refuse;
-    let slots = open_slots(files)?;
+    // A file refused where its directory already is refuses the run before any missing
+    // directory of another file is made.
+    for s in &open_slots(files, false)? {
+        classify(s, force)?;
+    }
+    let slots = open_slots(files, true)?;
     let mut targets = Vec::with_capacity(slots.len());
     for s in &slots {
         targets.push(classify(s, force)?);
@@ -109,8 +114,9 @@ pub fn write_files(files: &[FileWrite], existing: Existing) -> Result<()> {
 }
 
 /// Opens the directory of every file once: beneath its tree for a file of a tree, else as
-/// named (creating what is missing).
-fn open_slots(files: &[FileWrite]) -> Result<Vec<Slot<'_>>> {
+/// named. With `create`, what is missing is made; without, a file whose directory cannot be
+/// opened as it is has no slot (the run with `create` says why).
+fn open_slots(files: &[FileWrite], create: bool) -> Result<Vec<Slot<'_>>> {
     let mut trees: Vec<(PathBuf, crate::beneath::Beneath)> = Vec::new();
     let mut dirs: Vec<(PathBuf, Dir)> = Vec::new();
     let mut out = Vec::with_capacity(files.len());
@@ -120,21 +126,10 @@ fn open_slots(files: &[FileWrite]) -> Result<Vec<Slot<'_>>> {
         let dir = match dirs.iter().find(|(p, _)| *p == parent) {
             Some((_, d)) => d.clone(),
             None => {
-                let fd = match &f.tree {
-                    Some((root, rel)) => {
-                        if !trees.iter().any(|(r, _)| r == root) {
-                            trees.push((root.clone(), crate::beneath::Beneath::open(root)?));
-                        }
-                        let (_, tree) = trees.iter().find(|(r, _)| r == root).ok_or_else(|| Error::internal("tree"))?;
-                        let rel_dir = Path::new(rel).parent().map(|p| p.display().to_string()).unwrap_or_default();
-                        tree.make_dir(&rel_dir)?
-                    }
-                    None => {
-                        fs::create_dir_all(&parent).map_err(|e| dir_error(&parent, &e))?;
-                        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-                        rustix::fs::open(&parent, flags, Mode::empty())
-                            .map_err(|e| Error::io(&parent, &io::Error::from(e)))?
-                    }
+                let fd = match open_dir(f, &parent, &mut trees, create) {
+                    Ok(fd) => fd,
+                    Err(_) if !create => continue,
+                    Err(e) => return Err(e),
                 };
                 let st = rustix::fs::fstat(&fd).map_err(|e| Error::io(&parent, &io::Error::from(e)))?;
                 let dir = Dir { fd: Arc::new(fd), path: parent.clone(), id: (st.st_dev, st.st_ino) };
@@ -145,6 +140,33 @@ fn open_slots(files: &[FileWrite]) -> Result<Vec<Slot<'_>>> {
         out.push(Slot { f, dir, name });
     }
     Ok(out)
+}
+
+/// The directory `parent` of `f`: beneath its tree (opened once in `trees`) for a file of a
+/// tree, else as named; made first with `create`.
+fn open_dir(
+    f: &FileWrite,
+    parent: &Path,
+    trees: &mut Vec<(PathBuf, crate::beneath::Beneath)>,
+    create: bool,
+) -> Result<OwnedFd> {
+    match &f.tree {
+        Some((root, rel)) => {
+            if !trees.iter().any(|(r, _)| r == root) {
+                trees.push((root.clone(), crate::beneath::Beneath::open(root)?));
+            }
+            let (_, tree) = trees.iter().find(|(r, _)| r == root).ok_or_else(|| Error::internal("tree"))?;
+            let rel_dir = Path::new(rel).parent().map(|p| p.display().to_string()).unwrap_or_default();
+            if create { tree.make_dir(&rel_dir) } else { tree.open_dir(&rel_dir) }
+        }
+        None => {
+            if create {
+                fs::create_dir_all(parent).map_err(|e| dir_error(parent, &e))?;
+            }
+            let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            rustix::fs::open(parent, flags, Mode::empty()).map_err(|e| Error::io(parent, &io::Error::from(e)))
+        }
+    }
 }
 
 /// Decides how a file is written, refusing what must not be written at all.
