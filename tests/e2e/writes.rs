@@ -306,4 +306,32 @@ fn a_file_in_the_way_fails_the_run_before_anything_reaches_stdout() {
         .output()
         .expect("runs");
     refused_with_nothing_printed("k8s-sign --signer", &out, &crt);
+    // --beside: what passes through (here a certificate after the CSR) is printed only once
+    // the certificate beside the CSR is written.
+    let csr = d.path().join("carol.csr");
+    let mut text = run_ok("k8s-csr", &["--cn", "carol", "--usage", "client"], &key);
+    text.extend(read(&demo_pki().join("pki/ca.crt")).into_bytes());
+    std::fs::write(&csr, text).expect("write");
+    let crt = d.path().join("carol.crt");
+    std::fs::write(&crt, "someone else's").expect("write");
+    let out = tool("k8s-sign")
+        .args(["--ca", &s(&demo_pki().join("pki/ca")), "--beside", &s(&csr)])
+        .output()
+        .expect("runs");
+    refused_with_nothing_printed("k8s-sign --beside", &out, &crt);
+}
+
+#[test]
+fn a_file_in_the_way_makes_no_directory_for_the_other_files() {
+    // The key goes into a directory still to be made, the public key onto a file that exists:
+    // refused before the directory is made.
+    let d = scratch();
+    let taken = d.path().join("taken.pub");
+    std::fs::write(&taken, "someone else's").expect("write");
+    let out = tool("k8s-genkey")
+        .args(["--algo", "ecdsa", "--public", "--out", &s(&d.path().join("new/dir/k")), "--pub-out", &s(&taken)])
+        .output()
+        .expect("runs");
+    refused_with_nothing_printed("k8s-genkey --public --out new/dir/k --pub-out taken.pub", &out, &taken);
+    assert!(!d.path().join("new").exists(), "new/ was made for a run that was refused");
 }

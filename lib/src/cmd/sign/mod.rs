@@ -132,9 +132,11 @@ pub fn run(opts: &Options, warn: Warn<'_>) -> Result<Vec<PathBuf>> {
     if signed == 0 {
         return Err(Error::input(source, "no CERTIFICATE REQUEST found: pipe k8s-csr into k8s-sign"));
     }
-    // Every certificate is made before any file is written: a batch is all or nothing.
-    let mut written = sink.finish()?;
+    // Every certificate is made before any file is written: a batch is all or nothing. The
+    // certificates beside their CSRs are written before what passed through reaches stdout, so a
+    // file in the way fails the run with nothing printed.
     crate::atomic::write_files(&beside, crate::atomic::user_force(opts.output.force))?;
+    let mut written = sink.finish()?;
     written.extend(beside.into_iter().map(|f| f.path));
     Ok(written)
 }
