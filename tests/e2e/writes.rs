@@ -310,14 +310,12 @@ fn a_file_in_the_way_fails_the_run_before_anything_reaches_stdout() {
     // the certificate beside the CSR is written.
     let csr = d.path().join("carol.csr");
     let mut text = run_ok("k8s-csr", &["--cn", "carol", "--usage", "client"], &key);
-    text.extend(read(&demo_pki().join("pki/ca.crt")).into_bytes());
+    text.extend(read(demo_pki().join("pki/ca.crt")).into_bytes());
     std::fs::write(&csr, text).expect("write");
     let crt = d.path().join("carol.crt");
     std::fs::write(&crt, "someone else's").expect("write");
-    let out = tool("k8s-sign")
-        .args(["--ca", &s(&demo_pki().join("pki/ca")), "--beside", &s(&csr)])
-        .output()
-        .expect("runs");
+    let out =
+        tool("k8s-sign").args(["--ca", &s(&demo_pki().join("pki/ca")), "--beside", &s(&csr)]).output().expect("runs");
     refused_with_nothing_printed("k8s-sign --beside", &out, &crt);
 }
 
