@@ -231,3 +231,22 @@ fn what_cannot_be_read_refuses_distrust_and_plan_says_who_updates_what() {
     assert_eq!((auth["by"].as_str(), auth["delete"].as_bool()), (Some("operator"), Some(true)), "{auth}");
     assert_eq!(auth["kubectl"], "kubectl --namespace=kube-system delete configmap/extension-apiserver-authentication");
 }
+
+#[test]
+fn a_cluster_dump_that_cannot_be_read_fails_distrust_before_the_tree_is_touched() {
+    let (keep, tree) = ca_rotated_to_servers();
+    // What a killed run left: the next step that goes on removes it, one that fails first does not.
+    let temp = tree.join("pki/.ca.crt.0123456789ab.tmp");
+    std::fs::write(&temp, "left by a killed run").expect("write");
+    let broken = keep.path().join("dump.json");
+    std::fs::write(&broken, "{\"kind\": \"List\", \"items\": [").expect("write");
+    let state = read(tree.join("pki/rotation.json"));
+    let out = rotate(&tree, &["distrust", "--cluster-dump", &s(&broken)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains(&format!("{}:", broken.display())) && !err.contains("removed"), "{err}");
+    assert!(temp.exists(), "the temp file was swept by a run that failed");
+    assert_eq!(read(tree.join("pki/rotation.json")), state);
+    let out = rotate(&tree, &["distrust", "--dry-run"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -16,11 +16,16 @@ use crate::trust_map::{self, TrustMap};
 /// The gate lines of `distrust`: every object carrying an old CA without the new one. The map's
 /// other findings (objects Pods name that the dump lacks, fields that cannot be read) are
 /// warnings and do not refuse.
-pub(super) fn distrust_gate_lines(tree: &Tree, step: &Step, opts: &Options, note: Warn<'_>) -> Result<Vec<String>> {
+pub(super) fn distrust_gate_lines(
+    tree: &Tree,
+    step: &Step,
+    objects: Option<&trust_map::dump::Objects>,
+    note: Warn<'_>,
+) -> Result<Vec<String>> {
     if step.to != Phase::Distrust {
         return Ok(Vec::new());
     }
-    let Some(map) = read(tree, opts)? else {
+    let Some(map) = objects.map(|o| trust_map::build(o, Some(&tree.root))).transpose()? else {
         note(Note::Warning(
             "cluster objects were not checked: give --cluster-dump (kubectl get … -A -o json) to check webhooks, kube-root-ca.crt and the rest",
         ));
@@ -43,6 +48,15 @@ pub(super) fn distrust_gate_lines(tree: &Tree, step: &Step, opts: &Options, note
     }
     lines.extend(map.rotation.as_ref().map(|r| distrust_gate(&map.carriers, r)).unwrap_or_default());
     Ok(lines)
+}
+
+/// The objects of `--cluster-dump` that `distrust` checks, read before the step touches the
+/// tree: a dump that cannot be read fails the run first.
+pub(super) fn distrust_objects(step: &Step, opts: &Options) -> Result<Option<trust_map::dump::Objects>> {
+    if step.to != Phase::Distrust || opts.cluster_dumps().is_empty() {
+        return Ok(None);
+    }
+    trust_map::dump::read_all(opts.cluster_dumps()).map(Some)
 }
 
 fn read(tree: &Tree, opts: &Options) -> Result<Option<TrustMap>> {

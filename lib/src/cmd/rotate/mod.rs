@@ -176,8 +176,10 @@ fn forward(
         return already_done(tree, s, step, opts, note);
     }
     let resuming = refuse_out_of_turn(tree, state.as_ref(), step, opts)?;
-    // What a new rotation takes is a usage error before anything is removed or written.
+    // What a new rotation takes is a usage error, and a cluster dump that cannot be read an
+    // error, before anything is removed or written.
     let targets = targets(state.as_ref(), opts)?;
+    let objects = cluster::distrust_objects(step, opts)?;
     if state.is_none() {
         clear_leftovers(tree, opts, note)?;
     }
@@ -192,7 +194,7 @@ fn forward(
     let mut all = material_writes.clone();
     all.extend(tree_changes.iter().cloned());
     let mut missing = gates::gates(tree, state.as_ref(), step, (&ms, &all), opts, resuming);
-    missing.extend(cluster::distrust_gate_lines(tree, step, opts, note)?);
+    missing.extend(cluster::distrust_gate_lines(tree, step, objects.as_ref(), note)?);
     let forced = gates::refuse_or_force(&missing, opts, note)?;
     show::explain_changes(tree, &all, opts, note);
     let record = record_of(tree, &all, state.as_ref().and_then(|s| s.steps.get(step.to.word())));
