@@ -231,26 +231,62 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn a_file_flag_whose_output_is_not_emitted_is_a_usage_error() {
-    // The public key is emitted with --public only: --pub-out alone would name a file never written.
+fn a_flag_k8s_genkey_would_ignore_is_a_usage_error() {
+    // Each names a file never written, or a key that is not generated: exit 2, nothing written
+    // or printed.
     let d = scratch();
-    let pub_file = d.path().join("sa.pub");
-    tool("k8s-genkey")
-        .args(["--algo", "ecdsa", "--pub-out", &s(&pub_file)])
-        .assert()
-        .code(2)
-        .stdout("")
-        .stderr(contains("the following required arguments were not provided: --public"));
-    assert!(!pub_file.exists());
-    // With --in, --public emits only the public key: --key-out would name a file never written.
     let key = d.path().join("k.key");
     std::fs::write(&key, run_ok("k8s-genkey", &["--algo", "ecdsa"], b"")).expect("write");
-    let key_file = d.path().join("copy.key");
-    tool("k8s-genkey")
-        .args(["--in", &s(&key), "--public", "--key-out", &s(&key_file)])
-        .assert()
-        .code(2)
-        .stdout("")
-        .stderr(contains("--key-out has no key to write: with --in, --public emits only the public key"));
-    assert!(!key_file.exists());
+    let (k, f) = (s(&key), |name: &str| s(&d.path().join(name)));
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        // The public key is emitted with --public only.
+        (
+            vec!["--algo".into(), "ecdsa".into(), "--pub-out".into(), f("a.pub")],
+            "required arguments were not provided: --public",
+        ),
+        // With --in, --public emits only the public key.
+        (
+            vec!["--in".into(), k.clone(), "--public".into(), "--key-out".into(), f("b.key")],
+            "--key-out has no key to write: with --in, --public emits only the public key",
+        ),
+        // Every file already has its own flag: the prefix names nothing.
+        (
+            vec!["--in".into(), k.clone(), "--public".into(), "--pub-out".into(), f("c.pub"), "--out".into(), f("c")],
+            "--out has nothing to write: every file of this run is named by --key-out or --pub-out",
+        ),
+        (
+            vec!["--algo".into(), "ecdsa".into(), "--key-out".into(), f("d.key"), "--bare".into(), f("d")],
+            "--bare has nothing to write: every file of this run is named by --key-out or --pub-out",
+        ),
+        // An existing key is read, not generated: no algorithm, size or cfssl key object.
+        (
+            vec!["--in".into(), k.clone(), "--algo".into(), "rsa".into()],
+            "'--in <FILE>' cannot be used with '--algo <ALGO>'",
+        ),
+        (
+            vec!["--in".into(), k.clone(), "--bits".into(), "4096".into()],
+            "'--in <FILE>' cannot be used with '--bits <N>'",
+        ),
+        (
+            vec!["--in".into(), k.clone(), "--curve".into(), "p384".into()],
+            "'--in <FILE>' cannot be used with '--curve <CURVE>'",
+        ),
+        (
+            vec!["--in".into(), k.clone(), "--cfssl".into(), f("none.json")],
+            "'--in <FILE>' cannot be used with '--cfssl <FILE>'",
+        ),
+    ];
+    for (args, why) in cases {
+        let out = tool("k8s-genkey").args(&args).output().expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(why) && out.stdout.is_empty(), "{args:?}: {err}");
+    }
+    let mut left: Vec<String> =
+        std::fs::read_dir(d.path()).expect("ls").flatten().map(|e| e.file_name().to_string_lossy().into()).collect();
+    left.sort();
+    assert_eq!(left, ["k.key"], "a refused run wrote a file");
+    // The same flags, each with its file written, go through.
+    let out = tool("k8s-genkey").args(["--in", &k, "--public", "--pub-out", &f("e.pub")]).output().expect("runs");
+    assert!(out.status.success() && read(d.path().join("e.pub")).starts_with("-----BEGIN PUBLIC KEY-----"));
 }

@@ -117,7 +117,7 @@ pub struct Cli {
     pub public: bool,
 
     /// Read an existing key instead of generating one (to convert its format or get its public key)
-    #[arg(short = 'i', long = "in", value_name = "FILE")]
+    #[arg(short = 'i', long = "in", value_name = "FILE", conflicts_with_all = ["algo", "bits", "curve", "cfssl"])]
     pub input: Option<PathBuf>,
 
     /// Generate N keys (to stdout)
@@ -144,8 +144,32 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// A file flag names a file the run writes: a flag whose file would never be written is a
+    /// usage error, not ignored.
+    fn every_file_is_written(&self) -> k8s_pki::Result<()> {
+        let key_emitted = !(self.input.is_some() && self.public);
+        if !key_emitted && self.key_out.is_some() {
+            return Err(k8s_pki::Error::usage(
+                "--key-out has no key to write: with --in, --public emits only the public key (--pub-out names its file)",
+            ));
+        }
+        let every_kind_named = (!key_emitted || self.key_out.is_some()) && (!self.public || self.pub_out.is_some());
+        let prefix = match (&self.output.out, &self.output.bare) {
+            (Some(_), _) => Some("--out"),
+            (None, Some(_)) => Some("--bare"),
+            (None, None) => None,
+        };
+        match prefix {
+            Some(flag) if every_kind_named => Err(k8s_pki::Error::usage(format!(
+                "{flag} has nothing to write: every file of this run is named by --key-out or --pub-out"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
     /// The options for `k8s_pki::cmd::genkey::run`.
     pub fn options(&self) -> k8s_pki::Result<Options> {
+        self.every_file_is_written()?;
         let from_cfssl = match &self.cfssl {
             Some(path) => Some(k8s_pki::cfssl::CsrJson::read(path)?.algorithm()?),
             None => None,
@@ -186,11 +210,6 @@ impl Cli {
             (AlgoArg::EcdsaP256, None) => Algorithm::EcdsaP256,
             (AlgoArg::EcdsaP384, None) => Algorithm::EcdsaP384,
         };
-        if self.input.is_some() && self.public && self.key_out.is_some() {
-            return Err(k8s_pki::Error::usage(
-                "--key-out has no key to write: with --in, --public emits only the public key (--pub-out names its file)",
-            ));
-        }
         let jobs = self.jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
         let files =
             FileTargets { key: self.key_out.clone(), public_key: self.pub_out.clone(), ..FileTargets::default() };
