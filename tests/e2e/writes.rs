@@ -309,14 +309,22 @@ fn a_file_in_the_way_fails_the_run_before_anything_reaches_stdout() {
     // --beside: what passes through (here a certificate after the CSR) is printed only once
     // the certificate beside the CSR is written.
     let csr = d.path().join("carol.csr");
-    let mut text = run_ok("k8s-csr", &["--cn", "carol", "--usage", "client"], &key);
-    text.extend(read(demo_pki().join("pki/ca.crt")).into_bytes());
+    let stream = String::from_utf8(run_ok("k8s-csr", &["--cn", "carol", "--usage", "client"], &key)).expect("utf-8");
+    let at = stream.find("-----BEGIN CERTIFICATE REQUEST-----").expect("a CSR");
+    let text = format!("{}{}", &stream[at..], read(demo_pki().join("pki/ca.crt")));
     std::fs::write(&csr, text).expect("write");
     let crt = d.path().join("carol.crt");
     std::fs::write(&crt, "someone else's").expect("write");
     let out =
         tool("k8s-sign").args(["--ca", &s(&demo_pki().join("pki/ca")), "--beside", &s(&csr)]).output().expect("runs");
     refused_with_nothing_printed("k8s-sign --beside", &out, &crt);
+    // Out of the way, the run writes carol.crt and prints what passed through.
+    std::fs::remove_file(&crt).expect("rm");
+    let out =
+        tool("k8s-sign").args(["--ca", &s(&demo_pki().join("pki/ca")), "--beside", &s(&csr)]).output().expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), read(demo_pki().join("pki/ca.crt")));
+    assert!(read(&crt).starts_with("-----BEGIN CERTIFICATE-----"));
 }
 
 #[test]
@@ -332,4 +340,22 @@ fn a_file_in_the_way_makes_no_directory_for_the_other_files() {
         .expect("runs");
     refused_with_nothing_printed("k8s-genkey --public --out new/dir/k --pub-out taken.pub", &out, &taken);
     assert!(!d.path().join("new").exists(), "new/ was made for a run that was refused");
+    // Failures found only once the directories are made (a file where a directory must be, a
+    // device that refuses the bytes): the directories the run made go with it.
+    let blocker = d.path().join("blocker");
+    std::fs::write(&blocker, "a file").expect("write");
+    let cases = [
+        (blocker.join("x.pub"), format!("{}: not a directory", blocker.display())),
+        ("/dev/full".into(), "/dev/full".into()),
+    ];
+    for (pub_out, named) in cases {
+        let out = tool("k8s-genkey")
+            .args(["--algo", "ecdsa", "--public", "--out", &s(&d.path().join("new/dir/k")), "--pub-out", &s(&pub_out)])
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{err}");
+        assert!(err.contains(&named), "{err}");
+        assert!(!d.path().join("new").exists(), "--pub-out {}: new/ was left by a run that failed", pub_out.display());
+    }
 }
