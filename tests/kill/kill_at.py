@@ -20,8 +20,10 @@ Exit status: the program's own, or 128+9 when it was killed. 125 when this canno
 """
 
 import ctypes
+import errno
 import fcntl
 import os
+import select
 import signal
 import socket
 import struct
@@ -92,24 +94,40 @@ def start(numbers, argv, to_parent):
 
 
 def supervise(listener, pid, n):
-    """Lets the first N-1 counted calls go on and kills the program at the Nth."""
+    """Lets the first N-1 counted calls go on and kills the program at the Nth. Waits on the
+    listener and on the program's pidfd together: a program that ends is noticed whatever the
+    kernel does with a listener whose program is gone."""
+    pidfd = os.pidfd_open(pid)
+    poller = select.poll()
+    poller.register(listener, select.POLLIN)
+    poller.register(pidfd, select.POLLIN)
     seen = 0
-    while True:
-        notif = bytearray(NOTIF_SIZE)
-        try:
-            fcntl.ioctl(listener, NOTIF_RECV, notif, True)
-        except OSError:
-            return  # the program is gone: no task uses the filter any more
-        seen += 1
-        if seen == n:
-            os.kill(pid, signal.SIGKILL)
-            return
-        (call_id,) = struct.unpack_from("Q", notif, 0)
-        answer = bytearray(struct.pack("QqiI", call_id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE))
-        try:
-            fcntl.ioctl(listener, NOTIF_SEND, answer, True)
-        except OSError:
-            pass  # the calling thread was interrupted: the call is made again, and counted again
+    try:
+        while True:
+            ready = dict(poller.poll())
+            if not ready.get(listener, 0) & select.POLLIN:
+                return  # the program ended: nothing is waiting on the listener
+            notif = bytearray(NOTIF_SIZE)
+            try:
+                fcntl.ioctl(listener, NOTIF_RECV, notif, True)
+            except OSError as e:
+                if e.errno == errno.ENOENT:
+                    continue  # the caller was killed or interrupted before it was received
+                raise
+            seen += 1
+            if seen == n:
+                os.kill(pid, signal.SIGKILL)
+                return
+            (call_id,) = struct.unpack_from("Q", notif, 0)
+            answer = bytearray(struct.pack("QqiI", call_id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE))
+            try:
+                fcntl.ioctl(listener, NOTIF_SEND, answer, True)
+            except OSError as e:
+                if e.errno != errno.ENOENT:  # ENOENT: the caller was interrupted; its call comes again
+                    os.kill(pid, signal.SIGKILL)
+                    fail(f"letting a call go on: {e.strerror} (SECCOMP_USER_NOTIF_FLAG_CONTINUE needs Linux 5.5)")
+    finally:
+        os.close(pidfd)
 
 
 def main():
