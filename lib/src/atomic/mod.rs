@@ -76,19 +76,14 @@ pub fn write_files(files: &[FileWrite], existing: Existing) -> Result<()> {
     let force = existing != Existing::Refuse;
     // A file refused where its directory already is refuses the run before any missing
     // directory of another file is made.
-    for s in &open_slots(files, false, &mut Vec::new())? {
+    for s in &open_slots(files, false)? {
         classify(s, force)?;
     }
-    // A run that fails later removes the directories it made for the files the user named
-    // (those still empty).
-    let mut made = Vec::new();
-    let result = open_slots(files, true, &mut made).and_then(|slots| write_slots(&slots, existing));
-    if result.is_err() {
-        for dir in made.iter().rev() {
-            let _ = fs::remove_dir(dir);
-        }
-    }
-    result
+    // A run that fails once its directories are made (a file where a directory must be, a
+    // device that refuses the bytes) leaves them: removing them by path could remove one that
+    // another run has just found and is writing into.
+    let slots = open_slots(files, true)?;
+    write_slots(&slots, existing)
 }
 
 /// Writes the files whose directories are open: all or none.
@@ -130,7 +125,7 @@ fn write_slots(slots: &[Slot<'_>], existing: Existing) -> Result<()> {
 /// Opens the directory of every file once: beneath its tree for a file of a tree, else as
 /// named. With `create`, what is missing is made; without, a file whose directory cannot be
 /// opened as it is has no slot (the run with `create` says why).
-fn open_slots<'a>(files: &'a [FileWrite], create: bool, made: &mut Vec<PathBuf>) -> Result<Vec<Slot<'a>>> {
+fn open_slots(files: &[FileWrite], create: bool) -> Result<Vec<Slot<'_>>> {
     let mut trees: Vec<(PathBuf, crate::beneath::Beneath)> = Vec::new();
     let mut dirs: Vec<(PathBuf, Dir)> = Vec::new();
     let mut out = Vec::with_capacity(files.len());
@@ -140,7 +135,7 @@ fn open_slots<'a>(files: &'a [FileWrite], create: bool, made: &mut Vec<PathBuf>)
         let dir = match dirs.iter().find(|(p, _)| *p == parent) {
             Some((_, d)) => d.clone(),
             None => {
-                let fd = match open_dir(f, &parent, &mut trees, create, made) {
+                let fd = match open_dir(f, &parent, &mut trees, create) {
                     Ok(fd) => fd,
                     Err(_) if !create => continue,
                     Err(e) => return Err(e),
@@ -157,14 +152,12 @@ fn open_slots<'a>(files: &'a [FileWrite], create: bool, made: &mut Vec<PathBuf>)
 }
 
 /// The directory `parent` of `f`: beneath its tree (opened once in `trees`) for a file of a
-/// tree, else as named; made first with `create`, the directories made for a named file added
-/// to `made` (outermost first).
+/// tree, else as named; made first with `create`.
 fn open_dir(
     f: &FileWrite,
     parent: &Path,
     trees: &mut Vec<(PathBuf, crate::beneath::Beneath)>,
     create: bool,
-    made: &mut Vec<PathBuf>,
 ) -> Result<OwnedFd> {
     match &f.tree {
         Some((root, rel)) => {
@@ -177,13 +170,7 @@ fn open_dir(
         }
         None => {
             if create {
-                let missing: Vec<PathBuf> = parent
-                    .ancestors()
-                    .take_while(|a| fs::symlink_metadata(a).is_err())
-                    .map(Path::to_path_buf)
-                    .collect();
                 fs::create_dir_all(parent).map_err(|e| dir_error(parent, &e))?;
-                made.extend(missing.into_iter().rev());
             }
             let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
             rustix::fs::open(parent, flags, Mode::empty()).map_err(|e| Error::io(parent, &io::Error::from(e)))
