@@ -275,6 +275,8 @@ fn a_flag_k8s_genkey_would_ignore_is_a_usage_error() {
             vec!["--in".into(), k.clone(), "--cfssl".into(), f("none.json")],
             "'--in <FILE>' cannot be used with '--cfssl <FILE>'",
         ),
+        // A usage error is told before any file is read.
+        (vec!["--cfssl".into(), f("none.json"), "--count".into(), "0".into()], "--count must be at least 1"),
     ];
     for (args, why) in cases {
         let out = tool("k8s-genkey").args(&args).output().expect("runs");

@@ -147,6 +147,12 @@ impl Cli {
     /// A file flag names a file the run writes: a flag whose file would never be written is a
     /// usage error, not ignored.
     fn every_file_is_written(&self) -> k8s_pki::Result<()> {
+        if self.count == 0 {
+            return Err(k8s_pki::Error::usage("--count must be at least 1"));
+        }
+        if self.count > 1 && self.input.is_some() {
+            return Err(k8s_pki::Error::usage("--count and --in do not go together"));
+        }
         let key_emitted = !(self.input.is_some() && self.public);
         if !key_emitted && self.key_out.is_some() {
             return Err(k8s_pki::Error::usage(
