@@ -97,7 +97,12 @@ def supervise(listener, pid, n):
     """Lets the first N-1 counted calls go on and kills the program at the Nth. Waits on the
     listener and on the program's pidfd together: a program that ends is noticed whatever the
     kernel does with a listener whose program is gone."""
-    pidfd = os.pidfd_open(pid)
+    try:
+        pidfd = os.pidfd_open(pid)
+    except (AttributeError, OSError) as e:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        fail(f"pidfd_open (Linux 5.3, Python 3.9): {e}")
     poller = select.poll()
     poller.register(listener, select.POLLIN)
     poller.register(pidfd, select.POLLIN)
@@ -125,7 +130,7 @@ def supervise(listener, pid, n):
             except OSError as e:
                 if e.errno != errno.ENOENT:  # ENOENT: the caller was interrupted; its call comes again
                     os.kill(pid, signal.SIGKILL)
-                    fail(f"letting a call go on: {e.strerror} (SECCOMP_USER_NOTIF_FLAG_CONTINUE needs Linux 5.5)")
+                    fail(f"letting a call go on: {e.strerror}")
     finally:
         os.close(pidfd)
 
