@@ -133,8 +133,19 @@ pub fn issue(dir: &Path, ca: &str, name: &str, csr_args: &[&str]) {
 }
 
 /// A free TCP port on 127.0.0.1.
+/// Never the same port twice in a run: tests run in parallel, and a port closed here is free to
+/// be handed out again before the server it was meant for binds it, so that one test's client
+/// would reach another test's server (or find it gone: "connection refused").
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 /// A child process killed (by pid) when dropped, so no server outlives its test.
