@@ -6,7 +6,6 @@
 //! tree.
 
 use std::path::{Path, PathBuf};
-use std::process::Command as StdCommand;
 
 use crate::util::*;
 
@@ -14,7 +13,7 @@ use crate::util::*;
 fn ecdsa_tree() -> (Scratch, PathBuf) {
     let dir = scratch();
     let tree = dir.path().join("cluster");
-    assert!(StdCommand::new("cp").arg("-a").arg(ecdsa_demo_pki()).arg(&tree).status().expect("cp").success());
+    copy_tree(ecdsa_demo_pki(), &tree);
     (dir, tree)
 }
 

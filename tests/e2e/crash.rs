@@ -12,7 +12,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command as StdCommand;
 
 use crate::util::*;
 
@@ -139,7 +138,7 @@ fn tree_before(step: usize) -> (tempfile::TempDir, std::path::PathBuf) {
     // uninterrupted run's, whose kubeconfigs kubectl loads in rotate.rs and multinode.rs.
     let dir = tempfile::tempdir().expect("tempdir");
     let tree = dir.path().join("start");
-    assert!(StdCommand::new("cp").arg("-a").arg(ecdsa_demo_pki()).arg(&tree).status().expect("cp").success());
+    copy_tree(ecdsa_demo_pki(), &tree);
     for (_, args) in &STEPS[..step] {
         let out = rotate(&tree, args);
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
@@ -149,7 +148,7 @@ fn tree_before(step: usize) -> (tempfile::TempDir, std::path::PathBuf) {
 
 fn copy(from: &Path, to: &Path) {
     let _ = std::fs::remove_dir_all(to);
-    assert!(StdCommand::new("cp").arg("-a").arg(from).arg(to).status().expect("cp").success());
+    copy_tree(from, to);
 }
 
 /// Kills step `i` at every write; each time the step run again ends as the uninterrupted run,

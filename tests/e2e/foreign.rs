@@ -140,9 +140,7 @@ fn a_rotation_never_reissues_a_planted_identity() {
     let dir = scratch();
     mallory(dir.path());
     let tree = dir.path().join("cluster");
-    assert!(
-        std::process::Command::new("cp").arg("-a").arg(ecdsa_demo_pki()).arg(&tree).status().expect("cp").success()
-    );
+    copy_tree(ecdsa_demo_pki(), &tree);
     let conf = evil_conf(dir.path(), &tree.join("pki/ca.crt"));
     std::fs::copy(&conf, tree.join("admin.conf")).expect("plant");
     let rotate = |args: &[&str]| tool("k8s-rotate").args(args).arg("--pki-dir").arg(&tree).output().expect("runs");

@@ -19,8 +19,7 @@ const PER_NODE: &[&str] =
 /// node-NAME's /etc/kubernetes as a control-plane join leaves it: the shared pki/ files, its
 /// own certificates from `nodes/NAME/`, and the kubeconfigs.
 fn join_node(tree: &Path, name: &str, dir: &Path) {
-    let out = StdCommand::new("cp").arg("-a").arg(tree.join("pki")).arg(dir.join("pki")).status().expect("cp");
-    assert!(out.success());
+    copy_tree(&tree.join("pki"), &dir.join("pki"));
     for rel in walk(&dir.join("pki")) {
         let rel = format!("pki/{rel}");
         if PER_NODE.iter().any(|p| rel.starts_with(p)) {
@@ -81,7 +80,7 @@ fn apply_copies(tree: &Path, report: &serde_json::Value, nodes: &[(String, PathB
 fn renames(tree: &Path, args: &[&str]) -> usize {
     let copy = scratch();
     let t = copy.path().join("t");
-    assert!(StdCommand::new("cp").arg("-a").arg(tree).arg(&t).status().expect("cp").success());
+    copy_tree(tree, &t);
     let log = copy.path().join("strace.log");
     let out = require("strace", "strace")
         .args(["-f", "-qq", "-e", "trace=renameat", "-o"])
@@ -120,7 +119,7 @@ fn a_rotation_applied_node_by_node_from_the_copy_lists_keeps_etcd_and_kubectl_wo
     let scratch = scratch();
     let base = scratch.path();
     let tree = base.join("node-1");
-    assert!(StdCommand::new("cp").arg("-a").arg(demo_pki()).arg(&tree).status().expect("cp").success());
+    copy_tree(demo_pki(), &tree);
     let others: Vec<(String, PathBuf)> = ["node-2", "node-3"]
         .iter()
         .map(|n| {

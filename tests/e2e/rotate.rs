@@ -16,10 +16,6 @@ pub(crate) fn audit(dir: &Path) -> (i32, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    assert!(StdCommand::new("cp").arg("-a").arg(from).arg(to).status().expect("cp").success());
-}
-
 /// Which components the current phase's plan restarts (`status --format json`).
 fn restarted(dir: &Path) -> Vec<String> {
     let status = rotate_ok(dir, &["status", "--format", "json"]);

@@ -43,8 +43,7 @@ pub fn killed_at(tree: &Path, args: &[&str], syscall: &str, n: usize) -> bool {
 pub fn writes_seen_by_strace(tree: &Path, args: &[&str]) -> BTreeMap<&'static str, usize> {
     let dir = tempfile::tempdir().expect("tempdir");
     let (copy, log) = (dir.path().join("t"), dir.path().join("strace.log"));
-    let status = std::process::Command::new("cp").arg("-a").arg(tree).arg(&copy).status().expect("cp");
-    assert!(status.success(), "cp -a {}", tree.display());
+    super::tree::copy_tree(tree, &copy);
     let out = require("strace", "strace")
         .args(["-f", "-qq", "-e", "trace=linkat,link,renameat,renameat2,rename,unlinkat,unlink,rmdir,mkdirat,mkdir"])
         .arg("-o")

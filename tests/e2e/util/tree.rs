@@ -107,6 +107,11 @@ pub fn copy_of_demo() -> (Scratch, PathBuf) {
 /// A copy of the demo PKI (built once per run) at `out`, modes and times kept: what a test that
 /// changes the tree starts from, instead of building its own.
 pub fn copy_demo_pki(out: &Path) {
-    let ok = StdCommand::new("cp").arg("-a").arg(demo_pki()).arg(out).status().expect("cp").success();
-    assert!(ok, "copying the demo PKI to {}", out.display());
+    copy_tree(demo_pki(), out);
+}
+
+/// `cp -a FROM TO`: a tree copied with its modes, times and links as they are.
+pub fn copy_tree(from: &Path, to: &Path) {
+    let ok = StdCommand::new("cp").arg("-a").arg(from).arg(to).status().expect("cp").success();
+    assert!(ok, "copying {} to {}", from.display(), to.display());
 }
