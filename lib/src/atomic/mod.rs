@@ -76,8 +76,12 @@ pub fn write_files(files: &[FileWrite], existing: Existing) -> Result<()> {
     let force = existing != Existing::Refuse;
     // A file refused where its directory already is refuses the run before any missing
     // directory of another file is made.
-    for s in &open_slots(files, false)? {
+    let found = open_slots(files, false)?;
+    for s in &found {
         classify(s, force)?;
+    }
+    if found.len() == files.len() {
+        return write_slots(&found, existing);
     }
     // A run that fails once its directories are made (a file where a directory must be, a
     // device that refuses the bytes) leaves them: removing them by path could remove one that
