@@ -29,19 +29,26 @@ pub struct Options {
     pub explain: bool,
 }
 
-/// Generates (or reads) keys and writes them out. Returns the files written.
-pub fn run(opts: &Options, note: Warn<'_>) -> Result<Vec<PathBuf>> {
-    if opts.count == 0 {
+/// How many keys a run makes: at least one, and only one when it reads a key or writes files
+/// (the command line checks this before it reads any file).
+pub fn check_count(count: usize, reads_key: bool, writes_files: bool) -> Result<()> {
+    if count == 0 {
         return Err(Error::usage("--count must be at least 1"));
     }
-    if opts.count > 1 && opts.output.files.any() {
+    if count > 1 && writes_files {
         return Err(Error::usage("--count > 1 writes to stdout only; --out names one key"));
     }
+    if count > 1 && reads_key {
+        return Err(Error::usage("--count and --in do not go together"));
+    }
+    Ok(())
+}
+
+/// Generates (or reads) keys and writes them out. Returns the files written.
+pub fn run(opts: &Options, note: Warn<'_>) -> Result<Vec<PathBuf>> {
+    check_count(opts.count, opts.input.is_some(), opts.output.files.any())?;
     let mut sink = Sink::new(opts.output.clone());
     if let Some(path) = &opts.input {
-        if opts.count > 1 {
-            return Err(Error::usage("--count and --in do not go together"));
-        }
         let key = PrivateKey::read_file(path)?;
         if opts.public {
             sink.emit(Block::new(PUBLIC_KEY, key.public_key().spki_der()))?;

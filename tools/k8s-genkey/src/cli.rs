@@ -144,15 +144,12 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// A file flag names a file the run writes: a flag whose file would never be written is a
-    /// usage error, not ignored.
-    fn every_file_is_written(&self) -> k8s_pki::Result<()> {
-        if self.count == 0 {
-            return Err(k8s_pki::Error::usage("--count must be at least 1"));
-        }
-        if self.count > 1 && self.input.is_some() {
-            return Err(k8s_pki::Error::usage("--count and --in do not go together"));
-        }
+    /// The usage errors clap cannot tell, before any file is read: how many keys, and a file
+    /// flag whose file would never be written (a usage error, not ignored).
+    fn usage_errors(&self) -> k8s_pki::Result<()> {
+        let names_files =
+            self.key_out.is_some() || self.pub_out.is_some() || self.output.out.is_some() || self.output.bare.is_some();
+        k8s_pki::cmd::genkey::check_count(self.count, self.input.is_some(), names_files)?;
         let key_emitted = !(self.input.is_some() && self.public);
         if !key_emitted && self.key_out.is_some() {
             return Err(k8s_pki::Error::usage(
@@ -175,7 +172,7 @@ impl Cli {
 
     /// The options for `k8s_pki::cmd::genkey::run`.
     pub fn options(&self) -> k8s_pki::Result<Options> {
-        self.every_file_is_written()?;
+        self.usage_errors()?;
         let from_cfssl = match &self.cfssl {
             Some(path) => Some(k8s_pki::cfssl::CsrJson::read(path)?.algorithm()?),
             None => None,
